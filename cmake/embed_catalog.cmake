@@ -1,0 +1,17 @@
+# Writes a C++ source that returns the text of each catalog JSON file.
+set(body "#include <string>\n#include <vector>\nnamespace vidserve::catalog {\nconst std::vector<std::string>& builtin_catalog_documents() {\n  static const std::vector<std::string> documents = {\n")
+foreach(input ${INPUTS})
+  file(READ ${input} content)
+  # Split into chunks below the compiler's string literal limits.
+  string(LENGTH "${content}" length)
+  set(offset 0)
+  string(APPEND body "    std::string()")
+  while(offset LESS length)
+    string(SUBSTRING "${content}" ${offset} 8000 chunk)
+    string(APPEND body " + R\"vidserve_catalog(${chunk})vidserve_catalog\"")
+    math(EXPR offset "${offset} + 8000")
+  endwhile()
+  string(APPEND body ",\n")
+endforeach()
+string(APPEND body "  };\n  return documents;\n}\n}  // namespace vidserve::catalog\n")
+file(WRITE ${OUTPUT} "${body}")

@@ -1,0 +1,11 @@
+#pragma once
+#include <boost/json.hpp>
+
+#include "core/problem.hpp"
+
+namespace vidserve::api::runware {
+
+// {"parameter": "width" | ["width","height"], "code": ..., "message": ...}
+boost::json::object to_json(const core::Problem& problem);
+
+}  // namespace vidserve::api::runware

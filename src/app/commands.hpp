@@ -1,0 +1,16 @@
+#pragma once
+// The subcommands of the `vidserve` binary. Each registers itself on the CLI11 app and returns
+// the process exit code from its run function.
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace vidserve::app {
+
+using Runner = std::function<int()>;
+
+// `vidserve models [--json]`
+Runner add_models_command(CLI::App& app);
+// `vidserve validate [FILE|-] [--json]`: exit 0 valid, 1 invalid, 2 unreadable or malformed.
+Runner add_validate_command(CLI::App& app);
+
+}  // namespace vidserve::app

@@ -1,0 +1,27 @@
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+#include <map>
+
+#include "app/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"vidserve: a self-hosted video generation server for Kling models"};
+  app.require_subcommand(1);
+  std::map<CLI::App*, vidserve::app::Runner> runners;
+  auto add = [&](vidserve::app::Runner runner) { runners[app.get_subcommands({}).back()] = runner; };
+  add(vidserve::app::add_models_command(app));
+  add(vidserve::app::add_validate_command(app));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    for (auto* sub : app.get_subcommands()) return runners.at(sub)();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vidserve: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,121 @@
+#include <boost/json.hpp>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+
+#include "api/runware/document_check.hpp"
+#include "api/runware/problem_json.hpp"
+#include "app/commands.hpp"
+#include "common/text.hpp"
+
+namespace vidserve::app {
+
+namespace {
+
+using api::runware::DocumentCheck;
+using api::runware::TaskVerdict;
+
+constexpr int kValid = 0, kInvalid = 1, kUnreadable = 2;
+
+bool read_input(const std::string& file, std::string& out, std::string& error) {
+  std::ostringstream buffer;
+  if (file == "-") {
+    buffer << std::cin.rdbuf();
+  } else {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      error = "cannot read " + file;
+      return false;
+    }
+    buffer << in.rdbuf();
+  }
+  out = buffer.str();
+  return true;
+}
+
+std::string plan_summary(const core::Plan& plan) {
+  std::string s = plan.model->air + " " + plan.workflow->kind;
+  s += plan.size ? " " + catalog::to_string(*plan.size) : " size from input";
+  if (plan.model->type == catalog::ModelType::Video) {
+    s += plan.duration_s ? " " + text::format_number(*plan.duration_s) + " s" : " duration from input";
+    if (plan.fps) s += " @" + std::to_string(*plan.fps) + " fps";
+  }
+  return s;
+}
+
+void print_text(const DocumentCheck& check) {
+  for (const auto& t : check.tasks) {
+    const std::string label = "task " + std::to_string(t.index) +
+                              (t.task_uuid.empty() ? "" : " (" + t.task_uuid + ")");
+    const auto& v = t.validation;
+    if (v.valid()) {
+      std::cout << label << ": valid";
+      if (v.plan) std::cout << ": " << plan_summary(*v.plan);
+      if (v.quote) {
+        std::cout << "; cost " << text::format_usd(v.quote->cost_usd) << " (" << v.quote->basis << ")";
+      } else if (v.plan) {
+        std::cout << "; cost not quoted: " << core::unquoted_reason(*v.plan, {v.plan->sound, false});
+      }
+      std::cout << "\n";
+      continue;
+    }
+    std::cout << label << ": " << v.problems.size() << " problem" << (v.problems.size() == 1 ? "" : "s") << "\n";
+    for (const auto& p : v.problems) {
+      std::cout << "  " << (p.parameter().empty() ? "(task)" : p.parameter()) << ": " << p.message << " ["
+                << p.code << "]\n";
+    }
+  }
+}
+
+void print_json(const DocumentCheck& check) {
+  boost::json::array out;
+  for (const auto& t : check.tasks) {
+    for (const auto& p : t.validation.problems) {
+      auto o = api::runware::to_json(p);
+      o["task"] = t.index;
+      o["taskUUID"] = t.task_uuid;
+      out.push_back(std::move(o));
+    }
+  }
+  std::cout << boost::json::serialize(out) << "\n";
+}
+
+int report_unreadable(const std::string& message, bool as_json, const char* code) {
+  std::cerr << "vidserve validate: " << message << "\n";
+  if (as_json) {
+    boost::json::array out{{{"parameter", ""}, {"code", code}, {"message", message}}};
+    std::cout << boost::json::serialize(out) << "\n";
+  }
+  return kUnreadable;
+}
+
+int run_validate(const std::string& file, bool as_json) {
+  std::string text, error;
+  if (!read_input(file, text, error)) return report_unreadable(error, as_json, "unreadableInput");
+  auto catalog = catalog::Catalog::load_default();
+  if (!catalog) return report_unreadable(catalog.error().message, as_json, "invalidCatalog");
+  const auto check = api::runware::check_document(text, *catalog);
+  if (check.syntax_error) {
+    const auto& e = *check.syntax_error;
+    return report_unreadable("malformed JSON at line " + std::to_string(e.line) + ", column " +
+                                 std::to_string(e.column) + ": " + e.message,
+                             as_json, "invalidJSON");
+  }
+  as_json ? print_json(check) : print_text(check);
+  return check.valid() ? kValid : kInvalid;
+}
+
+}  // namespace
+
+Runner add_validate_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("validate", "Validate Runware tasks against the catalog and quote the cost");
+  auto file = std::make_shared<std::string>("-");
+  auto as_json = std::make_shared<bool>(false);
+  cmd->add_option("file", *file, "A JSON file with one task or an array of tasks ('-' for stdin)");
+  cmd->add_flag("--json", *as_json, "Print the problems as a JSON array of {parameter, code, message}");
+  return [file, as_json] { return run_validate(*file, *as_json); };
+}
+
+}  // namespace vidserve::app

@@ -1,0 +1,32 @@
+#pragma once
+// Small text utilities shared by the validator and the CLI.
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vidserve::text {
+
+// Number of Unicode code points in a UTF-8 string (prompt limits count characters, not bytes).
+// Returns nullopt when the bytes are not valid UTF-8.
+std::optional<std::size_t> utf8_length(std::string_view s);
+
+// Levenshtein distance, case-insensitive; used to suggest the nearest known name.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidate closest to `word`, if it is close enough to be a plausible typo.
+std::optional<std::string> nearest(std::string_view word, std::span<const std::string> candidates);
+
+// "a, b and c"
+std::string join_list(std::span<const std::string> items, std::string_view last_sep = " and ");
+std::string join(std::span<const std::string> items, std::string_view sep);
+
+// Formats a number without trailing zeros: 5 -> "5", 0.5 -> "0.5", 0.1848 -> "0.1848".
+std::string format_number(double value);
+
+// Money with enough decimals to be exact for catalog prices: 0.185 -> "$0.185", 0.7 -> "$0.70".
+std::string format_usd(double value);
+
+}  // namespace vidserve::text

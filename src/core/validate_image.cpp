@@ -1,0 +1,67 @@
+#include <algorithm>
+
+#include "common/text.hpp"
+#include "core/validate.hpp"
+#include "core/validate_detail.hpp"
+
+namespace vidserve::core {
+
+namespace {
+
+void check_resolution(const detail::Context& ctx, const catalog::Workflow* w, const ImageRequest& r) {
+  if (!r.resolution) return;
+  const auto& tiers = ctx.model.resolutions;
+  if (tiers.empty()) {
+    ctx.problems.add("resolution", "unsupportedParameter",
+                     ctx.model.air + " does not support resolution; give width and height instead.");
+  } else if (std::find(tiers.begin(), tiers.end(), *r.resolution) == tiers.end()) {
+    ctx.problems.add("resolution", "invalidValue",
+                     "resolution '" + *r.resolution + "' is not allowed for " + ctx.model.air + "; use " +
+                         text::join_list(tiers, " or ") + ".");
+  } else if (r.width || r.height) {
+    ctx.problems.add(std::vector<std::string>{"resolution", "width"}, "incompatibleParameters",
+                     "give either resolution (size inferred from the reference image) or width and height, "
+                     "not both.");
+  } else if (w && w->kind != "image-to-image") {
+    ctx.problems.add("resolution", "incompatibleParameters",
+                     "resolution applies to image-to-image (inputs.referenceImages); " + w->kind +
+                         " needs width and height.");
+  }
+}
+
+}  // namespace
+
+Validation validate(const catalog::Catalog& catalog, const ImageRequest& r, Problems problems) {
+  detail::check_task_uuid(r, problems);
+  detail::check_options(r.options, MediaKind::Image, problems);
+  detail::check_input_refs(r.inputs, problems);
+  const auto* model = detail::find_model(catalog, r, catalog::ModelType::Image, problems);
+  if (!model) return Validation{std::move(problems.list()), std::nullopt, std::nullopt};
+  const detail::Context ctx{catalog, *model, problems};
+  detail::check_unsupported_known(ctx, r);
+  const auto* workflow = detail::select_workflow(ctx, r.inputs);
+  detail::check_prompts(ctx, workflow, r, false);
+  detail::check_settings(ctx, workflow, r.klingai, r.inputs);
+  check_resolution(ctx, workflow, r);
+  std::optional<catalog::Size> size;
+  if (workflow) {
+    detail::check_input_counts(ctx, *workflow, r.inputs);
+    if (!r.resolution) size = detail::check_size(ctx, *workflow, r);
+  }
+  Validation result{std::move(problems.list()), std::nullopt, std::nullopt};
+  if (result.valid() && workflow) {
+    Plan plan;
+    plan.model = model;
+    plan.workflow = workflow;
+    plan.size = size;
+    plan.number_results = static_cast<int>(r.options.number_results.value_or(1));
+    plan.output_type = r.options.output_type.value_or("URL");
+    plan.output_format = r.options.output_format.value_or("JPG");
+    plan.output_quality = static_cast<int>(r.options.output_quality.value_or(95));
+    result.plan = plan;
+    result.quote = quote(plan, PriceContext{});
+  }
+  return result;
+}
+
+}  // namespace vidserve::core

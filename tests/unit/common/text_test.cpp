@@ -1,0 +1,37 @@
+#include <gtest/gtest.h>
+
+#include "common/text.hpp"
+
+namespace vidserve::text {
+namespace {
+
+TEST(Utf8Length, CountsCodePoints) {
+  EXPECT_EQ(utf8_length("abc"), 3u);
+  EXPECT_EQ(utf8_length("\xc3\xa9t\xc3\xa9"), 3u);        // été
+  EXPECT_EQ(utf8_length("\xf0\x9f\x8e\xac"), 1u);         // one emoji, 4 bytes
+}
+
+TEST(Utf8Length, RejectsInvalidSequences) {
+  EXPECT_FALSE(utf8_length("\xff"));
+  EXPECT_FALSE(utf8_length("\xc3"));                       // truncated
+  EXPECT_FALSE(utf8_length("\xc0\xaf"));                   // overlong '/'
+  EXPECT_FALSE(utf8_length("\xed\xa0\x80"));               // surrogate
+}
+
+TEST(Nearest, SuggestsTyposOnly) {
+  const std::vector<std::string> names = {"duration", "positivePrompt", "width"};
+  EXPECT_EQ(nearest("durration", names), "duration");
+  EXPECT_EQ(nearest("positivePromt", names), "positivePrompt");
+  EXPECT_FALSE(nearest("banana", names));
+}
+
+TEST(Format, NumbersAndMoney) {
+  EXPECT_EQ(format_number(5), "5");
+  EXPECT_EQ(format_number(0.5), "0.5");
+  EXPECT_EQ(format_usd(0.185), "$0.185");
+  EXPECT_EQ(format_usd(0.7), "$0.70");
+  EXPECT_EQ(format_usd(0.1848), "$0.1848");
+}
+
+}  // namespace
+}  // namespace vidserve::text
