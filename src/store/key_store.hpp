@@ -1,0 +1,42 @@
+#pragma once
+// KeyStore: API keys for `vidserve keys create|list|revoke` and request authentication.
+// Only the SHA-256 hash of a key is stored; the plaintext is returned once, by create().
+// Implementations: SqliteKeyStore (can share the task database) and MemoryKeyStore (fake).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace vidserve::store {
+
+struct ApiKeyInfo {
+  std::string id;  // "key_" + 16 hex digits; the task/media owner id
+  std::string label;
+  std::int64_t created_ms = 0;
+  bool revoked = false;
+
+  bool operator==(const ApiKeyInfo&) const = default;
+};
+
+struct CreatedApiKey {
+  ApiKeyInfo info;
+  std::string plaintext;  // "vs_" + 43 base64url characters (32 random bytes); shown once
+};
+
+class KeyStore {
+ public:
+  virtual ~KeyStore() = default;
+
+  virtual Result<CreatedApiKey> create(std::string_view label) = 0;
+  // The id of the key, or nullopt when the key is unknown or revoked.
+  virtual Result<std::optional<std::string>> verify(std::string_view plaintext) = 0;
+  // All keys, revoked ones included, oldest first.
+  virtual Result<std::vector<ApiKeyInfo>> list() = 0;
+  // "notFound" for an unknown id; revoking twice is not an error.
+  virtual Status revoke(std::string_view id) = 0;
+};
+
+}  // namespace vidserve::store

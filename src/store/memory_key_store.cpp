@@ -1,0 +1,52 @@
+#include "store/memory_key_store.hpp"
+
+#include "store/key_crypto.hpp"
+#include "store/task_store.hpp"
+
+namespace vidserve::store {
+
+using Lock = std::lock_guard<std::mutex>;
+
+Result<CreatedApiKey> MemoryKeyStore::create(std::string_view label) {
+  auto key = key_crypto::new_api_key();
+  if (!key) return key.error();
+  auto id = key_crypto::new_key_id();
+  if (!id) return id.error();
+  auto hash = key_crypto::sha256_hex(*key);
+  if (!hash) return hash.error();
+  ApiKeyInfo info{*id, std::string(label), clock_.now_ms(), false};
+  Lock lock(mutex_);
+  keys_.push_back(Entry{info, *hash});
+  return CreatedApiKey{info, *key};
+}
+
+Result<std::optional<std::string>> MemoryKeyStore::verify(std::string_view plaintext) {
+  if (!key_crypto::looks_like_api_key(plaintext)) return std::optional<std::string>{};
+  auto hash = key_crypto::sha256_hex(plaintext);
+  if (!hash) return hash.error();
+  Lock lock(mutex_);
+  for (const auto& e : keys_) {
+    if (e.key_hash == *hash && !e.info.revoked) return std::optional<std::string>{e.info.id};
+  }
+  return std::optional<std::string>{};
+}
+
+Result<std::vector<ApiKeyInfo>> MemoryKeyStore::list() {
+  Lock lock(mutex_);
+  std::vector<ApiKeyInfo> out;
+  for (const auto& e : keys_) out.push_back(e.info);
+  return out;
+}
+
+Status MemoryKeyStore::revoke(std::string_view id) {
+  Lock lock(mutex_);
+  for (auto& e : keys_) {
+    if (e.info.id == id) {
+      e.info.revoked = true;
+      return Ok{};
+    }
+  }
+  return Error{errc::kNotFound, "no API key with id '" + std::string(id) + "'"};
+}
+
+}  // namespace vidserve::store

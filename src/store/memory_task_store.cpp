@@ -1,0 +1,172 @@
+#include "store/memory_task_store.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+#include "store/task_rules.hpp"
+
+namespace vidserve::store {
+
+using Lock = std::lock_guard<std::mutex>;
+
+MemoryTaskStore::Entry* MemoryTaskStore::find(std::string_view task_uuid) {
+  auto it = tasks_.find(std::string(task_uuid));
+  return it == tasks_.end() ? nullptr : &it->second;
+}
+
+Result<TaskRecord> MemoryTaskStore::enqueue(TaskRecord task) {
+  if (auto ok = rules::prepare_new_task(task, clock_.now_ms()); !ok) return ok.error();
+  Lock lock(mutex_);
+  if (tasks_.count(task.task_uuid) != 0) {
+    return Error{errc::kDuplicateTaskUUID, "taskUUID '" + task.task_uuid + "' is already in use"};
+  }
+  tasks_[task.task_uuid] = Entry{next_seq_++, task};
+  return task;
+}
+
+Result<TaskRecord> MemoryTaskStore::get(std::string_view owner, std::string_view task_uuid) {
+  Lock lock(mutex_);
+  const Entry* entry = find(task_uuid);
+  if (entry == nullptr || entry->task.owner != owner) return rules::not_found(task_uuid);
+  return entry->task;
+}
+
+Result<std::optional<TaskRecord>> MemoryTaskStore::claim_next(std::string_view worker_id,
+                                                              std::int64_t lease_ms) {
+  Lock lock(mutex_);
+  const std::int64_t now = clock_.now_ms();
+  Entry* best = nullptr;
+  for (auto& [uuid, entry] : tasks_) {
+    const TaskRecord& t = entry.task;
+    const bool claimable = t.status == TaskStatus::Queued ||
+                           (t.status == TaskStatus::Processing && t.lease_expires_ms <= now);
+    if (!claimable) continue;
+    if (best == nullptr ||
+        std::tie(t.created_ms, entry.seq) < std::tie(best->task.created_ms, best->seq)) {
+      best = &entry;
+    }
+  }
+  if (best == nullptr) return std::optional<TaskRecord>{};
+  TaskRecord& t = best->task;
+  t.status = TaskStatus::Processing;
+  t.attempts += 1;
+  t.worker_id = std::string(worker_id);
+  t.lease_expires_ms = now + lease_ms;
+  t.updated_ms = now;
+  return std::optional<TaskRecord>{t};
+}
+
+Status MemoryTaskStore::renew_lease(std::string_view task_uuid, std::string_view worker_id,
+                                    std::int64_t lease_ms) {
+  Lock lock(mutex_);
+  Entry* entry = find(task_uuid);
+  if (entry == nullptr) return rules::not_found(task_uuid);
+  TaskRecord& t = entry->task;
+  if (auto ok = rules::check_renew(task_uuid, t.status, t.worker_id, worker_id); !ok) return ok;
+  t.updated_ms = clock_.now_ms();
+  t.lease_expires_ms = t.updated_ms + lease_ms;
+  return Ok{};
+}
+
+Status MemoryTaskStore::put_result(std::string_view task_uuid, ResultRecord result) {
+  Lock lock(mutex_);
+  Entry* entry = find(task_uuid);
+  if (entry == nullptr) return rules::not_found(task_uuid);
+  TaskRecord& t = entry->task;
+  if (auto ok = rules::check_put_result(task_uuid, t.status, result); !ok) return ok;
+  auto it = std::lower_bound(t.results.begin(), t.results.end(), result.index,
+                             [](const ResultRecord& r, int index) { return r.index < index; });
+  if (it != t.results.end() && it->index == result.index) {
+    *it = std::move(result);
+  } else {
+    t.results.insert(it, std::move(result));
+  }
+  t.updated_ms = clock_.now_ms();
+  return Ok{};
+}
+
+Status MemoryTaskStore::finish(std::string_view task_uuid, TaskStatus to, std::string_view code,
+                               std::string_view message) {
+  Lock lock(mutex_);
+  Entry* entry = find(task_uuid);
+  if (entry == nullptr) return rules::not_found(task_uuid);
+  TaskRecord& t = entry->task;
+  if (auto ok = rules::check_finish(task_uuid, t.status); !ok) return ok;
+  t.status = to;
+  t.error_code = std::string(code);
+  t.error_message = std::string(message);
+  t.worker_id.clear();
+  t.lease_expires_ms = 0;
+  t.updated_ms = clock_.now_ms();
+  return Ok{};
+}
+
+Status MemoryTaskStore::complete(std::string_view task_uuid) {
+  return finish(task_uuid, TaskStatus::Success, {}, {});
+}
+
+Status MemoryTaskStore::fail(std::string_view task_uuid, std::string_view code,
+                             std::string_view message) {
+  return finish(task_uuid, TaskStatus::Error, code, message);
+}
+
+Status MemoryTaskStore::cancel(std::string_view owner, std::string_view task_uuid) {
+  Lock lock(mutex_);
+  Entry* entry = find(task_uuid);
+  if (entry == nullptr || entry->task.owner != owner) return rules::not_found(task_uuid);
+  TaskRecord& t = entry->task;
+  auto change = rules::check_cancel(task_uuid, t.status);
+  if (!change) return change.error();
+  if (*change) {
+    t.status = TaskStatus::Cancelled;
+    t.worker_id.clear();
+    t.lease_expires_ms = 0;
+    t.updated_ms = clock_.now_ms();
+  }
+  return Ok{};
+}
+
+Result<std::int64_t> MemoryTaskStore::requeue_interrupted() {
+  Lock lock(mutex_);
+  std::int64_t count = 0;
+  for (auto& [uuid, entry] : tasks_) {
+    TaskRecord& t = entry.task;
+    if (t.status != TaskStatus::Processing) continue;
+    t.status = TaskStatus::Queued;
+    t.worker_id.clear();
+    t.lease_expires_ms = 0;
+    t.updated_ms = clock_.now_ms();
+    ++count;
+  }
+  return count;
+}
+
+Result<std::map<TaskStatus, std::int64_t>> MemoryTaskStore::count_by_status() {
+  Lock lock(mutex_);
+  std::map<TaskStatus, std::int64_t> counts;
+  for (auto s : {TaskStatus::Queued, TaskStatus::Processing, TaskStatus::Success, TaskStatus::Error,
+                 TaskStatus::Cancelled}) {
+    counts[s] = 0;
+  }
+  for (const auto& [uuid, entry] : tasks_) counts[entry.task.status] += 1;
+  return counts;
+}
+
+Result<std::vector<TaskRecord>> MemoryTaskStore::list(std::string_view owner, std::size_t limit,
+                                                      std::size_t offset) {
+  Lock lock(mutex_);
+  std::vector<const Entry*> mine;
+  for (const auto& [uuid, entry] : tasks_) {
+    if (entry.task.owner == owner) mine.push_back(&entry);
+  }
+  std::sort(mine.begin(), mine.end(), [](const Entry* a, const Entry* b) {
+    return std::tie(a->task.created_ms, a->seq) > std::tie(b->task.created_ms, b->seq);
+  });
+  std::vector<TaskRecord> out;
+  for (std::size_t i = offset; i < mine.size() && out.size() < limit; ++i) {
+    out.push_back(mine[i]->task);
+  }
+  return out;
+}
+
+}  // namespace vidserve::store

@@ -1,0 +1,49 @@
+#pragma once
+// In-memory TaskStore: the fake that unit tests of other modules use instead of SQLite.
+// Same contract as SqliteTaskStore (both run the contract suite), nothing survives the object.
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "common/clock.hpp"
+#include "store/task_store.hpp"
+
+namespace vidserve::store {
+
+class MemoryTaskStore final : public TaskStore {
+ public:
+  // `clock` must outlive the store.
+  explicit MemoryTaskStore(const Clock& clock) : clock_(clock) {}
+
+  Result<TaskRecord> enqueue(TaskRecord task) override;
+  Result<TaskRecord> get(std::string_view owner, std::string_view task_uuid) override;
+  Result<std::optional<TaskRecord>> claim_next(std::string_view worker_id,
+                                               std::int64_t lease_ms) override;
+  Status renew_lease(std::string_view task_uuid, std::string_view worker_id,
+                     std::int64_t lease_ms) override;
+  Status put_result(std::string_view task_uuid, ResultRecord result) override;
+  Status complete(std::string_view task_uuid) override;
+  Status fail(std::string_view task_uuid, std::string_view code, std::string_view message) override;
+  Status cancel(std::string_view owner, std::string_view task_uuid) override;
+  Result<std::int64_t> requeue_interrupted() override;
+  Result<std::map<TaskStatus, std::int64_t>> count_by_status() override;
+  Result<std::vector<TaskRecord>> list(std::string_view owner, std::size_t limit,
+                                       std::size_t offset) override;
+
+ private:
+  struct Entry {
+    std::uint64_t seq = 0;  // enqueue order, breaks created_ms ties
+    TaskRecord task;
+  };
+  Entry* find(std::string_view task_uuid);
+  Status finish(std::string_view task_uuid, TaskStatus to, std::string_view code,
+                std::string_view message);
+
+  const Clock& clock_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Entry> tasks_;
+  std::uint64_t next_seq_ = 0;
+};
+
+}  // namespace vidserve::store

@@ -1,0 +1,79 @@
+#include "store/sqlite_key_store.hpp"
+
+#include <utility>
+
+#include "store/key_crypto.hpp"
+#include "store/sqlite_database.hpp"
+#include "store/task_store.hpp"
+
+namespace vidserve::store {
+
+Result<std::unique_ptr<SqliteKeyStore>> SqliteKeyStore::open(const std::string& path,
+                                                             const Clock& clock) {
+  auto db = SqliteDatabase::open(path);
+  if (!db) return db.error();
+  return std::make_unique<SqliteKeyStore>(std::move(db).value(), clock);
+}
+
+SqliteKeyStore::SqliteKeyStore(std::shared_ptr<SqliteDatabase> db, const Clock& clock)
+    : db_(std::move(db)), clock_(clock) {}
+
+Result<CreatedApiKey> SqliteKeyStore::create(std::string_view label) {
+  auto key = key_crypto::new_api_key();
+  if (!key) return key.error();
+  auto id = key_crypto::new_key_id();
+  if (!id) return id.error();
+  auto hash = key_crypto::sha256_hex(*key);
+  if (!hash) return hash.error();
+  ApiKeyInfo info{*id, std::string(label), clock_.now_ms(), false};
+  auto s = db_->session();
+  auto stmt = s.prepare(
+      "INSERT INTO api_keys (id, label, key_hash, created_ms, revoked) VALUES (?1, ?2, ?3, ?4, 0)");
+  if (!stmt) return stmt.error();
+  stmt->text(1, info.id).text(2, info.label).text(3, *hash).integer(4, info.created_ms);
+  if (auto ok = stmt->run(); !ok) return Error{errc::kStorage, ok.error().message};
+  return CreatedApiKey{std::move(info), std::move(key).value()};
+}
+
+Result<std::optional<std::string>> SqliteKeyStore::verify(std::string_view plaintext) {
+  if (!key_crypto::looks_like_api_key(plaintext)) return std::optional<std::string>{};
+  auto hash = key_crypto::sha256_hex(plaintext);
+  if (!hash) return hash.error();
+  auto s = db_->session();
+  auto stmt = s.prepare("SELECT id FROM api_keys WHERE key_hash = ?1 AND revoked = 0");
+  if (!stmt) return stmt.error();
+  stmt->text(1, *hash);
+  auto row = stmt->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::string>{};
+  return std::optional<std::string>{stmt->column_text(0)};
+}
+
+Result<std::vector<ApiKeyInfo>> SqliteKeyStore::list() {
+  auto s = db_->session();
+  auto stmt =
+      s.prepare("SELECT id, label, created_ms, revoked FROM api_keys ORDER BY created_ms, rowid");
+  if (!stmt) return stmt.error();
+  std::vector<ApiKeyInfo> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    out.push_back(ApiKeyInfo{stmt->column_text(0), stmt->column_text(1), stmt->column_int(2),
+                             stmt->column_int(3) != 0});
+  }
+}
+
+Status SqliteKeyStore::revoke(std::string_view id) {
+  auto s = db_->session();
+  auto stmt = s.prepare("UPDATE api_keys SET revoked = 1 WHERE id = ?1");
+  if (!stmt) return stmt.error();
+  stmt->text(1, id);
+  if (auto ok = stmt->run(); !ok) return ok;
+  if (s.changes() == 0) {
+    return Error{errc::kNotFound, "no API key with id '" + std::string(id) + "'"};
+  }
+  return Ok{};
+}
+
+}  // namespace vidserve::store

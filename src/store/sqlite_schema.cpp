@@ -1,0 +1,103 @@
+#include "store/sqlite_schema.hpp"
+
+#include <array>
+#include <string>
+
+#include "store/task_store.hpp"
+
+namespace vidserve::store {
+
+namespace {
+
+// Append only: never edit a migration that has shipped, add a new one.
+constexpr std::array<const char*, 1> kMigrations = {
+    // 1: tasks with their results, API keys, produced media.
+    R"sql(
+CREATE TABLE tasks (
+  seq              INTEGER PRIMARY KEY AUTOINCREMENT,  -- enqueue order, claim tie-break
+  task_uuid        TEXT NOT NULL UNIQUE,
+  owner            TEXT NOT NULL,
+  task_type        TEXT NOT NULL,
+  model            TEXT NOT NULL,
+  request          BLOB NOT NULL,
+  status           TEXT NOT NULL,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  error_code       TEXT NOT NULL DEFAULT '',
+  error_message    TEXT NOT NULL DEFAULT '',
+  worker_id        TEXT NOT NULL DEFAULT '',
+  lease_expires_ms INTEGER NOT NULL DEFAULT 0,
+  created_ms       INTEGER NOT NULL,
+  updated_ms       INTEGER NOT NULL
+);
+CREATE INDEX tasks_by_status ON tasks(status, created_ms, seq);
+CREATE INDEX tasks_by_owner ON tasks(owner, created_ms, seq);
+CREATE TABLE task_results (
+  task_uuid  TEXT NOT NULL REFERENCES tasks(task_uuid) ON DELETE CASCADE,
+  idx        INTEGER NOT NULL,
+  media_uuid TEXT NOT NULL,
+  status     TEXT NOT NULL,
+  payload    BLOB NOT NULL,
+  PRIMARY KEY (task_uuid, idx)
+) WITHOUT ROWID;
+CREATE TABLE api_keys (
+  id         TEXT PRIMARY KEY,
+  label      TEXT NOT NULL,
+  key_hash   TEXT NOT NULL UNIQUE,  -- SHA-256 of the key, hex; the key itself is never stored
+  created_ms INTEGER NOT NULL,
+  revoked    INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE media (
+  media_uuid   TEXT PRIMARY KEY,
+  owner        TEXT NOT NULL,
+  task_uuid    TEXT NOT NULL,
+  path         TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size_bytes   INTEGER NOT NULL,
+  created_ms   INTEGER NOT NULL,
+  expires_ms   INTEGER NOT NULL  -- 0 = never
+);
+CREATE INDEX media_by_expiry ON media(expires_ms) WHERE expires_ms > 0;
+)sql",
+};
+
+Result<int> user_version(SqliteDatabase::Session& session) {
+  auto stmt = session.prepare("PRAGMA user_version");
+  if (!stmt) return stmt.error();
+  auto row = stmt->step();
+  if (!row) return row.error();
+  return *row ? static_cast<int>(stmt->column_int(0)) : 0;
+}
+
+// Applies migration `target` unless another process got there first.
+Status migrate_to(SqliteDatabase::Session& session, int target) {
+  auto tx = Transaction::begin(session, Transaction::Mode::Write);
+  if (!tx) return tx.error();
+  auto current = user_version(session);  // re-read under the write lock
+  if (!current) return current.error();
+  if (*current >= target) return Ok{};
+  if (auto ok = session.exec(kMigrations[static_cast<std::size_t>(target - 1)]); !ok) return ok;
+  if (auto ok = session.exec("PRAGMA user_version=" + std::to_string(target)); !ok) return ok;
+  return tx->commit();
+}
+
+}  // namespace
+
+int latest_schema_version() {
+  return static_cast<int>(kMigrations.size());
+}
+
+Status apply_migrations(SqliteDatabase::Session& session) {
+  auto current = user_version(session);
+  if (!current) return current.error();
+  if (*current > latest_schema_version()) {
+    return Error{errc::kStorage, "schema version " + std::to_string(*current) +
+                                     " is newer than this build supports (" +
+                                     std::to_string(latest_schema_version()) + ")"};
+  }
+  for (int target = *current + 1; target <= latest_schema_version(); ++target) {
+    if (auto ok = migrate_to(session, target); !ok) return ok;
+  }
+  return Ok{};
+}
+
+}  // namespace vidserve::store

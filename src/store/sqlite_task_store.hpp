@@ -1,0 +1,46 @@
+#pragma once
+// TaskStore on SQLite: the embedded default. Durable (WAL + synchronous=FULL), safe for many
+// threads in this process (one connection behind a mutex) and for several processes on the
+// same file (claims run in BEGIN IMMEDIATE transactions).
+#include <memory>
+#include <string>
+
+#include "common/clock.hpp"
+#include "store/task_store.hpp"
+
+namespace vidserve::store {
+
+class SqliteDatabase;
+
+class SqliteTaskStore final : public TaskStore {
+ public:
+  // Opens or creates the database file (":memory:" for a private in-memory one) and migrates it.
+  // `clock` must outlive the store.
+  static Result<std::unique_ptr<SqliteTaskStore>> open(const std::string& path, const Clock& clock);
+  // Shares a connection with the other SQLite stores (keys, media index).
+  SqliteTaskStore(std::shared_ptr<SqliteDatabase> db, const Clock& clock);
+
+  Result<TaskRecord> enqueue(TaskRecord task) override;
+  Result<TaskRecord> get(std::string_view owner, std::string_view task_uuid) override;
+  Result<std::optional<TaskRecord>> claim_next(std::string_view worker_id,
+                                               std::int64_t lease_ms) override;
+  Status renew_lease(std::string_view task_uuid, std::string_view worker_id,
+                     std::int64_t lease_ms) override;
+  Status put_result(std::string_view task_uuid, ResultRecord result) override;
+  Status complete(std::string_view task_uuid) override;
+  Status fail(std::string_view task_uuid, std::string_view code, std::string_view message) override;
+  Status cancel(std::string_view owner, std::string_view task_uuid) override;
+  Result<std::int64_t> requeue_interrupted() override;
+  Result<std::map<TaskStatus, std::int64_t>> count_by_status() override;
+  Result<std::vector<TaskRecord>> list(std::string_view owner, std::size_t limit,
+                                       std::size_t offset) override;
+
+ private:
+  Status finish(std::string_view task_uuid, TaskStatus to, std::string_view code,
+                std::string_view message);
+
+  std::shared_ptr<SqliteDatabase> db_;
+  const Clock& clock_;
+};
+
+}  // namespace vidserve::store

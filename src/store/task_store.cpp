@@ -1,0 +1,120 @@
+#include "store/task_store.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+#include "store/task_rules.hpp"
+
+namespace vidserve::store {
+
+namespace {
+constexpr std::array<std::string_view, 5> kStatusNames = {"queued", "processing", "success",
+                                                          "error", "cancelled"};
+
+std::string quoted(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
+}  // namespace
+
+std::string_view to_string(TaskStatus status) {
+  return kStatusNames.at(static_cast<std::size_t>(status));
+}
+
+std::optional<TaskStatus> parse_task_status(std::string_view text) {
+  for (std::size_t i = 0; i < kStatusNames.size(); ++i) {
+    if (kStatusNames[i] == text) return static_cast<TaskStatus>(i);
+  }
+  return std::nullopt;
+}
+
+bool is_terminal(TaskStatus status) {
+  return status == TaskStatus::Success || status == TaskStatus::Error ||
+         status == TaskStatus::Cancelled;
+}
+
+namespace rules {
+
+Error not_found(std::string_view task_uuid) {
+  return Error{errc::kNotFound, "no task with taskUUID " + quoted(task_uuid)};
+}
+
+Status check_result(const ResultRecord& result) {
+  if (result.index < 0) {
+    return Error{errc::kInvalidArgument,
+                 "result index must be >= 0, got " + std::to_string(result.index)};
+  }
+  if (result.status != "processing" && result.status != "success" && result.status != "error") {
+    return Error{
+        errc::kInvalidArgument,
+        "result status must be processing, success or error, got " + quoted(result.status)};
+  }
+  return Ok{};
+}
+
+Status check_put_result(std::string_view task_uuid, TaskStatus current,
+                        const ResultRecord& result) {
+  if (is_terminal(current)) {
+    return Error{errc::kInvalidState, "task " + quoted(task_uuid) + " is already " +
+                                          std::string(to_string(current)) +
+                                          "; results can no longer change"};
+  }
+  return check_result(result);
+}
+
+Status check_finish(std::string_view task_uuid, TaskStatus current) {
+  if (is_terminal(current)) {
+    return Error{errc::kInvalidState,
+                 "task " + quoted(task_uuid) + " is already " + std::string(to_string(current))};
+  }
+  return Ok{};
+}
+
+Result<bool> check_cancel(std::string_view task_uuid, TaskStatus current) {
+  if (current == TaskStatus::Cancelled) return false;
+  if (is_terminal(current)) {
+    return Error{errc::kInvalidState, "task " + quoted(task_uuid) + " is already " +
+                                          std::string(to_string(current)) +
+                                          " and cannot be cancelled"};
+  }
+  return true;
+}
+
+Status check_renew(std::string_view task_uuid, TaskStatus current, std::string_view holder,
+                   std::string_view worker_id) {
+  if (current == TaskStatus::Cancelled) {
+    return Error{errc::kCancelled, "task " + quoted(task_uuid) + " was cancelled"};
+  }
+  if (current != TaskStatus::Processing || holder != worker_id) {
+    return Error{errc::kLeaseLost, "worker " + quoted(worker_id) + " no longer holds task " +
+                                       quoted(task_uuid) + " (" + std::string(to_string(current)) +
+                                       (holder.empty() ? "" : ", held by " + quoted(holder)) + ")"};
+  }
+  return Ok{};
+}
+
+Status prepare_new_task(TaskRecord& task, std::int64_t now_ms) {
+  if (task.task_uuid.empty()) return Error{errc::kInvalidArgument, "task_uuid is empty"};
+  if (task.owner.empty()) return Error{errc::kInvalidArgument, "owner is empty"};
+  std::sort(task.results.begin(), task.results.end(),
+            [](const ResultRecord& a, const ResultRecord& b) { return a.index < b.index; });
+  for (std::size_t i = 0; i < task.results.size(); ++i) {
+    if (auto ok = check_result(task.results[i]); !ok) return ok;
+    if (i > 0 && task.results[i].index == task.results[i - 1].index) {
+      return Error{errc::kInvalidArgument,
+                   "two results with index " + std::to_string(task.results[i].index)};
+    }
+  }
+  task.status = TaskStatus::Queued;
+  task.attempts = 0;
+  task.error_code.clear();
+  task.error_message.clear();
+  task.worker_id.clear();
+  task.lease_expires_ms = 0;
+  task.created_ms = now_ms;
+  task.updated_ms = now_ms;
+  return Ok{};
+}
+
+}  // namespace rules
+}  // namespace vidserve::store

@@ -1,0 +1,120 @@
+#pragma once
+// TaskStore: the durable queue and record of every accepted task.
+//
+// The API layer enqueues a task (and only then acknowledges it), workers claim it under a lease,
+// write results and complete or fail it; clients read it back with get/list. Request and result
+// payloads are opaque byte strings serialised by the caller: no JSON or HTTP type appears here.
+//
+// Implementations: SqliteTaskStore (embedded default, durable) and MemoryTaskStore (fake for
+// unit tests of other modules). Both pass the same contract suite (tests/unit/store).
+// Every method is thread-safe and reports failures as values, never by throwing.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace vidserve::store {
+
+// Stable error codes (Error::code) produced by the stores.
+namespace errc {
+inline constexpr const char* kNotFound = "notFound";
+inline constexpr const char* kDuplicateTaskUUID = "duplicateTaskUUID";
+inline constexpr const char* kStorage = "storage";
+// The operation is not allowed in the task's current status, e.g. completing a cancelled task.
+inline constexpr const char* kInvalidState = "invalidState";
+// renew_lease: the task is no longer processing under this worker (expired and reclaimed).
+inline constexpr const char* kLeaseLost = "leaseLost";
+// renew_lease: the task was cancelled while the worker held it; the worker should stop.
+inline constexpr const char* kCancelled = "cancelled";
+inline constexpr const char* kInvalidArgument = "invalidArgument";
+}  // namespace errc
+
+enum class TaskStatus { Queued, Processing, Success, Error, Cancelled };
+
+// "queued", "processing", "success", "error", "cancelled".
+std::string_view to_string(TaskStatus status);
+std::optional<TaskStatus> parse_task_status(std::string_view text);
+// Success, Error and Cancelled are final: no operation moves a task out of them.
+bool is_terminal(TaskStatus status);
+
+struct ResultRecord {
+  int index = 0;           // 0-based position among the task's results (numberResults)
+  std::string media_uuid;  // stable id of the produced media (e.g. videoUUID)
+  std::string status;      // "processing" | "success" | "error"
+  std::string payload;     // opaque, chosen by the caller (serialised result fields)
+
+  bool operator==(const ResultRecord&) const = default;
+};
+
+struct TaskRecord {
+  std::string task_uuid;  // globally unique (see enqueue)
+  std::string owner;      // API key id; a key sees only its own tasks
+  std::string task_type;
+  std::string model;
+  std::string request;  // opaque, serialised by the caller; may hold any bytes
+  TaskStatus status = TaskStatus::Queued;
+  int attempts = 0;  // number of times a worker claimed the task
+  std::string error_code, error_message;
+  std::string worker_id;              // lease holder while Processing, empty otherwise
+  std::int64_t lease_expires_ms = 0;  // while Processing; 0 otherwise
+  std::int64_t created_ms = 0, updated_ms = 0;
+  std::vector<ResultRecord> results;  // ordered by index
+
+  bool operator==(const TaskRecord&) const = default;
+};
+
+class TaskStore {
+ public:
+  virtual ~TaskStore() = default;
+
+  // Stores a new Queued task and returns it as stored. The store stamps status=Queued,
+  // attempts=0, created_ms=updated_ms=now and clears error/lease fields; `results` given here
+  // are stored too (e.g. "processing" placeholders with pre-assigned media uuids).
+  // Returns only once the task is durable (SqliteTaskStore: committed with synchronous=FULL).
+  // task_uuid is unique across all owners; reusing one -> "duplicateTaskUUID".
+  virtual Result<TaskRecord> enqueue(TaskRecord task) = 0;
+
+  // "notFound" when the task does not exist or belongs to another owner.
+  virtual Result<TaskRecord> get(std::string_view owner, std::string_view task_uuid) = 0;
+
+  // Atomically takes the oldest (by created_ms, then enqueue order) task that is Queued or
+  // Processing with an expired lease, moves it to Processing, increments attempts and sets the
+  // lease to now + lease_ms for worker_id. nullopt when there is nothing to do.
+  virtual Result<std::optional<TaskRecord>> claim_next(std::string_view worker_id,
+                                                       std::int64_t lease_ms) = 0;
+
+  // Extends the lease to now + lease_ms. "leaseLost" when the task is not Processing under
+  // worker_id any more, "cancelled" when it was cancelled (the worker should stop).
+  virtual Status renew_lease(std::string_view task_uuid, std::string_view worker_id,
+                             std::int64_t lease_ms) = 0;
+
+  // Inserts or replaces the result with the same index. Allowed while Queued or Processing.
+  virtual Status put_result(std::string_view task_uuid, ResultRecord result) = 0;
+
+  // Queued|Processing -> Success / Error; "invalidState" from a final status.
+  virtual Status complete(std::string_view task_uuid) = 0;
+  virtual Status fail(std::string_view task_uuid, std::string_view code,
+                      std::string_view message) = 0;
+
+  // Queued|Processing -> Cancelled (idempotent when already Cancelled); "invalidState" after
+  // Success/Error; "notFound" for another owner's task.
+  virtual Status cancel(std::string_view owner, std::string_view task_uuid) = 0;
+
+  // At start-up of the only process working this store: every Processing task goes back to
+  // Queued (lease cleared, attempts and already written results kept). Returns how many.
+  // With several worker processes on one store rely on lease expiry instead.
+  virtual Result<std::int64_t> requeue_interrupted() = 0;
+
+  // Number of tasks per status; every status is present (0 when none).
+  virtual Result<std::map<TaskStatus, std::int64_t>> count_by_status() = 0;
+
+  // The owner's tasks, newest first.
+  virtual Result<std::vector<TaskRecord>> list(std::string_view owner, std::size_t limit,
+                                               std::size_t offset) = 0;
+};
+
+}  // namespace vidserve::store

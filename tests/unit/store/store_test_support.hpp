@@ -1,0 +1,45 @@
+#pragma once
+// Helpers shared by the store tests: a temporary directory removed at the end of the test.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "common/uuid.hpp"
+
+namespace vidserve::store::testing {
+
+class TempDir {
+ public:
+  TempDir()
+      : path_(std::filesystem::path(::testing::TempDir()) /
+              ("vidserve-store-" + uuid::generate_v4())) {
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Everything SQLite wrote for `db_path`: the main file and its write-ahead log.
+inline std::string read_database_bytes(const std::string& db_path) {
+  std::string all;
+  for (const std::string& p : {db_path, db_path + "-wal"}) {
+    std::ifstream in(p, std::ios::binary);
+    all.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return all;
+}
+
+}  // namespace vidserve::store::testing

@@ -1,0 +1,396 @@
+// The TaskStore contract, run against every implementation: the in-memory fake, SQLite on a
+// temporary file and SQLite ":memory:". Time only moves when a test advances the FakeClock.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "store/memory_task_store.hpp"
+#include "store/sqlite_task_store.hpp"
+#include "store_test_support.hpp"
+
+namespace vidserve::store {
+namespace {
+
+using testing::TempDir;
+
+struct MemoryImpl {
+  std::unique_ptr<TaskStore> make(const Clock& clock) {
+    return std::make_unique<MemoryTaskStore>(clock);
+  }
+};
+
+struct SqliteFileImpl {
+  TempDir dir;
+  std::unique_ptr<TaskStore> make(const Clock& clock) {
+    auto store = SqliteTaskStore::open(dir.file("tasks.db"), clock);
+    EXPECT_TRUE(store.ok()) << store.error().message;
+    return std::move(store).value();
+  }
+};
+
+struct SqliteInMemoryImpl {
+  std::unique_ptr<TaskStore> make(const Clock& clock) {
+    auto store = SqliteTaskStore::open(":memory:", clock);
+    EXPECT_TRUE(store.ok()) << store.error().message;
+    return std::move(store).value();
+  }
+};
+
+struct ImplNames {
+  template <class T>
+  static std::string GetName(int) {
+    if (std::is_same_v<T, MemoryImpl>) return "Memory";
+    if (std::is_same_v<T, SqliteFileImpl>) return "SqliteFile";
+    return "SqliteInMemory";
+  }
+};
+
+template <class Impl>
+class TaskStoreContract : public ::testing::Test {
+ protected:
+  static TaskRecord task(const std::string& uuid, const std::string& owner = "key_a") {
+    TaskRecord t;
+    t.task_uuid = uuid;
+    t.owner = owner;
+    t.task_type = "videoInference";
+    t.model = "klingai:5@3";
+    t.request = "request of " + uuid;
+    return t;
+  }
+
+  void enqueue(const std::string& uuid, const std::string& owner = "key_a") {
+    auto r = store->enqueue(task(uuid, owner));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+  }
+
+  TaskRecord get(const std::string& uuid, const std::string& owner = "key_a") {
+    auto r = store->get(owner, uuid);
+    EXPECT_TRUE(r.ok()) << uuid << ": " << r.error().message;
+    return r.ok() ? r.value() : TaskRecord{};
+  }
+
+  std::optional<TaskRecord> claim(const std::string& worker = "w1", std::int64_t lease = 1000) {
+    auto r = store->claim_next(worker, lease);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r.ok() ? r.value() : std::nullopt;
+  }
+
+  std::string claimed_uuid(const std::string& worker = "w1", std::int64_t lease = 1000) {
+    auto t = claim(worker, lease);
+    return t ? t->task_uuid : "<nothing>";
+  }
+
+  FakeClock clock;
+  Impl impl;
+  std::unique_ptr<TaskStore> store = impl.make(clock);
+};
+
+using Impls = ::testing::Types<MemoryImpl, SqliteFileImpl, SqliteInMemoryImpl>;
+TYPED_TEST_SUITE(TaskStoreContract, Impls, ImplNames);
+
+TYPED_TEST(TaskStoreContract, StatusNamesRoundTrip) {
+  for (auto s : {TaskStatus::Queued, TaskStatus::Processing, TaskStatus::Success, TaskStatus::Error,
+                 TaskStatus::Cancelled}) {
+    EXPECT_EQ(parse_task_status(to_string(s)), s);
+  }
+  EXPECT_EQ(to_string(TaskStatus::Processing), "processing");
+  EXPECT_EQ(parse_task_status("Queued"), std::nullopt);
+}
+
+TYPED_TEST(TaskStoreContract, EnqueueStampsAndGetRoundTrips) {
+  TaskRecord t = this->task("t1");
+  t.request = std::string("bin\0\xff\x01 data", 10);  // opaque bytes, not text
+  t.status = TaskStatus::Success;                     // store-owned fields are overwritten
+  t.attempts = 7;
+  t.error_code = "stale";
+  t.results = {{1, "m1", "processing", "p1"}, {0, "m0", "processing", ""}};
+  auto stored = this->store->enqueue(t);
+  ASSERT_TRUE(stored.ok()) << stored.error().message;
+  EXPECT_EQ(stored->status, TaskStatus::Queued);
+  EXPECT_EQ(stored->attempts, 0);
+  EXPECT_EQ(stored->error_code, "");
+  EXPECT_EQ(stored->created_ms, this->clock.now_ms());
+  EXPECT_EQ(stored->updated_ms, this->clock.now_ms());
+  ASSERT_EQ(stored->results.size(), 2u);
+  EXPECT_EQ(stored->results[0].index, 0);
+  EXPECT_EQ(this->get("t1"), *stored);
+  EXPECT_EQ(this->get("t1").request, t.request);
+}
+
+TYPED_TEST(TaskStoreContract, DuplicateTaskUUIDIsRefusedForAnyOwner) {
+  this->enqueue("t1", "key_a");
+  TaskRecord again = this->task("t1", "key_a");
+  again.model = "other";
+  auto same_owner = this->store->enqueue(again);
+  ASSERT_FALSE(same_owner.ok());
+  EXPECT_EQ(same_owner.error().code, "duplicateTaskUUID");
+  auto other_owner = this->store->enqueue(this->task("t1", "key_b"));
+  ASSERT_FALSE(other_owner.ok());
+  EXPECT_EQ(other_owner.error().code, "duplicateTaskUUID");
+  EXPECT_EQ(this->get("t1").model, "klingai:5@3");
+}
+
+TYPED_TEST(TaskStoreContract, EnqueueRejectsMalformedRecords) {
+  EXPECT_EQ(this->store->enqueue(this->task("")).error().code, "invalidArgument");
+  EXPECT_EQ(this->store->enqueue(this->task("t1", "")).error().code, "invalidArgument");
+  TaskRecord twice = this->task("t2");
+  twice.results = {{0, "a", "processing", ""}, {0, "b", "processing", ""}};
+  EXPECT_EQ(this->store->enqueue(twice).error().code, "invalidArgument");
+  TaskRecord bad_status = this->task("t3");
+  bad_status.results = {{0, "a", "done", ""}};
+  EXPECT_EQ(this->store->enqueue(bad_status).error().code, "invalidArgument");
+  EXPECT_EQ(this->store->count_by_status()->at(TaskStatus::Queued), 0);
+}
+
+TYPED_TEST(TaskStoreContract, OwnersSeeOnlyTheirOwnTasks) {
+  this->enqueue("t1", "key_a");
+  this->enqueue("t2", "key_b");
+  auto foreign = this->store->get("key_b", "t1");
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_EQ(foreign.error().code, "notFound");
+  EXPECT_EQ(this->store->get("key_a", "missing").error().code, "notFound");
+  EXPECT_EQ(this->store->cancel("key_b", "t1").error().code, "notFound");
+  EXPECT_EQ(this->get("t1").status, TaskStatus::Queued);
+  auto listed = this->store->list("key_b", 10, 0);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().task_uuid, "t2");
+}
+
+TYPED_TEST(TaskStoreContract, ClaimTakesOldestFirstAndSetsLease) {
+  EXPECT_EQ(this->claim(), std::nullopt);
+  this->enqueue("a");
+  this->clock.advance_ms(10);
+  this->enqueue("b");
+  this->enqueue("c");  // same millisecond as b: enqueue order decides
+  auto first = this->claim("worker-1", 5000);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->task_uuid, "a");
+  EXPECT_EQ(first->status, TaskStatus::Processing);
+  EXPECT_EQ(first->attempts, 1);
+  EXPECT_EQ(first->worker_id, "worker-1");
+  EXPECT_EQ(first->lease_expires_ms, this->clock.now_ms() + 5000);
+  EXPECT_EQ(first->request, "request of a");
+  EXPECT_EQ(this->get("a"), *first);
+  EXPECT_EQ(this->claimed_uuid(), "b");
+  EXPECT_EQ(this->claimed_uuid(), "c");
+  EXPECT_EQ(this->claim(), std::nullopt);
+}
+
+TYPED_TEST(TaskStoreContract, ExpiredLeaseIsReclaimedByAnotherWorker) {
+  this->enqueue("a");
+  ASSERT_TRUE(this->claim("w1", 1000).has_value());
+  this->clock.advance_ms(999);
+  EXPECT_EQ(this->claim("w2"), std::nullopt);
+  this->clock.advance_ms(1);
+  auto again = this->claim("w2", 1000);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->task_uuid, "a");
+  EXPECT_EQ(again->attempts, 2);
+  EXPECT_EQ(again->worker_id, "w2");
+  EXPECT_EQ(this->store->renew_lease("a", "w1", 1000).error().code, "leaseLost");
+  EXPECT_TRUE(this->store->renew_lease("a", "w2", 1000).ok());
+}
+
+TYPED_TEST(TaskStoreContract, ExpiredTaskComesBeforeNewerQueuedOnes) {
+  this->enqueue("old");
+  ASSERT_TRUE(this->claim("w1", 100).has_value());
+  this->clock.advance_ms(50);
+  this->enqueue("new");
+  this->clock.advance_ms(50);
+  EXPECT_EQ(this->claimed_uuid("w2"), "old");
+  EXPECT_EQ(this->claimed_uuid("w2"), "new");
+}
+
+TYPED_TEST(TaskStoreContract, RenewLeaseKeepsTheTask) {
+  this->enqueue("a");
+  ASSERT_TRUE(this->claim("w1", 1000).has_value());
+  this->clock.advance_ms(900);
+  ASSERT_TRUE(this->store->renew_lease("a", "w1", 1000).ok());
+  EXPECT_EQ(this->get("a").lease_expires_ms, this->clock.now_ms() + 1000);
+  this->clock.advance_ms(900);
+  EXPECT_EQ(this->claim("w2"), std::nullopt);
+  this->clock.advance_ms(100);
+  EXPECT_EQ(this->claimed_uuid("w2"), "a");
+  EXPECT_EQ(this->store->renew_lease("missing", "w1", 1000).error().code, "notFound");
+}
+
+TYPED_TEST(TaskStoreContract, RenewTellsTheWorkerAboutCancellation) {
+  this->enqueue("a");
+  ASSERT_TRUE(this->claim("w1").has_value());
+  ASSERT_TRUE(this->store->cancel("key_a", "a").ok());
+  EXPECT_EQ(this->store->renew_lease("a", "w1", 1000).error().code, "cancelled");
+  this->enqueue("b");
+  EXPECT_EQ(this->store->renew_lease("b", "w1", 1000).error().code, "leaseLost");  // queued
+}
+
+TYPED_TEST(TaskStoreContract, PutResultUpsertsByIndex) {
+  this->enqueue("a");
+  ASSERT_TRUE(this->claim().has_value());
+  ASSERT_TRUE(this->store->put_result("a", {1, "m1", "processing", "x"}).ok());
+  ASSERT_TRUE(this->store->put_result("a", {0, "m0", "success", "y"}).ok());
+  this->clock.advance_ms(5);
+  ASSERT_TRUE(this->store->put_result("a", {1, "m1", "success", "z"}).ok());
+  const TaskRecord t = this->get("a");
+  EXPECT_EQ(t.results,
+            (std::vector<ResultRecord>{{0, "m0", "success", "y"}, {1, "m1", "success", "z"}}));
+  EXPECT_EQ(t.updated_ms, this->clock.now_ms());
+  EXPECT_EQ(this->store->put_result("a", {2, "m2", "ready", ""}).error().code, "invalidArgument");
+  EXPECT_EQ(this->store->put_result("a", {-1, "m", "success", ""}).error().code, "invalidArgument");
+  EXPECT_EQ(this->store->put_result("missing", {0, "m", "success", ""}).error().code, "notFound");
+  ASSERT_TRUE(this->store->complete("a").ok());
+  EXPECT_EQ(this->store->put_result("a", {0, "m0", "error", ""}).error().code, "invalidState");
+}
+
+TYPED_TEST(TaskStoreContract, CompleteAndFailAreFinal) {
+  this->enqueue("a");
+  this->enqueue("b");
+  ASSERT_TRUE(this->claim().has_value());
+  ASSERT_TRUE(this->store->complete("a").ok());
+  TaskRecord a = this->get("a");
+  EXPECT_EQ(a.status, TaskStatus::Success);
+  EXPECT_EQ(a.worker_id, "");
+  EXPECT_EQ(a.lease_expires_ms, 0);
+  EXPECT_EQ(this->store->complete("a").error().code, "invalidState");
+  EXPECT_EQ(this->store->fail("a", "x", "y").error().code, "invalidState");
+  ASSERT_TRUE(this->store->fail("b", "engineError", "encoder crashed").ok());
+  TaskRecord b = this->get("b");
+  EXPECT_EQ(b.status, TaskStatus::Error);
+  EXPECT_EQ(b.error_code, "engineError");
+  EXPECT_EQ(b.error_message, "encoder crashed");
+  EXPECT_EQ(this->store->complete("missing").error().code, "notFound");
+  this->clock.advance_ms(10'000);
+  EXPECT_EQ(this->claim(), std::nullopt);  // final tasks are never claimed again
+}
+
+TYPED_TEST(TaskStoreContract, CancelStopsTheTask) {
+  this->enqueue("queued");
+  this->enqueue("running");
+  this->enqueue("done");
+  ASSERT_TRUE(this->store->cancel("key_a", "queued").ok());
+  ASSERT_TRUE(this->store->cancel("key_a", "queued").ok());  // idempotent
+  EXPECT_EQ(this->claimed_uuid(), "running");
+  ASSERT_TRUE(this->store->cancel("key_a", "running").ok());
+  EXPECT_EQ(this->store->complete("running").error().code, "invalidState");
+  EXPECT_EQ(this->store->put_result("running", {0, "m", "success", ""}).error().code,
+            "invalidState");
+  EXPECT_EQ(this->claimed_uuid(), "done");
+  ASSERT_TRUE(this->store->complete("done").ok());
+  EXPECT_EQ(this->store->cancel("key_a", "done").error().code, "invalidState");
+  EXPECT_EQ(this->get("queued").status, TaskStatus::Cancelled);
+  EXPECT_EQ(this->get("running").status, TaskStatus::Cancelled);
+  EXPECT_EQ(this->get("done").status, TaskStatus::Success);
+  this->clock.advance_ms(10'000);
+  EXPECT_EQ(this->claim(), std::nullopt);
+}
+
+TYPED_TEST(TaskStoreContract, RequeueInterruptedResumesOnlyProcessingTasks) {
+  this->enqueue("done");
+  this->enqueue("running");
+  this->enqueue("waiting");
+  EXPECT_EQ(this->claimed_uuid(), "done");
+  ASSERT_TRUE(this->store->complete("done").ok());
+  EXPECT_EQ(this->claimed_uuid(), "running");
+  ASSERT_TRUE(this->store->put_result("running", {0, "m0", "success", "kept"}).ok());
+
+  auto requeued = this->store->requeue_interrupted();
+  ASSERT_TRUE(requeued.ok());
+  EXPECT_EQ(*requeued, 1);
+  TaskRecord running = this->get("running");
+  EXPECT_EQ(running.status, TaskStatus::Queued);
+  EXPECT_EQ(running.attempts, 1);
+  EXPECT_EQ(running.worker_id, "");
+  EXPECT_EQ(running.lease_expires_ms, 0);
+  ASSERT_EQ(running.results.size(), 1u);
+  EXPECT_EQ(running.results[0].payload, "kept");
+
+  auto resumed = this->claim();  // no lease expiry needed
+  ASSERT_TRUE(resumed.has_value());
+  EXPECT_EQ(resumed->task_uuid, "running");
+  EXPECT_EQ(resumed->attempts, 2);
+  EXPECT_EQ(this->get("done").status, TaskStatus::Success);
+  EXPECT_EQ(this->get("done").attempts, 1);
+}
+
+TYPED_TEST(TaskStoreContract, CountByStatusListsEveryStatus) {
+  auto empty = this->store->count_by_status();
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->size(), 5u);
+  for (const auto& [status, n] : *empty) EXPECT_EQ(n, 0) << to_string(status);
+  for (auto id : {"a", "b", "c", "d", "e", "f"}) this->enqueue(id);
+  EXPECT_EQ(this->claimed_uuid(), "a");
+  EXPECT_EQ(this->claimed_uuid(), "b");
+  ASSERT_TRUE(this->store->complete("a").ok());
+  ASSERT_TRUE(this->store->fail("c", "e", "m").ok());
+  ASSERT_TRUE(this->store->cancel("key_a", "d").ok());
+  auto counts = this->store->count_by_status();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(*counts, (std::map<TaskStatus, std::int64_t>{{TaskStatus::Queued, 2},
+                                                         {TaskStatus::Processing, 1},
+                                                         {TaskStatus::Success, 1},
+                                                         {TaskStatus::Error, 1},
+                                                         {TaskStatus::Cancelled, 1}}));
+}
+
+TYPED_TEST(TaskStoreContract, ListIsNewestFirstWithPaging) {
+  for (int i = 0; i < 5; ++i) {
+    this->enqueue("t" + std::to_string(i));
+    if (i != 2) this->clock.advance_ms(1);  // t2 and t3 share a millisecond
+  }
+  this->enqueue("other", "key_b");
+  ASSERT_TRUE(this->store->put_result("t4", {0, "m", "processing", "p"}).ok());
+  auto page1 = this->store->list("key_a", 2, 0);
+  auto page2 = this->store->list("key_a", 2, 2);
+  auto page3 = this->store->list("key_a", 2, 4);
+  ASSERT_TRUE(page1.ok() && page2.ok() && page3.ok());
+  auto ids = [](const std::vector<TaskRecord>& v) {
+    std::vector<std::string> out;
+    for (const auto& t : v) out.push_back(t.task_uuid);
+    return out;
+  };
+  EXPECT_EQ(ids(*page1), (std::vector<std::string>{"t4", "t3"}));
+  EXPECT_EQ(ids(*page2), (std::vector<std::string>{"t2", "t1"}));
+  EXPECT_EQ(ids(*page3), (std::vector<std::string>{"t0"}));
+  ASSERT_EQ(page1->front().results.size(), 1u);  // results come along
+  EXPECT_TRUE(this->store->list("key_a", 0, 0)->empty());
+  EXPECT_TRUE(this->store->list("key_c", 10, 0)->empty());
+}
+
+TYPED_TEST(TaskStoreContract, ConcurrentWorkersNeverShareATask) {
+  constexpr int kTasks = 200;
+  constexpr int kWorkers = 8;
+  for (int i = 0; i < kTasks; ++i) this->enqueue("t" + std::to_string(i));
+  std::vector<std::vector<std::string>> claimed(kWorkers);
+  std::vector<std::thread> workers;
+  for (int w = 0; w < kWorkers; ++w) {
+    workers.emplace_back([this, w, &claimed] {
+      const std::string id = "worker-" + std::to_string(w);
+      for (;;) {
+        auto next = this->store->claim_next(id, 60'000);
+        if (!next.ok() || !next->has_value()) return;
+        const std::string uuid = (*next)->task_uuid;
+        claimed[static_cast<std::size_t>(w)].push_back(uuid);
+        if (!this->store->put_result(uuid, {0, "m-" + uuid, "success", id}).ok()) return;
+        if (!this->store->complete(uuid).ok()) return;
+      }
+    });
+  }
+  for (auto& t : workers) t.join();
+  std::multiset<std::string> all;
+  for (const auto& v : claimed) all.insert(v.begin(), v.end());
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kTasks));
+  EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), all.size()) << "task shared";
+  EXPECT_EQ(this->store->count_by_status()->at(TaskStatus::Success), kTasks);
+  for (int i = 0; i < kTasks; ++i) EXPECT_EQ(this->get("t" + std::to_string(i)).attempts, 1);
+}
+
+}  // namespace
+}  // namespace vidserve::store
