@@ -32,8 +32,14 @@ const catalog::Model* find_model(const catalog::Catalog& catalog, const Generati
 // Known Runware parameters that no Kling model takes (seedImage, strength, ...).
 void check_unsupported_known(const Context& ctx, const GenerationRequest& request);
 
-// Picks the workflow the inputs ask for, reporting inputs the model does not accept.
-const catalog::Workflow* select_workflow(const Context& ctx, const Inputs& inputs);
+// Picks the workflow the inputs ask for, reporting inputs the model does not accept. When a
+// required input is missing, `workflow` is still the one the request aims at (so its other
+// parameters are checked too) and `complete` is false.
+struct WorkflowChoice {
+  const catalog::Workflow* workflow = nullptr;
+  bool complete = false;
+};
+WorkflowChoice select_workflow(const Context& ctx, const Inputs& inputs);
 void check_input_counts(const Context& ctx, const catalog::Workflow& workflow, const Inputs& inputs);
 void check_input_refs(const Inputs& inputs, Problems& problems);
 

@@ -39,17 +39,18 @@ Validation validate(const catalog::Catalog& catalog, const ImageRequest& r, Prob
   if (!model) return Validation{std::move(problems.list()), std::nullopt, std::nullopt};
   const detail::Context ctx{catalog, *model, problems};
   detail::check_unsupported_known(ctx, r);
-  const auto* workflow = detail::select_workflow(ctx, r.inputs);
+  const auto [workflow, complete] = detail::select_workflow(ctx, r.inputs);
   detail::check_prompts(ctx, workflow, r, false);
   detail::check_settings(ctx, workflow, r.klingai, r.inputs);
   check_resolution(ctx, workflow, r);
   std::optional<catalog::Size> size;
   if (workflow) {
     detail::check_input_counts(ctx, *workflow, r.inputs);
-    if (!r.resolution) size = detail::check_size(ctx, *workflow, r);
+    // resolution replaces width/height only for image-to-image; elsewhere the size is still needed.
+    if (!r.resolution || workflow->kind != "image-to-image") size = detail::check_size(ctx, *workflow, r);
   }
   Validation result{std::move(problems.list()), std::nullopt, std::nullopt};
-  if (result.valid() && workflow) {
+  if (result.valid() && workflow && complete) {
     Plan plan;
     plan.model = model;
     plan.workflow = workflow;

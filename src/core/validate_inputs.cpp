@@ -34,7 +34,10 @@ void report_missing(const Context& ctx, const Workflow& w, const Inputs& inputs)
     const std::string path = inputs.path_of(name);
     std::string message = path + " is required: " + ctx.model.air + " supports " + kinds;
     if (inputs.present().empty() && !has_text_workflow(ctx.model)) {
-      const std::string others = models_where(ctx.catalog, has_text_workflow, ctx.model.air);
+      const auto* upgrade = ctx.model.upgrade ? ctx.catalog.find(*ctx.model.upgrade) : nullptr;
+      const std::string others = upgrade && has_text_workflow(*upgrade)
+                                     ? upgrade->air
+                                     : models_where(ctx.catalog, has_text_workflow, ctx.model.air);
       message += " and has no text-only workflow; for text-to-video use " + others;
     } else {
       message += ", and its " + w.kind + " workflow needs " + path;
@@ -62,10 +65,10 @@ void report_combination(const Context& ctx, const Inputs& inputs) {
 
 }  // namespace
 
-const Workflow* select_workflow(const Context& ctx, const Inputs& inputs) {
+WorkflowChoice select_workflow(const Context& ctx, const Inputs& inputs) {
   const auto present = inputs.present();
   for (const auto& w : ctx.model.workflows) {
-    if (accepts_all(w, present) && missing_required(w, inputs).empty()) return &w;
+    if (accepts_all(w, present) && missing_required(w, inputs).empty()) return {&w, true};
   }
   bool reported = false;
   for (const auto& name : present) {
@@ -86,22 +89,24 @@ const Workflow* select_workflow(const Context& ctx, const Inputs& inputs) {
                          (others.empty() ? "." : "; models that do: " + others + "."));
     reported = true;
   }
-  if (reported) return nullptr;
+  if (reported) return {};
   for (const auto& w : ctx.model.workflows) {
     if (accepts_all(w, present)) {
       report_missing(ctx, w, inputs);
-      return nullptr;
+      return {&w, false};
     }
   }
   report_combination(ctx, inputs);
-  return nullptr;
+  return {};
 }
 
 namespace {
 
-void check_frames(const Context& ctx, const catalog::InputSpec& spec, const Inputs& inputs) {
+// Returns true when it reported a frame position the model does not support.
+bool check_frames(const Context& ctx, const catalog::InputSpec& spec, const Inputs& inputs) {
   const auto& frames = inputs.frame_images;
   const bool supports_last = std::count(spec.frames.begin(), spec.frames.end(), "last") > 0;
+  bool unsupported = false;
   std::map<std::string, int> seen;
   for (const auto& f : frames) {
     if (!f.frame) continue;
@@ -124,6 +129,7 @@ void check_frames(const Context& ctx, const catalog::InputSpec& spec, const Inpu
           ctx.model.air);
       ctx.problems.add(f.frame_path, "unsupportedFrame",
                        ctx.model.air + " supports only the first frame; first+last frames: " + others + ".");
+      unsupported = true;
       continue;
     }
     if (++seen[*f.frame] > 1) {
@@ -138,6 +144,7 @@ void check_frames(const Context& ctx, const catalog::InputSpec& spec, const Inpu
     ctx.problems.add(inputs.frame_images_path, "missingParameter",
                      "a last frame needs a first frame: add an item with frame \"first\".");
   }
+  return unsupported;
 }
 
 std::string with_others(const Inputs& inputs, const std::string& name) {
@@ -154,6 +161,8 @@ void check_input_counts(const Context& ctx, const Workflow& workflow, const Inpu
   for (const auto& [name, spec] : workflow.inputs) {
     const int n = inputs.count(name);
     const std::string path = inputs.path_of(name);
+    // An unsupported "last" frame already explains why there are too many frame images.
+    if (name == "frameImages" && n > 0 && check_frames(ctx, spec, inputs)) continue;
     if (n > spec.max) {
       std::string what = std::to_string(spec.max) + " item" + (spec.max == 1 ? "" : "s");
       if (name == "frameImages" && spec.max == 1) what += " (first frame only)";
@@ -165,7 +174,6 @@ void check_input_counts(const Context& ctx, const Workflow& workflow, const Inpu
                        ctx.model.air + " needs at least " + std::to_string(spec.min) + " items in " + path +
                            "; got " + std::to_string(n) + ".");
     }
-    if (name == "frameImages" && n > 0) check_frames(ctx, spec, inputs);
   }
 }
 

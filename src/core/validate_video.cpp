@@ -126,7 +126,7 @@ Validation validate(const catalog::Catalog& catalog, const VideoRequest& r, Prob
   if (!model) return Validation{std::move(problems.list()), std::nullopt, std::nullopt};
   const Context ctx{catalog, *model, problems};
   detail::check_unsupported_known(ctx, r);
-  const auto* workflow = detail::select_workflow(ctx, r.inputs);
+  const auto [workflow, complete] = detail::select_workflow(ctx, r.inputs);
   const bool shots_allowed = workflow && workflow->allows_setting("multiPrompt");
   detail::check_prompts(ctx, workflow, r, shots_allowed && r.klingai.multi_prompt.has_value());
   detail::check_voice_tags(ctx, r);
@@ -141,7 +141,7 @@ Validation validate(const catalog::Catalog& catalog, const VideoRequest& r, Prob
     check_fps(ctx, *workflow, r);
   }
   Validation result{std::move(problems.list()), std::nullopt, std::nullopt};
-  if (result.valid() && workflow) {
+  if (result.valid() && workflow && complete) {
     result.plan = make_plan(*model, *workflow, r, size, duration);
     const bool video_input = r.inputs.video.has_value() || !r.inputs.reference_videos.empty();
     result.quote = quote(*result.plan, PriceContext{result.plan->sound, video_input});

@@ -75,6 +75,24 @@ TEST(Validator, PromptLengthCountsCharactersNotBytes) {
   EXPECT_TRUE(v.validation.valid());
 }
 
+// Decision 1 (docs/validation.md): reference media carry the request, so no prompt is needed,
+// although seed 000 marks positivePrompt required for 2.6 Standard.
+TEST(Validator, MotionControlNeedsNoPrompt) {
+  const auto v = verdict(R"({"taskType":"videoInference","taskUUID":"3bdba0d3-e60e-4a0a-b82e-1a092ca07810",
+      "model":"klingai:kling-video@2.6-standard","inputs":{"referenceImages":["https://example.com/a.jpg"],
+      "referenceVideos":["https://example.com/b.mp4"]}})");
+  EXPECT_TRUE(v.validation.valid());
+}
+
+// Decision 12: video results can be delivered as base64Data and dataURI as well as URL.
+TEST(Validator, VideoAcceptsEveryOutputType) {
+  for (const char* type : {"URL", "base64Data", "dataURI"}) {
+    const auto v = verdict((std::string(R"({"taskType":"videoInference","taskUUID":"3bdba0d3-e60e-4a0a-b82e-1a092ca07810",
+        "model":"klingai:3@1","positivePrompt":"a cat","outputType":")") + type + "\"}").c_str());
+    EXPECT_TRUE(v.validation.valid()) << type;
+  }
+}
+
 TEST(Validator, ArrayOfTasksIsCheckedTaskByTask) {
   const auto result = api::runware::check_document(
       R"([{"taskType":"ping"},{"taskType":"videoInference","taskUUID":"3bdba0d3-e60e-4a0a-b82e-1a092ca07810",
