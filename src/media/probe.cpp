@@ -1,0 +1,68 @@
+#include "media/probe.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "media/av_handles.hpp"
+
+namespace vidserve::media {
+namespace {
+
+double seconds(int64_t ts, AVRational time_base) {
+  return ts == AV_NOPTS_VALUE ? 0.0 : static_cast<double>(ts) * av_q2d(time_base);
+}
+
+void read_video(const AVStream& st, ProbeInfo& info) {
+  const AVCodecParameters& par = *st.codecpar;
+  info.video_codec = avcodec_get_name(par.codec_id);
+  info.width = par.width;
+  info.height = par.height;
+  const AVRational rate = st.avg_frame_rate.num > 0 ? st.avg_frame_rate : st.r_frame_rate;
+  info.fps = rate.den > 0 ? av_q2d(rate) : 0.0;
+  info.frame_count = st.nb_frames;
+  const double duration = seconds(st.duration, st.time_base);
+  if (duration > 0) info.duration_s = duration;
+}
+
+void read_audio(const AVStream& st, ProbeInfo& info) {
+  info.has_audio = true;
+  info.audio_codec = avcodec_get_name(st.codecpar->codec_id);
+  info.audio_sample_rate = st.codecpar->sample_rate;
+  info.audio_channels = st.codecpar->ch_layout.nb_channels;
+}
+
+}  // namespace
+
+Result<ProbeInfo> probe(const std::string& path) {
+  AVFormatContext* raw = nullptr;
+  Dictionary options;
+  options.set("protocol_whitelist", "file");  // a local file, never a URL or playlist of URLs
+  if (int err = avformat_open_input(&raw, path.c_str(), nullptr, options.address()); err < 0) {
+    return av_error(err, "cannot open " + path);
+  }
+  InputFormatPtr format(raw);
+  if (int err = avformat_find_stream_info(format.get(), nullptr); err < 0) {
+    return av_error(err, "cannot read stream information of " + path);
+  }
+  ProbeInfo info;
+  info.format_name = format->iformat->name;
+  if (format->duration != AV_NOPTS_VALUE)
+    info.container_duration_s = seconds(format->duration, AV_TIME_BASE_Q);
+  for (unsigned i = 0; i < format->nb_streams; ++i) {
+    const AVStream& st = *format->streams[i];
+    if (st.codecpar->codec_type == AVMEDIA_TYPE_VIDEO && info.video_codec.empty())
+      read_video(st, info);
+    if (st.codecpar->codec_type == AVMEDIA_TYPE_AUDIO && !info.has_audio) read_audio(st, info);
+  }
+  if (info.duration_s == 0) info.duration_s = info.container_duration_s;
+  const AVDictionaryEntry* tag = nullptr;
+  while ((tag = av_dict_get(format->metadata, "", tag, AV_DICT_IGNORE_SUFFIX))) {
+    std::string key = tag->key;
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    info.tags[key] = tag->value;
+  }
+  return info;
+}
+
+}  // namespace vidserve::media
