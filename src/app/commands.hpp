@@ -12,5 +12,11 @@ using Runner = std::function<int()>;
 Runner add_models_command(CLI::App& app);
 // `vidserve validate [FILE|-] [--json]`: exit 0 valid, 1 invalid, 2 unreadable or malformed.
 Runner add_validate_command(CLI::App& app);
+// `vidserve serve [--listen HOST:PORT] [--data DIR] ...`
+Runner add_serve_command(CLI::App& app);
+// `vidserve keys create|list|revoke`
+Runner add_keys_command(CLI::App& app);
+// `vidserve generate --server URL --key KEY --model M ... -o out.mp4`
+Runner add_generate_command(CLI::App& app);
 
 }  // namespace vidserve::app

@@ -4,14 +4,19 @@
 #include <map>
 
 #include "app/commands.hpp"
+#include "media/libav_log.hpp"
 
 int main(int argc, char** argv) {
+  vidserve::media::quiet_libav_logs();
   CLI::App app{"vidserve: a self-hosted video generation server for Kling models"};
   app.require_subcommand(1);
   std::map<CLI::App*, vidserve::app::Runner> runners;
   auto add = [&](vidserve::app::Runner runner) { runners[app.get_subcommands({}).back()] = runner; };
   add(vidserve::app::add_models_command(app));
   add(vidserve::app::add_validate_command(app));
+  add(vidserve::app::add_serve_command(app));
+  add(vidserve::app::add_keys_command(app));
+  add(vidserve::app::add_generate_command(app));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

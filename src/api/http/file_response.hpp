@@ -1,0 +1,22 @@
+#pragma once
+// file_response: serves one file for GET and HEAD with validators and single byte ranges.
+//   200 with Content-Length, ETag, Last-Modified, Accept-Ranges: bytes
+//   206 for one satisfiable "Range: bytes=..." (a-b, a-, -n), with Content-Range
+//   416 with "Content-Range: bytes */size" when the range starts past the end
+//   304 when If-None-Match matches (or, without it, If-Modified-Since is not older)
+//   404 when the path is not a readable regular file; 405 for other methods
+// The body streams from disk (FileSliceBody); nothing is read into memory.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/http/types.hpp"
+
+namespace vidserve::api::http {
+
+// `etag` replaces the default strong tag ("<size hex>-<mtime ns hex>"); it is quoted if bare.
+bhttp::message_generator file_response(const Request& req, const std::string& path,
+                                       std::string_view content_type,
+                                       std::optional<std::string> etag = {});
+
+}  // namespace vidserve::api::http

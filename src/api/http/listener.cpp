@@ -1,0 +1,54 @@
+#include "api/http/listener.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+
+#include "api/http/server_log.hpp"
+#include "api/http/session.hpp"
+
+namespace vidserve::api::http {
+
+Listener::Listener(net::io_context& ioc, tcp::acceptor&& acceptor,
+                   std::shared_ptr<SessionContext> context)
+    : ioc_(ioc),
+      acceptor_(std::move(acceptor)),
+      backoff_(acceptor_.get_executor()),
+      context_(std::move(context)) {}
+
+void Listener::run() {
+  net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] { self->accept(); });
+}
+
+void Listener::stop() {
+  net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    self->stopped_ = true;
+    beast::error_code ec;
+    self->acceptor_.close(ec);
+    self->backoff_.cancel();
+  });
+}
+
+void Listener::accept() {
+  if (stopped_) return;
+  acceptor_.async_accept(net::make_strand(ioc_),
+                         beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+}
+
+void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (stopped_) return;  // the socket, if any, closes with this scope
+  if (ec) {
+    // Out of descriptors and the like: pause instead of spinning on the error.
+    log_error("accept", ec.message());
+    backoff_.expires_after(std::chrono::milliseconds(100));
+    backoff_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+      if (!wait_ec) self->accept();
+    });
+    return;
+  }
+  std::make_shared<Session>(std::move(socket), context_)->start();
+  accept();
+}
+
+}  // namespace vidserve::api::http

@@ -1,0 +1,32 @@
+#pragma once
+// Helpers that build complete responses for handlers: JSON, text and the JSON error envelope
+// {"errors":[{"code":..., "message":...}]}. Every response carries Content-Length and keeps the
+// connection alive exactly when the request asked for it. Responses to HEAD carry no body.
+#include <string>
+#include <string_view>
+
+#include "api/http/types.hpp"
+
+namespace vidserve::api::http {
+
+bhttp::message_generator json_response(const Request& req, bhttp::status status,
+                                       std::string body);
+
+bhttp::message_generator text_response(const Request& req, bhttp::status status,
+                                       std::string body,
+                                       std::string_view content_type = "text/plain");
+
+// {"errors":[{"code":code,"message":message}]}
+std::string error_json(std::string_view code, std::string_view message);
+
+bhttp::message_generator error_response(const Request& req, bhttp::status status,
+                                        std::string_view code, std::string_view message);
+
+// For answers given without a complete request (rejections, handler failures).
+bhttp::message_generator error_response(unsigned version, bool keep_alive, bhttp::status status,
+                                        std::string_view code, std::string_view message);
+
+// The Server header value.
+inline constexpr std::string_view kServerName = "vidserve";
+
+}  // namespace vidserve::api::http

@@ -1,0 +1,234 @@
+#include "api/http/session.hpp"
+
+#include <exception>
+#include <utility>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "api/http/responses.hpp"
+#include "api/http/server_log.hpp"
+
+namespace vidserve::api::http {
+namespace {
+
+constexpr std::size_t kReadChunk = 16 * 1024;
+// After a response that ends the connection, unread request bytes are discarded for a while
+// before closing, so that the kernel does not answer them with a reset that destroys the
+// response in flight (e.g. a 413 sent while the client is still uploading).
+constexpr std::chrono::seconds kLingerTime{2};
+constexpr std::size_t kLingerBytes = 1024 * 1024;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+bool is_parse_error(beast::error_code ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+}
+
+bool expects_continue(const Request& req) {
+  return req.version() >= 11 && beast::iequals(req[bhttp::field::expect], "100-continue");
+}
+
+ConnectionInfo peer_of(const tcp::socket& socket) {
+  beast::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  if (ec) return {};
+  return {endpoint.address().to_string(), endpoint.port()};
+}
+
+}  // namespace
+
+Session::Session(tcp::socket&& socket, std::shared_ptr<SessionContext> context)
+    : context_(std::move(context)),
+      options_(context_->options),
+      strand_(socket.get_executor()),
+      stream_(std::move(socket)) {
+  info_ = peer_of(stream_.socket());
+}
+
+Session::~Session() { context_->registry.remove(this); }
+
+void Session::start() {
+  net::dispatch(strand_, [self = shared_from_this()] {
+    if (!self->context_->registry.add(self)) return self->close_now();  // server stopping
+    self->read_header();  // a new connection must send its header within header_timeout
+  });
+}
+
+void Session::close() {
+  net::post(strand_, [self = shared_from_this()] { self->close_now(); });
+}
+
+// Keep-alive: wait up to idle_timeout for the first byte of the next request.
+void Session::wait_for_request() {
+  if (buffer_.size() > 0) return read_header();  // pipelined: already here
+  stream_.expires_after(options_.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          beast::bind_front_handler(&Session::on_idle_data, shared_from_this()));
+}
+
+void Session::on_idle_data(beast::error_code ec, std::size_t bytes) {
+  buffer_.commit(bytes);
+  if (ec) return close_now();  // idle timeout, peer closed, or stop()
+  read_header();
+}
+
+void Session::read_header() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(options_.header_limit));
+  parser_->body_limit(options_.body_limit);
+  stream_.expires_after(options_.header_timeout);
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           beast::bind_front_handler(&Session::on_header, shared_from_this()));
+}
+
+void Session::on_header(beast::error_code ec, std::size_t) {
+  if (ec) return on_read_error(ec);
+  // Beast's parser already fails a Content-Length over body_limit; this check is explicit so
+  // that the 413 never depends on that detail. Either way the body is never read.
+  const auto length = parser_->content_length();
+  if (length && *length > options_.body_limit) return on_read_error(bhttp::error::body_limit);
+  if (parser_->is_done()) return handle_request();
+  if (expects_continue(parser_->get())) {
+    stream_.expires_after(options_.body_timeout);
+    net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                     beast::bind_front_handler(&Session::on_continue_sent, shared_from_this()));
+    return;
+  }
+  read_body();
+}
+
+void Session::on_continue_sent(beast::error_code ec, std::size_t) {
+  if (ec) return close_now();
+  read_body();
+}
+
+void Session::read_body() {
+  stream_.expires_after(options_.body_timeout);
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    beast::bind_front_handler(&Session::on_body, shared_from_this()));
+}
+
+void Session::on_body(beast::error_code ec, std::size_t) {
+  if (ec) return on_read_error(ec);
+  handle_request();
+}
+
+void Session::on_read_error(beast::error_code ec) {
+  if (ec == bhttp::error::body_limit) {
+    return reject(bhttp::status::payload_too_large, "payloadTooLarge",
+                  "request body exceeds " + std::to_string(options_.body_limit) + " bytes");
+  }
+  if (ec == bhttp::error::header_limit) {
+    return reject(bhttp::status::request_header_fields_too_large, "headerTooLarge",
+                  "request header exceeds " + std::to_string(options_.header_limit) + " bytes");
+  }
+  if (is_parse_error(ec)) {
+    return reject(bhttp::status::bad_request, "badRequest", "malformed HTTP request: " + ec.message());
+  }
+  close_now();  // end of stream, timeout, reset, stop()
+}
+
+void Session::handle_request() {
+  Request req = parser_->release();
+  if (beast::websocket::is_upgrade(req)) return hand_off_upgrade(std::move(req));
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  std::optional<bhttp::message_generator> response;
+  try {
+    response.emplace(context_->handler(std::move(req), info_));
+  } catch (const std::exception& e) {
+    log_error("handler failed", e.what());
+  } catch (...) {
+    log_error("handler failed", "unknown exception");
+  }
+  if (!response) {
+    response.emplace(error_response(version, keep_alive, bhttp::status::internal_server_error,
+                                    "internalServerError", "internal server error"));
+  }
+  send(std::move(*response));
+}
+
+void Session::hand_off_upgrade(Request&& req) {
+  if (!context_->on_upgrade) {
+    return send(error_response(req, bhttp::status::not_found, "notFound",
+                               "no WebSocket endpoint at " + std::string(req.target())));
+  }
+  stream_.expires_never();
+  closed_ = true;  // the stream belongs to the upgrade handler from here on
+  context_->registry.remove(this);
+  try {
+    context_->on_upgrade(std::move(stream_), std::move(req));
+  } catch (const std::exception& e) {
+    log_error("upgrade handler failed", e.what());
+  } catch (...) {
+    log_error("upgrade handler failed", "unknown exception");
+  }
+}
+
+// Answers a request that could not be read completely; the connection closes afterwards.
+void Session::reject(bhttp::status status, std::string_view code, const std::string& message) {
+  const unsigned version = parser_ && parser_->get().version() == 10 ? 10 : 11;
+  send(error_response(version, false, status, code, message));
+}
+
+void Session::send(bhttp::message_generator response) {
+  response_.emplace(std::move(response));
+  write_some();
+}
+
+// Writes the response piece by piece so that write_timeout limits each step rather than the
+// whole transfer of a large file.
+void Session::write_some() {
+  beast::error_code ec;
+  const auto buffers = response_->prepare(ec);
+  if (ec) {
+    log_error("response body", ec.message());
+    return close_now();
+  }
+  stream_.expires_after(options_.write_timeout);
+  stream_.async_write_some(buffers,
+                           beast::bind_front_handler(&Session::on_write_some, shared_from_this()));
+}
+
+void Session::on_write_some(beast::error_code ec, std::size_t bytes) {
+  if (ec) return close_now();
+  response_->consume(bytes);
+  if (!response_->is_done()) return write_some();
+  const bool keep_alive = response_->keep_alive();
+  response_.reset();
+  if (!keep_alive) return linger_close();
+  wait_for_request();
+}
+
+void Session::linger_close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) return close_now();
+  buffer_.consume(buffer_.size());
+  stream_.expires_after(kLingerTime);
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          beast::bind_front_handler(&Session::on_linger, shared_from_this()));
+}
+
+void Session::on_linger(beast::error_code ec, std::size_t bytes) {
+  drained_ += bytes;
+  if (ec || drained_ > kLingerBytes) return close_now();
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          beast::bind_front_handler(&Session::on_linger, shared_from_this()));
+}
+
+void Session::close_now() {
+  if (closed_) return;
+  closed_ = true;
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream_.close();
+}
+
+}  // namespace vidserve::api::http

@@ -1,0 +1,16 @@
+#pragma once
+// What every connection of one running server shares: its options, the handlers and the
+// registry of open sessions. Owned jointly by the server, the listener and the sessions.
+#include "api/http/session_registry.hpp"
+#include "api/http/types.hpp"
+
+namespace vidserve::api::http {
+
+struct SessionContext {
+  ServerOptions options;
+  Handler handler;
+  UpgradeHandler on_upgrade;  // empty: upgrade requests get 404
+  SessionRegistry registry;
+};
+
+}  // namespace vidserve::api::http

@@ -1,0 +1,48 @@
+#include "api/runware/envelope.hpp"
+
+#include "api/runware/problem_json.hpp"
+
+namespace vidserve::api::runware {
+
+int status_for_code(std::string_view code) {
+  if (code == "invalidApiKey" || code == "missingApiKey") return 401;
+  if (code == "taskNotFound") return 404;
+  if (code == "payloadTooLarge") return 413;
+  if (code == "internalServerError" || code == "storage") return 500;
+  if (code == "timeout") return 504;
+  return 400;
+}
+
+void Envelope::error(int status, std::string code, std::string message, std::string_view task_type,
+                     std::string_view task_uuid, std::string parameter) {
+  boost::json::object e;
+  e["code"] = std::move(code);
+  e["message"] = std::move(message);
+  if (!parameter.empty()) e["parameter"] = std::move(parameter);
+  if (!task_type.empty()) e["taskType"] = task_type;
+  if (!task_uuid.empty()) e["taskUUID"] = task_uuid;
+  errors.push_back(std::move(e));
+  if (error_status == 0) error_status = status;
+}
+
+void Envelope::problem(const core::Problem& p, std::string_view task_type, std::string_view task_uuid) {
+  auto e = to_json(p);
+  if (!task_type.empty()) e["taskType"] = task_type;
+  if (!task_uuid.empty()) e["taskUUID"] = task_uuid;
+  e["documentation"] = "https://runware.ai/docs/en/video-inference/api-reference";
+  errors.push_back(std::move(e));
+  if (error_status == 0) error_status = status_for_code(p.code);
+}
+
+std::string Envelope::body() const {
+  boost::json::object o;
+  if (!data.empty() || errors.empty()) o["data"] = data;
+  if (!errors.empty()) {
+    o["errors"] = errors;
+    // @runware/ai-sdk-provider reads a singular `error`; the official SDKs read `errors`.
+    o["error"] = errors.front();
+  }
+  return boost::json::serialize(o);
+}
+
+}  // namespace vidserve::api::runware

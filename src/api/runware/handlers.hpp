@@ -1,0 +1,22 @@
+#pragma once
+// One function per task type; each appends to the envelope. Private to the Runware front-end.
+#include <boost/json.hpp>
+#include <string>
+
+#include "api/runware/envelope.hpp"
+#include "api/runware/service.hpp"
+
+namespace vidserve::api::runware::handlers {
+
+void inference(const Services& s, const boost::json::object& task, const std::string& owner, Envelope& out);
+void get_response(const Services& s, const boost::json::object& task, const std::string& owner, Envelope& out);
+void image_upload(const Services& s, const boost::json::object& task, const std::string& owner, Envelope& out);
+void model_search(const Services& s, const boost::json::object& task, Envelope& out);
+
+// The items of a stored task as getResponse shows them (success/processing in data, failures in
+// errors). Also used to answer a synchronous imageInference.
+void task_items(const Services& s, const store::TaskRecord& record, Envelope& out);
+
+std::string string_field(const boost::json::object& o, const char* key);
+
+}  // namespace vidserve::api::runware::handlers

@@ -1,0 +1,100 @@
+// getResponse and the result items of a task.
+#include "api/runware/handlers.hpp"
+#include "core/scheduler/result_payload.hpp"
+#include "delivery/media_types.hpp"
+#include "fetch/base64.hpp"
+
+namespace vidserve::api::runware::handlers {
+
+namespace json = boost::json;
+
+namespace {
+
+struct Delivery {
+  std::string output_type = "URL";
+  bool include_cost = false;
+  bool safety_checked = false;
+};
+
+Delivery delivery_of(const std::string& stored_request) {
+  Delivery d;
+  boost::system::error_code ec;
+  const auto v = json::parse(stored_request, ec);
+  if (ec || !v.is_object()) return d;
+  const auto& o = v.get_object();
+  if (auto t = string_field(o, "outputType"); !t.empty()) d.output_type = t;
+  if (const auto* c = o.if_contains("includeCost"); c && c->is_bool()) d.include_cost = c->get_bool();
+  if (const auto* safety = o.if_contains("safety"); safety && safety->is_object()) {
+    const auto* check = safety->get_object().if_contains("checkContent");
+    d.safety_checked = check && check->is_bool() && check->get_bool();
+  }
+  return d;
+}
+
+// videoURL / videoBase64Data / videoDataURI, or the image equivalents.
+void add_media(const Services& s, const store::ResultRecord& r, const core::ResultPayload& p,
+               const Delivery& d, const std::string& noun, json::object& item) {
+  if (d.output_type == "URL") {
+    item[noun + "URL"] = s.public_base_url + "/media/" + r.media_uuid + "." + delivery::extension_for(p.content_type);
+    return;
+  }
+  auto bytes = s.media.read(r.media_uuid);
+  if (!bytes) return;
+  const auto b64 = fetch::encode_base64(*bytes);
+  if (d.output_type == "dataURI") {
+    item[noun + "DataURI"] = "data:" + p.content_type + ";base64," + b64;
+  } else {
+    item[noun + "Base64Data"] = b64;
+  }
+}
+
+json::object result_item(const Services& s, const store::TaskRecord& t, const store::ResultRecord& r,
+                         const Delivery& d) {
+  const std::string noun = t.task_type == "imageInference" ? "image" : "video";
+  json::object item{{"taskType", t.task_type}, {"taskUUID", t.task_uuid}, {"status", r.status}};
+  item[noun + "UUID"] = r.media_uuid;
+  if (r.status != "success") {
+    item["progress"] = 0;
+    return item;
+  }
+  const auto payload = core::decode_result_payload(r.payload);
+  add_media(s, r, payload, d, noun, item);
+  item["seed"] = payload.seed;
+  if (d.include_cost && payload.cost_usd) item["cost"] = *payload.cost_usd;
+  if (d.safety_checked) item["NSFWContent"] = false;
+  return item;
+}
+
+}  // namespace
+
+void task_items(const Services& s, const store::TaskRecord& t, Envelope& out) {
+  if (t.status == store::TaskStatus::Error || t.status == store::TaskStatus::Cancelled) {
+    const bool cancelled = t.status == store::TaskStatus::Cancelled;
+    out.error(cancelled ? 400 : 500, cancelled ? "taskCancelled" : t.error_code,
+              cancelled ? "the task was cancelled." : t.error_message, t.task_type, t.task_uuid);
+    out.errors.back().as_object()["status"] = "error";
+    return;
+  }
+  const auto d = delivery_of(t.request);
+  for (const auto& r : t.results) out.data.push_back(result_item(s, t, r, d));
+}
+
+void get_response(const Services& s, const json::object& task, const std::string& owner, Envelope& out) {
+  const auto task_uuid = string_field(task, "taskUUID");
+  if (task_uuid.empty()) {
+    out.error(400, "missingParameter", "getResponse needs the taskUUID of the task to read.", "getResponse", "",
+              "taskUUID");
+    return;
+  }
+  auto record = s.tasks.get(owner, task_uuid);
+  if (!record) {
+    const bool missing = record.error().code == "notFound";
+    out.error(missing ? 404 : 500, missing ? "taskNotFound" : "internalServerError",
+              missing ? "no task " + task_uuid + " for this API key." : record.error().message, "getResponse",
+              task_uuid);
+    return;
+  }
+  task_items(s, *record, out);
+}
+
+}  // namespace vidserve::api::runware::handlers

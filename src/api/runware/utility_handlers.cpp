@@ -1,0 +1,104 @@
+// imageUpload and modelSearch.
+#include <algorithm>
+
+#include "api/runware/handlers.hpp"
+#include "common/text.hpp"
+#include "common/uuid.hpp"
+#include "delivery/media_types.hpp"
+
+namespace vidserve::api::runware::handlers {
+
+namespace json = boost::json;
+
+void image_upload(const Services& s, const json::object& task, const std::string& owner, Envelope& out) {
+  const auto task_uuid = string_field(task, "taskUUID");
+  const auto image = string_field(task, "image");
+  if (image.empty()) {
+    out.error(400, "missingParameter", "imageUpload needs `image`: a data URI, base64 data or an http(s) URL.",
+              "imageUpload", task_uuid, "image");
+    return;
+  }
+  auto blob = s.fetch(image, owner);
+  if (!blob) {
+    out.error(400, blob.error().code, "image: " + blob.error().message, "imageUpload", task_uuid, "image");
+    return;
+  }
+  if (blob->content_type.rfind("image/", 0) != 0) {
+    out.error(400, "invalidImage", "image is not a recognised image (got " + blob->content_type + ").",
+              "imageUpload", task_uuid, "image");
+    return;
+  }
+  const auto image_uuid = uuid::generate_v4();
+  auto saved = s.media.save(owner, task_uuid, image_uuid, blob->bytes, blob->content_type, std::nullopt);
+  if (!saved) {
+    out.error(500, "internalServerError", "the image could not be stored: " + saved.error().message, "imageUpload",
+              task_uuid);
+    return;
+  }
+  out.data.push_back(json::object{
+      {"taskType", "imageUpload"},
+      {"taskUUID", task_uuid},
+      {"imageUUID", image_uuid},
+      {"imageURL", s.public_base_url + "/media/" + image_uuid + "." + delivery::extension_for(blob->content_type)}});
+}
+
+namespace {
+
+json::object model_entry(const catalog::Model& m) {
+  const bool video = m.type == catalog::ModelType::Video;
+  json::array capabilities;
+  for (const auto& k : m.workflow_kinds()) capabilities.emplace_back(k);
+  json::object entry{{"air", m.air},          {"name", m.name},
+                     {"version", m.air.substr(m.air.find('@') + 1)},
+                     {"category", video ? "video" : "image"},
+                     {"architecture", "klingai"}, {"type", video ? "video" : "image"},
+                     {"tags", json::array{"kling"}}, {"private", false},
+                     {"capabilities", std::move(capabilities)}, {"source", "catalog"}};
+  for (const auto& w : m.workflows) {
+    if (!w.size.values.empty()) {
+      entry["defaultWidth"] = w.size.values.front().width;
+      entry["defaultHeight"] = w.size.values.front().height;
+      break;
+    }
+  }
+  return entry;
+}
+
+bool matches(const catalog::Model& m, const std::string& search, const std::string& type) {
+  auto lower = [](std::string v) {
+    std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return std::tolower(c); });
+    return v;
+  };
+  const bool video = m.type == catalog::ModelType::Video;
+  if (!type.empty() && lower(type) != (video ? "video" : "image")) return false;
+  if (search.empty()) return true;
+  const auto needle = lower(search);
+  return lower(m.air).find(needle) != std::string::npos || lower(m.name).find(needle) != std::string::npos;
+}
+
+std::size_t size_field(const json::object& o, const char* key, std::size_t fallback) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_int64() && v->get_int64() >= 0 ? static_cast<std::size_t>(v->get_int64()) : fallback;
+}
+
+}  // namespace
+
+void model_search(const Services& s, const json::object& task, Envelope& out) {
+  const auto search = string_field(task, "search");
+  const auto type = string_field(task, "type");
+  const auto limit = std::min<std::size_t>(size_field(task, "limit", 20), 100);
+  const auto offset = size_field(task, "offset", 0);
+  json::array results;
+  std::size_t total = 0;
+  for (const auto& m : s.catalog.models()) {
+    if (!matches(m, search, type)) continue;
+    if (total >= offset && results.size() < limit) results.push_back(model_entry(m));
+    ++total;
+  }
+  out.data.push_back(json::object{{"taskType", "modelSearch"},
+                                  {"taskUUID", string_field(task, "taskUUID")},
+                                  {"totalResults", total},
+                                  {"results", std::move(results)}});
+}
+
+}  // namespace vidserve::api::runware::handlers

@@ -1,0 +1,70 @@
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+#include "app/commands.hpp"
+#include "app/server_app.hpp"
+
+namespace vidserve::app {
+
+namespace {
+
+// Blocks until SIGINT or SIGTERM; the signals are blocked in every thread started after this.
+int wait_for_signal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int signal = 0;
+  sigwait(&set, &signal);
+  return signal;
+}
+
+void block_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int run_serve(const ServeOptions& options) {
+  block_signals();
+  ServerApp app(options);
+  auto base = app.start();
+  if (!base) {
+    std::cerr << "vidserve serve: " << base.error().message << "\n";
+    return 1;
+  }
+  std::cout << "vidserve listening on " << *base << "  (Runware task API: POST " << *base << "/v1)\n";
+  if (const char* keys = std::getenv("VIDSERVE_API_KEYS"); keys && *keys) {
+    const std::string_view all(keys);
+    std::cout << "API key (from VIDSERVE_API_KEYS): " << all.substr(0, all.find(',')) << "\n";
+  } else {
+    std::cout << "API keys: create one with `vidserve keys create --data " << options.data_dir.string() << "`\n";
+  }
+  std::cout.flush();
+  wait_for_signal();
+  std::cerr << "vidserve: shutting down\n";
+  app.stop();
+  return 0;
+}
+
+}  // namespace
+
+Runner add_serve_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("serve", "Run the API server (SQLite + preview engine by default)");
+  auto options = std::make_shared<ServeOptions>();
+  cmd->add_option("--listen", options->listen, "HOST:PORT to listen on (port 0 picks a free port)")
+      ->capture_default_str();
+  cmd->add_option("--data", options->data_dir, "Data directory: database and media")->capture_default_str();
+  cmd->add_option("--public-url", options->public_url, "Base URL for media links (default: http://LISTEN)");
+  cmd->add_option("--workers", options->workers, "Tasks rendered at once")->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--io-threads", options->io_threads, "HTTP threads")->capture_default_str()->check(CLI::Range(1, 64));
+  cmd->add_option("--body-limit", options->body_limit, "Largest request body in bytes")->capture_default_str();
+  return [options] { return run_serve(*options); };
+}
+
+}  // namespace vidserve::app

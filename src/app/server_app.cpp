@@ -1,0 +1,138 @@
+#include "app/server_app.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+
+#include "api/auth.hpp"
+#include "api/http/server.hpp"
+#include "api/routes.hpp"
+#include "api/runware/service.hpp"
+#include "catalog/catalog.hpp"
+#include "core/scheduler/scheduler.hpp"
+#include "delivery/media_store.hpp"
+#include "engine/preview/preview_engine.hpp"
+#include "app/input_fetcher.hpp"
+#include "store/sqlite_database.hpp"
+#include "store/sqlite_key_store.hpp"
+#include "store/sqlite_media_index.hpp"
+#include "store/sqlite_task_store.hpp"
+
+namespace vidserve::app {
+
+namespace fs = std::filesystem;
+
+struct ServerApp::Parts {
+  const Clock& clock = SystemClock::instance();
+  catalog::Catalog catalog;
+  std::shared_ptr<store::SqliteDatabase> db;
+  std::unique_ptr<store::SqliteTaskStore> tasks;
+  std::unique_ptr<store::SqliteKeyStore> keys;
+  std::unique_ptr<store::SqliteMediaIndex> media_index;
+  std::unique_ptr<delivery::MediaStore> media;
+  std::unique_ptr<api::Authenticator> auth;
+  engine::EngineRouter engines;
+  std::unique_ptr<InputFetcher> fetcher;
+  std::unique_ptr<api::runware::Service> runware;
+  std::unique_ptr<core::Scheduler> scheduler;
+  std::unique_ptr<api::http::Server> server;
+  std::thread sweeper;
+  std::mutex sweep_mutex;
+  std::condition_variable sweep_stop;
+  bool stopping = false;
+};
+
+Result<std::pair<std::string, unsigned short>> parse_listen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return Error{"invalidListen", "--listen needs HOST:PORT, e.g. 127.0.0.1:8080"};
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  char* end = nullptr;
+  const long port = std::strtol(listen.c_str() + colon + 1, &end, 10);
+  if (host.empty() || *end != '\0' || port < 0 || port > 65535 || colon + 1 == listen.size()) {
+    return Error{"invalidListen", "--listen needs HOST:PORT with a port from 0 to 65535, got '" + listen + "'"};
+  }
+  return std::make_pair(host, static_cast<unsigned short>(port));
+}
+
+ServerApp::ServerApp(ServeOptions options) : options_(std::move(options)), parts_(std::make_unique<Parts>()) {}
+
+ServerApp::~ServerApp() { stop(); }
+
+Result<std::string> ServerApp::start() {
+  auto& p = *parts_;
+  auto listen = parse_listen(options_.listen);
+  if (!listen) return listen.error();
+  auto catalog = catalog::Catalog::load_default();
+  if (!catalog) return catalog.error();
+  p.catalog = std::move(catalog).value();
+  std::error_code ec;
+  fs::create_directories(options_.data_dir / "media", ec);
+  if (ec) return Error{"storage", "cannot create " + options_.data_dir.string() + ": " + ec.message()};
+  auto db = store::SqliteDatabase::open((options_.data_dir / "vidserve.db").string());
+  if (!db) return db.error();
+  p.db = *db;
+  p.tasks = std::make_unique<store::SqliteTaskStore>(p.db, p.clock);
+  p.keys = std::make_unique<store::SqliteKeyStore>(p.db, p.clock);
+  p.media_index = std::make_unique<store::SqliteMediaIndex>(p.db, p.clock);
+  p.media = std::make_unique<delivery::MediaStore>(options_.data_dir / "media", *p.media_index, p.clock);
+  const char* env_keys = std::getenv("VIDSERVE_API_KEYS");
+  p.auth = std::make_unique<api::Authenticator>(api::Authenticator::parse_key_list(env_keys ? env_keys : ""),
+                                                p.keys.get());
+  p.engines.add(std::make_unique<engine::PreviewEngine>());
+  if (auto routed = p.engines.route("*", "preview"); !routed) return routed.error();
+  auto fetcher = InputFetcher::create(*p.media);
+  if (!fetcher) return fetcher.error();
+  p.fetcher = std::move(fetcher).value();
+  const auto public_url = options_.public_url.empty() ? std::string() : options_.public_url;
+
+  // Tasks a killed server left in processing go back to the queue before anything runs.
+  if (auto requeued = p.tasks->requeue_interrupted(); requeued && *requeued > 0) {
+    std::fprintf(stderr, "vidserve: resuming %lld interrupted task(s)\n", static_cast<long long>(*requeued));
+  }
+
+  api::http::ServerOptions http;
+  http.address = listen->first;
+  http.port = listen->second;
+  http.threads = options_.io_threads;
+  http.body_limit = options_.body_limit;
+  // The service needs the public URL, which needs the bound port: bind first, then serve.
+  api::runware::Services services{p.catalog, *p.tasks, *p.media, *p.auth, p.fetcher->as_function(),
+                                  [this] { parts_->scheduler->wake(); }, public_url};
+  p.runware = std::make_unique<api::runware::Service>(std::move(services));
+  p.server = std::make_unique<api::http::Server>(http, api::make_routes(*p.runware, *p.media));
+  auto port = p.server->start();
+  if (!port) return port.error();
+  const std::string host = listen->first.find(':') != std::string::npos ? "[" + listen->first + "]" : listen->first;
+  const std::string base = public_url.empty() ? "http://" + host + ":" + std::to_string(*port) : public_url;
+  p.runware->set_public_base_url(base);
+
+  core::RunnerDeps deps{*p.tasks, *p.media, p.engines,
+                        [this](const store::TaskRecord& r) { return parts_->runware->decode_stored(r); },
+                        p.fetcher->as_function()};
+  p.scheduler = std::make_unique<core::Scheduler>(std::move(deps), core::SchedulerOptions{options_.workers});
+  p.scheduler->start();
+  p.sweeper = std::thread([this] {
+    auto& parts = *parts_;
+    std::unique_lock lock(parts.sweep_mutex);
+    while (!parts.sweep_stop.wait_for(lock, std::chrono::seconds(30), [&] { return parts.stopping; })) {
+      parts.media->sweep_expired();
+    }
+  });
+  return base;
+}
+
+void ServerApp::stop() {
+  auto& p = *parts_;
+  if (p.server) p.server->stop();
+  if (p.scheduler) p.scheduler->stop();
+  {
+    std::lock_guard lock(p.sweep_mutex);
+    p.stopping = true;
+  }
+  p.sweep_stop.notify_all();
+  if (p.sweeper.joinable()) p.sweeper.join();
+}
+
+}  // namespace vidserve::app

@@ -1,0 +1,39 @@
+#pragma once
+// Everything `vidserve serve` runs, wired together: SQLite store, media store, engines,
+// scheduler, Runware service and HTTP server. Tests start it through the binary.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "common/result.hpp"
+
+namespace vidserve::app {
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::filesystem::path data_dir = "./data";
+  std::string public_url;      // default: http://<listen>
+  int workers = 2;             // tasks rendered at once
+  int io_threads = 4;
+  std::size_t body_limit = 10 * 1024 * 1024;
+};
+
+class ServerApp {
+ public:
+  explicit ServerApp(ServeOptions options);
+  ~ServerApp();
+  // Opens the store, resumes interrupted tasks, starts workers and the HTTP server.
+  Result<std::string> start();  // the base URL
+  void stop();
+
+ private:
+  struct Parts;
+  ServeOptions options_;
+  std::unique_ptr<Parts> parts_;
+};
+
+// "127.0.0.1:8080" -> ("127.0.0.1", 8080); "[::1]:0" -> ("::1", 0).
+Result<std::pair<std::string, unsigned short>> parse_listen(const std::string& listen);
+
+}  // namespace vidserve::app

@@ -1,0 +1,58 @@
+#include "core/scheduler/result_payload.hpp"
+
+#include <cstdlib>
+#include <sstream>
+
+#include "common/text.hpp"
+
+namespace vidserve::core {
+
+namespace {
+
+std::string one_line(const std::string& s) {
+  std::string out = s;
+  for (auto& c : out) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string encode(const ResultPayload& p) {
+  std::ostringstream out;
+  out << "content_type=" << one_line(p.content_type) << "\n"
+      << "seed=" << p.seed << "\n"
+      << "width=" << p.width << "\nheight=" << p.height << "\n"
+      << "duration_s=" << text::format_number(p.duration_s) << "\n"
+      << "engine=" << one_line(p.engine) << "\n";
+  if (p.cost_usd) out << "cost_usd=" << text::format_number(*p.cost_usd) << "\n";
+  if (!p.error_code.empty()) {
+    out << "error_code=" << one_line(p.error_code) << "\nerror_message=" << one_line(p.error_message) << "\n";
+  }
+  return out.str();
+}
+
+ResultPayload decode_result_payload(const std::string& text) {
+  ResultPayload p;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    const auto key = line.substr(0, eq);
+    const auto value = line.substr(eq + 1);
+    if (key == "content_type") p.content_type = value;
+    else if (key == "seed") p.seed = std::strtoull(value.c_str(), nullptr, 10);
+    else if (key == "width") p.width = std::atoi(value.c_str());
+    else if (key == "height") p.height = std::atoi(value.c_str());
+    else if (key == "duration_s") p.duration_s = std::strtod(value.c_str(), nullptr);
+    else if (key == "engine") p.engine = value;
+    else if (key == "cost_usd") p.cost_usd = std::strtod(value.c_str(), nullptr);
+    else if (key == "error_code") p.error_code = value;
+    else if (key == "error_message") p.error_message = value;
+  }
+  return p;
+}
+
+}  // namespace vidserve::core

@@ -1,0 +1,23 @@
+#pragma once
+// What the store keeps about one result (store::ResultRecord::payload): a small line-based
+// key=value text, so the store stays free of JSON and the format stays readable in the database.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace vidserve::core {
+
+struct ResultPayload {
+  std::string content_type;          // video/mp4, image/jpeg, ...
+  std::uint64_t seed = 0;
+  std::optional<double> cost_usd;    // per result, when the catalog prices the plan
+  int width = 0, height = 0;
+  double duration_s = 0;
+  std::string engine;                // which engine produced it
+  std::string error_code, error_message;
+};
+
+std::string encode(const ResultPayload& payload);
+ResultPayload decode_result_payload(const std::string& text);
+
+}  // namespace vidserve::core

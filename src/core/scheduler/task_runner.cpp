@@ -1,0 +1,121 @@
+#include "core/scheduler/task_runner.hpp"
+
+#include <filesystem>
+
+#include "core/scheduler/result_payload.hpp"
+#include "delivery/media_types.hpp"
+
+namespace vidserve::core {
+
+namespace {
+
+class LeaseProgress final : public engine::Progress {
+ public:
+  void update(double) override {}
+  bool cancelled() const override { return false; }
+};
+
+// Frame roles follow the validator's rule: an explicit frame wins; otherwise the first image is
+// the first frame and the next one the last.
+std::vector<std::string> frame_roles(const std::vector<FrameImage>& frames) {
+  bool first_taken = false;
+  for (const auto& f : frames) first_taken = first_taken || (f.frame && *f.frame == "first");
+  std::vector<std::string> roles;
+  for (const auto& f : frames) {
+    if (f.frame) {
+      roles.push_back("frame:" + *f.frame);
+    } else if (!first_taken) {
+      roles.push_back("frame:first");
+      first_taken = true;
+    } else {
+      roles.push_back("frame:last");
+    }
+  }
+  return roles;
+}
+
+struct Wanted {
+  std::string role;
+  const InputRef* ref;
+};
+
+std::vector<Wanted> wanted_inputs(const Inputs& in) {
+  std::vector<Wanted> wanted;
+  const auto roles = frame_roles(in.frame_images);
+  for (std::size_t i = 0; i < in.frame_images.size(); ++i) wanted.push_back({roles[i], &in.frame_images[i].image});
+  for (const auto& r : in.reference_images) wanted.push_back({"referenceImage", &r});
+  for (const auto& r : in.reference_videos) wanted.push_back({"referenceVideo", &r.video});
+  for (const auto& r : in.reference_voices) wanted.push_back({"referenceVoice", &r});
+  if (in.video) wanted.push_back({"video", &*in.video});
+  if (in.audio) wanted.push_back({"audio", &*in.audio});
+  if (in.image) wanted.push_back({"image", &*in.image});
+  return wanted;
+}
+
+Result<std::vector<engine::InputMedia>> fetch_inputs(const RunnerDeps& deps, const Inputs& inputs,
+                                                     const std::string& owner) {
+  std::vector<engine::InputMedia> fetched;
+  for (const auto& w : wanted_inputs(inputs)) {
+    auto blob = deps.fetch(w.ref->value, owner);
+    if (!blob) return Error{blob.error().code, w.ref->path + ": " + blob.error().message};
+    fetched.push_back({w.role, std::move(blob->bytes), std::move(blob->content_type)});
+  }
+  return fetched;
+}
+
+const GenerationRequest& generation(const DecodedTask& d) {
+  return std::visit([](const auto& r) -> const GenerationRequest& { return r; }, d.request);
+}
+
+void fail(const RunnerDeps& deps, const store::TaskRecord& task, const Error& e) {
+  (void)deps.tasks.fail(task.task_uuid, e.code.empty() ? "inferenceError" : e.code, e.message);
+}
+
+// Renders one result into a scratch file, moves it into the media store and records it.
+Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store::TaskRecord& task,
+                     const DecodedTask& decoded, const std::vector<engine::InputMedia>& inputs,
+                     const store::ResultRecord& result) {
+  const auto content_type = engine::output_content_type(decoded.plan);
+  engine::Job job{task.task_uuid, result.index, decoded.seed + static_cast<std::uint64_t>(result.index),
+                  decoded.plan, decoded.request, inputs,
+                  deps.media.temp_path(result.media_uuid + "." + delivery::extension_for(content_type)).string(),
+                  content_type};
+  LeaseProgress progress;
+  auto out = engine.render(job, progress);
+  std::error_code ec;
+  if (!out) {
+    std::filesystem::remove(job.output_path, ec);
+    return out.error();
+  }
+  std::filesystem::rename(job.output_path, deps.media.path_for(result.media_uuid, content_type), ec);
+  if (ec) return Error{"storage", "cannot move the rendered file into the media store: " + ec.message()};
+  if (auto adopted = deps.media.adopt(task.owner, task.task_uuid, result.media_uuid, content_type, decoded.ttl_s);
+      !adopted) {
+    return adopted.error();
+  }
+  ResultPayload payload{content_type, job.seed, std::nullopt, out->width, out->height, out->duration_s,
+                        std::string(engine.name()), {}, {}};
+  if (decoded.quote) payload.cost_usd = decoded.quote->cost_usd / decoded.plan.number_results;
+  return deps.tasks.put_result(task.task_uuid, {result.index, result.media_uuid, "success", encode(payload)});
+}
+
+}  // namespace
+
+void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::string& worker_id) {
+  auto decoded = deps.decode(task);
+  if (!decoded) return fail(deps, task, {"invalidStoredTask", decoded.error().message});
+  auto* engine = deps.engines.engine_for(task.model);
+  if (!engine) return fail(deps, task, {"modelUnavailable", "no engine is configured for " + task.model});
+  auto inputs = fetch_inputs(deps, generation(*decoded).inputs, task.owner);
+  if (!inputs) return fail(deps, task, inputs.error());
+  for (const auto& result : task.results) {
+    if (result.status == "success") continue;  // done before a restart: never rendered twice
+    if (auto lease = deps.tasks.renew_lease(task.task_uuid, worker_id, deps.lease_ms); !lease) return;
+    if (auto rendered = render_result(deps, *engine, task, *decoded, *inputs, result); !rendered) {
+      return fail(deps, task, rendered.error());
+    }
+  }
+  (void)deps.tasks.complete(task.task_uuid);
+}
+
+}  // namespace vidserve::core

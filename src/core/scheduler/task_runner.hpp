@@ -1,0 +1,46 @@
+#pragma once
+// Runs one claimed task to the end: decode the stored request, fetch its inputs, render every
+// result that is not done yet, store the media, complete or fail the task with a clear error.
+#include <functional>
+#include <string>
+#include <variant>
+
+#include "common/clock.hpp"
+#include "core/request.hpp"
+#include "core/validate.hpp"
+#include "delivery/media_store.hpp"
+#include "engine/engine.hpp"
+#include "store/task_store.hpp"
+
+namespace vidserve::core {
+
+// A stored task decoded back into typed form (the api layer owns the wire format).
+struct DecodedTask {
+  std::variant<VideoRequest, ImageRequest> request;
+  Plan plan;
+  std::optional<Quote> quote;
+  std::uint64_t seed = 0;
+  std::optional<std::int64_t> ttl_s;
+};
+using TaskDecoder = std::function<Result<DecodedTask>(const store::TaskRecord&)>;
+
+struct FetchedInput {
+  std::string bytes;
+  std::string content_type;
+};
+// Resolves one input reference (uploaded UUID, data URI, base64, URL) for an owner.
+using InputFetcher = std::function<Result<FetchedInput>(const std::string& ref, const std::string& owner)>;
+
+struct RunnerDeps {
+  store::TaskStore& tasks;
+  delivery::MediaStore& media;
+  const engine::EngineRouter& engines;
+  TaskDecoder decode;
+  InputFetcher fetch;
+  std::int64_t lease_ms = 10 * 60 * 1000;
+};
+
+// Returns after the task reached a final status (or its lease was lost).
+void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::string& worker_id);
+
+}  // namespace vidserve::core

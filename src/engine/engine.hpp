@@ -1,0 +1,73 @@
+#pragma once
+// An engine turns one validated request into one media file. It sees typed core requests and
+// fetched input bytes, never JSON or HTTP. Implementations: preview/ (embedded, offline).
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/result.hpp"
+#include "core/request.hpp"
+#include "core/validate.hpp"
+
+namespace vidserve::engine {
+
+// A fetched input: `role` says where it came from ("frame:first", "frame:last", "referenceImage",
+// "referenceVideo", "referenceVoice", "video", "audio", "image").
+struct InputMedia {
+  std::string role;
+  std::string bytes;
+  std::string content_type;
+};
+
+struct Job {
+  std::string task_uuid;
+  int result_index = 0;
+  std::uint64_t seed = 0;
+  core::Plan plan;
+  std::variant<core::VideoRequest, core::ImageRequest> request;
+  std::vector<InputMedia> inputs;
+  std::string output_path;   // where to write the file
+  std::string content_type;  // video/mp4, image/png, ...
+};
+
+struct Output {
+  int width = 0, height = 0;
+  double duration_s = 0;  // 0 for images
+};
+
+// Lets a long render report progress and notice cancellation.
+class Progress {
+ public:
+  virtual ~Progress() = default;
+  virtual void update(double fraction) = 0;
+  virtual bool cancelled() const = 0;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual std::string_view name() const = 0;
+  virtual Result<Output> render(const Job& job, Progress& progress) = 0;
+};
+
+// The media type a plan produces: "video/mp4", "video/webm", "video/quicktime", "image/jpeg", ...
+std::string output_content_type(const core::Plan& plan);
+
+// Which engine serves which model: "klingai:3@1" or a prefix pattern "klingai:*" or "*".
+class EngineRouter {
+ public:
+  void add(std::unique_ptr<Engine> engine);
+  // Rules are tried in order; the first whose pattern matches the model wins.
+  Status route(const std::string& pattern, const std::string& engine_name);
+  Engine* engine_for(const std::string& model) const;
+
+ private:
+  std::vector<std::unique_ptr<Engine>> engines_;
+  std::vector<std::pair<std::string, Engine*>> routes_;
+};
+
+}  // namespace vidserve::engine

@@ -1,0 +1,115 @@
+#include "engine/preview/preview_engine.hpp"
+
+#include <filesystem>
+
+#include "common/text.hpp"
+#include "engine/preview/preview_inputs.hpp"
+#include "media/preview_renderer.hpp"
+
+namespace vidserve::engine {
+
+namespace {
+
+constexpr double kDefaultSeconds = 5;
+constexpr int kDefaultFps = 24;
+
+media::Container container_for(const std::string& content_type) {
+  if (content_type == "video/webm") return media::Container::Webm;
+  if (content_type == "video/quicktime") return media::Container::Mov;
+  return media::Container::Mp4;
+}
+
+media::ImageFormat image_format_for(const std::string& content_type) {
+  if (content_type == "image/png") return media::ImageFormat::Png;
+  if (content_type == "image/webp") return media::ImageFormat::Webp;
+  return media::ImageFormat::Jpeg;
+}
+
+// The text drawn on the frames: the prompt, else the shots, else what the workflow was.
+std::string caption(const core::GenerationRequest& r, const core::Plan& plan) {
+  if (r.positive_prompt && !r.positive_prompt->empty()) return *r.positive_prompt;
+  std::vector<std::string> shots;
+  for (const auto& s : plan.shots) shots.push_back(s.prompt);
+  if (!shots.empty()) return text::join(shots, " / ");
+  return "(" + plan.workflow->kind + ", no prompt)";
+}
+
+std::vector<media::Shot> shot_times(const core::Plan& plan) {
+  std::vector<media::Shot> shots;
+  double t = 0;
+  for (const auto& s : plan.shots) {
+    const double d = s.duration_s.value_or(0);
+    shots.push_back({s.prompt, t, t + d});
+    t += d;
+  }
+  return shots;
+}
+
+bool has_audio_input(const std::vector<InputMedia>& inputs) {
+  for (const auto& i : inputs) {
+    if (i.role == "audio" || i.role == "referenceVoice") return true;
+  }
+  return false;
+}
+
+Result<Output> render_video(const Job& job, const core::VideoRequest& r, const preview::InputFacts& facts) {
+  const auto& plan = job.plan;
+  const auto size = plan.size ? *plan.size
+                              : preview::fit_preview_size(facts.size.value_or(catalog::Size{1280, 720}));
+  media::PreviewVideoSpec spec;
+  spec.width = size.width;
+  spec.height = size.height;
+  spec.fps = plan.fps.value_or(kDefaultFps);
+  spec.duration_s = plan.duration_s.value_or(facts.duration_s.value_or(kDefaultSeconds));
+  spec.seed = job.seed;
+  spec.quality = plan.output_quality;
+  spec.container = container_for(job.content_type);
+  spec.prompt = caption(r, plan);
+  spec.shots = shot_times(plan);
+  spec.first_frame = facts.first_frame;
+  spec.last_frame = facts.last_frame;
+  // Sound when asked for, and for workflows driven by an audio input (avatar, lip-sync), where
+  // the real model speaks: the preview stands in with its tone track.
+  spec.sound = plan.sound || has_audio_input(job.inputs);
+  spec.model_label = plan.model->air;
+  if (auto rendered = media::render_preview_video(spec, job.output_path); !rendered) return rendered.error();
+  return Output{spec.width, spec.height, spec.duration_s};
+}
+
+Result<Output> render_image(const Job& job, const core::ImageRequest& r, const preview::InputFacts& facts) {
+  const auto& plan = job.plan;
+  catalog::Size size{1024, 1024};
+  if (plan.size) {
+    size = *plan.size;
+  } else if (facts.size) {
+    size = preview::closest_listed_size(plan.workflow->size.values, *facts.size, r.resolution.value_or("1k"));
+  }
+  media::PreviewImageSpec spec;
+  spec.width = size.width;
+  spec.height = size.height;
+  spec.seed = job.seed;
+  spec.prompt = caption(r, plan);
+  spec.reference = facts.first_frame;
+  spec.model_label = plan.model->air;
+  spec.format = image_format_for(job.content_type);
+  spec.quality = plan.output_quality;
+  if (auto rendered = media::render_preview_image(spec, job.output_path); !rendered) return rendered.error();
+  return Output{spec.width, spec.height, 0};
+}
+
+}  // namespace
+
+Result<Output> PreviewEngine::render(const Job& job, Progress& progress) {
+  if (progress.cancelled()) return Error{"taskCancelled", "the task was cancelled"};
+  const auto scratch = std::filesystem::path(job.output_path).parent_path().string();
+  auto facts = preview::inspect_inputs(job.inputs, scratch.empty() ? "." : scratch);
+  if (!facts) return facts.error();
+  progress.update(0.1);
+  auto out = std::holds_alternative<core::VideoRequest>(job.request)
+                 ? render_video(job, std::get<core::VideoRequest>(job.request), *facts)
+                 : render_image(job, std::get<core::ImageRequest>(job.request), *facts);
+  if (out) progress.update(1.0);
+  return out;
+}
+
+}  // namespace vidserve::engine

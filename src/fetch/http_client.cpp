@@ -1,0 +1,392 @@
+#include "fetch/http_client.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "fetch/content_sniff.hpp"
+#include "fetch/curl_handles.hpp"
+#include "fetch/url_target.hpp"
+
+namespace vidserve::fetch {
+
+bool curl_global_ready() {
+  static const bool ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+  return ready;
+}
+
+namespace {
+
+namespace ip = boost::asio::ip;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+enum class Method { get, put, post };
+
+// What one transfer needs; the callbacks reach it through their user pointer.
+struct Exchange {
+  CURL* handle = nullptr;
+  const AddressGuard* guard = nullptr;
+  // Download (GET): the body of a 2xx answer is kept, up to max_bytes.
+  bool keep_body = false;
+  std::size_t max_bytes = 0;
+  std::string body;
+  bool too_large = false;
+  long long content_length = -1;  // of the current header block
+  // Upload (PUT).
+  std::string_view upload;
+  std::size_t upload_pos = 0;
+  // Set when the connect-time check refused an address.
+  std::string refused;
+};
+
+struct Outcome {
+  long status = 0;
+  std::string content_type;
+  std::string redirect_url;
+};
+
+struct Request {
+  Method method = Method::get;
+  std::string_view body;
+  std::string_view content_type;
+  const Headers* headers = nullptr;
+  milliseconds timeout{0};
+  milliseconds connect_timeout{0};
+};
+
+bool success(long status) {
+  return status >= 200 && status < 300;
+}
+
+long response_code(CURL* handle) {
+  long status = 0;
+  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+  return status;
+}
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    const char c = s[i] >= 'A' && s[i] <= 'Z' ? static_cast<char>(s[i] - 'A' + 'a') : s[i];
+    if (c != prefix[i]) return false;
+  }
+  return true;
+}
+
+// Header lines arrive one by one; at the blank line that ends a block the declared length of a
+// 2xx body is compared with the limit, so an oversized download stops before its first byte.
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* ex = static_cast<Exchange*>(user);
+  const std::size_t length = size * count;
+  const std::string_view line(data, length);
+  if (starts_with_ci(line, "http/")) {
+    ex->content_length = -1;
+  } else if (starts_with_ci(line, "content-length:")) {
+    long long value = 0;
+    bool digits = false;
+    for (const char c : line.substr(15)) {
+      if (c >= '0' && c <= '9') {
+        digits = true;
+        value = value > (1LL << 52) ? value : value * 10 + (c - '0');
+      } else if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+        digits = false;
+        break;
+      }
+    }
+    ex->content_length = digits ? value : -1;
+  } else if ((line == "\r\n" || line == "\n") && ex->keep_body &&
+             success(response_code(ex->handle)) && ex->content_length >= 0 &&
+             static_cast<unsigned long long>(ex->content_length) > ex->max_bytes) {
+    ex->too_large = true;
+    return 0;
+  }
+  return length;
+}
+
+std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* ex = static_cast<Exchange*>(user);
+  const std::size_t length = size * count;
+  if (!ex->keep_body || !success(response_code(ex->handle))) return length;  // discarded
+  if (length > ex->max_bytes - ex->body.size()) {
+    ex->too_large = true;
+    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+  }
+  ex->body.append(data, length);
+  return length;
+}
+
+std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* user) {
+  auto* ex = static_cast<Exchange*>(user);
+  const std::size_t n = std::min(size * count, ex->upload.size() - ex->upload_pos);
+  std::memcpy(buffer, ex->upload.data() + ex->upload_pos, n);
+  ex->upload_pos += n;
+  return n;
+}
+
+int on_seek(void* user, curl_off_t offset, int origin) {
+  auto* ex = static_cast<Exchange*>(user);
+  if (origin != SEEK_SET || offset < 0 || static_cast<std::size_t>(offset) > ex->upload.size()) {
+    return CURL_SEEKFUNC_CANTSEEK;
+  }
+  ex->upload_pos = static_cast<std::size_t>(offset);
+  return CURL_SEEKFUNC_OK;
+}
+
+// The last line of defence: whatever libcurl was about to connect to is checked again.
+curl_socket_t on_open_socket(void* user, curlsocktype purpose, curl_sockaddr* address) {
+  auto* ex = static_cast<Exchange*>(user);
+  if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKET_BAD;
+  IpAddress ip_address;
+  if (address->family == AF_INET) {
+    sockaddr_in sin{};
+    std::memcpy(&sin, &address->addr, sizeof sin);
+    ip::address_v4::bytes_type b{};
+    std::memcpy(b.data(), &sin.sin_addr, b.size());
+    ip_address = ip::address_v4(b);
+  } else if (address->family == AF_INET6) {
+    sockaddr_in6 sin6{};
+    std::memcpy(&sin6, &address->addr, sizeof sin6);
+    ip::address_v6::bytes_type b{};
+    std::memcpy(b.data(), &sin6.sin6_addr, b.size());
+    ip_address = ip::address_v6(b, sin6.sin6_scope_id);
+  } else {
+    ex->refused = "only IPv4 and IPv6 connections are made.";
+    return CURL_SOCKET_BAD;
+  }
+  if (auto status = ex->guard->check(ip_address); !status) {
+    ex->refused = status.error().message;
+    return CURL_SOCKET_BAD;
+  }
+  return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
+std::string seconds(milliseconds ms) {
+  if (ms.count() % 1000 == 0) return std::to_string(ms.count() / 1000) + " s";
+  return std::to_string(ms.count()) + " ms";
+}
+
+bool header_text_ok(std::string_view s) {
+  return std::none_of(s.begin(), s.end(),
+                      [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+}
+
+Result<CurlSlistPtr> header_list(const Request& request) {
+  CurlSlistPtr list;
+  std::vector<std::string> lines;
+  if (!request.content_type.empty())
+    lines.push_back("Content-Type: " + std::string(request.content_type));
+  if (request.headers != nullptr) {
+    for (const auto& [name, value] : *request.headers) {
+      const bool name_ok =
+          !name.empty() && header_text_ok(name) && name.find_first_of(": \t") == std::string::npos;
+      if (!name_ok || !header_text_ok(value)) {
+        return Error{"invalidHeader",
+                     "header '" + name.substr(0, 100) +
+                         "' has an empty or malformed name or a line break in its value."};
+      }
+      // "Name:" would tell libcurl to drop the header; "Name;" sends it empty.
+      lines.push_back(value.empty() ? name + ";" : name + ": " + value);
+    }
+  }
+  if (request.method != Method::get) lines.push_back("Expect:");  // no 100-continue round trip
+  for (const auto& line : lines) {
+    if (!slist_append(list, line))
+      return Error{"fetchFailed", "out of memory building request headers."};
+  }
+  return list;
+}
+
+Result<Outcome> transfer(const UrlTarget& target, const Request& request, const AddressGuard& guard,
+                         const HttpClientOptions& options, Exchange& ex) {
+  if (!curl_global_ready()) return Error{"fetchFailed", "libcurl could not be initialised."};
+  CurlEasyPtr easy(curl_easy_init());
+  if (!easy) return Error{"fetchFailed", "libcurl could not create a handle."};
+  CURL* h = easy.get();
+  ex.handle = h;
+  ex.guard = &guard;
+
+  auto headers = header_list(request);
+  if (!headers) return headers.error();
+  CurlSlistPtr resolve;
+  if (!target.host_is_literal && !slist_append(resolve, curl_resolve_entry(target))) {
+    return Error{"fetchFailed", "out of memory building the resolve list."};
+  }
+  std::array<char, CURL_ERROR_SIZE> error_buffer{};
+
+  curl_easy_setopt(h, CURLOPT_URL, target.url.c_str());
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(h, CURLOPT_PROXY, "");  // ignore http_proxy & co.
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer.data());
+  curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str());
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+                   static_cast<long>(std::max<long long>(1, request.timeout.count())));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::max<long long>(1, request.connect_timeout.count())));
+  if (resolve) curl_easy_setopt(h, CURLOPT_RESOLVE, resolve.get());
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &ex);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &ex);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &ex);
+  if (headers.value()) curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.value().get());
+
+  switch (request.method) {
+    case Method::get:
+      curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+      break;
+    case Method::put:
+      ex.upload = request.body;
+      curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+      curl_easy_setopt(h, CURLOPT_READDATA, &ex);
+      curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+      curl_easy_setopt(h, CURLOPT_SEEKDATA, &ex);
+      curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      break;
+    case Method::post:
+      curl_easy_setopt(h, CURLOPT_POST, 1L);
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.empty() ? "" : request.body.data());
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
+      break;
+  }
+
+  const CURLcode rc = curl_easy_perform(h);
+  if (rc != CURLE_OK) {
+    if (!ex.refused.empty()) return Error{"addressRefused", target.display + ": " + ex.refused};
+    if (ex.too_large) {
+      return Error{"inputTooLarge", target.display + " is larger than the limit of " +
+                                        std::to_string(ex.max_bytes) + " bytes."};
+    }
+    if (rc == CURLE_OPERATION_TIMEDOUT) {
+      return Error{"fetchTimeout", target.display + " did not answer completely within " +
+                                       seconds(request.timeout) + "."};
+    }
+    const std::string detail =
+        error_buffer[0] != '\0' ? error_buffer.data() : curl_easy_strerror(rc);
+    return Error{"fetchFailed", target.display + ": " + detail + "."};
+  }
+  Outcome out;
+  out.status = response_code(h);
+  const char* content_type = nullptr;
+  if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &content_type) == CURLE_OK &&
+      content_type != nullptr) {
+    out.content_type = content_type;
+  }
+  const char* location = nullptr;
+  if (curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location != nullptr) {
+    out.redirect_url = location;
+  }
+  return out;
+}
+
+bool is_redirect(long status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+}  // namespace
+
+HttpClient::HttpClient(AddressGuard guard, HttpClientOptions options)
+    : guard_(std::move(guard)), options_(std::move(options)) {
+  curl_global_ready();
+}
+
+Result<Blob> HttpClient::get(const std::string& url, const FetchLimits& limits) const {
+  const auto deadline = Clock::now() + limits.timeout;
+  std::string current = url;
+  for (int hop = 0;; ++hop) {
+    auto target = resolve_url_target(current, guard_);
+    if (!target) return target.error();
+    const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    if (remaining.count() <= 0) {
+      return Error{"fetchTimeout", target->display + " was not reached within " +
+                                       seconds(limits.timeout) + " (redirects included)."};
+    }
+    Request request;
+    request.method = Method::get;
+    request.timeout = remaining;
+    request.connect_timeout = std::min(limits.connect_timeout, remaining);
+    Exchange ex;
+    ex.keep_body = true;
+    ex.max_bytes = limits.max_bytes;
+    auto outcome = transfer(*target, request, guard_, options_, ex);
+    if (!outcome) {
+      if (outcome.error().code == "fetchTimeout") {
+        return Error{"fetchTimeout", target->display + " did not answer completely within " +
+                                         seconds(limits.timeout) + "."};
+      }
+      return outcome.error();
+    }
+    const long status = outcome->status;
+    if (is_redirect(status) && !outcome->redirect_url.empty()) {
+      if (hop >= options_.max_redirects) {
+        return Error{"fetchFailed", "the URL redirects more than " +
+                                        std::to_string(options_.max_redirects) +
+                                        " times (the last hop was " + target->display + ")."};
+      }
+      current = outcome->redirect_url;
+      continue;
+    }
+    if (!success(status)) {
+      return Error{"fetchFailed", "GET " + target->display + " answered HTTP " +
+                                      std::to_string(status) +
+                                      (status >= 400 ? "." : ", which is not a usable answer.")};
+    }
+    Blob blob;
+    blob.bytes = std::move(ex.body);
+    blob.content_type = normalize_content_type(outcome->content_type);
+    if (blob.content_type.empty() || blob.content_type == "application/octet-stream" ||
+        blob.content_type == "binary/octet-stream") {
+      const auto sniffed = sniff_content_type(blob.bytes);
+      if (!sniffed.empty()) blob.content_type = sniffed;
+      if (blob.content_type.empty()) blob.content_type = "application/octet-stream";
+    }
+    return blob;
+  }
+}
+
+Result<int> HttpClient::put(const std::string& url, std::string_view bytes,
+                            std::string_view content_type, std::chrono::milliseconds timeout,
+                            const Headers& headers) const {
+  auto target = resolve_url_target(url, guard_);
+  if (!target) return target.error();
+  Request request;
+  request.method = Method::put;
+  request.body = bytes;
+  request.content_type = content_type;
+  request.headers = &headers;
+  request.timeout = timeout;
+  request.connect_timeout = timeout;
+  Exchange ex;
+  auto outcome = transfer(*target, request, guard_, options_, ex);
+  if (!outcome) return outcome.error();
+  return static_cast<int>(outcome->status);
+}
+
+Result<int> HttpClient::post(const std::string& url, std::string_view body,
+                             std::string_view content_type, const Headers& headers,
+                             std::chrono::milliseconds timeout) const {
+  auto target = resolve_url_target(url, guard_);
+  if (!target) return target.error();
+  Request request;
+  request.method = Method::post;
+  request.body = body;
+  request.content_type = content_type;
+  request.headers = &headers;
+  request.timeout = timeout;
+  request.connect_timeout = timeout;
+  Exchange ex;
+  auto outcome = transfer(*target, request, guard_, options_, ex);
+  if (!outcome) return outcome.error();
+  return static_cast<int>(outcome->status);
+}
+
+}  // namespace vidserve::fetch

@@ -1,0 +1,59 @@
+#pragma once
+// Outbound HTTP with libcurl, safe against SSRF: only http/https; the client resolves each host
+// itself, checks every address with the AddressGuard and pins libcurl to those addresses
+// (CURLOPT_RESOLVE), and checks again at connect time (CURLOPT_OPENSOCKETFUNCTION), so neither
+// DNS rebinding nor a proxy setting can redirect a request; GET follows redirects itself,
+// re-checking each hop. Thread-safe: every call uses its own easy handle.
+//
+// Error codes: "invalidUrl", "addressRefused", "fetchFailed" (DNS, connection, TLS, HTTP >= 400
+// on GET, too many redirects), "fetchTimeout", "inputTooLarge".
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/result.hpp"
+#include "fetch/address_guard.hpp"
+#include "fetch/blob.hpp"
+
+namespace vidserve::fetch {
+
+struct FetchLimits {
+  std::size_t max_bytes = 64 * 1024 * 1024;
+  std::chrono::milliseconds timeout{60'000};  // whole GET, every redirect hop included
+  std::chrono::milliseconds connect_timeout{10'000};
+};
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpClientOptions {
+  std::string user_agent = "vidserve/0.1";
+  int max_redirects = 5;
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(AddressGuard guard, HttpClientOptions options = {});
+
+  // Downloads a URL. content_type is the response's Content-Type (without parameters), or the
+  // sniffed type when it is missing or application/octet-stream.
+  Result<Blob> get(const std::string& url, const FetchLimits& limits) const;
+
+  // Raw PUT of `bytes` (uploadEndpoint). Returns the HTTP status; redirects are not followed.
+  Result<int> put(const std::string& url, std::string_view bytes, std::string_view content_type,
+                  std::chrono::milliseconds timeout, const Headers& headers = {}) const;
+
+  // POST of `body` with extra headers (webhooks). Returns the HTTP status; no redirects.
+  Result<int> post(const std::string& url, std::string_view body, std::string_view content_type,
+                   const Headers& headers, std::chrono::milliseconds timeout) const;
+
+  const AddressGuard& guard() const { return guard_; }
+
+ private:
+  AddressGuard guard_;
+  HttpClientOptions options_;
+};
+
+}  // namespace vidserve::fetch

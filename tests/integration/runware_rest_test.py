@@ -1,0 +1,218 @@
+"""Runware REST end to end: seed examples of many models through the real binary, results checked
+with ffprobe; media served with Range and ETag; bad input over the wire gets clear errors."""
+import base64
+import copy
+import http.client
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+from vidserve_harness import KEY_A, KEY_B, Server, ffprobe, make_image, new_uuid
+
+BINARY = os.environ["VIDSERVE_BIN"]
+SEEDS = os.environ["VIDSERVE_SEEDS"]
+
+# (seed example id, expected width x height, expected fps, expected duration)
+EXAMPLES = [
+    ("seed-08", (1280, 720), 30, 5),    # klingai:3@1 text-to-video
+    ("seed-10", (1280, 720), 24, 5),    # klingai:3@1 image-to-video
+    ("seed-25", (1280, 720), 30, 5),    # klingai:1@1 text-to-video
+    ("seed-29", (1280, 720), 30, 5),    # klingai:2@1 image-to-video (legacy frameImages)
+    ("seed-36", (1280, 720), 24, 5),    # klingai:4@3 text-to-video
+    ("seed-42", (640, 480), 30, 10),    # klingai:6@0 image-to-video, size from the image
+    ("seed-43", (1280, 720), 30, 10),   # klingai:6@1 text-to-video
+    ("seed-02", (1280, 720), 24, 5),    # kling-video@2.6-standard text-to-video
+    ("seed-55", (1920, 1080), 24, 10),  # kling-video@3-pro multiPrompt (3+4+3 s)
+    ("seed-59", (1280, 720), 24, 5),    # kling@o1-standard text-to-video
+    ("seed-60", (960, 960), 24, 10),    # kling@o1-standard image-to-video
+    ("seed-69", (640, 480), 24, 5),     # kling-video@o3-standard image-to-video with sound
+]
+
+
+def load_seeds():
+    with open(SEEDS) as f:
+        return {e["id"]: e for e in json.load(f)["examples"]}
+
+
+class RunwareRestTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(BINARY, workers=2).start()
+        cls.tmp = tempfile.mkdtemp(prefix="vidserve-rest-")
+        png = make_image(os.path.join(cls.tmp, "first.png"), 640, 480, "orange")
+        with open(png, "rb") as f:
+            cls.png_uri = "data:image/png;base64," + base64.b64encode(f.read()).decode()
+        status, body = cls.server.post([{"taskType": "imageUpload", "taskUUID": new_uuid(), "image": cls.png_uri}])
+        assert status == 200, body
+        cls.uploaded = body["data"][0]["imageUUID"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def with_inputs(self, body, use_upload):
+        """Seed examples reference images on Runware's servers; point them at ours."""
+        ref = self.uploaded if use_upload else self.png_uri
+        body = copy.deepcopy(body)
+        body["taskUUID"] = new_uuid()
+        for holder in (body, body.get("inputs", {})):
+            for item in holder.get("frameImages", []):
+                item["image" if "image" in item else "inputImage"] = ref
+        return body
+
+    def test_seed_examples_render_to_spec(self):
+        seeds = load_seeds()
+        submitted = []
+        for i, (seed_id, size, fps, duration) in enumerate(EXAMPLES):
+            task = self.with_inputs(seeds[seed_id]["body"], use_upload=i % 2 == 0)
+            task["includeCost"] = True
+            status, body = self.server.post([task])
+            self.assertEqual(status, 200, body)
+            self.assertEqual(body["data"][0]["taskUUID"], task["taskUUID"])
+            submitted.append((seed_id, task, size, fps, duration))
+        models = set()
+        for seed_id, task, (w, h), fps, duration in submitted:
+            with self.subTest(seed=seed_id, model=task["model"]):
+                status, body = self.server.poll(task["taskUUID"])
+                self.assertNotIn("errors", body, body)
+                item = body["data"][0]
+                self.assertEqual(item["status"], "success")
+                self.assertIn("seed", item)
+                status, headers, data = self.server.get(item["videoURL"])
+                self.assertEqual(status, 200)
+                self.assertEqual(headers["Content-Type"], "video/mp4")
+                path = os.path.join(self.tmp, item["videoUUID"] + ".mp4")
+                with open(path, "wb") as f:
+                    f.write(data)
+                info = ffprobe(path)
+                video = next(s for s in info["streams"] if s["codec_type"] == "video")
+                self.assertEqual(video["codec_name"], "h264")
+                self.assertEqual((video["width"], video["height"]), (w, h))
+                num, den = map(int, video["avg_frame_rate"].split("/"))
+                self.assertAlmostEqual(num / den, fps, places=3)
+                self.assertLessEqual(abs(float(video["duration"]) - duration), 1.0 / fps + 1e-6)
+                self.assertIn("preview", json.dumps(info["format"].get("tags", {})).lower())
+                models.add(task["model"])
+        self.assertGreaterEqual(len(models), 8)
+
+    def test_number_results_gives_distinct_seeds_and_outputs(self):
+        task = {"taskType": "videoInference", "taskUUID": new_uuid(), "model": "klingai:kling-video@3-standard",
+                "positivePrompt": "two variations of a lighthouse", "width": 720, "height": 1280, "duration": 3,
+                "numberResults": 2, "includeCost": True}
+        self.assertEqual(self.server.post([task])[0], 200)
+        _, body = self.server.poll(task["taskUUID"])
+        items = body["data"]
+        self.assertEqual(len(items), 2)
+        self.assertNotEqual(items[0]["seed"], items[1]["seed"])
+        self.assertNotEqual(items[0]["videoUUID"], items[1]["videoUUID"])
+        blobs = [self.server.get(i["videoURL"])[2] for i in items]
+        self.assertNotEqual(blobs[0], blobs[1])
+        self.assertAlmostEqual(items[0]["cost"], 0.084 * 3, places=6)
+
+    def test_base64_and_data_uri_outputs(self):
+        for output_type, key in (("base64Data", "videoBase64Data"), ("dataURI", "videoDataURI")):
+            task = {"taskType": "videoInference", "taskUUID": new_uuid(), "model": "klingai:kling-video@3-standard",
+                    "positivePrompt": "output type " + output_type, "width": 960, "height": 960, "duration": 3,
+                    "outputType": output_type}
+            self.assertEqual(self.server.post([task])[0], 200)
+            _, body = self.server.poll(task["taskUUID"])
+            value = body["data"][0][key]
+            if output_type == "dataURI":
+                self.assertTrue(value.startswith("data:video/mp4;base64,"))
+                value = value.split(",", 1)[1]
+            self.assertEqual(base64.b64decode(value)[4:8], b"ftyp")
+
+    def test_media_supports_range_and_etag(self):
+        task = {"taskType": "videoInference", "taskUUID": new_uuid(), "model": "klingai:kling-video@3-standard",
+                "positivePrompt": "range requests", "width": 1280, "height": 720, "duration": 3}
+        self.server.post([task])
+        _, body = self.server.poll(task["taskUUID"])
+        url = body["data"][0]["videoURL"]
+        status, headers, full = self.server.get(url)
+        self.assertEqual(headers["Accept-Ranges"], "bytes")
+        status, headers, part = self.server.get(url, {"Range": "bytes=100-199"})
+        self.assertEqual(status, 206)
+        self.assertEqual(part, full[100:200])
+        self.assertEqual(headers["Content-Range"], f"bytes 100-199/{len(full)}")
+        status, _, _ = self.server.get(url, {"If-None-Match": headers["ETag"]})
+        self.assertEqual(status, 304)
+
+    def test_image_inference_sync(self):
+        task = {"taskType": "imageInference", "taskUUID": new_uuid(), "model": "klingai:kling-image@3",
+                "positivePrompt": "a studio photo of a teapot", "width": 1360, "height": 768, "outputFormat": "PNG"}
+        status, body = self.server.post([task])
+        self.assertEqual(status, 200, body)
+        item = body["data"][0]
+        status, headers, data = self.server.get(item["imageURL"])
+        self.assertEqual(headers["Content-Type"], "image/png")
+        self.assertEqual(data[:8], b"\x89PNG\r\n\x1a\n")
+
+    def test_bad_input_gets_clear_errors(self):
+        s = self.server
+        status, body = s.post(None, raw=b'[{"taskType": "videoInference",')
+        self.assertEqual(status, 400)
+        self.assertEqual(body["errors"][0]["code"], "invalidJSON")
+        status, body = s.post([{"taskType": "videoInference", "taskUUID": new_uuid(), "model": "klingai:3@1",
+                                "positivePrompt": "x y", "width": "1280", "height": 720}])
+        self.assertEqual(status, 400)
+        self.assertEqual((body["errors"][0]["code"], body["errors"][0]["parameter"]), ("invalidType", "width"))
+        status, body = s.post([{"taskType": "videoInferrence", "taskUUID": new_uuid()}])
+        self.assertEqual(status, 400)
+        self.assertEqual(body["errors"][0]["code"], "unsupportedTaskType")
+        self.assertIn("videoInference", body["errors"][0]["message"])
+        status, body = s.post([{"taskType": "getResponse", "taskUUID": new_uuid()}])
+        self.assertEqual(status, 404)
+        self.assertEqual(body["errors"][0]["code"], "taskNotFound")
+        status, body = s.post([{"taskType": "ping"}], key="wrong-key")
+        self.assertEqual(status, 401)
+        self.assertEqual(body["errors"][0]["code"], "invalidApiKey")
+        status, body = s.post([{"taskType": "ping"}], key=None)
+        self.assertEqual(status, 401)
+        # Another key's task is invisible.
+        task = {"taskType": "videoInference", "taskUUID": new_uuid(), "model": "klingai:kling-video@3-standard",
+                "positivePrompt": "owned by alpha", "width": 1280, "height": 720, "duration": 3}
+        self.assertEqual(s.post([task], key=KEY_A)[0], 200)
+        status, body = s.post([{"taskType": "getResponse", "taskUUID": task["taskUUID"]}], key=KEY_B)
+        self.assertEqual(status, 404)
+        self.assertEqual(body["errors"][0]["code"], "taskNotFound")
+        # The same taskUUID twice is refused, not run twice.
+        status, body = s.post([task], key=KEY_A)
+        self.assertEqual(body["errors"][0]["code"], "duplicateTaskUUID")
+        # Validation errors name the parameter and keep the taskUUID.
+        bad = {"taskType": "videoInference", "taskUUID": new_uuid(), "model": "klingai:kling-video@3-standard",
+               "positivePrompt": "too big", "width": 1920, "height": 1080}
+        status, body = s.post([bad])
+        self.assertEqual(status, 400)
+        self.assertEqual(body["errors"][0]["parameter"], ["width", "height"])
+        self.assertEqual(body["errors"][0]["taskUUID"], bad["taskUUID"])
+
+    def test_body_over_the_limit_is_413_before_the_body_is_sent(self):
+        host, port = self.server.base.removeprefix("http://").split(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        conn.putrequest("POST", "/v1")
+        conn.putheader("Authorization", f"Bearer {KEY_A}")
+        conn.putheader("Content-Type", "application/json")
+        conn.putheader("Content-Length", str(11 * 1024 * 1024))
+        conn.endheaders()  # headers only: the 11 MB body is never sent
+        resp = conn.getresponse()
+        self.assertEqual(resp.status, 413)
+        self.assertEqual(json.loads(resp.read())["errors"][0]["code"], "payloadTooLarge")
+
+    def test_authentication_task_and_ping(self):
+        status, body = self.server.post([{"taskType": "authentication", "apiKey": KEY_A}, {"taskType": "ping"}], key=None)
+        self.assertEqual(status, 200, body)
+        self.assertTrue(body["data"][0]["connectionSessionUUID"])
+        self.assertNotIn("taskUUID", body["data"][0])
+        self.assertEqual(body["data"][1], {"taskType": "ping", "pong": True})
+
+    def test_model_search(self):
+        status, body = self.server.post([{"taskType": "modelSearch", "taskUUID": new_uuid(), "search": "o3"}])
+        self.assertEqual(status, 200)
+        airs = {r["air"] for r in body["data"][0]["results"]}
+        self.assertEqual(airs, {"klingai:kling-video@o3-standard", "klingai:kling-video@o3-pro", "klingai:kling-image@o3"})
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

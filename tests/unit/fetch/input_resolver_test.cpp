@@ -1,0 +1,152 @@
+#include "fetch/input_resolver.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "fetch/base64.hpp"
+#include "loopback_server.hpp"
+
+namespace vidserve::fetch {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace std::literals;
+using testing::Connection;
+using testing::http_response;
+using testing::LoopbackServer;
+using testing::RecordedRequest;
+
+const std::string kPng = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01"s;
+const std::string kUuid = "6f1d3b0e-8c2a-4d5e-9f01-23456789abcd";
+
+struct Fixture {
+  std::vector<std::pair<std::string, std::string>> lookups;  // (uuid, owner)
+
+  InputResolver resolver(ResolverLimits limits = {}) {
+    limits.url.timeout = 5s;
+    limits.url.connect_timeout = 2s;
+    auto lookup = [this](std::string_view uuid, std::string_view owner) -> std::optional<Blob> {
+      lookups.emplace_back(uuid, owner);
+      if (uuid == kUuid && owner == "key-1") return Blob{kPng, "image/png"};
+      return std::nullopt;
+    };
+    return InputResolver(lookup, HttpClient(AddressGuard::with_allow_list("127.0.0.1/32").value()),
+                         limits);
+  }
+};
+
+TEST(InputResolver, ResolvesUploadedUuidsForTheirOwner) {
+  Fixture f;
+  const auto resolver = f.resolver();
+  auto blob = resolver.resolve(kUuid, "key-1");
+  ASSERT_TRUE(blob) << blob.error().message;
+  EXPECT_EQ(blob->bytes, kPng);
+  ASSERT_EQ(f.lookups.size(), 1u);
+  EXPECT_EQ(f.lookups[0].second, "key-1");
+
+  auto other_owner = resolver.resolve(kUuid, "key-2");
+  ASSERT_FALSE(other_owner);
+  EXPECT_EQ(other_owner.error().code, "unknownInput");
+  EXPECT_NE(other_owner.error().message.find(kUuid), std::string::npos);
+}
+
+TEST(InputResolver, DecodesDataUris) {
+  Fixture f;
+  auto blob = f.resolver().resolve("data:image/png;base64," + encode_base64(kPng), "key-1");
+  ASSERT_TRUE(blob) << blob.error().message;
+  EXPECT_EQ(blob->bytes, kPng);
+  EXPECT_EQ(blob->content_type, "image/png");
+
+  auto bad = f.resolver().resolve("data:image/png;base64,!!!!", "key-1");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "invalidInput");
+  EXPECT_NE(bad.error().message.find("data URI"), std::string::npos);
+
+  auto empty = f.resolver().resolve("data:image/png;base64,", "key-1");
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().code, "invalidInput");
+  EXPECT_TRUE(f.lookups.empty());
+}
+
+TEST(InputResolver, DecodesBareBase64OfKnownMedia) {
+  Fixture f;
+  auto blob = f.resolver().resolve("  " + encode_base64(kPng) + "\n", "key-1");
+  ASSERT_TRUE(blob) << blob.error().message;
+  EXPECT_EQ(blob->bytes, kPng);
+  EXPECT_EQ(blob->content_type, "image/png");
+}
+
+TEST(InputResolver, RefusesBase64ThatIsNotMedia) {
+  Fixture f;
+  auto blob = f.resolver().resolve(encode_base64("just some text, not an image"), "key-1");
+  ASSERT_FALSE(blob);
+  EXPECT_EQ(blob.error().code, "invalidInput");
+  EXPECT_NE(blob.error().message.find("not a known image, video or audio format"),
+            std::string::npos);
+}
+
+TEST(InputResolver, ExplainsTheAcceptedForms) {
+  Fixture f;
+  for (const char* ref : {"not base64 at all!", "C:\\images\\cat.png", "cat.png", "  "}) {
+    auto blob = f.resolver().resolve(ref, "key-1");
+    ASSERT_FALSE(blob) << ref;
+    EXPECT_EQ(blob.error().code, "invalidInput") << ref;
+    EXPECT_NE(blob.error().message.find("UUID"), std::string::npos) << blob.error().message;
+    EXPECT_NE(blob.error().message.find("data URI"), std::string::npos) << blob.error().message;
+  }
+  auto ftp = f.resolver().resolve("ftp://example.com/cat.png", "key-1");
+  ASSERT_FALSE(ftp);
+  EXPECT_EQ(ftp.error().code, "invalidInput");
+  EXPECT_NE(ftp.error().message.find("http or https"), std::string::npos);
+}
+
+TEST(InputResolver, EnforcesTheInlineSizeLimit) {
+  Fixture f;
+  ResolverLimits limits;
+  limits.max_inline_bytes = kPng.size() - 1;
+  const auto resolver = f.resolver(limits);
+  for (const std::string& ref :
+       {"data:image/png;base64," + encode_base64(kPng), encode_base64(kPng)}) {
+    auto blob = resolver.resolve(ref, "key-1");
+    ASSERT_FALSE(blob);
+    EXPECT_EQ(blob.error().code, "inputTooLarge") << blob.error().message;
+  }
+  limits.max_inline_bytes = kPng.size();
+  EXPECT_TRUE(f.resolver(limits).resolve(encode_base64(kPng), "key-1"));
+}
+
+TEST(InputResolver, FetchesUrlsWithTheUrlLimits) {
+  LoopbackServer server([](const RecordedRequest& req, Connection& c) {
+    if (req.target == "/big") {
+      c.send(http_response(200, std::string(10000, 'x'), "Content-Type: video/mp4\r\n"));
+    } else if (req.target == "/empty") {
+      c.send(http_response(200, "", "Content-Type: image/png\r\n"));
+    } else {
+      c.send(http_response(200, kPng));
+    }
+  });
+  Fixture f;
+  ResolverLimits limits;
+  limits.url.max_bytes = 1000;
+  const auto resolver = f.resolver(limits);
+  auto blob = resolver.resolve(server.url("/cat.png"), "key-1");
+  ASSERT_TRUE(blob) << blob.error().message;
+  EXPECT_EQ(blob->bytes, kPng);
+  EXPECT_EQ(blob->content_type, "image/png");
+
+  auto big = resolver.resolve(server.url("/big"), "key-1");
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().code, "inputTooLarge");
+
+  auto empty = resolver.resolve(server.url("/empty"), "key-1");
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().code, "invalidInput");
+
+  auto refused = resolver.resolve("HTTP://169.254.169.254/latest/meta-data/", "key-1");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "addressRefused");
+}
+
+}  // namespace
+}  // namespace vidserve::fetch
