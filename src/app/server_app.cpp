@@ -88,6 +88,7 @@ Result<std::string> ServerApp::start() {
   const auto public_url = options_.public_url.empty() ? std::string() : options_.public_url;
 
   // Tasks a killed server left in processing go back to the queue before anything runs.
+  p.media->remove_stale_scratch();
   if (auto requeued = p.tasks->requeue_interrupted(); requeued && *requeued > 0) {
     std::fprintf(stderr, "vidserve: resuming %lld interrupted task(s)\n", static_cast<long long>(*requeued));
   }

@@ -96,6 +96,17 @@ Result<std::string> MediaStore::read(const std::string& uuid) const {
   return bytes.str();
 }
 
+std::size_t MediaStore::remove_stale_scratch() {
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    if (entry.path().filename().string().rfind('.', 0) != 0) continue;
+    std::error_code remove_ec;
+    if (fs::remove(entry.path(), remove_ec)) ++removed;
+  }
+  return removed;
+}
+
 std::size_t MediaStore::sweep_expired() {
   std::size_t removed = 0;
   for (;;) {

@@ -34,6 +34,10 @@ class MediaStore {
   Result<store::MediaRecord> find(const std::string& uuid) const;
   Result<std::string> read(const std::string& uuid) const;
 
+  // Deletes scratch files a killed process left behind (names starting with "."); call at start-up
+  // of the only process using this directory.
+  std::size_t remove_stale_scratch();
+
   // Deletes expired files and their records; returns how many.
   std::size_t sweep_expired();
 

@@ -16,7 +16,9 @@ std::string_view strip_weak(std::string_view tag) {
   return tag;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t';
+}
 
 // Calls `visit(tag)` for each entity tag (quotes and W/ included) of a comma-separated list;
 // "*" is passed as is. Stops early when visit returns true and returns that.
@@ -66,8 +68,8 @@ std::optional<std::time_t> parse_http_date(std::string_view text) {
   for (int m = 0; m < 12; ++m) {
     if (std::strcmp(month, kMonths[m]) == 0) month_index = m;
   }
-  if (month_index < 0 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-      tm.tm_min > 59 || tm.tm_sec > 60) {
+  if (month_index < 0 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+      tm.tm_sec > 60) {
     return std::nullopt;
   }
   tm.tm_mon = month_index;

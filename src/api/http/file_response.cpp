@@ -2,11 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <boost/beast/http/empty_body.hpp>
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
-
-#include <boost/beast/http/empty_body.hpp>
 
 #include "api/http/byte_range.hpp"
 #include "api/http/conditional.hpp"
@@ -75,9 +74,8 @@ bhttp::message_generator unsatisfiable(const Request& req, const FileFacts& fact
   set_common(res, req, facts);
   res.set(bhttp::field::content_range, "bytes */" + std::to_string(facts.size));
   res.set(bhttp::field::content_type, "application/json");
-  res.body() = error_json("rangeNotSatisfiable",
-                          "the range starts beyond the end of the " +
-                              std::to_string(facts.size) + "-byte file");
+  res.body() = error_json("rangeNotSatisfiable", "the range starts beyond the end of the " +
+                                                     std::to_string(facts.size) + "-byte file");
   res.prepare_payload();
   return res;
 }

@@ -3,13 +3,12 @@
 // 64 KiB pieces, so large media is never copied into memory. Beast's file_body always starts at
 // offset 0, which does not serve Range requests.
 #include <algorithm>
-#include <cstdint>
-#include <utility>
-
 #include <boost/beast/core/file.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/optional.hpp>
+#include <cstdint>
+#include <utility>
 
 namespace vidserve::api::http {
 

@@ -1,9 +1,8 @@
 #pragma once
 // Listener: accepts connections and starts a Session for each, every one on its own strand.
 // The acceptor arrives bound and listening (Server::start opens it to report errors).
-#include <memory>
-
 #include <boost/asio/steady_timer.hpp>
+#include <memory>
 
 #include "api/http/session_context.hpp"
 #include "api/http/types.hpp"
@@ -12,8 +11,7 @@ namespace vidserve::api::http {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(net::io_context& ioc, tcp::acceptor&& acceptor,
-           std::shared_ptr<SessionContext> context);
+  Listener(net::io_context& ioc, tcp::acceptor&& acceptor, std::shared_ptr<SessionContext> context);
 
   void run();   // starts accepting
   void stop();  // from any thread: closes the acceptor

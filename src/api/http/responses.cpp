@@ -23,16 +23,15 @@ bhttp::response<bhttp::string_body> make_response(unsigned version, bool keep_al
 
 }  // namespace
 
-bhttp::message_generator json_response(const Request& req, bhttp::status status,
-                                       std::string body) {
-  return make_response(req.version(), req.keep_alive(), req.method() == bhttp::verb::head,
-                       status, std::move(body), "application/json");
+bhttp::message_generator json_response(const Request& req, bhttp::status status, std::string body) {
+  return make_response(req.version(), req.keep_alive(), req.method() == bhttp::verb::head, status,
+                       std::move(body), "application/json");
 }
 
-bhttp::message_generator text_response(const Request& req, bhttp::status status,
-                                       std::string body, std::string_view content_type) {
-  return make_response(req.version(), req.keep_alive(), req.method() == bhttp::verb::head,
-                       status, std::move(body), content_type);
+bhttp::message_generator text_response(const Request& req, bhttp::status status, std::string body,
+                                       std::string_view content_type) {
+  return make_response(req.version(), req.keep_alive(), req.method() == bhttp::verb::head, status,
+                       std::move(body), content_type);
 }
 
 std::string error_json(std::string_view code, std::string_view message) {

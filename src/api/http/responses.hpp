@@ -9,11 +9,9 @@
 
 namespace vidserve::api::http {
 
-bhttp::message_generator json_response(const Request& req, bhttp::status status,
-                                       std::string body);
+bhttp::message_generator json_response(const Request& req, bhttp::status status, std::string body);
 
-bhttp::message_generator text_response(const Request& req, bhttp::status status,
-                                       std::string body,
+bhttp::message_generator text_response(const Request& req, bhttp::status status, std::string body,
                                        std::string_view content_type = "text/plain");
 
 // {"errors":[{"code":code,"message":message}]}

@@ -1,14 +1,13 @@
 #include "api/http/server.hpp"
 
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/strand.hpp>
 
 #include "api/http/listener.hpp"
 #include "api/http/server_log.hpp"
@@ -76,7 +75,9 @@ Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<
   impl_->handler = std::move(handler);
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 void Server::on_upgrade(UpgradeHandler handler) {
   const std::lock_guard lock(impl_->control);

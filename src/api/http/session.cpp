@@ -1,8 +1,5 @@
 #include "api/http/session.hpp"
 
-#include <exception>
-#include <utility>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -10,6 +7,8 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <exception>
+#include <utility>
 
 #include "api/http/responses.hpp"
 #include "api/http/server_log.hpp"
@@ -51,7 +50,9 @@ Session::Session(tcp::socket&& socket, std::shared_ptr<SessionContext> context)
   info_ = peer_of(stream_.socket());
 }
 
-Session::~Session() { context_->registry.remove(this); }
+Session::~Session() {
+  context_->registry.remove(this);
+}
 
 void Session::start() {
   net::dispatch(strand_, [self = shared_from_this()] {
@@ -129,7 +130,8 @@ void Session::on_read_error(beast::error_code ec) {
                   "request header exceeds " + std::to_string(options_.header_limit) + " bytes");
   }
   if (is_parse_error(ec)) {
-    return reject(bhttp::status::bad_request, "badRequest", "malformed HTTP request: " + ec.message());
+    return reject(bhttp::status::bad_request, "badRequest",
+                  "malformed HTTP request: " + ec.message());
   }
   close_now();  // end of stream, timeout, reset, stop()
 }

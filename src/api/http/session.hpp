@@ -9,14 +9,13 @@
 //
 // Faults: malformed requests get 400 (431 for oversized headers) and the connection closes;
 // timeouts, resets and stop() close the socket.
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/parser.hpp>
 
 #include "api/http/session_context.hpp"
 #include "api/http/types.hpp"

@@ -1,14 +1,13 @@
 #pragma once
 // Types shared by the HTTP server layer: the request type handlers receive, the handler
 // signatures, and the server's limits and timeouts.
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message_generator.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <string>
-
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/message_generator.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 namespace vidserve::api::http {
 
@@ -36,13 +35,13 @@ struct ServerOptions {
   std::string address = "127.0.0.1";  // numeric IPv4 or IPv6 address
   unsigned short port = 8080;         // 0 = pick a free port
   int threads = 4;
-  std::size_t body_limit = 10 * 1024 * 1024;   // bytes; larger bodies get 413
-  std::size_t header_limit = 16 * 1024;        // bytes; larger headers get 431
-  std::chrono::seconds header_timeout{15};     // time to receive the request headers
-  std::chrono::seconds body_timeout{60};       // time to receive the body
-  std::chrono::seconds idle_timeout{60};       // keep-alive idle between requests
-  std::chrono::seconds write_timeout{60};      // longest time without any response progress
-  std::chrono::seconds shutdown_timeout{5};    // stop(): wait this long for io work to end
+  std::size_t body_limit = 10 * 1024 * 1024;  // bytes; larger bodies get 413
+  std::size_t header_limit = 16 * 1024;       // bytes; larger headers get 431
+  std::chrono::seconds header_timeout{15};    // time to receive the request headers
+  std::chrono::seconds body_timeout{60};      // time to receive the body
+  std::chrono::seconds idle_timeout{60};      // keep-alive idle between requests
+  std::chrono::seconds write_timeout{60};     // longest time without any response progress
+  std::chrono::seconds shutdown_timeout{5};   // stop(): wait this long for io work to end
 };
 
 }  // namespace vidserve::api::http
