@@ -7,7 +7,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DVIDSERVE_WERROR=ON
 endif
 
-.PHONY: deps build run test test-asan format clean
+.PHONY: deps build run test test-asan bench format clean
 
 deps:
 	@scripts/install-deps
@@ -16,8 +16,14 @@ build: deps
 	cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS)
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# Serves on loopback with a development key unless VIDSERVE_API_KEYS is set.
+LISTEN ?= 127.0.0.1:8080
+DATA_DIR ?= ./data
 run: build
-	$(BUILD_DIR)/src/app/vidserve models
+	VIDSERVE_API_KEYS="$${VIDSERVE_API_KEYS:-dev-local-key}" $(BUILD_DIR)/src/app/vidserve serve --listen $(LISTEN) --data $(DATA_DIR)
+
+bench: build
+	bench/control_plane/run.sh $(BUILD_DIR)/src/app/vidserve
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
