@@ -60,8 +60,10 @@ Runner add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--data", options->data_dir, "Data directory: database and media")->capture_default_str();
   cmd->add_option("--public-url", options->public_url, "Base URL for media links (default: http://LISTEN)");
-  cmd->add_option("--workers", options->workers, "Tasks rendered at once")->capture_default_str()
-      ->check(CLI::Range(1, 64));
+  cmd->add_option("--workers", options->workers,
+                  "Tasks rendered at once (0: accept and store only; tasks wait for a worker)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 64));
   cmd->add_option("--io-threads", options->io_threads, "HTTP threads")->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_option("--body-limit", options->body_limit, "Largest request body in bytes")->capture_default_str();
   return [options] { return run_serve(*options); };

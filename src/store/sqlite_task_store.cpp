@@ -195,15 +195,53 @@ SqliteTaskStore::SqliteTaskStore(std::shared_ptr<SqliteDatabase> db, const Clock
 
 Result<TaskRecord> SqliteTaskStore::enqueue(TaskRecord task) {
   if (auto ok = rules::prepare_new_task(task, clock_.now_ms()); !ok) return ok.error();
+  PendingEnqueue mine{std::move(task), std::nullopt};
+  std::unique_lock lock(batch_mutex_);
+  pending_.push_back(&mine);
+  while (!mine.result) {
+    if (committing_) {
+      batch_done_.wait(lock);
+      continue;
+    }
+    committing_ = true;
+    std::vector<PendingEnqueue*> batch;
+    batch.swap(pending_);
+    lock.unlock();
+    commit_batch(batch);  // fills every result in the batch, including mine
+    lock.lock();
+    committing_ = false;
+    batch_done_.notify_all();
+  }
+  return std::move(*mine.result);
+}
+
+void SqliteTaskStore::commit_batch(const std::vector<PendingEnqueue*>& batch) {
+  std::vector<Result<TaskRecord>> results;
   auto s = db_->session();
   auto tx = Transaction::begin(s, Mode::Write);
-  if (!tx) return tx.error();
-  if (auto ok = insert_task(s, task); !ok) return ok.error();
-  for (const auto& r : task.results) {
-    if (auto ok = upsert_result(s, task.task_uuid, r); !ok) return ok.error();
+  for (auto* item : batch) {
+    if (!tx) {
+      results.emplace_back(tx.error());
+      continue;
+    }
+    auto inserted = [&]() -> Status {
+      if (auto ok = s.exec("SAVEPOINT enqueue"); !ok) return ok;
+      if (auto ok = insert_task(s, item->task); !ok) return ok;
+      for (const auto& r : item->task.results) {
+        if (auto ok = upsert_result(s, item->task.task_uuid, r); !ok) return ok;
+      }
+      return s.exec("RELEASE enqueue");
+    }();
+    if (!inserted) (void)s.exec("ROLLBACK TO enqueue; RELEASE enqueue");
+    results.emplace_back(inserted ? Result<TaskRecord>(item->task) : Result<TaskRecord>(inserted.error()));
   }
-  if (auto ok = tx->commit(); !ok) return ok.error();
-  return task;
+  if (tx) {
+    if (auto committed = tx->commit(); !committed) {
+      for (auto& r : results) r = committed.error();
+    }
+  }
+  std::lock_guard lock(batch_mutex_);
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->result = std::move(results[i]);
 }
 
 Result<TaskRecord> SqliteTaskStore::get(std::string_view owner, std::string_view task_uuid) {

@@ -2,8 +2,12 @@
 // TaskStore on SQLite: the embedded default. Durable (WAL + synchronous=FULL), safe for many
 // threads in this process (one connection behind a mutex) and for several processes on the
 // same file (claims run in BEGIN IMMEDIATE transactions).
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "store/task_store.hpp"
@@ -36,11 +40,24 @@ class SqliteTaskStore final : public TaskStore {
                                        std::size_t offset) override;
 
  private:
+  // Group commit: concurrent enqueues share one transaction and one fsync. The first caller to
+  // find no commit in progress becomes the leader and commits everything pending; the others wait
+  // for their own result. Each task gets its own savepoint, so a duplicate fails only itself.
+  struct PendingEnqueue {
+    TaskRecord task;
+    std::optional<Result<TaskRecord>> result;
+  };
+  void commit_batch(const std::vector<PendingEnqueue*>& batch);
+
   Status finish(std::string_view task_uuid, TaskStatus to, std::string_view code,
                 std::string_view message);
 
   std::shared_ptr<SqliteDatabase> db_;
   const Clock& clock_;
+  std::mutex batch_mutex_;
+  std::condition_variable batch_done_;
+  std::vector<PendingEnqueue*> pending_;
+  bool committing_ = false;
 };
 
 }  // namespace vidserve::store

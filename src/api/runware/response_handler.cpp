@@ -86,6 +86,10 @@ void get_response(const Services& s, const json::object& task, const std::string
               "taskUUID");
     return;
   }
+  if (auto cached = s.finished->get(owner, task_uuid)) {
+    for (auto& item : *cached) out.data.push_back(std::move(item));
+    return;
+  }
   auto record = s.tasks.get(owner, task_uuid);
   if (!record) {
     const bool missing = record.error().code == "notFound";
@@ -94,7 +98,12 @@ void get_response(const Services& s, const json::object& task, const std::string
               task_uuid);
     return;
   }
+  const auto first = out.data.size();
   task_items(s, *record, out);
+  // Finished URL replies never change; base64 replies are too large to keep.
+  if (record->status == store::TaskStatus::Success && delivery_of(record->request).output_type == "URL") {
+    s.finished->put(owner, task_uuid, json::array(out.data.begin() + static_cast<std::ptrdiff_t>(first), out.data.end()));
+  }
 }
 
 }  // namespace vidserve::api::runware::handlers

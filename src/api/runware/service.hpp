@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "api/auth.hpp"
+#include "api/runware/reply_cache.hpp"
 #include "catalog/catalog.hpp"
 #include "common/clock.hpp"
 #include "core/scheduler/task_runner.hpp"
@@ -26,6 +27,7 @@ struct Services {
   std::string public_base_url;     // "http://127.0.0.1:8080", prefix of media URLs
   std::chrono::milliseconds sync_timeout{120000};  // imageInference without deliveryMethod async
   std::size_t max_tasks_per_request = 100;
+  std::shared_ptr<ReplyCache> finished = std::make_shared<ReplyCache>();
 };
 
 struct Reply {
