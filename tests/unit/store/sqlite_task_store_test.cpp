@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -48,6 +49,39 @@ std::vector<std::string> drain(TaskStore& store) {
     done.push_back((*next)->task_uuid);
     EXPECT_TRUE(store.complete((*next)->task_uuid).ok());
   }
+}
+
+// Group commit: many threads enqueue at once; each gets its own answer, a duplicate fails alone,
+// and everything acknowledged is on disk after reopening.
+TEST(SqliteTaskStore, ConcurrentEnqueuesShareCommitsButNotFailures) {
+  TempDir dir;
+  const auto path = dir.file("group.db");
+  FakeClock clock;
+  constexpr int kThreads = 16, kPerThread = 25;
+  {
+    auto store = open_store(path, clock);
+    ASSERT_TRUE(store->enqueue(make_task("dup")).ok());
+    std::atomic<int> ok{0}, duplicates{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          const bool dup = i == 0;  // every thread also tries the taken uuid once
+          auto r = store->enqueue(make_task(dup ? "dup" : "t" + std::to_string(t) + "-" + std::to_string(i)));
+          if (r.ok()) {
+            ++ok;
+          } else if (r.error().code == errc::kDuplicateTaskUUID) {
+            ++duplicates;
+          }
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(ok.load(), kThreads * (kPerThread - 1));
+    EXPECT_EQ(duplicates.load(), kThreads);
+  }
+  auto reopened = open_store(path, clock);
+  EXPECT_EQ(drain(*reopened).size(), static_cast<std::size_t>(kThreads * (kPerThread - 1) + 1));
 }
 
 TEST(SqliteTaskStore, UsesWalAndFullSync) {
