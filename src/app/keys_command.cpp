@@ -38,6 +38,8 @@ Runner add_keys_command(CLI::App& app) {
   auto* list = cmd->add_subcommand("list", "List keys (ids and labels, never the keys)");
   auto* revoke = cmd->add_subcommand("revoke", "Revoke a key by id");
   revoke->add_option("id", o->id, "Key id (from `keys list`)")->required();
+  // `--data` may come before or after the action.
+  for (auto* sub : {create, list, revoke}) sub->fallthrough();
   return [o, create, list, revoke]() {
     return with_store(*o, [&](store::KeyStore& keys) {
       if (create->parsed()) {

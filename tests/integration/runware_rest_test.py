@@ -188,6 +188,15 @@ class RunwareRestTest(unittest.TestCase):
         self.assertEqual(body["errors"][0]["parameter"], ["width", "height"])
         self.assertEqual(body["errors"][0]["taskUUID"], bad["taskUUID"])
 
+    def test_another_keys_upload_is_not_an_input(self):
+        task = {"taskType": "videoInference", "taskUUID": new_uuid(), "model": "klingai:3@1",
+                "inputs": {"frameImages": [self.uploaded]}, "duration": 5}
+        self.assertEqual(self.server.post([task], key=KEY_B)[0], 200)
+        _, body = self.server.poll(task["taskUUID"], key=KEY_B)
+        error = body["errors"][0]
+        self.assertEqual((error["code"], error["status"]), ("unknownInput", "error"))
+        self.assertIn("inputs.frameImages[0]", error["message"])
+
     def test_body_over_the_limit_is_413_before_the_body_is_sent(self):
         host, port = self.server.base.removeprefix("http://").split(":")
         conn = http.client.HTTPConnection(host, int(port), timeout=30)
