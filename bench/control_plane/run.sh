@@ -9,7 +9,7 @@ bin=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 duration=${BENCH_SECONDS:-10}
 threads=${BENCH_THREADS:-2}
-connections=${BENCH_CONNECTIONS:-32}
+connections=${BENCH_CONNECTIONS:-64}
 work=$(mktemp -d)
 key=bench-key
 cleanup() {
@@ -22,7 +22,7 @@ trap cleanup EXIT
 # One server renders the task that getResponse reads; the measured server then runs with no
 # render workers (--workers 0), so the submit benchmark measures acceptance, not rendering
 # competing for the same two cores.
-io_threads=${BENCH_IO_THREADS:-16}
+io_threads=${BENCH_IO_THREADS:-4}
 start_server() {  # workers -> sets vs_pid, base
   VIDSERVE_API_KEYS=$key "$bin" serve --listen 127.0.0.1:0 --data "$work/data" --workers "$1" \
     --io-threads "$io_threads" >"$work/vs.log" 2>&1 &

@@ -25,23 +25,28 @@ bhttp::message_generator media(const http::Request& req, delivery::MediaStore& s
 
 }  // namespace
 
-http::Handler make_routes(const runware::Service& runware, delivery::MediaStore& store) {
-  return [&runware, &store](http::Request&& req, const http::ConnectionInfo&) -> bhttp::message_generator {
+http::AsyncHandler make_routes(const runware::Service& runware, delivery::MediaStore& store) {
+  return [&runware, &store](http::Request&& req, const http::ConnectionInfo&, http::Responder respond) {
     const std::string_view target(req.target().data(), req.target().size());
     const auto path = target.substr(0, target.find('?'));
     if (path.rfind("/media/", 0) == 0 && (req.method() == bhttp::verb::get || req.method() == bhttp::verb::head)) {
-      return media(req, store);
+      return respond(media(req, store));
     }
     if ((path == "/v1" || path == "/v1/" || path == "/") && req.method() == bhttp::verb::post) {
       const auto auth = req[bhttp::field::authorization];
-      const auto reply = runware.handle(req.body(), std::string_view(auth.data(), auth.size()));
-      return http::json_response(req, static_cast<bhttp::status>(reply.status), reply.body);
+      // Answered after the durable commit, from the committer thread; no io thread waits for it.
+      return runware.handle_async(req.body(), std::string_view(auth.data(), auth.size()),
+                                  [respond, version = req.version(), keep_alive = req.keep_alive()](runware::Reply reply) {
+                                    respond(http::json_response(version, keep_alive,
+                                                                static_cast<bhttp::status>(reply.status),
+                                                                std::move(reply.body)));
+                                  });
     }
     if (path == "/health" && req.method() == bhttp::verb::get) {
-      return http::json_response(req, bhttp::status::ok, R"({"status":"ok"})");
+      return respond(http::json_response(req, bhttp::status::ok, R"({"status":"ok"})"));
     }
-    return http::json_response(req, bhttp::status::not_found,
-                               R"({"errors":[{"code":"notFound","message":"no such endpoint; the Runware task API is POST /v1"}]})");
+    respond(http::json_response(req, bhttp::status::not_found,
+                                R"({"errors":[{"code":"notFound","message":"no such endpoint; the Runware task API is POST /v1"}]})"));
   };
 }
 

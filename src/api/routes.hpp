@@ -6,6 +6,6 @@
 
 namespace vidserve::api {
 
-http::Handler make_routes(const runware::Service& runware, delivery::MediaStore& media);
+http::AsyncHandler make_routes(const runware::Service& runware, delivery::MediaStore& media);
 
 }  // namespace vidserve::api

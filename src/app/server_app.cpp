@@ -34,6 +34,8 @@ struct ServerApp::Parts {
   std::unique_ptr<api::Authenticator> auth;
   engine::EngineRouter engines;
   std::unique_ptr<InputFetcher> fetcher;
+  std::unique_ptr<api::runware::Submitter> submitter;
+  std::unique_ptr<api::runware::CompletionWaiter> waiter;
   std::unique_ptr<api::runware::Service> runware;
   std::unique_ptr<core::Scheduler> scheduler;
   std::unique_ptr<api::http::Server> server;
@@ -98,22 +100,30 @@ Result<std::string> ServerApp::start() {
   http.port = listen->second;
   http.threads = options_.io_threads;
   http.body_limit = options_.body_limit;
-  // The service needs the public URL, which needs the bound port: bind first, then serve.
+  p.submitter = std::make_unique<api::runware::Submitter>(*p.tasks);
+  p.waiter = std::make_unique<api::runware::CompletionWaiter>(*p.tasks);
+  p.submitter->start();
+  p.waiter->start();
   api::runware::Services services{p.catalog, *p.tasks, *p.media, *p.auth, p.fetcher->as_function(),
                                   [this] { parts_->scheduler->wake(); }, public_url};
+  services.submitter = p.submitter.get();
+  services.waiter = p.waiter.get();
   p.runware = std::make_unique<api::runware::Service>(std::move(services));
+  // Workers start before the server accepts anything, so a submission can always wake them.
+  core::RunnerDeps deps{*p.tasks, *p.media, p.engines,
+                        [this](const store::TaskRecord& r) { return parts_->runware->decode_stored(r); },
+                        p.fetcher->as_function()};
+  deps.on_finished = [this](const std::string& task_uuid) { parts_->waiter->notify(task_uuid); };
+  p.scheduler = std::make_unique<core::Scheduler>(std::move(deps), core::SchedulerOptions{options_.workers});
+  p.scheduler->start();
   p.server = std::make_unique<api::http::Server>(http, api::make_routes(*p.runware, *p.media));
   auto port = p.server->start();
   if (!port) return port.error();
   const std::string host = listen->first.find(':') != std::string::npos ? "[" + listen->first + "]" : listen->first;
   const std::string base = public_url.empty() ? "http://" + host + ":" + std::to_string(*port) : public_url;
+  // With port 0 the URL is known only now; media links of replies sent in the first instant
+  // could carry an empty base, so a fixed --listen port or --public-url is used in production.
   p.runware->set_public_base_url(base);
-
-  core::RunnerDeps deps{*p.tasks, *p.media, p.engines,
-                        [this](const store::TaskRecord& r) { return parts_->runware->decode_stored(r); },
-                        p.fetcher->as_function()};
-  p.scheduler = std::make_unique<core::Scheduler>(std::move(deps), core::SchedulerOptions{options_.workers});
-  p.scheduler->start();
   p.sweeper = std::thread([this] {
     auto& parts = *parts_;
     std::unique_lock lock(parts.sweep_mutex);
@@ -126,6 +136,9 @@ Result<std::string> ServerApp::start() {
 
 void ServerApp::stop() {
   auto& p = *parts_;
+  // Answer everything in flight while the io threads still run, then close the connections.
+  if (p.submitter) p.submitter->stop();
+  if (p.waiter) p.waiter->stop();
   if (p.server) p.server->stop();
   if (p.scheduler) p.scheduler->stop();
   {

@@ -5,7 +5,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <memory>
 
 #include "fetch/content_sniff.hpp"
 #include "fetch/curl_handles.hpp"
@@ -24,7 +28,7 @@ namespace ip = boost::asio::ip;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-enum class Method { get, put, post };
+enum class Method { get, put, post, del };
 
 // What one transfer needs; the callbacks reach it through their user pointer.
 struct Exchange {
@@ -34,6 +38,14 @@ struct Exchange {
   bool keep_body = false;
   std::size_t max_bytes = 0;
   std::string body;
+  // request(): keep the body of every status, not only 2xx.
+  bool any_status = false;
+  // download(): the kept body goes to this file instead of `body`; `head` keeps its first bytes
+  // for sniffing the type.
+  std::FILE* sink = nullptr;
+  std::size_t received = 0;
+  std::string head;
+  bool sink_failed = false;
   bool too_large = false;
   long long content_length = -1;  // of the current header block
   // Upload (PUT).
@@ -110,7 +122,22 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user) {
   auto* ex = static_cast<Exchange*>(user);
   const std::size_t length = size * count;
-  if (!ex->keep_body || !success(response_code(ex->handle))) return length;  // discarded
+  if (!ex->keep_body || (!ex->any_status && !success(response_code(ex->handle)))) {
+    return length;  // discarded
+  }
+  if (ex->sink != nullptr) {
+    if (length > ex->max_bytes - ex->received) {
+      ex->too_large = true;
+      return 0;
+    }
+    if (ex->head.size() < 64) ex->head.append(data, std::min<std::size_t>(length, 64 - ex->head.size()));
+    if (std::fwrite(data, 1, length, ex->sink) != length) {
+      ex->sink_failed = true;
+      return 0;
+    }
+    ex->received += length;
+    return length;
+  }
   if (length > ex->max_bytes - ex->body.size()) {
     ex->too_large = true;
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
@@ -257,11 +284,17 @@ Result<Outcome> transfer(const UrlTarget& target, const Request& request, const 
       curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
                        static_cast<curl_off_t>(request.body.size()));
       break;
+    case Method::del:
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
+      break;
   }
 
   const CURLcode rc = curl_easy_perform(h);
   if (rc != CURLE_OK) {
     if (!ex.refused.empty()) return Error{"addressRefused", target.display + ": " + ex.refused};
+    if (ex.sink_failed) {
+      return Error{"fetchFailed", "cannot write the body of " + target.display + " to disk."};
+    }
     if (ex.too_large) {
       return Error{"inputTooLarge", target.display + " is larger than the limit of " +
                                         std::to_string(ex.max_bytes) + " bytes."};
@@ -387,6 +420,111 @@ Result<int> HttpClient::post(const std::string& url, std::string_view body,
   auto outcome = transfer(*target, request, guard_, options_, ex);
   if (!outcome) return outcome.error();
   return static_cast<int>(outcome->status);
+}
+
+Result<HttpResponse> HttpClient::request(std::string_view method, const std::string& url,
+                                         std::string_view body, std::string_view content_type,
+                                         const Headers& headers, const FetchLimits& limits) const {
+  Request request;
+  if (method == "GET") {
+    request.method = Method::get;
+  } else if (method == "POST") {
+    request.method = Method::post;
+  } else if (method == "PUT") {
+    request.method = Method::put;
+  } else if (method == "DELETE") {
+    request.method = Method::del;
+  } else {
+    return Error{"invalidMethod", "HTTP method '" + std::string(method.substr(0, 20)) +
+                                      "' is not supported; use GET, POST, PUT or DELETE."};
+  }
+  auto target = resolve_url_target(url, guard_);
+  if (!target) return target.error();
+  request.body = body;
+  request.content_type = content_type;
+  request.headers = &headers;
+  request.timeout = limits.timeout;
+  request.connect_timeout = std::min(limits.connect_timeout, limits.timeout);
+  Exchange ex;
+  ex.keep_body = true;
+  ex.any_status = true;
+  ex.max_bytes = limits.max_bytes;
+  auto outcome = transfer(*target, request, guard_, options_, ex);
+  if (!outcome) return outcome.error();
+  HttpResponse response;
+  response.status = static_cast<int>(outcome->status);
+  response.body = std::move(ex.body);
+  response.content_type = normalize_content_type(outcome->content_type);
+  return response;
+}
+
+Result<DownloadInfo> HttpClient::download(const std::string& url, const std::string& path,
+                                          const FetchLimits& limits) const {
+  struct FileCloser {
+    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+  };
+  const auto fail = [&](Error e) -> Result<DownloadInfo> {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    return e;
+  };
+  const auto deadline = Clock::now() + limits.timeout;
+  std::string current = url;
+  for (int hop = 0;; ++hop) {
+    auto target = resolve_url_target(current, guard_);
+    if (!target) return fail(target.error());
+    const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    if (remaining.count() <= 0) {
+      return fail(Error{"fetchTimeout", target->display + " was not reached within " +
+                                            seconds(limits.timeout) + " (redirects included)."});
+    }
+    std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "wb"));
+    if (!file) return fail(Error{"fetchFailed", "cannot create " + path + ": " + std::strerror(errno)});
+    Request request;
+    request.method = Method::get;
+    request.timeout = remaining;
+    request.connect_timeout = std::min(limits.connect_timeout, remaining);
+    Exchange ex;
+    ex.keep_body = true;
+    ex.max_bytes = limits.max_bytes;
+    ex.sink = file.get();
+    auto outcome = transfer(*target, request, guard_, options_, ex);
+    const bool flushed = std::fflush(file.get()) == 0;
+    file.reset();
+    if (!outcome) {
+      if (outcome.error().code == "fetchTimeout") {
+        return fail(Error{"fetchTimeout", target->display + " did not answer completely within " +
+                                              seconds(limits.timeout) + "."});
+      }
+      return fail(outcome.error());
+    }
+    const long status = outcome->status;
+    if (is_redirect(status) && !outcome->redirect_url.empty()) {
+      if (hop >= options_.max_redirects) {
+        return fail(Error{"fetchFailed", "the URL redirects more than " +
+                                             std::to_string(options_.max_redirects) +
+                                             " times (the last hop was " + target->display + ")."});
+      }
+      current = outcome->redirect_url;
+      continue;
+    }
+    if (!success(status)) {
+      return fail(Error{"fetchFailed", "GET " + target->display + " answered HTTP " +
+                                           std::to_string(status) +
+                                           (status >= 400 ? "." : ", which is not a usable answer.")});
+    }
+    if (!flushed) return fail(Error{"fetchFailed", "cannot write " + path + " to disk."});
+    DownloadInfo info;
+    info.bytes = ex.received;
+    info.content_type = normalize_content_type(outcome->content_type);
+    if (info.content_type.empty() || info.content_type == "application/octet-stream" ||
+        info.content_type == "binary/octet-stream") {
+      const auto sniffed = sniff_content_type(ex.head);
+      if (!sniffed.empty()) info.content_type = sniffed;
+      if (info.content_type.empty()) info.content_type = "application/octet-stream";
+    }
+    return info;
+  }
 }
 
 }  // namespace vidserve::fetch

@@ -28,6 +28,19 @@ struct FetchLimits {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// The answer to request(): any status, with its body (up to FetchLimits::max_bytes).
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+  std::string content_type;  // without parameters, lower case; "" when absent
+};
+
+// What download() wrote.
+struct DownloadInfo {
+  std::size_t bytes = 0;
+  std::string content_type;  // as for get(): declared, else sniffed from the first bytes
+};
+
 struct HttpClientOptions {
   std::string user_agent = "vidserve/0.1";
   int max_redirects = 5;
@@ -48,6 +61,18 @@ class HttpClient {
   // POST of `body` with extra headers (webhooks). Returns the HTTP status; no redirects.
   Result<int> post(const std::string& url, std::string_view body, std::string_view content_type,
                    const Headers& headers, std::chrono::milliseconds timeout) const;
+
+  // One API call: `method` GET, POST, PUT or DELETE; `body` and `content_type` are sent unless
+  // empty. Returns the status and the body of every answer (4xx and 5xx too, for error
+  // envelopes); redirects are not followed. A body over limits.max_bytes is "inputTooLarge".
+  Result<HttpResponse> request(std::string_view method, const std::string& url, std::string_view body,
+                               std::string_view content_type, const Headers& headers,
+                               const FetchLimits& limits) const;
+
+  // Like get(), but streams the body of the answer into the file at `path` (created or
+  // truncated) instead of memory, so large media never sit in RAM. On error the file is removed.
+  Result<DownloadInfo> download(const std::string& url, const std::string& path,
+                                const FetchLimits& limits) const;
 
   const AddressGuard& guard() const { return guard_; }
 

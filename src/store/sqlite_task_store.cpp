@@ -215,6 +215,26 @@ Result<TaskRecord> SqliteTaskStore::enqueue(TaskRecord task) {
   return std::move(*mine.result);
 }
 
+std::vector<Result<TaskRecord>> SqliteTaskStore::enqueue_many(std::vector<TaskRecord> tasks) {
+  std::vector<PendingEnqueue> items;
+  items.reserve(tasks.size());
+  std::vector<PendingEnqueue*> batch;
+  const auto now = clock_.now_ms();
+  for (auto& t : tasks) {
+    auto prepared = rules::prepare_new_task(t, now);
+    items.push_back({std::move(t), std::nullopt});
+    if (!prepared) items.back().result = prepared.error();
+  }
+  for (auto& item : items) {
+    if (!item.result) batch.push_back(&item);
+  }
+  if (!batch.empty()) commit_batch(batch);
+  std::vector<Result<TaskRecord>> results;
+  results.reserve(items.size());
+  for (auto& item : items) results.push_back(std::move(*item.result));
+  return results;
+}
+
 void SqliteTaskStore::commit_batch(const std::vector<PendingEnqueue*>& batch) {
   std::vector<Result<TaskRecord>> results;
   auto s = db_->session();

@@ -25,6 +25,7 @@ class SqliteTaskStore final : public TaskStore {
   SqliteTaskStore(std::shared_ptr<SqliteDatabase> db, const Clock& clock);
 
   Result<TaskRecord> enqueue(TaskRecord task) override;
+  std::vector<Result<TaskRecord>> enqueue_many(std::vector<TaskRecord> tasks) override;
   Result<TaskRecord> get(std::string_view owner, std::string_view task_uuid) override;
   Result<std::optional<TaskRecord>> claim_next(std::string_view worker_id,
                                                std::int64_t lease_ms) override;

@@ -117,4 +117,11 @@ Status prepare_new_task(TaskRecord& task, std::int64_t now_ms) {
 }
 
 }  // namespace rules
+std::vector<Result<TaskRecord>> TaskStore::enqueue_many(std::vector<TaskRecord> tasks) {
+  std::vector<Result<TaskRecord>> results;
+  results.reserve(tasks.size());
+  for (auto& t : tasks) results.push_back(enqueue(std::move(t)));
+  return results;
+}
+
 }  // namespace vidserve::store

@@ -78,6 +78,10 @@ class TaskStore {
   // task_uuid is unique across all owners; reusing one -> "duplicateTaskUUID".
   virtual Result<TaskRecord> enqueue(TaskRecord task) = 0;
 
+  // Stores several tasks at once; each gets its own result, in order, as enqueue() would give it.
+  // SqliteTaskStore commits them in one transaction (one fsync). The default calls enqueue().
+  virtual std::vector<Result<TaskRecord>> enqueue_many(std::vector<TaskRecord> tasks);
+
   // "notFound" when the task does not exist or belongs to another owner.
   virtual Result<TaskRecord> get(std::string_view owner, std::string_view task_uuid) = 0;
 

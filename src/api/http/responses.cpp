@@ -28,6 +28,11 @@ bhttp::message_generator json_response(const Request& req, bhttp::status status,
                        std::move(body), "application/json");
 }
 
+bhttp::message_generator json_response(unsigned version, bool keep_alive, bhttp::status status,
+                                       std::string body) {
+  return make_response(version, keep_alive, false, status, std::move(body), "application/json");
+}
+
 bhttp::message_generator text_response(const Request& req, bhttp::status status, std::string body,
                                        std::string_view content_type) {
   return make_response(req.version(), req.keep_alive(), req.method() == bhttp::verb::head, status,

@@ -10,6 +10,9 @@
 namespace vidserve::api::http {
 
 bhttp::message_generator json_response(const Request& req, bhttp::status status, std::string body);
+// For answers built after the request was moved away (asynchronous handlers).
+bhttp::message_generator json_response(unsigned version, bool keep_alive, bhttp::status status,
+                                       std::string body);
 
 bhttp::message_generator text_response(const Request& req, bhttp::status status, std::string body,
                                        std::string_view content_type = "text/plain");

@@ -17,7 +17,7 @@ namespace vidserve::api::http {
 
 struct Server::Impl {
   ServerOptions options;
-  Handler handler;
+  AsyncHandler handler;
   UpgradeHandler upgrade;
 
   std::mutex control;  // serialises start() and stop()
@@ -70,7 +70,14 @@ bool Server::Impl::on_io_thread() const {
                      [&](const std::thread& t) { return t.get_id() == self; });
 }
 
-Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
+Server::Server(ServerOptions options, Handler handler)
+    : Server(std::move(options),
+             AsyncHandler([handler = std::move(handler)](Request&& req, const ConnectionInfo& info,
+                                                          Responder respond) {
+               respond(handler(std::move(req), info));
+             })) {}
+
+Server::Server(ServerOptions options, AsyncHandler handler) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->handler = std::move(handler);
 }

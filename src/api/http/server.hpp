@@ -22,6 +22,8 @@ namespace vidserve::api::http {
 class Server {
  public:
   Server(ServerOptions options, Handler handler);
+  // The handler answers through its Responder, possibly later and from another thread.
+  Server(ServerOptions options, AsyncHandler handler);
   ~Server();  // stop()
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

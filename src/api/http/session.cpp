@@ -3,6 +3,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <atomic>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
@@ -141,19 +142,27 @@ void Session::handle_request() {
   if (beast::websocket::is_upgrade(req)) return hand_off_upgrade(std::move(req));
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
-  std::optional<bhttp::message_generator> response;
+  // The responder may run on another thread: it only posts the response to this strand.
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  Responder respond = [self = shared_from_this(), answered](bhttp::message_generator response) {
+    if (answered->exchange(true)) return;  // answered already (e.g. after an exception)
+    auto holder = std::make_shared<bhttp::message_generator>(std::move(response));
+    net::post(self->strand_, [self, holder] { self->send(std::move(*holder)); });
+  };
+  const char* failure = nullptr;
   try {
-    response.emplace(context_->handler(std::move(req), info_));
+    context_->handler(std::move(req), info_, respond);
   } catch (const std::exception& e) {
     log_error("handler failed", e.what());
+    failure = "exception";
   } catch (...) {
     log_error("handler failed", "unknown exception");
+    failure = "exception";
   }
-  if (!response) {
-    response.emplace(error_response(version, keep_alive, bhttp::status::internal_server_error,
-                                    "internalServerError", "internal server error"));
+  if (failure) {
+    respond(error_response(version, keep_alive, bhttp::status::internal_server_error,
+                           "internalServerError", "internal server error"));
   }
-  send(std::move(*response));
 }
 
 void Session::hand_off_upgrade(Request&& req) {

@@ -8,7 +8,7 @@ namespace vidserve::api::http {
 
 struct SessionContext {
   ServerOptions options;
-  Handler handler;
+  AsyncHandler handler;  // synchronous handlers are wrapped into this
   UpgradeHandler on_upgrade;  // empty: upgrade requests get 404
   SessionRegistry registry;
 };

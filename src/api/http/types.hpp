@@ -27,6 +27,12 @@ struct ConnectionInfo {
 // return a complete response. An exception escaping a handler becomes a 500 JSON error.
 using Handler = std::function<bhttp::message_generator(Request&& req, const ConnectionInfo&)>;
 
+// Answers a request handled asynchronously. Call it exactly once, from any thread, while the
+// server runs; the response is written on the connection's strand.
+using Responder = std::function<void(bhttp::message_generator)>;
+// A handler that answers later (e.g. after a durable commit) without holding an io thread.
+using AsyncHandler = std::function<void(Request&& req, const ConnectionInfo&, Responder respond)>;
+
 // Takes over a connection whose request is a WebSocket upgrade. The stream has no timeout set
 // and runs on the connection's strand.
 using UpgradeHandler = std::function<void(beast::tcp_stream&& stream, Request&& req)>;

@@ -10,6 +10,7 @@ int status_for_code(std::string_view code) {
   if (code == "payloadTooLarge") return 413;
   if (code == "internalServerError" || code == "storage") return 500;
   if (code == "timeout") return 504;
+  if (code == "serviceUnavailable") return 503;
   return 400;
 }
 

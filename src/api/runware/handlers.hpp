@@ -8,7 +8,14 @@
 
 namespace vidserve::api::runware::handlers {
 
-void inference(const Services& s, const boost::json::object& task, const std::string& owner, Envelope& out);
+// A validated inference task waiting for its durable commit; the reply is built afterwards.
+struct Deferred {
+  store::TaskRecord record;
+  bool wait_for_result = false;  // imageInference without deliveryMethod async
+};
+
+void inference(const Services& s, const boost::json::object& task, const std::string& owner, Envelope& out,
+               std::vector<Deferred>& deferred);
 void get_response(const Services& s, const boost::json::object& task, const std::string& owner, Envelope& out);
 void image_upload(const Services& s, const boost::json::object& task, const std::string& owner, Envelope& out);
 void model_search(const Services& s, const boost::json::object& task, Envelope& out);

@@ -1,7 +1,6 @@
 // videoInference / imageInference: validate, store durably, acknowledge (or wait, for sync
 // image requests).
 #include <random>
-#include <thread>
 
 #include "api/runware/document_check.hpp"
 #include "api/runware/handlers.hpp"
@@ -45,20 +44,10 @@ bool wants_sync(const json::object& task) {
   return string_field(task, "taskType") == "imageInference" && string_field(task, "deliveryMethod") != "async";
 }
 
-void wait_and_answer(const Services& s, const store::TaskRecord& record, Envelope& out) {
-  const auto deadline = std::chrono::steady_clock::now() + s.sync_timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto current = s.tasks.get(record.owner, record.task_uuid);
-    if (current && store::is_terminal(current->status)) return task_items(s, *current, out);
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  out.error(504, "timeout", "the task is still processing; poll it with getResponse.", record.task_type,
-            record.task_uuid);
-}
-
 }  // namespace
 
-void inference(const Services& s, const json::object& task, const std::string& owner, Envelope& out) {
+void inference(const Services& s, const json::object& task, const std::string& owner, Envelope& out,
+               std::vector<Deferred>& deferred) {
   const auto type = string_field(task, "taskType");
   const auto task_uuid = string_field(task, "taskUUID");
   const auto verdict = check_task(task, 0, s.catalog);
@@ -66,19 +55,7 @@ void inference(const Services& s, const json::object& task, const std::string& o
     for (const auto& p : verdict.validation.problems) out.problem(p, type, task_uuid);
     return;
   }
-  auto record = new_record(task, owner, *verdict.validation.plan);
-  auto stored = s.tasks.enqueue(std::move(record));
-  if (!stored) {
-    const bool duplicate = stored.error().code == "duplicateTaskUUID";
-    out.error(duplicate ? 400 : 500, duplicate ? "duplicateTaskUUID" : "internalServerError",
-              duplicate ? "taskUUID " + task_uuid + " was already used; send a new UUID v4 per task."
-                        : "the task could not be stored: " + stored.error().message,
-              type, task_uuid, duplicate ? "taskUUID" : "");
-    return;
-  }
-  if (s.wake) s.wake();
-  if (wants_sync(task)) return wait_and_answer(s, *stored, out);
-  out.data.push_back(json::object{{"taskType", type}, {"taskUUID", task_uuid}});
+  deferred.push_back({new_record(task, owner, *verdict.validation.plan), wants_sync(task)});
 }
 
 }  // namespace vidserve::api::runware::handlers

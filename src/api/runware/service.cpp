@@ -1,5 +1,8 @@
 #include "api/runware/service.hpp"
 
+#include <future>
+#include <mutex>
+
 #include "api/runware/document_check.hpp"
 #include "api/runware/handlers.hpp"
 #include "common/uuid.hpp"
@@ -28,14 +31,17 @@ std::optional<std::string> authenticate(const Services& s, const json::array& ta
   return owner;
 }
 
-void dispatch(const Services& s, const json::value& value, const std::string& owner, Envelope& out) {
+void dispatch(const Services& s, const json::value& value, const std::string& owner, Envelope& out,
+              std::vector<handlers::Deferred>& deferred) {
   if (!value.is_object()) {
     out.error(400, "invalidType", "each task must be a JSON object.", "", "");
     return;
   }
   const auto& task = value.get_object();
   const auto type = handlers::string_field(task, "taskType");
-  if (type == "videoInference" || type == "imageInference") return handlers::inference(s, task, owner, out);
+  if (type == "videoInference" || type == "imageInference") {
+    return handlers::inference(s, task, owner, out, deferred);
+  }
   if (type == "getResponse") return handlers::get_response(s, task, owner, out);
   if (type == "imageUpload") return handlers::image_upload(s, task, owner, out);
   if (type == "modelSearch") return handlers::model_search(s, task, out);
@@ -52,10 +58,79 @@ void dispatch(const Services& s, const json::value& value, const std::string& ow
   }
 }
 
+// The reply of one request whose inference tasks are being committed (and maybe awaited).
+struct PendingReply {
+  std::mutex mutex;
+  Envelope out;
+  int pending = 0;
+  Service::ReplyCallback done;
+
+  // Called with the lock released; the last piece sends the reply.
+  void piece_done() {
+    std::unique_lock lock(mutex);
+    if (--pending > 0) return;
+    Reply reply{out.status(), out.body()};
+    lock.unlock();
+    done(std::move(reply));
+  }
+};
+
+void committed(const Services& s, const std::shared_ptr<PendingReply>& state, std::vector<bool> waits,
+               std::vector<Result<store::TaskRecord>> results) {
+  std::vector<store::TaskRecord> to_wait;
+  {
+    std::lock_guard lock(state->mutex);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      auto& r = results[i];
+      if (!r) continue;  // errors were filled in below
+      if (waits[i]) {
+        to_wait.push_back(*r);
+        ++state->pending;
+      } else {
+        state->out.data.push_back(json::object{{"taskType", r->task_type}, {"taskUUID", r->task_uuid}});
+      }
+    }
+  }
+  if (s.wake) s.wake();
+  const auto deadline = std::chrono::steady_clock::now() + s.sync_timeout;
+  for (const auto& record : to_wait) {
+    s.waiter->wait(record.owner, record.task_uuid, deadline, [&s, state, record](std::optional<store::TaskRecord> done) {
+      {
+        std::lock_guard lock(state->mutex);
+        if (done) {
+          handlers::task_items(s, *done, state->out);
+        } else {
+          state->out.error(504, "timeout", "the task is still processing; poll it with getResponse.",
+                           record.task_type, record.task_uuid);
+        }
+      }
+      state->piece_done();
+    });
+  }
+  state->piece_done();  // the commit itself
+}
+
+void report_commit_errors(const std::vector<Result<store::TaskRecord>>& results,
+                          const std::vector<handlers::Deferred>& deferred, Envelope& out) {
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (results[i]) continue;
+    const auto& record = deferred[i].record;
+    const bool duplicate = results[i].error().code == "duplicateTaskUUID";
+    out.error(duplicate ? 400 : 500, duplicate ? "duplicateTaskUUID" : "internalServerError",
+              duplicate ? "taskUUID " + record.task_uuid + " was already used; send a new UUID v4 per task."
+                        : "the task could not be stored: " + results[i].error().message,
+              record.task_type, record.task_uuid, duplicate ? "taskUUID" : "");
+  }
+}
+
 }  // namespace
 
-Reply Service::handle(std::string_view body, std::string_view authorization) const {
+void Service::handle_async(std::string_view body, std::string_view authorization, ReplyCallback done) const {
   Envelope out;
+  if (!ready_.load(std::memory_order_acquire)) {
+    out.error(503, "serviceUnavailable", "the server is starting; retry shortly.", "", "");
+    return done({out.status(), out.body()});
+  }
   SyntaxError syntax;
   auto doc = parse_json(body, syntax);
   if (!doc) {
@@ -63,22 +138,53 @@ Reply Service::handle(std::string_view body, std::string_view authorization) con
               "malformed JSON at line " + std::to_string(syntax.line) + ", column " +
                   std::to_string(syntax.column) + ": " + syntax.message,
               "", "");
-    return {out.status(), out.body()};
+    return done({out.status(), out.body()});
   }
   json::array tasks = doc->is_array() ? std::move(doc->get_array()) : json::array{std::move(*doc)};
   if (tasks.empty() || tasks.size() > s_.max_tasks_per_request) {
     out.error(400, "invalidTaskCount",
               "send between 1 and " + std::to_string(s_.max_tasks_per_request) + " tasks in a JSON array.", "", "");
-    return {out.status(), out.body()};
+    return done({out.status(), out.body()});
   }
   bool auth_task = false;
   const auto owner = authenticate(s_, tasks, authorization, out, auth_task);
-  if (!owner) return {out.status(), out.body()};
+  if (!owner) return done({out.status(), out.body()});
   if (auth_task) {
     out.data.push_back(json::object{{"taskType", "authentication"}, {"connectionSessionUUID", uuid::generate_v4()}});
   }
-  for (std::size_t i = auth_task ? 1 : 0; i < tasks.size(); ++i) dispatch(s_, tasks[i], *owner, out);
-  return {out.status(), out.body()};
+  std::vector<handlers::Deferred> deferred;
+  for (std::size_t i = auth_task ? 1 : 0; i < tasks.size(); ++i) dispatch(s_, tasks[i], *owner, out, deferred);
+  if (deferred.empty()) return done({out.status(), out.body()});
+
+  auto state = std::make_shared<PendingReply>();
+  state->out = std::move(out);
+  state->pending = 1;
+  state->done = std::move(done);
+  std::vector<store::TaskRecord> records;
+  std::vector<bool> waits;
+  for (auto& d : deferred) {
+    records.push_back(d.record);
+    waits.push_back(d.wait_for_result);
+  }
+  const bool accepted = s_.submitter->submit(
+      std::move(records), [this, state, waits, deferred = std::move(deferred)](auto results) mutable {
+        {
+          std::lock_guard lock(state->mutex);
+          report_commit_errors(results, deferred, state->out);
+        }
+        committed(s_, state, std::move(waits), std::move(results));
+      });
+  if (!accepted) {
+    state->out.error(503, "serviceUnavailable", "the server is shutting down; retry shortly.", "", "");
+    state->piece_done();
+  }
+}
+
+Reply Service::handle(std::string_view body, std::string_view authorization) const {
+  std::promise<Reply> promise;
+  auto future = promise.get_future();
+  handle_async(body, authorization, [&promise](Reply reply) { promise.set_value(std::move(reply)); });
+  return future.get();
 }
 
 }  // namespace vidserve::api::runware

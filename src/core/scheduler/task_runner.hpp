@@ -38,6 +38,7 @@ struct RunnerDeps {
   TaskDecoder decode;
   InputFetcher fetch;
   std::int64_t lease_ms = 10 * 60 * 1000;
+  std::function<void(const std::string& task_uuid)> on_finished = nullptr;  // after complete or fail
 };
 
 // Returns after the task reached a final status (or its lease was lost).

@@ -1,0 +1,47 @@
+#pragma once
+// The HS256 JSON Web Token Kling's legacy API wants in `Authorization: Bearer <token>`:
+// header {"alg":"HS256","typ":"JWT"}, payload {"iss": access key, "exp": now+1800, "nbf": now-5},
+// each part base64url without padding, signed with HMAC-SHA256 under the secret key.
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace vidserve::engine::kling {
+
+// RFC 4648 section 5 alphabet ("-_"), no "=" padding.
+std::string base64url(std::string_view bytes);
+
+// The raw 32-byte HMAC-SHA256 of `data` under `key`.
+std::string hmac_sha256(std::string_view key, std::string_view data);
+
+struct JwtTimes {
+  std::int64_t lifetime_s = 1800;  // exp = now + lifetime
+  std::int64_t not_before_s = 5;   // nbf = now - this (clock skew)
+};
+
+// "<header>.<payload>.<signature>" for `now_s` (Unix seconds).
+std::string make_kling_jwt(std::string_view access_key, std::string_view secret_key, std::int64_t now_s,
+                           JwtTimes times = {});
+
+// Hands out one token until it is 25 minutes old (5 minutes before it expires), then mints the
+// next. Thread-safe.
+class TokenCache {
+ public:
+  using Now = std::function<std::int64_t()>;  // Unix seconds
+  static constexpr std::int64_t kReuseSeconds = 1500;
+
+  TokenCache(std::string access_key, std::string secret_key, Now now = {});
+  std::string token();
+  void invalidate();  // the next token() mints a fresh one (after Kling said 1004 "expired")
+
+ private:
+  std::string access_key_, secret_key_;
+  Now now_;
+  std::mutex mutex_;
+  std::string token_;
+  std::int64_t minted_at_ = 0;
+};
+
+}  // namespace vidserve::engine::kling

@@ -1,0 +1,40 @@
+#pragma once
+// The "kling" engine: relays a job to Kling's legacy /v1 API (notes sections 1-5), waits for the
+// task and downloads the result into the job's output file. Auth is an HS256 JWT minted from the
+// access key and signed with the secret key (cached ~25 min). Rate limits (HTTP 429, code
+// 1302/1303) and Kling outages (5xx, 5000-5002) are waited out with exponential backoff within
+// task_timeout; every other Kling refusal becomes a clear engine error (see protocol.hpp).
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "engine/engine.hpp"
+#include "fetch/http_client.hpp"
+
+namespace vidserve::engine {
+
+struct KlingConfig {
+  std::string base_url = "https://api-singapore.klingai.com";
+  std::string access_key, secret_key;
+  std::chrono::milliseconds poll_initial{1000}, poll_max{10000};  // poll and retry backoff
+  std::chrono::seconds task_timeout{1800};  // submit to finished, retries included
+  int max_concurrency = 5;                  // Kling tasks in flight per engine; others wait
+  std::size_t max_download_bytes = std::size_t{2} << 30;
+};
+
+class KlingEngine final : public Engine {
+ public:
+  KlingEngine(KlingConfig config, fetch::HttpClient http);
+  ~KlingEngine() override;
+  KlingEngine(const KlingEngine&) = delete;
+  KlingEngine& operator=(const KlingEngine&) = delete;
+
+  std::string_view name() const override { return "kling"; }
+  Result<Output> render(const Job& job, Progress& progress) override;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace vidserve::engine

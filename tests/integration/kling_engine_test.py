@@ -1,0 +1,146 @@
+"""The kling engine end to end: vidserve (VIDSERVE_ENGINE_ROUTES=klingai:*=kling) relays Runware
+tasks to tests/mock_kling/mock_kling.py on loopback, which checks the JWT and the native bodies and
+serves a real MP4. Covers text-to-video with cost, first+last frame image-to-video, a 429 storm,
+a failed Kling task and a wrong secret key."""
+import base64
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+from vidserve_harness import Server, ffprobe, make_image, new_uuid
+
+BINARY = os.environ["VIDSERVE_BIN"]
+MOCK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mock_kling", "mock_kling.py")
+ACCESS_KEY, SECRET_KEY = "ak-integration", "sk-integration-secret"
+
+
+def kling_env(base, secret=SECRET_KEY):
+    return {"VIDSERVE_ENGINE_ROUTES": "klingai:*=kling", "VIDSERVE_KLING_BASE_URL": base,
+            "VIDSERVE_KLING_ACCESS_KEY": ACCESS_KEY, "VIDSERVE_KLING_SECRET_KEY": secret,
+            "VIDSERVE_FETCH_ALLOW": "127.0.0.0/8", "VIDSERVE_KLING_POLL_MS": "200",
+            "VIDSERVE_KLING_POLL_MAX_MS": "500", "VIDSERVE_KLING_TIMEOUT_S": "60"}
+
+
+class KlingEngineTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.mock = subprocess.Popen([sys.executable, MOCK, "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY,
+                                     "--delay", "1"], stdout=subprocess.PIPE, text=True)
+        line = cls.mock.stdout.readline()
+        if "listening on " not in line:
+            cls.mock.kill()
+            raise RuntimeError(f"mock kling did not start: {line!r}")
+        cls.mock_base = line.split("listening on ")[1].strip()
+        cls.server = Server(BINARY, workers=2, env=kling_env(cls.mock_base)).start()
+        cls.tmp = tempfile.mkdtemp(prefix="vidserve-kling-")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.mock.terminate()
+        cls.mock.wait(timeout=10)
+
+    def mock_call(self, path, body=None):
+        req = urllib.request.Request(self.mock_base + path, data=json.dumps(body).encode() if body else None,
+                                     method="POST" if body else "GET")
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.loads(resp.read()) if path.startswith("/_mock/stats") or body else resp.read()
+
+    def stats(self):
+        return self.mock_call("/_mock/stats")
+
+    def mock_file(self, name):
+        with urllib.request.urlopen(self.mock_base + "/_mock/files/" + name, timeout=10) as resp:
+            return resp.read()
+
+    def run_task(self, task, server=None):
+        server = server or self.server
+        task = dict(task, taskType="videoInference", taskUUID=new_uuid())
+        status, body = server.post([task])
+        self.assertEqual(status, 200, body)
+        return task["taskUUID"], server.poll(task["taskUUID"], timeout=60)[1]
+
+    def test_text_to_video_relays_to_kling_and_serves_its_video(self):
+        before = self.stats()
+        uuid, body = self.run_task({"model": "klingai:3@1", "positivePrompt": "An origami dragon glides",
+                                    "width": 1280, "height": 720, "duration": 5, "includeCost": True})
+        self.assertNotIn("errors", body, body)
+        item = body["data"][0]
+        self.assertEqual(item["status"], "success")
+        self.assertAlmostEqual(item["cost"], 0.185, places=6)
+        status, headers, data = self.server.get(item["videoURL"])
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["Content-Type"], "video/mp4")
+        self.assertEqual(data, self.mock_file("result.mp4"))  # Kling's bytes, not a preview
+        path = os.path.join(self.tmp, item["videoUUID"] + ".mp4")
+        with open(path, "wb") as f:
+            f.write(data)
+        video = next(s for s in ffprobe(path)["streams"] if s["codec_type"] == "video")
+        self.assertEqual((video["width"], video["height"]), (1280, 720))
+        after = self.stats()
+        calls = lambda s, k: s["calls"].get(k, 0)
+        self.assertEqual(calls(after, "POST videos/text2video") - calls(before, "POST videos/text2video"), 1)
+        self.assertGreaterEqual(calls(after, "GET videos/text2video/id") - calls(before, "GET videos/text2video/id"), 2)
+        self.assertGreater(after["jwt_verified"], before["jwt_verified"])
+        self.assertEqual(after["jwt_rejected"], before["jwt_rejected"])
+        sent = after["bodies"]["text2video"]
+        self.assertEqual(sent["model_name"], "kling-v1-6")
+        self.assertEqual(sent["mode"], "std")
+        self.assertEqual(sent["duration"], "5")
+        self.assertEqual(sent["aspect_ratio"], "16:9")
+        self.assertEqual(sent["prompt"], "An origami dragon glides")
+        self.assertEqual(sent["external_task_id"], uuid + "-0")
+
+    def test_image_to_video_with_first_and_last_frame(self):
+        frames = []
+        for name, color in (("first.png", "orange"), ("last.png", "blue")):
+            with open(make_image(os.path.join(self.tmp, name), 640, 480, color), "rb") as f:
+                frames.append(f.read())
+        uris = ["data:image/png;base64," + base64.b64encode(b).decode() for b in frames]
+        _, body = self.run_task({"model": "klingai:kling-video@3-pro", "positivePrompt": "dusk turns to night",
+                                 "duration": 5, "inputs": {"frameImages": [{"image": uris[0], "frame": "first"},
+                                                                           {"image": uris[1], "frame": "last"}]}})
+        self.assertNotIn("errors", body, body)
+        sent = self.stats()["bodies"]["image2video"]
+        self.assertEqual(sent["model_name"], "kling-v3")
+        self.assertEqual(sent["mode"], "pro")
+        self.assertEqual(base64.b64decode(sent["image"]), frames[0])  # raw base64, no data: prefix
+        self.assertEqual(base64.b64decode(sent["image_tail"]), frames[1])
+        self.assertNotIn("aspect_ratio", sent)
+
+    def test_rate_limit_storm_delays_but_does_not_fail(self):
+        before = self.stats()["rate_limited"]
+        self.mock_call("/_mock/config", {"rate_limit": 5})
+        _, body = self.run_task({"model": "klingai:3@1", "positivePrompt": "patience", "duration": 5})
+        self.assertNotIn("errors", body, body)
+        self.assertEqual(body["data"][0]["status"], "success")
+        self.assertEqual(self.stats()["rate_limited"] - before, 5)
+
+    def test_failed_kling_task_becomes_a_runware_error(self):
+        _, body = self.run_task({"model": "klingai:3@1", "positivePrompt": "MOCK_FAIL this one"})
+        error = body["errors"][0]
+        self.assertEqual(error["code"], "providerTaskFailed")
+        self.assertEqual(error["status"], "error")
+        self.assertIn("failed: MOCK_FAIL: the mock was asked to fail this task", error["message"])
+
+    def test_wrong_secret_key_is_a_clear_auth_error(self):
+        before = self.stats()["jwt_rejected"]
+        server = Server(BINARY, workers=1, env=kling_env(self.mock_base, secret="not-the-secret")).start()
+        try:
+            _, body = self.run_task({"model": "klingai:3@1", "positivePrompt": "who am I"}, server=server)
+        finally:
+            server.stop()
+        error = body["errors"][0]
+        self.assertEqual(error["code"], "providerAuthFailed")
+        self.assertIn("Kling rejected the access key (code 1002", error["message"])
+        self.assertIn("VIDSERVE_KLING_SECRET_KEY", error["message"])
+        self.assertEqual(self.stats()["jwt_rejected"] - before, 1)  # not retried
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
