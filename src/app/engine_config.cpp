@@ -26,16 +26,19 @@ std::string trim(std::string_view s) {
 }
 
 // A whole number in [min, max] from the variable, or its default.
-Result<long long> number(const EnvLookup& env, const std::string& name, long long fallback, long long min,
-                         long long max) {
+Result<long long> number(const EnvLookup& env, const std::string& name, long long fallback,
+                         long long min, long long max) {
   const auto text = env(name);
   if (!text) return fallback;
   const auto value_text = trim(*text);
   long long value = 0;
-  const auto [end, ec] = std::from_chars(value_text.data(), value_text.data() + value_text.size(), value);
-  if (ec != std::errc() || end != value_text.data() + value_text.size() || value < min || value > max) {
-    return Error{"invalidEngineConfig", name + " must be a whole number from " + std::to_string(min) + " to " +
-                                            std::to_string(max) + ", got '" + value_text.substr(0, 40) + "'."};
+  const auto [end, ec] =
+      std::from_chars(value_text.data(), value_text.data() + value_text.size(), value);
+  if (ec != std::errc() || end != value_text.data() + value_text.size() || value < min ||
+      value > max) {
+    return Error{"invalidEngineConfig", name + " must be a whole number from " +
+                                            std::to_string(min) + " to " + std::to_string(max) +
+                                            ", got '" + value_text.substr(0, 40) + "'."};
   }
   return value;
 }
@@ -65,19 +68,23 @@ Result<std::vector<EngineRoute>> parse_engine_routes(std::string_view text) {
     start = comma + 1;
     if (rule.empty()) continue;
     const auto eq = rule.find('=');
-    const auto pattern = eq == std::string::npos ? std::string() : trim(std::string_view(rule).substr(0, eq));
-    const auto engine = eq == std::string::npos ? std::string() : trim(std::string_view(rule).substr(eq + 1));
+    const auto pattern =
+        eq == std::string::npos ? std::string() : trim(std::string_view(rule).substr(0, eq));
+    const auto engine =
+        eq == std::string::npos ? std::string() : trim(std::string_view(rule).substr(eq + 1));
     if (pattern.empty() || engine.empty()) {
       return Error{"invalidEngineRoutes", std::string(kRoutes) + ": rule '" + rule +
                                               "' is not pattern=engine (e.g. klingai:*=kling)."};
     }
     if (pattern.find('*') != std::string::npos && pattern.find('*') != pattern.size() - 1) {
-      return Error{"invalidEngineRoutes", std::string(kRoutes) + ": pattern '" + pattern +
-                                              "' may only end in '*' (an exact AIR, a prefix*, or *)."};
+      return Error{"invalidEngineRoutes",
+                   std::string(kRoutes) + ": pattern '" + pattern +
+                       "' may only end in '*' (an exact AIR, a prefix*, or *)."};
     }
     routes.push_back({pattern, engine});
   }
-  if (routes.empty()) return Error{"invalidEngineRoutes", std::string(kRoutes) + " has no pattern=engine rule."};
+  if (routes.empty())
+    return Error{"invalidEngineRoutes", std::string(kRoutes) + " has no pattern=engine rule."};
   return routes;
 }
 
@@ -86,10 +93,11 @@ Result<std::optional<engine::KlingConfig>> kling_config_from_env(const EnvLookup
   const auto secret = env("VIDSERVE_KLING_SECRET_KEY");
   if (!access && !secret) return std::optional<engine::KlingConfig>{};
   if (!access || !secret) {
-    return Error{"invalidEngineConfig", std::string("the kling engine needs both VIDSERVE_KLING_ACCESS_KEY and "
-                                                    "VIDSERVE_KLING_SECRET_KEY; ") +
-                                            (access ? "VIDSERVE_KLING_SECRET_KEY" : "VIDSERVE_KLING_ACCESS_KEY") +
-                                            " is not set."};
+    return Error{"invalidEngineConfig",
+                 std::string("the kling engine needs both VIDSERVE_KLING_ACCESS_KEY and "
+                             "VIDSERVE_KLING_SECRET_KEY; ") +
+                     (access ? "VIDSERVE_KLING_SECRET_KEY" : "VIDSERVE_KLING_ACCESS_KEY") +
+                     " is not set."};
   }
   engine::KlingConfig config;
   config.access_key = trim(*access);
@@ -100,7 +108,8 @@ Result<std::optional<engine::KlingConfig>> kling_config_from_env(const EnvLookup
   }
   auto poll = number(env, "VIDSERVE_KLING_POLL_MS", 1000, 1, 600'000);
   if (!poll) return poll.error();
-  auto poll_max = number(env, "VIDSERVE_KLING_POLL_MAX_MS", std::max(10'000LL, *poll), 1, 3'600'000);
+  auto poll_max =
+      number(env, "VIDSERVE_KLING_POLL_MAX_MS", std::max(10'000LL, *poll), 1, 3'600'000);
   if (!poll_max) return poll_max.error();
   auto timeout = number(env, "VIDSERVE_KLING_TIMEOUT_S", 1800, 1, 7 * 24 * 3600);
   if (!timeout) return timeout.error();
@@ -113,8 +122,8 @@ Result<std::optional<engine::KlingConfig>> kling_config_from_env(const EnvLookup
   return std::optional<engine::KlingConfig>(std::move(config));
 }
 
-Status configure_engines(engine::EngineRouter& router, fetch::AddressGuard guard, const EnvLookup& env,
-                         std::string* summary) {
+Status configure_engines(engine::EngineRouter& router, fetch::AddressGuard guard,
+                         const EnvLookup& env, std::string* summary) {
   const auto routes_text = env(kRoutes);
   auto routes = parse_engine_routes(routes_text ? *routes_text : kDefaultRoutes);
   if (!routes) return routes.error();
@@ -129,21 +138,24 @@ Status configure_engines(engine::EngineRouter& router, fetch::AddressGuard guard
     wants_kling = wants_kling || r.engine == "kling";
   }
   if (!unknown.empty()) {
-    return Error{"unknownEngine", std::string(kRoutes) + " names unknown engine" + (unknown.size() > 1 ? "s " : " ") +
-                                      join(unknown) + "; the engines are " + join(kEngines) + "."};
+    return Error{"unknownEngine", std::string(kRoutes) + " names unknown engine" +
+                                      (unknown.size() > 1 ? "s " : " ") + join(unknown) +
+                                      "; the engines are " + join(kEngines) + "."};
   }
   auto kling = kling_config_from_env(env);
   if (!kling) return kling.error();
   if (wants_kling && !*kling) {
-    return Error{"engineNotConfigured", std::string(kRoutes) +
-                                            " routes models to the kling engine, but VIDSERVE_KLING_ACCESS_KEY and "
-                                            "VIDSERVE_KLING_SECRET_KEY are not set."};
+    return Error{"engineNotConfigured",
+                 std::string(kRoutes) +
+                     " routes models to the kling engine, but VIDSERVE_KLING_ACCESS_KEY and "
+                     "VIDSERVE_KLING_SECRET_KEY are not set."};
   }
   router.add(std::make_unique<engine::PreviewEngine>());
   std::string base_url;
   if (*kling) {
     base_url = (*kling)->base_url;
-    router.add(std::make_unique<engine::KlingEngine>(std::move(**kling), fetch::HttpClient(std::move(guard))));
+    router.add(std::make_unique<engine::KlingEngine>(std::move(**kling),
+                                                     fetch::HttpClient(std::move(guard))));
   }
   std::vector<std::string> rules;
   for (const auto& r : *routes) {
@@ -153,7 +165,8 @@ Status configure_engines(engine::EngineRouter& router, fetch::AddressGuard guard
   if (summary) {
     *summary = "engines: " + join(rules);
     if (!base_url.empty()) *summary += "; kling relays to " + base_url;
-    if (!base_url.empty() && !wants_kling) *summary += " (no route uses it: set " + std::string(kRoutes) + ")";
+    if (!base_url.empty() && !wants_kling)
+      *summary += " (no route uses it: set " + std::string(kRoutes) + ")";
   }
   return Ok{};
 }
@@ -162,7 +175,8 @@ Status configure_engines(engine::EngineRouter& router) {
   auto guard = fetch::AddressGuard::from_env();
   if (!guard) return guard.error();
   std::string summary;
-  if (auto configured = configure_engines(router, std::move(*guard), process_env(), &summary); !configured) {
+  if (auto configured = configure_engines(router, std::move(*guard), process_env(), &summary);
+      !configured) {
     return configured.error();
   }
   std::fprintf(stderr, "vidserve: %s\n", summary.c_str());

@@ -1,7 +1,8 @@
 #pragma once
 // Which engines `vidserve serve` runs and which models each serves, from the environment:
 //
-//   VIDSERVE_ENGINE_ROUTES      comma-separated pattern=engine rules, first match wins; a pattern is
+//   VIDSERVE_ENGINE_ROUTES      comma-separated pattern=engine rules, first match wins; a pattern
+//   is
 //                               an exact AIR, a prefix ending in '*', or '*'. Default "*=preview".
 //                               e.g. "klingai:*=kling" or "klingai:3@1=kling,*=preview".
 //   VIDSERVE_KLING_ACCESS_KEY,  Kling API keys; with both set the "kling" engine is added.
@@ -43,8 +44,8 @@ Result<std::optional<engine::KlingConfig>> kling_config_from_env(const EnvLookup
 
 // Adds the engines and the routes to `router`. `summary`, when given, receives one line saying
 // what serves what (for the start-up log).
-Status configure_engines(engine::EngineRouter& router, fetch::AddressGuard guard, const EnvLookup& env,
-                         std::string* summary = nullptr);
+Status configure_engines(engine::EngineRouter& router, fetch::AddressGuard guard,
+                         const EnvLookup& env, std::string* summary = nullptr);
 
 // The process environment, the SSRF guard from VIDSERVE_FETCH_ALLOW; logs the summary to stderr.
 Status configure_engines(engine::EngineRouter& router);

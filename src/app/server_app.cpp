@@ -12,7 +12,7 @@
 #include "catalog/catalog.hpp"
 #include "core/scheduler/scheduler.hpp"
 #include "delivery/media_store.hpp"
-#include "engine/preview/preview_engine.hpp"
+#include "app/engine_config.hpp"
 #include "app/input_fetcher.hpp"
 #include "store/sqlite_database.hpp"
 #include "store/sqlite_key_store.hpp"
@@ -82,8 +82,7 @@ Result<std::string> ServerApp::start() {
   const char* env_keys = std::getenv("VIDSERVE_API_KEYS");
   p.auth = std::make_unique<api::Authenticator>(api::Authenticator::parse_key_list(env_keys ? env_keys : ""),
                                                 p.keys.get());
-  p.engines.add(std::make_unique<engine::PreviewEngine>());
-  if (auto routed = p.engines.route("*", "preview"); !routed) return routed.error();
+  if (auto configured = configure_engines(p.engines); !configured) return configured.error();
   auto fetcher = InputFetcher::create(*p.media);
   if (!fetcher) return fetcher.error();
   p.fetcher = std::move(fetcher).value();

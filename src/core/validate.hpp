@@ -28,6 +28,10 @@ struct Plan {
   int output_quality = 95;
 };
 
+// The plan fields every request shares: model, workflow, results and output options.
+Plan base_plan(const catalog::Model& model, const catalog::Workflow& workflow, const TaskOptions& options,
+               const char* default_format);
+
 struct Validation {
   std::vector<Problem> problems;
   std::optional<Plan> plan;    // set when problems is empty

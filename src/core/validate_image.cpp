@@ -51,14 +51,8 @@ Validation validate(const catalog::Catalog& catalog, const ImageRequest& r, Prob
   }
   Validation result{std::move(problems.list()), std::nullopt, std::nullopt};
   if (result.valid() && workflow && complete) {
-    Plan plan;
-    plan.model = model;
-    plan.workflow = workflow;
+    Plan plan = base_plan(*model, *workflow, r.options, "JPG");
     plan.size = size;
-    plan.number_results = static_cast<int>(r.options.number_results.value_or(1));
-    plan.output_type = r.options.output_type.value_or("URL");
-    plan.output_format = r.options.output_format.value_or("JPG");
-    plan.output_quality = static_cast<int>(r.options.output_quality.value_or(95));
     result.plan = plan;
     result.quote = quote(plan, PriceContext{});
   }

@@ -101,22 +101,28 @@ void check_cfg_scale(const Context& ctx, const VideoRequest& r) {
 
 Plan make_plan(const catalog::Model& model, const catalog::Workflow& w, const VideoRequest& r,
                std::optional<catalog::Size> size, std::optional<double> duration) {
-  Plan plan;
-  plan.model = &model;
-  plan.workflow = &w;
+  Plan plan = base_plan(model, w, r.options, "MP4");
   plan.size = size;
   plan.duration_s = duration;
   plan.fps = w.fps;
-  plan.number_results = static_cast<int>(r.options.number_results.value_or(1));
   plan.sound = r.klingai.sound.value_or(false);
-  plan.output_type = r.options.output_type.value_or("URL");
-  plan.output_format = r.options.output_format.value_or("MP4");
-  plan.output_quality = static_cast<int>(r.options.output_quality.value_or(95));
   if (r.klingai.multi_prompt) plan.shots = *r.klingai.multi_prompt;
   return plan;
 }
 
 }  // namespace
+
+Plan base_plan(const catalog::Model& model, const catalog::Workflow& workflow, const TaskOptions& options,
+               const char* default_format) {
+  Plan plan;
+  plan.model = &model;
+  plan.workflow = &workflow;
+  plan.number_results = static_cast<int>(options.number_results.value_or(1));
+  plan.output_type = options.output_type.value_or("URL");
+  plan.output_format = options.output_format.value_or(default_format);
+  plan.output_quality = static_cast<int>(options.output_quality.value_or(95));
+  return plan;
+}
 
 Validation validate(const catalog::Catalog& catalog, const VideoRequest& r, Problems problems) {
   detail::check_task_uuid(r, problems);

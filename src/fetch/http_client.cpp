@@ -130,7 +130,8 @@ std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user
       ex->too_large = true;
       return 0;
     }
-    if (ex->head.size() < 64) ex->head.append(data, std::min<std::size_t>(length, 64 - ex->head.size()));
+    if (ex->head.size() < 64)
+      ex->head.append(data, std::min<std::size_t>(length, 64 - ex->head.size()));
     if (std::fwrite(data, 1, length, ex->sink) != length) {
       ex->sink_failed = true;
       return 0;
@@ -479,7 +480,8 @@ Result<DownloadInfo> HttpClient::download(const std::string& url, const std::str
                                             seconds(limits.timeout) + " (redirects included)."});
     }
     std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "wb"));
-    if (!file) return fail(Error{"fetchFailed", "cannot create " + path + ": " + std::strerror(errno)});
+    if (!file)
+      return fail(Error{"fetchFailed", "cannot create " + path + ": " + std::strerror(errno)});
     Request request;
     request.method = Method::get;
     request.timeout = remaining;
@@ -509,9 +511,9 @@ Result<DownloadInfo> HttpClient::download(const std::string& url, const std::str
       continue;
     }
     if (!success(status)) {
-      return fail(Error{"fetchFailed", "GET " + target->display + " answered HTTP " +
-                                           std::to_string(status) +
-                                           (status >= 400 ? "." : ", which is not a usable answer.")});
+      return fail(Error{"fetchFailed",
+                        "GET " + target->display + " answered HTTP " + std::to_string(status) +
+                            (status >= 400 ? "." : ", which is not a usable answer.")});
     }
     if (!flushed) return fail(Error{"fetchFailed", "cannot write " + path + " to disk."});
     DownloadInfo info;

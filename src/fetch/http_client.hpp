@@ -65,9 +65,9 @@ class HttpClient {
   // One API call: `method` GET, POST, PUT or DELETE; `body` and `content_type` are sent unless
   // empty. Returns the status and the body of every answer (4xx and 5xx too, for error
   // envelopes); redirects are not followed. A body over limits.max_bytes is "inputTooLarge".
-  Result<HttpResponse> request(std::string_view method, const std::string& url, std::string_view body,
-                               std::string_view content_type, const Headers& headers,
-                               const FetchLimits& limits) const;
+  Result<HttpResponse> request(std::string_view method, const std::string& url,
+                               std::string_view body, std::string_view content_type,
+                               const Headers& headers, const FetchLimits& limits) const;
 
   // Like get(), but streams the body of the answer into the file at `path` (created or
   // truncated) instead of memory, so large media never sit in RAM. On error the file is removed.

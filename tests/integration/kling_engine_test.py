@@ -44,6 +44,7 @@ class KlingEngineTest(unittest.TestCase):
         cls.server.stop()
         cls.mock.terminate()
         cls.mock.wait(timeout=10)
+        cls.mock.stdout.close()
 
     def mock_call(self, path, body=None):
         req = urllib.request.Request(self.mock_base + path, data=json.dumps(body).encode() if body else None,

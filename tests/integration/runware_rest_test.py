@@ -209,6 +209,13 @@ class RunwareRestTest(unittest.TestCase):
         self.assertEqual(resp.status, 413)
         self.assertEqual(json.loads(resp.read())["errors"][0]["code"], "payloadTooLarge")
 
+    def test_ten_megabyte_body_gets_a_clear_error(self):
+        task = {"taskType": "videoInference", "taskUUID": new_uuid(), "model": "klingai:3@1",
+                "positivePrompt": "x" * (10 * 1000 * 1000)}
+        status, body = self.server.post([task])
+        self.assertEqual(status, 400)
+        self.assertEqual((body["errors"][0]["code"], body["errors"][0]["parameter"]), ("invalidLength", "positivePrompt"))
+
     def test_authentication_task_and_ping(self):
         status, body = self.server.post([{"taskType": "authentication", "apiKey": KEY_A}, {"taskType": "ping"}], key=None)
         self.assertEqual(status, 200, body)

@@ -1,5 +1,6 @@
 #include "core/scheduler/task_runner.hpp"
 
+#include <chrono>
 #include <filesystem>
 
 #include "core/scheduler/result_payload.hpp"
@@ -9,10 +10,26 @@ namespace vidserve::core {
 
 namespace {
 
+// Engines report progress while they render or wait on a provider; each report (at most every
+// few seconds) renews the task's lease, so a long render is never claimed by a second worker.
 class LeaseProgress final : public engine::Progress {
  public:
-  void update(double) override {}
-  bool cancelled() const override { return false; }
+  LeaseProgress(const RunnerDeps& deps, std::string task_uuid, std::string worker_id)
+      : deps_(deps), task_uuid_(std::move(task_uuid)), worker_id_(std::move(worker_id)) {}
+  void update(double) override {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_renewal_ < std::chrono::seconds(5)) return;
+    last_renewal_ = now;
+    if (!deps_.tasks.renew_lease(task_uuid_, worker_id_, deps_.lease_ms)) lost_ = true;
+  }
+  // A lost lease means the task was cancelled or handed to another worker: stop.
+  bool cancelled() const override { return lost_; }
+
+ private:
+  const RunnerDeps& deps_;
+  std::string task_uuid_, worker_id_;
+  std::chrono::steady_clock::time_point last_renewal_ = std::chrono::steady_clock::now();
+  bool lost_ = false;
 };
 
 // Frame roles follow the validator's rule: an explicit frame wins; otherwise the first image is
@@ -75,13 +92,13 @@ void fail(const RunnerDeps& deps, const store::TaskRecord& task, const Error& e)
 // Renders one result into a scratch file, moves it into the media store and records it.
 Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store::TaskRecord& task,
                      const DecodedTask& decoded, const std::vector<engine::InputMedia>& inputs,
-                     const store::ResultRecord& result) {
+                     const store::ResultRecord& result, const std::string& worker_id) {
   const auto content_type = engine::output_content_type(decoded.plan);
   engine::Job job{task.task_uuid, result.index, decoded.seed + static_cast<std::uint64_t>(result.index),
                   decoded.plan, decoded.request, inputs,
                   deps.media.temp_path(result.media_uuid + "." + delivery::extension_for(content_type)).string(),
                   content_type};
-  LeaseProgress progress;
+  LeaseProgress progress(deps, task.task_uuid, worker_id);
   auto out = engine.render(job, progress);
   std::error_code ec;
   if (!out) {
@@ -112,7 +129,8 @@ void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::
   for (const auto& result : task.results) {
     if (result.status == "success") continue;  // done before a restart: never rendered twice
     if (auto lease = deps.tasks.renew_lease(task.task_uuid, worker_id, deps.lease_ms); !lease) return;
-    if (auto rendered = render_result(deps, *engine, task, *decoded, *inputs, result); !rendered) {
+    if (auto rendered = render_result(deps, *engine, task, *decoded, *inputs, result, worker_id);
+        !rendered) {
       return fail(deps, task, rendered.error());
     }
   }

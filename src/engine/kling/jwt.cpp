@@ -43,15 +43,15 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
-std::string make_kling_jwt(std::string_view access_key, std::string_view secret_key, std::int64_t now_s,
-                           JwtTimes times) {
+std::string make_kling_jwt(std::string_view access_key, std::string_view secret_key,
+                           std::int64_t now_s, JwtTimes times) {
   // Member order is kept by boost::json::object, so the encoding is stable.
   boost::json::object payload;
   payload["iss"] = access_key;
   payload["exp"] = now_s + times.lifetime_s;
   payload["nbf"] = now_s - times.not_before_s;
-  const std::string signing_input =
-      base64url(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url(boost::json::serialize(payload));
+  const std::string signing_input = base64url(R"({"alg":"HS256","typ":"JWT"})") + "." +
+                                    base64url(boost::json::serialize(payload));
   return signing_input + "." + base64url(hmac_sha256(secret_key, signing_input));
 }
 

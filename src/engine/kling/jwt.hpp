@@ -22,8 +22,8 @@ struct JwtTimes {
 };
 
 // "<header>.<payload>.<signature>" for `now_s` (Unix seconds).
-std::string make_kling_jwt(std::string_view access_key, std::string_view secret_key, std::int64_t now_s,
-                           JwtTimes times = {});
+std::string make_kling_jwt(std::string_view access_key, std::string_view secret_key,
+                           std::int64_t now_s, JwtTimes times = {});
 
 // Hands out one token until it is 25 minutes old (5 minutes before it expires), then mints the
 // next. Thread-safe.

@@ -23,7 +23,8 @@ using std::chrono::milliseconds;
 constexpr int kMaxTransportFailures = 4;  // consecutive connection errors before giving up
 constexpr std::size_t kMaxReplyBytes = 8 * 1024 * 1024;
 
-// At most N Kling tasks in flight; the rest wait here (notes section 5: concurrency is per account).
+// At most N Kling tasks in flight; the rest wait here (notes section 5: concurrency is per
+// account).
 class Slots {
  public:
   explicit Slots(int count) : free_(std::max(1, count)) {}
@@ -91,7 +92,9 @@ std::string base_without_slash(std::string url) {
   return url;
 }
 
-std::string seconds_text(std::chrono::seconds s) { return std::to_string(s.count()) + " s"; }
+std::string seconds_text(std::chrono::seconds s) {
+  return std::to_string(s.count()) + " s";
+}
 
 media::ImageFormat image_format(const std::string& content_type) {
   if (content_type == "image/png") return media::ImageFormat::Png;
@@ -124,15 +127,17 @@ struct KlingEngine::State {
         base(base_without_slash(config.base_url)) {}
 
   Error cancelled(const std::string& task_id = {}) const {
-    return Error{"taskCancelled", task_id.empty() ? "the task was cancelled."
-                                                  : "the task was cancelled; Kling task " + task_id +
-                                                        " may still finish (and be billed) on Kling's side."};
+    return Error{"taskCancelled", task_id.empty()
+                                      ? "the task was cancelled."
+                                      : "the task was cancelled; Kling task " + task_id +
+                                            " may still finish (and be billed) on Kling's side."};
   }
 
   // One API call with the retry policy: rate limits, Kling outages and short connection trouble
   // are waited out (exponential backoff, bounded by the deadline); anything else is final.
-  Result<kling::Reply> call(const std::string& method, const std::string& path, const std::string& body,
-                            Clock::time_point deadline, const Progress& progress, const std::string& task_id) {
+  Result<kling::Reply> call(const std::string& method, const std::string& path,
+                            const std::string& body, Clock::time_point deadline,
+                            const Progress& progress, const std::string& task_id) {
     int attempt = 0;
     int transport_failures = 0;
     bool reminted = false;
@@ -145,18 +150,22 @@ struct KlingEngine::State {
       limits.connect_timeout = milliseconds(15'000);
       const fetch::Headers headers{{"Authorization", "Bearer " + tokens.token()},
                                    {"Accept", "application/json"}};
-      auto response = http.request(method, url, body, body.empty() ? "" : "application/json", headers, limits);
+      auto response =
+          http.request(method, url, body, body.empty() ? "" : "application/json", headers, limits);
       Error reason;
       if (!response) {
         const auto& e = response.error();
         const bool transient = e.code == "fetchFailed" || e.code == "fetchTimeout";
         if (e.code == "inputTooLarge") {
-          return Error{"providerError", "Kling's answer to " + method + " " + path + " was too large: " + e.message};
+          return Error{"providerError",
+                       "Kling's answer to " + method + " " + path + " was too large: " + e.message};
         }
         if (!transient || ++transport_failures > kMaxTransportFailures) {
-          return Error{"providerUnreachable", "cannot reach Kling's API at " + base + ": " + e.message};
+          return Error{"providerUnreachable",
+                       "cannot reach Kling's API at " + base + ": " + e.message};
         }
-        reason = Error{"providerUnreachable", "cannot reach Kling's API at " + base + " (" + e.message + ")"};
+        reason = Error{"providerUnreachable",
+                       "cannot reach Kling's API at " + base + " (" + e.message + ")"};
       } else {
         transport_failures = 0;
         auto reply = kling::parse_reply(response->status, response->body);
@@ -184,7 +193,8 @@ struct KlingEngine::State {
     auto reply = call("POST", native.create_path(), native.body, deadline, progress, {});
     if (!reply) return reply.error();
     if (reply->task_id.empty()) {
-      return Error{"providerError", "Kling accepted POST " + native.create_path() + " but returned no task_id."};
+      return Error{"providerError",
+                   "Kling accepted POST " + native.create_path() + " but returned no task_id."};
     }
     return reply->task_id;
   }
@@ -196,22 +206,25 @@ struct KlingEngine::State {
     for (int attempt = 0;; ++attempt) {
       const auto delay = kling::backoff_delay(config.poll_initial, config.poll_max, attempt);
       if (Clock::now() + delay >= deadline) {
-        return Error{"providerTimeout", "Kling task " + task_id + " did not finish within the task timeout of " +
-                                            seconds_text(config.task_timeout) + " (last status: " + last_status +
-                                            ")."};
+        return Error{"providerTimeout", "Kling task " + task_id +
+                                            " did not finish within the task timeout of " +
+                                            seconds_text(config.task_timeout) +
+                                            " (last status: " + last_status + ")."};
       }
       if (!pause(delay, progress)) return cancelled(task_id);
       auto reply = call("GET", native.query_path(task_id), {}, deadline, progress, task_id);
       if (!reply) return reply.error();
       if (!reply->task_status.empty()) last_status = reply->task_status;
       if (reply->task_status == "failed") {
-        return Error{"providerTaskFailed",
-                     "Kling task " + task_id + " failed: " +
-                         (reply->task_status_msg.empty() ? "no reason given" : reply->task_status_msg)};
+        return Error{
+            "providerTaskFailed",
+            "Kling task " + task_id + " failed: " +
+                (reply->task_status_msg.empty() ? "no reason given" : reply->task_status_msg)};
       }
       if (reply->task_status == "succeed") {
         if (reply->result_url.empty()) {
-          return Error{"providerError", "Kling task " + task_id + " succeeded but its task_result has no " +
+          return Error{"providerError", "Kling task " + task_id +
+                                            " succeeded but its task_result has no " +
                                             (native.image ? "images" : "videos") + "[0].url."};
         }
         return reply;
@@ -220,32 +233,36 @@ struct KlingEngine::State {
     }
   }
 
-  Result<Output> fetch_result(const Job& job, const std::string& task_id, const std::string& url, bool image) {
+  Result<Output> fetch_result(const Job& job, const std::string& task_id, const std::string& url,
+                              bool image) {
     fetch::FetchLimits limits;
     limits.max_bytes = config.max_download_bytes;
     limits.timeout = milliseconds(15 * 60 * 1000);
     limits.connect_timeout = milliseconds(15'000);
     auto downloaded = http.download(url, job.output_path, limits);
     if (!downloaded) {
-      return Error{"providerDownloadFailed", "the result of Kling task " + task_id +
-                                                 " could not be downloaded: " + downloaded.error().message};
+      return Error{"providerDownloadFailed",
+                   "the result of Kling task " + task_id +
+                       " could not be downloaded: " + downloaded.error().message};
     }
     if (!image) {
       auto info = media::probe(job.output_path);
       if (!info || info->video_codec.empty() || info->width <= 0) {
-        return Error{"providerError", "the result of Kling task " + task_id + " is not a playable video" +
+        return Error{"providerError", "the result of Kling task " + task_id +
+                                          " is not a playable video" +
                                           (info ? "." : ": " + info.error().message)};
       }
       return Output{info->width, info->height, info->duration_s};
     }
     auto decoded = media::decode_image_file(job.output_path);
     if (!decoded) {
-      return Error{"providerError",
-                   "the result of Kling task " + task_id + " is not a readable image: " + decoded.error().message};
+      return Error{"providerError", "the result of Kling task " + task_id +
+                                        " is not a readable image: " + decoded.error().message};
     }
     // Kling answers PNG or JPEG; the client asked for job.content_type.
     if (fetch::sniff_content_type(file_head(job.output_path)) != job.content_type) {
-      auto encoded = media::encode_image(*decoded, image_format(job.content_type), job.plan.output_quality);
+      auto encoded =
+          media::encode_image(*decoded, image_format(job.content_type), job.plan.output_quality);
       if (!encoded) return encoded.error();
       std::ofstream out(job.output_path, std::ios::binary | std::ios::trunc);
       out.write(encoded->data(), static_cast<std::streamsize>(encoded->size()));
@@ -265,9 +282,10 @@ Result<Output> KlingEngine::render(const Job& job, Progress& progress) {
   if (progress.cancelled()) return s.cancelled();
   const bool image = job.plan.model && job.plan.model->type == catalog::ModelType::Image;
   if (!image && job.content_type != "video/mp4") {
-    return Error{"unsupportedOutputFormat", "Kling delivers MP4 and the kling engine relays it as is; use "
-                                            "outputFormat MP4 for models served by Kling (asked for " +
-                                                job.content_type + ")."};
+    return Error{"unsupportedOutputFormat",
+                 "Kling delivers MP4 and the kling engine relays it as is; use "
+                 "outputFormat MP4 for models served by Kling (asked for " +
+                     job.content_type + ")."};
   }
   auto native = kling::build_request(job);
   if (!native) return native.error();
@@ -277,7 +295,8 @@ Result<Output> KlingEngine::render(const Job& job, Progress& progress) {
     if (progress.cancelled()) return s.cancelled();
     return Error{"providerTimeout", "no Kling slot became free within the task timeout of " +
                                         seconds_text(s.config.task_timeout) + " (at most " +
-                                        std::to_string(s.config.max_concurrency) + " Kling tasks run at once)."};
+                                        std::to_string(s.config.max_concurrency) +
+                                        " Kling tasks run at once)."};
   }
   SlotGuard slot(s.slots);
   auto task_id = s.submit(*native, deadline, progress);

@@ -40,20 +40,23 @@ const json::object* object_at(const json::object& o, std::string_view key) {
 // The first element of data.task_result.<list> that is an object.
 const json::object* first_result(const json::object& task_result, std::string_view list) {
   const auto* v = task_result.if_contains(list);
-  if (!v || !v->is_array() || v->get_array().empty() || !v->get_array()[0].is_object()) return nullptr;
+  if (!v || !v->is_array() || v->get_array().empty() || !v->get_array()[0].is_object())
+    return nullptr;
   return &v->get_array()[0].get_object();
 }
 
 std::string shorten(std::string_view text, std::size_t limit = 200) {
   std::string s(text.substr(0, limit));
-  std::replace_if(s.begin(), s.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  std::replace_if(
+      s.begin(), s.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
   if (text.size() > limit) s += "...";
   return s;
 }
 
 // "code 1201: model_name is invalid" / "HTTP 502"
 std::string detail(const Reply& r) {
-  std::string d = r.code ? "code " + std::to_string(*r.code) : "HTTP " + std::to_string(r.http_status);
+  std::string d =
+      r.code ? "code " + std::to_string(*r.code) : "HTTP " + std::to_string(r.http_status);
   if (!r.message.empty()) d += ": " + r.message;
   if (!r.request_id.empty()) d += "; request_id " + r.request_id;
   return d;
@@ -72,7 +75,8 @@ Reply parse_reply(int http_status, std::string_view body) {
   }
   r.json = true;
   const auto& o = value.get_object();
-  if (const auto* c = o.if_contains("code"); c && c->is_number()) r.code = c->to_number<long long>();
+  if (const auto* c = o.if_contains("code"); c && c->is_number())
+    r.code = c->to_number<long long>();
   r.message = shorten(string_at(o, "message"), 500);
   r.request_id = string_at(o, "request_id");
   const auto* data = object_at(o, "data");
@@ -97,7 +101,8 @@ Judgement judge(const Reply& r) {
   if (http_ok && r.json && r.code.value_or(0) == 0) return {Verdict::Success, {}};
   const auto fail = [&](std::string code, std::string what, std::string hint = {}) {
     return Judgement{Verdict::Fail,
-                     Error{std::move(code), what + " (" + detail(r) + ")" + (hint.empty() ? "" : "; " + hint) + "."}};
+                     Error{std::move(code), what + " (" + detail(r) + ")" +
+                                                (hint.empty() ? "" : "; " + hint) + "."}};
   };
   const auto retry = [&](std::string code, std::string what) {
     return Judgement{Verdict::Retry, Error{std::move(code), what + " (" + detail(r) + ")"}};
@@ -113,25 +118,34 @@ Judgement judge(const Reply& r) {
       return fail("providerInsufficientCredits",
                   "the Kling account has no balance or resource pack left for this request");
     }
-    if (c == 1103) return fail("providerPermissionDenied", "the Kling account may not use this model or API");
+    if (c == 1103)
+      return fail("providerPermissionDenied", "the Kling account may not use this model or API");
     if (c >= 1200 && c <= 1203) return fail("providerInvalidRequest", "Kling rejected the request");
-    if (c == 1300 || c == 1301) return fail("contentPolicyViolation", "Kling's content policy refused the request");
-    if (c == 1302 || c == 1303) return retry("providerRateLimited", "Kling kept answering that the rate or concurrency limit was hit");
-    if (c == 1304) return fail("providerAccessDenied", "Kling refused this server's IP address (IP allow-list)");
-    if (c >= 5000 && c <= 5099) return retry("providerUnavailable", "Kling stayed temporarily unavailable");
+    if (c == 1300 || c == 1301)
+      return fail("contentPolicyViolation", "Kling's content policy refused the request");
+    if (c == 1302 || c == 1303)
+      return retry("providerRateLimited",
+                   "Kling kept answering that the rate or concurrency limit was hit");
+    if (c == 1304)
+      return fail("providerAccessDenied", "Kling refused this server's IP address (IP allow-list)");
+    if (c >= 5000 && c <= 5099)
+      return retry("providerUnavailable", "Kling stayed temporarily unavailable");
   }
-  if (http == 429) return retry("providerRateLimited", "Kling kept answering that the rate or concurrency limit was hit");
+  if (http == 429)
+    return retry("providerRateLimited",
+                 "Kling kept answering that the rate or concurrency limit was hit");
   if (http >= 500) return retry("providerUnavailable", "Kling stayed temporarily unavailable");
   if (http == 401 || http == 403) {
     return fail("providerAuthFailed", "Kling rejected the access key", key_hint);
   }
-  if (http == 400 || http == 404) return fail("providerInvalidRequest", "Kling rejected the request");
+  if (http == 400 || http == 404)
+    return fail("providerInvalidRequest", "Kling rejected the request");
   if (http_ok && !r.json) return fail("providerError", "Kling answered something that is not JSON");
   return fail("providerError", "Kling answered with an error");
 }
 
-std::chrono::milliseconds backoff_delay(std::chrono::milliseconds initial, std::chrono::milliseconds max,
-                                        int attempt) {
+std::chrono::milliseconds backoff_delay(std::chrono::milliseconds initial,
+                                        std::chrono::milliseconds max, int attempt) {
   auto delay = std::max(initial, std::chrono::milliseconds(1));
   for (int i = 0; i < attempt && delay < max; ++i) delay *= 2;
   return std::min(delay, max);

@@ -14,12 +14,12 @@ namespace vidserve::engine::kling {
 // The parts of an answer the engine uses. Fields absent from the body stay empty.
 struct Reply {
   int http_status = 0;
-  bool json = false;                 // the body was a JSON object
-  std::optional<long long> code;     // envelope "code"; 0 = success
+  bool json = false;              // the body was a JSON object
+  std::optional<long long> code;  // envelope "code"; 0 = success
   std::string message, request_id;
   // data (create and query answers)
   std::string task_id, task_status, task_status_msg;
-  std::string result_url;            // task_result.videos[0].url or images[0].url
+  std::string result_url;                   // task_result.videos[0].url or images[0].url
   std::optional<double> result_duration_s;  // videos[0].duration ("5.041")
 };
 
@@ -40,10 +40,12 @@ struct Judgement {
 Judgement judge(const Reply& reply);
 
 // The delay before attempt `attempt` (0-based): initial * 2^attempt, at most `max`.
-std::chrono::milliseconds backoff_delay(std::chrono::milliseconds initial, std::chrono::milliseconds max,
-                                        int attempt);
+std::chrono::milliseconds backoff_delay(std::chrono::milliseconds initial,
+                                        std::chrono::milliseconds max, int attempt);
 
 // Task status spelled by Kling: submitted | processing | succeed | failed.
-inline bool task_finished(const std::string& status) { return status == "succeed" || status == "failed"; }
+inline bool task_finished(const std::string& status) {
+  return status == "succeed" || status == "failed";
+}
 
 }  // namespace vidserve::engine::kling

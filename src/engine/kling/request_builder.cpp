@@ -40,11 +40,12 @@ bool is_http_url(const std::string& ref) {
 // Images go as raw base64. Kling takes JPEG and PNG only, so anything else (WebP, ...) is
 // re-encoded as PNG first.
 Result<std::string> image_payload(const InputMedia& in) {
-  if (in.content_type == "image/jpeg" || in.content_type == "image/png") return fetch::encode_base64(in.bytes);
+  if (in.content_type == "image/jpeg" || in.content_type == "image/png")
+    return fetch::encode_base64(in.bytes);
   auto image = media::decode_image(in.bytes);
   if (!image) {
-    return Error{"invalidInput", in.role + " (" + in.content_type + ") is not an image Kling can take: " +
-                                     image.error().message};
+    return Error{"invalidInput", in.role + " (" + in.content_type +
+                                     ") is not an image Kling can take: " + image.error().message};
   }
   auto png = media::encode_image(*image, media::ImageFormat::Png, 95);
   if (!png) return png.error();
@@ -60,7 +61,8 @@ std::string whole_seconds(double seconds) {
   return std::to_string(static_cast<long long>(std::llround(seconds)));
 }
 
-std::string closest_ratio(catalog::Size size, const std::vector<std::pair<std::string, double>>& ratios) {
+std::string closest_ratio(catalog::Size size,
+                          const std::vector<std::pair<std::string, double>>& ratios) {
   const double r = size.height > 0 ? static_cast<double>(size.width) / size.height : 1.0;
   std::string best = ratios.front().first;
   double best_distance = std::numeric_limits<double>::max();
@@ -93,7 +95,8 @@ struct Builder {
   }
 
   void prompts() {
-    if (request.positive_prompt && !request.positive_prompt->empty()) body["prompt"] = *request.positive_prompt;
+    if (request.positive_prompt && !request.positive_prompt->empty())
+      body["prompt"] = *request.positive_prompt;
     if (request.negative_prompt && !request.negative_prompt->empty()) {
       body["negative_prompt"] = *request.negative_prompt;
     }
@@ -104,7 +107,8 @@ struct Builder {
   }
 
   void cfg_scale() {
-    if (const auto* video = std::get_if<core::VideoRequest>(&job.request); video && video->cfg_scale) {
+    if (const auto* video = std::get_if<core::VideoRequest>(&job.request);
+        video && video->cfg_scale) {
       body["cfg_scale"] = *video->cfg_scale;
     }
   }
@@ -114,7 +118,8 @@ struct Builder {
   }
 
   void keep_original_sound(json::object& into) const {
-    if (request.klingai.keep_original_sound) into["keep_original_sound"] = *request.klingai.keep_original_sound ? "yes" : "no";
+    if (request.klingai.keep_original_sound)
+      into["keep_original_sound"] = *request.klingai.keep_original_sound ? "yes" : "no";
   }
 
   // multi_shot / shot_type / multi_prompt (notes 2.1): customize with the shots, or intelligence.
@@ -138,8 +143,10 @@ struct Builder {
   Status no_reference_voices() const {
     if (inputs_with(job, "referenceVoice").empty()) return Ok{};
     return Error{"unsupportedByEngine",
-                 "the kling engine cannot relay inputs.referenceVoices yet: Kling's voice_list needs voice ids "
-                 "created in the Kling account; remove the reference voices or route this model to another engine."};
+                 "the kling engine cannot relay inputs.referenceVoices yet: Kling's voice_list "
+                 "needs voice ids "
+                 "created in the Kling account; remove the reference voices or route this model to "
+                 "another engine."};
   }
 
   // The image that starts the video: the first frame, else a reference image or `image`.
@@ -171,7 +178,8 @@ struct Builder {
     shots();
     const auto* first = start_image();
     const auto* last = input_with(job, "frame:last");
-    if (!first && !last) return Error{"invalidInput", "image-to-video needs a first or a last frame image."};
+    if (!first && !last)
+      return Error{"invalidInput", "image-to-video needs a first or a last frame image."};
     if (first) {
       auto image = image_payload(*first);
       if (!image) return image.error();
@@ -221,7 +229,9 @@ struct Builder {
     json::array videos;
     const auto references = inputs_with(job, "referenceVideo");
     for (std::size_t i = 0; i < references.size(); ++i) {
-      const auto* ref = i < request.inputs.reference_videos.size() ? &request.inputs.reference_videos[i] : nullptr;
+      const auto* ref = i < request.inputs.reference_videos.size()
+                            ? &request.inputs.reference_videos[i]
+                            : nullptr;
       json::object item;
       item["video_url"] = video_payload(*references[i], ref ? ref->video.value : std::string());
       item["refer_type"] = ref && ref->refer_type ? *ref->refer_type : "feature";
@@ -231,7 +241,8 @@ struct Builder {
     bool base_edit = false;
     if (const auto* video = input_with(job, "video")) {
       json::object item;
-      item["video_url"] = video_payload(*video, request.inputs.video ? request.inputs.video->value : std::string());
+      item["video_url"] =
+          video_payload(*video, request.inputs.video ? request.inputs.video->value : std::string());
       item["refer_type"] = "base";
       keep_original_sound(item);
       videos.push_back(std::move(item));
@@ -277,7 +288,8 @@ struct Builder {
       body["image_url"] = std::move(*data);
     }
     const auto& refs = request.inputs.reference_videos;
-    body["video_url"] = video_payload(*video, refs.empty() ? std::string() : refs.front().video.value);
+    body["video_url"] =
+        video_payload(*video, refs.empty() ? std::string() : refs.front().video.value);
     body["character_orientation"] = request.klingai.character_orientation.value_or("video");
     keep_original_sound(body);
     return Ok{};
@@ -287,9 +299,11 @@ struct Builder {
   Status lip_sync() {
     const auto* video = input_with(job, "video");
     const auto* audio = input_with(job, "audio");
-    if (!video || !audio) return Error{"invalidInput", "lip-sync needs inputs.video and inputs.audio."};
+    if (!video || !audio)
+      return Error{"invalidInput", "lip-sync needs inputs.video and inputs.audio."};
     json::object input;
-    input["video_url"] = video_payload(*video, request.inputs.video ? request.inputs.video->value : std::string());
+    input["video_url"] =
+        video_payload(*video, request.inputs.video ? request.inputs.video->value : std::string());
     input["mode"] = "audio2video";
     if (request.inputs.audio && is_http_url(request.inputs.audio->value)) {
       input["audio_type"] = "url";
@@ -306,7 +320,8 @@ struct Builder {
   Status avatar() {
     const auto* image = start_image();
     const auto* audio = input_with(job, "audio");
-    if (!image || !audio) return Error{"invalidInput", "avatar needs inputs.image and inputs.audio."};
+    if (!image || !audio)
+      return Error{"invalidInput", "avatar needs inputs.image and inputs.audio."};
     if (auto mode = native("mode"); !mode.empty()) body["mode"] = mode;
     prompts();
     body.erase("negative_prompt");
@@ -318,7 +333,8 @@ struct Builder {
   }
 
   std::string resolution() const {
-    if (const auto* image = std::get_if<core::ImageRequest>(&job.request); image && image->resolution) {
+    if (const auto* image = std::get_if<core::ImageRequest>(&job.request);
+        image && image->resolution) {
       return *image->resolution;
     }
     return plan.size ? image_resolution(*plan.size) : "1k";
@@ -364,7 +380,8 @@ struct Builder {
 std::string endpoint_for(const catalog::Model& model, const catalog::Workflow& workflow) {
   const auto& kind = workflow.kind;
   if (kind == "motion-control") return "motion-control";
-  if (auto it = model.native.find("endpoint"); it != model.native.end() && !it->second.empty()) return it->second;
+  if (auto it = model.native.find("endpoint"); it != model.native.end() && !it->second.empty())
+    return it->second;
   if (kind == "text-to-video") return "text2video";
   if (kind == "image-to-video") return "image2video";
   if (kind == "reference-to-video") return "multi-image2video";
@@ -393,7 +410,8 @@ std::string image_aspect_ratio(catalog::Size size) {
 
 std::string image_resolution(catalog::Size size) {
   const double pixels = static_cast<double>(size.width) * size.height;
-  const std::array<std::pair<const char*, double>, 3> tiers{{{"1k", 1024.0 * 1024}, {"2k", 2048.0 * 2048}, {"4k", 4096.0 * 4096}}};
+  const std::array<std::pair<const char*, double>, 3> tiers{
+      {{"1k", 1024.0 * 1024}, {"2k", 2048.0 * 2048}, {"4k", 4096.0 * 4096}}};
   const char* best = "1k";
   double best_distance = std::numeric_limits<double>::max();
   for (const auto& [name, tier] : tiers) {
@@ -437,8 +455,9 @@ Result<NativeRequest> build_request(const Job& job) {
   } else if (e == "omni-image") {
     built = b.omni_image();
   } else {
-    return Error{"unsupportedByEngine", "the kling engine has no Kling endpoint for " + model.air + " " +
-                                            workflow.kind + (e.empty() ? "" : " (native endpoint '" + e + "')") + "."};
+    return Error{"unsupportedByEngine",
+                 "the kling engine has no Kling endpoint for " + model.air + " " + workflow.kind +
+                     (e.empty() ? "" : " (native endpoint '" + e + "')") + "."};
   }
   if (!built) return built.error();
   b.body["external_task_id"] = job.task_uuid + "-" + std::to_string(job.result_index);

@@ -12,9 +12,9 @@
 namespace vidserve::engine::kling {
 
 struct NativeRequest {
-  std::string endpoint;     // "text2video", "omni-video", "avatar/image2video", "generations", ...
-  bool image = false;       // an image task: /v1/images/..., results in task_result.images
-  std::string body;         // JSON object text
+  std::string endpoint;  // "text2video", "omni-video", "avatar/image2video", "generations", ...
+  bool image = false;    // an image task: /v1/images/..., results in task_result.images
+  std::string body;      // JSON object text
 
   // "/v1/videos/text2video" or "/v1/images/generations"
   std::string create_path() const { return (image ? "/v1/images/" : "/v1/videos/") + endpoint; }

@@ -52,9 +52,11 @@ TEST(EngineConfig, DefaultIsPreviewForEverything) {
 TEST(EngineConfig, KlingServesTheRoutedModels) {
   engine::EngineRouter router;
   std::string summary;
-  auto ok = configure_engines(router, {}, env_of(with_keys({{"VIDSERVE_ENGINE_ROUTES", "klingai:3@1=kling,*=preview"},
-                                                            {"VIDSERVE_KLING_BASE_URL", "http://127.0.0.1:9"}})),
-                              &summary);
+  auto ok =
+      configure_engines(router, {},
+                        env_of(with_keys({{"VIDSERVE_ENGINE_ROUTES", "klingai:3@1=kling,*=preview"},
+                                          {"VIDSERVE_KLING_BASE_URL", "http://127.0.0.1:9"}})),
+                        &summary);
   ASSERT_TRUE(ok) << ok.error().message;
   EXPECT_EQ(router.engine_for("klingai:3@1")->name(), "kling");
   EXPECT_EQ(router.engine_for("klingai:3@2")->name(), "preview");
@@ -81,12 +83,15 @@ TEST(EngineConfig, KlingConfigFromEnvironment) {
 
 TEST(EngineConfig, ClearErrors) {
   engine::EngineRouter router;
-  auto unknown = configure_engines(router, {}, env_of({{"VIDSERVE_ENGINE_ROUTES", "klingai:*=comfy,*=runway"}}));
+  auto unknown = configure_engines(
+      router, {}, env_of({{"VIDSERVE_ENGINE_ROUTES", "klingai:*=comfy,*=runway"}}));
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().code, "unknownEngine");
-  EXPECT_NE(unknown.error().message.find("'comfy', 'runway'"), std::string::npos) << unknown.error().message;
+  EXPECT_NE(unknown.error().message.find("'comfy', 'runway'"), std::string::npos)
+      << unknown.error().message;
 
-  auto no_keys = configure_engines(router, {}, env_of({{"VIDSERVE_ENGINE_ROUTES", "klingai:*=kling"}}));
+  auto no_keys =
+      configure_engines(router, {}, env_of({{"VIDSERVE_ENGINE_ROUTES", "klingai:*=kling"}}));
   ASSERT_FALSE(no_keys);
   EXPECT_EQ(no_keys.error().code, "engineNotConfigured");
   EXPECT_NE(no_keys.error().message.find("VIDSERVE_KLING_ACCESS_KEY"), std::string::npos);
@@ -99,7 +104,8 @@ TEST(EngineConfig, ClearErrors) {
   ASSERT_FALSE(bad_number);
   EXPECT_NE(bad_number.error().message.find("VIDSERVE_KLING_POLL_MS"), std::string::npos);
 
-  auto bad_url = kling_config_from_env(env_of(with_keys({{"VIDSERVE_KLING_BASE_URL", "ftp://kling"}})));
+  auto bad_url =
+      kling_config_from_env(env_of(with_keys({{"VIDSERVE_KLING_BASE_URL", "ftp://kling"}})));
   ASSERT_FALSE(bad_url);
   EXPECT_NE(bad_url.error().message.find("VIDSERVE_KLING_BASE_URL"), std::string::npos);
 }

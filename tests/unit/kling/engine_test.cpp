@@ -1,23 +1,21 @@
 // KlingEngine end to end against a scripted fake of Kling's API on 127.0.0.1 (the fetch tests'
 // LoopbackServer): submit, poll with backoff, download, probe; 429 storms, auth failures, failed
 // tasks, timeouts, cancellation, the concurrency limit and the new HttpClient calls.
-#include "engine/kling/kling_engine.hpp"
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <thread>
 
-#include <unistd.h>
-
 #include "engine/kling/jwt.hpp"
+#include "engine/kling/kling_engine.hpp"
 #include "loopback_server.hpp"
 #include "media/image_codec.hpp"
 #include "media/preview_renderer.hpp"
@@ -51,7 +49,8 @@ class TestProgress final : public Progress {
 // A small real MP4 (320x240, 1 s), made once.
 const std::string& sample_mp4() {
   static const std::string bytes = [] {
-    const auto path = fs::temp_directory_path() / ("kling-test-" + std::to_string(::getpid()) + ".mp4");
+    const auto path =
+        fs::temp_directory_path() / ("kling-test-" + std::to_string(::getpid()) + ".mp4");
     media::PreviewVideoSpec spec;
     spec.width = 320;
     spec.height = 240;
@@ -96,20 +95,27 @@ struct FakeKling {
     if (r.method == "POST") {
       const auto body = json::parse(r.body).as_object();
       const std::string id = "task-" + std::string(body.at("external_task_id").as_string());
-      return http_response(200, envelope(R"({"task_id":")" + id + R"(","task_status":"submitted"})"));
+      return http_response(200,
+                           envelope(R"({"task_id":")" + id + R"(","task_status":"submitted"})"));
     }
     const auto id = r.target.substr(r.target.rfind('/') + 1);
     const int n = ++polls[id];
     if (n < polls_until_done) {
-      return http_response(200, envelope(R"({"task_id":")" + id + R"(","task_status":"processing"})"));
+      return http_response(200,
+                           envelope(R"({"task_id":")" + id + R"(","task_status":"processing"})"));
     }
     if (final_status == "failed") {
-      return http_response(200, envelope(R"({"task_id":")" + id +
-                                         R"(","task_status":"failed","task_status_msg":"Risk control: image flagged"})"));
+      return http_response(
+          200,
+          envelope(R"({"task_id":")" + id +
+                   R"(","task_status":"failed","task_status_msg":"Risk control: image flagged"})"));
     }
-    return http_response(200, envelope(R"({"task_id":")" + id + R"(","task_status":"succeed","task_result":{"videos":[{"id":"v1","url":")" +
-                                       server.url(result_path) + R"(","duration":"1.0"}],"images":[{"index":0,"url":")" +
-                                       server.url(result_path) + R"("}]}})"));
+    return http_response(
+        200,
+        envelope(R"({"task_id":")" + id +
+                 R"(","task_status":"succeed","task_result":{"videos":[{"id":"v1","url":")" +
+                 server.url(result_path) + R"(","duration":"1.0"}],"images":[{"index":0,"url":")" +
+                 server.url(result_path) + R"("}]}})"));
   }
 
   std::vector<std::string> requests() {
@@ -126,8 +132,9 @@ std::string kling_error(int status, int code, const std::string& message) {
 class KlingEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir = fs::temp_directory_path() / ("kling-engine-" + std::to_string(::getpid()) + "-" +
-                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir = fs::temp_directory_path() /
+          ("kling-engine-" + std::to_string(::getpid()) + "-" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir);
     kling.result_bytes = sample_mp4();
     config.base_url = kling.server.url("/");
@@ -140,11 +147,14 @@ class KlingEngineTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir); }
 
   KlingEngine engine() {
-    return KlingEngine(config, fetch::HttpClient(fetch::AddressGuard::with_allow_list("127.0.0.1/32").value()));
+    return KlingEngine(
+        config, fetch::HttpClient(fetch::AddressGuard::with_allow_list("127.0.0.1/32").value()));
   }
 
   Job t2v(const std::string& uuid = testing_support::kUuid) {
-    auto job = make_job(R"({"model":"klingai:3@1","positivePrompt":"a fox","width":1280,"height":720})", {}, 0, uuid);
+    auto job =
+        make_job(R"({"model":"klingai:3@1","positivePrompt":"a fox","width":1280,"height":720})",
+                 {}, 0, uuid);
     job.output_path = (dir / (uuid + ".mp4")).string();
     return job;
   }
@@ -177,7 +187,8 @@ TEST_F(KlingEngineTest, SubmitsPollsAndDownloadsTheVideo) {
   ASSERT_EQ(auth.rfind("Bearer ", 0), 0u);
   const auto token = auth.substr(7);
   const auto signing_input = token.substr(0, token.rfind('.'));
-  EXPECT_EQ(token.substr(token.rfind('.') + 1), kling::base64url(kling::hmac_sha256("SK", signing_input)));
+  EXPECT_EQ(token.substr(token.rfind('.') + 1),
+            kling::base64url(kling::hmac_sha256("SK", signing_input)));
   EXPECT_EQ(recorded[0].header("Content-Type").value_or(""), "application/json");
   const auto body = json::parse(recorded[0].body).as_object();
   EXPECT_EQ(body.at("model_name"), "kling-v1-6");
@@ -207,7 +218,8 @@ TEST_F(KlingEngineTest, RateLimitsUntilTheTimeoutEndInAClearError) {
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().code, "providerRateLimited");
   EXPECT_NE(out.error().message.find("code 1303"), std::string::npos) << out.error().message;
-  EXPECT_NE(out.error().message.find("task timeout of 1 s"), std::string::npos) << out.error().message;
+  EXPECT_NE(out.error().message.find("task timeout of 1 s"), std::string::npos)
+      << out.error().message;
 }
 
 TEST_F(KlingEngineTest, AuthFailureIsNotRetried) {
@@ -253,7 +265,8 @@ TEST_F(KlingEngineTest, FailedTaskCarriesKlingsReason) {
   auto out = engine().render(job, progress);
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().code, "providerTaskFailed");
-  EXPECT_EQ(out.error().message, "Kling task task-" + job.task_uuid + "-0 failed: Risk control: image flagged");
+  EXPECT_EQ(out.error().message,
+            "Kling task task-" + job.task_uuid + "-0 failed: Risk control: image flagged");
 }
 
 TEST_F(KlingEngineTest, TaskThatNeverFinishesTimesOut) {
@@ -263,7 +276,8 @@ TEST_F(KlingEngineTest, TaskThatNeverFinishesTimesOut) {
   auto out = engine().render(t2v(), progress);
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().code, "providerTimeout");
-  EXPECT_NE(out.error().message.find("last status: processing"), std::string::npos) << out.error().message;
+  EXPECT_NE(out.error().message.find("last status: processing"), std::string::npos)
+      << out.error().message;
 }
 
 TEST_F(KlingEngineTest, CancellationStopsPolling) {
@@ -297,12 +311,14 @@ TEST_F(KlingEngineTest, NonMp4OutputIsRefusedBeforeSubmitting) {
 }
 
 TEST_F(KlingEngineTest, ImageResultIsConvertedToTheRequestedFormat) {
-  auto png = media::encode_image(media::RgbImage::filled(64, 48, 0, 0, 255), media::ImageFormat::Png, 95);
+  auto png =
+      media::encode_image(media::RgbImage::filled(64, 48, 0, 0, 255), media::ImageFormat::Png, 95);
   ASSERT_TRUE(png);
   kling.result_bytes = *png;
   kling.result_path = "/result.png";
   kling.result_type = "image/png";
-  auto job = make_job(R"({"taskType":"imageInference","model":"klingai:kling-image@3","positivePrompt":"sky",
+  auto job = make_job(
+      R"({"taskType":"imageInference","model":"klingai:kling-image@3","positivePrompt":"sky",
       "width":1024,"height":1024})");
   ASSERT_EQ(job.content_type, "image/jpeg");
   job.output_path = (dir / "out.jpg").string();
@@ -338,7 +354,8 @@ TEST_F(KlingEngineTest, AtMostMaxConcurrencyTasksAreInFlight) {
 TEST(HttpClientRequest, ReturnsStatusAndBodyOfErrorsToo) {
   LoopbackServer server([](const RecordedRequest& r, Connection& c) {
     if (r.method == "POST") {
-      c.send(http_response(429, R"({"code":1303})", "Content-Type: application/json; charset=utf-8\r\n"));
+      c.send(http_response(429, R"({"code":1303})",
+                           "Content-Type: application/json; charset=utf-8\r\n"));
     } else {
       c.send(http_response(200, "ok:" + r.target));
     }
@@ -346,7 +363,8 @@ TEST(HttpClientRequest, ReturnsStatusAndBodyOfErrorsToo) {
   fetch::HttpClient http(fetch::AddressGuard::with_allow_list("127.0.0.1/32").value());
   fetch::FetchLimits limits;
   limits.timeout = 5s;
-  auto posted = http.request("POST", server.url("/v1/x"), R"({"a":1})", "application/json", {{"X-Test", "1"}}, limits);
+  auto posted = http.request("POST", server.url("/v1/x"), R"({"a":1})", "application/json",
+                             {{"X-Test", "1"}}, limits);
   ASSERT_TRUE(posted) << posted.error().message;
   EXPECT_EQ(posted->status, 429);
   EXPECT_EQ(posted->body, R"({"code":1303})");
@@ -384,7 +402,8 @@ TEST(HttpClientDownload, StreamsToAFileAndRemovesItOnError) {
   fetch::HttpClient http(fetch::AddressGuard::with_allow_list("127.0.0.1/32").value());
   fetch::FetchLimits limits;
   limits.timeout = 5s;
-  const auto path = (fs::temp_directory_path() / ("kling-dl-" + std::to_string(::getpid()))).string();
+  const auto path =
+      (fs::temp_directory_path() / ("kling-dl-" + std::to_string(::getpid()))).string();
   auto info = http.download(server.url("/moved"), path, limits);
   ASSERT_TRUE(info) << info.error().message;
   EXPECT_EQ(info->bytes, payload.size());

@@ -76,7 +76,8 @@ TEST(KlingJwt, HmacSha256MatchesRfc4231) {
 }
 
 TEST(KlingJwt, KnownTokenComputedWithPython) {
-  // python3: header/payload json (compact), hmac.new(sk, signing_input, sha256), urlsafe b64, no '='.
+  // python3: header/payload json (compact), hmac.new(sk, signing_input, sha256), urlsafe b64, no
+  // '='.
   EXPECT_EQ(make_kling_jwt("AK-test-123", "SK-secret-456", 1700000000),
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
             "eyJpc3MiOiJBSy10ZXN0LTEyMyIsImV4cCI6MTcwMDAwMTgwMCwibmJmIjoxNjk5OTk5OTk1fQ."

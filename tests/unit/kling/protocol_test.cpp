@@ -49,11 +49,13 @@ TEST(KlingProtocol, AuthCodesFailWithProviderAuthFailed) {
     const auto j = judge(error_reply(401, code, "Authorization is invalid"));
     EXPECT_EQ(j.verdict, Verdict::Fail) << code;
     EXPECT_EQ(j.error.code, "providerAuthFailed") << code;
-    EXPECT_NE(j.error.message.find("code " + std::to_string(code) + ": Authorization is invalid"), std::string::npos)
+    EXPECT_NE(j.error.message.find("code " + std::to_string(code) + ": Authorization is invalid"),
+              std::string::npos)
         << j.error.message;
   }
   EXPECT_EQ(judge(error_reply(401, 1002, "x")).error.message,
-            "Kling rejected the access key (code 1002: x; request_id req-1); check VIDSERVE_KLING_ACCESS_KEY and "
+            "Kling rejected the access key (code 1002: x; request_id req-1); check "
+            "VIDSERVE_KLING_ACCESS_KEY and "
             "VIDSERVE_KLING_SECRET_KEY.");
 }
 
@@ -63,12 +65,18 @@ TEST(KlingProtocol, BusinessCodesMapToClearErrors) {
     const char* expected;
   };
   const std::vector<Case> cases{
-      {429, 1100, "providerAccountError"},      {429, 1101, "providerInsufficientCredits"},
-      {429, 1102, "providerInsufficientCredits"}, {403, 1103, "providerPermissionDenied"},
-      {400, 1200, "providerInvalidRequest"},    {400, 1201, "providerInvalidRequest"},
-      {404, 1202, "providerInvalidRequest"},    {404, 1203, "providerInvalidRequest"},
-      {400, 1300, "contentPolicyViolation"},    {400, 1301, "contentPolicyViolation"},
-      {429, 1304, "providerAccessDenied"},      {400, 1999, "providerInvalidRequest"},
+      {429, 1100, "providerAccountError"},
+      {429, 1101, "providerInsufficientCredits"},
+      {429, 1102, "providerInsufficientCredits"},
+      {403, 1103, "providerPermissionDenied"},
+      {400, 1200, "providerInvalidRequest"},
+      {400, 1201, "providerInvalidRequest"},
+      {404, 1202, "providerInvalidRequest"},
+      {404, 1203, "providerInvalidRequest"},
+      {400, 1300, "contentPolicyViolation"},
+      {400, 1301, "contentPolicyViolation"},
+      {429, 1304, "providerAccessDenied"},
+      {400, 1999, "providerInvalidRequest"},
       {409, 1999, "providerError"},
   };
   for (const auto& c : cases) {
@@ -81,7 +89,8 @@ TEST(KlingProtocol, BusinessCodesMapToClearErrors) {
 }
 
 TEST(KlingProtocol, RateLimitsAndOutagesAreRetried) {
-  EXPECT_EQ(judge(error_reply(429, 1303, "parallel task over resource pack limit")).verdict, Verdict::Retry);
+  EXPECT_EQ(judge(error_reply(429, 1303, "parallel task over resource pack limit")).verdict,
+            Verdict::Retry);
   EXPECT_EQ(judge(error_reply(429, 1303, "x")).error.code, "providerRateLimited");
   EXPECT_EQ(judge(error_reply(429, 1302, "x")).verdict, Verdict::Retry);
   EXPECT_EQ(judge(error_reply(500, 5000, "x")).verdict, Verdict::Retry);

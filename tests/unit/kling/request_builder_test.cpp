@@ -31,15 +31,23 @@ Built build(const Job& job) {
 }
 
 // A JSON value as text: strings bare, anything else serialised ("true", "1").
-std::string s(const json::value& v) { return v.is_string() ? std::string(v.get_string()) : json::serialize(v); }
+std::string s(const json::value& v) {
+  return v.is_string() ? std::string(v.get_string()) : json::serialize(v);
+}
 
-std::string b64(const std::string& bytes) { return fetch::encode_base64(bytes); }
+std::string b64(const std::string& bytes) {
+  return fetch::encode_base64(bytes);
+}
 
-InputMedia png(const std::string& role, const std::string& bytes) { return {role, bytes, "image/png"}; }
+InputMedia png(const std::string& role, const std::string& bytes) {
+  return {role, bytes, "image/png"};
+}
 
 TEST(KlingRequest, TextToVideoCarriesModelModeStringDurationAndAspectRatio) {
-  const auto job = make_job(R"({"model":"klingai:3@1","positivePrompt":"an origami fox","negativePrompt":"blurry",
-      "width":1280,"height":720,"duration":10,"CFGScale":0.7})", {}, 2);
+  const auto job = make_job(
+      R"({"model":"klingai:3@1","positivePrompt":"an origami fox","negativePrompt":"blurry",
+      "width":1280,"height":720,"duration":10,"CFGScale":0.7})",
+      {}, 2);
   const auto b = build(job);
   EXPECT_EQ(b.native.endpoint, "text2video");
   EXPECT_EQ(b.native.create_path(), "/v1/videos/text2video");
@@ -58,7 +66,8 @@ TEST(KlingRequest, TextToVideoCarriesModelModeStringDurationAndAspectRatio) {
 }
 
 TEST(KlingRequest, MasterModelsSendNoMode) {
-  const auto b = build(make_job(R"({"model":"klingai:4@3","positivePrompt":"a slow pan","width":720,"height":1280})"));
+  const auto b = build(make_job(
+      R"({"model":"klingai:4@3","positivePrompt":"a slow pan","width":720,"height":1280})"));
   EXPECT_EQ(s(b.body.at("model_name")), "kling-v2-master");
   EXPECT_FALSE(b.body.contains("mode"));
   EXPECT_EQ(s(b.body.at("aspect_ratio")), "9:16");
@@ -66,7 +75,8 @@ TEST(KlingRequest, MasterModelsSendNoMode) {
 }
 
 TEST(KlingRequest, MultiShotWithSound) {
-  const auto b = build(make_job(R"({"model":"klingai:kling-video@3-standard","width":720,"height":1280,
+  const auto b =
+      build(make_job(R"({"model":"klingai:kling-video@3-standard","width":720,"height":1280,
       "providerSettings":{"klingai":{"sound":true,"multiPrompt":[{"prompt":"door","duration":"2"},
       {"prompt":"room","duration":"3"}]}}})"));
   EXPECT_EQ(b.native.endpoint, "text2video");
@@ -85,10 +95,11 @@ TEST(KlingRequest, MultiShotWithSound) {
 }
 
 TEST(KlingRequest, ImageToVideoSendsRawBase64FirstAndLastFrames) {
-  const auto job = make_job(R"({"model":"klingai:kling-video@3-pro","positivePrompt":"morph","duration":5,
+  const auto job =
+      make_job(R"({"model":"klingai:kling-video@3-pro","positivePrompt":"morph","duration":5,
       "inputs":{"frameImages":[{"image":"https://example.com/a.png","frame":"first"},
       {"image":"https://example.com/b.png","frame":"last"}]},"providerSettings":{"klingai":{"sound":false}}})",
-                            {png("frame:first", "FIRST"), png("frame:last", "LAST")});
+               {png("frame:first", "FIRST"), png("frame:last", "LAST")});
   const auto b = build(job);
   EXPECT_EQ(b.native.endpoint, "image2video");
   EXPECT_EQ(s(b.body.at("model_name")), "kling-v3");
@@ -100,28 +111,34 @@ TEST(KlingRequest, ImageToVideoSendsRawBase64FirstAndLastFrames) {
 }
 
 TEST(KlingRequest, ImagesKlingCannotTakeAreSentAsPng) {
-  const auto webp = media::encode_image(media::RgbImage::filled(32, 16, 10, 200, 30), media::ImageFormat::Webp, 90);
+  const auto webp = media::encode_image(media::RgbImage::filled(32, 16, 10, 200, 30),
+                                        media::ImageFormat::Webp, 90);
   ASSERT_TRUE(webp);
-  const auto b = build(make_job(R"({"model":"klingai:3@1","positivePrompt":"go","inputs":{"frameImages":[
-      {"image":"https://example.com/a.webp"}]}})", {{"frame:first", *webp, "image/webp"}}));
+  const auto b =
+      build(make_job(R"({"model":"klingai:3@1","positivePrompt":"go","inputs":{"frameImages":[
+      {"image":"https://example.com/a.webp"}]}})",
+                     {{"frame:first", *webp, "image/webp"}}));
   const auto decoded = fetch::decode_base64(std::string(b.body.at("image").as_string()));
   ASSERT_TRUE(decoded);
   EXPECT_EQ(decoded->substr(0, 8), "\x89PNG\r\n\x1a\n");
 }
 
 TEST(KlingRequest, ReferenceImageStartsTheVideoWhenTheModelTakesNoFrames) {
-  const auto b = build(make_job(R"({"model":"klingai:kling-video@2.6-standard","positivePrompt":"walk",
-      "inputs":{"referenceImages":["https://example.com/r.png"]}})", {png("referenceImage", "REF")}));
+  const auto b =
+      build(make_job(R"({"model":"klingai:kling-video@2.6-standard","positivePrompt":"walk",
+      "inputs":{"referenceImages":["https://example.com/r.png"]}})",
+                     {png("referenceImage", "REF")}));
   EXPECT_EQ(b.native.endpoint, "image2video");
   EXPECT_EQ(s(b.body.at("image")), b64("REF"));
   EXPECT_FALSE(b.body.contains("image_tail"));
 }
 
 TEST(KlingRequest, OmniVideoFramesBecomeTypedImageList) {
-  const auto b = build(make_job(R"({"model":"klingai:kling@o1-standard","positivePrompt":"turn around",
+  const auto b =
+      build(make_job(R"({"model":"klingai:kling@o1-standard","positivePrompt":"turn around",
       "inputs":{"frameImages":[{"image":"https://example.com/a.png","frame":"first"},
       {"image":"https://example.com/b.png","frame":"last"}]}})",
-                                {png("frame:first", "A"), png("frame:last", "B")}));
+                     {png("frame:first", "A"), png("frame:last", "B")}));
   EXPECT_EQ(b.native.endpoint, "omni-video");
   EXPECT_EQ(s(b.body.at("model_name")), "kling-video-o1");
   EXPECT_EQ(s(b.body.at("mode")), "std");
@@ -135,24 +152,27 @@ TEST(KlingRequest, OmniVideoFramesBecomeTypedImageList) {
 }
 
 TEST(KlingRequest, OmniVideoReferencesAndShots) {
-  const auto b = build(make_job(R"({"model":"klingai:kling-video@o3-pro","positivePrompt":"<<<image_1>>> dances",
+  const auto b = build(
+      make_job(R"({"model":"klingai:kling-video@o3-pro","positivePrompt":"<<<image_1>>> dances",
       "width":1920,"height":1080,"duration":6,
       "inputs":{"referenceImages":["https://example.com/r.png"],
                 "referenceVideos":[{"video":"https://example.com/move.mp4","referType":"feature"}]},
       "providerSettings":{"klingai":{"keepOriginalSound":false}}})",
-                                {png("referenceImage", "R"), {"referenceVideo", "MP4BYTES", "video/mp4"}}));
+               {png("referenceImage", "R"), {"referenceVideo", "MP4BYTES", "video/mp4"}}));
   EXPECT_EQ(s(b.body.at("model_name")), "kling-v3-omni");
   EXPECT_EQ(s(b.body.at("image_list").as_array()[0].at("image_url")), b64("R"));
   EXPECT_FALSE(b.body.at("image_list").as_array()[0].as_object().contains("type"));
   const auto& video = b.body.at("video_list").as_array()[0];
-  EXPECT_EQ(s(video.at("video_url")), "https://example.com/move.mp4");  // the client's URL, passed on
+  EXPECT_EQ(s(video.at("video_url")),
+            "https://example.com/move.mp4");  // the client's URL, passed on
   EXPECT_EQ(s(video.at("refer_type")), "feature");
   EXPECT_EQ(s(video.at("keep_original_sound")), "no");
   EXPECT_EQ(s(b.body.at("duration")), "6");
   EXPECT_EQ(s(b.body.at("aspect_ratio")), "16:9");
   EXPECT_FALSE(b.body.contains("sound"));  // must be absent with a video
 
-  const auto shots = build(make_job(R"({"model":"klingai:kling-video@o3-standard","width":1280,"height":720,
+  const auto shots =
+      build(make_job(R"({"model":"klingai:kling-video@o3-standard","width":1280,"height":720,
       "providerSettings":{"klingai":{"sound":true,"multiPrompt":[{"prompt":"a","duration":"4"},
       {"prompt":"b","duration":"4"}]}}})"));
   EXPECT_EQ(s(shots.body.at("multi_shot")), "true");
@@ -174,10 +194,11 @@ TEST(KlingRequest, OmniVideoEditUsesBaseVideoWithoutDuration) {
 }
 
 TEST(KlingRequest, MotionControl) {
-  const auto b = build(make_job(R"({"model":"klingai:kling-video@2.6-pro","positivePrompt":"dance",
+  const auto b =
+      build(make_job(R"({"model":"klingai:kling-video@2.6-pro","positivePrompt":"dance",
       "inputs":{"referenceImages":["https://example.com/c.png"],"referenceVideos":["https://example.com/m.mp4"]},
       "providerSettings":{"klingai":{"characterOrientation":"image","keepOriginalSound":false}}})",
-                                {png("referenceImage", "C"), {"referenceVideo", "M", "video/mp4"}}));
+                     {png("referenceImage", "C"), {"referenceVideo", "M", "video/mp4"}}));
   EXPECT_EQ(b.native.endpoint, "motion-control");
   EXPECT_EQ(s(b.body.at("model_name")), "kling-v2-6");
   EXPECT_EQ(s(b.body.at("mode")), "pro");
@@ -188,9 +209,10 @@ TEST(KlingRequest, MotionControl) {
 }
 
 TEST(KlingRequest, LipSyncWrapsEverythingInInput) {
-  const auto b = build(make_job(R"({"model":"klingai:7@1","inputs":{"video":"https://example.com/talk.mp4",
+  const auto b =
+      build(make_job(R"({"model":"klingai:7@1","inputs":{"video":"https://example.com/talk.mp4",
       "audio":"data:audio/mpeg;base64,AAAA"}})",
-                                {{"video", "V", "video/mp4"}, {"audio", "MP3", "audio/mpeg"}}));
+                     {{"video", "V", "video/mp4"}, {"audio", "MP3", "audio/mpeg"}}));
   EXPECT_EQ(b.native.endpoint, "lip-sync");
   EXPECT_EQ(b.native.create_path(), "/v1/videos/lip-sync");
   EXPECT_FALSE(b.body.contains("model_name"));
@@ -203,9 +225,10 @@ TEST(KlingRequest, LipSyncWrapsEverythingInInput) {
 }
 
 TEST(KlingRequest, AvatarSendsImageAndSoundFile) {
-  const auto b = build(make_job(R"({"model":"klingai:avatar@2.0-pro","positivePrompt":"speaks calmly",
+  const auto b =
+      build(make_job(R"({"model":"klingai:avatar@2.0-pro","positivePrompt":"speaks calmly",
       "inputs":{"image":"https://example.com/face.png","audio":"https://example.com/voice.mp3"}})",
-                                {png("image", "FACE"), {"audio", "VOICE", "audio/mpeg"}}));
+                     {png("image", "FACE"), {"audio", "VOICE", "audio/mpeg"}}));
   EXPECT_EQ(b.native.endpoint, "avatar/image2video");
   EXPECT_EQ(b.native.create_path(), "/v1/videos/avatar/image2video");
   EXPECT_EQ(b.native.query_path("9"), "/v1/videos/avatar/image2video/9");
@@ -241,7 +264,8 @@ TEST(KlingRequest, OmniImageWithReferences) {
   EXPECT_EQ(s(b.body.at("resolution")), "1k");
   EXPECT_EQ(s(b.body.at("aspect_ratio")), "auto");  // no size asked: Kling follows the references
 
-  const auto sized = build(make_job(R"({"taskType":"imageInference","model":"klingai:kling-image@o3",
+  const auto sized =
+      build(make_job(R"({"taskType":"imageInference","model":"klingai:kling-image@o3",
       "positivePrompt":"a poster","width":4096,"height":4096})"));
   EXPECT_EQ(s(sized.body.at("resolution")), "4k");
   EXPECT_EQ(s(sized.body.at("aspect_ratio")), "1:1");
@@ -249,10 +273,11 @@ TEST(KlingRequest, OmniImageWithReferences) {
 }
 
 TEST(KlingRequest, ReferenceVoicesAreRefusedClearly) {
-  const auto job = make_job(R"({"model":"klingai:kling-video@2.6-pro","positivePrompt":"<<<voice_1>>> says hi",
+  const auto job =
+      make_job(R"({"model":"klingai:kling-video@2.6-pro","positivePrompt":"<<<voice_1>>> says hi",
       "width":1920,"height":1080,"providerSettings":{"klingai":{"sound":true}},
       "inputs":{"referenceVoices":["https://example.com/v.mp3"]}})",
-                            {{"referenceVoice", "MP3", "audio/mpeg"}});
+               {{"referenceVoice", "MP3", "audio/mpeg"}});
   auto native = build_request(job);
   ASSERT_FALSE(native);
   EXPECT_EQ(native.error().code, "unsupportedByEngine");

@@ -17,8 +17,8 @@ namespace vidserve::engine::testing_support {
 inline const std::string kUuid = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
 
 // `task_json` is a Runware task without taskUUID; taskType defaults to videoInference.
-inline Job make_job(const std::string& task_json, std::vector<InputMedia> inputs = {}, int result_index = 0,
-                    const std::string& task_uuid = kUuid) {
+inline Job make_job(const std::string& task_json, std::vector<InputMedia> inputs = {},
+                    int result_index = 0, const std::string& task_uuid = kUuid) {
   auto task = boost::json::parse(task_json).as_object();
   if (!task.contains("taskType")) task["taskType"] = "videoInference";
   task["taskUUID"] = task_uuid;
