@@ -387,40 +387,40 @@ Result<Blob> HttpClient::get(const std::string& url, const FetchLimits& limits) 
   }
 }
 
-Result<int> HttpClient::put(const std::string& url, std::string_view bytes,
-                            std::string_view content_type, std::chrono::milliseconds timeout,
-                            const Headers& headers) const {
-  auto target = resolve_url_target(url, guard_);
-  if (!target) return target.error();
-  Request request;
-  request.method = Method::put;
-  request.body = bytes;
-  request.content_type = content_type;
-  request.headers = &headers;
-  request.timeout = timeout;
-  request.connect_timeout = timeout;
-  Exchange ex;
-  auto outcome = transfer(*target, request, guard_, options_, ex);
-  if (!outcome) return outcome.error();
-  return static_cast<int>(outcome->status);
-}
+namespace {
 
-Result<int> HttpClient::post(const std::string& url, std::string_view body,
-                             std::string_view content_type, const Headers& headers,
-                             std::chrono::milliseconds timeout) const {
-  auto target = resolve_url_target(url, guard_);
+// PUT and POST: send a body, follow no redirect, report the status.
+Result<int> send_body(Method method, const std::string& url, std::string_view body,
+                      std::string_view content_type, const Headers& headers,
+                      std::chrono::milliseconds timeout, const AddressGuard& guard,
+                      const HttpClientOptions& options) {
+  auto target = resolve_url_target(url, guard);
   if (!target) return target.error();
   Request request;
-  request.method = Method::post;
+  request.method = method;
   request.body = body;
   request.content_type = content_type;
   request.headers = &headers;
   request.timeout = timeout;
   request.connect_timeout = timeout;
   Exchange ex;
-  auto outcome = transfer(*target, request, guard_, options_, ex);
+  auto outcome = transfer(*target, request, guard, options, ex);
   if (!outcome) return outcome.error();
   return static_cast<int>(outcome->status);
+}
+
+}  // namespace
+
+Result<int> HttpClient::put(const std::string& url, std::string_view bytes,
+                            std::string_view content_type, std::chrono::milliseconds timeout,
+                            const Headers& headers) const {
+  return send_body(Method::put, url, bytes, content_type, headers, timeout, guard_, options_);
+}
+
+Result<int> HttpClient::post(const std::string& url, std::string_view body,
+                             std::string_view content_type, const Headers& headers,
+                             std::chrono::milliseconds timeout) const {
+  return send_body(Method::post, url, body, content_type, headers, timeout, guard_, options_);
 }
 
 Result<HttpResponse> HttpClient::request(std::string_view method, const std::string& url,
