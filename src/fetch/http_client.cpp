@@ -24,6 +24,17 @@ bool curl_global_ready() {
 
 namespace {
 
+// The response's declared type, or the sniffed one when it declares nothing useful.
+std::string content_type_of(std::string_view declared, std::string_view first_bytes) {
+  auto type = normalize_content_type(declared);
+  if (type.empty() || type == "application/octet-stream" || type == "binary/octet-stream") {
+    const auto sniffed = sniff_content_type(first_bytes);
+    if (!sniffed.empty()) type = sniffed;
+    if (type.empty()) type = "application/octet-stream";
+  }
+  return type;
+}
+
 namespace ip = boost::asio::ip;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -376,13 +387,7 @@ Result<Blob> HttpClient::get(const std::string& url, const FetchLimits& limits) 
     }
     Blob blob;
     blob.bytes = std::move(ex.body);
-    blob.content_type = normalize_content_type(outcome->content_type);
-    if (blob.content_type.empty() || blob.content_type == "application/octet-stream" ||
-        blob.content_type == "binary/octet-stream") {
-      const auto sniffed = sniff_content_type(blob.bytes);
-      if (!sniffed.empty()) blob.content_type = sniffed;
-      if (blob.content_type.empty()) blob.content_type = "application/octet-stream";
-    }
+    blob.content_type = content_type_of(outcome->content_type, blob.bytes);
     return blob;
   }
 }
@@ -518,13 +523,7 @@ Result<DownloadInfo> HttpClient::download(const std::string& url, const std::str
     if (!flushed) return fail(Error{"fetchFailed", "cannot write " + path + " to disk."});
     DownloadInfo info;
     info.bytes = ex.received;
-    info.content_type = normalize_content_type(outcome->content_type);
-    if (info.content_type.empty() || info.content_type == "application/octet-stream" ||
-        info.content_type == "binary/octet-stream") {
-      const auto sniffed = sniff_content_type(ex.head);
-      if (!sniffed.empty()) info.content_type = sniffed;
-      if (info.content_type.empty()) info.content_type = "application/octet-stream";
-    }
+    info.content_type = content_type_of(outcome->content_type, ex.head);
     return info;
   }
 }

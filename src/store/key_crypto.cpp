@@ -74,6 +74,16 @@ Result<std::string> sha256_hex(std::string_view text) {
   return hex(digest.data(), length);
 }
 
+Result<NewKey> new_key() {
+  auto key = new_api_key();
+  if (!key) return key.error();
+  auto id = new_key_id();
+  if (!id) return id.error();
+  auto hash = sha256_hex(*key);
+  if (!hash) return hash.error();
+  return NewKey{std::move(key).value(), std::move(id).value(), std::move(hash).value()};
+}
+
 bool looks_like_api_key(std::string_view text) {
   constexpr std::size_t kBodyLength = 43;  // base64url of 32 bytes, unpadded
   if (text.size() != kKeyPrefix.size() + kBodyLength || !text.starts_with(kKeyPrefix)) {

@@ -16,6 +16,12 @@ Result<std::string> new_api_key();
 Result<std::string> new_key_id();
 // Lower-case hex SHA-256 of `text` (64 characters).
 Result<std::string> sha256_hex(std::string_view text);
+// A new key, its id and its hash, as every KeyStore::create needs them.
+struct NewKey {
+  std::string plaintext, id, hash;
+};
+Result<NewKey> new_key();
+
 // Whether `text` has the shape of a key from new_api_key(); anything else is rejected unhashed.
 bool looks_like_api_key(std::string_view text);
 

@@ -8,16 +8,12 @@ namespace vidserve::store {
 using Lock = std::lock_guard<std::mutex>;
 
 Result<CreatedApiKey> MemoryKeyStore::create(std::string_view label) {
-  auto key = key_crypto::new_api_key();
-  if (!key) return key.error();
-  auto id = key_crypto::new_key_id();
-  if (!id) return id.error();
-  auto hash = key_crypto::sha256_hex(*key);
-  if (!hash) return hash.error();
-  ApiKeyInfo info{*id, std::string(label), clock_.now_ms(), false};
+  auto made = key_crypto::new_key();
+  if (!made) return made.error();
+  ApiKeyInfo info{made->id, std::string(label), clock_.now_ms(), false};
   Lock lock(mutex_);
-  keys_.push_back(Entry{info, *hash});
-  return CreatedApiKey{info, *key};
+  keys_.push_back(Entry{info, made->hash});
+  return CreatedApiKey{info, made->plaintext};
 }
 
 Result<std::optional<std::string>> MemoryKeyStore::verify(std::string_view plaintext) {

@@ -19,20 +19,16 @@ SqliteKeyStore::SqliteKeyStore(std::shared_ptr<SqliteDatabase> db, const Clock& 
     : db_(std::move(db)), clock_(clock) {}
 
 Result<CreatedApiKey> SqliteKeyStore::create(std::string_view label) {
-  auto key = key_crypto::new_api_key();
-  if (!key) return key.error();
-  auto id = key_crypto::new_key_id();
-  if (!id) return id.error();
-  auto hash = key_crypto::sha256_hex(*key);
-  if (!hash) return hash.error();
-  ApiKeyInfo info{*id, std::string(label), clock_.now_ms(), false};
+  auto made = key_crypto::new_key();
+  if (!made) return made.error();
+  ApiKeyInfo info{made->id, std::string(label), clock_.now_ms(), false};
   auto s = db_->session();
   auto stmt = s.prepare(
       "INSERT INTO api_keys (id, label, key_hash, created_ms, revoked) VALUES (?1, ?2, ?3, ?4, 0)");
   if (!stmt) return stmt.error();
-  stmt->text(1, info.id).text(2, info.label).text(3, *hash).integer(4, info.created_ms);
+  stmt->text(1, info.id).text(2, info.label).text(3, made->hash).integer(4, info.created_ms);
   if (auto ok = stmt->run(); !ok) return Error{errc::kStorage, ok.error().message};
-  return CreatedApiKey{std::move(info), std::move(key).value()};
+  return CreatedApiKey{std::move(info), std::move(made->plaintext)};
 }
 
 Result<std::optional<std::string>> SqliteKeyStore::verify(std::string_view plaintext) {
