@@ -23,30 +23,44 @@ bhttp::message_generator media(const http::Request& req, delivery::MediaStore& s
   return http::file_response(req, record->path, record->content_type, "\"" + uuid + "\"");
 }
 
+// Replies of the transport-free services, sent on whichever thread produced them.
+runware::Service::ReplyCallback json_reply(const http::Request& req, http::Responder respond) {
+  return [respond = std::move(respond), version = req.version(), keep_alive = req.keep_alive()](runware::Reply reply) {
+    respond(http::json_response(version, keep_alive, static_cast<bhttp::status>(reply.status), std::move(reply.body)));
+  };
+}
+
+std::string_view view(boost::beast::string_view s) { return {s.data(), s.size()}; }
+
 }  // namespace
 
-http::AsyncHandler make_routes(const runware::Service& runware, delivery::MediaStore& store) {
-  return [&runware, &store](http::Request&& req, const http::ConnectionInfo&, http::Responder respond) {
+http::AsyncHandler make_routes(Apis apis, delivery::MediaStore& store) {
+  return [apis, &store](http::Request&& req, const http::ConnectionInfo&, http::Responder respond) {
+    const auto& runware = apis.runware;
     const std::string_view target(req.target().data(), req.target().size());
-    const auto path = target.substr(0, target.find('?'));
+    const auto query_at = target.find('?');
+    const auto path = target.substr(0, query_at);
+    const auto query = query_at == std::string_view::npos ? std::string_view() : target.substr(query_at + 1);
+    const auto method = view(req.method_string());
+    const auto auth = view(req[bhttp::field::authorization]);
+    if (apimart::ApimartService::owns(method, path)) {
+      return apis.apimart.handle(method, path, req.body(), auth, json_reply(req, std::move(respond)));
+    }
+    if (kling::NativeService::owns(path)) {
+      return apis.kling.handle({method, path, query, req.body(), auth}, json_reply(req, std::move(respond)));
+    }
     if (path.rfind("/media/", 0) == 0 && (req.method() == bhttp::verb::get || req.method() == bhttp::verb::head)) {
       return respond(media(req, store));
     }
     if ((path == "/v1" || path == "/v1/" || path == "/") && req.method() == bhttp::verb::post) {
-      const auto auth = req[bhttp::field::authorization];
       // Answered after the durable commit, from the committer thread; no io thread waits for it.
-      return runware.handle_async(req.body(), std::string_view(auth.data(), auth.size()),
-                                  [respond, version = req.version(), keep_alive = req.keep_alive()](runware::Reply reply) {
-                                    respond(http::json_response(version, keep_alive,
-                                                                static_cast<bhttp::status>(reply.status),
-                                                                std::move(reply.body)));
-                                  });
+      return runware.handle_async(req.body(), auth, json_reply(req, std::move(respond)));
     }
     if (path == "/health" && req.method() == bhttp::verb::get) {
       return respond(http::json_response(req, bhttp::status::ok, R"({"status":"ok"})"));
     }
     respond(http::json_response(req, bhttp::status::not_found,
-                                R"({"errors":[{"code":"notFound","message":"no such endpoint; the Runware task API is POST /v1"}]})"));
+                                R"json({"errors":[{"code":"notFound","message":"no such endpoint; vidserve serves POST /v1 (Runware), /v1/videos/<product> (Kling) and /v1/videos/generations with /v1/tasks/{id} (APIMart)"}]})json"));
   };
 }
 

@@ -1,11 +1,20 @@
 #pragma once
-// The HTTP routes of `vidserve serve`: the Runware task API at POST /v1 (and /), media files at
-// GET /media/<uuid>.<ext>, and GET /health.
+// The HTTP routes of `vidserve serve`: the Runware task API at POST /v1 (and /), Kling's native
+// API under /v1/videos/ (and /kling/v1/videos/), the APIMart-style API at /v1/videos/generations
+// and /v1/tasks/, media files at GET /media/<uuid>.<ext>, and GET /health.
+#include "api/apimart/apimart_service.hpp"
 #include "api/http/types.hpp"
+#include "api/kling/native_service.hpp"
 #include "api/runware/service.hpp"
 
 namespace vidserve::api {
 
-http::AsyncHandler make_routes(const runware::Service& runware, delivery::MediaStore& media);
+struct Apis {
+  const runware::Service& runware;
+  const kling::NativeService& kling;
+  const apimart::ApimartService& apimart;
+};
+
+http::AsyncHandler make_routes(Apis apis, delivery::MediaStore& media);
 
 }  // namespace vidserve::api

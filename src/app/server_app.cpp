@@ -37,6 +37,9 @@ struct ServerApp::Parts {
   std::unique_ptr<api::runware::Submitter> submitter;
   std::unique_ptr<api::runware::CompletionWaiter> waiter;
   std::unique_ptr<api::runware::Service> runware;
+  std::unique_ptr<api::kling::NativeAuth> kling_auth;
+  std::unique_ptr<api::kling::NativeService> kling;
+  std::unique_ptr<api::apimart::ApimartService> apimart;
   std::unique_ptr<core::Scheduler> scheduler;
   std::unique_ptr<api::http::Server> server;
   std::thread sweeper;
@@ -83,6 +86,10 @@ Result<std::string> ServerApp::start() {
   p.auth = std::make_unique<api::Authenticator>(api::Authenticator::parse_key_list(env_keys ? env_keys : ""),
                                                 p.keys.get());
   if (auto configured = configure_engines(p.engines); !configured) return configured.error();
+  const char* kling_keys = std::getenv("VIDSERVE_KLING_KEYS");
+  auto key_pairs = api::kling::NativeAuth::parse_key_pairs(kling_keys ? kling_keys : "");
+  if (!key_pairs) return key_pairs.error();
+  p.kling_auth = std::make_unique<api::kling::NativeAuth>(std::move(key_pairs).value(), *p.auth, p.clock);
   auto fetcher = InputFetcher::create(*p.media);
   if (!fetcher) return fetcher.error();
   p.fetcher = std::move(fetcher).value();
@@ -107,7 +114,10 @@ Result<std::string> ServerApp::start() {
                                   [this] { parts_->scheduler->wake(); }, public_url};
   services.submitter = p.submitter.get();
   services.waiter = p.waiter.get();
+  services.clock = &p.clock;
   p.runware = std::make_unique<api::runware::Service>(std::move(services));
+  p.kling = std::make_unique<api::kling::NativeService>(*p.runware, *p.kling_auth);
+  p.apimart = std::make_unique<api::apimart::ApimartService>(*p.runware);
   // Workers start before the server accepts anything, so a submission can always wake them.
   core::RunnerDeps deps{*p.tasks, *p.media, p.engines,
                         [this](const store::TaskRecord& r) { return parts_->runware->decode_stored(r); },
@@ -115,7 +125,7 @@ Result<std::string> ServerApp::start() {
   deps.on_finished = [this](const std::string& task_uuid) { parts_->waiter->notify(task_uuid); };
   p.scheduler = std::make_unique<core::Scheduler>(std::move(deps), core::SchedulerOptions{options_.workers});
   p.scheduler->start();
-  p.server = std::make_unique<api::http::Server>(http, api::make_routes(*p.runware, *p.media));
+  p.server = std::make_unique<api::http::Server>(http, api::make_routes({*p.runware, *p.kling, *p.apimart}, *p.media));
   auto port = p.server->start();
   if (!port) return port.error();
   const std::string host = listen->first.find(':') != std::string::npos ? "[" + listen->first + "]" : listen->first;

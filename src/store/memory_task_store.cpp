@@ -20,8 +20,26 @@ Result<TaskRecord> MemoryTaskStore::enqueue(TaskRecord task) {
   if (tasks_.count(task.task_uuid) != 0) {
     return Error{errc::kDuplicateTaskUUID, "taskUUID '" + task.task_uuid + "' is already in use"};
   }
+  if (!task.external_id.empty() && find_external(task.owner, task.external_id) != nullptr) {
+    return rules::duplicate_external_id(task.external_id);
+  }
   tasks_[task.task_uuid] = Entry{next_seq_++, task};
   return task;
+}
+
+const MemoryTaskStore::Entry* MemoryTaskStore::find_external(std::string_view owner,
+                                                             std::string_view external_id) const {
+  for (const auto& [uuid, entry] : tasks_) {
+    if (entry.task.owner == owner && entry.task.external_id == external_id) return &entry;
+  }
+  return nullptr;
+}
+
+Result<TaskRecord> MemoryTaskStore::get_by_external_id(std::string_view owner, std::string_view external_id) {
+  Lock lock(mutex_);
+  const Entry* entry = external_id.empty() ? nullptr : find_external(owner, external_id);
+  if (entry == nullptr) return rules::not_found(external_id);
+  return entry->task;
 }
 
 Result<TaskRecord> MemoryTaskStore::get(std::string_view owner, std::string_view task_uuid) {
@@ -152,18 +170,17 @@ Result<std::map<TaskStatus, std::int64_t>> MemoryTaskStore::count_by_status() {
   return counts;
 }
 
-Result<std::vector<TaskRecord>> MemoryTaskStore::list(std::string_view owner, std::size_t limit,
-                                                      std::size_t offset) {
+Result<std::vector<TaskRecord>> MemoryTaskStore::list(std::string_view owner, const ListQuery& query) {
   Lock lock(mutex_);
   std::vector<const Entry*> mine;
   for (const auto& [uuid, entry] : tasks_) {
-    if (entry.task.owner == owner) mine.push_back(&entry);
+    if (entry.task.owner == owner && (query.api.empty() || entry.task.api == query.api)) mine.push_back(&entry);
   }
   std::sort(mine.begin(), mine.end(), [](const Entry* a, const Entry* b) {
     return std::tie(a->task.created_ms, a->seq) > std::tie(b->task.created_ms, b->seq);
   });
   std::vector<TaskRecord> out;
-  for (std::size_t i = offset; i < mine.size() && out.size() < limit; ++i) {
+  for (std::size_t i = query.offset; i < mine.size() && out.size() < query.limit; ++i) {
     out.push_back(mine[i]->task);
   }
   return out;

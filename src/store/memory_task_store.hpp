@@ -28,8 +28,9 @@ class MemoryTaskStore final : public TaskStore {
   Status cancel(std::string_view owner, std::string_view task_uuid) override;
   Result<std::int64_t> requeue_interrupted() override;
   Result<std::map<TaskStatus, std::int64_t>> count_by_status() override;
-  Result<std::vector<TaskRecord>> list(std::string_view owner, std::size_t limit,
-                                       std::size_t offset) override;
+  Result<TaskRecord> get_by_external_id(std::string_view owner, std::string_view external_id) override;
+  using TaskStore::list;
+  Result<std::vector<TaskRecord>> list(std::string_view owner, const ListQuery& query) override;
 
  private:
   struct Entry {
@@ -37,6 +38,7 @@ class MemoryTaskStore final : public TaskStore {
     TaskRecord task;
   };
   Entry* find(std::string_view task_uuid);
+  const Entry* find_external(std::string_view owner, std::string_view external_id) const;
   Status finish(std::string_view task_uuid, TaskStatus to, std::string_view code,
                 std::string_view message);
 

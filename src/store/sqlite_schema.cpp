@@ -10,7 +10,7 @@ namespace vidserve::store {
 namespace {
 
 // Append only: never edit a migration that has shipped, add a new one.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // 1: tasks with their results, API keys, produced media.
     R"sql(
 CREATE TABLE tasks (
@@ -57,6 +57,13 @@ CREATE TABLE media (
   expires_ms   INTEGER NOT NULL  -- 0 = never
 );
 CREATE INDEX media_by_expiry ON media(expires_ms) WHERE expires_ms > 0;
+)sql",
+    // 2: the front-end that created each task, and the client's own task id.
+    R"sql(
+ALTER TABLE tasks ADD COLUMN api TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN external_id TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX tasks_by_external_id ON tasks(owner, external_id) WHERE external_id <> '';
+CREATE INDEX tasks_by_owner_api ON tasks(owner, api, created_ms, seq);
 )sql",
 };
 

@@ -17,7 +17,7 @@ using Mode = Transaction::Mode;
 
 constexpr const char* kSelectTask =
     "SELECT task_uuid, owner, task_type, model, request, status, attempts, error_code, "
-    "error_message, worker_id, lease_expires_ms, created_ms, updated_ms FROM tasks ";
+    "error_message, worker_id, lease_expires_ms, created_ms, updated_ms, api, external_id FROM tasks ";
 
 Error corrupt_status(const std::string& text) {
   return Error{errc::kStorage, "unknown task status '" + text + "' in database"};
@@ -41,6 +41,8 @@ Result<TaskRecord> read_task(const Statement& s) {
   t.lease_expires_ms = s.column_int(10);
   t.created_ms = s.column_int(11);
   t.updated_ms = s.column_int(12);
+  t.api = s.column_text(13);
+  t.external_id = s.column_text(14);
   return t;
 }
 
@@ -124,13 +126,18 @@ Status upsert_result(Session& s, std::string_view task_uuid, const ResultRecord&
 Status insert_task(Session& s, const TaskRecord& t) {
   auto stmt = s.prepare(
       "INSERT INTO tasks (task_uuid, owner, task_type, model, request, status, created_ms, "
-      "updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+      "updated_ms, api, external_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   if (!stmt) return stmt.error();
   stmt->text(1, t.task_uuid).text(2, t.owner).text(3, t.task_type).text(4, t.model);
   stmt->blob(5, t.request).text(6, to_string(t.status));
   stmt->integer(7, t.created_ms).integer(8, t.updated_ms);
+  stmt->text(9, t.api).text(10, t.external_id);
   auto ok = stmt->run();
   if (!ok && ok.error().code == kSqliteConstraint) {
+    // SQLite names the columns of the violated index: "tasks.owner, tasks.external_id".
+    if (ok.error().message.find("tasks.external_id") != std::string::npos) {
+      return rules::duplicate_external_id(t.external_id);
+    }
     return Error{errc::kDuplicateTaskUUID, "taskUUID '" + t.task_uuid + "' is already in use"};
   }
   return ok;
@@ -408,15 +415,31 @@ Result<std::map<TaskStatus, std::int64_t>> SqliteTaskStore::count_by_status() {
   }
 }
 
-Result<std::vector<TaskRecord>> SqliteTaskStore::list(std::string_view owner, std::size_t limit,
-                                                      std::size_t offset) {
+Result<TaskRecord> SqliteTaskStore::get_by_external_id(std::string_view owner, std::string_view external_id) {
+  if (external_id.empty()) return rules::not_found(external_id);
+  auto s = db_->session();
+  auto tx = Transaction::begin(s, Mode::Read);
+  if (!tx) return tx.error();
+  auto stmt = s.prepare(std::string(kSelectTask) + "WHERE owner = ?1 AND external_id = ?2");
+  if (!stmt) return stmt.error();
+  stmt->text(1, owner).text(2, external_id);
+  auto tasks = read_tasks(s, *stmt);
+  if (!tasks) return tasks.error();
+  if (tasks->empty()) return rules::not_found(external_id);
+  if (auto ok = tx->commit(); !ok) return ok.error();
+  return std::move(tasks->front());
+}
+
+Result<std::vector<TaskRecord>> SqliteTaskStore::list(std::string_view owner, const ListQuery& query) {
   auto s = db_->session();
   auto tx = Transaction::begin(s, Mode::Read);
   if (!tx) return tx.error();
   auto stmt = s.prepare(std::string(kSelectTask) +
-                        "WHERE owner = ?1 ORDER BY created_ms DESC, seq DESC LIMIT ?2 OFFSET ?3");
+                        "WHERE owner = ?1 AND (?4 = '' OR api = ?4) "
+                        "ORDER BY created_ms DESC, seq DESC LIMIT ?2 OFFSET ?3");
   if (!stmt) return stmt.error();
-  stmt->text(1, owner).integer(2, clamp_to_int64(limit)).integer(3, clamp_to_int64(offset));
+  stmt->text(1, owner).integer(2, clamp_to_int64(query.limit)).integer(3, clamp_to_int64(query.offset));
+  stmt->text(4, query.api);
   auto tasks = read_tasks(s, *stmt);
   if (!tasks) return tasks.error();
   if (auto ok = tx->commit(); !ok) return ok.error();

@@ -37,8 +37,9 @@ class SqliteTaskStore final : public TaskStore {
   Status cancel(std::string_view owner, std::string_view task_uuid) override;
   Result<std::int64_t> requeue_interrupted() override;
   Result<std::map<TaskStatus, std::int64_t>> count_by_status() override;
-  Result<std::vector<TaskRecord>> list(std::string_view owner, std::size_t limit,
-                                       std::size_t offset) override;
+  Result<TaskRecord> get_by_external_id(std::string_view owner, std::string_view external_id) override;
+  using TaskStore::list;
+  Result<std::vector<TaskRecord>> list(std::string_view owner, const ListQuery& query) override;
 
  private:
   // Group commit: concurrent enqueues share one transaction and one fsync. The first caller to

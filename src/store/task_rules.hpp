@@ -10,6 +10,7 @@
 namespace vidserve::store::rules {
 
 Error not_found(std::string_view task_uuid);
+Error duplicate_external_id(std::string_view external_id);
 
 // A result may be written while the task is not final; index >= 0 and a known status.
 Status check_result(const ResultRecord& result);

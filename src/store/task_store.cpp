@@ -39,6 +39,10 @@ Error not_found(std::string_view task_uuid) {
   return Error{errc::kNotFound, "no task with taskUUID " + quoted(task_uuid)};
 }
 
+Error duplicate_external_id(std::string_view external_id) {
+  return Error{errc::kDuplicateExternalId, "external id " + quoted(external_id) + " is already in use"};
+}
+
 Status check_result(const ResultRecord& result) {
   if (result.index < 0) {
     return Error{errc::kInvalidArgument,

@@ -23,6 +23,8 @@ namespace vidserve::store {
 namespace errc {
 inline constexpr const char* kNotFound = "notFound";
 inline constexpr const char* kDuplicateTaskUUID = "duplicateTaskUUID";
+// enqueue: the owner already has a task with this external_id.
+inline constexpr const char* kDuplicateExternalId = "duplicateExternalId";
 inline constexpr const char* kStorage = "storage";
 // The operation is not allowed in the task's current status, e.g. completing a cancelled task.
 inline constexpr const char* kInvalidState = "invalidState";
@@ -55,6 +57,11 @@ struct TaskRecord {
   std::string owner;      // API key id; a key sees only its own tasks
   std::string task_type;
   std::string model;
+  // Which front-end created the task (e.g. "runware", "kling:text2video", "apimart"), so each API
+  // lists and reads back its own tasks. Opaque to the store; "" on tasks stored before it existed.
+  std::string api;
+  // The client's own id for the task (Kling's external_task_id); unique per owner when not "".
+  std::string external_id;
   std::string request;  // opaque, serialised by the caller; may hold any bytes
   TaskStatus status = TaskStatus::Queued;
   int attempts = 0;  // number of times a worker claimed the task
@@ -116,9 +123,19 @@ class TaskStore {
   // Number of tasks per status; every status is present (0 when none).
   virtual Result<std::map<TaskStatus, std::int64_t>> count_by_status() = 0;
 
+  // "notFound" unless the owner has a task with this (non-empty) external_id.
+  virtual Result<TaskRecord> get_by_external_id(std::string_view owner, std::string_view external_id) = 0;
+
+  struct ListQuery {
+    std::size_t limit = 30;
+    std::size_t offset = 0;
+    std::string api;  // only tasks created through this front-end; "" = all
+  };
   // The owner's tasks, newest first.
-  virtual Result<std::vector<TaskRecord>> list(std::string_view owner, std::size_t limit,
-                                               std::size_t offset) = 0;
+  virtual Result<std::vector<TaskRecord>> list(std::string_view owner, const ListQuery& query) = 0;
+  Result<std::vector<TaskRecord>> list(std::string_view owner, std::size_t limit, std::size_t offset) {
+    return list(owner, ListQuery{limit, offset, {}});
+  }
 };
 
 }  // namespace vidserve::store

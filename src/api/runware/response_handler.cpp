@@ -1,7 +1,7 @@
 // getResponse and the result items of a task.
 #include "api/runware/handlers.hpp"
+#include "api/tasks/intake.hpp"
 #include "core/scheduler/result_payload.hpp"
-#include "delivery/media_types.hpp"
 #include "fetch/base64.hpp"
 
 namespace vidserve::api::runware::handlers {
@@ -35,7 +35,7 @@ Delivery delivery_of(const std::string& stored_request) {
 void add_media(const Services& s, const store::ResultRecord& r, const core::ResultPayload& p,
                const Delivery& d, const std::string& noun, json::object& item) {
   if (d.output_type == "URL") {
-    item[noun + "URL"] = s.public_base_url + "/media/" + r.media_uuid + "." + delivery::extension_for(p.content_type);
+    item[noun + "URL"] = tasks::media_url(s, r, p);
     return;
   }
   auto bytes = s.media.read(r.media_uuid);

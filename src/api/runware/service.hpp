@@ -32,6 +32,7 @@ struct Services {
   std::size_t max_tasks_per_request = 100;
   std::shared_ptr<ReplyCache> finished = std::make_shared<ReplyCache>();
   Submitter* submitter = nullptr;          // durable commits off the io threads
+  const Clock* clock = &SystemClock::instance();
   CompletionWaiter* waiter = nullptr;      // synchronous imageInference
 };
 
@@ -55,6 +56,7 @@ class Service {
   Result<core::DecodedTask> decode_stored(const store::TaskRecord& record) const;
 
   const Services& services() const { return s_; }
+  bool ready() const { return ready_.load(std::memory_order_acquire); }
   // Set once, right after the HTTP server bound its port (the port may be chosen by the OS).
   // Requests that arrive before it is set get 503: media URLs need it.
   void set_public_base_url(std::string url) {

@@ -1,10 +1,15 @@
 #include "engine/kling/jwt.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <limits>
+#include <optional>
+
+#include "fetch/base64.hpp"
 
 namespace vidserve::engine::kling {
 
@@ -53,6 +58,67 @@ std::string make_kling_jwt(std::string_view access_key, std::string_view secret_
   const std::string signing_input = base64url(R"({"alg":"HS256","typ":"JWT"})") + "." +
                                     base64url(boost::json::serialize(payload));
   return signing_input + "." + base64url(hmac_sha256(secret_key, signing_input));
+}
+
+namespace {
+
+std::optional<boost::json::object> json_part(std::string_view part) {
+  auto bytes = fetch::decode_base64(part);
+  if (!bytes) return std::nullopt;
+  boost::system::error_code ec;
+  auto value = boost::json::parse(*bytes, ec);
+  if (ec || !value.is_object()) return std::nullopt;
+  return std::move(value.get_object());
+}
+
+std::optional<std::int64_t> seconds_claim(const boost::json::object& claims, const char* name) {
+  const auto* v = claims.if_contains(name);
+  if (v == nullptr) return std::nullopt;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return static_cast<std::int64_t>(v->get_uint64());
+  if (v->is_double() && v->get_double() > -9e15 && v->get_double() < 9e15) return static_cast<std::int64_t>(v->get_double());
+  return std::nullopt;
+}
+
+}  // namespace
+
+JwtVerdict verify_kling_jwt(std::string_view token,
+                            const std::function<std::string(std::string_view access_key)>& secret_for,
+                            std::int64_t now_s, std::int64_t leeway_s) {
+  JwtVerdict verdict;
+  const auto dot1 = token.find('.');
+  const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
+  if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) return verdict;
+  const auto header = json_part(token.substr(0, dot1));
+  const auto claims = json_part(token.substr(dot1 + 1, dot2 - dot1 - 1));
+  auto signature = fetch::decode_base64(token.substr(dot2 + 1));
+  // Only HS256: accepting "none" or another alg would let a caller choose how it is checked.
+  const auto* alg = header ? header->if_contains("alg") : nullptr;
+  if (!claims || !signature || !alg || !alg->is_string() || alg->get_string() != "HS256") return verdict;
+  const auto* iss = claims->if_contains("iss");
+  if (!iss || !iss->is_string() || iss->get_string().empty()) return verdict;
+  verdict.issuer = std::string(iss->get_string());
+  const std::string secret = secret_for(verdict.issuer);
+  if (secret.empty()) {
+    verdict.check = JwtCheck::UnknownIssuer;
+    return verdict;
+  }
+  const std::string expected = hmac_sha256(secret, token.substr(0, dot2));
+  if (signature->size() != expected.size() ||
+      CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0) {
+    verdict.check = JwtCheck::BadSignature;
+    return verdict;
+  }
+  const auto exp = seconds_claim(*claims, "exp");
+  const auto nbf = seconds_claim(*claims, "nbf");
+  if (nbf && now_s < *nbf - leeway_s) {
+    verdict.check = JwtCheck::NotYetValid;
+  } else if (!exp || now_s >= *exp + leeway_s) {
+    verdict.check = JwtCheck::Expired;
+  } else {
+    verdict.check = JwtCheck::Valid;
+  }
+  return verdict;
 }
 
 TokenCache::TokenCache(std::string access_key, std::string secret_key, Now now)

@@ -25,6 +25,24 @@ struct JwtTimes {
 std::string make_kling_jwt(std::string_view access_key, std::string_view secret_key,
                            std::int64_t now_s, JwtTimes times = {});
 
+// Checking a token the other way round, for vidserve's own Kling-compatible endpoint.
+enum class JwtCheck {
+  Valid,
+  Malformed,      // not three base64url parts of JSON, or alg is not HS256
+  UnknownIssuer,  // `iss` names no configured access key
+  BadSignature,
+  NotYetValid,    // now < nbf - leeway
+  Expired,        // now >= exp + leeway, or no exp
+};
+struct JwtVerdict {
+  JwtCheck check = JwtCheck::Malformed;
+  std::string issuer;  // the access key, when the token named one
+};
+// `secret_for` maps an access key to its secret key ("" = unknown). Times in Unix seconds.
+JwtVerdict verify_kling_jwt(std::string_view token,
+                            const std::function<std::string(std::string_view access_key)>& secret_for,
+                            std::int64_t now_s, std::int64_t leeway_s = 5);
+
 // Hands out one token until it is 25 minutes old (5 minutes before it expires), then mints the
 // next. Thread-safe.
 class TokenCache {

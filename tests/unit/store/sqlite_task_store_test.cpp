@@ -241,6 +241,51 @@ TEST(SqliteTaskStore, StoresCanShareOneConnection) {
   EXPECT_EQ(media.get("m1")->owner, key->info.id);
 }
 
+// A database written by the first schema (no api/external_id columns) is migrated in place and
+// its tasks read back with both empty.
+TEST(SqliteTaskStore, MigratesAVersionOneDatabase) {
+  TempDir dir;
+  const std::string path = dir.file("tasks.db");
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    SqliteDbPtr db(raw);
+    const char* v1 =
+        "CREATE TABLE tasks (seq INTEGER PRIMARY KEY AUTOINCREMENT, task_uuid TEXT NOT NULL UNIQUE, "
+        "owner TEXT NOT NULL, task_type TEXT NOT NULL, model TEXT NOT NULL, request BLOB NOT NULL, "
+        "status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error_code TEXT NOT NULL DEFAULT '', "
+        "error_message TEXT NOT NULL DEFAULT '', worker_id TEXT NOT NULL DEFAULT '', "
+        "lease_expires_ms INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+        "CREATE TABLE task_results (task_uuid TEXT NOT NULL, idx INTEGER NOT NULL, media_uuid TEXT NOT NULL, "
+        "status TEXT NOT NULL, payload BLOB NOT NULL, PRIMARY KEY (task_uuid, idx)) WITHOUT ROWID;"
+        "CREATE TABLE api_keys (id TEXT PRIMARY KEY, label TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, "
+        "created_ms INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE media (media_uuid TEXT PRIMARY KEY, owner TEXT NOT NULL, task_uuid TEXT NOT NULL, "
+        "path TEXT NOT NULL, content_type TEXT NOT NULL, size_bytes INTEGER NOT NULL, created_ms INTEGER NOT NULL, "
+        "expires_ms INTEGER NOT NULL);"
+        "INSERT INTO tasks (task_uuid, owner, task_type, model, request, status, created_ms, updated_ms) "
+        "VALUES ('old', 'key_a', 'videoInference', 'klingai:3@1', 'r', 'queued', 1, 1);"
+        "PRAGMA user_version=1;";
+    ASSERT_EQ(sqlite3_exec(db.get(), v1, nullptr, nullptr, nullptr), SQLITE_OK);
+  }
+  FakeClock clock;
+  auto store = SqliteTaskStore::open(path, clock);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  auto old = (*store)->get("key_a", "old");
+  ASSERT_TRUE(old.ok()) << old.error().message;
+  EXPECT_EQ(old->api, "");
+  EXPECT_EQ(old->external_id, "");
+  TaskRecord fresh;
+  fresh.task_uuid = "new";
+  fresh.owner = "key_a";
+  fresh.task_type = "videoInference";
+  fresh.model = "klingai:3@1";
+  fresh.api = "kling:text2video";
+  fresh.external_id = "mine-1";
+  ASSERT_TRUE((*store)->enqueue(fresh).ok());
+  EXPECT_EQ((*store)->get_by_external_id("key_a", "mine-1")->api, "kling:text2video");
+}
+
 TEST(SqliteTaskStore, RefusesADatabaseFromANewerVersion) {
   TempDir dir;
   const std::string path = dir.file("tasks.db");

@@ -364,6 +364,59 @@ TYPED_TEST(TaskStoreContract, ListIsNewestFirstWithPaging) {
   EXPECT_TRUE(this->store->list("key_c", 10, 0)->empty());
 }
 
+TYPED_TEST(TaskStoreContract, ListFiltersByFrontEnd) {
+  for (const auto& [uuid, api] : std::vector<std::pair<std::string, std::string>>{
+           {"r1", "runware"}, {"k1", "kling:text2video"}, {"k2", "kling:image2video"}, {"k3", "kling:text2video"}}) {
+    auto t = this->task(uuid);
+    t.api = api;
+    ASSERT_TRUE(this->store->enqueue(t).ok());
+    this->clock.advance_ms(1);
+  }
+  auto text2video = this->store->list("key_a", TaskStore::ListQuery{10, 0, "kling:text2video"});
+  ASSERT_TRUE(text2video.ok());
+  ASSERT_EQ(text2video->size(), 2u);
+  EXPECT_EQ((*text2video)[0].task_uuid, "k3");
+  EXPECT_EQ((*text2video)[0].api, "kling:text2video");
+  EXPECT_EQ(this->store->list("key_a", TaskStore::ListQuery{10, 1, "kling:text2video"})->size(), 1u);
+  EXPECT_EQ(this->store->list("key_a", TaskStore::ListQuery{10, 0, ""})->size(), 4u);
+  EXPECT_TRUE(this->store->list("key_b", TaskStore::ListQuery{10, 0, "runware"})->empty());
+}
+
+TYPED_TEST(TaskStoreContract, ExternalIdsAreUniquePerOwner) {
+  auto a = this->task("t1");
+  a.external_id = "order-7";
+  ASSERT_TRUE(this->store->enqueue(a).ok());
+  auto again = this->task("t2");
+  again.external_id = "order-7";
+  auto dup = this->store->enqueue(again);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code, errc::kDuplicateExternalId);
+  EXPECT_EQ(this->store->get("key_a", "t2").error().code, errc::kNotFound);  // nothing half-stored
+  auto other_owner = this->task("t3", "key_b");
+  other_owner.external_id = "order-7";
+  EXPECT_TRUE(this->store->enqueue(other_owner).ok());
+  auto none1 = this->task("t4"), none2 = this->task("t5");  // "" is not an id: any number may lack one
+  EXPECT_TRUE(this->store->enqueue(none1).ok());
+  EXPECT_TRUE(this->store->enqueue(none2).ok());
+
+  auto found = this->store->get_by_external_id("key_a", "order-7");
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  EXPECT_EQ(found->task_uuid, "t1");
+  EXPECT_EQ(found->external_id, "order-7");
+  EXPECT_EQ(this->store->get_by_external_id("key_b", "order-7")->task_uuid, "t3");
+  EXPECT_EQ(this->store->get_by_external_id("key_c", "order-7").error().code, errc::kNotFound);
+  EXPECT_EQ(this->store->get_by_external_id("key_a", "").error().code, errc::kNotFound);
+  // A duplicate in a batch fails only itself.
+  auto b1 = this->task("t6"), b2 = this->task("t7");
+  b1.external_id = "order-7";
+  b2.external_id = "order-8";
+  std::vector<TaskRecord> batch{b1, b2};
+  auto results = this->store->enqueue_many(batch);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].error().code, errc::kDuplicateExternalId);
+  EXPECT_TRUE(results[1].ok());
+}
+
 TYPED_TEST(TaskStoreContract, ConcurrentWorkersNeverShareATask) {
   constexpr int kTasks = 200;
   constexpr int kWorkers = 8;

@@ -1,0 +1,70 @@
+#include "api/apimart/apimart_request.hpp"
+
+#include "api/runware/field_reader.hpp"
+
+namespace vidserve::api::apimart {
+
+namespace json = boost::json;
+
+namespace {
+
+void copy(const json::object& from, const char* key, json::object& to, const char* as) {
+  if (const auto* v = from.if_contains(key)) to[as] = *v;
+}
+
+}  // namespace
+
+NativeBody to_native(const json::object& request) {
+  NativeBody out;
+  runware::FieldReader r(request, "", out.problems);
+  auto& body = out.body;
+  auto model = r.string("model");
+  if (!model || model->empty()) out.problems.add("model", "missingParameter", "model is required, e.g. kling-v2-6.");
+  if (model) body["model_name"] = *model;
+  if (!r.has("prompt")) out.problems.add("prompt", "missingParameter", "prompt is required (at most 2500 characters).");
+  for (const char* key : {"prompt", "negative_prompt", "mode", "aspect_ratio"}) {
+    r.raw(key);
+    copy(request, key, body, key);
+  }
+  if (const auto* duration = r.raw("duration")) {
+    // APIMart sends an integer; Kling wants "5". Anything else is reported by the native reader.
+    body["duration"] = duration->is_number() ? json::value(json::serialize(*duration)) : *duration;
+  }
+  const auto* images = r.array("image_urls");
+  const auto audio = r.boolean("audio");
+  if (auto watermark = r.boolean("watermark")) body["watermark_info"] = json::object{{"enabled", *watermark}};
+  out.product = images && !images->empty() ? "image2video" : "text2video";
+  // Seed 002's feature matrix for kling-v2-6; other models are left to the catalog.
+  const bool v26 = model == "kling-v2-6";
+  if (images) {
+    if (images->size() > 2) out.problems.add("image_urls", "tooManyItems", "image_urls takes 1 or 2 images (first frame, last frame).");
+    if (images->size() > 0) body["image"] = (*images)[0];
+    if (images->size() > 1) body["image_tail"] = (*images)[1];
+    const std::string mode = body.contains("mode") && body["mode"].is_string() ? std::string(body["mode"].get_string()) : "std";
+    if (v26 && images->size() == 2 && mode != "pro") {
+      out.problems.add("image_urls[1]", "unsupportedParameter", "a last frame (image_urls[1]) needs mode pro.");
+    }
+    if (v26 && images->size() == 2 && audio.value_or(false)) {
+      out.problems.add("audio", "unsupportedParameter", "in pro mode a last frame and audio cannot be used together.");
+    }
+  }
+  if (audio) {
+    const bool pro = body.contains("mode") && body["mode"] == "pro";
+    if (v26 && *audio && !pro) out.problems.add("audio", "unsupportedParameter", "audio needs mode pro.");
+    body["sound"] = *audio ? "on" : "off";
+  }
+  r.report_unknown();
+  return out;
+}
+
+std::string apimart_name(const std::string& native_name) {
+  static const std::pair<const char*, const char*> kNames[] = {
+      {"model_name", "model"},       {"image_tail", "image_urls[1]"}, {"image", "image_urls[0]"},
+      {"sound", "audio"},            {"watermark_info.enabled", "watermark"}};
+  for (const auto& [native, apimart] : kNames) {
+    if (native_name == native) return apimart;
+  }
+  return native_name;
+}
+
+}  // namespace vidserve::api::apimart

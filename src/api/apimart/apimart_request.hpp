@@ -1,0 +1,22 @@
+#pragma once
+// An APIMart generation body as Kling's native body, and names back: model -> model_name,
+// image_urls[0] -> image, image_urls[1] -> image_tail (the endpoint becomes image2video), audio ->
+// sound "on", watermark -> watermark_info.enabled, duration 5 -> "5" (reference section 7).
+#include <boost/json.hpp>
+#include <string>
+
+#include "core/problem.hpp"
+
+namespace vidserve::api::apimart {
+
+struct NativeBody {
+  std::string product;  // "text2video" or "image2video"
+  boost::json::object body;
+  core::Problems problems;  // in APIMart names
+};
+
+NativeBody to_native(const boost::json::object& request);
+// "image_tail" -> "image_urls[1]", "sound" -> "audio", ...
+std::string apimart_name(const std::string& native_name);
+
+}  // namespace vidserve::api::apimart

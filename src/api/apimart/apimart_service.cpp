@@ -1,0 +1,171 @@
+#include "api/apimart/apimart_service.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "api/apimart/apimart_request.hpp"
+#include "api/kling/native_translation.hpp"
+#include "api/runware/document_check.hpp"
+#include "api/runware/problem_json.hpp"
+#include "api/tasks/intake.hpp"
+#include "core/scheduler/result_payload.hpp"
+
+namespace vidserve::api::apimart {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kApi = "apimart";
+constexpr std::string_view kTaskPrefix = "task_";
+constexpr std::int64_t kEstimatedSeconds = 60;  // what APIMart's example reports; ours is a guess too
+
+runware::Reply error_reply(int status, const char* type, const char* code, std::string message, std::string param = {},
+                           json::array details = {}) {
+  json::object error{{"message", std::move(message)}, {"type", type}, {"code", code}};
+  if (!param.empty()) error["param"] = std::move(param);
+  json::object body{{"code", status}, {"error", std::move(error)}};
+  if (!details.empty()) body["errors"] = std::move(details);
+  return {status, json::serialize(body)};
+}
+
+// APIMart-level problems first, then the native and core ones renamed to APIMart's names, each
+// parameter once.
+std::vector<core::Problem> merge(std::vector<core::Problem> own, std::vector<core::Problem> native) {
+  for (auto& p : native) {
+    for (auto& parameter : p.parameters) parameter = apimart_name(parameter);
+    const bool known = std::any_of(own.begin(), own.end(), [&p](const core::Problem& q) { return q.parameters == p.parameters; });
+    if (!known) own.push_back(std::move(p));
+  }
+  return own;
+}
+
+runware::Reply invalid(std::vector<core::Problem> problems) {
+  std::string message;
+  json::array details;
+  for (auto& p : problems) {
+    if (!message.empty()) message += " ";
+    message += p.parameter() + ": " + p.message;
+    details.push_back(runware::to_json(p));
+  }
+  return error_reply(400, "invalid_request_error", "invalid_parameter", message, problems.front().parameter(),
+                     std::move(details));
+}
+
+const char* status_text(store::TaskStatus status) {
+  switch (status) {
+    case store::TaskStatus::Queued: return "pending";
+    case store::TaskStatus::Processing: return "processing";
+    case store::TaskStatus::Success: return "completed";
+    case store::TaskStatus::Error: return "failed";
+    case store::TaskStatus::Cancelled: return "cancelled";
+  }
+  return "failed";
+}
+
+// No engine reports a fraction yet: while processing, progress is the elapsed share of the
+// estimate, held below 100 until the task is done.
+std::int64_t progress_of(const store::TaskRecord& t, std::int64_t now_ms) {
+  if (t.status == store::TaskStatus::Success) return 100;
+  if (t.status != store::TaskStatus::Processing) return 0;
+  const auto elapsed_s = std::max<std::int64_t>(0, now_ms - t.updated_ms) / 1000;
+  return std::clamp<std::int64_t>(1 + elapsed_s * 100 / kEstimatedSeconds, 1, 95);
+}
+
+// 5 rather than 5.0 (which Boost.JSON writes as 5E0).
+json::value seconds_value(double seconds) {
+  if (std::floor(seconds) == seconds && std::abs(seconds) < 1e15) return static_cast<std::int64_t>(seconds);
+  return std::round(seconds * 100) / 100;
+}
+
+json::object task_view(const runware::Services& s, const store::TaskRecord& t, std::int64_t now_ms) {
+  json::object data{{"id", std::string(kTaskPrefix) + t.task_uuid},
+                    {"status", status_text(t.status)},
+                    {"progress", progress_of(t, now_ms)},
+                    {"created", t.created_ms / 1000},
+                    {"estimated_time", kEstimatedSeconds}};
+  if (t.status == store::TaskStatus::Success) {
+    json::array videos;
+    bool preview = false;
+    for (const auto& r : t.results) {
+      const auto payload = core::decode_result_payload(r.payload);
+      preview = preview || payload.engine == "preview";
+      videos.push_back(json::object{{"url", json::array{json::value(tasks::media_url(s, r, payload))}},
+                                    {"duration", seconds_value(payload.duration_s)}});
+    }
+    data["result"] = json::object{{"videos", std::move(videos)}};
+    if (preview) data["result"].as_object()["note"] = "rendered by vidserve's preview engine: a placeholder, not Kling model output";
+  }
+  if (store::is_terminal(t.status)) {
+    data["completed"] = t.updated_ms / 1000;
+    data["actual_time"] = (t.updated_ms - t.created_ms) / 1000;
+  }
+  if (t.status == store::TaskStatus::Error) {
+    data["error"] = json::object{{"code", t.error_code}, {"message", t.error_message}, {"type", "task_failed"}};
+  }
+  return data;
+}
+
+}  // namespace
+
+bool ApimartService::owns(std::string_view method, std::string_view path) {
+  return (method == "POST" && path == "/v1/videos/generations") || (method == "GET" && path.rfind("/v1/tasks/", 0) == 0);
+}
+
+void ApimartService::handle(std::string_view method, std::string_view path, std::string_view body,
+                            std::string_view authorization, runware::Service::ReplyCallback done) const {
+  if (!runware_.ready()) return done(error_reply(503, "server_error", "service_unavailable", "the server is starting; retry shortly."));
+  const auto key = Authenticator::bearer_token(authorization);
+  auto owner = key.empty() ? std::nullopt : runware_.services().auth.owner_for(key);
+  if (!owner) {
+    return done(error_reply(401, "authentication_error", key.empty() ? "missing_api_key" : "invalid_api_key",
+                            key.empty() ? "send Authorization: Bearer <API key>." : "the API key is not valid or was revoked."));
+  }
+  if (method == "POST") return create(body, *owner, std::move(done));
+  done(read(std::string(path.substr(std::string_view("/v1/tasks/").size())), *owner));
+}
+
+void ApimartService::create(std::string_view body, const std::string& owner, runware::Service::ReplyCallback done) const {
+  const auto& s = runware_.services();
+  runware::SyntaxError syntax;
+  auto doc = runware::parse_json(body, syntax);
+  if (!doc || !doc->is_object()) {
+    return done(error_reply(400, "invalid_request_error", "invalid_json",
+                            doc ? "the body must be a JSON object."
+                                : "malformed JSON at line " + std::to_string(syntax.line) + ", column " +
+                                      std::to_string(syntax.column) + ": " + syntax.message));
+  }
+  auto native = to_native(doc->get_object());
+  auto translation = kling::translate_native(native.product, native.body, s.catalog);
+  auto intake = tasks::prepare_inference(s, translation.task, owner);
+  auto problems = merge(native.problems.list(), translation.all_problems(std::move(intake.problems)));
+  if (!problems.empty()) return done(invalid(std::move(problems)));
+  intake.record->api = std::string(kApi);
+  tasks::submit_one(s, std::move(*intake.record), [done = std::move(done)](Result<store::TaskRecord> stored) {
+    if (!stored) {
+      const bool busy = stored.error().code == "serviceUnavailable";
+      return done(error_reply(busy ? 503 : 500, "server_error", busy ? "service_unavailable" : "internal_error",
+                              stored.error().message));
+    }
+    json::object reply{{"code", 200},
+                       {"data", json::array{json::object{{"status", "submitted"},
+                                                         {"task_id", std::string(kTaskPrefix) + stored->task_uuid}}}}};
+    done({200, json::serialize(reply)});
+  });
+}
+
+runware::Reply ApimartService::read(const std::string& task_id, const std::string& owner) const {
+  const auto& s = runware_.services();
+  const auto uuid = task_id.rfind(kTaskPrefix, 0) == 0 ? task_id.substr(kTaskPrefix.size()) : task_id;
+  auto record = tasks::find_task(s, owner, uuid, std::string(kApi));
+  if (!record) {
+    if (record.error().code != store::errc::kNotFound) {
+      return error_reply(500, "server_error", "internal_error", record.error().message);
+    }
+    return error_reply(404, "invalid_request_error", "task_not_found", "no task " + task_id + " for this API key.", "task_id");
+  }
+  json::object body{{"code", 200}, {"data", task_view(s, *record, s.clock->now_ms())}};
+  return {200, json::serialize(body)};
+}
+
+}  // namespace vidserve::api::apimart

@@ -1,0 +1,27 @@
+#pragma once
+// The APIMart-style API for Kling (seed 002): POST /v1/videos/generations creates a task and
+// GET /v1/tasks/{task_id} reads it (pending|processing|completed|failed|cancelled, progress).
+// A body is mapped onto Kling's native text2video/image2video body (reference 7) and from there
+// into a Runware task, so all three APIs share validation, store and engines. Bearer vidserve keys.
+#include <string_view>
+
+#include "api/runware/service.hpp"
+
+namespace vidserve::api::apimart {
+
+class ApimartService {
+ public:
+  explicit ApimartService(const runware::Service& runware) : runware_(runware) {}
+
+  static bool owns(std::string_view method, std::string_view path);
+  void handle(std::string_view method, std::string_view path, std::string_view body, std::string_view authorization,
+              runware::Service::ReplyCallback done) const;
+
+ private:
+  void create(std::string_view body, const std::string& owner, runware::Service::ReplyCallback done) const;
+  runware::Reply read(const std::string& task_id, const std::string& owner) const;
+
+  const runware::Service& runware_;
+};
+
+}  // namespace vidserve::api::apimart

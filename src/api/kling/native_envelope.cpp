@@ -1,0 +1,28 @@
+#include "api/kling/native_envelope.hpp"
+
+#include "api/runware/problem_json.hpp"
+
+namespace vidserve::api::kling {
+
+namespace json = boost::json;
+
+runware::Reply native_reply(int http_status, int code, std::string message, const std::string& request_id,
+                            json::value data) {
+  json::object body{{"code", code}, {"message", std::move(message)}, {"request_id", request_id}};
+  if (!data.is_null()) body["data"] = std::move(data);
+  return {http_status, json::serialize(body)};
+}
+
+runware::Reply invalid_parameters(const std::vector<core::Problem>& problems, const std::string& request_id) {
+  std::string message = "invalid parameters: ";
+  json::array errors;
+  for (std::size_t i = 0; i < problems.size(); ++i) {
+    if (i > 0) message += " ";
+    message += problems[i].parameter() + ": " + problems[i].message;
+    errors.push_back(runware::to_json(problems[i]));
+  }
+  json::object body{{"code", 1201}, {"message", message}, {"request_id", request_id}, {"errors", std::move(errors)}};
+  return {400, json::serialize(body)};
+}
+
+}  // namespace vidserve::api::kling

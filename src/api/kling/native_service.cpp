@@ -1,0 +1,158 @@
+#include "api/kling/native_service.hpp"
+
+#include <boost/url/parse_query.hpp>
+
+#include "api/kling/native_envelope.hpp"
+#include "api/kling/native_task_view.hpp"
+#include "api/kling/native_translation.hpp"
+#include "api/runware/document_check.hpp"
+#include "api/tasks/intake.hpp"
+#include "common/uuid.hpp"
+
+namespace vidserve::api::kling {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kPrefix = "/v1/videos/";
+
+std::string_view without_kling_prefix(std::string_view path) {
+  return path.rfind("/kling/", 0) == 0 ? path.substr(6) : path;
+}
+
+// "text2video" or "avatar/image2video" and the id after it ("" for the product itself).
+std::optional<std::pair<std::string, std::string>> split_target(std::string_view rest) {
+  for (const auto& product : native_products()) {
+    if (rest.rfind(product, 0) != 0) continue;
+    const auto tail = rest.substr(product.size());
+    if (tail.empty() || tail == "/") return std::make_pair(product, std::string());
+    if (tail.front() == '/' && tail.find('/', 1) == std::string_view::npos) {
+      return std::make_pair(product, std::string(tail.substr(1)));
+    }
+  }
+  return std::nullopt;
+}
+
+std::string api_label(const std::string& product) { return "kling:" + product; }
+
+// pageNum / pageSize within Kling's documented ranges, or a problem naming the parameter.
+std::optional<std::size_t> page_param(const boost::urls::params_view& params, const char* name, std::size_t fallback,
+                                      std::size_t max, std::vector<core::Problem>& problems) {
+  auto it = params.find(name);
+  if (it == params.end()) return fallback;
+  const std::string text((*it).value);
+  char* end = nullptr;
+  const long value = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || value < 1 || static_cast<std::size_t>(value) > max) {
+    problems.push_back({{name}, "invalidValue", std::string(name) + " must be a whole number from 1 to " + std::to_string(max) + "."});
+    return std::nullopt;
+  }
+  return static_cast<std::size_t>(value);
+}
+
+runware::Reply store_error(const Error& error, const std::string& request_id) {
+  return native_reply(500, 5000, "server internal error: " + error.message, request_id);
+}
+
+}  // namespace
+
+bool NativeService::owns(std::string_view path) {
+  path = without_kling_prefix(path);
+  return path.rfind(kPrefix, 0) == 0 && path != "/v1/videos/generations";
+}
+
+void NativeService::handle(const NativeCall& call, runware::Service::ReplyCallback done) const {
+  const std::string request_id = uuid::generate_v4();
+  if (!runware_.ready()) return done(native_reply(503, 5001, "the server is starting; retry shortly", request_id));
+  const auto target = split_target(without_kling_prefix(call.path).substr(kPrefix.size()));
+  if (!target) {
+    return done(native_reply(404, 1203, "resource does not exist: vidserve serves /v1/videos/{text2video,"
+                                         "image2video,omni-video,multi-image2video,lip-sync,avatar/image2video}",
+                             request_id));
+  }
+  const auto& [product, id] = *target;
+  const bool create_call = call.method == "POST" && id.empty();
+  if (!create_call && call.method != "GET") {
+    return done(native_reply(404, 1202, "invalid request method: use POST to create, GET to query", request_id));
+  }
+  const auto who = auth_.authenticate(call.authorization);
+  if (!who.owner) return done(native_reply(401, who.code, who.message, request_id));
+  if (create_call) return create(product, call.body, *who.owner, request_id, std::move(done));
+  if (!id.empty()) return done(read_one(product, id, *who.owner, request_id));
+  done(list(product, call.query, *who.owner, request_id));
+}
+
+void NativeService::create(const std::string& product, std::string_view body, const std::string& owner,
+                           const std::string& request_id, runware::Service::ReplyCallback done) const {
+  const auto& s = runware_.services();
+  runware::SyntaxError syntax;
+  auto doc = runware::parse_json(body, syntax);
+  if (!doc || !doc->is_object()) {
+    const std::string why = doc ? "the body must be a JSON object"
+                                : "malformed JSON at line " + std::to_string(syntax.line) + ", column " +
+                                      std::to_string(syntax.column) + ": " + syntax.message;
+    return done(native_reply(400, 1200, "invalid request parameters: " + why, request_id));
+  }
+  auto translation = translate_native(product, doc->get_object(), s.catalog);
+  auto intake = tasks::prepare_inference(s, translation.task, owner);
+  auto problems = translation.all_problems(std::move(intake.problems));
+  if (!problems.empty()) return done(invalid_parameters(problems, request_id));
+  intake.record->api = api_label(product);
+  intake.record->external_id = translation.external_id;
+  tasks::submit_one(s, std::move(*intake.record), [request_id, done = std::move(done)](Result<store::TaskRecord> stored) {
+    if (!stored) {
+      const auto& e = stored.error();
+      if (e.code == store::errc::kDuplicateExternalId) {
+        return done(invalid_parameters({{{"external_task_id"}, "duplicateExternalId",
+                                         "external_task_id is already used by another of your tasks: " + e.message}},
+                                       request_id));
+      }
+      if (e.code == "serviceUnavailable") return done(native_reply(503, 5001, e.message, request_id));
+      return done(store_error(e, request_id));
+    }
+    json::object data{{"task_id", stored->task_uuid},
+                      {"task_info", json::object{{"external_task_id", stored->external_id}}},
+                      {"task_status", "submitted"},
+                      {"created_at", stored->created_ms},
+                      {"updated_at", stored->updated_ms}};
+    done(native_reply(200, 0, "SUCCEED", request_id, std::move(data)));
+  });
+}
+
+runware::Reply NativeService::read_one(const std::string& product, const std::string& id, const std::string& owner,
+                                       const std::string& request_id) const {
+  const auto& s = runware_.services();
+  auto record = tasks::find_task(s, owner, id, api_label(product));
+  if (!record) {
+    if (record.error().code != store::errc::kNotFound) return store_error(record.error(), request_id);
+    return native_reply(404, 1203, "resource does not exist: no " + product + " task with task_id or external_task_id '" +
+                                       id + "' for this key",
+                        request_id);
+  }
+  return native_reply(200, 0, "SUCCEED", request_id, native_task(s, *record));
+}
+
+runware::Reply NativeService::list(const std::string& product, std::string_view query, const std::string& owner,
+                                   const std::string& request_id) const {
+  const auto& s = runware_.services();
+  auto parsed = boost::urls::parse_query(query);
+  if (!parsed) return native_reply(400, 1200, "invalid request parameters: malformed query string", request_id);
+  std::vector<core::Problem> problems;
+  const auto page = page_param(*parsed, "pageNum", 1, 1000, problems);
+  const auto size = page_param(*parsed, "pageSize", 30, 500, problems);
+  if (!problems.empty()) return invalid_parameters(problems, request_id);
+  json::array data;
+  if (auto it = parsed->find("external_task_id"); it != parsed->end()) {
+    // Clients also query by external id this way (reference 2).
+    auto record = tasks::find_task(s, owner, std::string((*it).value), api_label(product));
+    if (record) data.push_back(native_task(s, *record));
+    return native_reply(200, 0, "SUCCEED", request_id, std::move(data));
+  }
+  auto records = s.tasks.list(owner, store::TaskStore::ListQuery{*size, (*page - 1) * *size, api_label(product)});
+  if (!records) return store_error(records.error(), request_id);
+  for (const auto& record : *records) data.push_back(native_task(s, record));
+  return native_reply(200, 0, "SUCCEED", request_id, std::move(data));
+}
+
+}  // namespace vidserve::api::kling

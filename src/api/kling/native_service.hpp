@@ -1,0 +1,42 @@
+#pragma once
+// Kling's native video API (/v1/videos/<product>, also under /kling): create a task, read one,
+// list them, in Kling's {code, message, request_id, data} envelope. Requests are translated into
+// Runware tasks and share validation, store and engines with the other APIs; a task created here
+// is read back here in Kling's shape. Transport-free like runware::Service.
+#include <string_view>
+
+#include "api/kling/native_auth.hpp"
+#include "api/runware/service.hpp"
+
+namespace vidserve::api::kling {
+
+struct NativeCall {
+  std::string_view method;  // "GET", "POST", ...
+  std::string_view path;    // without the query
+  std::string_view query;   // after '?', may be empty
+  std::string_view body;
+  std::string_view authorization;
+};
+
+class NativeService {
+ public:
+  NativeService(const runware::Service& runware, const NativeAuth& auth) : runware_(runware), auth_(auth) {}
+
+  // True for the paths this service answers (everything under /v1/videos/ except APIMart's
+  // /v1/videos/generations, and the same under /kling).
+  static bool owns(std::string_view path);
+  void handle(const NativeCall& call, runware::Service::ReplyCallback done) const;
+
+ private:
+  void create(const std::string& product, std::string_view body, const std::string& owner,
+              const std::string& request_id, runware::Service::ReplyCallback done) const;
+  runware::Reply read_one(const std::string& product, const std::string& id, const std::string& owner,
+                          const std::string& request_id) const;
+  runware::Reply list(const std::string& product, std::string_view query, const std::string& owner,
+                      const std::string& request_id) const;
+
+  const runware::Service& runware_;
+  const NativeAuth& auth_;
+};
+
+}  // namespace vidserve::api::kling

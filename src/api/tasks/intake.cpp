@@ -1,0 +1,82 @@
+#include "api/tasks/intake.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <random>
+
+#include "api/runware/document_check.hpp"
+#include "common/uuid.hpp"
+#include "delivery/media_types.hpp"
+
+namespace vidserve::api::tasks {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string string_field(const json::object& o, const char* key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+}  // namespace
+
+store::TaskRecord new_record(json::object task, const std::string& owner, const core::Plan& plan) {
+  if (!task.contains("seed")) {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    task["seed"] = static_cast<std::int64_t>(1 + rng() % 2147483646);
+  }
+  store::TaskRecord record;
+  record.task_uuid = string_field(task, "taskUUID");
+  record.owner = owner;
+  record.task_type = string_field(task, "taskType");
+  record.model = plan.model->air;
+  record.request = json::serialize(task);
+  for (int i = 0; i < plan.number_results; ++i) {
+    record.results.push_back({i, uuid::generate_v4(), "processing", ""});
+  }
+  return record;
+}
+
+Intake prepare_inference(const runware::Services& s, const json::object& task, const std::string& owner) {
+  auto verdict = runware::check_task(task, 0, s.catalog);
+  if (!verdict.validation.valid()) return {std::nullopt, std::move(verdict.validation.problems)};
+  return {new_record(task, owner, *verdict.validation.plan), {}};
+}
+
+void submit_one(const runware::Services& s, store::TaskRecord record,
+                std::function<void(Result<store::TaskRecord>)> done) {
+  auto shared_done = std::make_shared<decltype(done)>(std::move(done));
+  std::vector<store::TaskRecord> records;
+  records.push_back(std::move(record));
+  const bool accepted = s.submitter->submit(std::move(records), [&s, shared_done](auto results) {
+    if (s.wake && !results.empty() && results.front()) s.wake();
+    (*shared_done)(std::move(results.front()));
+  });
+  if (!accepted) (*shared_done)(Error{"serviceUnavailable", "the server is shutting down; retry shortly."});
+}
+
+std::string media_url(const runware::Services& s, const store::ResultRecord& result,
+                      const core::ResultPayload& payload) {
+  return s.public_base_url + "/media/" + result.media_uuid + "." + delivery::extension_for(payload.content_type);
+}
+
+Result<store::TaskRecord> find_task(const runware::Services& s, const std::string& owner, const std::string& id,
+                                    const std::string& api) {
+  auto record = s.tasks.get(owner, id);
+  if (!record || record->api != api) record = s.tasks.get_by_external_id(owner, id);
+  if (record && record->api != api) return Error{store::errc::kNotFound, "no task " + id};
+  return record;
+}
+
+std::string seconds_text(double seconds) {
+  if (seconds <= 0 || !std::isfinite(seconds)) return "0";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", seconds);
+  std::string out(text);
+  while (out.back() == '0') out.pop_back();
+  if (out.back() == '.') out.pop_back();
+  return out;
+}
+
+}  // namespace vidserve::api::tasks

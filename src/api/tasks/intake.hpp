@@ -1,0 +1,45 @@
+#pragma once
+// Accepting an inference task, whichever API it came through: every front-end translates its
+// request into a Runware task, and this validates it against the catalog, builds the record to
+// store and commits it through the Submitter (off the io threads).
+#include <boost/json.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "api/runware/service.hpp"
+#include "core/problem.hpp"
+#include "core/scheduler/result_payload.hpp"
+
+namespace vidserve::api::tasks {
+
+// A new record for a validated task: one "processing" result per numberResults, each with its
+// media uuid, and the seed chosen now when the client gave none, so a resumed task renders exactly
+// what it would have before a restart. The stored request is the Runware task: whatever else a
+// front-end needs to answer in its own shape is in the record's `api` and `external_id`.
+store::TaskRecord new_record(boost::json::object task, const std::string& owner, const core::Plan& plan);
+
+struct Intake {
+  std::optional<store::TaskRecord> record;  // set when valid
+  std::vector<core::Problem> problems;      // in Runware parameter names
+};
+Intake prepare_inference(const runware::Services& s, const boost::json::object& task, const std::string& owner);
+
+// Commits one record durably and wakes the workers; `done` gets the stored record or the error
+// (e.g. duplicateExternalId, serviceUnavailable while shutting down), possibly on another thread.
+void submit_one(const runware::Services& s, store::TaskRecord record,
+                std::function<void(Result<store::TaskRecord>)> done);
+
+// The public URL of a finished result's media.
+std::string media_url(const runware::Services& s, const store::ResultRecord& result,
+                      const core::ResultPayload& payload);
+
+// A stored task by the id a client sent: its task uuid, else its external id; only tasks created
+// through `api` count ("notFound" otherwise).
+Result<store::TaskRecord> find_task(const runware::Services& s, const std::string& owner, const std::string& id,
+                                    const std::string& api);
+
+// Seconds as Kling and APIMart write them: "5", "5.04".
+std::string seconds_text(double seconds);
+
+}  // namespace vidserve::api::tasks
