@@ -1,6 +1,8 @@
 #include "api/kling/native_service.hpp"
 
-#include <boost/url/parse_query.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+#include <charconv>
 
 #include "api/kling/native_envelope.hpp"
 #include "api/kling/native_task_view.hpp"
@@ -42,13 +44,13 @@ std::optional<std::size_t> page_param(const boost::urls::params_view& params, co
   auto it = params.find(name);
   if (it == params.end()) return fallback;
   const std::string text((*it).value);
-  char* end = nullptr;
-  const long value = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || value < 1 || static_cast<std::size_t>(value) > max) {
-    problems.push_back({{name}, "invalidValue", std::string(name) + " must be a whole number from 1 to " + std::to_string(max) + "."});
+  std::size_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 1 || value > max) {
+    problems.push_back({{name}, "invalidValue", std::string(name) + " must be a whole number from 1 to " + std::to_string(max) + "; got '" + text + "'."});
     return std::nullopt;
   }
-  return static_cast<std::size_t>(value);
+  return value;
 }
 
 runware::Reply store_error(const Error& error, const std::string& request_id) {
@@ -136,14 +138,18 @@ runware::Reply NativeService::read_one(const std::string& product, const std::st
 runware::Reply NativeService::list(const std::string& product, std::string_view query, const std::string& owner,
                                    const std::string& request_id) const {
   const auto& s = runware_.services();
-  auto parsed = boost::urls::parse_query(query);
+  // Parsed as a relative reference: Boost.URL 1.81's parse_query() iterates past the end of a
+  // query that is not NUL-terminated (it read "500" as "500" plus the next byte).
+  const std::string reference = "?" + std::string(query);
+  auto parsed = boost::urls::parse_relative_ref(reference);
   if (!parsed) return native_reply(400, 1200, "invalid request parameters: malformed query string", request_id);
+  const auto params = parsed->params();
   std::vector<core::Problem> problems;
-  const auto page = page_param(*parsed, "pageNum", 1, 1000, problems);
-  const auto size = page_param(*parsed, "pageSize", 30, 500, problems);
+  const auto page = page_param(params, "pageNum", 1, 1000, problems);
+  const auto size = page_param(params, "pageSize", 30, 500, problems);
   if (!problems.empty()) return invalid_parameters(problems, request_id);
   json::array data;
-  if (auto it = parsed->find("external_task_id"); it != parsed->end()) {
+  if (auto it = params.find("external_task_id"); it != params.end()) {
     // Clients also query by external id this way (reference 2).
     auto record = tasks::find_task(s, owner, std::string((*it).value), api_label(product));
     if (record) data.push_back(native_task(s, *record));
