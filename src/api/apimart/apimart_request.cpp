@@ -1,5 +1,8 @@
 #include "api/apimart/apimart_request.hpp"
 
+#include <algorithm>
+
+#include "api/kling/native_translation.hpp"
 #include "api/runware/field_reader.hpp"
 
 namespace vidserve::api::apimart {
@@ -65,6 +68,27 @@ std::string apimart_name(const std::string& native_name) {
     if (native_name == native) return apimart;
   }
   return native_name;
+}
+
+}  // namespace vidserve::api::apimart
+
+namespace vidserve::api::apimart {
+
+ApimartVerdict check_apimart(const boost::json::object& request, const catalog::Catalog& catalog) {
+  auto native = to_native(request);
+  auto verdict = kling::check_native(native.product, native.body, catalog);
+  ApimartVerdict out;
+  // APIMart-level problems first, then the native and core ones renamed, each parameter once.
+  out.problems = std::move(native.problems.list());
+  for (auto& p : verdict.problems) {
+    for (auto& parameter : p.parameters) parameter = apimart_name(parameter);
+    const bool known = std::any_of(out.problems.begin(), out.problems.end(),
+                                   [&p](const core::Problem& q) { return q.parameters == p.parameters; });
+    if (!known) out.problems.push_back(std::move(p));
+  }
+  if (out.problems.empty()) out.plan = std::move(verdict.plan);
+  out.task = std::move(verdict.task);
+  return out;
 }
 
 }  // namespace vidserve::api::apimart

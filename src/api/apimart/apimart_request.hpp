@@ -5,7 +5,9 @@
 #include <boost/json.hpp>
 #include <string>
 
+#include "catalog/catalog.hpp"
 #include "core/problem.hpp"
+#include "core/validate.hpp"
 
 namespace vidserve::api::apimart {
 
@@ -18,5 +20,14 @@ struct NativeBody {
 NativeBody to_native(const boost::json::object& request);
 // "image_tail" -> "image_urls[1]", "sound" -> "audio", ...
 std::string apimart_name(const std::string& native_name);
+
+// The whole check of a generation request: the Runware task to store and its plan when valid,
+// else every problem once, in APIMart's names.
+struct ApimartVerdict {
+  boost::json::object task;
+  std::optional<core::Plan> plan;
+  std::vector<core::Problem> problems;
+};
+ApimartVerdict check_apimart(const boost::json::object& request, const catalog::Catalog& catalog);
 
 }  // namespace vidserve::api::apimart

@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "api/apimart/apimart_request.hpp"
-#include "api/kling/native_translation.hpp"
 #include "api/runware/document_check.hpp"
 #include "api/runware/problem_json.hpp"
 #include "api/tasks/intake.hpp"
@@ -27,17 +26,6 @@ runware::Reply error_reply(int status, const char* type, const char* code, std::
   json::object body{{"code", status}, {"error", std::move(error)}};
   if (!details.empty()) body["errors"] = std::move(details);
   return {status, json::serialize(body)};
-}
-
-// APIMart-level problems first, then the native and core ones renamed to APIMart's names, each
-// parameter once.
-std::vector<core::Problem> merge(std::vector<core::Problem> own, std::vector<core::Problem> native) {
-  for (auto& p : native) {
-    for (auto& parameter : p.parameters) parameter = apimart_name(parameter);
-    const bool known = std::any_of(own.begin(), own.end(), [&p](const core::Problem& q) { return q.parameters == p.parameters; });
-    if (!known) own.push_back(std::move(p));
-  }
-  return own;
 }
 
 runware::Reply invalid(std::vector<core::Problem> problems) {
@@ -135,13 +123,11 @@ void ApimartService::create(std::string_view body, const std::string& owner, run
                                 : "malformed JSON at line " + std::to_string(syntax.line) + ", column " +
                                       std::to_string(syntax.column) + ": " + syntax.message));
   }
-  auto native = to_native(doc->get_object());
-  auto translation = kling::translate_native(native.product, native.body, s.catalog);
-  auto intake = tasks::prepare_inference(s, translation.task, owner);
-  auto problems = merge(native.problems.list(), translation.all_problems(std::move(intake.problems)));
-  if (!problems.empty()) return done(invalid(std::move(problems)));
-  intake.record->api = std::string(kApi);
-  tasks::submit_one(s, std::move(*intake.record), [done = std::move(done)](Result<store::TaskRecord> stored) {
+  auto verdict = check_apimart(doc->get_object(), s.catalog);
+  if (!verdict.problems.empty()) return done(invalid(std::move(verdict.problems)));
+  auto record = tasks::new_record(std::move(verdict.task), owner, *verdict.plan);
+  record.api = std::string(kApi);
+  tasks::submit_one(s, std::move(record), [done = std::move(done)](Result<store::TaskRecord> stored) {
     if (!stored) {
       const bool busy = stored.error().code == "serviceUnavailable";
       return done(error_reply(busy ? 503 : 500, "server_error", busy ? "service_unavailable" : "internal_error",

@@ -69,7 +69,7 @@ const catalog::Model* find_native_model(const catalog::Catalog& catalog, const N
                  "mode '" + mode + "' is not available for " + name + " on /v1/videos/" + query.product +
                      "; use " + join(modes) + ".");
   } else if (names.empty() || (names.size() == 1 && names.front().empty())) {
-    problems.add(query.model_name.empty() ? "mode" : "model_name", "unsupportedModel",
+    problems.add(default_model_name(query.product).empty() ? "mode" : "model_name", "unsupportedModel",
                  "no model in vidserve's catalog serves /v1/videos/" + query.product +
                      (query.model_name.empty() ? " with mode '" + mode + "'" : " as " + name) + ".");
   } else {

@@ -96,13 +96,12 @@ void NativeService::create(const std::string& product, std::string_view body, co
                                       std::to_string(syntax.column) + ": " + syntax.message;
     return done(native_reply(400, 1200, "invalid request parameters: " + why, request_id));
   }
-  auto translation = translate_native(product, doc->get_object(), s.catalog);
-  auto intake = tasks::prepare_inference(s, translation.task, owner);
-  auto problems = translation.all_problems(std::move(intake.problems));
-  if (!problems.empty()) return done(invalid_parameters(problems, request_id));
-  intake.record->api = api_label(product);
-  intake.record->external_id = translation.external_id;
-  tasks::submit_one(s, std::move(*intake.record), [request_id, done = std::move(done)](Result<store::TaskRecord> stored) {
+  auto verdict = check_native(product, doc->get_object(), s.catalog);
+  if (!verdict.problems.empty()) return done(invalid_parameters(verdict.problems, request_id));
+  auto record = tasks::new_record(std::move(verdict.task), owner, *verdict.plan);
+  record.api = api_label(product);
+  record.external_id = std::move(verdict.external_id);
+  tasks::submit_one(s, std::move(record), [request_id, done = std::move(done)](Result<store::TaskRecord> stored) {
     if (!stored) {
       const auto& e = stored.error();
       if (e.code == store::errc::kDuplicateExternalId) {

@@ -7,6 +7,7 @@
 #include "api/kling/native_fields.hpp"
 #include "api/kling/native_models.hpp"
 #include "api/kling/native_products.hpp"
+#include "api/runware/document_check.hpp"
 #include "common/uuid.hpp"
 
 namespace vidserve::api::kling {
@@ -19,7 +20,7 @@ const std::vector<std::string>& native_products() {
   return products;
 }
 
-std::string Translation::native_name(const std::string& runware_path) const {
+const std::pair<std::string, std::string>* Translation::name_for(const std::string& runware_path) const {
   const std::pair<std::string, std::string>* best = nullptr;
   for (const auto& entry : names) {
     const auto& prefix = entry.first;
@@ -28,6 +29,11 @@ std::string Translation::native_name(const std::string& runware_path) const {
                           runware_path[prefix.size()] == '[');
     if (matches && (!best || prefix.size() > best->first.size())) best = &entry;
   }
+  return best;
+}
+
+std::string Translation::native_name(const std::string& runware_path) const {
+  const auto* best = name_for(runware_path);
   if (!best) return runware_path;
   return best->second + runware_path.substr(best->first.size());
 }
@@ -55,13 +61,21 @@ std::vector<core::Problem> Translation::all_problems(std::vector<core::Problem> 
       return std::find(p.parameters.begin(), p.parameters.end(), parameter) != p.parameters.end();
     });
   };
-  // Without a model the core can only say "model is required"; the translation said why.
+  // Without a model the core can only say "model is required"; the translation said why. And once
+  // the translation found faults, the core's complaints about fields the caller never wrote
+  // (width, inputs, ...) are their consequences, not news.
   const bool model_reported = reported("model_name") || reported("mode");
-  for (auto& p : native_problems(std::move(core_problems))) {
-    const bool known = std::any_of(p.parameters.begin(), p.parameters.end(), reported);
-    const bool about_model = std::find(p.parameters.begin(), p.parameters.end(), "model_name") != p.parameters.end() ||
-                             (p.parameters.size() == 1 && p.parameters.front() == "mode");
-    if (!known && !(model_reported && about_model)) out.push_back(std::move(p));
+  const bool translation_failed = !out.empty();
+  for (auto& p : core_problems) {
+    const bool unmapped = std::none_of(p.parameters.begin(), p.parameters.end(),
+                                       [this](const std::string& path) { return name_for(path) != nullptr; });
+    auto renamed = native_problems({p}).front();
+    const bool known = std::any_of(renamed.parameters.begin(), renamed.parameters.end(), reported);
+    const bool about_model = std::find(renamed.parameters.begin(), renamed.parameters.end(), "model_name") !=
+                                 renamed.parameters.end() ||
+                             (renamed.parameters.size() == 1 && renamed.parameters.front() == "mode");
+    if (known || (model_reported && about_model) || (translation_failed && unmapped)) continue;
+    out.push_back(std::move(renamed));
   }
   return out;
 }
@@ -199,6 +213,21 @@ Translation translate_native(const std::string& product, const json::object& bod
   }
   reader.report_unknown();
   return t;
+}
+
+}  // namespace vidserve::api::kling
+
+namespace vidserve::api::kling {
+
+NativeVerdict check_native(const std::string& product, const json::object& body, const catalog::Catalog& catalog) {
+  auto translation = translate_native(product, body, catalog);
+  auto verdict = runware::check_task(translation.task, 0, catalog);
+  NativeVerdict out;
+  out.problems = translation.all_problems(std::move(verdict.validation.problems));
+  if (out.problems.empty()) out.plan = std::move(verdict.validation.plan);
+  out.task = std::move(translation.task);
+  out.external_id = std::move(translation.external_id);
+  return out;
 }
 
 }  // namespace vidserve::api::kling

@@ -9,6 +9,7 @@
 
 #include "catalog/catalog.hpp"
 #include "core/problem.hpp"
+#include "core/validate.hpp"
 
 namespace vidserve::api::kling {
 
@@ -26,6 +27,7 @@ struct Translation {
   // "inputs.frameImages[1].image" -> "image_tail", by the longest recorded prefix; unmapped
   // paths come back unchanged.
   std::string native_name(const std::string& runware_path) const;
+  const std::pair<std::string, std::string>* name_for(const std::string& runware_path) const;  // or nullptr
   // The core's problems, renamed.
   std::vector<core::Problem> native_problems(std::vector<core::Problem> core_problems) const;
   // The translation's own problems, then the core's renamed ones on parameters not reported yet,
@@ -35,5 +37,16 @@ struct Translation {
 
 Translation translate_native(const std::string& product, const boost::json::object& body,
                              const catalog::Catalog& catalog);
+
+// Translation and the core's validation together: the task to store, its plan when valid, and
+// every problem in native names.
+struct NativeVerdict {
+  boost::json::object task;
+  std::optional<core::Plan> plan;
+  std::vector<core::Problem> problems;
+  std::string external_id;
+};
+NativeVerdict check_native(const std::string& product, const boost::json::object& body,
+                           const catalog::Catalog& catalog);
 
 }  // namespace vidserve::api::kling

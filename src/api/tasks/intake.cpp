@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <random>
 
-#include "api/runware/document_check.hpp"
 #include "common/uuid.hpp"
 #include "delivery/media_types.hpp"
 
@@ -36,12 +35,6 @@ store::TaskRecord new_record(json::object task, const std::string& owner, const 
     record.results.push_back({i, uuid::generate_v4(), "processing", ""});
   }
   return record;
-}
-
-Intake prepare_inference(const runware::Services& s, const json::object& task, const std::string& owner) {
-  auto verdict = runware::check_task(task, 0, s.catalog);
-  if (!verdict.validation.valid()) return {std::nullopt, std::move(verdict.validation.problems)};
-  return {new_record(task, owner, *verdict.validation.plan), {}};
 }
 
 void submit_one(const runware::Services& s, store::TaskRecord record,

@@ -1,14 +1,13 @@
 #pragma once
 // Accepting an inference task, whichever API it came through: every front-end translates its
-// request into a Runware task, and this validates it against the catalog, builds the record to
-// store and commits it through the Submitter (off the io threads).
+// request into a Runware task and validates it; this builds the record to store, commits it
+// through the Submitter (off the io threads) and finds it again for the API that created it.
 #include <boost/json.hpp>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "api/runware/service.hpp"
-#include "core/problem.hpp"
 #include "core/scheduler/result_payload.hpp"
 
 namespace vidserve::api::tasks {
@@ -18,12 +17,6 @@ namespace vidserve::api::tasks {
 // what it would have before a restart. The stored request is the Runware task: whatever else a
 // front-end needs to answer in its own shape is in the record's `api` and `external_id`.
 store::TaskRecord new_record(boost::json::object task, const std::string& owner, const core::Plan& plan);
-
-struct Intake {
-  std::optional<store::TaskRecord> record;  // set when valid
-  std::vector<core::Problem> problems;      // in Runware parameter names
-};
-Intake prepare_inference(const runware::Services& s, const boost::json::object& task, const std::string& owner);
 
 // Commits one record durably and wakes the workers; `done` gets the stored record or the error
 // (e.g. duplicateExternalId, serviceUnavailable while shutting down), possibly on another thread.
