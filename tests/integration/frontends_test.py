@@ -9,15 +9,13 @@ import hmac
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
 
-from vidserve_harness import KEY_A, Server, ffprobe, make_image
+from vidserve_harness import KEY_A, MockKling, Server, ffprobe, make_image
 
 BINARY = os.environ["VIDSERVE_BIN"]
-MOCK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mock_kling", "mock_kling.py")
 OUT_AK, OUT_SK = "ak-outbound", "sk-outbound-secret"      # vidserve -> mock Kling
 IN_AK, IN_SK = "ak-client", "sk-client-secret"            # client -> vidserve's native API
 API_KEY = KEY_A
@@ -57,13 +55,8 @@ class FrontEnds:
 
     @classmethod
     def setUpClass(cls):
-        cls.mock = subprocess.Popen([sys.executable, MOCK, "--access-key", OUT_AK, "--secret-key", OUT_SK,
-                                     "--delay", "1"], stdout=subprocess.PIPE, text=True)
-        line = cls.mock.stdout.readline()
-        if "listening on " not in line:
-            cls.mock.kill()
-            raise RuntimeError(f"mock kling did not start: {line!r}")
-        cls.mock_base = line.split("listening on ")[1].strip()
+        cls.mock = MockKling(OUT_AK, OUT_SK, delay=1)
+        cls.mock_base = cls.mock.base
         env = {"VIDSERVE_KLING_KEYS": f"{IN_AK}:{IN_SK},other-ak:other-sk",
                "VIDSERVE_FETCH_ALLOW": "127.0.0.0/8"}
         if cls.engine == "kling":
@@ -80,9 +73,7 @@ class FrontEnds:
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
-        cls.mock.terminate()
-        cls.mock.wait(timeout=10)
-        cls.mock.stdout.close()
+        cls.mock.stop()
 
     # ---- helpers -------------------------------------------------------------------------------
 

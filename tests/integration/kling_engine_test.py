@@ -12,10 +12,9 @@ import time
 import unittest
 import urllib.request
 
-from vidserve_harness import Server, ffprobe, make_image, new_uuid
+from vidserve_harness import MockKling, Server, ffprobe, make_image, new_uuid
 
 BINARY = os.environ["VIDSERVE_BIN"]
-MOCK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mock_kling", "mock_kling.py")
 ACCESS_KEY, SECRET_KEY = "ak-integration", "sk-integration-secret"
 
 
@@ -29,22 +28,15 @@ def kling_env(base, secret=SECRET_KEY):
 class KlingEngineTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.mock = subprocess.Popen([sys.executable, MOCK, "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY,
-                                     "--delay", "1"], stdout=subprocess.PIPE, text=True)
-        line = cls.mock.stdout.readline()
-        if "listening on " not in line:
-            cls.mock.kill()
-            raise RuntimeError(f"mock kling did not start: {line!r}")
-        cls.mock_base = line.split("listening on ")[1].strip()
+        cls.mock = MockKling(ACCESS_KEY, SECRET_KEY, delay=1)
+        cls.mock_base = cls.mock.base
         cls.server = Server(BINARY, workers=2, env=kling_env(cls.mock_base)).start()
         cls.tmp = tempfile.mkdtemp(prefix="vidserve-kling-")
 
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
-        cls.mock.terminate()
-        cls.mock.wait(timeout=10)
-        cls.mock.stdout.close()
+        cls.mock.stop()
 
     def mock_call(self, path, body=None):
         req = urllib.request.Request(self.mock_base + path, data=json.dumps(body).encode() if body else None,

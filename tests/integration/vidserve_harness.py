@@ -4,6 +4,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -98,3 +99,23 @@ def make_image(path, width, height, color="red"):
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c={color}:s={width}x{height}",
                     "-frames:v", "1", path], check=True)
     return path
+
+
+class MockKling:
+    """tests/mock_kling/mock_kling.py on a free loopback port; `base` is its URL."""
+    SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mock_kling", "mock_kling.py")
+
+    def __init__(self, access_key, secret_key, delay=1):
+        self.proc = subprocess.Popen([sys.executable, self.SCRIPT, "--access-key", access_key,
+                                      "--secret-key", secret_key, "--delay", str(delay)],
+                                     stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if "listening on " not in line:
+            self.proc.kill()
+            raise RuntimeError(f"mock kling did not start: {line!r}")
+        self.base = line.split("listening on ")[1].strip()
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.proc.stdout.close()
