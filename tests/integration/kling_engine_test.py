@@ -5,8 +5,6 @@ a failed Kling task and a wrong secret key."""
 import base64
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 import unittest
