@@ -1,6 +1,7 @@
 #pragma once
 // Listener: accepts connections and starts a Session for each, every one on its own strand.
 // The acceptor arrives bound and listening (Server::start opens it to report errors).
+// Accepted sockets get TCP_NODELAY.
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 
