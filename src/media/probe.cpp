@@ -31,6 +31,35 @@ void read_audio(const AVStream& st, ProbeInfo& info) {
   info.audio_channels = st.codecpar->ch_layout.nb_channels;
 }
 
+bool known(AVRational rate) {
+  return rate.num > 0 && rate.den > 0;
+}
+
+// Whether the demuxer's header already holds everything probe() reports, so that no packet has
+// to be read. avformat_find_stream_info reads packets and decodes frames to fill gaps (for H.264
+// at least 7 frames, to guess the reordering delay: 7-15 ms for a 720p clip) and estimates
+// durations from timestamps or the bit rate; MP4/MOV and Matroska/WebM headers give codec, size,
+// frame rate, sample format and duration directly. Anything missing: the full analysis.
+bool header_is_enough(const AVFormatContext& format) {
+  // Streams may still appear in the packets (MPEG-TS, raw elementary streams, ...).
+  if (format.ctx_flags & AVFMTCTX_NOHEADER) return false;
+  if (format.nb_streams == 0 || format.duration == AV_NOPTS_VALUE || format.duration <= 0)
+    return false;
+  for (unsigned i = 0; i < format.nb_streams; ++i) {
+    const AVStream& st = *format.streams[i];
+    const AVCodecParameters& par = *st.codecpar;
+    if (par.codec_type == AVMEDIA_TYPE_VIDEO) {
+      if (par.codec_id == AV_CODEC_ID_NONE || par.width <= 0 || par.height <= 0) return false;
+      if (!known(st.avg_frame_rate) && !known(st.r_frame_rate)) return false;
+    } else if (par.codec_type == AVMEDIA_TYPE_AUDIO) {
+      if (par.codec_id == AV_CODEC_ID_NONE || par.sample_rate <= 0 ||
+          par.ch_layout.nb_channels <= 0)
+        return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<ProbeInfo> probe(const std::string& path) {
@@ -41,8 +70,10 @@ Result<ProbeInfo> probe(const std::string& path) {
     return av_error(err, "cannot open " + path);
   }
   InputFormatPtr format(raw);
-  if (int err = avformat_find_stream_info(format.get(), nullptr); err < 0) {
-    return av_error(err, "cannot read stream information of " + path);
+  if (!header_is_enough(*format)) {
+    if (int err = avformat_find_stream_info(format.get(), nullptr); err < 0) {
+      return av_error(err, "cannot read stream information of " + path);
+    }
   }
   ProbeInfo info;
   info.format_name = format->iformat->name;
