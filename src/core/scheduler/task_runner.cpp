@@ -10,6 +10,9 @@ namespace vidserve::core {
 
 namespace {
 
+// A claim younger than this needs no renewal before the first result.
+constexpr std::chrono::seconds kFreshClaim{1};
+
 // Engines report progress while they render or wait on a provider; each report (at most every
 // few seconds) renews the task's lease, so a long render is never claimed by a second worker.
 class LeaseProgress final : public engine::Progress {
@@ -120,15 +123,25 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
 }  // namespace
 
 void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::string& worker_id) {
+  const auto claimed = std::chrono::steady_clock::now();
   auto decoded = deps.decode(task);
   if (!decoded) return fail(deps, task, {"invalidStoredTask", decoded.error().message});
   auto* engine = deps.engines.engine_for(task.model);
   if (!engine) return fail(deps, task, {"modelUnavailable", "no engine is configured for " + task.model});
   auto inputs = fetch_inputs(deps, generation(*decoded).inputs, task.owner);
   if (!inputs) return fail(deps, task, inputs.error());
+  bool first = true;
   for (const auto& result : task.results) {
     if (result.status == "success") continue;  // done before a restart: never rendered twice
-    if (auto lease = deps.tasks.renew_lease(task.task_uuid, worker_id, deps.lease_ms); !lease) return;
+    // Before each result the lease is renewed, which also tells whether the task was cancelled
+    // meanwhile; not before the first one when the claim wrote that same lease a moment ago
+    // (a second synchronous write for nothing). After a slow input fetch it is renewed.
+    const bool fresh_claim = first && std::chrono::steady_clock::now() - claimed < kFreshClaim;
+    first = false;
+    if (!fresh_claim) {
+      auto lease = deps.tasks.renew_lease(task.task_uuid, worker_id, deps.lease_ms);
+      if (!lease) return;
+    }
     if (auto rendered = render_result(deps, *engine, task, *decoded, *inputs, result, worker_id);
         !rendered) {
       return fail(deps, task, rendered.error());

@@ -41,7 +41,8 @@ struct RunnerDeps {
   std::function<void(const std::string& task_uuid)> on_finished = nullptr;  // after complete or fail
 };
 
-// Returns after the task reached a final status (or its lease was lost).
+// `task` as claim_next returned it, just now (its lease is taken as fresh). Returns after the
+// task reached a final status (or its lease was lost).
 void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::string& worker_id);
 
 }  // namespace vidserve::core
