@@ -9,6 +9,9 @@
 #include "api/http/server.hpp"
 #include "api/routes.hpp"
 #include "api/runware/service.hpp"
+#include "api/webhooks/http_sender.hpp"
+#include "api/webhooks/webhook_notifier.hpp"
+#include "api/webhooks/webhook_payloads.hpp"
 #include "catalog/catalog.hpp"
 #include "core/scheduler/scheduler.hpp"
 #include "delivery/media_store.hpp"
@@ -40,6 +43,7 @@ struct ServerApp::Parts {
   std::unique_ptr<api::kling::NativeAuth> kling_auth;
   std::unique_ptr<api::kling::NativeService> kling;
   std::unique_ptr<api::apimart::ApimartService> apimart;
+  std::unique_ptr<api::webhooks::WebhookNotifier> webhooks;
   std::unique_ptr<core::Scheduler> scheduler;
   std::unique_ptr<api::http::Server> server;
   std::thread sweeper;
@@ -118,11 +122,23 @@ Result<std::string> ServerApp::start() {
   p.runware = std::make_unique<api::runware::Service>(std::move(services));
   p.kling = std::make_unique<api::kling::NativeService>(*p.runware, *p.kling_auth);
   p.apimart = std::make_unique<api::apimart::ApimartService>(*p.runware);
+  // Webhooks go out from their own thread, through the same SSRF guard as URL inputs. APIMart's
+  // request has no callback field, so no APIMart task view is wired in.
+  auto webhook_guard = fetch::AddressGuard::from_env();
+  if (!webhook_guard) return webhook_guard.error();
+  p.webhooks = std::make_unique<api::webhooks::WebhookNotifier>(api::webhooks::NotifierDeps{
+      *p.tasks,
+      [this](const store::TaskRecord& r) { return api::webhooks::webhook_bodies(parts_->runware->services(), r); },
+      api::webhooks::http_sender(fetch::HttpClient(std::move(webhook_guard).value())), &p.clock});
+  p.webhooks->start();
   // Workers start before the server accepts anything, so a submission can always wake them.
   core::RunnerDeps deps{*p.tasks, *p.media, p.engines,
                         [this](const store::TaskRecord& r) { return parts_->runware->decode_stored(r); },
                         p.fetcher->as_function()};
-  deps.on_finished = [this](const std::string& task_uuid) { parts_->waiter->notify(task_uuid); };
+  deps.on_finished = [this](const store::TaskRecord& task) {
+    parts_->waiter->notify(task.task_uuid);
+    parts_->webhooks->notify(task);
+  };
   p.scheduler = std::make_unique<core::Scheduler>(std::move(deps), core::SchedulerOptions{options_.workers});
   p.scheduler->start();
   p.server = std::make_unique<api::http::Server>(http, api::make_routes({*p.runware, *p.kling, *p.apimart}, *p.media));
@@ -150,6 +166,8 @@ void ServerApp::stop() {
   if (p.waiter) p.waiter->stop();
   if (p.server) p.server->stop();
   if (p.scheduler) p.scheduler->stop();
+  // After the workers, so nothing reports to it any more; it logs what it could not send.
+  if (p.webhooks) p.webhooks->stop();
   {
     std::lock_guard lock(p.sweep_mutex);
     p.stopping = true;

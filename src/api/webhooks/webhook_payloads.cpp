@@ -1,0 +1,48 @@
+#include "api/webhooks/webhook_payloads.hpp"
+
+#include "api/kling/native_task_view.hpp"
+#include "api/runware/handlers.hpp"
+
+namespace vidserve::api::webhooks {
+
+namespace json = boost::json;
+
+namespace {
+
+// Runware's getResponse items, each in its own envelope: receivers parse {"data":[...]} or
+// {"errors":[...]}, and Runware sends one call per result as it becomes available.
+std::vector<std::string> runware_bodies(const runware::Services& s, const store::TaskRecord& record) {
+  runware::Envelope envelope;
+  runware::handlers::task_items(s, record, envelope);
+  std::vector<std::string> bodies;
+  for (const auto& item : envelope.data) bodies.push_back(json::serialize(json::object{{"data", json::array{item}}}));
+  for (const auto& error : envelope.errors) {
+    bodies.push_back(json::serialize(json::object{{"errors", json::array{error}}}));
+  }
+  return bodies;
+}
+
+}  // namespace
+
+std::string webhook_url(const store::TaskRecord& record) {
+  boost::system::error_code ec;
+  const auto request = json::parse(record.request, ec);
+  if (ec || !request.is_object()) return {};
+  const auto* url = request.get_object().if_contains("webhookURL");
+  return url && url->is_string() ? std::string(url->get_string()) : std::string();
+}
+
+Result<std::vector<std::string>> webhook_bodies(const runware::Services& services, const store::TaskRecord& record,
+                                                const TaskView& apimart_view) {
+  if (record.api.rfind("kling:", 0) == 0) {
+    return std::vector<std::string>{json::serialize(kling::native_task(services, record))};
+  }
+  if (record.api == "apimart") {
+    if (!apimart_view) return Error{"noWebhookShape", "no APIMart task view is wired into the webhook notifier"};
+    return std::vector<std::string>{json::serialize(apimart_view(record))};
+  }
+  // "runware", and "" for tasks stored before the api column: the stored request is a Runware task.
+  return runware_bodies(services, record);
+}
+
+}  // namespace vidserve::api::webhooks

@@ -1,0 +1,35 @@
+#pragma once
+// What a finished task's webhook carries, in the shape of the API that created the task, so a
+// receiver written for Runware, Kling or APIMart reads it unchanged:
+// - Runware (api "runware", or "" on older tasks): one POST per result item, each
+//   {"data":[<the item getResponse returns>]}; a failed task sends {"errors":[<the error>]}
+//   (reference: Runware webhooks, "each completed item triggers a separate webhook call").
+// - Kling native ("kling:<product>"): the bare task object of GET /v1/videos/<product>/{id},
+//   without the {code,message,data} envelope (Kling callback protocol).
+// - APIMart ("apimart"): the task object of GET /v1/tasks/{id} (its `data`).
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "api/runware/service.hpp"
+#include "common/result.hpp"
+#include "store/task_store.hpp"
+
+namespace vidserve::api::webhooks {
+
+// The http(s) URL the task's result goes to: its stored request's webhookURL (Kling's
+// callback_url is stored under that name too); "" when it has none or the request is unreadable.
+std::string webhook_url(const store::TaskRecord& record);
+
+// The APIMart task object. The APIMart front-end keeps its view to itself, so whoever wires the
+// notifier passes it in; without one, APIMart tasks get no webhook (error "noWebhookShape").
+using TaskView = std::function<boost::json::object(const store::TaskRecord&)>;
+
+// The bodies to POST for a finished task, in order (one per call). Media URLs use the services'
+// public base URL, exactly as the polling endpoints show them.
+Result<std::vector<std::string>> webhook_bodies(const runware::Services& services, const store::TaskRecord& record,
+                                                const TaskView& apimart_view = nullptr);
+
+}  // namespace vidserve::api::webhooks

@@ -1,0 +1,134 @@
+// The body of each API's webhook: Runware items in {"data":[...]} one per result, Kling's bare
+// task object, APIMart's task view; and where the URL comes from.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "api/webhooks/webhook_notifier.hpp"
+#include "api/webhooks/webhook_payloads.hpp"
+#include "webhook_test_support.hpp"
+
+namespace vidserve::api::webhooks {
+namespace {
+
+namespace json = boost::json;
+using testing::World;
+
+json::object parsed(const std::string& body) { return json::parse(body).as_object(); }
+
+TEST(WebhookUrl, ReadsTheStoredWebhookUrl) {
+  store::TaskRecord t;
+  t.request = testing::runware_request("https://hooks.example/a?token=x");
+  EXPECT_EQ(webhook_url(t), "https://hooks.example/a?token=x");
+  t.request = testing::runware_request("");
+  EXPECT_EQ(webhook_url(t), "");
+  t.request = R"({"webhookURL": 5})";
+  EXPECT_EQ(webhook_url(t), "");
+  t.request = "not json";
+  EXPECT_EQ(webhook_url(t), "");
+}
+
+TEST(WebhookPayloads, RunwareSendsOneDataEnvelopePerResultAsGetResponseShowsIt) {
+  World w;
+  const auto t = w.finished("runware", testing::runware_request(), 2);
+  auto bodies = webhook_bodies(*w.services, t);
+  ASSERT_TRUE(bodies);
+  ASSERT_EQ(bodies->size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto body = parsed((*bodies)[i]);
+    EXPECT_EQ(body.size(), 1u) << (*bodies)[i];
+    const auto& data = body.at("data").as_array();
+    ASSERT_EQ(data.size(), 1u);
+    const auto& item = data[0].as_object();
+    EXPECT_EQ(testing::text(item.at("taskType")), "videoInference");
+    EXPECT_EQ(testing::text(item.at("taskUUID")), t.task_uuid);
+    EXPECT_EQ(testing::text(item.at("status")), "success");
+    EXPECT_EQ(testing::text(item.at("videoUUID")), t.results[i].media_uuid);
+    EXPECT_EQ(testing::text(item.at("videoURL")), std::string(testing::kBase) + "/media/" + t.results[i].media_uuid + ".mp4");
+    EXPECT_EQ(item.at("seed").to_number<std::int64_t>(), 42 + static_cast<std::int64_t>(i));
+  }
+}
+
+TEST(WebhookPayloads, TasksFromBeforeTheApiColumnAreRunwareTasks) {
+  World w;
+  const auto t = w.finished("", testing::runware_request(), 1);
+  auto bodies = webhook_bodies(*w.services, t);
+  ASSERT_TRUE(bodies);
+  ASSERT_EQ(bodies->size(), 1u);
+  EXPECT_EQ(testing::text(parsed((*bodies)[0]).at("data").as_array()[0].as_object().at("taskUUID")), t.task_uuid);
+}
+
+TEST(WebhookPayloads, RunwareFailureSendsTheErrorInAnErrorsEnvelope) {
+  World w;
+  const auto t = w.finished("runware", testing::runware_request(), 0);
+  auto bodies = webhook_bodies(*w.services, t);
+  ASSERT_TRUE(bodies);
+  ASSERT_EQ(bodies->size(), 1u);
+  const auto body = parsed((*bodies)[0]);
+  EXPECT_FALSE(body.contains("data"));
+  const auto& error = body.at("errors").as_array().at(0).as_object();
+  EXPECT_EQ(testing::text(error.at("code")), "inferenceError");
+  EXPECT_EQ(testing::text(error.at("message")), "the engine gave up");
+  EXPECT_EQ(testing::text(error.at("taskUUID")), t.task_uuid);
+  EXPECT_EQ(testing::text(error.at("taskType")), "videoInference");
+  EXPECT_EQ(testing::text(error.at("status")), "error");
+}
+
+TEST(WebhookPayloads, KlingSendsTheBareTaskObject) {
+  World w;
+  const auto request = testing::runware_request("http://cb.example/kling");
+  const auto t = w.finished("kling:text2video", request, 1, "my-order-7");
+  auto bodies = webhook_bodies(*w.services, t);
+  ASSERT_TRUE(bodies);
+  ASSERT_EQ(bodies->size(), 1u);
+  const auto task = parsed((*bodies)[0]);
+  EXPECT_FALSE(task.contains("code"));  // no {code, message, data} envelope
+  EXPECT_FALSE(task.contains("data"));
+  EXPECT_EQ(testing::text(task.at("task_id")), t.task_uuid);
+  EXPECT_EQ(testing::text(task.at("task_status")), "succeed");
+  EXPECT_EQ(testing::text(task.at("task_info").at("external_task_id")), "my-order-7");
+  const auto& video = task.at("task_result").at("videos").as_array().at(0).as_object();
+  EXPECT_EQ(testing::text(video.at("id")), t.results[0].media_uuid);
+  EXPECT_EQ(testing::text(video.at("url")), std::string(testing::kBase) + "/media/" + t.results[0].media_uuid + ".mp4");
+  EXPECT_EQ(testing::text(video.at("duration")), "5");
+  EXPECT_EQ(task.at("created_at").to_number<std::int64_t>(), t.created_ms);
+  EXPECT_EQ(task.at("updated_at").to_number<std::int64_t>(), t.updated_ms);
+}
+
+TEST(WebhookPayloads, FailedKlingTaskSaysFailedWithTheReason) {
+  World w;
+  const auto t = w.finished("kling:image2video", testing::runware_request("http://cb.example/k"), 0);
+  auto bodies = webhook_bodies(*w.services, t);
+  ASSERT_TRUE(bodies);
+  ASSERT_EQ(bodies->size(), 1u);
+  const auto task = parsed((*bodies)[0]);
+  EXPECT_EQ(testing::text(task.at("task_status")), "failed");
+  EXPECT_NE(std::string(task.at("task_status_msg").as_string()).find("the engine gave up"), std::string::npos);
+  EXPECT_TRUE(task.at("task_result").at("videos").as_array().empty());
+}
+
+TEST(WebhookPayloads, ApimartSendsItsTaskViewWhenOneIsWiredIn) {
+  World w;
+  const auto t = w.finished("apimart", testing::runware_request(), 1);
+  auto without = webhook_bodies(*w.services, t);
+  ASSERT_FALSE(without);
+  EXPECT_EQ(without.error().code, "noWebhookShape");
+  TaskView view = [](const store::TaskRecord& r) {
+    return json::object{{"id", "task_" + r.task_uuid}, {"status", "completed"}};
+  };
+  auto bodies = webhook_bodies(*w.services, t, view);
+  ASSERT_TRUE(bodies);
+  ASSERT_EQ(bodies->size(), 1u);
+  EXPECT_EQ(parsed((*bodies)[0]), (json::object{{"id", "task_" + t.task_uuid}, {"status", "completed"}}));
+}
+
+TEST(LoggableUrl, DropsWhatMayCarryASecret) {
+  EXPECT_EQ(loggable_url("https://hooks.example/path?token=secret#frag"), "https://hooks.example/path");
+  EXPECT_EQ(loggable_url("https://user:pw@hooks.example:8443/p/q"), "https://hooks.example:8443/p/q");
+  EXPECT_EQ(loggable_url("http://hooks.example"), "http://hooks.example");
+  EXPECT_EQ(loggable_url("http://hooks.example/a@b"), "http://hooks.example/a@b");
+  EXPECT_EQ(loggable_url("not a url?x"), "not a url");
+}
+
+}  // namespace
+}  // namespace vidserve::api::webhooks

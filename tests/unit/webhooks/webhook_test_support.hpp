@@ -1,0 +1,92 @@
+#pragma once
+// What the webhook tests share: Runware services over in-memory stores and a FakeClock, and
+// finished task records in the shape each front-end stores them.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "api/auth.hpp"
+#include "api/runware/service.hpp"
+#include "catalog/catalog.hpp"
+#include "common/clock.hpp"
+#include "common/uuid.hpp"
+#include "core/scheduler/result_payload.hpp"
+#include "delivery/media_store.hpp"
+#include "store/memory_media_index.hpp"
+#include "store/memory_task_store.hpp"
+
+namespace vidserve::api::webhooks::testing {
+
+inline constexpr const char* kOwner = "owner-a";
+inline constexpr const char* kBase = "http://media.example:8080";
+
+struct World {
+  FakeClock clock;
+  catalog::Catalog catalog = catalog::Catalog::load_default().value();
+  store::MemoryTaskStore tasks{clock};
+  store::MemoryMediaIndex media_index{clock};
+  std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / ("vidserve-webhooks-" + uuid::generate_v4());
+  std::unique_ptr<delivery::MediaStore> media;
+  Authenticator auth{{}, nullptr};
+  std::unique_ptr<runware::Services> services;
+
+  World() {
+    std::filesystem::create_directories(dir);
+    media = std::make_unique<delivery::MediaStore>(dir, media_index, clock);
+    services = std::make_unique<runware::Services>(runware::Services{catalog, tasks, *media, auth, nullptr, nullptr, kBase});
+  }
+  ~World() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+
+  // Stores a task as its front-end would and runs it to the end: `results` successful videos, or
+  // a failure when `results` is 0.
+  store::TaskRecord finished(const std::string& api, const std::string& request, int results,
+                             const std::string& external_id = "") {
+    store::TaskRecord t;
+    t.task_uuid = uuid::generate_v4();
+    t.owner = kOwner;
+    t.task_type = "videoInference";
+    t.model = "klingai:3@1";
+    t.api = api;
+    t.external_id = external_id;
+    t.request = request;
+    for (int i = 0; i < std::max(results, 1); ++i) {
+      t.results.push_back({i, uuid::generate_v4(), "processing", ""});
+    }
+    EXPECT_TRUE(tasks.enqueue(t));
+    EXPECT_TRUE(tasks.claim_next("w1", 60000));
+    if (results == 0) {
+      EXPECT_TRUE(tasks.fail(t.task_uuid, "inferenceError", "the engine gave up"));
+    } else {
+      for (int i = 0; i < results; ++i) {
+        core::ResultPayload p;
+        p.content_type = "video/mp4";
+        p.seed = 42 + static_cast<std::uint64_t>(i);
+        p.duration_s = 5;
+        p.engine = "preview";
+        EXPECT_TRUE(tasks.put_result(t.task_uuid, {i, t.results[static_cast<std::size_t>(i)].media_uuid, "success",
+                                                   core::encode(p)}));
+      }
+      EXPECT_TRUE(tasks.complete(t.task_uuid));
+    }
+    return tasks.get(kOwner, t.task_uuid).value();
+  }
+};
+
+// A JSON string's text (anything else serialised), comparable with std::string in EXPECT_EQ.
+inline std::string text(const boost::json::value& v) {
+  return v.is_string() ? std::string(v.get_string()) : boost::json::serialize(v);
+}
+
+inline std::string runware_request(const std::string& webhook = "https://hooks.example/runware") {
+  std::string r = R"({"taskType":"videoInference","model":"klingai:3@1","positivePrompt":"a fox")";
+  if (!webhook.empty()) r += R"(,"webhookURL":")" + webhook + "\"";
+  return r + "}";
+}
+
+}  // namespace vidserve::api::webhooks::testing
