@@ -89,7 +89,7 @@ const GenerationRequest& generation(const DecodedTask& d) {
 
 void fail(const RunnerDeps& deps, const store::TaskRecord& task, const Error& e) {
   (void)deps.tasks.fail(task.task_uuid, e.code.empty() ? "inferenceError" : e.code, e.message);
-  if (deps.on_finished) deps.on_finished(task.task_uuid);
+  if (deps.on_finished) deps.on_finished(task);
 }
 
 // Renders one result into a scratch file, moves it into the media store and records it.
@@ -148,7 +148,7 @@ void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::
     }
   }
   (void)deps.tasks.complete(task.task_uuid);
-  if (deps.on_finished) deps.on_finished(task.task_uuid);
+  if (deps.on_finished) deps.on_finished(task);
 }
 
 }  // namespace vidserve::core

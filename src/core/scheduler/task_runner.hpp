@@ -38,7 +38,9 @@ struct RunnerDeps {
   TaskDecoder decode;
   InputFetcher fetch;
   std::int64_t lease_ms = 10 * 60 * 1000;
-  std::function<void(const std::string& task_uuid)> on_finished = nullptr;  // after complete or fail
+  // After complete or fail, with the task as it was claimed: its owner and uuid identify it for
+  // store reads (TaskStore::get is per owner); its final state is in the store.
+  std::function<void(const store::TaskRecord& task)> on_finished = nullptr;
 };
 
 // `task` as claim_next returned it, just now (its lease is taken as fresh). Returns after the
