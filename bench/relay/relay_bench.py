@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
 """Relay benchmark client (python3 stdlib only); bench/relay/run.sh starts the servers and calls it.
 
-Measures, against a mock Kling server and a vidserve relaying to that same mock, both on loopback:
+Measures, against a mock Kling server (bench/relay/mock_records.py) and a vidserve relaying to that
+same mock, both on loopback and on one machine clock:
   1. time to result: submit -> poll every --poll-ms until succeeded -> download the result bytes,
-     for --tasks tasks straight to the mock and --tasks tasks through vidserve, interleaved
-     (direct, relay, direct, ...) on --concurrency client threads so both see the same load;
-  2. per call: sequential status queries of a finished task, mock and vidserve alternately.
-Talks to vidserve with Kling's native API (POST /v1/videos/text2video) when vidserve serves it,
-otherwise with the Runware task API (POST /v1 videoInference + getResponse).
-Prints a table and `relay added p99: X ms (goal <= G ms): met|missed`. Exit status 0 whether the
-goal is met or not; 1 when something failed (a task failed or timed out, a server misbehaved).
+     for --tasks tasks straight to the mock and --tasks tasks through vidserve (Kling's native API,
+     POST /v1/videos/text2video + GET /v1/videos/text2video/{task_id}), interleaved on
+     --concurrency client threads so both see the same load;
+  2. vidserve's own latency, from server-side timestamps: submit relay (client's POST -> the mock
+     has the create call, minus the same hop direct) and completion relay (the mock first reports
+     the task succeeded to vidserve -> vidserve's task succeeded with the media stored, its
+     updated_at);
+  3. per call: sequential status queries of a finished task, mock and vidserve alternately.
+Prints tables and `relay added p99: X ms (goal <= G ms): met|missed`, where X is the p99 over tasks
+of submit relay + completion relay. Exit status 0 whether the goal is met or not; 1 when something
+failed (a task failed or timed out, a server misbehaved).
 """
 import argparse
 import base64
@@ -27,7 +32,6 @@ from concurrent.futures import ThreadPoolExecutor
 CREATE_PATH = "/v1/videos/text2video"
 KLING_BODY = {"model_name": "kling-v1-6", "prompt": "relay bench: an origami dragon glides", "mode": "std",
               "duration": "5", "aspect_ratio": "16:9"}
-RUNWARE_MODEL = "klingai:3@1"  # KlingAI 1.6 Standard: kling-v1-6 / std on Kling's side, as above
 
 
 class BenchError(Exception):
@@ -74,8 +78,9 @@ class Client:
             conns[netloc] = http.client.HTTPConnection(host, int(port or 80), timeout=self.timeout_s)
         return conns[netloc]
 
-    def request(self, method, url, body=None, headers=None):
-        """(status, body bytes). Retries once on a connection the server closed meanwhile."""
+    def request(self, method, url, body=None, headers=None, on_send=None):
+        """(status, body bytes). Retries once on a connection the server closed meanwhile.
+        on_send() is called right before the request is written."""
         u = urllib.parse.urlsplit(url)
         path = u.path + ("?" + u.query if u.query else "")
         data = json.dumps(body).encode() if body is not None and not isinstance(body, bytes) else body
@@ -85,6 +90,8 @@ class Client:
         for attempt in (0, 1):
             conn = self._conn(u.netloc, fresh=attempt > 0)
             try:
+                if on_send:
+                    on_send()
                 conn.request(method, path, body=data, headers=hdrs)
                 resp = conn.getresponse()
                 payload = resp.read()
@@ -114,13 +121,16 @@ class KlingApi:
     def headers(self):
         return {"Authorization": "Bearer " + self.auth()}
 
-    def submit(self, tag):
+    def submit(self, tag, on_send=None):
         body = dict(KLING_BODY, external_task_id=tag)
-        status, payload = self.client.request("POST", self.base + CREATE_PATH, body, self.headers())
+        status, payload = self.client.request("POST", self.base + CREATE_PATH, body, self.headers(), on_send)
         reply = json_of(status, payload, f"{self.label} POST {CREATE_PATH}")
-        if status != 200 or reply.get("code") != 0 or not (reply.get("data") or {}).get("task_id"):
+        data = reply.get("data") or {}
+        if status != 200 or reply.get("code") != 0 or not data.get("task_id"):
             raise BenchError(f"{self.label} POST {CREATE_PATH}: HTTP {status} {payload[:300]!r}")
-        return reply["data"]["task_id"], reply["data"]
+        if data.get("task_status") != "submitted" or (data.get("task_info") or {}).get("external_task_id") != tag:
+            raise BenchError(f"{self.label} POST {CREATE_PATH}: unexpected data {data}")
+        return data["task_id"], data.get("created_at")
 
     def status(self, task_id):
         """(done, result url, data); raises on a failed task."""
@@ -130,114 +140,80 @@ class KlingApi:
         data = reply.get("data") or {}
         if status != 200 or reply.get("code") != 0:
             raise BenchError(f"{self.label} GET {path}: HTTP {status} {payload[:300]!r}")
-        if data.get("task_status") == "failed":
+        state = data.get("task_status")
+        if state == "failed":
             raise BenchError(f"{self.label} task {task_id} failed: {data.get('task_status_msg')}")
-        if data.get("task_status") == "succeed":
+        if state not in ("submitted", "processing", "succeed"):
+            raise BenchError(f"{self.label} task {task_id}: task_status {state!r}")
+        if state == "succeed":
             videos = (data.get("task_result") or {}).get("videos") or []
-            if not videos or not videos[0].get("url"):
-                raise BenchError(f"{self.label} task {task_id} succeeded without task_result.videos[0].url")
+            if not videos or not videos[0].get("url") or not videos[0].get("id"):
+                raise BenchError(f"{self.label} task {task_id} succeeded without task_result.videos[0].id/url: {data}")
+            if not isinstance(data.get("updated_at"), int):
+                raise BenchError(f"{self.label} task {task_id}: updated_at is not an integer (ms): {data}")
             return True, videos[0]["url"], data
         return False, None, data
 
 
-class RunwareApi:
-    """vidserve's Runware task API (POST /v1)."""
-
-    def __init__(self, client, base, key):
-        self.client, self.base, self.key, self.label = client, base.rstrip("/"), key, "vidserve"
-
-    def post(self, tasks, what):
-        status, payload = self.client.request("POST", self.base + "/v1", tasks, {"Authorization": "Bearer " + self.key})
-        reply = json_of(status, payload, f"vidserve POST /v1 {what}")
-        if status != 200 or reply.get("errors"):
-            raise BenchError(f"vidserve POST /v1 {what}: HTTP {status} {payload[:400]!r}")
-        return reply
-
-    def submit(self, tag):
-        task_uuid = str(uuid.uuid4())
-        self.post([{"taskType": "videoInference", "taskUUID": task_uuid, "model": RUNWARE_MODEL,
-                    "positivePrompt": KLING_BODY["prompt"], "width": 1280, "height": 720, "duration": 5}],
-                  "videoInference")
-        return task_uuid, {}
-
-    def status(self, task_uuid):
-        reply = self.post([{"taskType": "getResponse", "taskUUID": task_uuid}], "getResponse")
-        items = reply.get("data") or []
-        if items and items[0].get("status") == "success":
-            if not items[0].get("videoURL"):
-                raise BenchError(f"vidserve task {task_uuid} succeeded without a videoURL: {items[0]}")
-            return True, items[0]["videoURL"], items[0]
-        return False, None, items[0] if items else {}
-
-
-def probe_native(client, base, key):
-    """HTTP status of vidserve's POST /v1/videos/text2video (the probe also submits one real task)."""
-    status, payload = client.request("POST", base.rstrip("/") + CREATE_PATH, dict(KLING_BODY),
-                                     {"Authorization": "Bearer " + key})
-    return status, payload
-
-
 def run_task(api, client, poll_ms, timeout_s, tag):
-    """Timings (ms, perf_counter based) of one task, and the epoch time it was submitted."""
+    """Timings of one task: durations in ms (perf_counter), instants in epoch ms (time.time())."""
+    sent = {}
     t0 = now_ms()
-    epoch0 = time.time()
-    task_id, _ = api.submit(tag)
+    task_id, created_at = api.submit(tag, on_send=lambda: sent.setdefault("epoch_ms", time.time() * 1000.0))
     t_ack = now_ms()
+    ack_epoch_ms = time.time() * 1000.0
     deadline = t0 + timeout_s * 1000.0
     polls = 0
     while True:
         time.sleep(poll_ms / 1000.0)
         polls += 1
-        done, url, _ = api.status(task_id)
+        done, url, data = api.status(task_id)
         if done:
             break
         if now_ms() > deadline:
             raise BenchError(f"{api.label} task {task_id} did not succeed within {timeout_s} s")
     t_ready = now_ms()
+    seen_epoch_ms = time.time() * 1000.0
     status, payload = client.request("GET", url)
     if status != 200 or len(payload) < 1000:
         raise BenchError(f"{api.label} download {url}: HTTP {status}, {len(payload)} bytes")
     t_done = now_ms()
-    return {"task_id": task_id, "tag": tag, "epoch0": epoch0, "total": t_done - t0, "submit": t_ack - t0,
-            "until_seen": t_ready - t0, "download": t_done - t_ready, "polls": polls, "bytes": len(payload),
-            "t_ready_epoch": epoch0 + (t_ready - t0) / 1000.0, "t_done_epoch": epoch0 + (t_done - t0) / 1000.0}
+    return {"task_id": task_id, "tag": tag, "sent": sent["epoch_ms"], "acked": ack_epoch_ms,
+            "created_at": created_at, "seen": seen_epoch_ms,
+            "updated_at": data["updated_at"], "total": t_done - t0, "submit": t_ack - t0,
+            "download": t_done - t_ready, "polls": polls, "bytes": len(payload)}
 
 
-def mock_task(mock, ref):
-    """(task_id, created_at epoch ms) of the mock's task `ref` (task_id or external_task_id), or None."""
-    try:
-        status, payload = mock.client.request("GET", f"{mock.base}{CREATE_PATH}/{ref}", None, mock.headers())
-        if status == 200:
-            data = json.loads(payload)["data"]
-            return data["task_id"], data["created_at"]
-    except Exception:
-        pass
-    return None
-
-
-def first_succeed(mock):
-    """{mock task_id: epoch s it was first reported succeed}, from bench/relay/mock_nodelay.py; or {}."""
-    try:
-        status, payload = mock.client.request("GET", mock.base + "/_bench/first_succeed")
-        return json.loads(payload) if status == 200 else {}
-    except Exception:
-        return {}
+def mock_records(mock):
+    """The mock's per-task timestamps (bench/relay/mock_records.py), epoch ms, by task_id."""
+    status, payload = mock.client.request("GET", mock.base + "/_bench/records")
+    if status != 200:
+        raise BenchError(f"mock GET /_bench/records: HTTP {status} (is the mock bench/relay/mock_records.py?)")
+    out = {}
+    for task_id, r in json.loads(payload).items():
+        out[task_id] = {k: (v * 1000.0 if k in ("received", "created", "first_succeed") and v is not None else v)
+                        for k, v in r.items()}
+    return out
 
 
 def fmt(x):
     return f"{x:8.2f}"
 
 
+def row(name, vals, width=36):
+    return f"   {name:{width}}" + "".join(fmt(percentile(vals, q)) for q in (50, 90, 99)) + fmt(max(vals))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--mock", required=True, help="mock Kling base URL")
+    p.add_argument("--mock", required=True, help="mock Kling base URL (bench/relay/mock_records.py)")
     p.add_argument("--vidserve", required=True, help="vidserve base URL")
     p.add_argument("--key", required=True, help="vidserve API key")
     p.add_argument("--access-key", required=True)
     p.add_argument("--secret-key", required=True)
-    p.add_argument("--mock-delay-ms", type=float, required=True, help="the mock's --delay, for the breakdown")
+    p.add_argument("--mock-delay-ms", type=float, required=True, help="the mock's --delay")
     p.add_argument("--kling-poll-ms", default="?", help="vidserve's VIDSERVE_KLING_POLL_MS, for the header")
-    p.add_argument("--tasks", type=int, default=60, help="tasks per path")
+    p.add_argument("--tasks", type=int, default=200, help="tasks per path")
     p.add_argument("--concurrency", type=int, default=4, help="client threads (both paths together)")
     p.add_argument("--poll-ms", type=float, default=10.0, help="client poll interval")
     p.add_argument("--calls", type=int, default=2000, help="status queries per path")
@@ -249,18 +225,7 @@ def main():
     client = Client()
     token = jwt(args.access_key, args.secret_key)
     mock = KlingApi(client, args.mock, lambda: token, "mock")
-
-    # Which API does vidserve speak? A 404 (or 405) on the native create path: not yet.
-    status, payload = probe_native(client, args.vidserve, args.key)
-    if status in (404, 405):
-        relay = RunwareApi(client, args.vidserve, args.key)
-        api_line = (f"vidserve API: Runware task API (POST /v1 videoInference + getResponse); "
-                    f"native POST {CREATE_PATH} answered {status}")
-    elif status == 200 and (json_of(status, payload, "probe").get("code") == 0):
-        relay = KlingApi(client, args.vidserve, lambda: args.key, "vidserve")
-        api_line = f"vidserve API: Kling native (POST {CREATE_PATH} + GET {CREATE_PATH}/{{task_id}})"
-    else:
-        raise BenchError(f"vidserve POST {CREATE_PATH} probe: HTTP {status} {payload[:300]!r}")
+    relay = KlingApi(client, args.vidserve, lambda: args.key, "vidserve")
 
     # Warm-up (connections, JWT minting, first-task paths), not measured.
     for api in (mock, relay, mock, relay):
@@ -282,28 +247,38 @@ def main():
         for f in [pool.submit(one, j) for j in jobs]:
             f.result()
     phase1_s = time.perf_counter() - t_phase
-
     direct, relayed = results["direct"], results["relay"]
     col = lambda rs, k: [r[k] for r in rs]
     d_tot, r_tot = col(direct, "total"), col(relayed, "total")
     diffs = [r - d for r, d in zip(r_tot, d_tot)]
-    added_p99 = percentile(r_tot, 99) - percentile(d_tot, 99)
+    e2e_added_p99 = percentile(r_tot, 99) - percentile(d_tot, 99)
 
-    # Where the time goes: the mock's task of each task (by task_id direct; relayed, by the
-    # external_task_id vidserve sent: <taskUUID>-0 on the Runware API), its created_at, and when
-    # the mock first reported it succeed (to the client direct, to vidserve relayed).
-    reported = first_succeed(mock)
+    # 2. Server-side timestamps. The mock task of a direct task is its task_id; vidserve sends
+    # external_task_id "<its task_id>-0" for the first (only) result of a task.
+    records = mock_records(mock)
+    by_external = {r.get("external_task_id"): r for r in records.values()}
     for r in direct + relayed:
-        ref = r["task_id"]
-        if r in relayed:
-            ref = r["task_id"] + "-0" if isinstance(relay, RunwareApi) else r["tag"]
-        found = mock_task(mock, ref)
-        r["created"] = found[1] if found else None
-        r["reported"] = reported.get(found[0]) if found else None
-    breakdown = all(r["created"] is not None for r in direct + relayed)
-    reported_known = breakdown and all(r["reported"] is not None for r in direct + relayed)
+        m = records.get(r["task_id"]) if r in direct else by_external.get(r["task_id"] + "-0")
+        if not m or any(m.get(k) is None for k in ("received", "created", "first_succeed")):
+            raise BenchError(f"the mock has no complete record of task {r['task_id']} ({m})")
+        done = m["created"] + args.mock_delay_ms  # the mock task is finished from here on
+        r["to_mock"] = m["received"] - r["sent"]  # client sends the POST -> mock has the create call
+        r["poll_lag"] = m["first_succeed"] - done  # finished -> first reported succeed (to its poller)
+        r["reported_to_seen"] = r["seen"] - m["first_succeed"]  # -> the client has a succeed reply
+        # vidserve's updated_at is whole ms, truncated: +0.5 ms is the middle of that millisecond.
+        r["completion"] = r["updated_at"] + 0.5 - m["first_succeed"]  # -> vidserve's task succeeded
+        r["vs_to_seen"] = r["seen"] - (r["updated_at"] + 0.5)  # -> the client's poll of vidserve sees it
+        if r["created_at"] is not None:  # vidserve: stored the task (then committed, acknowledged)
+            r["to_stored"] = r["created_at"] + 0.5 - r["sent"]
+            r["stored_to_mock"] = m["received"] - (r["created_at"] + 0.5)
+    direct_hop = percentile(col(direct, "to_mock"), 50)
+    for r in relayed:
+        r["submit_relay"] = r["to_mock"] - direct_hop
+        r["own"] = r["submit_relay"] + r["completion"]
+    own = col(relayed, "own")
+    own_p50, own_p99 = percentile(own, 50), percentile(own, 99)
 
-    # 2. Per call: the status of a finished task, sequentially, mock and vidserve alternately.
+    # 3. Per call: the status of a finished task, sequentially, mock and vidserve alternately.
     d_ref, r_ref = direct[0]["task_id"], relayed[0]["task_id"]
     d_calls, r_calls = [], []
     for _ in range(args.calls):
@@ -319,46 +294,54 @@ def main():
     # Report.
     print(f"relay benchmark, loopback: mock Kling --delay {args.mock_delay_ms:.0f} ms, "
           f"VIDSERVE_KLING_POLL_MS={args.kling_poll_ms}, client poll every {args.poll_ms:g} ms")
-    print(api_line)
-    print(f"result: {direct[0]['bytes']} bytes MP4")
+    print(f"vidserve API: Kling native (POST {CREATE_PATH} + GET {CREATE_PATH}/{{task_id}}); "
+          f"result: {direct[0]['bytes']} bytes MP4")
     print()
     print(f"1. time to result (submit -> succeeded seen -> result bytes downloaded), {args.tasks} tasks per path,")
     print(f"   {args.concurrency} in flight, direct and relayed interleaved ({phase1_s:.1f} s); ms")
-    print(f"   {'':28}{'p50':>8}{'p90':>8}{'p99':>8}{'max':>8}")
-    for name, vals in (("direct to mock", d_tot), ("through vidserve", r_tot), ("per-task diff (paired)", diffs)):
-        print(f"   {name:28}" + "".join(fmt(percentile(vals, q)) for q in (50, 90, 99)) + fmt(max(vals)))
-    print(f"   added: vidserve p99 - direct p99 = {added_p99:.2f} ms; "
+    print(f"   {'':36}{'p50':>8}{'p90':>8}{'p99':>8}{'max':>8}")
+    print(row("direct to mock", d_tot))
+    print(row("through vidserve", r_tot))
+    print(row("per-task diff (paired)", diffs))
+    print(f"   end-to-end added: vidserve p99 - direct p99 = {e2e_added_p99:.2f} ms; "
           f"p50 - p50 = {percentile(r_tot, 50) - percentile(d_tot, 50):.2f} ms")
-    print(f"   note: through vidserve the client's polls are a second poll stage behind vidserve's own polls of")
-    print(f"   Kling; that stage alone adds 0..{args.poll_ms:g} ms per task (~{args.poll_ms:g} ms at p99), whatever vidserve does.")
+    print(f"   (through vidserve the client polls a relay that itself polls Kling: that second poll stage")
+    print(f"   adds 0..{args.poll_ms:g} ms per task whatever vidserve does; see 2 for vidserve's own share)")
     print()
-    print(f"   breakdown, p50 (p99) in ms{'':9}{'direct':>16}{'vidserve':>16}{'added':>8}")
-    rows = [("submit call", "submit"), ("result download", "download"), ("status polls made", "polls")]
-    if breakdown:
-        ready = lambda r: r["created"] + args.mock_delay_ms  # epoch ms the mock task is done
-        for r in direct + relayed:
-            r["to_created"] = r["created"] - r["epoch0"] * 1000.0
-            r["ready_to_seen"] = r["t_ready_epoch"] * 1000.0 - ready(r)
-            if reported_known:
-                r["ready_to_reported"] = r["reported"] * 1000.0 - ready(r)
-                r["reported_to_seen"] = r["t_ready_epoch"] * 1000.0 - r["reported"] * 1000.0
-        rows[1:1] = [("submit -> mock task created", "to_created"), ("mock task done -> client sees it", "ready_to_seen")]
-        if reported_known:
-            rows[3:3] = [("  done -> mock reports succeed", "ready_to_reported"),
-                         ("  mock reports -> client sees it", "reported_to_seen")]
-    for name, k in rows:
-        d, r = col(direct, k), col(relayed, k)
-        cell = lambda v: f"{percentile(v, 50):7.2f} ({percentile(v, 99):6.2f})"
-        print(f"   {name:36}{cell(d):>16}{cell(r):>16}{percentile(r, 50) - percentile(d, 50):8.2f}")
-    if not breakdown:
-        print("   (submit -> created and done -> seen not shown: the mock task of a relayed task was not found)")
-    print("   (mock reports succeed: to the client itself direct, to vidserve's poll relayed)")
+    print(f"2. where the time goes, from server-side timestamps (one clock); p50 (p99), ms")
+    print(f"   {'':44}{'direct':>16}{'vidserve':>16}")
+    cell = lambda v: f"{percentile(v, 50):7.2f} ({percentile(v, 99):6.2f})"
+    none = f"{'-':>16}"
+    print(f"   {'client sends POST -> mock has the create call':44}{cell(col(direct, 'to_mock')):>16}"
+          f"{cell(col(relayed, 'to_mock')):>16}")
+    if all("to_stored" in r for r in relayed):
+        print(f"   {'  client sends POST -> vidserve stores task':44}{none}{cell(col(relayed, 'to_stored')):>16}")
+        print(f"   {'  vidserve stores task -> mock has the call':44}{none}"
+              f"{cell(col(relayed, 'stored_to_mock')):>16}   (commit, ack, claim, Kling call)")
+    print(f"   {'mock task done -> first reported succeed':44}{cell(col(direct, 'poll_lag')):>16}"
+          f"{cell(col(relayed, 'poll_lag')):>16}   (to its poller: client | vidserve)")
+    print(f"   {'reported -> vidserve task succeeded':44}{none}{cell(col(relayed, 'completion')):>16}"
+          f"   (download, probe, store)")
+    print(f"   {'vidserve task succeeded -> client sees it':44}{none}{cell(col(relayed, 'vs_to_seen')):>16}"
+          f"   (client's poll of vidserve)")
+    print(f"   {'reported -> client sees it':44}{cell(col(direct, 'reported_to_seen')):>16}"
+          f"{cell(col(relayed, 'reported_to_seen')):>16}")
+    print(f"   {'client downloads the result':44}{cell(col(direct, 'download')):>16}"
+          f"{cell(col(relayed, 'download')):>16}")
+    print(f"   vidserve's own latency per task (p50, p99):")
+    print(f"     submit relay     = (POST -> mock has it) through vidserve - direct p50 ({direct_hop:.2f} ms):"
+          f" {percentile(col(relayed, 'submit_relay'), 50):6.2f} {percentile(col(relayed, 'submit_relay'), 99):6.2f}")
+    print(f"     completion relay = reported succeed to vidserve -> vidserve task succeeded:"
+          f"{'':11}{percentile(col(relayed, 'completion'), 50):6.2f} {percentile(col(relayed, 'completion'), 99):6.2f}")
+    print(f"     own              = submit relay + completion relay, per task:"
+          f"{'':24}{own_p50:6.2f} {own_p99:6.2f}   <- goal line")
+    print(f"   (vidserve's updated_at has 1 ms resolution; the mock's timestamps are taken in Python as it")
+    print(f"   receives a call / builds a reply. Its poll of Kling is not counted: a direct client polls too.)")
     print()
-    print(f"2. status query of a finished task, {args.calls} sequential calls each (keep-alive); ms")
-    print(f"   {'':28}{'p50':>8}{'p90':>8}{'p99':>8}{'max':>8}")
-    status_name = "GET .../{task_id}" if isinstance(relay, KlingApi) else "getResponse"
-    for name, vals in (("direct to mock (GET)", d_calls), (f"vidserve ({status_name})", r_calls)):
-        print(f"   {name:28}" + "".join(fmt(percentile(vals, q)) for q in (50, 90, 99)) + fmt(max(vals)))
+    print(f"3. status query of a finished task, {args.calls} sequential calls each (keep-alive); ms")
+    print(f"   {'':36}{'p50':>8}{'p90':>8}{'p99':>8}{'max':>8}")
+    print(row("direct to mock (GET)", d_calls))
+    print(row("vidserve (GET .../{task_id})", r_calls))
     print(f"   difference vidserve - mock: p50 {percentile(r_calls, 50) - percentile(d_calls, 50):+.2f} ms, "
           f"p99 {percentile(r_calls, 99) - percentile(d_calls, 99):+.2f} ms "
           f"(vidserve answers from its own store; it does not call Kling for this)")
@@ -366,8 +349,10 @@ def main():
     if args.dump:
         with open(args.dump, "w") as f:
             json.dump({"direct": direct, "relay": relayed, "calls_direct": d_calls, "calls_relay": r_calls}, f)
-    verdict = "met" if added_p99 <= args.goal_ms else "missed"
-    print(f"relay added p99: {added_p99:.2f} ms (goal <= {args.goal_ms:g} ms): {verdict}")
+    print(f"end-to-end added p99 (time to result, includes the client's second poll stage): {e2e_added_p99:.2f} ms")
+    verdict = "met" if own_p99 <= args.goal_ms else "missed"
+    print(f"relay added p99: {own_p99:.2f} ms (goal <= {args.goal_ms:g} ms): {verdict}"
+          f"   [vidserve's own: submit relay + completion relay, per task]")
     return 0
 
 

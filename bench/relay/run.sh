@@ -3,7 +3,7 @@
 # and Kling, measured against tests/mock_kling/mock_kling.py side by side with the same client
 # talking to the mock directly. See bench/relay/README.md for what is measured.
 #   bench/relay/run.sh [path/to/vidserve]      (default: build-bench/src/app/vidserve)
-# Knobs (environment): BENCH_TASKS (60 per path), BENCH_CONCURRENCY (4), BENCH_POLL_MS (10, the
+# Knobs (environment): BENCH_TASKS (200 per path), BENCH_CONCURRENCY (4), BENCH_POLL_MS (10, the
 # client's poll interval), BENCH_CALLS (2000 status queries per path), BENCH_MOCK_DELAY_MS (200),
 # BENCH_KLING_POLL_MS (10, vidserve's VIDSERVE_KLING_POLL_MS and _MAX_MS), BENCH_GOAL_MS (5),
 # BENCH_DUMP (a file to write every measurement to, JSON).
@@ -14,7 +14,7 @@ root=$(cd "$here/../.." && pwd)
 bin=$(realpath "${1:-$root/build-bench/src/app/vidserve}")
 [ -x "$bin" ] || { echo "no vidserve binary at $bin (build it first)" >&2; exit 2; }
 
-tasks=${BENCH_TASKS:-60}
+tasks=${BENCH_TASKS:-200}
 concurrency=${BENCH_CONCURRENCY:-4}
 poll_ms=${BENCH_POLL_MS:-10}
 calls=${BENCH_CALLS:-2000}
@@ -55,9 +55,9 @@ wait_for_url() {  # log file, pid -> the http://host:port of the first "listenin
   return 1
 }
 
-# The mock (with TCP_NODELAY, see mock_nodelay.py) makes its result MP4 with ffmpeg in a mkdtemp
-# directory: keep that inside $work.
-TMPDIR="$work" python3 "$here/mock_nodelay.py" --access-key "$access_key" \
+# The mock (with the benchmark's timestamps, see mock_records.py) makes its result MP4 with ffmpeg
+# in a mkdtemp directory: keep that inside $work.
+TMPDIR="$work" python3 "$here/mock_records.py" --access-key "$access_key" \
   --secret-key "$secret_key" --delay "$(awk "BEGIN {print $delay_ms / 1000}")" --port 0 \
   >"$work/mock.log" 2>&1 &
 mock_pid=$!
