@@ -165,20 +165,34 @@ std::int64_t SqliteDatabase::Session::changes() const {
 // ---- Transaction ----
 
 Result<Transaction> Transaction::begin(SqliteDatabase::Session& session, Mode mode) {
-  if (auto ok = session.exec(mode == Mode::Write ? "BEGIN IMMEDIATE" : "BEGIN"); !ok) {
+  const bool relaxed = mode == Mode::RelaxedWrite;
+  // The setting is per connection and read at COMMIT; the session holds the connection alone
+  // until the transaction ends and puts it back.
+  if (relaxed) {
+    if (auto ok = session.exec("PRAGMA synchronous=NORMAL"); !ok) return ok.error();
+  }
+  if (auto ok = session.exec(mode == Mode::Read ? "BEGIN" : "BEGIN IMMEDIATE"); !ok) {
+    if (relaxed) (void)session.exec("PRAGMA synchronous=FULL");
     return ok.error();
   }
-  return Transaction(session);
+  return Transaction(session, relaxed);
 }
 
 Transaction::~Transaction() {
-  if (session_ != nullptr) (void)session_->exec("ROLLBACK");
+  if (session_ != nullptr) end("ROLLBACK");
+}
+
+void Transaction::end(const char* sql) {
+  (void)session_->exec(sql);
+  if (relaxed_) (void)session_->exec("PRAGMA synchronous=FULL");
 }
 
 Status Transaction::commit() {
   if (session_ == nullptr) return Error{errc::kStorage, "transaction already finished"};
   auto ok = session_->exec("COMMIT");
-  if (ok) session_ = nullptr;  // on failure the destructor rolls back
+  if (!ok) return ok;  // the destructor rolls back
+  if (relaxed_) (void)session_->exec("PRAGMA synchronous=FULL");
+  session_ = nullptr;
   return ok;
 }
 

@@ -107,9 +107,14 @@ class SqliteDatabase {
 // as claiming a task cannot interleave with another process doing the same.
 class Transaction {
  public:
-  enum class Mode { Read, Write };
+  // RelaxedWrite commits without waiting for the disk (synchronous=NORMAL for this transaction):
+  // for bookkeeping a crash may lose without harm (a claim, a lease, a result the task will
+  // redo). The next Write commit makes it durable too: it fsyncs the whole write-ahead log.
+  enum class Mode { Read, Write, RelaxedWrite };
   static Result<Transaction> begin(SqliteDatabase::Session& session, Mode mode);
-  Transaction(Transaction&& other) noexcept : session_(other.session_) { other.session_ = nullptr; }
+  Transaction(Transaction&& other) noexcept : session_(other.session_), relaxed_(other.relaxed_) {
+    other.session_ = nullptr;
+  }
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
   Transaction& operator=(Transaction&&) = delete;
@@ -118,8 +123,10 @@ class Transaction {
   Status commit();
 
  private:
-  explicit Transaction(SqliteDatabase::Session& session) : session_(&session) {}
+  Transaction(SqliteDatabase::Session& session, bool relaxed) : session_(&session), relaxed_(relaxed) {}
+  void end(const char* sql);
   SqliteDatabase::Session* session_;
+  bool relaxed_ = false;
 };
 
 }  // namespace vidserve::store

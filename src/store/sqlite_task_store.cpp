@@ -285,7 +285,7 @@ Result<TaskRecord> SqliteTaskStore::get(std::string_view owner, std::string_view
 Result<std::optional<TaskRecord>> SqliteTaskStore::claim_next(std::string_view worker_id,
                                                               std::int64_t lease_ms) {
   auto s = db_->session();
-  auto tx = Transaction::begin(s, Mode::Write);
+  auto tx = Transaction::begin(s, Mode::RelaxedWrite);  // a crash may lose it: see Mode
   if (!tx) return tx.error();
   const std::int64_t now = clock_.now_ms();
   auto candidate = oldest_claimable(s, now);
@@ -307,7 +307,7 @@ Result<std::optional<TaskRecord>> SqliteTaskStore::claim_next(std::string_view w
 Status SqliteTaskStore::renew_lease(std::string_view task_uuid, std::string_view worker_id,
                                     std::int64_t lease_ms) {
   auto s = db_->session();
-  auto tx = Transaction::begin(s, Mode::Write);
+  auto tx = Transaction::begin(s, Mode::RelaxedWrite);  // a crash may lose it: see Mode
   if (!tx) return tx.error();
   auto state = find_state(s, task_uuid);
   if (!state) return state.error();
@@ -325,7 +325,7 @@ Status SqliteTaskStore::renew_lease(std::string_view task_uuid, std::string_view
 
 Status SqliteTaskStore::put_result(std::string_view task_uuid, ResultRecord result) {
   auto s = db_->session();
-  auto tx = Transaction::begin(s, Mode::Write);
+  auto tx = Transaction::begin(s, Mode::RelaxedWrite);  // a crash may lose it: see Mode
   if (!tx) return tx.error();
   auto state = find_state(s, task_uuid);
   if (!state) return state.error();

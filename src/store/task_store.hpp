@@ -95,6 +95,8 @@ class TaskStore {
   // Atomically takes the oldest (by created_ms, then enqueue order) task that is Queued or
   // Processing with an expired lease, moves it to Processing, increments attempts and sets the
   // lease to now + lease_ms for worker_id. nullopt when there is nothing to do.
+  // Claims, lease renewals and put_result need not survive a power failure (the task would just
+  // run again); enqueue, complete, fail and cancel must.
   virtual Result<std::optional<TaskRecord>> claim_next(std::string_view worker_id,
                                                        std::int64_t lease_ms) = 0;
 

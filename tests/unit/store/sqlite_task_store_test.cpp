@@ -100,6 +100,51 @@ TEST(SqliteTaskStore, UsesWalAndFullSync) {
   EXPECT_EQ(version->column_int(0), latest_schema_version());
 }
 
+// Relaxed transactions (claims, leases, results) commit with synchronous=NORMAL and put FULL
+// back, committed or rolled back, so enqueue and complete still wait for the disk.
+TEST(SqliteTaskStore, RelaxedWritesRestoreFullSync) {
+  TempDir dir;
+  auto db = SqliteDatabase::open(dir.file("x.db"));
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  const auto synchronous = [&] {
+    auto s = (*db)->session();
+    auto stmt = s.prepare("PRAGMA synchronous");
+    return stmt.ok() && *stmt->step() ? stmt->column_int(0) : -1;
+  };
+  {
+    auto s = (*db)->session();
+    auto tx = Transaction::begin(s, Transaction::Mode::RelaxedWrite);
+    ASSERT_TRUE(tx.ok());
+    auto inside = s.prepare("PRAGMA synchronous");
+    ASSERT_TRUE(inside.ok() && *inside->step());
+    EXPECT_EQ(inside->column_int(0), 1);  // NORMAL while it lasts
+    ASSERT_TRUE(s.exec("CREATE TABLE t (x INTEGER)").ok());
+    ASSERT_TRUE(tx->commit().ok());
+  }
+  EXPECT_EQ(synchronous(), 2);
+  {
+    auto s = (*db)->session();
+    auto tx = Transaction::begin(s, Transaction::Mode::RelaxedWrite);
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE(s.exec("INSERT INTO t VALUES (1)").ok());
+  }  // rolled back
+  EXPECT_EQ(synchronous(), 2);
+  FakeClock clock;
+  SqliteTaskStore store(*db, clock);
+  TaskRecord t;
+  t.task_uuid = "t1";
+  t.owner = "o";
+  t.task_type = "videoInference";
+  t.model = "m";
+  ASSERT_TRUE(store.enqueue(t).ok());
+  ASSERT_TRUE(store.claim_next("w", 1000)->has_value());
+  ASSERT_TRUE(store.renew_lease("t1", "w", 1000).ok());
+  ASSERT_TRUE(store.put_result("t1", {0, "m1", "success", "p"}).ok());
+  EXPECT_EQ(synchronous(), 2);
+  ASSERT_TRUE(store.complete("t1").ok());
+  EXPECT_EQ(store.get("o", "t1")->results.size(), 1u);
+}
+
 TEST(SqliteTaskStore, EverythingSurvivesReopen) {
   TempDir dir;
   FakeClock clock;
