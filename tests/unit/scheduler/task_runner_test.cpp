@@ -160,7 +160,9 @@ TEST_F(TaskRunnerTest, NoLeaseRenewalRightAfterTheClaim) {
 TEST_F(TaskRunnerTest, ACancellationDuringAResultStopsBeforeTheNext) {
   const auto task = claimed_task(3);
   engine_->during_render = [this](const engine::Job& job) {
-    if (job.result_index == 0) ASSERT_TRUE(tasks_.cancel("owner", "task-1"));
+    if (job.result_index == 0) {
+      ASSERT_TRUE(tasks_.cancel("owner", "task-1"));
+    }
   };
   run_task(deps(), task, "w");
   EXPECT_EQ(engine_->renders, 1);
