@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "fetch/content_sniff.hpp"
@@ -344,25 +345,44 @@ HttpClient::HttpClient(AddressGuard guard, HttpClientOptions options)
   curl_global_ready();
 }
 
-Result<Blob> HttpClient::get(const std::string& url, const FetchLimits& limits) const {
+namespace {
+
+// Where download() writes: a file opened afresh for every hop (a redirect's own body is not the
+// answer) and closed after it, saying whether everything reached the disk.
+struct HopFile {
+  std::function<Result<std::FILE*>()> open;
+  std::function<bool()> close;
+};
+
+// GET with redirects followed, all hops within limits.timeout. On success `ex` holds the final
+// answer (2xx), `display` names its URL and `written` says whether the hop file (if any) was.
+Result<Outcome> get_following_redirects(const std::string& url, const FetchLimits& limits, const AddressGuard& guard,
+                                        const HttpClientOptions& options, Exchange& ex, const HopFile* file,
+                                        bool& written) {
   const auto deadline = Clock::now() + limits.timeout;
   std::string current = url;
   for (int hop = 0;; ++hop) {
-    auto target = resolve_url_target(current, guard_);
+    auto target = resolve_url_target(current, guard);
     if (!target) return target.error();
     const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     if (remaining.count() <= 0) {
       return Error{"fetchTimeout", target->display + " was not reached within " +
                                        seconds(limits.timeout) + " (redirects included)."};
     }
+    ex = Exchange{};
+    if (file) {
+      auto sink = file->open();
+      if (!sink) return sink.error();
+      ex.sink = *sink;
+    }
     Request request;
     request.method = Method::get;
     request.timeout = remaining;
     request.connect_timeout = std::min(limits.connect_timeout, remaining);
-    Exchange ex;
     ex.keep_body = true;
     ex.max_bytes = limits.max_bytes;
-    auto outcome = transfer(*target, request, guard_, options_, ex);
+    auto outcome = transfer(*target, request, guard, options, ex);
+    written = !file || file->close();
     if (!outcome) {
       if (outcome.error().code == "fetchTimeout") {
         return Error{"fetchTimeout", target->display + " did not answer completely within " +
@@ -372,9 +392,9 @@ Result<Blob> HttpClient::get(const std::string& url, const FetchLimits& limits) 
     }
     const long status = outcome->status;
     if (is_redirect(status) && !outcome->redirect_url.empty()) {
-      if (hop >= options_.max_redirects) {
+      if (hop >= options.max_redirects) {
         return Error{"fetchFailed", "the URL redirects more than " +
-                                        std::to_string(options_.max_redirects) +
+                                        std::to_string(options.max_redirects) +
                                         " times (the last hop was " + target->display + ")."};
       }
       current = outcome->redirect_url;
@@ -385,11 +405,21 @@ Result<Blob> HttpClient::get(const std::string& url, const FetchLimits& limits) 
                                       std::to_string(status) +
                                       (status >= 400 ? "." : ", which is not a usable answer.")};
     }
-    Blob blob;
-    blob.bytes = std::move(ex.body);
-    blob.content_type = content_type_of(outcome->content_type, blob.bytes);
-    return blob;
+    return outcome;
   }
+}
+
+}  // namespace
+
+Result<Blob> HttpClient::get(const std::string& url, const FetchLimits& limits) const {
+  Exchange ex;
+  bool written = true;
+  auto outcome = get_following_redirects(url, limits, guard_, options_, ex, nullptr, written);
+  if (!outcome) return outcome.error();
+  Blob blob;
+  blob.bytes = std::move(ex.body);
+  blob.content_type = content_type_of(outcome->content_type, blob.bytes);
+  return blob;
 }
 
 namespace {
@@ -474,58 +504,27 @@ Result<DownloadInfo> HttpClient::download(const std::string& url, const std::str
     std::filesystem::remove(path, ec);
     return e;
   };
-  const auto deadline = Clock::now() + limits.timeout;
-  std::string current = url;
-  for (int hop = 0;; ++hop) {
-    auto target = resolve_url_target(current, guard_);
-    if (!target) return fail(target.error());
-    const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    if (remaining.count() <= 0) {
-      return fail(Error{"fetchTimeout", target->display + " was not reached within " +
-                                            seconds(limits.timeout) + " (redirects included)."});
-    }
-    std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "wb"));
-    if (!file)
-      return fail(Error{"fetchFailed", "cannot create " + path + ": " + std::strerror(errno)});
-    Request request;
-    request.method = Method::get;
-    request.timeout = remaining;
-    request.connect_timeout = std::min(limits.connect_timeout, remaining);
-    Exchange ex;
-    ex.keep_body = true;
-    ex.max_bytes = limits.max_bytes;
-    ex.sink = file.get();
-    auto outcome = transfer(*target, request, guard_, options_, ex);
-    const bool flushed = std::fflush(file.get()) == 0;
-    file.reset();
-    if (!outcome) {
-      if (outcome.error().code == "fetchTimeout") {
-        return fail(Error{"fetchTimeout", target->display + " did not answer completely within " +
-                                              seconds(limits.timeout) + "."});
-      }
-      return fail(outcome.error());
-    }
-    const long status = outcome->status;
-    if (is_redirect(status) && !outcome->redirect_url.empty()) {
-      if (hop >= options_.max_redirects) {
-        return fail(Error{"fetchFailed", "the URL redirects more than " +
-                                             std::to_string(options_.max_redirects) +
-                                             " times (the last hop was " + target->display + ")."});
-      }
-      current = outcome->redirect_url;
-      continue;
-    }
-    if (!success(status)) {
-      return fail(Error{"fetchFailed",
-                        "GET " + target->display + " answered HTTP " + std::to_string(status) +
-                            (status >= 400 ? "." : ", which is not a usable answer.")});
-    }
-    if (!flushed) return fail(Error{"fetchFailed", "cannot write " + path + " to disk."});
-    DownloadInfo info;
-    info.bytes = ex.received;
-    info.content_type = content_type_of(outcome->content_type, ex.head);
-    return info;
-  }
+  std::unique_ptr<std::FILE, FileCloser> file;
+  const HopFile hop_file{
+      [&]() -> Result<std::FILE*> {
+        file.reset(std::fopen(path.c_str(), "wb"));
+        if (!file) return Error{"fetchFailed", "cannot create " + path + ": " + std::strerror(errno)};
+        return file.get();
+      },
+      [&] {
+        const bool flushed = std::fflush(file.get()) == 0;
+        file.reset();
+        return flushed;
+      }};
+  Exchange ex;
+  bool written = false;
+  auto outcome = get_following_redirects(url, limits, guard_, options_, ex, &hop_file, written);
+  if (!outcome) return fail(outcome.error());
+  if (!written) return fail(Error{"fetchFailed", "cannot write " + path + " to disk."});
+  DownloadInfo info;
+  info.bytes = ex.received;
+  info.content_type = content_type_of(outcome->content_type, ex.head);
+  return info;
 }
 
 }  // namespace vidserve::fetch
