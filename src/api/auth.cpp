@@ -1,5 +1,6 @@
 #include "api/auth.hpp"
 
+#include "common/text.hpp"
 #include "store/key_crypto.hpp"
 
 namespace vidserve::api {
@@ -27,13 +28,7 @@ std::optional<std::string> Authenticator::owner_for(std::string_view api_key) co
 
 std::string_view Authenticator::bearer_token(std::string_view authorization) {
   constexpr std::string_view kBearer = "Bearer ";
-  if (authorization.size() <= kBearer.size()) return {};
-  for (std::size_t i = 0; i < kBearer.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
-        std::tolower(static_cast<unsigned char>(kBearer[i]))) {
-      return {};
-    }
-  }
+  if (authorization.size() <= kBearer.size() || !text::istarts_with(authorization, kBearer)) return {};
   auto token = authorization.substr(kBearer.size());
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
   return token;

@@ -1,5 +1,5 @@
 #pragma once
-// Small text utilities shared by the validator and the CLI.
+// Small text utilities shared by the validator, the HTTP layers and the CLI.
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -28,5 +28,13 @@ std::string format_number(double value);
 
 // Money with enough decimals to be exact for catalog prices: 0.185 -> "$0.185", 0.7 -> "$0.70".
 std::string format_usd(double value);
+
+// ASCII case-insensitive comparisons, for protocol tokens (schemes, header names, "Bearer").
+char ascii_lower(char c);
+bool iequals(std::string_view a, std::string_view b);
+bool istarts_with(std::string_view s, std::string_view prefix);
+
+// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
+std::string_view trim_blanks(std::string_view s);
 
 }  // namespace vidserve::text

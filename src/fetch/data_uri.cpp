@@ -1,5 +1,6 @@
 #include "fetch/data_uri.hpp"
 
+#include "common/text.hpp"
 #include "fetch/base64.hpp"
 #include "fetch/content_sniff.hpp"
 
@@ -8,27 +9,9 @@ namespace {
 
 constexpr std::string_view kForm = "data:<type>/<subtype>[;base64],<data>";
 
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
-  c = lower(c);
+  c = text::ascii_lower(c);
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return -1;
 }
@@ -40,7 +23,7 @@ Error bad(std::string message) {
 }  // namespace
 
 bool is_data_uri(std::string_view text) {
-  return text.size() >= 5 && iequals(text.substr(0, 5), "data:");
+  return text::istarts_with(text, "data:");
 }
 
 Result<std::string> percent_decode(std::string_view text) {
@@ -75,14 +58,14 @@ Result<Blob> decode_data_uri(std::string_view uri) {
 
   bool base64 = false;
   const auto semi = header.find(';');
-  const std::string_view media = trim(header.substr(0, semi));
+  const std::string_view media = text::trim_blanks(header.substr(0, semi));
   std::string_view params =
       semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
   while (!params.empty()) {
     const auto next = params.find(';');
-    const std::string_view param = trim(params.substr(0, next));
+    const std::string_view param = text::trim_blanks(params.substr(0, next));
     const bool last = next == std::string_view::npos;
-    if (iequals(param, "base64")) {
+    if (text::iequals(param, "base64")) {
       if (!last)
         return bad("\";base64\" must be the last parameter of a data URI, just before ','.");
       base64 = true;

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 
+#include "common/text.hpp"
 #include "fetch/content_sniff.hpp"
 #include "fetch/curl_handles.hpp"
 #include "fetch/url_target.hpp"
@@ -92,24 +93,15 @@ long response_code(CURL* handle) {
   return status;
 }
 
-bool starts_with_ci(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    const char c = s[i] >= 'A' && s[i] <= 'Z' ? static_cast<char>(s[i] - 'A' + 'a') : s[i];
-    if (c != prefix[i]) return false;
-  }
-  return true;
-}
-
 // Header lines arrive one by one; at the blank line that ends a block the declared length of a
 // 2xx body is compared with the limit, so an oversized download stops before its first byte.
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto* ex = static_cast<Exchange*>(user);
   const std::size_t length = size * count;
   const std::string_view line(data, length);
-  if (starts_with_ci(line, "http/")) {
+  if (text::istarts_with(line, "http/")) {
     ex->content_length = -1;
-  } else if (starts_with_ci(line, "content-length:")) {
+  } else if (text::istarts_with(line, "content-length:")) {
     long long value = 0;
     bool digits = false;
     for (const char c : line.substr(15)) {

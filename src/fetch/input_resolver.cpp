@@ -1,5 +1,6 @@
 #include "fetch/input_resolver.hpp"
 
+#include "common/text.hpp"
 #include "common/uuid.hpp"
 #include "fetch/base64.hpp"
 #include "fetch/content_sniff.hpp"
@@ -11,15 +12,6 @@ namespace {
 constexpr std::string_view kAccepted =
     "an uploaded media UUID, an http(s) URL, a data URI (data:<type>;base64,<data>) or base64 "
     "image, video or audio data";
-
-bool starts_with_ci(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    const char c = s[i] >= 'A' && s[i] <= 'Z' ? static_cast<char>(s[i] - 'A' + 'a') : s[i];
-    if (c != prefix[i]) return false;
-  }
-  return true;
-}
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -59,7 +51,7 @@ Result<Blob> InputResolver::resolve(std::string_view ref, std::string_view owner
     }
     return std::move(*blob);
   }
-  if (starts_with_ci(ref, "http://") || starts_with_ci(ref, "https://")) {
+  if (text::istarts_with(ref, "http://") || text::istarts_with(ref, "https://")) {
     auto blob = http_.get(std::string(ref), limits_.url);
     if (!blob) return blob;
     if (blob->bytes.empty()) return invalid("the URL input answered with an empty body.");

@@ -4,20 +4,10 @@
 #include <charconv>
 #include <optional>
 
+#include "common/text.hpp"
+
 namespace vidserve::api::http {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return (x | 0x20) == (y | 0x20);  // only used on letters
-  });
-}
 
 // Digits only, no sign, no overflow.
 std::optional<std::uint64_t> parse_number(std::string_view s) {
@@ -38,10 +28,12 @@ constexpr RangeRequest kUnsatisfiable{RangeRequest::Kind::unsatisfiable, {}};
 }  // namespace
 
 RangeRequest parse_range(std::string_view header, std::uint64_t size) {
-  header = trim(header);
+  header = text::trim_blanks(header);
   const auto eq = header.find('=');
-  if (eq == std::string_view::npos || !iequals(trim(header.substr(0, eq)), "bytes")) return kNone;
-  const std::string_view spec = trim(header.substr(eq + 1));
+  if (eq == std::string_view::npos || !text::iequals(text::trim_blanks(header.substr(0, eq)), "bytes")) {
+    return kNone;
+  }
+  const std::string_view spec = text::trim_blanks(header.substr(eq + 1));
   if (spec.find(',') != std::string_view::npos) return kNone;
   const auto dash = spec.find('-');
   if (dash == std::string_view::npos) return kNone;
