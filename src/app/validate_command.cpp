@@ -98,10 +98,7 @@ int run_validate(const std::string& file, bool as_json) {
   if (!catalog) return report_unreadable(catalog.error().message, as_json, "invalidCatalog");
   const auto check = api::runware::check_document(text, *catalog);
   if (check.syntax_error) {
-    const auto& e = *check.syntax_error;
-    return report_unreadable("malformed JSON at line " + std::to_string(e.line) + ", column " +
-                                 std::to_string(e.column) + ": " + e.message,
-                             as_json, "invalidJSON");
+    return report_unreadable(check.syntax_error->describe(), as_json, "invalidJSON");
   }
   as_json ? print_json(check) : print_text(check);
   return check.valid() ? kValid : kInvalid;

@@ -119,9 +119,7 @@ void ApimartService::create(std::string_view body, const std::string& owner, run
   auto doc = runware::parse_json(body, syntax);
   if (!doc || !doc->is_object()) {
     return done(error_reply(400, "invalid_request_error", "invalid_json",
-                            doc ? "the body must be a JSON object."
-                                : "malformed JSON at line " + std::to_string(syntax.line) + ", column " +
-                                      std::to_string(syntax.column) + ": " + syntax.message));
+                            doc ? "the body must be a JSON object." : syntax.describe()));
   }
   auto verdict = check_apimart(doc->get_object(), s.catalog);
   if (!verdict.problems.empty()) return done(invalid(std::move(verdict.problems)));

@@ -91,9 +91,7 @@ void NativeService::create(const std::string& product, std::string_view body, co
   runware::SyntaxError syntax;
   auto doc = runware::parse_json(body, syntax);
   if (!doc || !doc->is_object()) {
-    const std::string why = doc ? "the body must be a JSON object"
-                                : "malformed JSON at line " + std::to_string(syntax.line) + ", column " +
-                                      std::to_string(syntax.column) + ": " + syntax.message;
+    const std::string why = doc ? "the body must be a JSON object" : syntax.describe();
     return done(native_reply(400, 1200, "invalid request parameters: " + why, request_id));
   }
   auto verdict = check_native(product, doc->get_object(), s.catalog);

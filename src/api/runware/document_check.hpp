@@ -15,6 +15,11 @@ namespace vidserve::api::runware {
 struct SyntaxError {
   std::size_t line = 0, column = 0;  // 1-based
   std::string message;
+
+  // "malformed JSON at line 3, column 7: <message>", as every API and the CLI report it.
+  std::string describe() const {
+    return "malformed JSON at line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + message;
+  }
 };
 
 struct TaskVerdict {

@@ -134,10 +134,7 @@ void Service::handle_async(std::string_view body, std::string_view authorization
   SyntaxError syntax;
   auto doc = parse_json(body, syntax);
   if (!doc) {
-    out.error(400, "invalidJSON",
-              "malformed JSON at line " + std::to_string(syntax.line) + ", column " +
-                  std::to_string(syntax.column) + ": " + syntax.message,
-              "", "");
+    out.error(400, "invalidJSON", syntax.describe(), "", "");
     return done({out.status(), out.body()});
   }
   json::array tasks = doc->is_array() ? std::move(doc->get_array()) : json::array{std::move(*doc)};
