@@ -7,7 +7,6 @@
 #include "api/runware/document_check.hpp"
 #include "api/runware/problem_json.hpp"
 #include "api/tasks/intake.hpp"
-#include "core/scheduler/result_payload.hpp"
 
 namespace vidserve::api::apimart {
 
@@ -73,16 +72,14 @@ json::object task_view(const runware::Services& s, const store::TaskRecord& t, s
                     {"created", t.created_ms / 1000},
                     {"estimated_time", kEstimatedSeconds}};
   if (t.status == store::TaskStatus::Success) {
+    const auto media = tasks::task_media(s, t);
     json::array videos;
-    bool preview = false;
-    for (const auto& r : t.results) {
-      const auto payload = core::decode_result_payload(r.payload);
-      preview = preview || payload.engine == "preview";
-      videos.push_back(json::object{{"url", json::array{json::value(tasks::media_url(s, r, payload))}},
-                                    {"duration", seconds_value(payload.duration_s)}});
+    for (const auto& result : media.results) {
+      videos.push_back(json::object{{"url", json::array{json::value(result.url)}},
+                                    {"duration", seconds_value(result.duration_s)}});
     }
     data["result"] = json::object{{"videos", std::move(videos)}};
-    if (preview) data["result"].as_object()["note"] = "rendered by vidserve's preview engine: a placeholder, not Kling model output";
+    if (media.preview) data["result"].as_object()["note"] = tasks::kPreviewNote;
   }
   if (store::is_terminal(t.status)) {
     data["completed"] = t.updated_ms / 1000;

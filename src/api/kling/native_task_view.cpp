@@ -1,7 +1,6 @@
 #include "api/kling/native_task_view.hpp"
 
 #include "api/tasks/intake.hpp"
-#include "core/scheduler/result_payload.hpp"
 
 namespace vidserve::api::kling {
 
@@ -27,19 +26,13 @@ json::object native_task(const runware::Services& s, const store::TaskRecord& re
   std::string message;
   if (record.status == store::TaskStatus::Error) message = record.error_code + ": " + record.error_message;
   if (record.status == store::TaskStatus::Cancelled) message = "the task was cancelled";
+  const auto media = tasks::task_media(s, record);
   json::array videos;
-  bool preview = false;
-  if (record.status == store::TaskStatus::Success) {
-    for (const auto& result : record.results) {
-      const auto payload = core::decode_result_payload(result.payload);
-      preview = preview || payload.engine == "preview";
-      videos.push_back(json::object{{"id", result.media_uuid},
-                                    {"url", tasks::media_url(s, result, payload)},
-                                    {"duration", tasks::seconds_text(payload.duration_s)}});
-    }
+  for (const auto& result : media.results) {
+    videos.push_back(json::object{
+        {"id", result.id}, {"url", result.url}, {"duration", tasks::seconds_text(result.duration_s)}});
   }
-  // Never pass a preview render off as Kling's output.
-  if (preview) message = "rendered by vidserve's preview engine: a placeholder video, not Kling model output";
+  if (media.preview) message = tasks::kPreviewNote;
   task["task_status_msg"] = message;
   task["task_info"] = json::object{{"external_task_id", record.external_id}};
   task["task_result"] = json::object{{"videos", std::move(videos)}};

@@ -54,6 +54,17 @@ std::string media_url(const runware::Services& s, const store::ResultRecord& res
   return s.public_base_url + "/media/" + result.media_uuid + "." + delivery::extension_for(payload.content_type);
 }
 
+TaskMedia task_media(const runware::Services& s, const store::TaskRecord& record) {
+  TaskMedia media;
+  if (record.status != store::TaskStatus::Success) return media;
+  for (const auto& result : record.results) {
+    const auto payload = core::decode_result_payload(result.payload);
+    media.preview = media.preview || payload.engine == "preview";
+    media.results.push_back({result.media_uuid, media_url(s, result, payload), payload.duration_s});
+  }
+  return media;
+}
+
 Result<store::TaskRecord> find_task(const runware::Services& s, const std::string& owner, const std::string& id,
                                     const std::string& api) {
   auto record = s.tasks.get(owner, id);

@@ -27,6 +27,22 @@ void submit_one(const runware::Services& s, store::TaskRecord record,
 std::string media_url(const runware::Services& s, const store::ResultRecord& result,
                       const core::ResultPayload& payload);
 
+// The media of a succeeded task as the Kling and APIMart front-ends show it (empty otherwise).
+struct ResultMedia {
+  std::string id;  // the media uuid
+  std::string url;
+  double duration_s = 0;
+};
+struct TaskMedia {
+  std::vector<ResultMedia> results;
+  bool preview = false;  // a result came from the preview engine
+};
+TaskMedia task_media(const runware::Services& s, const store::TaskRecord& record);
+
+// What a front-end says of a preview render, which is never passed off as Kling's output.
+inline constexpr const char* kPreviewNote =
+    "rendered by vidserve's preview engine: a placeholder video, not Kling model output";
+
 // A stored task by the id a client sent: its task uuid, else its external id; only tasks created
 // through `api` count ("notFound" otherwise).
 Result<store::TaskRecord> find_task(const runware::Services& s, const std::string& owner, const std::string& id,
