@@ -18,7 +18,7 @@ namespace vidserve::api::http {
 struct Server::Impl {
   ServerOptions options;
   AsyncHandler handler;
-  UpgradeHandler upgrade;
+  WsRoute websocket;
 
   std::mutex control;  // serialises start() and stop()
   std::unique_ptr<net::io_context> ioc;
@@ -86,9 +86,9 @@ Server::~Server() {
   stop();
 }
 
-void Server::on_upgrade(UpgradeHandler handler) {
+void Server::on_websocket(WsRoute route) {
   const std::lock_guard lock(impl_->control);
-  impl_->upgrade = std::move(handler);
+  impl_->websocket = std::move(route);
 }
 
 Result<unsigned short> Server::start() {
@@ -107,7 +107,7 @@ Result<unsigned short> Server::start() {
   s.context = std::make_shared<SessionContext>();
   s.context->options = s.options;
   s.context->handler = s.handler;
-  s.context->on_upgrade = s.upgrade;
+  s.context->websocket = s.websocket;
   s.listener = std::make_shared<Listener>(*s.ioc, std::move(*acceptor), s.context);
   s.listener->run();
   s.running_threads = thread_count;

@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "api/http/types.hpp"
+#include "api/http/websocket.hpp"
 #include "common/result.hpp"
 
 namespace vidserve::api::http {
@@ -28,8 +29,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Takes over WebSocket upgrade requests (default: 404). Set before start().
-  void on_upgrade(UpgradeHandler handler);
+  // Chooses the protocol of WebSocket upgrade requests (default: 404). Set before start().
+  void on_websocket(WsRoute route);
 
   // Binds (SO_REUSEADDR) and listens, starts the io threads and returns the bound port.
   // Errors: "invalidAddress", "listenFailed", "alreadyStarted". A stopped server may start again.

@@ -13,6 +13,7 @@
 
 #include "api/http/responses.hpp"
 #include "api/http/server_log.hpp"
+#include "api/http/websocket_session.hpp"
 
 namespace vidserve::api::http {
 namespace {
@@ -166,20 +167,23 @@ void Session::handle_request() {
 }
 
 void Session::hand_off_upgrade(Request&& req) {
-  if (!context_->on_upgrade) {
+  std::shared_ptr<WsHandler> handler;
+  try {
+    if (context_->websocket) handler = context_->websocket(req, info_);
+  } catch (const std::exception& e) {
+    log_error("websocket route failed", e.what());
+  } catch (...) {
+    log_error("websocket route failed", "unknown exception");
+  }
+  if (!handler) {
     return send(error_response(req, bhttp::status::not_found, "notFound",
                                "no WebSocket endpoint at " + std::string(req.target())));
   }
   stream_.expires_never();
-  closed_ = true;  // the stream belongs to the upgrade handler from here on
+  closed_ = true;  // the socket belongs to the WebSocket session from here on
   context_->registry.remove(this);
-  try {
-    context_->on_upgrade(std::move(stream_), std::move(req));
-  } catch (const std::exception& e) {
-    log_error("upgrade handler failed", e.what());
-  } catch (...) {
-    log_error("upgrade handler failed", "unknown exception");
-  }
+  auto session = std::make_shared<WebSocketSession>(std::move(stream_), context_, std::move(handler), info_);
+  session->run(std::move(req));
 }
 
 // Answers a request that could not be read completely; the connection closes afterwards.

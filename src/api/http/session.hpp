@@ -6,6 +6,8 @@
 //   wait_for_request (idle_timeout) → read_header (header_timeout) → size check (413)
 //   → [100 Continue] → read_body (body_timeout) → handler → write (write_timeout per step)
 //   → keep-alive ? wait_for_request : linger_close
+//   A WebSocket upgrade request is handed to a WebSocketSession on the same socket and strand
+//   when the server's WsRoute accepts its target (404 otherwise).
 //
 // Faults: malformed requests get 400 (431 for oversized headers) and the connection closes;
 // timeouts, resets and stop() close the socket.
@@ -22,15 +24,15 @@
 
 namespace vidserve::api::http {
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session final : public Closable, public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, std::shared_ptr<SessionContext> context);
-  ~Session();
+  ~Session() override;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
   void start();  // once, right after construction
-  void close();  // from any thread
+  void close() override;  // from any thread
 
  private:
   void wait_for_request();

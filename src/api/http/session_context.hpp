@@ -3,13 +3,14 @@
 // registry of open sessions. Owned jointly by the server, the listener and the sessions.
 #include "api/http/session_registry.hpp"
 #include "api/http/types.hpp"
+#include "api/http/websocket.hpp"
 
 namespace vidserve::api::http {
 
 struct SessionContext {
   ServerOptions options;
   AsyncHandler handler;  // synchronous handlers are wrapped into this
-  UpgradeHandler on_upgrade;  // empty: upgrade requests get 404
+  WsRoute websocket;  // empty: upgrade requests get 404
   SessionRegistry registry;
 };
 

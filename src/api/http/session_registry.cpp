@@ -2,24 +2,23 @@
 
 #include <vector>
 
-#include "api/http/session.hpp"
 
 namespace vidserve::api::http {
 
-bool SessionRegistry::add(const std::shared_ptr<Session>& session) {
+bool SessionRegistry::add(const std::shared_ptr<Closable>& session) {
   const std::lock_guard lock(mutex_);
   if (closed_) return false;
   sessions_.emplace(session.get(), session);
   return true;
 }
 
-void SessionRegistry::remove(const Session* session) {
+void SessionRegistry::remove(const Closable* session) {
   const std::lock_guard lock(mutex_);
   sessions_.erase(session);
 }
 
 void SessionRegistry::close_all() {
-  std::vector<std::shared_ptr<Session>> open;
+  std::vector<std::shared_ptr<Closable>> open;
   {
     const std::lock_guard lock(mutex_);
     closed_ = true;

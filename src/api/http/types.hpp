@@ -33,10 +33,6 @@ using Responder = std::function<void(bhttp::message_generator)>;
 // A handler that answers later (e.g. after a durable commit) without holding an io thread.
 using AsyncHandler = std::function<void(Request&& req, const ConnectionInfo&, Responder respond)>;
 
-// Takes over a connection whose request is a WebSocket upgrade. The stream has no timeout set
-// and runs on the connection's strand.
-using UpgradeHandler = std::function<void(beast::tcp_stream&& stream, Request&& req)>;
-
 struct ServerOptions {
   std::string address = "127.0.0.1";  // numeric IPv4 or IPv6 address
   unsigned short port = 8080;         // 0 = pick a free port
@@ -48,6 +44,12 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{60};      // keep-alive idle between requests
   std::chrono::seconds write_timeout{60};     // longest time without any response progress
   std::chrono::seconds shutdown_timeout{5};   // stop(): wait this long for io work to end
+  // WebSocket connections (see websocket_session.hpp).
+  std::size_t ws_message_limit = 10 * 1024 * 1024;  // bytes per incoming message; 0 = body_limit
+  std::size_t ws_queue_limit = 64 * 1024 * 1024;    // bytes of outgoing frames not yet written
+  std::size_t ws_max_pending = 16;                  // messages being answered at once
+  std::chrono::seconds ws_idle_timeout{120};        // no message from the peer: close
+  std::chrono::seconds ws_handshake_timeout{15};    // opening and closing handshakes
 };
 
 }  // namespace vidserve::api::http

@@ -147,26 +147,6 @@ TEST(HttpServer, UpgradeWithoutHookIs404) {
   EXPECT_EQ(res->result(), bhttp::status::not_found);
 }
 
-TEST(HttpServer, UpgradeHookReceivesStreamAndRequest) {
-  Server server(test_options(), echo);
-  std::atomic<bool> called = false;
-  server.on_upgrade([&](beast::tcp_stream&& stream, Request&& req) {
-    beast::tcp_stream mine(std::move(stream));
-    EXPECT_EQ(req.target(), "/v1");
-    const std::string reply = "hooked";
-    beast::error_code ec;
-    net::write(mine, net::buffer(reply), ec);
-    EXPECT_FALSE(ec);
-    called = true;
-  });  // `mine` closes here
-  const auto port = server.start();
-  ASSERT_TRUE(port);
-  RawClient client(*port);
-  ASSERT_TRUE(client.send(kUpgrade));
-  EXPECT_EQ(client.read_all(), "hooked");
-  EXPECT_TRUE(called);
-}
-
 TEST(HttpServer, StartAndStopTwentyTimes) {
   for (int i = 0; i < 20; ++i) {
     Server server(test_options(), echo);

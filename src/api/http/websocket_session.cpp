@@ -1,0 +1,175 @@
+#include "api/http/websocket_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/websocket/error.hpp>
+#include <exception>
+#include <utility>
+
+#include "api/http/server_log.hpp"
+
+namespace vidserve::api::http {
+
+namespace websocket = beast::websocket;
+
+namespace {
+
+std::string describe(const ConnectionInfo& info) {
+  return info.remote_address + ":" + std::to_string(info.remote_port);
+}
+
+// Handler code is the protocol's; a throw must not take an io thread down with it.
+template <typename F>
+void guarded(std::string_view what, F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    log_error(what, e.what());
+  } catch (...) {
+    log_error(what, "unknown exception");
+  }
+}
+
+}  // namespace
+
+WebSocketSession::WebSocketSession(beast::tcp_stream&& stream, std::shared_ptr<SessionContext> context,
+                                   std::shared_ptr<WsHandler> handler, ConnectionInfo info)
+    : context_(std::move(context)),
+      options_(context_->options),
+      ws_(std::move(stream)),
+      handler_(std::move(handler)),
+      info_(std::move(info)) {}
+
+WebSocketSession::~WebSocketSession() {
+  context_->registry.remove(this);
+}
+
+void WebSocketSession::run(Request&& upgrade) {
+  if (!context_->registry.add(shared_from_this())) return;  // stopping: the socket closes with us
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = options_.ws_handshake_timeout;
+  timeouts.idle_timeout = options_.ws_idle_timeout;
+  timeouts.keep_alive_pings = false;  // idle means: nothing from the peer
+  ws_.set_option(timeouts);
+  websocket::permessage_deflate deflate;  // off: frames are small JSON, and deflate costs memory
+  deflate.server_enable = false;
+  ws_.set_option(deflate);
+  ws_.read_message_max(options_.ws_message_limit ? options_.ws_message_limit : options_.body_limit);
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(bhttp::field::server, "vidserve"); }));
+  ws_.async_accept(upgrade, beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
+}
+
+void WebSocketSession::on_accept(beast::error_code ec) {
+  if (ec) return finish();
+  open_ = true;
+  guarded("websocket open", [&] { handler_->on_open(weak_from_this()); });
+  read_next();
+}
+
+// Reads while fewer than ws_max_pending messages wait for their answer: a client cannot pile up
+// work faster than it is done, it only waits.
+void WebSocketSession::read_next() {
+  if (!open_ || reading_ || closing_ || pending_ >= options_.ws_max_pending) return;
+  reading_ = true;
+  ws_.async_read(buffer_, beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
+}
+
+void WebSocketSession::on_read(beast::error_code ec, std::size_t) {
+  reading_ = false;
+  if (ec) {
+    if (ec == websocket::error::message_too_big) {
+      log_error("websocket " + describe(info_), "message over the limit; closed with 1009");
+    }
+    return finish();  // closed by the peer, idle timeout, reset, or stop()
+  }
+  std::string text = beast::buffers_to_string(buffer_.data());
+  buffer_.consume(buffer_.size());
+  ++pending_;
+  guarded("websocket message", [&] { handler_->on_message(std::move(text)); });
+  read_next();
+}
+
+void WebSocketSession::message_done() {
+  net::post(ws_.get_executor(), [self = shared_from_this()] {
+    if (self->pending_ > 0) --self->pending_;
+    self->read_next();
+  });
+}
+
+void WebSocketSession::send(std::string text) {
+  auto holder = std::make_shared<std::string>(std::move(text));
+  net::post(ws_.get_executor(), [self = shared_from_this(), holder] { self->enqueue(std::move(*holder)); });
+}
+
+void WebSocketSession::enqueue(std::string&& text) {
+  if (!open_ || closing_) return;
+  queued_bytes_ += text.size();
+  if (queued_bytes_ > options_.ws_queue_limit) {
+    return drop("the peer does not read: " + std::to_string(queued_bytes_) + " bytes queued (limit " +
+                std::to_string(options_.ws_queue_limit) + ")");
+  }
+  queue_.push_back(std::move(text));
+  if (!writing_) write_next();
+}
+
+void WebSocketSession::write_next() {
+  if (queue_.empty()) {
+    if (closing_) close_gracefully();
+    return;
+  }
+  writing_ = true;
+  ws_.text(true);
+  ws_.async_write(net::buffer(queue_.front()),
+                  beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
+}
+
+void WebSocketSession::on_write(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  if (ec) return finish();
+  queued_bytes_ -= queue_.front().size();
+  queue_.pop_front();
+  write_next();
+}
+
+void WebSocketSession::close() {
+  net::post(ws_.get_executor(), [self = shared_from_this()] {
+    if (!self->open_) return;  // handshake still running: it ends with the io threads
+    if (self->closing_) return;
+    self->closing_ = true;
+    if (!self->writing_) self->close_gracefully();  // else after the frame in flight
+  });
+}
+
+// Close frame 1001 (going away); the handshake_timeout bounds the wait for the peer's answer.
+void WebSocketSession::close_gracefully() {
+  ws_.async_close(websocket::close_code::going_away,
+                  beast::bind_front_handler(&WebSocketSession::on_closed, shared_from_this()));
+}
+
+void WebSocketSession::on_closed(beast::error_code) { finish(); }
+
+void WebSocketSession::drop(std::string_view reason) {
+  log_error("websocket " + describe(info_) + " dropped", reason);
+  queue_.clear();
+  queued_bytes_ = 0;
+  beast::error_code ec;
+  beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
+  beast::get_lowest_layer(ws_).close();
+  finish();
+}
+
+void WebSocketSession::finish() {
+  if (finished_) return;
+  finished_ = true;
+  const bool was_open = open_;
+  open_ = false;
+  queue_.clear();
+  queued_bytes_ = 0;
+  if (was_open) guarded("websocket close", [&] { handler_->on_close(); });
+  handler_.reset();  // the handler may hold what the connection's events refer to
+}
+
+}  // namespace vidserve::api::http

@@ -1,0 +1,66 @@
+#pragma once
+// WebSocketSession: one upgraded connection (Beast websocket::stream over the HTTP session's
+// socket, on the same strand). After Beast's advanced server: every step runs on the strand;
+// outgoing frames wait in a queue and are written one at a time.
+//
+//   accept (handshake_timeout) → read a message (idle_timeout without data closes)
+//   → handler.on_message → read the next one while fewer than ws_max_pending messages are
+//   unanswered → ... → close frame or error → handler.on_close
+//
+// Limits (ServerOptions): ws_message_limit per message (larger: close 1009), ws_queue_limit
+// bytes of outgoing frames not yet written (more: the peer is not reading; dropped, logged),
+// ws_idle_timeout without a message from the peer (close), permessage-deflate off.
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "api/http/session_context.hpp"
+#include "api/http/websocket.hpp"
+
+namespace vidserve::api::http {
+
+class WebSocketSession final : public WsConnection,
+                               public Closable,
+                               public std::enable_shared_from_this<WebSocketSession> {
+ public:
+  WebSocketSession(beast::tcp_stream&& stream, std::shared_ptr<SessionContext> context,
+                   std::shared_ptr<WsHandler> handler, ConnectionInfo info);
+  ~WebSocketSession() override;
+
+  void run(Request&& upgrade);  // once, on the strand, right after construction
+
+  void send(std::string text) override;
+  void message_done() override;
+  void close() override;  // also Closable::close, used by the registry at shutdown
+
+ private:
+  void on_accept(beast::error_code ec);
+  void read_next();
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void enqueue(std::string&& text);
+  void write_next();
+  void on_write(beast::error_code ec, std::size_t bytes);
+  void close_gracefully();
+  void on_closed(beast::error_code ec);
+  void drop(std::string_view reason);
+  void finish();
+
+  std::shared_ptr<SessionContext> context_;
+  const ServerOptions& options_;
+  beast::websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  std::shared_ptr<WsHandler> handler_;
+  ConnectionInfo info_;
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  std::size_t pending_ = 0;  // messages handed to the handler and not answered yet
+  bool open_ = false;        // handshake done, not finished
+  bool reading_ = false;
+  bool writing_ = false;
+  bool closing_ = false;     // a close frame is due once the queue is written
+  bool finished_ = false;
+};
+
+}  // namespace vidserve::api::http
