@@ -117,7 +117,9 @@ TEST(WebSocket, MessageOverTheLimitClosesWith1009) {
   beast::error_code ec;
   c.read(ec);
   EXPECT_TRUE(ec);  // the close frame, or a reset when it crossed the rest of our message
-  if (ec == websocket::error::closed) EXPECT_EQ(c.ws.reason().code, websocket::close_code::too_big);
+  if (ec == websocket::error::closed) {
+    EXPECT_EQ(c.ws.reason().code, websocket::close_code::too_big);
+  }
   EXPECT_EQ(s.handler->messages, 0);
 }
 
