@@ -86,6 +86,18 @@ Status MemoryTaskStore::renew_lease(std::string_view task_uuid, std::string_view
   return Ok{};
 }
 
+Status MemoryTaskStore::set_progress(std::string_view task_uuid, std::string_view worker_id,
+                                     int percent) {
+  Lock lock(mutex_);
+  Entry* entry = find(task_uuid);
+  if (entry == nullptr) return rules::not_found(task_uuid);
+  TaskRecord& t = entry->task;
+  if (auto ok = rules::check_renew(task_uuid, t.status, t.worker_id, worker_id); !ok) return ok;
+  t.progress = rules::clamp_progress(percent);
+  t.updated_ms = clock_.now_ms();
+  return Ok{};
+}
+
 Status MemoryTaskStore::put_result(std::string_view task_uuid, ResultRecord result) {
   Lock lock(mutex_);
   Entry* entry = find(task_uuid);
@@ -111,6 +123,7 @@ Status MemoryTaskStore::finish(std::string_view task_uuid, TaskStatus to, std::s
   TaskRecord& t = entry->task;
   if (auto ok = rules::check_finish(task_uuid, t.status); !ok) return ok;
   t.status = to;
+  if (to == TaskStatus::Success) t.progress = 100;
   t.error_code = std::string(code);
   t.error_message = std::string(message);
   t.worker_id.clear();

@@ -22,6 +22,7 @@ class MemoryTaskStore final : public TaskStore {
                                                std::int64_t lease_ms) override;
   Status renew_lease(std::string_view task_uuid, std::string_view worker_id,
                      std::int64_t lease_ms) override;
+  Status set_progress(std::string_view task_uuid, std::string_view worker_id, int percent) override;
   Status put_result(std::string_view task_uuid, ResultRecord result) override;
   Status complete(std::string_view task_uuid) override;
   Status fail(std::string_view task_uuid, std::string_view code, std::string_view message) override;

@@ -10,7 +10,7 @@ namespace vidserve::store {
 namespace {
 
 // Append only: never edit a migration that has shipped, add a new one.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: tasks with their results, API keys, produced media.
     R"sql(
 CREATE TABLE tasks (
@@ -64,6 +64,11 @@ ALTER TABLE tasks ADD COLUMN api TEXT NOT NULL DEFAULT '';
 ALTER TABLE tasks ADD COLUMN external_id TEXT NOT NULL DEFAULT '';
 CREATE UNIQUE INDEX tasks_by_external_id ON tasks(owner, external_id) WHERE external_id <> '';
 CREATE INDEX tasks_by_owner_api ON tasks(owner, api, created_ms, seq);
+)sql",
+    // 3: how far each task is (0..100), written by its worker while it runs; 100 once done.
+    R"sql(
+ALTER TABLE tasks ADD COLUMN progress INTEGER NOT NULL DEFAULT 0;
+UPDATE tasks SET progress = 100 WHERE status = 'success';
 )sql",
 };
 

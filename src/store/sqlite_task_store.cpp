@@ -17,7 +17,7 @@ using Mode = Transaction::Mode;
 
 constexpr const char* kSelectTask =
     "SELECT task_uuid, owner, task_type, model, request, status, attempts, error_code, "
-    "error_message, worker_id, lease_expires_ms, created_ms, updated_ms, api, external_id FROM tasks ";
+    "error_message, worker_id, lease_expires_ms, created_ms, updated_ms, api, external_id, progress FROM tasks ";
 
 Error corrupt_status(const std::string& text) {
   return Error{errc::kStorage, "unknown task status '" + text + "' in database"};
@@ -43,6 +43,7 @@ Result<TaskRecord> read_task(const Statement& s) {
   t.updated_ms = s.column_int(12);
   t.api = s.column_text(13);
   t.external_id = s.column_text(14);
+  t.progress = static_cast<int>(s.column_int(15));
   return t;
 }
 
@@ -323,6 +324,23 @@ Status SqliteTaskStore::renew_lease(std::string_view task_uuid, std::string_view
   return tx->commit();
 }
 
+Status SqliteTaskStore::set_progress(std::string_view task_uuid, std::string_view worker_id,
+                                     int percent) {
+  auto s = db_->session();
+  auto tx = Transaction::begin(s, Mode::RelaxedWrite);  // a crash may lose it: see Mode
+  if (!tx) return tx.error();
+  auto state = find_state(s, task_uuid);
+  if (!state) return state.error();
+  if (auto ok = rules::check_renew(task_uuid, state->status, state->worker_id, worker_id); !ok) {
+    return ok;
+  }
+  auto update = s.prepare("UPDATE tasks SET progress = ?1, updated_ms = ?2 WHERE task_uuid = ?3");
+  if (!update) return update.error();
+  update->integer(1, rules::clamp_progress(percent)).integer(2, clock_.now_ms()).text(3, task_uuid);
+  if (auto ok = update->run(); !ok) return ok;
+  return tx->commit();
+}
+
 Status SqliteTaskStore::put_result(std::string_view task_uuid, ResultRecord result) {
   auto s = db_->session();
   auto tx = Transaction::begin(s, Mode::RelaxedWrite);  // a crash may lose it: see Mode
@@ -348,7 +366,8 @@ Status SqliteTaskStore::finish(std::string_view task_uuid, TaskStatus to, std::s
   if (auto ok = rules::check_finish(task_uuid, state->status); !ok) return ok;
   auto update = s.prepare(
       "UPDATE tasks SET status = ?1, error_code = ?2, error_message = ?3, worker_id = '', "
-      "lease_expires_ms = 0, updated_ms = ?4 WHERE task_uuid = ?5");
+      "lease_expires_ms = 0, updated_ms = ?4, progress = CASE WHEN ?1 = 'success' THEN 100 "
+      "ELSE progress END WHERE task_uuid = ?5");
   if (!update) return update.error();
   update->text(1, to_string(to)).text(2, code).text(3, message);
   update->integer(4, clock_.now_ms()).text(5, task_uuid);

@@ -22,9 +22,12 @@ Status check_finish(std::string_view task_uuid, TaskStatus current);
 // cancel: true = move to Cancelled, false = already Cancelled (nothing to do).
 Result<bool> check_cancel(std::string_view task_uuid, TaskStatus current);
 
-// renew_lease: the task must still be Processing under `worker_id`.
+// renew_lease, set_progress: the task must still be Processing under `worker_id`.
 Status check_renew(std::string_view task_uuid, TaskStatus current, std::string_view holder,
                    std::string_view worker_id);
+
+// set_progress: the stored value, 0..100.
+int clamp_progress(int percent);
 
 // enqueue: checks identifiers and results, then stamps the fields the store owns
 // (status, attempts, lease, error, timestamps) and sorts the results by index.

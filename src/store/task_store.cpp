@@ -97,6 +97,10 @@ Status check_renew(std::string_view task_uuid, TaskStatus current, std::string_v
   return Ok{};
 }
 
+int clamp_progress(int percent) {
+  return std::clamp(percent, 0, 100);
+}
+
 Status prepare_new_task(TaskRecord& task, std::int64_t now_ms) {
   if (task.task_uuid.empty()) return Error{errc::kInvalidArgument, "task_uuid is empty"};
   if (task.owner.empty()) return Error{errc::kInvalidArgument, "owner is empty"};
@@ -115,6 +119,7 @@ Status prepare_new_task(TaskRecord& task, std::int64_t now_ms) {
   task.error_message.clear();
   task.worker_id.clear();
   task.lease_expires_ms = 0;
+  task.progress = 0;
   task.created_ms = now_ms;
   task.updated_ms = now_ms;
   return Ok{};

@@ -28,9 +28,10 @@ inline constexpr const char* kDuplicateExternalId = "duplicateExternalId";
 inline constexpr const char* kStorage = "storage";
 // The operation is not allowed in the task's current status, e.g. completing a cancelled task.
 inline constexpr const char* kInvalidState = "invalidState";
-// renew_lease: the task is no longer processing under this worker (expired and reclaimed).
+// renew_lease, set_progress: the task is no longer processing under this worker (expired and
+// reclaimed).
 inline constexpr const char* kLeaseLost = "leaseLost";
-// renew_lease: the task was cancelled while the worker held it; the worker should stop.
+// renew_lease, set_progress: the task was cancelled while the worker held it; it should stop.
 inline constexpr const char* kCancelled = "cancelled";
 inline constexpr const char* kInvalidArgument = "invalidArgument";
 }  // namespace errc
@@ -69,6 +70,10 @@ struct TaskRecord {
   std::string worker_id;              // lease holder while Processing, empty otherwise
   std::int64_t lease_expires_ms = 0;  // while Processing; 0 otherwise
   std::int64_t created_ms = 0, updated_ms = 0;
+  // How far the task is, 0..100: written by the worker through set_progress while it runs, 100
+  // once complete. Kept as it was by claim, requeue, fail and cancel (a retried task starts from
+  // the value of its previous attempt until its worker reports again). 0 when enqueued.
+  int progress = 0;
   std::vector<ResultRecord> results;  // ordered by index
 
   bool operator==(const TaskRecord&) const = default;
@@ -105,10 +110,17 @@ class TaskStore {
   virtual Status renew_lease(std::string_view task_uuid, std::string_view worker_id,
                              std::int64_t lease_ms) = 0;
 
+  // Stores the task's progress, clamped to 0..100. Same checks as renew_lease: "leaseLost" unless
+  // the task is Processing under worker_id, "cancelled" when it was cancelled. Like a lease
+  // renewal it need not survive a power failure. Stamps updated_ms, leaves the lease alone.
+  virtual Status set_progress(std::string_view task_uuid, std::string_view worker_id,
+                              int percent) = 0;
+
   // Inserts or replaces the result with the same index. Allowed while Queued or Processing.
   virtual Status put_result(std::string_view task_uuid, ResultRecord result) = 0;
 
-  // Queued|Processing -> Success / Error; "invalidState" from a final status.
+  // Queued|Processing -> Success / Error; "invalidState" from a final status. complete() also
+  // sets progress to 100; fail() keeps it.
   virtual Status complete(std::string_view task_uuid) = 0;
   virtual Status fail(std::string_view task_uuid, std::string_view code,
                       std::string_view message) = 0;
@@ -118,7 +130,7 @@ class TaskStore {
   virtual Status cancel(std::string_view owner, std::string_view task_uuid) = 0;
 
   // At start-up of the only process working this store: every Processing task goes back to
-  // Queued (lease cleared, attempts and already written results kept). Returns how many.
+  // Queued (lease cleared; attempts, progress and already written results kept). Returns how many.
   // With several worker processes on one store rely on lease expiry instead.
   virtual Result<std::int64_t> requeue_interrupted() = 0;
 

@@ -1,7 +1,10 @@
 #include "core/scheduler/task_runner.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
+#include <optional>
 
 #include "core/scheduler/result_payload.hpp"
 #include "delivery/media_types.hpp"
@@ -13,25 +16,65 @@ namespace {
 // A claim younger than this needs no renewal before the first result.
 constexpr std::chrono::seconds kFreshClaim{1};
 
-// Engines report progress while they render or wait on a provider; each report (at most every
-// few seconds) renews the task's lease, so a long render is never claimed by a second worker.
-class LeaseProgress final : public engine::Progress {
+// Engines report progress while they render or wait on a provider. A report renews the task's
+// lease at most every 5 s, so a long render is never claimed by a second worker, and stores the
+// task's percent at most every 250 ms (4 writes/s per task), only when it changed. One object per
+// task: results already done count as whole, the percent stays below 100 until complete().
+class TaskProgress final : public engine::Progress {
  public:
-  LeaseProgress(const RunnerDeps& deps, std::string task_uuid, std::string worker_id)
-      : deps_(deps), task_uuid_(std::move(task_uuid)), worker_id_(std::move(worker_id)) {}
-  void update(double) override {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_renewal_ < std::chrono::seconds(5)) return;
+  TaskProgress(const RunnerDeps& deps, const store::TaskRecord& task, std::string worker_id)
+      : deps_(deps),
+        task_(task),
+        worker_id_(std::move(worker_id)),
+        results_(std::max<int>(1, static_cast<int>(task.results.size()))),
+        stored_percent_(task.progress) {}
+
+  // Before each result: later reports are fractions of this one. Run_task has just renewed the
+  // lease (or claimed the task), so the next renewal is due 5 s from now.
+  void begin_result(int index) {
+    result_index_ = index;
+    last_renewal_ = Clock::now();
+  }
+
+  void update(double fraction) override {
+    const auto now = Clock::now();
+    store_percent(fraction, now);
+    if (lost_ || now - last_renewal_ < kRenewEvery) return;
     last_renewal_ = now;
-    if (!deps_.tasks.renew_lease(task_uuid_, worker_id_, deps_.lease_ms)) lost_ = true;
+    if (!deps_.tasks.renew_lease(task_.task_uuid, worker_id_, deps_.lease_ms)) lost_ = true;
   }
   // A lost lease means the task was cancelled or handed to another worker: stop.
   bool cancelled() const override { return lost_; }
 
  private:
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::chrono::seconds kRenewEvery{5};
+  static constexpr std::chrono::milliseconds kProgressEvery{250};
+
+  void store_percent(double fraction, Clock::time_point now) {
+    if (lost_ || !(fraction >= 0)) return;  // also skips NaN
+    const double done = result_index_ + std::min(fraction, 1.0);
+    const int percent = std::clamp(static_cast<int>(std::lround(100 * done / results_)), 0, 99);
+    if (percent == stored_percent_ || (last_write_ && now - *last_write_ < kProgressEvery)) return;
+    last_write_ = now;
+    auto stored = deps_.tasks.set_progress(task_.task_uuid, worker_id_, percent);
+    if (!stored) {
+      // Like a failed renewal, except for a storage hiccup: progress is only informative.
+      lost_ = stored.error().code != store::errc::kStorage;
+      return;
+    }
+    stored_percent_ = percent;
+    if (deps_.on_progress) deps_.on_progress(task_, percent);
+  }
+
   const RunnerDeps& deps_;
-  std::string task_uuid_, worker_id_;
-  std::chrono::steady_clock::time_point last_renewal_ = std::chrono::steady_clock::now();
+  const store::TaskRecord& task_;
+  std::string worker_id_;
+  int results_;
+  int result_index_ = 0;
+  int stored_percent_;
+  Clock::time_point last_renewal_ = Clock::now();
+  std::optional<Clock::time_point> last_write_;
   bool lost_ = false;
 };
 
@@ -95,13 +138,13 @@ void fail(const RunnerDeps& deps, const store::TaskRecord& task, const Error& e)
 // Renders one result into a scratch file, moves it into the media store and records it.
 Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store::TaskRecord& task,
                      const DecodedTask& decoded, const std::vector<engine::InputMedia>& inputs,
-                     const store::ResultRecord& result, const std::string& worker_id) {
+                     const store::ResultRecord& result, TaskProgress& progress) {
   const auto content_type = engine::output_content_type(decoded.plan);
   engine::Job job{task.task_uuid, result.index, decoded.seed + static_cast<std::uint64_t>(result.index),
                   decoded.plan, decoded.request, inputs,
                   deps.media.temp_path(result.media_uuid + "." + delivery::extension_for(content_type)).string(),
                   content_type};
-  LeaseProgress progress(deps, task.task_uuid, worker_id);
+  progress.begin_result(result.index);
   auto out = engine.render(job, progress);
   std::error_code ec;
   if (!out) {
@@ -130,6 +173,7 @@ void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::
   if (!engine) return fail(deps, task, {"modelUnavailable", "no engine is configured for " + task.model});
   auto inputs = fetch_inputs(deps, generation(*decoded).inputs, task.owner);
   if (!inputs) return fail(deps, task, inputs.error());
+  TaskProgress progress(deps, task, worker_id);
   bool first = true;
   for (const auto& result : task.results) {
     if (result.status == "success") continue;  // done before a restart: never rendered twice
@@ -142,7 +186,7 @@ void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::
       auto lease = deps.tasks.renew_lease(task.task_uuid, worker_id, deps.lease_ms);
       if (!lease) return;
     }
-    if (auto rendered = render_result(deps, *engine, task, *decoded, *inputs, result, worker_id);
+    if (auto rendered = render_result(deps, *engine, task, *decoded, *inputs, result, progress);
         !rendered) {
       return fail(deps, task, rendered.error());
     }

@@ -41,6 +41,10 @@ struct RunnerDeps {
   // After complete or fail, with the task as it was claimed: its owner and uuid identify it for
   // store reads (TaskStore::get is per owner); its final state is in the store.
   std::function<void(const store::TaskRecord& task)> on_finished = nullptr;
+  // After the task's progress was stored (TaskStore::set_progress), with the task as it was
+  // claimed and the stored percent, 0..99 (100 comes only with complete). Called on the worker's
+  // thread, at most every 250 ms per task and only when the percent changed.
+  std::function<void(const store::TaskRecord& task, int percent)> on_progress = nullptr;
 };
 
 // `task` as claim_next returned it, just now (its lease is taken as fresh). Returns after the

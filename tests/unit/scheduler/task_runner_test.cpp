@@ -1,16 +1,18 @@
-// run_task with fakes (in-memory store, media index and engine): which lease writes it makes and
-// where it notices a cancellation.
+// run_task with fakes (in-memory store, media index and engine): which lease and progress writes
+// it makes and where it notices a cancellation.
 #include "core/scheduler/task_runner.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <thread>
+#include <vector>
 
 #include "delivery/media_store.hpp"
 #include "store/memory_media_index.hpp"
@@ -21,11 +23,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A MemoryTaskStore that counts lease renewals (each one a synchronous write in SQLite).
+// A MemoryTaskStore that counts lease renewals (each one a synchronous write in SQLite) and
+// progress writes.
 class CountingStore final : public store::TaskStore {
  public:
   explicit CountingStore(const Clock& clock) : inner_(clock) {}
   std::atomic<int> renewals{0};
+  std::atomic<int> progress_writes{0};
 
   Result<store::TaskRecord> enqueue(store::TaskRecord task) override {
     return inner_.enqueue(std::move(task));
@@ -41,6 +45,10 @@ class CountingStore final : public store::TaskStore {
                      std::int64_t lease_ms) override {
     ++renewals;
     return inner_.renew_lease(uuid, worker, lease_ms);
+  }
+  Status set_progress(std::string_view uuid, std::string_view worker, int percent) override {
+    ++progress_writes;
+    return inner_.set_progress(uuid, worker, percent);
   }
   Status put_result(std::string_view uuid, store::ResultRecord result) override {
     return inner_.put_result(uuid, std::move(result));
@@ -70,16 +78,20 @@ class CountingStore final : public store::TaskStore {
   store::MemoryTaskStore inner_;
 };
 
-// Writes a few bytes per result; `during_render` runs inside render().
+// Writes a few bytes per result; `during_render` runs inside render(), then `report` (which may
+// report progress); a render that sees the task cancelled fails like a real engine.
 class FakeEngine final : public engine::Engine {
  public:
   std::atomic<int> renders{0};
   std::function<void(const engine::Job&)> during_render;
+  std::function<void(const engine::Job&, engine::Progress&)> report;
 
   std::string_view name() const override { return "fake"; }
-  Result<engine::Output> render(const engine::Job& job, engine::Progress&) override {
+  Result<engine::Output> render(const engine::Job& job, engine::Progress& progress) override {
     ++renders;
     if (during_render) during_render(job);
+    if (report) report(job, progress);
+    if (progress.cancelled()) return Error{"taskCancelled", "the task was cancelled"};
     std::ofstream(job.output_path, std::ios::binary) << "not really a video";
     return engine::Output{320, 240, 1.0};
   }
@@ -133,6 +145,7 @@ class TaskRunnerTest : public testing::Test {
   }
 
   store::TaskStatus status() { return tasks_.get("owner", "task-1")->status; }
+  int stored_progress() { return tasks_.get("owner", "task-1")->progress; }
 
   static inline int counter_ = 0;
   FakeClock clock_;
@@ -191,6 +204,76 @@ TEST_F(TaskRunnerTest, ASlowInputFetchRenewsTheLeaseAndNoticesACancellation) {
   run_task(deps(), task, "w");
   EXPECT_EQ(tasks_.renewals, 1);
   EXPECT_EQ(engine_->renders, 0);
+  EXPECT_EQ(status(), store::TaskStatus::Cancelled);
+}
+
+// The task's percent counts finished results as whole: with two results, half of the second one
+// is 75. Each value is stored before on_progress hears of it; 100 comes only with complete().
+TEST_F(TaskRunnerTest, ProgressIsStoredAcrossResultsAndReported) {
+  const auto task = claimed_task(2);
+  engine_->report = [](const engine::Job&, engine::Progress& progress) {
+    for (double fraction : {0.0, 0.5, 1.0}) {
+      progress.update(fraction);
+      std::this_thread::sleep_for(260ms);  // past the 250 ms between two writes
+    }
+  };
+  std::vector<int> reported, stored;
+  auto d = deps();
+  d.on_progress = [&](const store::TaskRecord& t, int percent) {
+    EXPECT_EQ(t.task_uuid, "task-1");
+    reported.push_back(percent);
+    stored.push_back(stored_progress());
+  };
+  run_task(d, task, "w");
+  EXPECT_EQ(status(), store::TaskStatus::Success);
+  EXPECT_EQ(reported, (std::vector<int>{25, 50, 75, 99}));
+  EXPECT_EQ(stored, reported);
+  EXPECT_EQ(tasks_.progress_writes, 4);
+  EXPECT_EQ(stored_progress(), 100);
+}
+
+// An engine reporting on every frame costs at most one store write per 250 ms, and the values
+// only go up.
+TEST_F(TaskRunnerTest, FrequentReportsAreThrottled) {
+  const auto task = claimed_task(1);
+  const auto start = std::chrono::steady_clock::now();
+  engine_->report = [](const engine::Job&, engine::Progress& progress) {
+    for (int i = 0; i <= 1000; ++i) {
+      progress.update(i / 1000.0);
+      std::this_thread::sleep_for(600us);
+    }
+  };
+  std::vector<int> reported;
+  auto d = deps();
+  d.on_progress = [&](const store::TaskRecord&, int percent) { reported.push_back(percent); };
+  run_task(d, task, "w");
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(status(), store::TaskStatus::Success);
+  ASSERT_GE(reported.size(), 2u);
+  EXPECT_LE(reported.size(), static_cast<std::size_t>(elapsed / 250ms) + 1);
+  EXPECT_EQ(tasks_.progress_writes, static_cast<int>(reported.size()));
+  EXPECT_TRUE(std::is_sorted(reported.begin(), reported.end()));
+  EXPECT_EQ(std::adjacent_find(reported.begin(), reported.end()), reported.end());  // no repeats
+  EXPECT_LE(reported.back(), 99);
+}
+
+// A progress write refused because the task was cancelled stops the render, like a renewal.
+TEST_F(TaskRunnerTest, AProgressWriteNoticesACancellation) {
+  const auto task = claimed_task(2);
+  bool seen = false;
+  engine_->report = [&](const engine::Job&, engine::Progress& progress) {
+    ASSERT_TRUE(tasks_.cancel("owner", "task-1"));
+    progress.update(0.5);
+    seen = progress.cancelled();
+  };
+  int calls = 0;
+  auto d = deps();
+  d.on_progress = [&](const store::TaskRecord&, int) { ++calls; };
+  run_task(d, task, "w");
+  EXPECT_TRUE(seen);
+  EXPECT_EQ(engine_->renders, 1);
+  EXPECT_EQ(calls, 0);
+  EXPECT_EQ(tasks_.renewals, 0);
   EXPECT_EQ(status(), store::TaskStatus::Cancelled);
 }
 

@@ -100,7 +100,7 @@ TEST(SqliteTaskStore, UsesWalAndFullSync) {
   EXPECT_EQ(version->column_int(0), latest_schema_version());
 }
 
-// Relaxed transactions (claims, leases, results) commit with synchronous=NORMAL and put FULL
+// Relaxed transactions (claims, leases, progress, results) commit with synchronous=NORMAL and put FULL
 // back, committed or rolled back, so enqueue and complete still wait for the disk.
 TEST(SqliteTaskStore, RelaxedWritesRestoreFullSync) {
   TempDir dir;
@@ -139,6 +139,7 @@ TEST(SqliteTaskStore, RelaxedWritesRestoreFullSync) {
   ASSERT_TRUE(store.enqueue(t).ok());
   ASSERT_TRUE(store.claim_next("w", 1000)->has_value());
   ASSERT_TRUE(store.renew_lease("t1", "w", 1000).ok());
+  ASSERT_TRUE(store.set_progress("t1", "w", 50).ok());
   ASSERT_TRUE(store.put_result("t1", {0, "m1", "success", "p"}).ok());
   EXPECT_EQ(synchronous(), 2);
   ASSERT_TRUE(store.complete("t1").ok());
@@ -286,6 +287,21 @@ TEST(SqliteTaskStore, StoresCanShareOneConnection) {
   EXPECT_EQ(media.get("m1")->owner, key->info.id);
 }
 
+// The tables of schema version 1, as it shipped.
+const std::string kVersionOneTables =
+    "CREATE TABLE tasks (seq INTEGER PRIMARY KEY AUTOINCREMENT, task_uuid TEXT NOT NULL UNIQUE, "
+    "owner TEXT NOT NULL, task_type TEXT NOT NULL, model TEXT NOT NULL, request BLOB NOT NULL, "
+    "status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error_code TEXT NOT NULL DEFAULT '', "
+    "error_message TEXT NOT NULL DEFAULT '', worker_id TEXT NOT NULL DEFAULT '', "
+    "lease_expires_ms INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+    "CREATE TABLE task_results (task_uuid TEXT NOT NULL, idx INTEGER NOT NULL, media_uuid TEXT NOT NULL, "
+    "status TEXT NOT NULL, payload BLOB NOT NULL, PRIMARY KEY (task_uuid, idx)) WITHOUT ROWID;"
+    "CREATE TABLE api_keys (id TEXT PRIMARY KEY, label TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, "
+    "created_ms INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE media (media_uuid TEXT PRIMARY KEY, owner TEXT NOT NULL, task_uuid TEXT NOT NULL, "
+    "path TEXT NOT NULL, content_type TEXT NOT NULL, size_bytes INTEGER NOT NULL, created_ms INTEGER NOT NULL, "
+    "expires_ms INTEGER NOT NULL);";
+
 // A database written by the first schema (no api/external_id columns) is migrated in place and
 // its tasks read back with both empty.
 TEST(SqliteTaskStore, MigratesAVersionOneDatabase) {
@@ -295,23 +311,11 @@ TEST(SqliteTaskStore, MigratesAVersionOneDatabase) {
     sqlite3* raw = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
     SqliteDbPtr db(raw);
-    const char* v1 =
-        "CREATE TABLE tasks (seq INTEGER PRIMARY KEY AUTOINCREMENT, task_uuid TEXT NOT NULL UNIQUE, "
-        "owner TEXT NOT NULL, task_type TEXT NOT NULL, model TEXT NOT NULL, request BLOB NOT NULL, "
-        "status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error_code TEXT NOT NULL DEFAULT '', "
-        "error_message TEXT NOT NULL DEFAULT '', worker_id TEXT NOT NULL DEFAULT '', "
-        "lease_expires_ms INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
-        "CREATE TABLE task_results (task_uuid TEXT NOT NULL, idx INTEGER NOT NULL, media_uuid TEXT NOT NULL, "
-        "status TEXT NOT NULL, payload BLOB NOT NULL, PRIMARY KEY (task_uuid, idx)) WITHOUT ROWID;"
-        "CREATE TABLE api_keys (id TEXT PRIMARY KEY, label TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, "
-        "created_ms INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
-        "CREATE TABLE media (media_uuid TEXT PRIMARY KEY, owner TEXT NOT NULL, task_uuid TEXT NOT NULL, "
-        "path TEXT NOT NULL, content_type TEXT NOT NULL, size_bytes INTEGER NOT NULL, created_ms INTEGER NOT NULL, "
-        "expires_ms INTEGER NOT NULL);"
+    const std::string v1 = kVersionOneTables +
         "INSERT INTO tasks (task_uuid, owner, task_type, model, request, status, created_ms, updated_ms) "
         "VALUES ('old', 'key_a', 'videoInference', 'klingai:3@1', 'r', 'queued', 1, 1);"
         "PRAGMA user_version=1;";
-    ASSERT_EQ(sqlite3_exec(db.get(), v1, nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db.get(), v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   }
   FakeClock clock;
   auto store = SqliteTaskStore::open(path, clock);
@@ -329,6 +333,46 @@ TEST(SqliteTaskStore, MigratesAVersionOneDatabase) {
   fresh.external_id = "mine-1";
   ASSERT_TRUE((*store)->enqueue(fresh).ok());
   EXPECT_EQ((*store)->get_by_external_id("key_a", "mine-1")->api, "kling:text2video");
+}
+
+// A database at schema version 2 (no progress column) keeps its rows: tasks read back with
+// progress 0, finished ones with 100, and the holder of a migrated running task can write it.
+TEST(SqliteTaskStore, MigratesAVersionTwoDatabase) {
+  TempDir dir;
+  const std::string path = dir.file("tasks.db");
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    SqliteDbPtr db(raw);
+    const std::string v2 = kVersionOneTables +
+        "ALTER TABLE tasks ADD COLUMN api TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE tasks ADD COLUMN external_id TEXT NOT NULL DEFAULT '';"
+        "INSERT INTO tasks (task_uuid, owner, task_type, model, request, status, worker_id, "
+        "lease_expires_ms, created_ms, updated_ms, api, external_id) VALUES "
+        "('running', 'key_a', 'videoInference', 'klingai:3@1', 'r1', 'processing', 'w1', 900000, 1, 1, "
+        "'apimart', 'ext-1'),"
+        "('done', 'key_a', 'videoInference', 'klingai:3@1', 'r2', 'success', '', 0, 2, 2, 'runware', '');"
+        "INSERT INTO task_results VALUES ('done', 0, 'm0', 'success', 'payload');"
+        "PRAGMA user_version=2;";
+    ASSERT_EQ(sqlite3_exec(db.get(), v2.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  }
+  FakeClock clock;
+  auto store = open_store(path, clock);
+  ASSERT_NE(store, nullptr);
+  auto running = store->get("key_a", "running");
+  ASSERT_TRUE(running.ok()) << running.error().message;
+  EXPECT_EQ(running->status, TaskStatus::Processing);
+  EXPECT_EQ(running->request, "r1");
+  EXPECT_EQ(running->external_id, "ext-1");
+  EXPECT_EQ(running->progress, 0);
+  auto done = store->get("key_a", "done");
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  EXPECT_EQ(done->api, "runware");
+  EXPECT_EQ(done->progress, 100);
+  ASSERT_EQ(done->results.size(), 1u);
+  EXPECT_EQ(done->results[0].payload, "payload");
+  ASSERT_TRUE(store->set_progress("running", "w1", 64).ok());
+  EXPECT_EQ(store->get("key_a", "running")->progress, 64);
 }
 
 TEST(SqliteTaskStore, RefusesADatabaseFromANewerVersion) {

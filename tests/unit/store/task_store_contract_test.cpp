@@ -232,6 +232,72 @@ TYPED_TEST(TaskStoreContract, RenewTellsTheWorkerAboutCancellation) {
   EXPECT_EQ(this->store->renew_lease("b", "w1", 1000).error().code, "leaseLost");  // queued
 }
 
+TYPED_TEST(TaskStoreContract, ProgressIsWrittenByTheLeaseHolder) {
+  TaskRecord t = this->task("a");
+  t.progress = 42;  // store-owned: a new task starts at 0
+  ASSERT_TRUE(this->store->enqueue(t).ok());
+  EXPECT_EQ(this->get("a").progress, 0);
+  ASSERT_TRUE(this->claim("w1", 1000).has_value());
+  EXPECT_EQ(this->get("a").progress, 0);
+  this->clock.advance_ms(7);
+  ASSERT_TRUE(this->store->set_progress("a", "w1", 37).ok());
+  const TaskRecord a = this->get("a");
+  EXPECT_EQ(a.progress, 37);
+  EXPECT_EQ(a.updated_ms, this->clock.now_ms());
+  EXPECT_EQ(a.lease_expires_ms, this->clock.now_ms() - 7 + 1000);  // the lease is untouched
+  auto listed = this->store->list("key_a", 10, 0);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().progress, 37);
+  ASSERT_TRUE(this->store->set_progress("a", "w1", 140).ok());
+  EXPECT_EQ(this->get("a").progress, 100);
+  ASSERT_TRUE(this->store->set_progress("a", "w1", -5).ok());
+  EXPECT_EQ(this->get("a").progress, 0);
+  EXPECT_EQ(this->store->set_progress("missing", "w1", 5).error().code, "notFound");
+}
+
+TYPED_TEST(TaskStoreContract, ProgressIsRefusedToAnyoneButTheHolder) {
+  this->enqueue("a");
+  this->enqueue("queued");
+  ASSERT_TRUE(this->claim("w1").has_value());
+  ASSERT_TRUE(this->store->set_progress("a", "w1", 20).ok());
+  EXPECT_EQ(this->store->set_progress("a", "w2", 60).error().code, "leaseLost");
+  EXPECT_EQ(this->store->set_progress("queued", "w1", 60).error().code, "leaseLost");
+  EXPECT_EQ(this->get("a").progress, 20);
+  EXPECT_EQ(this->get("queued").progress, 0);
+  ASSERT_TRUE(this->store->fail("a", "engineError", "boom").ok());
+  EXPECT_EQ(this->store->set_progress("a", "w1", 60).error().code, "leaseLost");
+  EXPECT_EQ(this->get("a").progress, 20);  // fail keeps the last value
+  ASSERT_TRUE(this->store->cancel("key_a", "queued").ok());
+  EXPECT_EQ(this->store->set_progress("queued", "w1", 60).error().code, "cancelled");
+}
+
+TYPED_TEST(TaskStoreContract, ProgressTellsTheWorkerAboutCancellation) {
+  this->enqueue("a");
+  ASSERT_TRUE(this->claim("w1").has_value());
+  ASSERT_TRUE(this->store->set_progress("a", "w1", 30).ok());
+  ASSERT_TRUE(this->store->cancel("key_a", "a").ok());
+  EXPECT_EQ(this->store->set_progress("a", "w1", 40).error().code, "cancelled");
+  EXPECT_EQ(this->get("a").progress, 30);
+}
+
+TYPED_TEST(TaskStoreContract, CompleteSetsProgressTo100AndRequeueKeepsIt) {
+  this->enqueue("a");
+  this->enqueue("b");
+  ASSERT_TRUE(this->claim("w1").has_value());
+  ASSERT_TRUE(this->store->set_progress("a", "w1", 55).ok());
+  ASSERT_TRUE(this->store->complete("a").ok());
+  EXPECT_EQ(this->get("a").progress, 100);
+  EXPECT_EQ(this->store->set_progress("a", "w1", 10).error().code, "leaseLost");
+  ASSERT_TRUE(this->claim("w1").has_value());
+  ASSERT_TRUE(this->store->set_progress("b", "w1", 25).ok());
+  ASSERT_TRUE(this->store->requeue_interrupted().ok());
+  EXPECT_EQ(this->get("b").progress, 25);
+  auto again = this->claim("w2");
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->progress, 25);
+}
+
 TYPED_TEST(TaskStoreContract, PutResultUpsertsByIndex) {
   this->enqueue("a");
   ASSERT_TRUE(this->claim().has_value());
