@@ -229,6 +229,10 @@ Status VideoRender::run(const std::string& path) {
     if (writer_->has_audio()) {
       if (auto s = write_audio_until(samples_before(frame + 1)); !s) return s;
     }
+    if (spec_.on_frame && !spec_.on_frame(static_cast<double>(frame + 1) / frames_)) {
+      return Error{"taskCancelled", "the render was stopped after frame " + std::to_string(frame + 1) +
+                                        " of " + std::to_string(frames_)};
+    }
   }
   return writer_->finish();
 }

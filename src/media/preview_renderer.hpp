@@ -3,6 +3,7 @@
 // are byte-identical for the same spec, and are marked as previews on every frame and in the
 // container metadata. Plain structs in, files out; no JSON or HTTP here.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,9 +36,12 @@ struct PreviewVideoSpec {
   std::optional<RgbImage> last_frame;   // ...and ends on this one (crossfade from first)
   bool sound = false;                   // adds a deterministic tone track (AAC, or Opus in WEBM)
   std::string model_label;  // e.g. "klingai:3@1", drawn small on the frame and stored as a tag
+  // Called after each encoded frame with the share of frames done (0..1]; returning false stops
+  // the render with Error{"taskCancelled"}. Never changes the output bytes. Empty: not called.
+  std::function<bool(double fraction)> on_frame;
 };
 
-// Writes the video to `out_path` (removed again when rendering fails).
+// Writes the video to `out_path` (removed again when rendering fails or is stopped).
 Status render_preview_video(const PreviewVideoSpec& spec, const std::string& out_path);
 
 struct PreviewImageSpec {

@@ -52,7 +52,12 @@ bool has_audio_input(const std::vector<InputMedia>& inputs) {
   return false;
 }
 
-Result<Output> render_video(const Job& job, const core::VideoRequest& r, const preview::InputFacts& facts) {
+// Encoding the frames is most of the work: it spans 0.1 .. 0.95 of the result's progress.
+constexpr double kFramesStart = 0.1;
+constexpr double kFramesShare = 0.85;
+
+Result<Output> render_video(const Job& job, const core::VideoRequest& r, const preview::InputFacts& facts,
+                            Progress& progress) {
   const auto& plan = job.plan;
   const auto size = plan.size ? *plan.size
                               : preview::fit_preview_size(facts.size.value_or(catalog::Size{1280, 720}));
@@ -72,7 +77,14 @@ Result<Output> render_video(const Job& job, const core::VideoRequest& r, const p
   // the real model speaks: the preview stands in with its tone track.
   spec.sound = plan.sound || has_audio_input(job.inputs);
   spec.model_label = plan.model->air;
-  if (auto rendered = media::render_preview_video(spec, job.output_path); !rendered) return rendered.error();
+  spec.on_frame = [&progress](double fraction) {
+    progress.update(kFramesStart + kFramesShare * fraction);
+    return !progress.cancelled();
+  };
+  if (auto rendered = media::render_preview_video(spec, job.output_path); !rendered) {
+    if (rendered.error().code == "taskCancelled") return Error{"taskCancelled", "the task was cancelled"};
+    return rendered.error();
+  }
   return Output{spec.width, spec.height, spec.duration_s};
 }
 
@@ -104,9 +116,9 @@ Result<Output> PreviewEngine::render(const Job& job, Progress& progress) {
   const auto scratch = std::filesystem::path(job.output_path).parent_path().string();
   auto facts = preview::inspect_inputs(job.inputs, scratch.empty() ? "." : scratch);
   if (!facts) return facts.error();
-  progress.update(0.1);
+  progress.update(kFramesStart);
   auto out = std::holds_alternative<core::VideoRequest>(job.request)
-                 ? render_video(job, std::get<core::VideoRequest>(job.request), *facts)
+                 ? render_video(job, std::get<core::VideoRequest>(job.request), *facts, progress)
                  : render_image(job, std::get<core::ImageRequest>(job.request), *facts);
   if (out) progress.update(1.0);
   return out;

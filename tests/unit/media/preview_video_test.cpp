@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <vector>
 
 #include "media/libav_log.hpp"
 #include "media/pixel_convert.hpp"
@@ -184,6 +187,39 @@ TEST(PreviewVideo, SameSpecGivesIdenticalBytesAndSeedChangesThem) {
     EXPECT_TRUE(a == read_bytes(dir.file("b"))) << "container " << static_cast<int>(container);
     EXPECT_FALSE(a == read_bytes(dir.file("c"))) << "container " << static_cast<int>(container);
   }
+}
+
+// on_frame hears of every encoded frame, in order, ending at 1; it never changes the bytes.
+TEST(PreviewVideo, OnFrameReportsEveryFrameWithoutChangingTheBytes) {
+  ScratchDir dir;
+  PreviewVideoSpec spec = video_spec(160, 96, 10, 1.2);
+  spec.sound = true;
+  ASSERT_TRUE(render_preview_video(spec, dir.file("plain.mp4")));
+  std::vector<double> fractions;
+  spec.on_frame = [&](double fraction) {
+    fractions.push_back(fraction);
+    return true;
+  };
+  ASSERT_TRUE(render_preview_video(spec, dir.file("reported.mp4")));
+  ASSERT_EQ(fractions.size(), 12u);
+  EXPECT_DOUBLE_EQ(fractions.front(), 1.0 / 12);
+  EXPECT_DOUBLE_EQ(fractions.back(), 1.0);
+  EXPECT_TRUE(std::is_sorted(fractions.begin(), fractions.end()));
+  EXPECT_TRUE(read_bytes(dir.file("plain.mp4")) == read_bytes(dir.file("reported.mp4")));
+}
+
+// on_frame returning false stops the render: "taskCancelled" and no file left behind.
+TEST(PreviewVideo, OnFrameReturningFalseStopsAndRemovesThePartialFile) {
+  ScratchDir dir;
+  PreviewVideoSpec spec = video_spec(160, 96, 10, 2.0);
+  int frames = 0;
+  spec.on_frame = [&](double) { return ++frames < 5; };
+  const std::string path = dir.file("stopped.mp4");
+  auto status = render_preview_video(spec, path);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().code, "taskCancelled");
+  EXPECT_EQ(frames, 5);
+  EXPECT_FALSE(std::filesystem::exists(path));
 }
 
 TEST(PreviewVideo, DistinctSeedsLookDifferent) {
