@@ -79,6 +79,9 @@ class Server:
             if body.get("errors"):
                 return status, body
             items = body.get("data", [])
+            for item in items:  # processing items carry the task's stored progress, 0..100
+                if item.get("status") == "processing" and not 0 <= item.get("progress", -1) <= 100:
+                    raise AssertionError(f"bad progress on a processing item: {item}")
             if items and all(i.get("status") == "success" for i in items):
                 return status, body
             time.sleep(0.25)

@@ -50,13 +50,13 @@ const char* status_text(store::TaskStatus status) {
   return "failed";
 }
 
-// No engine reports a fraction yet: while processing, progress is the elapsed share of the
-// estimate, held below 100 until the task is done.
-std::int64_t progress_of(const store::TaskRecord& t, std::int64_t now_ms) {
+// The task's stored progress (written by its worker as the engine reports it): 0 while pending,
+// 100 when completed; while processing at least 1, so a client sees that it started, and at most
+// 99 until it is done.
+std::int64_t progress_of(const store::TaskRecord& t) {
   if (t.status == store::TaskStatus::Success) return 100;
   if (t.status != store::TaskStatus::Processing) return 0;
-  const auto elapsed_s = std::max<std::int64_t>(0, now_ms - t.updated_ms) / 1000;
-  return std::clamp<std::int64_t>(1 + elapsed_s * 100 / kEstimatedSeconds, 1, 95);
+  return std::clamp(t.progress, 1, 99);
 }
 
 // 5 rather than 5.0 (which Boost.JSON writes as 5E0).
@@ -65,10 +65,10 @@ json::value seconds_value(double seconds) {
   return std::round(seconds * 100) / 100;
 }
 
-json::object task_view(const runware::Services& s, const store::TaskRecord& t, std::int64_t now_ms) {
+json::object task_view(const runware::Services& s, const store::TaskRecord& t) {
   json::object data{{"id", std::string(kTaskPrefix) + t.task_uuid},
                     {"status", status_text(t.status)},
-                    {"progress", progress_of(t, now_ms)},
+                    {"progress", progress_of(t)},
                     {"created", t.created_ms / 1000},
                     {"estimated_time", kEstimatedSeconds}};
   if (t.status == store::TaskStatus::Success) {
@@ -145,7 +145,7 @@ runware::Reply ApimartService::read(const std::string& task_id, const std::strin
     }
     return error_reply(404, "invalid_request_error", "task_not_found", "no task " + task_id + " for this API key.", "task_id");
   }
-  json::object body{{"code", 200}, {"data", task_view(s, *record, s.clock->now_ms())}};
+  json::object body{{"code", 200}, {"data", task_view(s, *record)}};
   return {200, json::serialize(body)};
 }
 

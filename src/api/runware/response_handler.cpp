@@ -54,7 +54,8 @@ json::object result_item(const Services& s, const store::TaskRecord& t, const st
   json::object item{{"taskType", t.task_type}, {"taskUUID", t.task_uuid}, {"status", r.status}};
   item[noun + "UUID"] = r.media_uuid;
   if (r.status != "success") {
-    item["progress"] = 0;
+    // The task's stored progress (0..100, written by its worker), on items still being made.
+    if (r.status == "processing") item["progress"] = t.progress;
     return item;
   }
   const auto payload = core::decode_result_payload(r.payload);
