@@ -9,6 +9,8 @@
 #include "api/http/server.hpp"
 #include "api/routes.hpp"
 #include "api/runware/service.hpp"
+#include "api/runware/ws_socket.hpp"
+#include "api/tasks/task_events.hpp"
 #include "api/webhooks/http_sender.hpp"
 #include "api/webhooks/webhook_notifier.hpp"
 #include "api/webhooks/webhook_payloads.hpp"
@@ -40,6 +42,8 @@ struct ServerApp::Parts {
   std::unique_ptr<api::runware::Submitter> submitter;
   std::unique_ptr<api::runware::CompletionWaiter> waiter;
   std::unique_ptr<api::runware::Service> runware;
+  api::tasks::TaskEvents events;  // progress and completion, for WebSocket pushes
+  std::unique_ptr<api::runware::SessionDirectory> ws_sessions;
   std::unique_ptr<api::kling::NativeAuth> kling_auth;
   std::unique_ptr<api::kling::NativeService> kling;
   std::unique_ptr<api::apimart::ApimartService> apimart;
@@ -135,13 +139,19 @@ Result<std::string> ServerApp::start() {
   core::RunnerDeps deps{*p.tasks, *p.media, p.engines,
                         [this](const store::TaskRecord& r) { return parts_->runware->decode_stored(r); },
                         p.fetcher->as_function()};
+  deps.on_progress = [this](const store::TaskRecord& task, int percent) {
+    parts_->events.publish({api::tasks::TaskEvent::Kind::Progress, task.owner, task.task_uuid, percent});
+  };
   deps.on_finished = [this](const store::TaskRecord& task) {
     parts_->waiter->notify(task.task_uuid);
     parts_->webhooks->notify(task);
+    parts_->events.publish({api::tasks::TaskEvent::Kind::Finished, task.owner, task.task_uuid, 100});
   };
   p.scheduler = std::make_unique<core::Scheduler>(std::move(deps), core::SchedulerOptions{options_.workers});
   p.scheduler->start();
   p.server = std::make_unique<api::http::Server>(http, api::make_routes({*p.runware, *p.kling, *p.apimart}, *p.media));
+  p.ws_sessions = std::make_unique<api::runware::SessionDirectory>(*p.runware, p.events);
+  p.server->on_websocket(api::runware::runware_websocket_route(*p.runware, *p.ws_sessions));
   auto port = p.server->start();
   if (!port) return port.error();
   const std::string host = listen->first.find(':') != std::string::npos ? "[" + listen->first + "]" : listen->first;

@@ -63,17 +63,22 @@ struct PendingReply {
   std::mutex mutex;
   Envelope out;
   int pending = 0;
-  Service::ReplyCallback done;
+  Service::EnvelopeCallback done;
+  const SocketCall* socket = nullptr;  // set for WebSocket callers (lives until `done`)
 
   // Called with the lock released; the last piece sends the reply.
   void piece_done() {
     std::unique_lock lock(mutex);
     if (--pending > 0) return;
-    Reply reply{out.status(), out.body()};
+    Envelope reply = std::move(out);
     lock.unlock();
     done(std::move(reply));
   }
 };
+
+Service::EnvelopeCallback as_reply(Service::ReplyCallback done) {
+  return [done = std::move(done)](Envelope out) { done({out.status(), out.body()}); };
+}
 
 void committed(const Services& s, const std::shared_ptr<PendingReply>& state, std::vector<bool> waits,
                std::vector<Result<store::TaskRecord>> results) {
@@ -83,6 +88,12 @@ void committed(const Services& s, const std::shared_ptr<PendingReply>& state, st
     for (std::size_t i = 0; i < results.size(); ++i) {
       auto& r = results[i];
       if (!r) continue;  // errors were filled in below
+      if (state->socket) {
+        // The socket subscribes before the acknowledgement goes out; a task that waits for its
+        // result gets no acknowledgement there: its results are pushed as they finish.
+        state->socket->on_stored(*r, waits[i]);
+        if (waits[i]) continue;
+      }
       if (waits[i]) {
         to_wait.push_back(*r);
         ++state->pending;
@@ -125,38 +136,55 @@ void report_commit_errors(const std::vector<Result<store::TaskRecord>>& results,
 
 }  // namespace
 
-void Service::handle_async(std::string_view body, std::string_view authorization, ReplyCallback done) const {
-  Envelope out;
+Result<json::array> Service::parse_tasks(std::string_view body, Envelope& out) const {
   if (!ready_.load(std::memory_order_acquire)) {
     out.error(503, "serviceUnavailable", "the server is starting; retry shortly.", "", "");
-    return done({out.status(), out.body()});
+    return Error{"serviceUnavailable", ""};
   }
   SyntaxError syntax;
   auto doc = parse_json(body, syntax);
   if (!doc) {
     out.error(400, "invalidJSON", syntax.describe(), "", "");
-    return done({out.status(), out.body()});
+    return Error{"invalidJSON", ""};
   }
   json::array tasks = doc->is_array() ? std::move(doc->get_array()) : json::array{std::move(*doc)};
   if (tasks.empty() || tasks.size() > s_.max_tasks_per_request) {
     out.error(400, "invalidTaskCount",
               "send between 1 and " + std::to_string(s_.max_tasks_per_request) + " tasks in a JSON array.", "", "");
-    return done({out.status(), out.body()});
+    return Error{"invalidTaskCount", ""};
   }
+  return tasks;
+}
+
+void Service::handle_async(std::string_view body, std::string_view authorization, ReplyCallback done) const {
+  Envelope out;
+  auto tasks = parse_tasks(body, out);
+  if (!tasks) return done({out.status(), out.body()});
   bool auth_task = false;
-  const auto owner = authenticate(s_, tasks, authorization, out, auth_task);
+  const auto owner = authenticate(s_, *tasks, authorization, out, auth_task);
   if (!owner) return done({out.status(), out.body()});
   if (auth_task) {
     out.data.push_back(json::object{{"taskType", "authentication"}, {"connectionSessionUUID", uuid::generate_v4()}});
   }
+  run(std::move(*tasks), auth_task ? 1 : 0, *owner, std::move(out), nullptr, as_reply(std::move(done)));
+}
+
+void Service::handle_socket(json::array tasks, std::size_t first, const SocketCall& call,
+                            EnvelopeCallback done) const {
+  run(std::move(tasks), first, call.owner, Envelope{}, &call, std::move(done));
+}
+
+void Service::run(json::array tasks, std::size_t first, const std::string& owner, Envelope out,
+                  const SocketCall* socket, EnvelopeCallback done) const {
   std::vector<handlers::Deferred> deferred;
-  for (std::size_t i = auth_task ? 1 : 0; i < tasks.size(); ++i) dispatch(s_, tasks[i], *owner, out, deferred);
-  if (deferred.empty()) return done({out.status(), out.body()});
+  for (std::size_t i = first; i < tasks.size(); ++i) dispatch(s_, tasks[i], owner, out, deferred);
+  if (deferred.empty()) return done(std::move(out));
 
   auto state = std::make_shared<PendingReply>();
   state->out = std::move(out);
   state->pending = 1;
   state->done = std::move(done);
+  state->socket = socket;
   std::vector<store::TaskRecord> records;
   std::vector<bool> waits;
   for (auto& d : deferred) {

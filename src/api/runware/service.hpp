@@ -1,6 +1,6 @@
 #pragma once
-// The Runware task API (POST /v1), independent of the transport: a request body in, a status
-// and a JSON body out. The HTTP and (later) WebSocket layers call it.
+// The Runware task API, independent of the transport: a request body in, a status and a JSON
+// body out. POST /v1 (routes.cpp) and the WebSocket connections (ws_socket.hpp) call it.
 #include <boost/json.hpp>
 #include <atomic>
 #include <chrono>
@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "api/auth.hpp"
+#include "api/runware/envelope.hpp"
 #include "api/runware/completion_waiter.hpp"
 #include "api/runware/reply_cache.hpp"
 #include "api/runware/submitter.hpp"
@@ -41,9 +42,19 @@ struct Reply {
   std::string body;  // JSON
 };
 
+// A caller on a WebSocket connection that authenticated already (see ws_socket.hpp).
+struct SocketCall {
+  std::string owner;
+  // Each inference task right after it was stored, on the committer thread, before its
+  // acknowledgement is sent, so that the connection can subscribe to its results.
+  // `push_only`: a synchronous imageInference; it gets no acknowledgement, its results are pushed.
+  std::function<void(const store::TaskRecord& record, bool push_only)> on_stored;
+};
+
 class Service {
  public:
   using ReplyCallback = std::function<void(Reply)>;
+  using EnvelopeCallback = std::function<void(Envelope)>;
 
   explicit Service(Services services) : s_(std::move(services)) {}
   // `authorization` is the Authorization header ("" when absent). `done` is called once, possibly
@@ -51,6 +62,13 @@ class Service {
   void handle_async(std::string_view body, std::string_view authorization, ReplyCallback done) const;
   // The same, waiting for the reply.
   Reply handle(std::string_view body, std::string_view authorization) const;
+
+  // One message of tasks (a JSON array, or one object); on failure `out` holds the error reply.
+  Result<boost::json::array> parse_tasks(std::string_view body, Envelope& out) const;
+  // Tasks from index `first` on, for a WebSocket caller: the same handlers as handle_async,
+  // except that nothing waits for a result (see SocketCall). `call` must outlive `done`'s call.
+  void handle_socket(boost::json::array tasks, std::size_t first, const SocketCall& call,
+                     EnvelopeCallback done) const;
 
   // Decodes a stored task for the scheduler (the stored form is the wire JSON).
   Result<core::DecodedTask> decode_stored(const store::TaskRecord& record) const;
@@ -65,6 +83,9 @@ class Service {
   }
 
  private:
+  void run(boost::json::array tasks, std::size_t first, const std::string& owner, Envelope out,
+           const SocketCall* socket, EnvelopeCallback done) const;
+
   Services s_;
   std::atomic<bool> ready_{false};
 };

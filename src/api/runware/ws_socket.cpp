@@ -1,0 +1,115 @@
+#include "api/runware/ws_socket.hpp"
+
+#include "api/runware/handlers.hpp"
+
+namespace vidserve::api::runware {
+
+namespace json = boost::json;
+
+namespace {
+
+bool is_task(const json::value& v, std::string_view type) {
+  return v.is_object() && handlers::string_field(v.get_object(), "taskType") == type;
+}
+
+std::string pong_frame() {
+  return json::serialize(json::object{{"data", json::array{json::object{{"taskType", "ping"}, {"pong", true}}}}});
+}
+
+}  // namespace
+
+RunwareSocket::RunwareSocket(const Service& service, SessionDirectory& sessions)
+    : service_(service), sessions_(sessions) {}
+
+void RunwareSocket::on_open(std::weak_ptr<http::WsConnection> connection) { connection_ = std::move(connection); }
+
+void RunwareSocket::on_message(std::string text) {
+  auto connection = connection_.lock();
+  if (!connection) return;
+  Envelope out;
+  auto tasks = service_.parse_tasks(text, out);
+  if (!tasks) {
+    connection->send(out.body());
+    return connection->message_done();
+  }
+  std::size_t first = 0;
+  if (is_task((*tasks)[0], "authentication")) {
+    authenticate((*tasks)[0].get_object(), *connection);
+    first = 1;
+  }
+  if (first == tasks->size()) return connection->message_done();
+  if (!session_) {
+    refuse_unauthenticated(*tasks, first, *connection);
+    return connection->message_done();
+  }
+  // The reply goes to this connection; its frames and the session's pushes are ordered by the
+  // session's lock, so a result never overtakes its acknowledgement.
+  service_.handle_socket(std::move(*tasks), first, *call_,
+                         [session = session_, call = call_, weak = connection_](Envelope reply) {
+                           session->reply(reply, weak);
+                           if (auto live = weak.lock()) live->message_done();
+                         });
+}
+
+void RunwareSocket::authenticate(const json::object& task, http::WsConnection& connection) {
+  const auto key = handlers::string_field(task, "apiKey");
+  const auto owner = key.empty() ? std::nullopt : service_.services().auth.owner_for(key);
+  if (!owner) {
+    Envelope out;
+    out.error(401, "invalidApiKey",
+              key.empty() ? "no API key: send {\"taskType\":\"authentication\",\"apiKey\":\"<key>\"} first."
+                          : "the API key is not valid or was revoked.",
+              "authentication", "", "apiKey");
+    connection.send(out.body());
+    return;
+  }
+  if (session_) session_->detach(&connection, service_.services().clock->now_ms());
+  session_ = sessions_.open(*owner, handlers::string_field(task, "connectionSessionUUID"));
+  call_ = std::make_shared<SocketCall>();
+  call_->owner = *owner;
+  call_->on_stored = [weak = std::weak_ptr<SocketSession>(session_)](const store::TaskRecord& record, bool push_only) {
+    if (auto session = weak.lock()) session->track(record, push_only);
+  };
+  Envelope out;
+  out.data.push_back(json::object{{"taskType", "authentication"}, {"connectionSessionUUID", session_->uuid()}});
+  connection.send(out.body());
+  session_->attach(connection_);  // after the reply: results kept while away come next
+}
+
+void RunwareSocket::refuse_unauthenticated(const json::array& tasks, std::size_t first,
+                                           http::WsConnection& connection) {
+  for (std::size_t i = first; i < tasks.size(); ++i) {
+    if (is_task(tasks[i], "ping")) {
+      connection.send(pong_frame());
+      continue;
+    }
+    const auto task = tasks[i].is_object() ? tasks[i].get_object() : json::object{};
+    Envelope out;
+    out.error(401, "missingApiKey",
+              "authenticate first: send {\"taskType\":\"authentication\",\"apiKey\":\"<key>\"} as the first message.",
+              handlers::string_field(task, "taskType"), handlers::string_field(task, "taskUUID"), "apiKey");
+    connection.send(out.body());
+  }
+}
+
+void RunwareSocket::on_close() {
+  if (!session_) return;
+  if (auto connection = connection_.lock()) {
+    session_->detach(connection.get(), service_.services().clock->now_ms());
+  } else {
+    session_->detach(nullptr, service_.services().clock->now_ms());
+  }
+  session_.reset();
+  sessions_.sweep();
+}
+
+http::WsRoute runware_websocket_route(const Service& service, SessionDirectory& sessions) {
+  return [&service, &sessions](const http::Request& req, const http::ConnectionInfo&) -> std::shared_ptr<http::WsHandler> {
+    const std::string_view target(req.target().data(), req.target().size());
+    const auto path = target.substr(0, target.find('?'));
+    if (path != "/" && path != "/v1" && path != "/v1/") return nullptr;
+    return std::make_shared<RunwareSocket>(service, sessions);
+  };
+}
+
+}  // namespace vidserve::api::runware

@@ -1,0 +1,46 @@
+#include "api/tasks/task_events.hpp"
+
+#include <vector>
+
+namespace vidserve::api::tasks {
+
+void TaskEvents::subscribe(const std::string& owner, const std::string& task_uuid,
+                           std::weak_ptr<TaskEventSink> sink) {
+  const std::lock_guard lock(mutex_);
+  sinks_.emplace(Key{owner, task_uuid}, std::move(sink));
+}
+
+void TaskEvents::unsubscribe(const std::string& owner, const std::string& task_uuid, const TaskEventSink* sink) {
+  const std::lock_guard lock(mutex_);
+  auto [first, last] = sinks_.equal_range(Key{owner, task_uuid});
+  for (auto it = first; it != last;) {
+    auto held = it->second.lock();
+    it = (!held || held.get() == sink) ? sinks_.erase(it) : std::next(it);
+  }
+}
+
+void TaskEvents::publish(const TaskEvent& event) {
+  std::vector<std::shared_ptr<TaskEventSink>> targets;
+  {
+    const std::lock_guard lock(mutex_);
+    auto [first, last] = sinks_.equal_range(Key{event.owner, event.task_uuid});
+    for (auto it = first; it != last;) {
+      if (auto sink = it->second.lock()) {
+        targets.push_back(std::move(sink));
+        ++it;
+      } else {
+        it = sinks_.erase(it);
+      }
+    }
+    if (event.kind == TaskEvent::Kind::Finished) sinks_.erase(Key{event.owner, event.task_uuid});
+  }
+  // Outside the lock: a sink may subscribe or unsubscribe, and the last reference may go here.
+  for (const auto& sink : targets) sink->on_task_event(event);
+}
+
+std::size_t TaskEvents::subscriptions() const {
+  const std::lock_guard lock(mutex_);
+  return sinks_.size();
+}
+
+}  // namespace vidserve::api::tasks
