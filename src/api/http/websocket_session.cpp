@@ -128,7 +128,8 @@ void WebSocketSession::write_next() {
 
 void WebSocketSession::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
-  if (ec) return finish();
+  // After drop() or finish() only the frame that was in flight is left; nothing more is written.
+  if (ec || finished_) return finish();
   queued_bytes_ -= queue_.front().size();
   queue_.pop_front();
   write_next();
@@ -153,8 +154,6 @@ void WebSocketSession::on_closed(beast::error_code) { finish(); }
 
 void WebSocketSession::drop(std::string_view reason) {
   log_error("websocket " + describe(info_) + " dropped", reason);
-  queue_.clear();
-  queued_bytes_ = 0;
   beast::error_code ec;
   beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
   beast::get_lowest_layer(ws_).close();
@@ -166,7 +165,8 @@ void WebSocketSession::finish() {
   finished_ = true;
   const bool was_open = open_;
   open_ = false;
-  queue_.clear();
+  // A frame being written stays alive until its write completes: Beast still refers to it.
+  queue_.erase(writing_ && !queue_.empty() ? std::next(queue_.begin()) : queue_.begin(), queue_.end());
   queued_bytes_ = 0;
   if (was_open) guarded("websocket close", [&] { handler_->on_close(); });
   handler_.reset();  // the handler may hold what the connection's events refer to
