@@ -1,6 +1,7 @@
 #include "store/sqlite_task_store.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <tuple>
 #include <utility>
@@ -305,8 +306,10 @@ Result<std::optional<TaskRecord>> SqliteTaskStore::claim_next(std::string_view w
   return task;
 }
 
-Status SqliteTaskStore::renew_lease(std::string_view task_uuid, std::string_view worker_id,
-                                    std::int64_t lease_ms) {
+// An update of a task the caller holds (Processing under worker_id), without an fsync. `sql`
+// binds ?1 to `value(now)`, ?2 to now and ?3 to the task uuid.
+Status SqliteTaskStore::update_held(std::string_view task_uuid, std::string_view worker_id, const char* sql,
+                                    const std::function<std::int64_t(std::int64_t)>& value) {
   auto s = db_->session();
   auto tx = Transaction::begin(s, Mode::RelaxedWrite);  // a crash may lose it: see Mode
   if (!tx) return tx.error();
@@ -315,30 +318,25 @@ Status SqliteTaskStore::renew_lease(std::string_view task_uuid, std::string_view
   if (auto ok = rules::check_renew(task_uuid, state->status, state->worker_id, worker_id); !ok) {
     return ok;
   }
-  auto update =
-      s.prepare("UPDATE tasks SET lease_expires_ms = ?1, updated_ms = ?2 WHERE task_uuid = ?3");
+  auto update = s.prepare(sql);
   if (!update) return update.error();
   const std::int64_t now = clock_.now_ms();
-  update->integer(1, now + lease_ms).integer(2, now).text(3, task_uuid);
+  update->integer(1, value(now)).integer(2, now).text(3, task_uuid);
   if (auto ok = update->run(); !ok) return ok;
   return tx->commit();
 }
 
+Status SqliteTaskStore::renew_lease(std::string_view task_uuid, std::string_view worker_id,
+                                    std::int64_t lease_ms) {
+  return update_held(task_uuid, worker_id,
+                     "UPDATE tasks SET lease_expires_ms = ?1, updated_ms = ?2 WHERE task_uuid = ?3",
+                     [lease_ms](std::int64_t now) { return now + lease_ms; });
+}
+
 Status SqliteTaskStore::set_progress(std::string_view task_uuid, std::string_view worker_id,
                                      int percent) {
-  auto s = db_->session();
-  auto tx = Transaction::begin(s, Mode::RelaxedWrite);  // a crash may lose it: see Mode
-  if (!tx) return tx.error();
-  auto state = find_state(s, task_uuid);
-  if (!state) return state.error();
-  if (auto ok = rules::check_renew(task_uuid, state->status, state->worker_id, worker_id); !ok) {
-    return ok;
-  }
-  auto update = s.prepare("UPDATE tasks SET progress = ?1, updated_ms = ?2 WHERE task_uuid = ?3");
-  if (!update) return update.error();
-  update->integer(1, rules::clamp_progress(percent)).integer(2, clock_.now_ms()).text(3, task_uuid);
-  if (auto ok = update->run(); !ok) return ok;
-  return tx->commit();
+  return update_held(task_uuid, worker_id, "UPDATE tasks SET progress = ?1, updated_ms = ?2 WHERE task_uuid = ?3",
+                     [percent](std::int64_t) { return rules::clamp_progress(percent); });
 }
 
 Status SqliteTaskStore::put_result(std::string_view task_uuid, ResultRecord result) {

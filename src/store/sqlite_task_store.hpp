@@ -3,6 +3,7 @@
 // threads in this process (one connection behind a mutex) and for several processes on the
 // same file (claims run in BEGIN IMMEDIATE transactions).
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -54,6 +55,8 @@ class SqliteTaskStore final : public TaskStore {
 
   Status finish(std::string_view task_uuid, TaskStatus to, std::string_view code,
                 std::string_view message);
+  Status update_held(std::string_view task_uuid, std::string_view worker_id, const char* sql,
+                     const std::function<std::int64_t(std::int64_t)>& value);
 
   std::shared_ptr<SqliteDatabase> db_;
   const Clock& clock_;
