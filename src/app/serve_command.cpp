@@ -37,7 +37,10 @@ int run_serve(const ServeOptions& options) {
     std::cerr << "vidserve serve: " << base.error().message << "\n";
     return 1;
   }
-  std::cout << "vidserve listening on " << *base << "  (Runware task API: POST " << *base << "/v1)\n";
+  // http://HOST:PORT -> ws://HOST:PORT (https -> wss)
+  const std::string ws = (base->rfind("https:", 0) == 0 ? "wss" : "ws") + base->substr(base->find(':'));
+  std::cout << "vidserve listening on " << *base << "  (Runware task API: POST " << *base << "/v1, WebSocket " << ws
+            << "/v1)\n";
   if (const char* keys = std::getenv("VIDSERVE_API_KEYS"); keys && *keys) {
     const std::string_view all(keys);
     std::cout << "API key (from VIDSERVE_API_KEYS): " << all.substr(0, all.find(',')) << "\n";
