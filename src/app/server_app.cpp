@@ -174,6 +174,8 @@ void ServerApp::stop() {
   // Answer everything in flight while the io threads still run, then close the connections.
   if (p.submitter) p.submitter->stop();
   if (p.waiter) p.waiter->stop();
+  // Workers still running must not push to connections whose io threads are about to go.
+  p.events.close();
   if (p.server) p.server->stop();
   if (p.scheduler) p.scheduler->stop();
   // After the workers, so nothing reports to it any more; it logs what it could not send.

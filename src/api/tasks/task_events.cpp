@@ -23,6 +23,7 @@ void TaskEvents::publish(const TaskEvent& event) {
   std::vector<std::shared_ptr<TaskEventSink>> targets;
   {
     const std::lock_guard lock(mutex_);
+    if (closed_) return;
     auto [first, last] = sinks_.equal_range(Key{event.owner, event.task_uuid});
     for (auto it = first; it != last;) {
       if (auto sink = it->second.lock()) {
@@ -33,9 +34,19 @@ void TaskEvents::publish(const TaskEvent& event) {
       }
     }
     if (event.kind == TaskEvent::Kind::Finished) sinks_.erase(Key{event.owner, event.task_uuid});
+    ++publishing_;
   }
   // Outside the lock: a sink may subscribe or unsubscribe, and the last reference may go here.
   for (const auto& sink : targets) sink->on_task_event(event);
+  targets.clear();
+  const std::lock_guard lock(mutex_);
+  if (--publishing_ == 0) idle_.notify_all();
+}
+
+void TaskEvents::close() {
+  std::unique_lock lock(mutex_);
+  closed_ = true;
+  idle_.wait(lock, [this] { return publishing_ == 0; });
 }
 
 std::size_t TaskEvents::subscriptions() const {

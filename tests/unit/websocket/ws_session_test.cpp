@@ -123,6 +123,15 @@ TEST(TaskEvents, ForgetsSinksThatAreGone) {
   EXPECT_EQ(events.subscriptions(), 0u);
 }
 
+TEST(TaskEvents, DeliverNothingAfterClose) {
+  tasks::TaskEvents events;
+  auto sink = std::make_shared<CountingSink>();
+  events.subscribe("a", "t1", sink);
+  events.close();
+  events.publish({TaskEvent::Kind::Progress, "a", "t1", 10});
+  EXPECT_TRUE(sink->events.empty());
+}
+
 TEST_F(SessionTest, ResultsWaitForTheAcknowledgementThenComeOneFramePerResult) {
   auto session = attached_session();
   const auto task = running(2);
