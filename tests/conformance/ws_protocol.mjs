@@ -2,6 +2,7 @@
 // pushed results and progress, and session resume with connectionSessionUUID.
 // Usage: node ws_protocol.mjs <base url> <api key>   (VIDSERVE_KEY_B: a second key)
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 
 const [base, keyA] = process.argv.slice(2);
@@ -140,6 +141,21 @@ function video(extra = {}) {
   assert.equal(again.frames.filter(about(task.taskUUID)).length, 0, 'not delivered a second time');
   await again.close();
   console.log('resume: delivered once to the same key, nothing to another key or a second time');
+}
+// 4. A message over the body limit (10 MiB by default) closes the connection: with the close
+//    frame 1009 when the client reads it, or a reset (1006) when the client was still sending the
+//    rest of the message as the server closed; either way the server logs why.
+{
+  const c = await connect();
+  await authenticate(c, keyA);
+  const code = new Promise((resolve) => c.ws.once('close', resolve));
+  c.ws.on('error', () => {});
+  c.send([video({ positivePrompt: 'x'.repeat(11 * 1024 * 1024) })]);
+  const closed = await code;
+  assert.ok([1009, 1006].includes(closed), `closed with ${closed}`);
+  await sleep(200);
+  assert.ok(readFileSync(process.env.VIDSERVE_LOG, 'utf8').includes('message over the limit; closed with 1009'));
+  console.log(`message over the body limit: closed (${closed}), logged`);
 }
 console.log('ok');
 process.exit(0);

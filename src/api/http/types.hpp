@@ -45,7 +45,7 @@ struct ServerOptions {
   std::chrono::seconds write_timeout{60};     // longest time without any response progress
   std::chrono::seconds shutdown_timeout{5};   // stop(): wait this long for io work to end
   // WebSocket connections (see websocket_session.hpp).
-  std::size_t ws_message_limit = 10 * 1024 * 1024;  // bytes per incoming message; 0 = body_limit
+  std::size_t ws_message_limit = 0;                 // bytes per incoming message; 0 = body_limit
   std::size_t ws_queue_limit = 64 * 1024 * 1024;    // bytes of outgoing frames not yet written
   std::size_t ws_max_pending = 16;                  // messages being answered at once
   std::chrono::seconds ws_idle_timeout{120};        // no message from the peer: close
