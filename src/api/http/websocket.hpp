@@ -40,6 +40,7 @@ class WsHandler {
 };
 
 // Chooses the protocol for an upgrade request; nullptr answers 404.
-using WsRoute = std::function<std::shared_ptr<WsHandler>(const Request& req, const ConnectionInfo& info)>;
+using WsRoute =
+    std::function<std::shared_ptr<WsHandler>(const Request& req, const ConnectionInfo& info)>;
 
 }  // namespace vidserve::api::http

@@ -34,7 +34,8 @@ void guarded(std::string_view what, F&& f) {
 
 }  // namespace
 
-WebSocketSession::WebSocketSession(beast::tcp_stream&& stream, std::shared_ptr<SessionContext> context,
+WebSocketSession::WebSocketSession(beast::tcp_stream&& stream,
+                                   std::shared_ptr<SessionContext> context,
                                    std::shared_ptr<WsHandler> handler, ConnectionInfo info)
     : context_(std::move(context)),
       options_(context_->options),
@@ -59,7 +60,8 @@ void WebSocketSession::run(Request&& upgrade) {
   ws_.read_message_max(options_.ws_message_limit ? options_.ws_message_limit : options_.body_limit);
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(bhttp::field::server, "vidserve"); }));
-  ws_.async_accept(upgrade, beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
+  ws_.async_accept(upgrade,
+                   beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
 }
 
 void WebSocketSession::on_accept(beast::error_code ec) {
@@ -74,7 +76,8 @@ void WebSocketSession::on_accept(beast::error_code ec) {
 void WebSocketSession::read_next() {
   if (!open_ || reading_ || closing_ || pending_ >= options_.ws_max_pending) return;
   reading_ = true;
-  ws_.async_read(buffer_, beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
+  ws_.async_read(buffer_,
+                 beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
 }
 
 void WebSocketSession::on_read(beast::error_code ec, std::size_t) {
@@ -101,15 +104,16 @@ void WebSocketSession::message_done() {
 
 void WebSocketSession::send(std::string text) {
   auto holder = std::make_shared<std::string>(std::move(text));
-  net::post(ws_.get_executor(), [self = shared_from_this(), holder] { self->enqueue(std::move(*holder)); });
+  net::post(ws_.get_executor(),
+            [self = shared_from_this(), holder] { self->enqueue(std::move(*holder)); });
 }
 
 void WebSocketSession::enqueue(std::string&& text) {
   if (!open_ || closing_) return;
   queued_bytes_ += text.size();
   if (queued_bytes_ > options_.ws_queue_limit) {
-    return drop("the peer does not read: " + std::to_string(queued_bytes_) + " bytes queued (limit " +
-                std::to_string(options_.ws_queue_limit) + ")");
+    return drop("the peer does not read: " + std::to_string(queued_bytes_) +
+                " bytes queued (limit " + std::to_string(options_.ws_queue_limit) + ")");
   }
   queue_.push_back(std::move(text));
   if (!writing_) write_next();
@@ -150,7 +154,9 @@ void WebSocketSession::close_gracefully() {
                   beast::bind_front_handler(&WebSocketSession::on_closed, shared_from_this()));
 }
 
-void WebSocketSession::on_closed(beast::error_code) { finish(); }
+void WebSocketSession::on_closed(beast::error_code) {
+  finish();
+}
 
 void WebSocketSession::drop(std::string_view reason) {
   log_error("websocket " + describe(info_) + " dropped", reason);
@@ -166,7 +172,8 @@ void WebSocketSession::finish() {
   const bool was_open = open_;
   open_ = false;
   // A frame being written stays alive until its write completes: Beast still refers to it.
-  queue_.erase(writing_ && !queue_.empty() ? std::next(queue_.begin()) : queue_.begin(), queue_.end());
+  queue_.erase(writing_ && !queue_.empty() ? std::next(queue_.begin()) : queue_.begin(),
+               queue_.end());
   queued_bytes_ = 0;
   if (was_open) guarded("websocket close", [&] { handler_->on_close(); });
   handler_.reset();  // the handler may hold what the connection's events refer to

@@ -59,7 +59,7 @@ class WebSocketSession final : public WsConnection,
   bool open_ = false;        // handshake done, not finished
   bool reading_ = false;
   bool writing_ = false;
-  bool closing_ = false;     // a close frame is due once the queue is written
+  bool closing_ = false;  // a close frame is due once the queue is written
   bool finished_ = false;
 };
 

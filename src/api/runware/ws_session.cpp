@@ -18,8 +18,11 @@ std::string item_uuid(const json::value& item) {
   return u && u->is_string() ? std::string(u->get_string()) : std::string();
 }
 
-std::string progress_frame(const std::string& task_type, const std::string& task_uuid, int percent) {
-  json::object item{{"taskType", task_type}, {"taskUUID", task_uuid}, {"status", "processing"},
+std::string progress_frame(const std::string& task_type, const std::string& task_uuid,
+                           int percent) {
+  json::object item{{"taskType", task_type},
+                    {"taskUUID", task_uuid},
+                    {"status", "processing"},
                     {"progress", percent}};
   return json::serialize(json::object{{"data", json::array{std::move(item)}}});
 }
@@ -56,13 +59,18 @@ std::vector<std::string> frames_by_task(const Envelope& out) {
   for (const auto& error : out.errors) piece(item_uuid(error)).errors.push_back(error);
   std::vector<std::string> frames;
   for (const auto& uuid : order) frames.push_back(by_task[uuid].body());
-  if (frames.empty()) frames.push_back(out.body());  // {"data":[]}: nothing to answer but the message
+  if (frames.empty())
+    frames.push_back(out.body());  // {"data":[]}: nothing to answer but the message
   return frames;
 }
 
 SocketSession::SocketSession(std::string uuid, std::string owner, const Service& service,
                              tasks::TaskEvents& events, SessionLimits limits)
-    : uuid_(std::move(uuid)), owner_(std::move(owner)), service_(service), events_(events), limits_(limits) {}
+    : uuid_(std::move(uuid)),
+      owner_(std::move(owner)),
+      service_(service),
+      events_(events),
+      limits_(limits) {}
 
 SocketSession::~SocketSession() {
   for (const auto& [task_uuid, t] : tracked_) events_.unsubscribe(owner_, task_uuid, this);
@@ -112,7 +120,8 @@ void SocketSession::track(const store::TaskRecord& record, bool push_only) {
   if (now && store::is_terminal(now->status)) finished(record.task_uuid);
 }
 
-void SocketSession::reply(const Envelope& out, const std::weak_ptr<http::WsConnection>& connection) {
+void SocketSession::reply(const Envelope& out,
+                          const std::weak_ptr<http::WsConnection>& connection) {
   const auto frames = frames_by_task(out);
   const std::lock_guard lock(mutex_);
   if (auto live = connection.lock()) {
@@ -132,8 +141,10 @@ void SocketSession::on_task_event(const tasks::TaskEvent& event) {
   if (event.kind == tasks::TaskEvent::Kind::Finished) return finished(event.task_uuid);
   const std::lock_guard lock(mutex_);
   auto it = tracked_.find(event.task_uuid);
-  if (it == tracked_.end() || it->second.push_only || !it->second.acked || it->second.finished) return;
-  if (auto live = connection_.lock()) live->send(progress_frame(it->second.task_type, event.task_uuid, event.progress));
+  if (it == tracked_.end() || it->second.push_only || !it->second.acked || it->second.finished)
+    return;
+  if (auto live = connection_.lock())
+    live->send(progress_frame(it->second.task_type, event.task_uuid, event.progress));
 }
 
 // Builds the frames outside the lock (a store read, maybe base64 media), then delivers them once.
@@ -172,10 +183,12 @@ void SocketSession::deliver_locked(std::string frame) {
   buffered_.push_back(std::move(frame));
 }
 
-SessionDirectory::SessionDirectory(const Service& service, tasks::TaskEvents& events, SessionLimits limits)
+SessionDirectory::SessionDirectory(const Service& service, tasks::TaskEvents& events,
+                                   SessionLimits limits)
     : service_(service), events_(events), limits_(limits) {}
 
-std::shared_ptr<SocketSession> SessionDirectory::open(const std::string& owner, const std::string& requested) {
+std::shared_ptr<SocketSession> SessionDirectory::open(const std::string& owner,
+                                                      const std::string& requested) {
   sweep();
   const std::lock_guard lock(mutex_);
   if (!requested.empty()) {
@@ -183,7 +196,8 @@ std::shared_ptr<SocketSession> SessionDirectory::open(const std::string& owner, 
     if (it != sessions_.end() && it->second->owner() == owner) return it->second;
   }
   evict_oldest_detached_locked(owner);
-  auto session = std::make_shared<SocketSession>(uuid::generate_v4(), owner, service_, events_, limits_);
+  auto session =
+      std::make_shared<SocketSession>(uuid::generate_v4(), owner, service_, events_, limits_);
   sessions_.emplace(session->uuid(), session);
   return session;
 }
@@ -210,7 +224,8 @@ void SessionDirectory::evict_oldest_detached_locked(const std::string& owner) {
     if (it->second->owner() != owner) continue;
     ++count;
     const auto since = it->second->detached_since_ms();
-    if (since != 0 && (oldest == sessions_.end() || since < oldest->second->detached_since_ms())) oldest = it;
+    if (since != 0 && (oldest == sessions_.end() || since < oldest->second->detached_since_ms()))
+      oldest = it;
   }
   if (count >= limits_.max_sessions_per_owner && oldest != sessions_.end()) sessions_.erase(oldest);
 }

@@ -26,15 +26,16 @@
 namespace vidserve::api::runware {
 
 struct SessionLimits {
-  std::int64_t resume_window_ms = 120'000;         // a detached session is kept this long
+  std::int64_t resume_window_ms = 120'000;            // a detached session is kept this long
   std::size_t buffer_limit_bytes = 16 * 1024 * 1024;  // results kept for a detached session
-  std::size_t max_sessions_per_owner = 256;        // the oldest detached ones go first
+  std::size_t max_sessions_per_owner = 256;           // the oldest detached ones go first
 };
 
-class SocketSession final : public tasks::TaskEventSink, public std::enable_shared_from_this<SocketSession> {
+class SocketSession final : public tasks::TaskEventSink,
+                            public std::enable_shared_from_this<SocketSession> {
  public:
-  SocketSession(std::string uuid, std::string owner, const Service& service, tasks::TaskEvents& events,
-                SessionLimits limits);
+  SocketSession(std::string uuid, std::string owner, const Service& service,
+                tasks::TaskEvents& events, SessionLimits limits);
   ~SocketSession() override;
 
   const std::string& uuid() const { return uuid_; }
@@ -61,7 +62,7 @@ class SocketSession final : public tasks::TaskEventSink, public std::enable_shar
     std::string task_type;
     bool push_only = false;
     bool acked = false;
-    bool finished = false;            // results held until the acknowledgement is sent
+    bool finished = false;  // results held until the acknowledgement is sent
     std::vector<std::string> held;
   };
   void finished(const std::string& task_uuid);

@@ -13,7 +13,8 @@ bool is_task(const json::value& v, std::string_view type) {
 }
 
 std::string pong_frame() {
-  return json::serialize(json::object{{"data", json::array{json::object{{"taskType", "ping"}, {"pong", true}}}}});
+  return json::serialize(
+      json::object{{"data", json::array{json::object{{"taskType", "ping"}, {"pong", true}}}}});
 }
 
 }  // namespace
@@ -21,7 +22,9 @@ std::string pong_frame() {
 RunwareSocket::RunwareSocket(const Service& service, SessionDirectory& sessions)
     : service_(service), sessions_(sessions) {}
 
-void RunwareSocket::on_open(std::weak_ptr<http::WsConnection> connection) { connection_ = std::move(connection); }
+void RunwareSocket::on_open(std::weak_ptr<http::WsConnection> connection) {
+  connection_ = std::move(connection);
+}
 
 void RunwareSocket::on_message(std::string text) {
   auto connection = connection_.lock();
@@ -57,8 +60,9 @@ void RunwareSocket::authenticate(const json::object& task, http::WsConnection& c
   if (!owner) {
     Envelope out;
     out.error(401, "invalidApiKey",
-              key.empty() ? "no API key: send {\"taskType\":\"authentication\",\"apiKey\":\"<key>\"} first."
-                          : "the API key is not valid or was revoked.",
+              key.empty()
+                  ? "no API key: send {\"taskType\":\"authentication\",\"apiKey\":\"<key>\"} first."
+                  : "the API key is not valid or was revoked.",
               "authentication", "", "apiKey");
     connection.send(out.body());
     return;
@@ -67,11 +71,13 @@ void RunwareSocket::authenticate(const json::object& task, http::WsConnection& c
   session_ = sessions_.open(*owner, handlers::string_field(task, "connectionSessionUUID"));
   call_ = std::make_shared<SocketCall>();
   call_->owner = *owner;
-  call_->on_stored = [weak = std::weak_ptr<SocketSession>(session_)](const store::TaskRecord& record, bool push_only) {
+  call_->on_stored = [weak = std::weak_ptr<SocketSession>(session_)](
+                         const store::TaskRecord& record, bool push_only) {
     if (auto session = weak.lock()) session->track(record, push_only);
   };
   Envelope out;
-  out.data.push_back(json::object{{"taskType", "authentication"}, {"connectionSessionUUID", session_->uuid()}});
+  out.data.push_back(
+      json::object{{"taskType", "authentication"}, {"connectionSessionUUID", session_->uuid()}});
   connection.send(out.body());
   session_->attach(connection_);  // after the reply: results kept while away come next
 }
@@ -86,8 +92,10 @@ void RunwareSocket::refuse_unauthenticated(const json::array& tasks, std::size_t
     const auto task = tasks[i].is_object() ? tasks[i].get_object() : json::object{};
     Envelope out;
     out.error(401, "missingApiKey",
-              "authenticate first: send {\"taskType\":\"authentication\",\"apiKey\":\"<key>\"} as the first message.",
-              handlers::string_field(task, "taskType"), handlers::string_field(task, "taskUUID"), "apiKey");
+              "authenticate first: send {\"taskType\":\"authentication\",\"apiKey\":\"<key>\"} as "
+              "the first message.",
+              handlers::string_field(task, "taskType"), handlers::string_field(task, "taskUUID"),
+              "apiKey");
     connection.send(out.body());
   }
 }
@@ -104,7 +112,8 @@ void RunwareSocket::on_close() {
 }
 
 http::WsRoute runware_websocket_route(const Service& service, SessionDirectory& sessions) {
-  return [&service, &sessions](const http::Request& req, const http::ConnectionInfo&) -> std::shared_ptr<http::WsHandler> {
+  return [&service, &sessions](const http::Request& req,
+                               const http::ConnectionInfo&) -> std::shared_ptr<http::WsHandler> {
     const std::string_view target(req.target().data(), req.target().size());
     const auto path = target.substr(0, target.find('?'));
     if (path != "/" && path != "/v1" && path != "/v1/") return nullptr;

@@ -5,7 +5,8 @@
 //   [{"taskType":"authentication","apiKey":K[,"connectionSessionUUID":S]}]
 //       → {"data":[{"taskType":"authentication","connectionSessionUUID":S'}]}   (no taskUUID)
 //         S' = S when S is a kept session of the same key (its buffered results follow, once)
-//       → bad key: {"errors":[{"code":"invalidApiKey","parameter":"apiKey","taskType":"authentication"}]}
+//       → bad key:
+//       {"errors":[{"code":"invalidApiKey","parameter":"apiKey","taskType":"authentication"}]}
 //   any task before a successful authentication (but ping) → a missingApiKey error per task
 //   [{"taskType":"ping","ping":true}] → {"data":[{"taskType":"ping","pong":true}]}
 //   every other task → the REST handlers; the reply is split into one frame per taskUUID; the
@@ -28,7 +29,8 @@ class RunwareSocket final : public http::WsHandler {
 
  private:
   void authenticate(const boost::json::object& task, http::WsConnection& connection);
-  void refuse_unauthenticated(const boost::json::array& tasks, std::size_t first, http::WsConnection& connection);
+  void refuse_unauthenticated(const boost::json::array& tasks, std::size_t first,
+                              http::WsConnection& connection);
 
   const Service& service_;
   SessionDirectory& sessions_;

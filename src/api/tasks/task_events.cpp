@@ -10,7 +10,8 @@ void TaskEvents::subscribe(const std::string& owner, const std::string& task_uui
   sinks_.emplace(Key{owner, task_uuid}, std::move(sink));
 }
 
-void TaskEvents::unsubscribe(const std::string& owner, const std::string& task_uuid, const TaskEventSink* sink) {
+void TaskEvents::unsubscribe(const std::string& owner, const std::string& task_uuid,
+                             const TaskEventSink* sink) {
   const std::lock_guard lock(mutex_);
   auto [first, last] = sinks_.equal_range(Key{owner, task_uuid});
   for (auto it = first; it != last;) {

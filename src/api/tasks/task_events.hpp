@@ -30,8 +30,10 @@ class TaskEventSink {
 class TaskEvents {
  public:
   // The sink is held weakly: a sink that is gone is forgotten.
-  void subscribe(const std::string& owner, const std::string& task_uuid, std::weak_ptr<TaskEventSink> sink);
-  void unsubscribe(const std::string& owner, const std::string& task_uuid, const TaskEventSink* sink);
+  void subscribe(const std::string& owner, const std::string& task_uuid,
+                 std::weak_ptr<TaskEventSink> sink);
+  void unsubscribe(const std::string& owner, const std::string& task_uuid,
+                   const TaskEventSink* sink);
   // Calls every sink of the task; Finished also ends the task's subscriptions. No-op after close().
   void publish(const TaskEvent& event);
   // Stops delivery and waits for the publications in progress: afterwards no sink is called, so

@@ -25,7 +25,8 @@ using test::test_options;
 // Echoes every message; counts what happened. `answer` false: never calls message_done.
 class EchoHandler final : public WsHandler {
  public:
-  explicit EchoHandler(bool answer = true, std::size_t flood = 0) : answer_(answer), flood_(flood) {}
+  explicit EchoHandler(bool answer = true, std::size_t flood = 0)
+      : answer_(answer), flood_(flood) {}
   void on_open(std::weak_ptr<WsConnection> c) override {
     connection_ = c;
     if (auto live = c.lock()) {
@@ -51,14 +52,17 @@ class EchoHandler final : public WsHandler {
 };
 
 struct WsServer {
-  explicit WsServer(ServerOptions options, std::shared_ptr<EchoHandler> echo = std::make_shared<EchoHandler>())
+  explicit WsServer(ServerOptions options,
+                    std::shared_ptr<EchoHandler> echo = std::make_shared<EchoHandler>())
       : handler(std::move(echo)), server(options, [](Request&& req, const ConnectionInfo&) {
-          return bhttp::message_generator(bhttp::response<bhttp::string_body>(bhttp::status::ok, req.version()));
+          return bhttp::message_generator(
+              bhttp::response<bhttp::string_body>(bhttp::status::ok, req.version()));
         }) {
-    server.on_websocket([this](const Request& req, const ConnectionInfo&) -> std::shared_ptr<WsHandler> {
-      if (req.target() != "/ws") return nullptr;
-      return this->handler;
-    });
+    server.on_websocket(
+        [this](const Request& req, const ConnectionInfo&) -> std::shared_ptr<WsHandler> {
+          if (req.target() != "/ws") return nullptr;
+          return this->handler;
+        });
     auto started = server.start();
     EXPECT_TRUE(started);
     port = started ? *started : 0;
@@ -74,7 +78,8 @@ struct Client {
   beast::error_code connect(unsigned short port, const std::string& target = "/ws") {
     beast::error_code ec;
     beast::get_lowest_layer(ws).expires_after(5s);
-    beast::get_lowest_layer(ws).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
+    beast::get_lowest_layer(ws).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port),
+                                        ec);
     if (!ec) ws.handshake("127.0.0.1", target, ec);
     return ec;
   }

@@ -1,12 +1,13 @@
 // The Runware WebSocket session logic without sockets: TaskEvents, the order of acknowledgement,
 // progress and result frames, buffering while detached, resume once, and key isolation.
+#include "api/runware/ws_session.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 #include <mutex>
 #include <vector>
 
-#include "api/runware/ws_session.hpp"
 #include "api/tasks/task_events.hpp"
 #include "webhook_test_support.hpp"
 
@@ -70,7 +71,8 @@ struct SessionTest : ::testing::Test {
     t.task_type = "videoInference";
     t.model = "klingai:3@1";
     t.request = "{}";
-    for (int i = 0; i < results; ++i) t.results.push_back({i, uuid::generate_v4(), "processing", ""});
+    for (int i = 0; i < results; ++i)
+      t.results.push_back({i, uuid::generate_v4(), "processing", ""});
     EXPECT_TRUE(world.tasks.enqueue(t));
     EXPECT_TRUE(world.tasks.claim_next("w1", 60000));
     return world.tasks.get(kOwner, t.task_uuid).value();
@@ -80,7 +82,8 @@ struct SessionTest : ::testing::Test {
       core::ResultPayload p;
       p.content_type = "video/mp4";
       p.seed = 7;
-      EXPECT_TRUE(world.tasks.put_result(t.task_uuid, {r.index, r.media_uuid, "success", core::encode(p)}));
+      EXPECT_TRUE(
+          world.tasks.put_result(t.task_uuid, {r.index, r.media_uuid, "success", core::encode(p)}));
     }
     EXPECT_TRUE(world.tasks.complete(t.task_uuid));
     events.publish({TaskEvent::Kind::Finished, t.owner, t.task_uuid, 100});
@@ -144,7 +147,8 @@ TEST_F(SessionTest, ResultsWaitForTheAcknowledgementThenComeOneFramePerResult) {
   EXPECT_EQ(status_of(frames[0]), "ack");
   EXPECT_EQ(status_of(frames[1]), "success");
   EXPECT_EQ(status_of(frames[2]), "success");
-  EXPECT_NE(frames[1].at("data").as_array()[0].at("videoUUID"), frames[2].at("data").as_array()[0].at("videoUUID"));
+  EXPECT_NE(frames[1].at("data").as_array()[0].at("videoUUID"),
+            frames[2].at("data").as_array()[0].at("videoUUID"));
   EXPECT_EQ(session->tracked(), 0u);
   events.publish({TaskEvent::Kind::Finished, kOwner, task.task_uuid, 100});  // again: nothing more
   EXPECT_EQ(connection->sent().size(), 3u);
