@@ -34,7 +34,7 @@ for (let i = 0; i < 1000 && !dropped; i++) {
     dropped = readFileSync(log, 'utf8').includes('dropped: the peer does not read');
   }
 }
-for (let i = 0; i < 100 && !dropped; i++) {
+for (let i = 0; i < 300 && !dropped; i++) {  // up to 30 s: the write timeout is 15 s
   await sleep(100);
   dropped = readFileSync(log, 'utf8').includes('dropped: the peer does not read');
 }

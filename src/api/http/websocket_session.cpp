@@ -1,5 +1,6 @@
 #include "api/http/websocket_session.hpp"
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -21,15 +22,23 @@ std::string describe(const ConnectionInfo& info) {
 }
 
 // Handler code is the protocol's; a throw must not take an io thread down with it.
+// Outgoing messages are written in pieces of this size (continuation frames), so that progress
+// is seen piece by piece: ws_write_timeout limits each piece, not a whole large message.
+constexpr std::size_t kWriteChunk = 64 * 1024;
+
+// Handler code is the protocol's; a throw must not take an io thread down with it. False when
+// it threw.
 template <typename F>
-void guarded(std::string_view what, F&& f) {
+bool guarded(std::string_view what, F&& f) {
   try {
     f();
+    return true;
   } catch (const std::exception& e) {
     log_error(what, e.what());
   } catch (...) {
     log_error(what, "unknown exception");
   }
+  return false;
 }
 
 }  // namespace
@@ -41,7 +50,8 @@ WebSocketSession::WebSocketSession(beast::tcp_stream&& stream,
       options_(context_->options),
       ws_(std::move(stream)),
       handler_(std::move(handler)),
-      info_(std::move(info)) {}
+      info_(std::move(info)),
+      stall_timer_(ws_.get_executor()) {}
 
 WebSocketSession::~WebSocketSession() {
   context_->registry.remove(this);
@@ -71,10 +81,12 @@ void WebSocketSession::on_accept(beast::error_code ec) {
   read_next();
 }
 
-// Reads while fewer than ws_max_pending messages wait for their answer: a client cannot pile up
-// work faster than it is done, it only waits.
+// Reads while fewer than ws_max_pending messages wait for their answer and less than half the
+// queue limit waits to be written: a client cannot pile up work or replies faster than they are
+// done and read; it only waits.
 void WebSocketSession::read_next() {
   if (!open_ || reading_ || closing_ || pending_ >= options_.ws_max_pending) return;
+  if (queued_bytes_ > options_.ws_queue_limit / 2) return;  // on_write reads again
   reading_ = true;
   ws_.async_read(buffer_,
                  beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
@@ -91,7 +103,8 @@ void WebSocketSession::on_read(beast::error_code ec, std::size_t) {
   std::string text = beast::buffers_to_string(buffer_.data());
   buffer_.consume(buffer_.size());
   ++pending_;
-  guarded("websocket message", [&] { handler_->on_message(std::move(text)); });
+  // A handler that threw will not answer: count the message as done.
+  if (!guarded("websocket message", [&] { handler_->on_message(std::move(text)); })) --pending_;
   read_next();
 }
 
@@ -108,13 +121,17 @@ void WebSocketSession::send(std::string text) {
             [self = shared_from_this(), holder] { self->enqueue(std::move(*holder)); });
 }
 
+// The frame at the front is being written (or is next): the limit applies to what waits behind
+// it, so one large reply is sent whole, as over HTTP, while a peer that stops reading cannot make
+// the queue grow past the limit.
 void WebSocketSession::enqueue(std::string&& text) {
   if (!open_ || closing_) return;
-  queued_bytes_ += text.size();
-  if (queued_bytes_ > options_.ws_queue_limit) {
-    return drop("the peer does not read: " + std::to_string(queued_bytes_) +
-                " bytes queued (limit " + std::to_string(options_.ws_queue_limit) + ")");
+  const std::size_t waiting = queued_bytes_ - (queue_.empty() ? 0 : queue_.front().size());
+  if (!queue_.empty() && waiting + text.size() > options_.ws_queue_limit) {
+    return drop("the peer does not read: " + std::to_string(waiting + text.size()) +
+                " bytes waiting (limit " + std::to_string(options_.ws_queue_limit) + ")");
   }
+  queued_bytes_ += text.size();
   queue_.push_back(std::move(text));
   if (!writing_) write_next();
 }
@@ -124,19 +141,49 @@ void WebSocketSession::write_next() {
     if (closing_) close_gracefully();
     return;
   }
+  const std::string& frame = queue_.front();
+  const std::size_t size = std::min(kWriteChunk, frame.size() - written_);
+  const bool last = written_ + size == frame.size();
   writing_ = true;
+  write_started_ = std::chrono::steady_clock::now();
+  watch_writes();
   ws_.text(true);
-  ws_.async_write(net::buffer(queue_.front()),
-                  beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
+  ws_.async_write_some(last, net::buffer(frame.data() + written_, size),
+                       beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
 }
 
-void WebSocketSession::on_write(beast::error_code ec, std::size_t) {
+void WebSocketSession::on_write(beast::error_code ec, std::size_t bytes) {
   writing_ = false;
   // After drop() or finish() only the frame that was in flight is left; nothing more is written.
   if (ec || finished_) return finish();
-  queued_bytes_ -= queue_.front().size();
-  queue_.pop_front();
+  written_ += bytes;
+  if (written_ >= queue_.front().size()) {
+    queued_bytes_ -= queue_.front().size();
+    queue_.pop_front();
+    written_ = 0;
+    read_next();  // the queue may be short enough again
+  }
   write_next();
+}
+
+// One timer per connection, armed while a piece is being written: a piece that makes no progress
+// for ws_write_timeout means the peer stopped reading.
+void WebSocketSession::watch_writes() {
+  if (watching_) return;
+  watching_ = true;
+  stall_timer_.expires_after(options_.ws_write_timeout);
+  stall_timer_.async_wait(
+      beast::bind_front_handler(&WebSocketSession::on_stall_check, shared_from_this()));
+}
+
+void WebSocketSession::on_stall_check(beast::error_code ec) {
+  watching_ = false;
+  if (ec || finished_ || !writing_) return;
+  const auto stalled = std::chrono::steady_clock::now() - write_started_;
+  if (stalled < options_.ws_write_timeout) return watch_writes();
+  drop("the peer does not read: no write progress for " +
+       std::to_string(options_.ws_write_timeout.count()) + " s, " + std::to_string(queued_bytes_) +
+       " bytes queued");
 }
 
 void WebSocketSession::close() {
@@ -171,6 +218,7 @@ void WebSocketSession::finish() {
   finished_ = true;
   const bool was_open = open_;
   open_ = false;
+  stall_timer_.cancel();
   // A frame being written stays alive until its write completes: Beast still refers to it.
   queue_.erase(writing_ && !queue_.empty() ? std::next(queue_.begin()) : queue_.begin(),
                queue_.end());

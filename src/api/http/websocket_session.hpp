@@ -7,9 +7,12 @@
 //   → handler.on_message → read the next one while fewer than ws_max_pending messages are
 //   unanswered → ... → close frame or error → handler.on_close
 //
-// Limits (ServerOptions): ws_message_limit per message (larger: close 1009), ws_queue_limit
-// bytes of outgoing frames not yet written (more: the peer is not reading; dropped, logged),
-// ws_idle_timeout without a message from the peer (close), permessage-deflate off.
+// Limits (ServerOptions): ws_message_limit per message (larger: close 1009); ws_queue_limit
+// bytes of outgoing messages waiting behind the one being written (more: dropped, logged; no
+// message is read while more than half of it waits); ws_write_timeout without progress on a
+// 64 KiB piece of a message (the peer stopped reading: dropped, logged); ws_idle_timeout
+// without a message from the peer (closed); permessage-deflate off.
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <deque>
@@ -42,6 +45,8 @@ class WebSocketSession final : public WsConnection,
   void enqueue(std::string&& text);
   void write_next();
   void on_write(beast::error_code ec, std::size_t bytes);
+  void watch_writes();
+  void on_stall_check(beast::error_code ec);
   void close_gracefully();
   void on_closed(beast::error_code ec);
   void drop(std::string_view reason);
@@ -55,12 +60,16 @@ class WebSocketSession final : public WsConnection,
   ConnectionInfo info_;
   std::deque<std::string> queue_;
   std::size_t queued_bytes_ = 0;
+  std::size_t written_ = 0;  // of the frame at the front
+  net::steady_timer stall_timer_;
+  std::chrono::steady_clock::time_point write_started_;  // of the piece being written
   std::size_t pending_ = 0;  // messages handed to the handler and not answered yet
   bool open_ = false;        // handshake done, not finished
   bool reading_ = false;
   bool writing_ = false;
   bool closing_ = false;  // a close frame is due once the queue is written
   bool finished_ = false;
+  bool watching_ = false;  // stall_timer_ armed
 };
 
 }  // namespace vidserve::api::http

@@ -25,12 +25,12 @@ using test::test_options;
 // Echoes every message; counts what happened. `answer` false: never calls message_done.
 class EchoHandler final : public WsHandler {
  public:
-  explicit EchoHandler(bool answer = true, std::size_t flood = 0)
-      : answer_(answer), flood_(flood) {}
+  explicit EchoHandler(bool answer = true, std::size_t flood = 0, std::size_t frame = 64 * 1024)
+      : answer_(answer), flood_(flood), frame_(frame) {}
   void on_open(std::weak_ptr<WsConnection> c) override {
     connection_ = c;
     if (auto live = c.lock()) {
-      for (std::size_t i = 0; i < flood_; ++i) live->send(std::string(64 * 1024, 'x'));
+      for (std::size_t i = 0; i < flood_; ++i) live->send(std::string(frame_, 'x'));
     }
   }
   void on_message(std::string text) override {
@@ -48,6 +48,7 @@ class EchoHandler final : public WsHandler {
  private:
   bool answer_;
   std::size_t flood_;
+  std::size_t frame_;
   std::weak_ptr<WsConnection> connection_;
 };
 
@@ -148,6 +149,33 @@ TEST(WebSocket, PeerThatDoesNotReadIsDropped) {
   ASSERT_FALSE(c.connect(s.port));
   for (int i = 0; i < 100 && !s.handler->closed; ++i) std::this_thread::sleep_for(50ms);
   EXPECT_TRUE(s.handler->closed);
+}
+
+TEST(WebSocket, PeerThatStopsReadingIsDroppedAfterTheWriteTimeout) {
+  auto options = test_options();
+  options.ws_write_timeout = 1s;
+  // 32 MiB in 8 messages: under the 64 MiB queue limit, far over the socket buffers.
+  WsServer s(options,
+             std::make_shared<EchoHandler>(true, std::size_t{8}, std::size_t{4} * 1024 * 1024));
+  Client c;
+  ASSERT_FALSE(c.connect(s.port));
+  for (int i = 0; i < 100 && !s.handler->closed; ++i) std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(s.handler->closed);
+}
+
+TEST(WebSocket, AMessageLargerThanTheQueueLimitReachesAReader) {
+  auto options = test_options();
+  options.ws_queue_limit = 1024 * 1024;
+  WsServer s(options,
+             std::make_shared<EchoHandler>(true, std::size_t{1}, std::size_t{3} * 1024 * 1024));
+  Client c;
+  ASSERT_FALSE(c.connect(s.port));
+  beast::error_code ec;
+  EXPECT_EQ(c.read(ec).size(), 3u * 1024 * 1024);  // written whole, in 64 KiB pieces
+  EXPECT_FALSE(ec);
+  c.ws.write(net::buffer(std::string("next")));
+  EXPECT_EQ(c.read(ec), "echo:next");
+  EXPECT_FALSE(s.handler->closed);
 }
 
 TEST(WebSocket, IdleConnectionIsClosed) {
