@@ -164,6 +164,7 @@ Result<std::string> ServerApp::start() {
     std::unique_lock lock(parts.sweep_mutex);
     while (!parts.sweep_stop.wait_for(lock, std::chrono::seconds(30), [&] { return parts.stopping; })) {
       parts.media->sweep_expired();
+      parts.ws_sessions->sweep();  // WebSocket sessions past their resume window
     }
   });
   return base;

@@ -142,7 +142,28 @@ function video(extra = {}) {
   await again.close();
   console.log('resume: delivered once to the same key, nothing to another key or a second time');
 }
-// 4. A message over the body limit (10 MiB by default) closes the connection: with the close
+// 4. Authenticating again with the same key keeps the session: results still come to this socket.
+//    Eight messages without a valid key close the connection.
+{
+  const c = await connect();
+  const session = (await authenticate(c, keyA)).data[0].connectionSessionUUID;
+  const task = video();
+  c.send([task]);
+  await c.next(about(task.taskUUID));
+  assert.equal((await authenticate(c, keyA)).data[0].connectionSessionUUID, session);
+  const result = await c.next(isResult(task.taskUUID), 60000);
+  assert.equal(result.data[0].status, 'success');
+  await c.close();
+
+  const stranger = await connect();
+  const closed = new Promise((resolve) => stranger.ws.once('close', resolve));
+  for (let i = 0; i < 8; i++) stranger.send([video()]);
+  assert.equal(await Promise.race([closed, sleep(5000).then(() => 'open')]), 1001);
+  assert.equal(stranger.frames.filter((f) => f.errors?.[0]?.code === 'missingApiKey').length, 8);
+  console.log('re-authentication keeps the session; 8 unauthenticated messages close the socket');
+}
+
+// 5. A message over the body limit (10 MiB by default) closes the connection: with the close
 //    frame 1009 when the client reads it, or a reset (1006) when the client was still sending the
 //    rest of the message as the server closed; either way the server logs why.
 {

@@ -78,10 +78,12 @@ SocketSession::~SocketSession() {
 
 void SocketSession::attach(std::weak_ptr<http::WsConnection> connection) {
   const std::lock_guard lock(mutex_);
+  auto previous = connection_.lock();
+  auto live = connection.lock();
+  if (previous && previous != live) previous->close();
   connection_ = std::move(connection);
   detached_since_ms_ = 0;
   overflow_logged_ = false;
-  auto live = connection_.lock();
   if (!live) return;
   for (auto& frame : buffered_) live->send(std::move(frame));
   buffered_.clear();
@@ -117,7 +119,10 @@ void SocketSession::track(const store::TaskRecord& record, bool push_only) {
   events_.subscribe(owner_, record.task_uuid, weak_from_this());
   // A worker may have claimed and finished it between the commit and now.
   auto now = service_.services().tasks.get(owner_, record.task_uuid);
-  if (now && store::is_terminal(now->status)) finished(record.task_uuid);
+  if (now && store::is_terminal(now->status)) {
+    events_.unsubscribe(owner_, record.task_uuid, this);  // its Finished event went out already
+    finished(record.task_uuid);
+  }
 }
 
 void SocketSession::reply(const Envelope& out,
@@ -195,39 +200,38 @@ std::shared_ptr<SocketSession> SessionDirectory::open(const std::string& owner,
     auto it = sessions_.find(requested);
     if (it != sessions_.end() && it->second->owner() == owner) return it->second;
   }
-  evict_oldest_detached_locked(owner);
   auto session =
       std::make_shared<SocketSession>(uuid::generate_v4(), owner, service_, events_, limits_);
   sessions_.emplace(session->uuid(), session);
   return session;
 }
 
+// Forgets detached sessions past the resume window, then the oldest detached ones of any key
+// over max_sessions_per_owner.
 void SessionDirectory::sweep() {
-  std::vector<std::shared_ptr<SocketSession>> expired;  // destroyed outside the lock
+  std::vector<std::shared_ptr<SocketSession>> gone;  // destroyed outside the lock
   const auto now = service_.services().clock->now_ms();
   const std::lock_guard lock(mutex_);
+  std::map<std::string, std::vector<std::pair<std::int64_t, std::string>>> detached;  // by owner
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     const auto since = it->second->detached_since_ms();
     if (since != 0 && now - since > limits_.resume_window_ms) {
-      expired.push_back(std::move(it->second));
+      gone.push_back(std::move(it->second));
       it = sessions_.erase(it);
-    } else {
-      ++it;
+      continue;
+    }
+    if (since != 0) detached[it->second->owner()].emplace_back(since, it->first);
+    ++it;
+  }
+  for (auto& [owner, list] : detached) {
+    if (list.size() <= limits_.max_sessions_per_owner) continue;
+    std::sort(list.begin(), list.end());
+    for (std::size_t i = 0; i < list.size() - limits_.max_sessions_per_owner; ++i) {
+      auto it = sessions_.find(list[i].second);
+      gone.push_back(std::move(it->second));
+      sessions_.erase(it);
     }
   }
-}
-
-void SessionDirectory::evict_oldest_detached_locked(const std::string& owner) {
-  std::size_t count = 0;
-  auto oldest = sessions_.end();
-  for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
-    if (it->second->owner() != owner) continue;
-    ++count;
-    const auto since = it->second->detached_since_ms();
-    if (since != 0 && (oldest == sessions_.end() || since < oldest->second->detached_since_ms()))
-      oldest = it;
-  }
-  if (count >= limits_.max_sessions_per_owner && oldest != sessions_.end()) sessions_.erase(oldest);
 }
 
 std::size_t SessionDirectory::size() const {

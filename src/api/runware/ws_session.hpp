@@ -28,7 +28,7 @@ namespace vidserve::api::runware {
 struct SessionLimits {
   std::int64_t resume_window_ms = 120'000;            // a detached session is kept this long
   std::size_t buffer_limit_bytes = 16 * 1024 * 1024;  // results kept for a detached session
-  std::size_t max_sessions_per_owner = 256;           // the oldest detached ones go first
+  std::size_t max_sessions_per_owner = 32;  // detached sessions kept per key; the oldest go first
 };
 
 class SocketSession final : public tasks::TaskEventSink,
@@ -41,7 +41,8 @@ class SocketSession final : public tasks::TaskEventSink,
   const std::string& uuid() const { return uuid_; }
   const std::string& owner() const { return owner_; }
 
-  // Results buffered while detached are sent on `connection`, once.
+  // Results buffered while detached are sent on `connection`, once. A connection still attached
+  // (the client reconnected before the server noticed the old one died) is closed.
   void attach(std::weak_ptr<http::WsConnection> connection);
   // `connection` ended; no-op when another connection took the session over meanwhile.
   void detach(const http::WsConnection* connection, std::int64_t now_ms);
@@ -92,8 +93,6 @@ class SessionDirectory {
   std::size_t size() const;
 
  private:
-  void evict_oldest_detached_locked(const std::string& owner);
-
   const Service& service_;
   tasks::TaskEvents& events_;
   const SessionLimits limits_;

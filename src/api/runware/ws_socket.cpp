@@ -8,6 +8,9 @@ namespace json = boost::json;
 
 namespace {
 
+// Messages answered with missingApiKey before the connection is closed.
+constexpr int kMaxUnauthenticatedMessages = 8;
+
 bool is_task(const json::value& v, std::string_view type) {
   return v.is_object() && handlers::string_field(v.get_object(), "taskType") == type;
 }
@@ -43,6 +46,8 @@ void RunwareSocket::on_message(std::string text) {
   if (first == tasks->size()) return connection->message_done();
   if (!session_) {
     refuse_unauthenticated(*tasks, first, *connection);
+    // A client that keeps talking without a valid key is not kept: the connection is closed.
+    if (++unauthenticated_messages_ >= kMaxUnauthenticatedMessages) connection->close();
     return connection->message_done();
   }
   // The reply goes to this connection; its frames and the session's pushes are ordered by the
@@ -67,8 +72,18 @@ void RunwareSocket::authenticate(const json::object& task, http::WsConnection& c
     connection.send(out.body());
     return;
   }
+  const auto requested = handlers::string_field(task, "connectionSessionUUID");
+  const bool same_session = session_ && session_->owner() == *owner &&
+                            (requested.empty() || requested == session_->uuid());
+  if (same_session) {  // authenticating again changes nothing: tasks in flight keep pushing here
+    Envelope out;
+    out.data.push_back(
+        json::object{{"taskType", "authentication"}, {"connectionSessionUUID", session_->uuid()}});
+    connection.send(out.body());
+    return;
+  }
   if (session_) session_->detach(&connection, service_.services().clock->now_ms());
-  session_ = sessions_.open(*owner, handlers::string_field(task, "connectionSessionUUID"));
+  session_ = sessions_.open(*owner, requested);
   call_ = std::make_shared<SocketCall>();
   call_->owner = *owner;
   call_->on_stored = [weak = std::weak_ptr<SocketSession>(session_)](

@@ -7,7 +7,8 @@
 //         S' = S when S is a kept session of the same key (its buffered results follow, once)
 //       → bad key:
 //       {"errors":[{"code":"invalidApiKey","parameter":"apiKey","taskType":"authentication"}]}
-//   any task before a successful authentication (but ping) → a missingApiKey error per task
+//   any task before a successful authentication (but ping) → a missingApiKey error per task;
+//   the 8th message without a valid authentication closes the connection
 //   [{"taskType":"ping","ping":true}] → {"data":[{"taskType":"ping","pong":true}]}
 //   every other task → the REST handlers; the reply is split into one frame per taskUUID; the
 //   results of inference tasks submitted here are pushed (see ws_session.hpp).
@@ -38,6 +39,7 @@ class RunwareSocket final : public http::WsHandler {
   // After authentication. The call is shared with replies still being committed.
   std::shared_ptr<SocketSession> session_;
   std::shared_ptr<SocketCall> call_;
+  int unauthenticated_messages_ = 0;
 };
 
 // The WebSocket route of `vidserve serve`: the Runware socket at /, /v1 and /v1/ (any query).

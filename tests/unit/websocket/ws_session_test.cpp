@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <mutex>
 #include <vector>
@@ -27,7 +28,8 @@ class FakeConnection final : public http::WsConnection {
     frames.push_back(json::parse(text).as_object());
   }
   void message_done() override {}
-  void close() override {}
+  void close() override { ++closes; }
+  std::atomic<int> closes{0};
   std::vector<json::object> sent() {
     const std::lock_guard lock(mutex);
     return frames;
@@ -221,10 +223,25 @@ TEST_F(SessionTest, DirectoryResumesOnlyTheSameKeyWithinTheWindow) {
 
 TEST_F(SessionTest, DirectoryKeepsABoundedNumberOfDetachedSessionsPerKey) {
   SessionDirectory directory(service, events, SessionLimits{.max_sessions_per_owner = 3});
+  std::vector<std::string> uuids;
   for (int i = 0; i < 10; ++i) {
-    directory.open("key-a", "")->detach(nullptr, world.clock.now_ms() + i);
+    auto s = directory.open("key-a", "");
+    uuids.push_back(s->uuid());
+    s->detach(nullptr, world.clock.now_ms() + i);
   }
-  EXPECT_LE(directory.size(), 3u);
+  directory.open("key-b", "")->detach(nullptr, world.clock.now_ms());
+  directory.sweep();
+  EXPECT_EQ(directory.size(), 4u);  // key-a's 3 newest, and key-b's
+  EXPECT_EQ(directory.open("key-a", uuids.back())->uuid(), uuids.back());
+  EXPECT_NE(directory.open("key-a", uuids.front())->uuid(), uuids.front());
+}
+
+TEST_F(SessionTest, ResumingAnAttachedSessionClosesTheOlderConnection) {
+  auto session = attached_session();
+  auto newer = std::make_shared<FakeConnection>();
+  session->attach(newer);
+  EXPECT_EQ(connection->closes, 1);
+  EXPECT_EQ(newer->closes, 0);
 }
 
 TEST(FramesByTask, OneFramePerTaskUuid) {
