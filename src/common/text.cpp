@@ -61,6 +61,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 std::optional<std::string> nearest(std::string_view word, std::span<const std::string> candidates) {
+  if (word.size() > kMaxSuggestLength) return std::nullopt;
   std::optional<std::string> best;
   std::size_t best_distance = 0;
   for (const auto& candidate : candidates) {
@@ -74,6 +75,13 @@ std::optional<std::string> nearest(std::string_view word, std::span<const std::s
   const std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
   if (best && best_distance <= limit) return best;
   return std::nullopt;
+}
+
+std::string excerpt(std::string_view s, std::size_t max) {
+  if (s.size() <= max) return std::string(s);
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // a continuation byte
+  return std::string(s.substr(0, cut)) + "... (" + std::to_string(s.size()) + " bytes)";
 }
 
 std::string join(std::span<const std::string> items, std::string_view sep) {

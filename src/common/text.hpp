@@ -17,7 +17,14 @@ std::optional<std::size_t> utf8_length(std::string_view s);
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 // The candidate closest to `word`, if it is close enough to be a plausible typo.
+// Words longer than kMaxSuggestLength get no suggestion (and cost nothing): no known name is that
+// long, and the distance search is quadratic in the word's length.
+inline constexpr std::size_t kMaxSuggestLength = 64;
 std::optional<std::string> nearest(std::string_view word, std::span<const std::string> candidates);
+
+// `s` when it has at most `max` bytes; otherwise its first `max` bytes (not cutting a UTF-8
+// sequence) followed by "... (N bytes)". Keeps error messages from echoing a caller's huge value.
+std::string excerpt(std::string_view s, std::size_t max);
 
 // "a, b and c"
 std::string join_list(std::span<const std::string> items, std::string_view last_sep = " and ");

@@ -24,6 +24,17 @@ void Problems::add(std::vector<std::string> parameters, std::string code, std::s
   if (std::any_of(parameters.begin(), parameters.end(), [&](const auto& p) { return reported(p); })) {
     return;
   }
+  if (list_.size() > kMaxProblems) return;
+  if (list_.size() == kMaxProblems) {
+    list_.push_back(Problem{{}, "tooManyProblems",
+                            "more than " + std::to_string(kMaxProblems) + " problems; the first " +
+                                std::to_string(kMaxProblems) + " are listed."});
+    return;
+  }
+  for (auto& p : parameters) {
+    if (p.size() > kMaxPathBytes) p = text::excerpt(p, kMaxPathBytes);
+  }
+  if (message.size() > kMaxMessageBytes) message = text::excerpt(message, kMaxMessageBytes);
   list_.push_back(Problem{std::move(parameters), std::move(code), std::move(message)});
 }
 

@@ -13,8 +13,15 @@ struct Problem {
   std::string parameter() const;  // the paths joined with ","
 };
 
+// Bounded whatever the input: at most kMaxProblems problems (then one tooManyProblems), each
+// parameter path cut to kMaxPathBytes and each message to kMaxMessageBytes (text::excerpt), so a
+// reply never echoes a caller's huge value or key.
 class Problems {
  public:
+  static constexpr std::size_t kMaxProblems = 100;
+  static constexpr std::size_t kMaxPathBytes = 200;
+  static constexpr std::size_t kMaxMessageBytes = 400;
+
   // Adds a problem unless one of its parameters was already reported as malformed by the parser,
   // so a wrong type is not followed by a second, confusing complaint about the same field.
   void add(std::string parameter, std::string code, std::string message);

@@ -1,8 +1,21 @@
 #include "api/runware/envelope.hpp"
 
 #include "api/runware/problem_json.hpp"
+#include "common/text.hpp"
 
 namespace vidserve::api::runware {
+
+namespace {
+
+// The caller's taskType and taskUUID, cut short when they are not what those fields can be.
+constexpr std::size_t kMaxEcho = 100;
+
+void echo_task(boost::json::object& e, std::string_view task_type, std::string_view task_uuid) {
+  if (!task_type.empty()) e["taskType"] = text::excerpt(task_type, kMaxEcho);
+  if (!task_uuid.empty()) e["taskUUID"] = text::excerpt(task_uuid, kMaxEcho);
+}
+
+}  // namespace
 
 int status_for_code(std::string_view code) {
   if (code == "invalidApiKey" || code == "missingApiKey") return 401;
@@ -20,16 +33,14 @@ void Envelope::error(int status, std::string code, std::string message, std::str
   e["code"] = std::move(code);
   e["message"] = std::move(message);
   if (!parameter.empty()) e["parameter"] = std::move(parameter);
-  if (!task_type.empty()) e["taskType"] = task_type;
-  if (!task_uuid.empty()) e["taskUUID"] = task_uuid;
+  echo_task(e, task_type, task_uuid);
   errors.push_back(std::move(e));
   if (error_status == 0) error_status = status;
 }
 
 void Envelope::problem(const core::Problem& p, std::string_view task_type, std::string_view task_uuid) {
   auto e = to_json(p);
-  if (!task_type.empty()) e["taskType"] = task_type;
-  if (!task_uuid.empty()) e["taskUUID"] = task_uuid;
+  echo_task(e, task_type, task_uuid);
   e["documentation"] = "https://runware.ai/docs/en/video-inference/api-reference";
   errors.push_back(std::move(e));
   if (error_status == 0) error_status = status_for_code(p.code);

@@ -106,6 +106,8 @@ const json::array* FieldReader::array(const std::string& key) {
 void FieldReader::report_unknown(std::string (*hint)(const std::string& key)) {
   const std::vector<std::string> known(known_.begin(), known_.end());
   for (const auto& kv : object_) {
+    // Past the problem limit nothing more would be reported: stop looking.
+    if (problems_.list().size() > core::Problems::kMaxProblems) break;
     const std::string key(kv.key());
     if (known_.count(key)) continue;
     std::string suggestion = hint ? hint(key) : std::string();

@@ -25,6 +25,20 @@ TEST(Nearest, SuggestsTyposOnly) {
   EXPECT_FALSE(nearest("banana", names));
 }
 
+TEST(Nearest, LongWordsGetNoSuggestionAndCostNothing) {
+  const std::vector<std::string> names = {"duration", "positivePrompt", "width"};
+  EXPECT_FALSE(nearest(std::string(kMaxSuggestLength + 1, 'd'), names));
+  // 9 MB: quadratic work would take minutes; the length check answers at once.
+  EXPECT_FALSE(nearest(std::string(9'000'000, 'x'), names));
+}
+
+TEST(Excerpt, CutsLongValuesAtACharacterBoundary) {
+  EXPECT_EQ(excerpt("short", 10), "short");
+  EXPECT_EQ(excerpt(std::string(20, 'a'), 5), "aaaaa... (20 bytes)");
+  // "é" is two bytes: a cut inside it moves back before it.
+  EXPECT_EQ(excerpt("abcd\xc3\xa9" "fgh", 5), "abcd... (9 bytes)");
+}
+
 TEST(Format, NumbersAndMoney) {
   EXPECT_EQ(format_number(5), "5");
   EXPECT_EQ(format_number(0.5), "0.5");

@@ -12,6 +12,24 @@ api::runware::TaskVerdict verdict(const char* json) {
   return result.tasks.at(0);
 }
 
+TEST(Validator, HugeNamesAndManyUnknownKeysGiveBoundedProblems) {
+  boost::json::object task{{"taskType", "videoInference"},
+                           {"taskUUID", "3bdba0d3-e60e-4a0a-b82e-1a092ca07810"},
+                           {"model", std::string(9'000'000, 'x')},
+                           {"positivePrompt", "a fox"}};
+  task[std::string(1'000'000, 'k')] = 1;
+  for (int i = 0; i < 5000; ++i) task["unknown" + std::to_string(i)] = i;
+  const auto result = test::check(boost::json::array{task});
+  const auto& problems = result.tasks.at(0).validation.problems;
+  ASSERT_FALSE(problems.empty());
+  EXPECT_LE(problems.size(), core::Problems::kMaxProblems + 1);
+  EXPECT_EQ(problems.back().code, "tooManyProblems");
+  for (const auto& p : problems) {
+    EXPECT_LE(p.message.size(), core::Problems::kMaxMessageBytes + 32);
+    EXPECT_LE(p.parameter().size(), core::Problems::kMaxPathBytes + 32);
+  }
+}
+
 TEST(Validator, TextToVideoDefaultsSizeDurationAndFps) {
   const auto v = verdict(R"({"taskType":"videoInference","taskUUID":"3bdba0d3-e60e-4a0a-b82e-1a092ca07810",
       "model":"klingai:3@1","positivePrompt":"a fox in the snow"})");
