@@ -7,6 +7,7 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <exception>
 #include <utility>
@@ -29,6 +30,15 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 bool is_parse_error(beast::error_code ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
          ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+}
+
+// False when the request names transfer codings and the last one is not chunked.
+bool chunked_or_no_coding(const Request& req) {
+  const auto codings = req[bhttp::field::transfer_encoding];
+  if (codings.empty()) return true;
+  std::string_view last;
+  for (const auto& coding : bhttp::token_list(codings)) last = std::string_view(coding.data(), coding.size());
+  return beast::iequals(last, "chunked");
 }
 
 bool expects_continue(const Request& req) {
@@ -92,6 +102,11 @@ void Session::read_header() {
 
 void Session::on_header(beast::error_code ec, std::size_t) {
   if (ec) return on_read_error(ec);
+  if (!chunked_or_no_coding(parser_->get())) {
+    // RFC 9112 §6.3: the body's length is unknown; reading on would take it as the next request.
+    return reject(bhttp::status::bad_request, "badRequest",
+                  "Transfer-Encoding must end with chunked");
+  }
   // Beast's parser already fails a Content-Length over body_limit; this check is explicit so
   // that the 413 never depends on that detail. Either way the body is never read.
   const auto length = parser_->content_length();

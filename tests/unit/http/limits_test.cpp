@@ -140,6 +140,28 @@ TEST(HttpLimits, MalformedRequestIs400AndCloses) {
   EXPECT_EQ(counting.calls, 0);
 }
 
+// RFC 9112 §6.3: a request whose last transfer coding is not chunked cannot be delimited; if the
+// server read on, the body would be taken as a second, smuggled request.
+TEST(HttpLimits, TransferEncodingNotEndingInChunkedIs400AndCloses) {
+  Counting counting;
+  RunningServer s(small_limit(), counting.handler());
+  for (const char* coding : {"gzip", "identity", "chunked, identity", "gzip, chunked, gzip"}) {
+    RawClient client(s.port);
+    ASSERT_TRUE(client.send(std::string("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: ") + coding +
+                            "\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n"));
+    const auto res = client.read_response();
+    ASSERT_TRUE(res) << coding;
+    EXPECT_EQ(res->result(), bhttp::status::bad_request) << coding;
+    EXPECT_TRUE(client.wait_closed(3s)) << coding;
+  }
+  EXPECT_EQ(counting.calls, 0);  // neither the request nor the smuggled one reached the handler
+  RawClient ok(s.port);
+  ASSERT_TRUE(ok.send("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"));
+  const auto res = ok.read_response();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->result(), bhttp::status::ok);
+}
+
 TEST(HttpLimits, OversizedHeaderIs431) {
   Counting counting;
   ServerOptions options = small_limit();
