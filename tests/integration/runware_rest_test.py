@@ -223,6 +223,25 @@ class RunwareRestTest(unittest.TestCase):
         self.assertNotIn("taskUUID", body["data"][0])
         self.assertEqual(body["data"][1], {"taskType": "ping", "pong": True})
 
+    def test_authentication_task_without_api_key_uses_the_bearer_key(self):
+        status, body = self.server.post([{"taskType": "authentication"}, {"taskType": "ping"}])
+        self.assertEqual(status, 200, body)
+        self.assertTrue(body["data"][0]["connectionSessionUUID"])
+        status, body = self.server.post([{"taskType": "authentication"}], key=None)
+        self.assertEqual((status, body["errors"][0]["code"]), (401, "missingApiKey"))
+
+    def test_empty_task_type_names_the_parameter(self):
+        status, body = self.server.post([{"taskType": ""}])
+        self.assertEqual(status, 400)
+        self.assertEqual((body["errors"][0]["code"], body["errors"][0]["parameter"]), ("missingParameter", "taskType"))
+
+    def test_huge_unknown_model_gets_a_short_reply(self):
+        task = {"taskType": "videoInference", "taskUUID": new_uuid(), "model": "x" * 9_000_000, "positivePrompt": "hi there"}
+        status, body = self.server.post([task])
+        self.assertEqual(status, 400)
+        self.assertEqual((body["errors"][0]["code"], body["errors"][0]["parameter"]), ("unknownModel", "model"))
+        self.assertLess(len(json.dumps(body)), 2048)
+
     def test_model_search(self):
         status, body = self.server.post([{"taskType": "modelSearch", "taskUUID": new_uuid(), "search": "o3"}])
         self.assertEqual(status, 200)

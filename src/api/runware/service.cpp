@@ -19,7 +19,10 @@ std::optional<std::string> authenticate(const Services& s, const json::array& ta
   auth_task = !tasks.empty() && tasks[0].is_object() &&
               handlers::string_field(tasks[0].get_object(), "taskType") == "authentication";
   std::string key(Authenticator::bearer_token(authorization));
-  if (auth_task) key = handlers::string_field(tasks[0].get_object(), "apiKey");
+  // An authentication task's apiKey wins; without one, the Authorization header still counts.
+  if (auth_task) {
+    if (auto task_key = handlers::string_field(tasks[0].get_object(), "apiKey"); !task_key.empty()) key = task_key;
+  }
   if (key.empty()) {
     out.error(401, "missingApiKey",
               "no API key: send Authorization: Bearer <key> or a leading authentication task.",

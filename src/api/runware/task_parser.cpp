@@ -179,6 +179,8 @@ ParsedTask parse_task(const json::value& value) {
   if (out.task_type.empty()) {
     if (!task->contains("taskType")) {
       out.problems.add("taskType", "missingParameter", "taskType is required, e.g. videoInference.");
+    } else if (task->at("taskType").is_string()) {  // a wrong type was reported by the reader
+      out.problems.add("taskType", "missingParameter", "taskType is empty; use e.g. videoInference.");
     }
     return out;
   }
