@@ -69,6 +69,12 @@ Runner add_serve_command(CLI::App& app) {
       ->check(CLI::Range(0, 64));
   cmd->add_option("--io-threads", options->io_threads, "HTTP threads")->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_option("--body-limit", options->body_limit, "Largest request body in bytes")->capture_default_str();
+  cmd->add_option("--max-connections", options->max_connections,
+                  "Open connections at most (0: the file-descriptor limit, raised to its maximum, less 64)")
+      ->capture_default_str();
+  cmd->add_option("--max-connections-per-ip", options->max_connections_per_ip,
+                  "Open connections per client address at most (0: half of --max-connections)")
+      ->capture_default_str();
   return [options] { return run_serve(*options); };
 }
 

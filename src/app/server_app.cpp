@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <sys/resource.h>
 
 #include "api/auth.hpp"
 #include "api/http/server.hpp"
@@ -56,6 +57,18 @@ struct ServerApp::Parts {
   bool stopping = false;
 };
 
+namespace {
+
+// Connections are file descriptors: the soft limit (often 1024) goes up to the hard limit.
+void raise_fd_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  (void)setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+}  // namespace
+
 Result<std::pair<std::string, unsigned short>> parse_listen(const std::string& listen) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) return Error{"invalidListen", "--listen needs HOST:PORT, e.g. 127.0.0.1:8080"};
@@ -97,7 +110,9 @@ Result<std::string> ServerApp::start() {
   const char* kling_keys = std::getenv("VIDSERVE_KLING_KEYS");
   auto key_pairs = api::kling::NativeAuth::parse_key_pairs(kling_keys ? kling_keys : "");
   if (!key_pairs) return key_pairs.error();
-  p.kling_auth = std::make_unique<api::kling::NativeAuth>(std::move(key_pairs).value(), *p.auth, p.clock);
+  auto jwt_lifetime = api::kling::NativeAuth::parse_max_lifetime(std::getenv("VIDSERVE_KLING_JWT_MAX_LIFETIME"));
+  if (!jwt_lifetime) return jwt_lifetime.error();
+  p.kling_auth = std::make_unique<api::kling::NativeAuth>(std::move(key_pairs).value(), *p.auth, p.clock, *jwt_lifetime);
   auto fetcher = InputFetcher::create(*p.media);
   if (!fetcher) return fetcher.error();
   p.fetcher = std::move(fetcher).value();
@@ -114,6 +129,9 @@ Result<std::string> ServerApp::start() {
   http.port = listen->second;
   http.threads = options_.io_threads;
   http.body_limit = options_.body_limit;
+  raise_fd_limit();  // before the connection limit is derived from it
+  http.max_connections = options_.max_connections;
+  http.max_connections_per_address = options_.max_connections_per_ip;
   p.submitter = std::make_unique<api::runware::Submitter>(*p.tasks);
   p.waiter = std::make_unique<api::runware::CompletionWaiter>(*p.tasks);
   p.submitter->start();

@@ -17,6 +17,8 @@ struct ServeOptions {
   int workers = 2;             // tasks rendered at once
   int io_threads = 4;
   std::size_t body_limit = 10 * 1024 * 1024;
+  std::size_t max_connections = 0;         // 0: from the file-descriptor limit
+  std::size_t max_connections_per_ip = 0;  // 0: half of max_connections
 };
 
 class ServerApp {

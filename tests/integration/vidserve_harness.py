@@ -16,8 +16,9 @@ KEY_B = "test-key-beta"
 
 
 class Server:
-    def __init__(self, binary, data_dir=None, workers=2, extra_args=(), env=None):
+    def __init__(self, binary, data_dir=None, workers=2, extra_args=(), env=None, preexec_fn=None):
         self.binary = binary
+        self.preexec_fn = preexec_fn
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="vidserve-it-")
         self.workers = workers
         self.extra_args = list(extra_args)
@@ -28,7 +29,8 @@ class Server:
     def start(self):
         args = [self.binary, "serve", "--listen", "127.0.0.1:0", "--data", self.data_dir,
                 "--workers", str(self.workers)] + self.extra_args
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env, text=True)
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env, text=True,
+                                     preexec_fn=self.preexec_fn)
         line = self.proc.stdout.readline()
         m = re.search(r"listening on (http://\S+)", line)
         if not m:

@@ -30,6 +30,17 @@ void Listener::stop() {
   });
 }
 
+void Listener::log_throttled(std::string_view what, const std::string& detail) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_log_ < std::chrono::seconds(1)) {
+    ++unlogged_;
+    return;
+  }
+  last_log_ = now;
+  log_error(what, unlogged_ ? detail + " (" + std::to_string(unlogged_) + " more not logged)" : detail);
+  unlogged_ = 0;
+}
+
 void Listener::accept() {
   if (stopped_) return;
   acceptor_.async_accept(net::make_strand(ioc_),
@@ -39,8 +50,9 @@ void Listener::accept() {
 void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
   if (stopped_) return;  // the socket, if any, closes with this scope
   if (ec) {
-    // Out of descriptors and the like: pause instead of spinning on the error.
-    log_error("accept", ec.message());
+    // Out of descriptors and the like: pause instead of spinning on the error; log at most once
+    // a second, with how many were not logged.
+    log_throttled("accept", ec.message());
     backoff_.expires_after(std::chrono::milliseconds(100));
     backoff_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
       if (!wait_ec) self->accept();
@@ -51,9 +63,21 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
   // algorithm the last small write waits for the ACK of the previous one, which a client on a
   // kept-alive connection delays by ~40 ms. Nothing here benefits from coalescing: every write
   // is a whole response, or a large piece of one, that should leave at once.
+  beast::error_code peer_ec;
+  const auto peer = socket.remote_endpoint(peer_ec);
+  auto slot = context_->limiter->acquire(peer_ec ? std::string() : peer.address().to_string());
+  if (!slot) {
+    // Full, in all or for this address: close at once (a reset), keeping the descriptor free.
+    log_throttled("connection refused", "the connection limit is reached (" +
+                                            std::to_string(context_->limiter->open()) + " open)");
+    beast::error_code ignored;
+    socket.set_option(net::socket_base::linger(true, 0), ignored);
+    socket.close(ignored);
+    return accept();
+  }
   beast::error_code nodelay_ec;
   socket.set_option(tcp::no_delay(true), nodelay_ec);  // best effort: a failure only costs latency
-  std::make_shared<Session>(std::move(socket), context_)->start();
+  std::make_shared<Session>(std::move(socket), context_, std::move(*slot))->start();
   accept();
 }
 

@@ -1,9 +1,14 @@
 #pragma once
 // Listener: accepts connections and starts a Session for each, every one on its own strand.
 // The acceptor arrives bound and listening (Server::start opens it to report errors).
-// Accepted sockets get TCP_NODELAY.
+// Accepted sockets get TCP_NODELAY. A connection over the ConnectionLimiter's limits (in all, or
+// for its address) is closed at once; accept errors (EMFILE) pause 100 ms; both log at most once
+// a second.
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "api/http/session_context.hpp"
 #include "api/http/types.hpp"
@@ -20,12 +25,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
  private:
   void accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
+  void log_throttled(std::string_view what, const std::string& detail);
 
   net::io_context& ioc_;
   tcp::acceptor acceptor_;  // on its own strand
   net::steady_timer backoff_;
   std::shared_ptr<SessionContext> context_;
   bool stopped_ = false;
+  std::chrono::steady_clock::time_point last_log_{};
+  std::size_t unlogged_ = 0;
 };
 
 }  // namespace vidserve::api::http

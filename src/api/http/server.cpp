@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <condition_variable>
+#include <sys/resource.h>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -14,6 +15,18 @@
 #include "api/http/session_context.hpp"
 
 namespace vidserve::api::http {
+
+namespace {
+
+// The descriptor limit less a reserve for the database, media files and outgoing connections.
+std::size_t default_max_connections() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 10000;
+  const auto soft = static_cast<std::size_t>(limit.rlim_cur);
+  return soft > 128 ? soft - 64 : 64;
+}
+
+}  // namespace
 
 struct Server::Impl {
   ServerOptions options;
@@ -108,6 +121,10 @@ Result<unsigned short> Server::start() {
   s.context->options = s.options;
   s.context->handler = s.handler;
   s.context->websocket = s.websocket;
+  const std::size_t total = s.options.max_connections ? s.options.max_connections : default_max_connections();
+  s.context->limiter = std::make_unique<ConnectionLimiter>(
+      total, s.options.max_connections_per_address ? s.options.max_connections_per_address
+                                                   : std::max<std::size_t>(1, total / 2));
   s.listener = std::make_shared<Listener>(*s.ioc, std::move(*acceptor), s.context);
   s.listener->run();
   s.running_threads = thread_count;

@@ -54,11 +54,13 @@ ConnectionInfo peer_of(const tcp::socket& socket) {
 
 }  // namespace
 
-Session::Session(tcp::socket&& socket, std::shared_ptr<SessionContext> context)
+Session::Session(tcp::socket&& socket, std::shared_ptr<SessionContext> context,
+                 ConnectionLimiter::Slot slot)
     : context_(std::move(context)),
       options_(context_->options),
       strand_(socket.get_executor()),
-      stream_(std::move(socket)) {
+      stream_(std::move(socket)),
+      slot_(std::move(slot)) {
   info_ = peer_of(stream_.socket());
 }
 
@@ -197,7 +199,8 @@ void Session::hand_off_upgrade(Request&& req) {
   stream_.expires_never();
   closed_ = true;  // the socket belongs to the WebSocket session from here on
   context_->registry.remove(this);
-  auto session = std::make_shared<WebSocketSession>(std::move(stream_), context_, std::move(handler), info_);
+  auto session = std::make_shared<WebSocketSession>(std::move(stream_), context_, std::move(handler),
+                                                    info_, std::move(slot_));
   session->run(std::move(req));
 }
 

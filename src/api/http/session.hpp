@@ -26,7 +26,7 @@ namespace vidserve::api::http {
 
 class Session final : public Closable, public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, std::shared_ptr<SessionContext> context);
+  Session(tcp::socket&& socket, std::shared_ptr<SessionContext> context, ConnectionLimiter::Slot slot);
   ~Session() override;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -63,6 +63,7 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
   ConnectionInfo info_;
   std::size_t drained_ = 0;
   bool closed_ = false;  // socket closed or handed to the upgrade handler
+  ConnectionLimiter::Slot slot_;  // moves to the WebSocket session on upgrade
 };
 
 }  // namespace vidserve::api::http

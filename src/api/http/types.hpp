@@ -44,6 +44,10 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{60};      // keep-alive idle between requests
   std::chrono::seconds write_timeout{60};     // longest time without any response progress
   std::chrono::seconds shutdown_timeout{5};   // stop(): wait this long for io work to end
+  // Open connections (HTTP and WebSocket). 0: the file-descriptor limit less 64 for files and
+  // outgoing connections. Per address 0: half of the total.
+  std::size_t max_connections = 0;
+  std::size_t max_connections_per_address = 0;
   // WebSocket connections (see websocket_session.hpp).
   std::size_t ws_message_limit = 0;                 // bytes per incoming message; 0 = body_limit
   std::size_t ws_queue_limit = 64 * 1024 * 1024;    // bytes of outgoing messages waiting to be written

@@ -45,13 +45,15 @@ bool guarded(std::string_view what, F&& f) {
 
 WebSocketSession::WebSocketSession(beast::tcp_stream&& stream,
                                    std::shared_ptr<SessionContext> context,
-                                   std::shared_ptr<WsHandler> handler, ConnectionInfo info)
+                                   std::shared_ptr<WsHandler> handler, ConnectionInfo info,
+                                   ConnectionLimiter::Slot slot)
     : context_(std::move(context)),
       options_(context_->options),
       ws_(std::move(stream)),
       handler_(std::move(handler)),
       info_(std::move(info)),
-      stall_timer_(ws_.get_executor()) {}
+      stall_timer_(ws_.get_executor()),
+      slot_(std::move(slot)) {}
 
 WebSocketSession::~WebSocketSession() {
   context_->registry.remove(this);

@@ -29,7 +29,8 @@ class WebSocketSession final : public WsConnection,
                                public std::enable_shared_from_this<WebSocketSession> {
  public:
   WebSocketSession(beast::tcp_stream&& stream, std::shared_ptr<SessionContext> context,
-                   std::shared_ptr<WsHandler> handler, ConnectionInfo info);
+                   std::shared_ptr<WsHandler> handler, ConnectionInfo info,
+                   ConnectionLimiter::Slot slot);
   ~WebSocketSession() override;
 
   void run(Request&& upgrade);  // once, on the strand, right after construction
@@ -70,6 +71,7 @@ class WebSocketSession final : public WsConnection,
   bool closing_ = false;  // a close frame is due once the queue is written
   bool finished_ = false;
   bool watching_ = false;  // stall_timer_ armed
+  ConnectionLimiter::Slot slot_;
 };
 
 }  // namespace vidserve::api::http
