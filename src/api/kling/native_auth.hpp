@@ -1,6 +1,9 @@
 #pragma once
 // Who calls the Kling-native endpoints: an HS256 JWT signed with one of the key pairs in
 // VIDSERVE_KLING_KEYS (iss = access key, exp, nbf), or a plain vidserve API key as Bearer.
+// Tokens are canonical unpadded base64url, carry exp, and expire within max_lifetime_s
+// (VIDSERVE_KLING_JWT_MAX_LIFETIME, default 24 h).
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,9 +27,14 @@ class NativeAuth {
   using KeyPairs = std::map<std::string, std::string, std::less<>>;
   // "access1:secret1,access2:secret2"; blanks dropped; errors name the malformed entry.
   static Result<KeyPairs> parse_key_pairs(std::string_view text);
+  static constexpr std::int64_t kDefaultMaxLifetimeSeconds = 24 * 3600;
+  static constexpr std::int64_t kMaxMaxLifetimeSeconds = 10LL * 365 * 24 * 3600;
+  // VIDSERVE_KLING_JWT_MAX_LIFETIME: unset or "" = the default; else whole seconds, 1 to 10 years.
+  static Result<std::int64_t> parse_max_lifetime(const char* text);
 
-  NativeAuth(KeyPairs pairs, const Authenticator& keys, const Clock& clock)
-      : pairs_(std::move(pairs)), keys_(keys), clock_(clock) {}
+  NativeAuth(KeyPairs pairs, const Authenticator& keys, const Clock& clock,
+             std::int64_t max_lifetime_s = kDefaultMaxLifetimeSeconds)
+      : pairs_(std::move(pairs)), keys_(keys), clock_(clock), max_lifetime_s_(max_lifetime_s) {}
 
   NativeAuthOutcome authenticate(std::string_view authorization) const;
   // The owner id of tasks created with a JWT of this access key.
@@ -36,6 +44,7 @@ class NativeAuth {
   KeyPairs pairs_;
   const Authenticator& keys_;
   const Clock& clock_;
+  std::int64_t max_lifetime_s_;
 };
 
 }  // namespace vidserve::api::kling

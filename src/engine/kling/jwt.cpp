@@ -60,10 +60,16 @@ std::string make_kling_jwt(std::string_view access_key, std::string_view secret_
   return signing_input + "." + base64url(hmac_sha256(secret_key, signing_input));
 }
 
+std::optional<std::string> decode_base64url_canonical(std::string_view part) {
+  auto bytes = fetch::decode_base64(part);
+  if (!bytes || base64url(*bytes) != part) return std::nullopt;
+  return std::move(bytes).value();
+}
+
 namespace {
 
 std::optional<boost::json::object> json_part(std::string_view part) {
-  auto bytes = fetch::decode_base64(part);
+  auto bytes = decode_base64url_canonical(part);
   if (!bytes) return std::nullopt;
   boost::system::error_code ec;
   auto value = boost::json::parse(*bytes, ec);
@@ -71,27 +77,44 @@ std::optional<boost::json::object> json_part(std::string_view part) {
   return std::move(value.get_object());
 }
 
-std::optional<std::int64_t> seconds_claim(const boost::json::object& claims, const char* name) {
-  const auto* v = claims.if_contains(name);
-  if (v == nullptr) return std::nullopt;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return static_cast<std::int64_t>(v->get_uint64());
-  if (v->is_double() && v->get_double() > -9e15 && v->get_double() < 9e15) return static_cast<std::int64_t>(v->get_double());
+std::optional<std::int64_t> seconds_claim(const boost::json::value& v) {
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return static_cast<std::int64_t>(v.get_uint64());
+  if (v.is_double() && v.get_double() > -9e15 && v.get_double() < 9e15) return static_cast<std::int64_t>(v.get_double());
   return std::nullopt;
+}
+
+// exp and nbf, once the signature is known good. Comparisons are written so that no claim value,
+// however large, overflows: now_s and the limits are small, claims are only compared against them.
+JwtCheck check_times(const boost::json::object& claims, std::int64_t now_s, const JwtLimits& limits,
+                     std::int64_t& exp_in_s) {
+  const auto* exp_value = claims.if_contains("exp");
+  if (exp_value == nullptr) return JwtCheck::NoExpiry;
+  const auto exp = seconds_claim(*exp_value);
+  const auto* nbf_value = claims.if_contains("nbf");
+  const auto nbf = nbf_value ? seconds_claim(*nbf_value) : std::nullopt;
+  if (!exp || (nbf_value && !nbf)) return JwtCheck::Malformed;
+  if (nbf && *nbf > now_s + limits.leeway_s) return JwtCheck::NotYetValid;
+  if (*exp <= now_s - limits.leeway_s) return JwtCheck::Expired;
+  if (*exp > now_s + limits.max_lifetime_s) {
+    exp_in_s = *exp - now_s;
+    return JwtCheck::TooLong;
+  }
+  return JwtCheck::Valid;
 }
 
 }  // namespace
 
 JwtVerdict verify_kling_jwt(std::string_view token,
                             const std::function<std::string(std::string_view access_key)>& secret_for,
-                            std::int64_t now_s, std::int64_t leeway_s) {
+                            std::int64_t now_s, JwtLimits limits) {
   JwtVerdict verdict;
   const auto dot1 = token.find('.');
   const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) return verdict;
   const auto header = json_part(token.substr(0, dot1));
   const auto claims = json_part(token.substr(dot1 + 1, dot2 - dot1 - 1));
-  auto signature = fetch::decode_base64(token.substr(dot2 + 1));
+  auto signature = decode_base64url_canonical(token.substr(dot2 + 1));
   // Only HS256: accepting "none" or another alg would let a caller choose how it is checked.
   const auto* alg = header ? header->if_contains("alg") : nullptr;
   if (!claims || !signature || !alg || !alg->is_string() || alg->get_string() != "HS256") return verdict;
@@ -109,15 +132,7 @@ JwtVerdict verify_kling_jwt(std::string_view token,
     verdict.check = JwtCheck::BadSignature;
     return verdict;
   }
-  const auto exp = seconds_claim(*claims, "exp");
-  const auto nbf = seconds_claim(*claims, "nbf");
-  if (nbf && now_s < *nbf - leeway_s) {
-    verdict.check = JwtCheck::NotYetValid;
-  } else if (!exp || now_s >= *exp + leeway_s) {
-    verdict.check = JwtCheck::Expired;
-  } else {
-    verdict.check = JwtCheck::Valid;
-  }
+  verdict.check = check_times(*claims, now_s, limits, verdict.exp_in_s);
   return verdict;
 }
 

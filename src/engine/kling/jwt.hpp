@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,20 +29,33 @@ std::string make_kling_jwt(std::string_view access_key, std::string_view secret_
 // Checking a token the other way round, for vidserve's own Kling-compatible endpoint.
 enum class JwtCheck {
   Valid,
-  Malformed,      // not three base64url parts of JSON, or alg is not HS256
+  Malformed,      // not three canonical base64url parts of JSON, alg is not HS256, no iss, or a
+                  // non-numeric exp/nbf
   UnknownIssuer,  // `iss` names no configured access key
   BadSignature,
+  NoExpiry,       // no exp claim at all
   NotYetValid,    // now < nbf - leeway
-  Expired,        // now >= exp + leeway, or no exp
+  Expired,        // now >= exp + leeway
+  TooLong,        // exp - now > max_lifetime_s
 };
 struct JwtVerdict {
   JwtCheck check = JwtCheck::Malformed;
-  std::string issuer;  // the access key, when the token named one
+  std::string issuer;      // the access key, when the token named one
+  std::int64_t exp_in_s = 0;  // exp - now, set with TooLong
 };
+// Kling's own tokens live 30 minutes; a day is plenty, and bounds what a leaked token is worth.
+inline constexpr std::int64_t kDefaultMaxJwtLifetimeSeconds = 24 * 3600;
+struct JwtLimits {
+  std::int64_t leeway_s = 5;
+  std::int64_t max_lifetime_s = kDefaultMaxJwtLifetimeSeconds;
+};
+// The bytes of `part` when it is canonical unpadded base64url, i.e. exactly what base64url() writes
+// for them: no '=', no "+/", no whitespace, zero trailing bits. So one token has one spelling.
+std::optional<std::string> decode_base64url_canonical(std::string_view part);
 // `secret_for` maps an access key to its secret key ("" = unknown). Times in Unix seconds.
 JwtVerdict verify_kling_jwt(std::string_view token,
                             const std::function<std::string(std::string_view access_key)>& secret_for,
-                            std::int64_t now_s, std::int64_t leeway_s = 5);
+                            std::int64_t now_s, JwtLimits limits = {});
 
 // Hands out one token until it is 25 minutes old (5 minutes before it expires), then mints the
 // next. Thread-safe.

@@ -70,6 +70,16 @@ TEST(KlingJwt, Base64UrlMatchesRfc4648WithoutPadding) {
   EXPECT_EQ(base64url(std::string("\xfb\xff\xbf", 3)), "-_-_");  // URL-safe alphabet
 }
 
+TEST(KlingJwt, CanonicalDecodeAcceptsOnlyWhatBase64UrlWrites) {
+  EXPECT_EQ(decode_base64url_canonical(""), "");
+  EXPECT_EQ(decode_base64url_canonical("Zm8"), "fo");
+  EXPECT_EQ(decode_base64url_canonical("Zm9vYmFy"), "foobar");
+  EXPECT_EQ(decode_base64url_canonical("-_-_"), std::string("\xfb\xff\xbf", 3));
+  for (const char* bad : {"Zm8=", "Zg==", "Zm9vYmFy====", "+/+/", "Zm9", "Zh", "Zm 8", "Zm8\n", "Z"}) {
+    EXPECT_FALSE(decode_base64url_canonical(bad)) << bad;
+  }
+}
+
 TEST(KlingJwt, HmacSha256MatchesRfc4231) {
   EXPECT_EQ(hex(hmac_sha256("Jefe", "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
@@ -99,6 +109,45 @@ TEST(KlingJwt, SignatureAndClaimsVerifyIndependently) {
   EXPECT_EQ(claims.at("exp").as_int64(), 1750000000 + 1800);
   EXPECT_EQ(claims.at("nbf").as_int64(), 1750000000 - 5);
   EXPECT_EQ(claims.size(), 3u);
+}
+
+std::string signed_claims(const std::string& claims_json) {
+  const auto input = base64url(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url(claims_json);
+  return input + "." + base64url(hmac_sha256("sk", input));
+}
+JwtVerdict verify(const std::string& token, std::int64_t now_s, JwtLimits limits = {}) {
+  return verify_kling_jwt(token, [](std::string_view ak) { return ak == "ak" ? "sk" : ""; }, now_s, limits);
+}
+
+TEST(KlingJwt, VerifyChecksExpPresenceAndLifetime) {
+  const std::int64_t now = 1'800'000'000;
+  EXPECT_EQ(verify(make_kling_jwt("ak", "sk", now), now).check, JwtCheck::Valid);
+  EXPECT_EQ(verify(signed_claims(R"({"iss":"ak"})"), now).check, JwtCheck::NoExpiry);
+  EXPECT_EQ(verify(signed_claims(R"({"iss":"ak","exp":"soon"})"), now).check, JwtCheck::Malformed);
+  EXPECT_EQ(verify(signed_claims(R"({"iss":"ak","exp":1800003600,"nbf":"x"})"), now).check, JwtCheck::Malformed);
+  const auto ten_years = verify(make_kling_jwt("ak", "sk", now, {.lifetime_s = 315360000, .not_before_s = 5}), now);
+  EXPECT_EQ(ten_years.check, JwtCheck::TooLong);
+  EXPECT_EQ(ten_years.exp_in_s, 315360000);
+  EXPECT_EQ(ten_years.issuer, "ak");
+  const auto day = make_kling_jwt("ak", "sk", now, {.lifetime_s = 86400, .not_before_s = 5});
+  EXPECT_EQ(verify(day, now).check, JwtCheck::Valid);
+  EXPECT_EQ(verify(day, now, {.leeway_s = 5, .max_lifetime_s = 86399}).check, JwtCheck::TooLong);
+  // Extreme claims compare without overflow.
+  EXPECT_EQ(verify(signed_claims(R"({"iss":"ak","exp":9223372036854775807})"), now).check, JwtCheck::TooLong);
+  EXPECT_EQ(verify(signed_claims(R"({"iss":"ak","exp":-9223372036854775808})"), now).check, JwtCheck::Expired);
+  EXPECT_EQ(verify(signed_claims(R"({"iss":"ak","exp":1800000060,"nbf":-9223372036854775808})"), now).check,
+            JwtCheck::Valid);
+  EXPECT_EQ(verify(signed_claims(R"({"iss":"ak","exp":1800000060,"nbf":9223372036854775807})"), now).check,
+            JwtCheck::NotYetValid);
+}
+
+TEST(KlingJwt, VerifyRefusesNonCanonicalPartsBeforeTheSignature) {
+  const std::int64_t now = 1'800'000'000;
+  const auto token = make_kling_jwt("ak", "sk", now);
+  EXPECT_EQ(verify(token + "=", now).check, JwtCheck::Malformed);
+  EXPECT_EQ(verify(" " + token, now).check, JwtCheck::Malformed);
+  const auto dot = token.find('.');
+  EXPECT_EQ(verify(token.substr(0, dot) + "=" + token.substr(dot), now).check, JwtCheck::Malformed);
 }
 
 TEST(KlingJwt, TokenIsReusedFor25MinutesThenReminted) {
