@@ -9,6 +9,18 @@ namespace bhttp = http::bhttp;
 
 namespace {
 
+// Only media types are served as themselves; anything else (which no engine or upload produces)
+// would go out as opaque bytes.
+std::string served_type(const std::string& stored) {
+  static constexpr std::string_view kServed[] = {"image/png",  "image/jpeg", "image/webp",     "video/mp4",
+                                                 "video/webm", "video/quicktime", "audio/mpeg", "audio/mp4",
+                                                 "audio/wav",  "audio/ogg"};
+  for (auto type : kServed) {
+    if (stored == type) return stored;
+  }
+  return "application/octet-stream";
+}
+
 bhttp::message_generator media(const http::Request& req, delivery::MediaStore& store) {
   const std::string_view target(req.target().data(), req.target().size());
   auto name = target.substr(std::string_view("/media/").size());
@@ -20,7 +32,7 @@ bhttp::message_generator media(const http::Request& req, delivery::MediaStore& s
                                R"({"errors":[{"code":"mediaNotFound","message":"no such media, or it expired"}]})");
   }
   // Media ids are random UUIDs: the URL itself is the capability, as with hosted result URLs.
-  return http::file_response(req, record->path, record->content_type, "\"" + uuid + "\"");
+  return http::file_response(req, record->path, served_type(record->content_type), "\"" + uuid + "\"");
 }
 
 // Replies of the transport-free services, sent on whichever thread produced them.

@@ -242,6 +242,25 @@ class RunwareRestTest(unittest.TestCase):
         self.assertEqual((body["errors"][0]["code"], body["errors"][0]["parameter"]), ("unknownModel", "model"))
         self.assertLess(len(json.dumps(body)), 2048)
 
+    def test_image_upload_takes_only_raster_images_by_their_bytes(self):
+        svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+        mp4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64
+        for name, uri in (("svg", "data:image/svg+xml;base64," + base64.b64encode(svg).decode()),
+                          ("mp4 declared as png", "data:image/png;base64," + base64.b64encode(mp4).decode()),
+                          ("random bytes", "data:image/jpeg;base64," + base64.b64encode(os.urandom(256)).decode())):
+            status, body = self.server.post([{"taskType": "imageUpload", "taskUUID": new_uuid(), "image": uri}])
+            self.assertEqual(status, 400, name)
+            self.assertEqual((body["errors"][0]["code"], body["errors"][0]["parameter"]), ("invalidImage", "image"), name)
+
+    def test_media_is_served_with_nosniff_and_a_sandbox_policy(self):
+        status, body = self.server.post([{"taskType": "imageUpload", "taskUUID": new_uuid(), "image": self.png_uri}])
+        self.assertEqual(status, 200, body)
+        status, headers, _ = self.server.get(body["data"][0]["imageURL"])
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["Content-Type"], "image/png")
+        self.assertEqual(headers["X-Content-Type-Options"], "nosniff")
+        self.assertIn("sandbox", headers["Content-Security-Policy"])
+
     def test_model_search(self):
         status, body = self.server.post([{"taskType": "modelSearch", "taskUUID": new_uuid(), "search": "o3"}])
         self.assertEqual(status, 200)

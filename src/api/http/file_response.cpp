@@ -49,6 +49,9 @@ void set_common(bhttp::response<Body>& res, const Request& req, const FileFacts&
   res.set(bhttp::field::etag, facts.etag);
   res.set(bhttp::field::last_modified, facts.last_modified);
   res.set(bhttp::field::accept_ranges, "bytes");
+  // Served files are media, never pages: no type guessing, no scripts, no same-origin access.
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Content-Security-Policy", "sandbox; default-src 'none'");
   res.keep_alive(req.keep_alive());
 }
 

@@ -5,6 +5,7 @@
 #include "common/text.hpp"
 #include "common/uuid.hpp"
 #include "delivery/media_types.hpp"
+#include "fetch/content_sniff.hpp"
 
 namespace vidserve::api::runware::handlers {
 
@@ -23,11 +24,17 @@ void image_upload(const Services& s, const json::object& task, const std::string
     out.error(400, blob.error().code, "image: " + blob.error().message, "imageUpload", task_uuid, "image");
     return;
   }
-  if (blob->content_type.rfind("image/", 0) != 0) {
-    out.error(400, "invalidImage", "image is not a recognised image (got " + blob->content_type + ").",
+  // The bytes decide, not the declared type: only raster formats the models take are stored, so
+  // an SVG (scripts), a video or random bytes never become a served "image".
+  const auto sniffed = fetch::sniff_content_type(blob->bytes);
+  if (sniffed != "image/png" && sniffed != "image/jpeg" && sniffed != "image/webp") {
+    out.error(400, "invalidImage",
+              "image must be a PNG, JPEG or WebP image (its bytes are " +
+                  (sniffed.empty() ? std::string("not a known format") : sniffed) + ").",
               "imageUpload", task_uuid, "image");
     return;
   }
+  blob->content_type = sniffed;
   const auto image_uuid = uuid::generate_v4();
   auto saved = s.media.save(owner, task_uuid, image_uuid, blob->bytes, blob->content_type, std::nullopt);
   if (!saved) {
