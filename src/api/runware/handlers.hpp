@@ -26,4 +26,8 @@ void task_items(const Services& s, const store::TaskRecord& record, Envelope& ou
 
 std::string string_field(const boost::json::object& o, const char* key);
 
+// The reply items of the two tasks answered without a taskUUID, over REST and WebSocket alike.
+boost::json::object pong_item();
+boost::json::object authentication_item(const std::string& connection_session_uuid);
+
 }  // namespace vidserve::api::runware::handlers

@@ -49,7 +49,7 @@ void dispatch(const Services& s, const json::value& value, const std::string& ow
   if (type == "imageUpload") return handlers::image_upload(s, task, owner, out);
   if (type == "modelSearch") return handlers::model_search(s, task, out);
   if (type == "ping") {
-    out.data.push_back(json::object{{"taskType", "ping"}, {"pong", true}});
+    out.data.push_back(handlers::pong_item());
     return;
   }
   // Anything else gets the validator's answer (missing or unknown taskType, with a suggestion).
@@ -167,7 +167,7 @@ void Service::handle_async(std::string_view body, std::string_view authorization
   const auto owner = authenticate(s_, *tasks, authorization, out, auth_task);
   if (!owner) return done({out.status(), out.body()});
   if (auth_task) {
-    out.data.push_back(json::object{{"taskType", "authentication"}, {"connectionSessionUUID", uuid::generate_v4()}});
+    out.data.push_back(handlers::authentication_item(uuid::generate_v4()));
   }
   run(std::move(*tasks), auth_task ? 1 : 0, *owner, std::move(out), nullptr, as_reply(std::move(done)));
 }

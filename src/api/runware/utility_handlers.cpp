@@ -11,6 +11,14 @@ namespace vidserve::api::runware::handlers {
 
 namespace json = boost::json;
 
+json::object pong_item() {
+  return json::object{{"taskType", "ping"}, {"pong", true}};
+}
+
+json::object authentication_item(const std::string& connection_session_uuid) {
+  return json::object{{"taskType", "authentication"}, {"connectionSessionUUID", connection_session_uuid}};
+}
+
 void image_upload(const Services& s, const json::object& task, const std::string& owner, Envelope& out) {
   const auto task_uuid = string_field(task, "taskUUID");
   const auto image = string_field(task, "image");

@@ -15,9 +15,11 @@ bool is_task(const json::value& v, std::string_view type) {
   return v.is_object() && handlers::string_field(v.get_object(), "taskType") == type;
 }
 
-std::string pong_frame() {
-  return json::serialize(
-      json::object{{"data", json::array{json::object{{"taskType", "ping"}, {"pong", true}}}}});
+// {"data":[item]}
+std::string data_frame(json::object item) {
+  Envelope out;
+  out.data.push_back(std::move(item));
+  return out.body();
 }
 
 }  // namespace
@@ -76,10 +78,7 @@ void RunwareSocket::authenticate(const json::object& task, http::WsConnection& c
   const bool same_session = session_ && session_->owner() == *owner &&
                             (requested.empty() || requested == session_->uuid());
   if (same_session) {  // authenticating again changes nothing: tasks in flight keep pushing here
-    Envelope out;
-    out.data.push_back(
-        json::object{{"taskType", "authentication"}, {"connectionSessionUUID", session_->uuid()}});
-    connection.send(out.body());
+    connection.send(data_frame(handlers::authentication_item(session_->uuid())));
     return;
   }
   if (session_) session_->detach(&connection, service_.services().clock->now_ms());
@@ -90,10 +89,7 @@ void RunwareSocket::authenticate(const json::object& task, http::WsConnection& c
                          const store::TaskRecord& record, bool push_only) {
     if (auto session = weak.lock()) session->track(record, push_only);
   };
-  Envelope out;
-  out.data.push_back(
-      json::object{{"taskType", "authentication"}, {"connectionSessionUUID", session_->uuid()}});
-  connection.send(out.body());
+  connection.send(data_frame(handlers::authentication_item(session_->uuid())));
   session_->attach(connection_);  // after the reply: results kept while away come next
 }
 
@@ -101,10 +97,11 @@ void RunwareSocket::refuse_unauthenticated(const json::array& tasks, std::size_t
                                            http::WsConnection& connection) {
   for (std::size_t i = first; i < tasks.size(); ++i) {
     if (is_task(tasks[i], "ping")) {
-      connection.send(pong_frame());
+      connection.send(data_frame(handlers::pong_item()));
       continue;
     }
-    const auto task = tasks[i].is_object() ? tasks[i].get_object() : json::object{};
+    static const json::object kNotAnObject;
+    const auto& task = tasks[i].is_object() ? tasks[i].get_object() : kNotAnObject;
     Envelope out;
     out.error(401, "missingApiKey",
               "authenticate first: send {\"taskType\":\"authentication\",\"apiKey\":\"<key>\"} as "
@@ -117,11 +114,7 @@ void RunwareSocket::refuse_unauthenticated(const json::array& tasks, std::size_t
 
 void RunwareSocket::on_close() {
   if (!session_) return;
-  if (auto connection = connection_.lock()) {
-    session_->detach(connection.get(), service_.services().clock->now_ms());
-  } else {
-    session_->detach(nullptr, service_.services().clock->now_ms());
-  }
+  session_->detach(connection_.lock().get(), service_.services().clock->now_ms());
   session_.reset();
   sessions_.sweep();
 }
