@@ -13,9 +13,7 @@ namespace json = boost::json;
 namespace {
 
 std::string item_uuid(const json::value& item) {
-  if (!item.is_object()) return {};
-  const auto* u = item.get_object().if_contains("taskUUID");
-  return u && u->is_string() ? std::string(u->get_string()) : std::string();
+  return item.is_object() ? handlers::string_field(item.get_object(), "taskUUID") : std::string();
 }
 
 std::string progress_frame(const std::string& task_type, const std::string& task_uuid,
@@ -59,9 +57,7 @@ std::vector<std::string> frames_by_task(const Envelope& out) {
   for (const auto& error : out.errors) piece(item_uuid(error)).errors.push_back(error);
   std::vector<std::string> frames;
   for (const auto& uuid : order) frames.push_back(by_task[uuid].body());
-  if (frames.empty())
-    frames.push_back(out.body());  // {"data":[]}: nothing to answer but the message
-  return frames;
+  return frames;  // none when there is nothing to answer (a synchronous imageInference alone)
 }
 
 SocketSession::SocketSession(std::string uuid, std::string owner, const Service& service,

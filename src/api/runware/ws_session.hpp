@@ -101,7 +101,7 @@ class SessionDirectory {
 };
 
 // One frame per task uuid of a reply (items without a uuid, e.g. pong, share one frame), so that
-// a client never sees errors of two tasks in one frame.
+// a client never sees errors of two tasks in one frame. None for an empty reply.
 std::vector<std::string> frames_by_task(const Envelope& out);
 
 }  // namespace vidserve::api::runware

@@ -254,6 +254,7 @@ TEST(FramesByTask, OneFramePerTaskUuid) {
   ASSERT_EQ(frames.size(), 3u);
   EXPECT_EQ(json::parse(frames[1]).at("data").as_array().size(), 2u);
   EXPECT_TRUE(json::parse(frames[2]).as_object().contains("errors"));
+  EXPECT_TRUE(frames_by_task(Envelope{}).empty());  // e.g. a synchronous imageInference alone
 }
 
 }  // namespace
