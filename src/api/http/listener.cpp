@@ -10,6 +10,17 @@
 
 namespace vidserve::api::http {
 
+namespace {
+
+ConnectionInfo peer_of(const tcp::socket& socket) {
+  beast::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  if (ec) return {};
+  return {endpoint.address().to_string(), endpoint.port()};
+}
+
+}  // namespace
+
 Listener::Listener(net::io_context& ioc, tcp::acceptor&& acceptor,
                    std::shared_ptr<SessionContext> context)
     : ioc_(ioc),
@@ -63,9 +74,8 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
   // algorithm the last small write waits for the ACK of the previous one, which a client on a
   // kept-alive connection delays by ~40 ms. Nothing here benefits from coalescing: every write
   // is a whole response, or a large piece of one, that should leave at once.
-  beast::error_code peer_ec;
-  const auto peer = socket.remote_endpoint(peer_ec);
-  auto slot = context_->limiter->acquire(peer_ec ? std::string() : peer.address().to_string());
+  auto peer = peer_of(socket);
+  auto slot = context_->limiter->acquire(peer.remote_address);
   if (!slot) {
     // Full, in all or for this address: close at once (a reset), keeping the descriptor free.
     log_throttled("connection refused", "the connection limit is reached (" +
@@ -77,7 +87,7 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
   }
   beast::error_code nodelay_ec;
   socket.set_option(tcp::no_delay(true), nodelay_ec);  // best effort: a failure only costs latency
-  std::make_shared<Session>(std::move(socket), context_, std::move(*slot))->start();
+  std::make_shared<Session>(std::move(socket), context_, std::move(peer), std::move(*slot))->start();
   accept();
 }
 

@@ -45,24 +45,16 @@ bool expects_continue(const Request& req) {
   return req.version() >= 11 && beast::iequals(req[bhttp::field::expect], "100-continue");
 }
 
-ConnectionInfo peer_of(const tcp::socket& socket) {
-  beast::error_code ec;
-  const auto endpoint = socket.remote_endpoint(ec);
-  if (ec) return {};
-  return {endpoint.address().to_string(), endpoint.port()};
-}
-
 }  // namespace
 
-Session::Session(tcp::socket&& socket, std::shared_ptr<SessionContext> context,
+Session::Session(tcp::socket&& socket, std::shared_ptr<SessionContext> context, ConnectionInfo info,
                  ConnectionLimiter::Slot slot)
     : context_(std::move(context)),
       options_(context_->options),
       strand_(socket.get_executor()),
       stream_(std::move(socket)),
-      slot_(std::move(slot)) {
-  info_ = peer_of(stream_.socket());
-}
+      info_(std::move(info)),
+      slot_(std::move(slot)) {}
 
 Session::~Session() {
   context_->registry.remove(this);

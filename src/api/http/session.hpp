@@ -26,7 +26,9 @@ namespace vidserve::api::http {
 
 class Session final : public Closable, public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, std::shared_ptr<SessionContext> context, ConnectionLimiter::Slot slot);
+  // `info`: the peer, as the listener found it when it took the connection's slot.
+  Session(tcp::socket&& socket, std::shared_ptr<SessionContext> context, ConnectionInfo info,
+          ConnectionLimiter::Slot slot);
   ~Session() override;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
