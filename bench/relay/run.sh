@@ -25,35 +25,7 @@ key=benchkey
 access_key=bench-ak
 secret_key=bench-sk-secret
 
-work=$(mktemp -d)
-mock_pid=""
-vs_pid=""
-cleanup() {
-  local rc=$?
-  if [ -n "$vs_pid" ]; then kill "$vs_pid" 2>/dev/null || true; wait "$vs_pid" 2>/dev/null || true; fi
-  if [ -n "$mock_pid" ]; then kill "$mock_pid" 2>/dev/null || true; wait "$mock_pid" 2>/dev/null || true; fi
-  if [ "$rc" -ne 0 ]; then
-    for log in mock.log vs.log; do
-      [ -s "$work/$log" ] && { echo "--- $log (last lines)" >&2; tail -n 20 "$work/$log" >&2; }
-    done
-  fi
-  rm -rf "$work"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_for_url() {  # log file, pid -> the http://host:port of the first "listening on" line
-  local url=""
-  for _ in $(seq 1 150); do
-    url=$(grep -o 'listening on http://[0-9.]*:[0-9]*' "$1" 2>/dev/null | head -1 | sed 's/^listening on //' || true)
-    [ -n "$url" ] && { echo "$url"; return 0; }
-    kill -0 "$2" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "server did not start ($1)" >&2
-  return 1
-}
+. "$root/bench/lib.sh"  # $work, cleanup on exit, wait_for_url
 
 # The mock (with the benchmark's timestamps, see mock_records.py) makes its result MP4 with ffmpeg
 # in a mkdtemp directory: keep that inside $work.
@@ -61,6 +33,7 @@ TMPDIR="$work" python3 "$here/mock_records.py" --access-key "$access_key" \
   --secret-key "$secret_key" --delay "$(awk "BEGIN {print $delay_ms / 1000}")" --port 0 \
   >"$work/mock.log" 2>&1 &
 mock_pid=$!
+bench_started "$mock_pid" "$work/mock.log"
 mock_base=$(wait_for_url "$work/mock.log" "$mock_pid")
 
 VIDSERVE_API_KEYS=$key \
@@ -76,6 +49,7 @@ VIDSERVE_API_KEYS=$key \
   "$bin" serve --listen 127.0.0.1:0 --data "$work/data" --workers $((concurrency * 2)) \
   >"$work/vs.log" 2>&1 &
 vs_pid=$!
+bench_started "$vs_pid" "$work/vs.log"
 vs_base=$(wait_for_url "$work/vs.log" "$vs_pid")
 
 timeout 300 python3 "$here/relay_bench.py" --mock "$mock_base" --vidserve "$vs_base" --key "$key" \

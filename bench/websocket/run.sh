@@ -34,40 +34,14 @@ if [ ! -d "$here/node_modules/ws" ] && [ ! -d "$root/tests/conformance/node_modu
   (cd "$here" && npm ci --silent --no-audit --no-fund)
 fi
 
-work=$(mktemp -d)
-ack_pid=""
-res_pid=""
-cleanup() {
-  local rc=$?
-  for pid in $ack_pid $res_pid; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  if [ "$rc" -ne 0 ]; then
-    for log in ack.log results.log; do
-      [ -s "$work/$log" ] && { echo "--- $log (last lines)" >&2; tail -n 20 "$work/$log" >&2; }
-    done
-  fi
-  rm -rf "$work"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_for_url() {  # log file, pid -> the http://host:port of the first "listening on" line
-  local url=""
-  for _ in $(seq 1 150); do
-    url=$(grep -o 'listening on http://[0-9.]*:[0-9]*' "$1" 2>/dev/null | head -1 | sed 's/^listening on //' || true)
-    [ -n "$url" ] && { echo "$url"; return 0; }
-    kill -0 "$2" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "server did not start ($1)" >&2
-  return 1
-}
+. "$root/bench/lib.sh"  # $work, cleanup on exit, wait_for_url
 
 # Acknowledgements and pings: no render workers (--workers 0: tasks are stored, not rendered), so
 # the transport measured second does not compete with renders of the first one's tasks.
 VIDSERVE_API_KEYS=$key "$bin" serve --listen 127.0.0.1:0 --data "$work/ack" --workers 0 \
   --io-threads "$io_threads" >"$work/ack.log" 2>&1 &
 ack_pid=$!
+bench_started "$ack_pid" "$work/ack.log"
 ack_base=$(wait_for_url "$work/ack.log" "$ack_pid")
 
 # Results end to end: a second server that renders (preview engine, 2 workers); idle until then.
@@ -76,6 +50,7 @@ if [ "$results" -gt 0 ]; then
   VIDSERVE_API_KEYS=$key "$bin" serve --listen 127.0.0.1:0 --data "$work/results" --workers 2 \
     --io-threads "$io_threads" >"$work/results.log" 2>&1 &
   res_pid=$!
+  bench_started "$res_pid" "$work/results.log"
   res_base=$(wait_for_url "$work/results.log" "$res_pid")
 fi
 
