@@ -302,21 +302,23 @@ const std::string kVersionOneTables =
     "path TEXT NOT NULL, content_type TEXT NOT NULL, size_bytes INTEGER NOT NULL, created_ms INTEGER NOT NULL, "
     "expires_ms INTEGER NOT NULL);";
 
+// Writes `sql` into a fresh database file, as an older vidserve would have left it.
+bool write_database(const std::string& path, const std::string& sql) {
+  sqlite3* raw = nullptr;
+  if (sqlite3_open(path.c_str(), &raw) != SQLITE_OK) return false;
+  SqliteDbPtr db(raw);
+  return sqlite3_exec(db.get(), sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
 // A database written by the first schema (no api/external_id columns) is migrated in place and
 // its tasks read back with both empty.
 TEST(SqliteTaskStore, MigratesAVersionOneDatabase) {
   TempDir dir;
   const std::string path = dir.file("tasks.db");
-  {
-    sqlite3* raw = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
-    SqliteDbPtr db(raw);
-    const std::string v1 = kVersionOneTables +
-        "INSERT INTO tasks (task_uuid, owner, task_type, model, request, status, created_ms, updated_ms) "
-        "VALUES ('old', 'key_a', 'videoInference', 'klingai:3@1', 'r', 'queued', 1, 1);"
-        "PRAGMA user_version=1;";
-    ASSERT_EQ(sqlite3_exec(db.get(), v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-  }
+  ASSERT_TRUE(write_database(path, kVersionOneTables +
+      "INSERT INTO tasks (task_uuid, owner, task_type, model, request, status, created_ms, updated_ms) "
+      "VALUES ('old', 'key_a', 'videoInference', 'klingai:3@1', 'r', 'queued', 1, 1);"
+      "PRAGMA user_version=1;"));
   FakeClock clock;
   auto store = SqliteTaskStore::open(path, clock);
   ASSERT_TRUE(store.ok()) << store.error().message;
@@ -340,11 +342,7 @@ TEST(SqliteTaskStore, MigratesAVersionOneDatabase) {
 TEST(SqliteTaskStore, MigratesAVersionTwoDatabase) {
   TempDir dir;
   const std::string path = dir.file("tasks.db");
-  {
-    sqlite3* raw = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
-    SqliteDbPtr db(raw);
-    const std::string v2 = kVersionOneTables +
+  ASSERT_TRUE(write_database(path, kVersionOneTables +
         "ALTER TABLE tasks ADD COLUMN api TEXT NOT NULL DEFAULT '';"
         "ALTER TABLE tasks ADD COLUMN external_id TEXT NOT NULL DEFAULT '';"
         "INSERT INTO tasks (task_uuid, owner, task_type, model, request, status, worker_id, "
@@ -353,9 +351,7 @@ TEST(SqliteTaskStore, MigratesAVersionTwoDatabase) {
         "'apimart', 'ext-1'),"
         "('done', 'key_a', 'videoInference', 'klingai:3@1', 'r2', 'success', '', 0, 2, 2, 'runware', '');"
         "INSERT INTO task_results VALUES ('done', 0, 'm0', 'success', 'payload');"
-        "PRAGMA user_version=2;";
-    ASSERT_EQ(sqlite3_exec(db.get(), v2.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-  }
+        "PRAGMA user_version=2;"));
   FakeClock clock;
   auto store = open_store(path, clock);
   ASSERT_NE(store, nullptr);
