@@ -12,6 +12,7 @@
 #include <exception>
 #include <utility>
 
+#include "api/http/header_scan.hpp"
 #include "api/http/responses.hpp"
 #include "api/http/server_log.hpp"
 #include "api/http/websocket_session.hpp"
@@ -90,8 +91,33 @@ void Session::read_header() {
   parser_->header_limit(static_cast<std::uint32_t>(options_.header_limit));
   parser_->body_limit(options_.body_limit);
   stream_.expires_after(options_.header_timeout);
-  bhttp::async_read_header(stream_, buffer_, *parser_,
-                           beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  header_scan_ = {};
+  scan_header();
+}
+
+// Reads until the header section is complete (or over the limit, which Beast then reports) and
+// refuses obsolete line folding before Beast, which would accept it, parses the buffered bytes.
+void Session::scan_header() {
+  const auto data = buffer_.data();
+  const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+  const auto scan = http::scan_header(bytes, header_scan_);
+  if (scan == HeaderScan::ObsFold) {
+    return reject(bhttp::status::bad_request, "badRequest",
+                  "obsolete line folding (a header line starting with a space or tab) is not accepted");
+  }
+  if (scan == HeaderScan::Complete || bytes.size() > options_.header_limit) {
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
+    return;
+  }
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          beast::bind_front_handler(&Session::on_header_bytes, shared_from_this()));
+}
+
+void Session::on_header_bytes(beast::error_code ec, std::size_t bytes) {
+  buffer_.commit(bytes);
+  if (ec) return close_now();  // header timeout, peer closed, or stop()
+  scan_header();
 }
 
 void Session::on_header(beast::error_code ec, std::size_t) {

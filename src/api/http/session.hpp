@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/http/header_scan.hpp"
 #include "api/http/session_context.hpp"
 #include "api/http/types.hpp"
 
@@ -40,6 +41,8 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
   void wait_for_request();
   void on_idle_data(beast::error_code ec, std::size_t bytes);
   void read_header();
+  void scan_header();
+  void on_header_bytes(beast::error_code ec, std::size_t bytes);
   void on_header(beast::error_code ec, std::size_t bytes);
   void on_continue_sent(beast::error_code ec, std::size_t bytes);
   void read_body();
@@ -64,6 +67,7 @@ class Session final : public Closable, public std::enable_shared_from_this<Sessi
   std::optional<bhttp::message_generator> response_;
   ConnectionInfo info_;
   std::size_t drained_ = 0;
+  HeaderScanState header_scan_;
   bool closed_ = false;  // socket closed or handed to the upgrade handler
   ConnectionLimiter::Slot slot_;  // moves to the WebSocket session on upgrade
 };

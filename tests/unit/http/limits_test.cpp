@@ -162,6 +162,32 @@ TEST(HttpLimits, TransferEncodingNotEndingInChunkedIs400AndCloses) {
   EXPECT_EQ(res->result(), bhttp::status::ok);
 }
 
+// RFC 9112 §5.2: a server must refuse obsolete line folding (or replace it, which Beast does
+// silently): a proxy in front may read the folded line as a header of its own.
+TEST(HttpLimits, ObsoleteLineFoldingIs400AndCloses) {
+  Counting counting;
+  RunningServer s(small_limit(), counting.handler());
+  for (const char* request : {"GET / HTTP/1.1\r\nHost: t\r\nX-A: one\r\n two\r\n\r\n",
+                              "GET / HTTP/1.1\r\nHost: t\r\nX-A: one\r\n\ttwo\r\n\r\n",
+                              "GET / HTTP/1.1\r\n Host: t\r\n\r\n"}) {
+    RawClient client(s.port);
+    ASSERT_TRUE(client.send(request));
+    const auto res = client.read_response();
+    ASSERT_TRUE(res) << request;
+    EXPECT_EQ(res->result(), bhttp::status::bad_request) << request;
+    EXPECT_EQ(error_code_of(*res), "badRequest");
+    EXPECT_TRUE(client.wait_closed(3s)) << request;
+  }
+  EXPECT_EQ(counting.calls, 0);
+  RawClient ok(s.port);  // the same request unfolded is fine, also when it arrives byte by byte
+  for (const char c : std::string("GET / HTTP/1.1\r\nHost: t\r\nX-A: one two\r\n\r\n")) {
+    ASSERT_TRUE(ok.send(std::string(1, c)));
+  }
+  const auto res = ok.read_response();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->result(), bhttp::status::ok);
+}
+
 TEST(HttpLimits, OversizedHeaderIs431) {
   Counting counting;
   ServerOptions options = small_limit();
