@@ -84,6 +84,8 @@ std::string excerpt(std::string_view s, std::size_t max) {
   return std::string(s.substr(0, cut)) + "... (" + std::to_string(s.size()) + " bytes)";
 }
 
+std::string quoted(std::string_view s) { return "'" + excerpt(s, kMaxQuoted) + "'"; }
+
 std::string join(std::span<const std::string> items, std::string_view sep) {
   std::string out;
   for (std::size_t i = 0; i < items.size(); ++i) {

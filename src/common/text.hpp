@@ -26,6 +26,11 @@ std::optional<std::string> nearest(std::string_view word, std::span<const std::s
 // sequence) followed by "... (N bytes)". Keeps error messages from echoing a caller's huge value.
 std::string excerpt(std::string_view s, std::size_t max);
 
+// A caller's value for an error message: in single quotes, at most kMaxQuoted bytes of it (see
+// excerpt), so that a message costs the same for a 9 MB value as for a short one.
+inline constexpr std::size_t kMaxQuoted = 100;
+std::string quoted(std::string_view s);
+
 // "a, b and c"
 std::string join_list(std::span<const std::string> items, std::string_view last_sep = " and ");
 std::string join(std::span<const std::string> items, std::string_view sep);

@@ -16,7 +16,7 @@ void check_resolution(const detail::Context& ctx, const catalog::Workflow* w, co
                      ctx.model.air + " does not support resolution; give width and height instead.");
   } else if (std::find(tiers.begin(), tiers.end(), *r.resolution) == tiers.end()) {
     ctx.problems.add("resolution", "invalidValue",
-                     "resolution '" + *r.resolution + "' is not allowed for " + ctx.model.air + "; use " +
+                     "resolution " + text::quoted(*r.resolution) + " is not allowed for " + ctx.model.air + "; use " +
                          text::join_list(tiers, " or ") + ".");
   } else if (r.width || r.height) {
     ctx.problems.add(std::vector<std::string>{"resolution", "width"}, "incompatibleParameters",

@@ -112,7 +112,7 @@ bool check_frames(const Context& ctx, const catalog::InputSpec& spec, const Inpu
     if (!f.frame) continue;
     if (*f.frame != "first" && *f.frame != "last") {
       ctx.problems.add(f.frame_path, "invalidValue",
-                       f.frame_path + " '" + *f.frame + "' is not a frame position; use " +
+                       f.frame_path + " " + text::quoted(*f.frame) + " is not a frame position; use " +
                            text::join_list(spec.frames, " or ") + (supports_last ? "" : " (or 0)") + ".");
       continue;
     }
@@ -200,7 +200,7 @@ void check_ref(const InputRef& ref, Problems& problems) {
     const auto scheme = v.substr(0, scheme_end);
     if (scheme != "http" && scheme != "https") {
       problems.add(ref.path, "invalidValue",
-                   ref.path + " uses the URL scheme '" + scheme + "'; only http and https are fetched.");
+                   ref.path + " uses the URL scheme " + text::quoted(scheme) + "; only http and https are fetched.");
     }
   }
 }
@@ -215,7 +215,7 @@ void check_input_refs(const Inputs& inputs, Problems& problems) {
     check_ref(r.video, problems);
     if (r.refer_type && *r.refer_type != "feature" && *r.refer_type != "base") {
       problems.add(r.video.path.substr(0, r.video.path.rfind('.')) + ".referType", "invalidValue",
-                   "referType '" + *r.refer_type + "' is not allowed; use feature or base.");
+                   "referType " + text::quoted(*r.refer_type) + " is not allowed; use feature or base.");
     }
   }
   for (const auto* r : {&inputs.video, &inputs.audio, &inputs.image}) {

@@ -22,7 +22,7 @@ void check_enum(const std::optional<std::string>& value, const char* parameter,
                 std::initializer_list<const char*> allowed, Problems& problems) {
   if (value && !one_of(*value, allowed)) {
     problems.add(parameter, "invalidValue",
-                 std::string(parameter) + " '" + *value + "' is not allowed; use one of " + list(allowed) + ".");
+                 std::string(parameter) + " " + text::quoted(*value) + " is not allowed; use one of " + list(allowed) + ".");
   }
 }
 
@@ -54,7 +54,7 @@ void check_task_uuid(const GenerationRequest& request, Problems& problems) {
     problems.add("taskUUID", "missingParameter", "taskUUID is required: a UUID v4 chosen by the client.");
   } else if (!uuid::is_uuid(request.task_uuid)) {
     problems.add("taskUUID", "invalidUUID",
-                 "taskUUID '" + request.task_uuid + "' is not a UUID (8-4-4-4-12 hex digits, v4 recommended).");
+                 "taskUUID " + text::quoted(request.task_uuid) + " is not a UUID (8-4-4-4-12 hex digits, v4 recommended).");
   }
 }
 
@@ -88,7 +88,7 @@ const catalog::Model* find_model(const catalog::Catalog& catalog, const Generati
   }
   const auto* model = catalog.find(request.model);
   if (!model) {
-    std::string message = "model '" + request.model + "' is not in the catalog";
+    std::string message = "model " + text::quoted(request.model) + " is not in the catalog";
     const auto ids = catalog.model_ids();
     if (auto near = text::nearest(request.model, ids)) message += "; did you mean " + *near + "?";
     message += " Run `vidserve models` for the list.";

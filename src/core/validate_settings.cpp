@@ -28,7 +28,7 @@ void check_string(const Context& ctx, const SettingSpec& spec, const std::string
   if (spec.enum_values.empty()) return;
   if (std::find(spec.enum_values.begin(), spec.enum_values.end(), value) == spec.enum_values.end()) {
     ctx.problems.add(kPrefix + spec.name, "invalidValue",
-                     kPrefix + spec.name + " '" + value + "' is not allowed; use " +
+                     kPrefix + spec.name + " " + text::quoted(value) + " is not allowed; use " +
                          text::join_list(spec.enum_values, " or ") + ".");
   }
 }

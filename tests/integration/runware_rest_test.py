@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 import unittest
 
 from vidserve_harness import KEY_A, KEY_B, Server, ffprobe, make_image, new_uuid
@@ -237,10 +238,16 @@ class RunwareRestTest(unittest.TestCase):
 
     def test_huge_unknown_model_gets_a_short_reply(self):
         task = {"taskType": "videoInference", "taskUUID": new_uuid(), "model": "x" * 9_000_000, "positivePrompt": "hi there"}
-        status, body = self.server.post([task])
-        self.assertEqual(status, 400)
-        self.assertEqual((body["errors"][0]["code"], body["errors"][0]["parameter"]), ("unknownModel", "model"))
-        self.assertLess(len(json.dumps(body)), 2048)
+        raw = json.dumps([task]).encode()
+        times = []
+        for _ in range(5):  # the best of five: this machine's noise only ever adds time
+            started = time.perf_counter()
+            status, body = self.server.post(None, raw=raw)
+            times.append(time.perf_counter() - started)
+            self.assertEqual(status, 400)
+            self.assertEqual((body["errors"][0]["code"], body["errors"][0]["parameter"]), ("unknownModel", "model"))
+            self.assertLess(len(json.dumps(body)), 2048)
+        self.assertLess(min(times), 0.050, f"answers took {[round(t * 1000, 1) for t in times]} ms")
 
     def test_image_upload_takes_only_raster_images_by_their_bytes(self):
         svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'

@@ -51,8 +51,9 @@ std::optional<json::value> parse_json(std::string_view text, SyntaxError& error)
   return parser.release();
 }
 
-TaskVerdict check_task(const json::value& task, std::size_t index, const catalog::Catalog& catalog) {
-  ParsedTask parsed = parse_task(task);
+namespace {
+
+TaskVerdict verdict_of(ParsedTask parsed, std::size_t index, const catalog::Catalog& catalog) {
   TaskVerdict verdict;
   verdict.index = index;
   verdict.task_uuid = parsed.task_uuid;
@@ -65,6 +66,16 @@ TaskVerdict check_task(const json::value& task, std::size_t index, const catalog
     verdict.validation.problems = std::move(parsed.problems.list());
   }
   return verdict;
+}
+
+}  // namespace
+
+TaskVerdict check_task(const json::value& task, std::size_t index, const catalog::Catalog& catalog) {
+  return verdict_of(parse_task(task), index, catalog);
+}
+
+TaskVerdict check_task(const json::object& task, std::size_t index, const catalog::Catalog& catalog) {
+  return verdict_of(parse_task(task), index, catalog);
 }
 
 DocumentCheck check_document(std::string_view text, const catalog::Catalog& catalog) {

@@ -45,5 +45,6 @@ std::optional<boost::json::value> parse_json(std::string_view text, SyntaxError&
 
 // Validates one parsed task.
 TaskVerdict check_task(const boost::json::value& task, std::size_t index, const catalog::Catalog& catalog);
+TaskVerdict check_task(const boost::json::object& task, std::size_t index, const catalog::Catalog& catalog);
 
 }  // namespace vidserve::api::runware

@@ -167,12 +167,15 @@ void parse_utility(const std::string& type, FieldReader& r, ParsedTask& out) {
 }  // namespace
 
 ParsedTask parse_task(const json::value& value) {
+  if (const auto* task = value.if_object()) return parse_task(*task);
   ParsedTask out;
-  const auto* task = value.if_object();
-  if (!task) {
-    out.problems.add("", "invalidType", std::string("a task must be a JSON object; got ") + json_kind(value) + ".");
-    return out;
-  }
+  out.problems.add("", "invalidType", std::string("a task must be a JSON object; got ") + json_kind(value) + ".");
+  return out;
+}
+
+ParsedTask parse_task(const json::object& object) {
+  ParsedTask out;
+  const auto* task = &object;
   FieldReader r(*task, "", out.problems);
   out.task_type = r.string("taskType").value_or("");
   out.task_uuid = r.string("taskUUID").value_or("");
@@ -191,7 +194,7 @@ ParsedTask parse_task(const json::value& value) {
   } else if (std::find(kTaskTypes.begin(), kTaskTypes.end(), out.task_type) != kTaskTypes.end()) {
     parse_utility(out.task_type, r, out);
   } else {
-    std::string message = "taskType '" + out.task_type + "' is not supported";
+    std::string message = "taskType " + text::quoted(out.task_type) + " is not supported";
     if (auto near = text::nearest(out.task_type, kTaskTypes)) message += "; did you mean " + *near + "?";
     out.problems.add("taskType", "unsupportedTaskType",
                      message + " vidserve serves " + text::join_list(kTaskTypes) + ".");

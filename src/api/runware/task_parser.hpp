@@ -22,6 +22,7 @@ struct ParsedTask {
 };
 
 ParsedTask parse_task(const boost::json::value& task);
+ParsedTask parse_task(const boost::json::object& task);
 
 // Parses "inputs" (and the legacy top-level frameImages) into `out`.
 void parse_inputs(const boost::json::object& task, class FieldReader& top, core::Inputs& out,
