@@ -1,3 +1,4 @@
+#include "common/text.hpp"
 #include "api/kling/native_models.hpp"
 
 #include <algorithm>
@@ -66,15 +67,15 @@ const catalog::Model* find_native_model(const catalog::Catalog& catalog, const N
   }
   if (!modes.empty()) {
     problems.add("mode", "unsupportedMode",
-                 "mode '" + mode + "' is not available for " + name + " on /v1/videos/" + query.product +
+                 "mode " + text::quoted(mode) + " is not available for " + text::quoted(name) + " on /v1/videos/" + query.product +
                      "; use " + join(modes) + ".");
   } else if (names.empty() || (names.size() == 1 && names.front().empty())) {
     problems.add(default_model_name(query.product).empty() ? "mode" : "model_name", "unsupportedModel",
                  "no model in vidserve's catalog serves /v1/videos/" + query.product +
-                     (query.model_name.empty() ? " with mode '" + mode + "'" : " as " + name) + ".");
+                     (query.model_name.empty() ? " with mode " + text::quoted(mode) : " as " + text::quoted(name)) + ".");
   } else {
     problems.add("model_name", "unsupportedModel",
-                 "model_name '" + name + "' is not served on /v1/videos/" + query.product + "; use one of " +
+                 "model_name " + text::quoted(name) + " is not served on /v1/videos/" + query.product + "; use one of " +
                      join(names) + ".");
   }
   return nullptr;
