@@ -1,0 +1,114 @@
+#include "media/inspect.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "media/decoder.hpp"
+#include "media/image_header.hpp"
+
+namespace vidserve::media {
+namespace {
+
+// How far the last packet may end before the declared duration (rounding, audio priming, edit
+// lists): 0.1 s and 2 % of the duration.
+double end_tolerance_s(double declared_s) {
+  return 0.1 + 0.02 * declared_s;
+}
+
+std::string two_decimals(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", value);
+  return text;
+}
+
+double seconds(int64_t ts, AVRational time_base) {
+  return ts == AV_NOPTS_VALUE || ts <= 0 ? 0.0 : static_cast<double>(ts) * av_q2d(time_base);
+}
+
+// Reads (does not decode) every packet. A file cut short shows in one of three ways: the demuxer
+// fails (MP4: a sample beyond the end), flags a packet corrupt, or simply stops early (Matroska
+// and WebM: the last cluster is missing), which the packets' end time, short of the duration the
+// header declares, gives away.
+Status read_all_packets(AVFormatContext* format, double declared_s) {
+  PacketPtr packet(av_packet_alloc());
+  if (!packet) return media_error("out of memory allocating a packet");
+  double end_s = 0;
+  while (true) {
+    const int err = av_read_frame(format, packet.get());
+    if (err == AVERROR_EOF) break;
+    if (err < 0) return av_error(err, "the file ends early or is damaged");
+    const bool corrupt = (packet->flags & AV_PKT_FLAG_CORRUPT) != 0;
+    if (packet->pts != AV_NOPTS_VALUE) {
+      const AVStream& st = *format->streams[packet->stream_index];
+      const int64_t start = st.start_time == AV_NOPTS_VALUE ? 0 : st.start_time;
+      end_s = std::max(end_s, seconds(packet->pts - start + std::max<int64_t>(packet->duration, 0),
+                                      st.time_base));
+    }
+    av_packet_unref(packet.get());
+    if (corrupt) return media_error("the file ends early or is damaged");
+  }
+  if (declared_s > 0 && end_s + end_tolerance_s(declared_s) < declared_s) {
+    return media_error("its packets end at " + two_decimals(end_s) + " s of the " +
+                       two_decimals(declared_s) + " s it declares");
+  }
+  return Ok{};
+}
+
+Result<MediaFacts> inspect_container(std::string_view bytes, const char* demuxers, const char* code,
+                                     const char* kind) {
+  auto input = MediaInput::open_memory(bytes, demuxers);
+  if (!input)
+    return Error{code, std::string("not a ") + kind + " file this server reads (" +
+                           input.error().message + ")"};
+  AVFormatContext* format = input->format();
+  MediaFacts facts;
+  facts.format = format->iformat->name;
+  facts.duration_s = seconds(format->duration, AV_TIME_BASE_Q);
+  for (unsigned i = 0; i < format->nb_streams; ++i) {
+    const AVStream& st = *format->streams[i];
+    if (st.codecpar->codec_type == AVMEDIA_TYPE_VIDEO && !facts.has_video &&
+        !(st.disposition & AV_DISPOSITION_ATTACHED_PIC)) {
+      facts.has_video = true;
+      facts.width = st.codecpar->width;
+      facts.height = st.codecpar->height;
+      if (const double d = seconds(st.duration, st.time_base); d > 0) facts.duration_s = d;
+    }
+    if (st.codecpar->codec_type == AVMEDIA_TYPE_AUDIO) facts.has_audio = true;
+  }
+  if (auto complete = read_all_packets(format, facts.duration_s); !complete) {
+    return Error{
+        code, std::string("the ") + kind + " is truncated or damaged: " + complete.error().message};
+  }
+  return facts;
+}
+
+}  // namespace
+
+Result<MediaFacts> inspect_image(std::string_view bytes) {
+  const auto header = read_image_header(bytes);
+  if (!header) return Error{errc::kInvalidImage, "not a PNG, JPEG or WebP image"};
+  if (!header->complete)
+    return Error{errc::kInvalidImage, "the " + header->format + " image is truncated"};
+  MediaFacts facts;
+  facts.format = header->format;
+  facts.width = header->width;
+  facts.height = header->height;
+  return facts;
+}
+
+Result<MediaFacts> inspect_video(std::string_view bytes) {
+  auto facts = inspect_container(bytes, kInputVideoDemuxers, errc::kInvalidVideo, "video");
+  if (facts && (!facts->has_video || facts->width <= 0 || facts->height <= 0)) {
+    return Error{errc::kInvalidVideo, "the file has no video stream"};
+  }
+  return facts;
+}
+
+Result<MediaFacts> inspect_audio(std::string_view bytes) {
+  auto facts = inspect_container(bytes, kInputAudioDemuxers, errc::kInvalidAudio, "audio");
+  if (facts && !facts->has_audio) return Error{errc::kInvalidAudio, "the file has no audio stream"};
+  return facts;
+}
+
+}  // namespace vidserve::media
