@@ -5,6 +5,7 @@ import copy
 import http.client
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,7 +45,8 @@ class RunwareRestTest(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="vidserve-rest-")
         png = make_image(os.path.join(cls.tmp, "first.png"), 640, 480, "orange")
         with open(png, "rb") as f:
-            cls.png_uri = "data:image/png;base64," + base64.b64encode(f.read()).decode()
+            cls.png_bytes = f.read()
+        cls.png_uri = "data:image/png;base64," + base64.b64encode(cls.png_bytes).decode()
         status, body = cls.server.post([{"taskType": "imageUpload", "taskUUID": new_uuid(), "image": cls.png_uri}])
         assert status == 200, body
         cls.uploaded = body["data"][0]["imageUUID"]
@@ -249,15 +251,41 @@ class RunwareRestTest(unittest.TestCase):
             self.assertLess(len(json.dumps(body)), 2048)
         self.assertLess(min(times), 0.050, f"answers took {[round(t * 1000, 1) for t in times]} ms")
 
+    def png_bomb(self):
+        # The test image with its header rewritten to declare 50000 x 50000 pixels (2.5 GP).
+        side = (50000).to_bytes(4, "big")
+        return self.png_bytes[:16] + side + side + self.png_bytes[24:]
+
     def test_image_upload_takes_only_raster_images_by_their_bytes(self):
         svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
         mp4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64
         for name, uri in (("svg", "data:image/svg+xml;base64," + base64.b64encode(svg).decode()),
                           ("mp4 declared as png", "data:image/png;base64," + base64.b64encode(mp4).decode()),
-                          ("random bytes", "data:image/jpeg;base64," + base64.b64encode(os.urandom(256)).decode())):
+                          ("random bytes", "data:image/jpeg;base64," + base64.b64encode(os.urandom(256)).decode()),
+                          ("50000x50000 png header", "data:image/png;base64," + base64.b64encode(self.png_bomb()).decode()),
+                          ("truncated png", "data:image/png;base64," + base64.b64encode(self.png_bytes[:len(self.png_bytes) // 2]).decode())):
             status, body = self.server.post([{"taskType": "imageUpload", "taskUUID": new_uuid(), "image": uri}])
             self.assertEqual(status, 400, name)
             self.assertEqual((body["errors"][0]["code"], body["errors"][0]["parameter"]), ("invalidImage", "image"), name)
+
+    def test_a_video_input_must_be_a_complete_video(self):
+        # A PNG given as inputs.video, and an MP4 cut short, fail the task with invalidVideo
+        # before anything renders; the message names the input.
+        clip = os.path.join(self.tmp, "clip.mp4")
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=s=640x480:r=24:d=4",
+                        "-movflags", "+faststart", "-pix_fmt", "yuv420p", clip], check=True)
+        with open(clip, "rb") as f:
+            mp4 = f.read()
+        for name, data in (("png", self.png_bytes), ("truncated mp4", mp4[:len(mp4) * 2 // 3])):
+            task = {"taskType": "videoInference", "taskUUID": new_uuid(), "model": "klingai:kling@o1-standard",
+                    "positivePrompt": "edit the clip into a watercolour",
+                    "inputs": {"video": "data:video/mp4;base64," + base64.b64encode(data).decode()}}
+            status, body = self.server.post([task])
+            self.assertEqual(status, 200, (name, body))
+            _, body = self.server.poll(task["taskUUID"])
+            error = body["errors"][0]
+            self.assertEqual(error["code"], "invalidVideo", (name, error))
+            self.assertIn("inputs.video", error["message"], name)
 
     def test_media_is_served_with_nosniff_and_a_sandbox_policy(self):
         status, body = self.server.post([{"taskType": "imageUpload", "taskUUID": new_uuid(), "image": self.png_uri}])

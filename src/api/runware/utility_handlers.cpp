@@ -4,6 +4,7 @@
 #include "api/runware/handlers.hpp"
 #include "common/text.hpp"
 #include "common/uuid.hpp"
+#include "core/scheduler/input_check.hpp"
 #include "delivery/media_types.hpp"
 #include "fetch/content_sniff.hpp"
 
@@ -32,17 +33,14 @@ void image_upload(const Services& s, const json::object& task, const std::string
     out.error(400, blob.error().code, "image: " + blob.error().message, "imageUpload", task_uuid, "image");
     return;
   }
-  // The bytes decide, not the declared type: only raster formats the models take are stored, so
-  // an SVG (scripts), a video or random bytes never become a served "image".
-  const auto sniffed = fetch::sniff_content_type(blob->bytes);
-  if (sniffed != "image/png" && sniffed != "image/jpeg" && sniffed != "image/webp") {
-    out.error(400, "invalidImage",
-              "image must be a PNG, JPEG or WebP image (its bytes are " +
-                  (sniffed.empty() ? std::string("not a known format") : sniffed) + ").",
-              "imageUpload", task_uuid, "image");
+  // The bytes decide, not the declared type: only complete PNG, JPEG and WebP images within the
+  // pixel cap (read from the header, nothing decoded) are stored, so an SVG (scripts), a video,
+  // random bytes or a decompression bomb never become a served "image".
+  if (auto checked = core::check_input("image", blob->bytes, nullptr); !checked) {
+    out.error(400, checked.error().code, "image: " + checked.error().message, "imageUpload", task_uuid, "image");
     return;
   }
-  blob->content_type = sniffed;
+  blob->content_type = fetch::sniff_content_type(blob->bytes);
   const auto image_uuid = uuid::generate_v4();
   auto saved = s.media.save(owner, task_uuid, image_uuid, blob->bytes, blob->content_type, std::nullopt);
   if (!saved) {

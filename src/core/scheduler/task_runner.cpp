@@ -1,11 +1,14 @@
 #include "core/scheduler/task_runner.hpp"
 
+#include "core/scheduler/input_check.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <optional>
 
+#include "core/scheduler/input_check.hpp"
 #include "core/scheduler/result_payload.hpp"
 #include "delivery/media_types.hpp"
 
@@ -116,11 +119,14 @@ std::vector<Wanted> wanted_inputs(const Inputs& in) {
 }
 
 Result<std::vector<engine::InputMedia>> fetch_inputs(const RunnerDeps& deps, const Inputs& inputs,
-                                                     const std::string& owner) {
+                                                     const std::string& owner, const catalog::Model* model) {
   std::vector<engine::InputMedia> fetched;
   for (const auto& w : wanted_inputs(inputs)) {
     auto blob = deps.fetch(w.ref->value, owner);
     if (!blob) return Error{blob.error().code, w.ref->path + ": " + blob.error().message};
+    if (auto checked = check_input(w.role, blob->bytes, model); !checked) {
+      return Error{checked.error().code, w.ref->path + ": " + checked.error().message};
+    }
     fetched.push_back({w.role, std::move(blob->bytes), std::move(blob->content_type)});
   }
   return fetched;
@@ -171,7 +177,7 @@ void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::
   if (!decoded) return fail(deps, task, {"invalidStoredTask", decoded.error().message});
   auto* engine = deps.engines.engine_for(task.model);
   if (!engine) return fail(deps, task, {"modelUnavailable", "no engine is configured for " + task.model});
-  auto inputs = fetch_inputs(deps, generation(*decoded).inputs, task.owner);
+  auto inputs = fetch_inputs(deps, generation(*decoded).inputs, task.owner, decoded->plan.model);
   if (!inputs) return fail(deps, task, inputs.error());
   TaskProgress progress(deps, task, worker_id);
   bool first = true;

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "delivery/media_store.hpp"
+#include "media/image_codec.hpp"
+#include "media/inspect.hpp"
 #include "store/memory_media_index.hpp"
 #include "store/memory_task_store.hpp"
 
@@ -22,6 +24,15 @@ namespace vidserve::core {
 namespace {
 
 using namespace std::chrono_literals;
+
+std::string png(int width, int height) {
+  media::RgbImage image;
+  image.width = width;
+  image.height = height;
+  image.rgb.assign(static_cast<size_t>(width) * height * 3, 120);
+  auto bytes = media::encode_image(image, media::ImageFormat::Png, 90);
+  return bytes ? *bytes : std::string();
+}
 
 // A MemoryTaskStore that counts lease renewals (each one a synchronous write in SQLite) and
 // progress writes.
@@ -133,12 +144,14 @@ class TaskRunnerTest : public testing::Test {
   RunnerDeps deps() {
     RunnerDeps d{tasks_, media_, engines_, nullptr, nullptr};
     d.decode = [this](const store::TaskRecord&) -> Result<DecodedTask> {
-      DecodedTask decoded{request_, Plan{}, std::nullopt, 7, std::nullopt};
+      Plan plan;
+      plan.model = model_ ? &*model_ : nullptr;
+      DecodedTask decoded{request_, plan, std::nullopt, 7, std::nullopt};
       return decoded;
     };
     d.fetch = [this](const std::string&, const std::string&) -> Result<FetchedInput> {
       if (during_fetch_) during_fetch_();
-      return FetchedInput{"bytes", "image/png"};
+      return FetchedInput{fetched_, "image/png"};
     };
     d.lease_ms = 60'000;
     return d;
@@ -157,6 +170,8 @@ class TaskRunnerTest : public testing::Test {
   FakeEngine* engine_ = nullptr;
   VideoRequest request_;
   std::function<void()> during_fetch_;
+  std::string fetched_ = png(320, 320);  // what every input fetch returns
+  std::optional<catalog::Model> model_;   // the plan's model, for its input limits
 };
 
 // claim_next has just written the lease; renewing it before rendering would be a second
@@ -275,6 +290,89 @@ TEST_F(TaskRunnerTest, AProgressWriteNoticesACancellation) {
   EXPECT_EQ(calls, 0);
   EXPECT_EQ(tasks_.renewals, 0);
   EXPECT_EQ(status(), store::TaskStatus::Cancelled);
+}
+
+}  // namespace
+}  // namespace vidserve::core
+
+namespace vidserve::core {
+namespace {
+
+// Inputs are checked before any render: the kind their role needs, the model's limits from the
+// catalog, a pixel cap read from the header alone.
+class TaskRunnerInputTest : public TaskRunnerTest {
+ protected:
+  store::TaskRecord failed() {
+    auto record = tasks_.get("owner", "task-1");
+    EXPECT_TRUE(record);
+    EXPECT_EQ(record->status, store::TaskStatus::Error);
+    EXPECT_EQ(engine_->renders, 0);
+    return *record;
+  }
+};
+
+TEST_F(TaskRunnerInputTest, AnImageGivenAsTheVideoInputFails) {
+  request_.inputs.video = InputRef{"https://example.com/a.mp4", "inputs.video"};
+  run_task(deps(), claimed_task(1), "w");
+  const auto task = failed();
+  EXPECT_EQ(task.error_code, media::errc::kInvalidVideo);
+  EXPECT_EQ(task.error_message.rfind("inputs.video: ", 0), 0u) << task.error_message;
+}
+
+class TaskRunnerImageTest : public TaskRunnerInputTest {
+ protected:
+  void SetUp() override { request_.inputs.image = InputRef{"https://example.com/a.png", "inputs.image"}; }
+  store::TaskRecord run_with(std::string bytes) {
+    fetched_ = std::move(bytes);
+    run_task(deps(), claimed_task(1), "w");
+    return *tasks_.get("owner", "task-1");
+  }
+};
+
+TEST_F(TaskRunnerImageTest, ATruncatedImageFails) {
+  run_with(fetched_.substr(0, fetched_.size() / 2));
+  EXPECT_EQ(failed().error_code, media::errc::kInvalidImage);
+}
+
+TEST_F(TaskRunnerImageTest, AnSvgIsNotAnImageInput) {
+  run_with("<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>");
+  EXPECT_EQ(failed().error_code, media::errc::kInvalidImage);
+}
+
+TEST_F(TaskRunnerImageTest, AnImageBombIsRefusedByItsHeader) {
+  std::string bomb = fetched_;
+  const char side[4] = {0, 0, static_cast<char>(0xC3), 0x50};  // 50000 x 50000 declared
+  bomb.replace(16, 4, side, 4);
+  bomb.replace(20, 4, side, 4);
+  run_with(bomb);
+  const auto task = failed();
+  EXPECT_EQ(task.error_code, media::errc::kInvalidImage);
+  EXPECT_NE(task.error_message.find("50000x50000"), std::string::npos) << task.error_message;
+}
+
+class TaskRunnerLimitsTest : public TaskRunnerImageTest {
+ protected:
+  void SetUp() override {
+    TaskRunnerImageTest::SetUp();
+    model_.emplace();
+    model_->input_limits["image"].min_side = 300;
+    model_->input_limits["image"].min_aspect = 0.4;
+    model_->input_limits["image"].max_aspect = 2.5;
+  }
+};
+
+TEST_F(TaskRunnerLimitsTest, AnAspectRatioOutsideTheModelsRangeFails) {
+  run_with(png(960, 320));  // 3:1
+  EXPECT_NE(failed().error_message.find("width/height from 0.4 to 2.5"), std::string::npos);
+}
+
+TEST_F(TaskRunnerLimitsTest, ASideBelowTheModelsMinimumFails) {
+  run_with(png(320, 298));
+  EXPECT_NE(failed().error_message.find("at least 300 pixels"), std::string::npos);
+}
+
+TEST_F(TaskRunnerLimitsTest, AnImageWithinTheLimitsIsRendered) {
+  EXPECT_EQ(run_with(png(400, 300)).status, store::TaskStatus::Success);
 }
 
 }  // namespace

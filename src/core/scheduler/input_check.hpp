@@ -1,0 +1,23 @@
+#pragma once
+// What each fetched input must be before an engine sees it: the kind its role needs (an image for
+// frames and reference images, a video, an audio track) and the model's input limits from the
+// catalog (bytes, sides, aspect ratio, seconds, formats). Images are measured from their header,
+// so an oversized one is refused without decoding a pixel (media/inspect.hpp).
+#include <string>
+#include <string_view>
+
+#include "catalog/model.hpp"
+#include "common/result.hpp"
+
+namespace vidserve::core {
+
+// Images over this many pixels are refused whatever the model's limits say (about 6300 x 6300).
+inline constexpr long long kMaxInputPixels = 40'000'000;
+
+// `role` as the task runner names inputs: "frame:first", "referenceImage", "image", "video",
+// "referenceVideo", "audio", "referenceVoice". Errors use media's codes (invalidImage,
+// invalidVideo, invalidAudio) and say what is wrong, without the input's path.
+// Without a model (nullptr) only the kind and the pixel cap are checked.
+Status check_input(const std::string& role, std::string_view bytes, const catalog::Model* model);
+
+}  // namespace vidserve::core
