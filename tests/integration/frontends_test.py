@@ -244,6 +244,9 @@ class FrontEnds:
         # Not visible through Kling's native API.
         status, _ = curl("GET", f"{self.base}/v1/videos/text2video/{task_id[5:]}")
         self.assertEqual(status, 404)
+        # Nor through Runware's getResponse, for the same key.
+        status, body = self.server.post([{"taskType": "getResponse", "taskUUID": task_id[5:]}])
+        self.assertEqual((status, body["errors"][0]["code"]), (404, "taskNotFound"))
 
     def test_apimart_image_to_video_with_last_frame(self):
         status, body = curl("POST", self.base + "/v1/videos/generations", body={

@@ -2,11 +2,17 @@
 // One function per task type; each appends to the envelope. Private to the Runware front-end.
 #include <boost/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "api/runware/envelope.hpp"
 #include "api/runware/service.hpp"
 
 namespace vidserve::api::runware::handlers {
+
+// TaskRecord::api of tasks created through the Runware API. Tasks stored before that column have
+// "" and are Runware's too; tasks of the other front-ends are not visible here (404).
+inline constexpr std::string_view kRunwareApi = "runware";
+inline bool created_here(std::string_view api) { return api.empty() || api == kRunwareApi; }
 
 // A validated inference task waiting for its durable commit; the reply is built afterwards.
 struct Deferred {

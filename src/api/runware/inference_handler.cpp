@@ -31,7 +31,7 @@ void inference(const Services& s, const json::object& task, const std::string& o
     return;
   }
   auto record = tasks::new_record(task, owner, *verdict.validation.plan);
-  record.api = "runware";
+  record.api = std::string(kRunwareApi);
   deferred.push_back({std::move(record), wants_sync(task)});
 }
 

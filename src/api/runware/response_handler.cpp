@@ -92,8 +92,9 @@ void get_response(const Services& s, const json::object& task, const std::string
     return;
   }
   auto record = s.tasks.get(owner, task_uuid);
+  if (record && !created_here(record->api)) record = Error{store::errc::kNotFound, "another API's task"};
   if (!record) {
-    const bool missing = record.error().code == "notFound";
+    const bool missing = record.error().code == store::errc::kNotFound;
     out.error(missing ? 404 : 500, missing ? "taskNotFound" : "internalServerError",
               missing ? "no task " + task_uuid + " for this API key." : record.error().message, "getResponse",
               task_uuid);
