@@ -75,6 +75,11 @@ Runner add_serve_command(CLI::App& app) {
   cmd->add_option("--max-connections-per-ip", options->max_connections_per_ip,
                   "Open connections per client address at most (0: half of --max-connections)")
       ->capture_default_str();
+  cmd->add_option("--min-free-space", options->min_free_space,
+                  "Refuse new tasks (507 with Retry-After) while the data directory has less free space, "
+                  "e.g. 500MiB or 2GB (0: never)")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
   return [options] { return run_serve(*options); };
 }
 

@@ -132,7 +132,13 @@ Result<std::string> ServerApp::start() {
   raise_fd_limit();  // before the connection limit is derived from it
   http.max_connections = options_.max_connections;
   http.max_connections_per_address = options_.max_connections_per_ip;
-  p.submitter = std::make_unique<api::runware::Submitter>(*p.tasks);
+  // A failed free-space reading lets tasks in: the watermark guards against a full disk, it
+  // must not stop the server on a file system that cannot report its space.
+  p.submitter = std::make_unique<api::runware::Submitter>(
+      *p.tasks, [media = p.media.get(), min = options_.min_free_space] {
+        const auto free = media->free_bytes();
+        return !free || *free >= min;
+      });
   p.waiter = std::make_unique<api::runware::CompletionWaiter>(*p.tasks);
   p.submitter->start();
   p.waiter->start();

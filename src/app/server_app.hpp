@@ -1,6 +1,7 @@
 #pragma once
 // Everything `vidserve serve` runs, wired together: SQLite store, media store, engines,
 // scheduler, Runware service and HTTP server. Tests start it through the binary.
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -19,6 +20,8 @@ struct ServeOptions {
   std::size_t body_limit = 10 * 1024 * 1024;
   std::size_t max_connections = 0;         // 0: from the file-descriptor limit
   std::size_t max_connections_per_ip = 0;  // 0: half of max_connections
+  // New tasks are refused (507, Retry-After) while the media directory has less free space.
+  std::uint64_t min_free_space = 100 * 1024 * 1024;
 };
 
 class ServerApp {

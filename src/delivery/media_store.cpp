@@ -107,6 +107,13 @@ std::size_t MediaStore::remove_stale_scratch() {
   return removed;
 }
 
+Result<std::uint64_t> MediaStore::free_bytes() const {
+  std::error_code ec;
+  const auto space = std::filesystem::space(dir_, ec);
+  if (ec) return Error{"storage", "cannot read the free space of the media directory: " + ec.message()};
+  return static_cast<std::uint64_t>(space.available);
+}
+
 std::size_t MediaStore::sweep_expired() {
   std::size_t removed = 0;
   for (;;) {

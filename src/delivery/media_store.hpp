@@ -41,6 +41,9 @@ class MediaStore {
   // Deletes expired files and their records; returns how many.
   std::size_t sweep_expired();
 
+  // Bytes an unprivileged writer can still add to the media directory's file system.
+  Result<std::uint64_t> free_bytes() const;
+
   const std::filesystem::path& dir() const { return dir_; }
 
  private:

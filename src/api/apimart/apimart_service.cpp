@@ -124,7 +124,11 @@ void ApimartService::create(std::string_view body, const std::string& owner, run
   record.api = std::string(kApi);
   tasks::submit_one(s, std::move(record), [done = std::move(done)](Result<store::TaskRecord> stored) {
     if (!stored) {
-      const bool busy = stored.error().code == "serviceUnavailable";
+      const auto& code = stored.error().code;
+      if (code == runware::kInsufficientStorage) {
+        return done(error_reply(507, "server_error", "insufficient_storage", stored.error().message));
+      }
+      const bool busy = code == "serviceUnavailable";
       return done(error_reply(busy ? 503 : 500, "server_error", busy ? "service_unavailable" : "internal_error",
                               stored.error().message));
     }

@@ -5,6 +5,17 @@
 namespace vidserve::api::http {
 namespace {
 
+// Seconds a client is asked to wait before retrying, by status: too many queued tasks (429),
+// starting or stopping (503), disk nearly full (507). 0: no Retry-After.
+int retry_after_s(bhttp::status status) {
+  switch (status) {
+    case bhttp::status::too_many_requests: return 10;
+    case bhttp::status::service_unavailable: return 5;
+    case bhttp::status::insufficient_storage: return 60;
+    default: return 0;
+  }
+}
+
 bhttp::response<bhttp::string_body> make_response(unsigned version, bool keep_alive, bool head,
                                                   bhttp::status status, std::string body,
                                                   std::string_view content_type) {
@@ -12,6 +23,7 @@ bhttp::response<bhttp::string_body> make_response(unsigned version, bool keep_al
   res.set(bhttp::field::server, kServerName);
   res.set(bhttp::field::content_type, content_type);
   res.keep_alive(keep_alive);
+  if (const int wait = retry_after_s(status)) res.set(bhttp::field::retry_after, std::to_string(wait));
   if (head) {
     res.content_length(body.size());  // what a GET would have sent
   } else {

@@ -2,6 +2,7 @@
 // Helpers that build complete responses for handlers: JSON, text and the JSON error envelope
 // {"errors":[{"code":..., "message":...}]}. Every response carries Content-Length and keeps the
 // connection alive exactly when the request asked for it. Responses to HEAD carry no body.
+// Every 429 (10 s), 503 (5 s) and 507 (60 s) carries Retry-After.
 #include <string>
 #include <string_view>
 

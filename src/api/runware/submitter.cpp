@@ -29,6 +29,12 @@ bool Submitter::submit(std::vector<store::TaskRecord> records, Callback done) {
   return true;
 }
 
+std::vector<Result<store::TaskRecord>> Submitter::commit(std::vector<store::TaskRecord> records) {
+  if (!has_space_ || has_space_()) return tasks_.enqueue_many(std::move(records));
+  return std::vector<Result<store::TaskRecord>>(
+      records.size(), Error{kInsufficientStorage, "the server's disk is nearly full; retry later."});
+}
+
 void Submitter::run() {
   for (;;) {
     std::vector<Group> groups;
@@ -42,7 +48,7 @@ void Submitter::run() {
     for (auto& g : groups) {
       for (auto& r : g.records) all.push_back(std::move(r));
     }
-    auto results = tasks_.enqueue_many(std::move(all));
+    auto results = commit(std::move(all));
     std::size_t next = 0;
     for (auto& g : groups) {
       std::vector<Result<store::TaskRecord>> mine;

@@ -12,11 +12,19 @@
 
 namespace vidserve::api::runware {
 
+// Every record of a commit fails with this code while the space check says the disk is too full
+// (each front-end answers 507 with Retry-After); nothing is stored then.
+inline constexpr const char* kInsufficientStorage = "insufficientStorage";
+
 class Submitter {
  public:
   using Callback = std::function<void(std::vector<Result<store::TaskRecord>>)>;
+  // True while there is room for new tasks and their media (see --min-free-space). Called on the
+  // committer thread before each commit. Empty: always room.
+  using SpaceCheck = std::function<bool()>;
 
-  explicit Submitter(store::TaskStore& tasks) : tasks_(tasks) {}
+  explicit Submitter(store::TaskStore& tasks, SpaceCheck has_space = nullptr)
+      : tasks_(tasks), has_space_(std::move(has_space)) {}
   ~Submitter() { stop(); }
 
   void start();
@@ -31,8 +39,10 @@ class Submitter {
     Callback done;
   };
   void run();
+  std::vector<Result<store::TaskRecord>> commit(std::vector<store::TaskRecord> records);
 
   store::TaskStore& tasks_;
+  SpaceCheck has_space_;
   std::mutex mutex_;
   std::condition_variable wakeup_;
   std::vector<Group> queue_;
