@@ -15,6 +15,7 @@
 #include "common/text.hpp"
 #include "fetch/content_sniff.hpp"
 #include "fetch/curl_handles.hpp"
+#include "fetch/fetch_pool.hpp"
 #include "fetch/url_target.hpp"
 
 namespace vidserve::fetch {
@@ -66,6 +67,7 @@ struct Exchange {
   std::size_t upload_pos = 0;
   // Set when the connect-time check refused an address.
   std::string refused;
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct Outcome {
@@ -81,6 +83,7 @@ struct Request {
   const Headers* headers = nullptr;
   milliseconds timeout{0};
   milliseconds connect_timeout{0};
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 bool success(long status) {
@@ -196,6 +199,21 @@ curl_socket_t on_open_socket(void* user, curlsocktype purpose, curl_sockaddr* ad
   return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
+// libcurl calls this about once a second even while nothing arrives; non-zero aborts.
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* ex = static_cast<const Exchange*>(user);
+  return ex->cancel != nullptr && ex->cancel->load() ? 1 : 0;
+}
+
+bool cancelled(const std::atomic<bool>* cancel) {
+  return cancel != nullptr && cancel->load();
+}
+
+Error cancelled_error(const std::string& display) {
+  return Error{std::string(kFetchCancelled),
+               "the fetch of " + display + " was abandoned: the server is stopping."};
+}
+
 std::string seconds(milliseconds ms) {
   if (ms.count() % 1000 == 0) return std::to_string(ms.count() / 1000) + " s";
   return std::to_string(ms.count()) + " ms";
@@ -240,6 +258,8 @@ Result<Outcome> transfer(const UrlTarget& target, const Request& request, const 
   CURL* h = easy.get();
   ex.handle = h;
   ex.guard = &guard;
+  ex.cancel = request.cancel;
+  if (cancelled(request.cancel)) return cancelled_error(target.display);
 
   auto headers = header_list(request);
   if (!headers) return headers.error();
@@ -269,6 +289,11 @@ Result<Outcome> transfer(const UrlTarget& target, const Request& request, const 
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &ex);
   if (headers.value()) curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.value().get());
+  if (request.cancel != nullptr) {
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &ex);
+  }
 
   switch (request.method) {
     case Method::get:
@@ -297,6 +322,7 @@ Result<Outcome> transfer(const UrlTarget& target, const Request& request, const 
   const CURLcode rc = curl_easy_perform(h);
   if (rc != CURLE_OK) {
     if (!ex.refused.empty()) return Error{"addressRefused", target.display + ": " + ex.refused};
+    if (rc == CURLE_ABORTED_BY_CALLBACK) return cancelled_error(target.display);
     if (ex.sink_failed) {
       return Error{"fetchFailed", "cannot write the body of " + target.display + " to disk."};
     }
@@ -371,6 +397,7 @@ Result<Outcome> get_following_redirects(const std::string& url, const FetchLimit
     request.method = Method::get;
     request.timeout = remaining;
     request.connect_timeout = std::min(limits.connect_timeout, remaining);
+    request.cancel = limits.cancel;
     ex.keep_body = true;
     ex.max_bytes = limits.max_bytes;
     auto outcome = transfer(*target, request, guard, options, ex);
@@ -473,6 +500,7 @@ Result<HttpResponse> HttpClient::request(std::string_view method, const std::str
   request.headers = &headers;
   request.timeout = limits.timeout;
   request.connect_timeout = std::min(limits.connect_timeout, limits.timeout);
+  request.cancel = limits.cancel;
   Exchange ex;
   ex.keep_body = true;
   ex.any_status = true;

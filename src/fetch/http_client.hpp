@@ -5,8 +5,14 @@
 // DNS rebinding nor a proxy setting can redirect a request; GET follows redirects itself,
 // re-checking each hop. Thread-safe: every call uses its own easy handle.
 //
+// Every transfer has a total deadline (FetchLimits::timeout: connecting, waiting and receiving,
+// every redirect hop of a GET included), not only a connect limit, so a host that accepts the
+// connection and never answers costs at most that long; and it ends within about a second once
+// FetchLimits::cancel is raised (the fetch pool's stop flag).
+//
 // Error codes: "invalidUrl", "addressRefused", "fetchFailed" (DNS, connection, TLS, HTTP >= 400
-// on GET, too many redirects), "fetchTimeout", "inputTooLarge".
+// on GET, too many redirects), "fetchTimeout", "inputTooLarge", "fetchCancelled".
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -22,8 +28,11 @@ namespace vidserve::fetch {
 
 struct FetchLimits {
   std::size_t max_bytes = 64 * 1024 * 1024;
-  std::chrono::milliseconds timeout{60'000};  // whole GET, every redirect hop included
+  std::chrono::milliseconds timeout{60'000};  // total: whole GET, every redirect hop included
   std::chrono::milliseconds connect_timeout{10'000};
+  // When set and raised, the transfer stops with "fetchCancelled" (checked before it starts and
+  // about once a second during it). Must outlive the call.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 using Headers = std::vector<std::pair<std::string, std::string>>;

@@ -5,6 +5,7 @@
 #include "fetch/base64.hpp"
 #include "fetch/content_sniff.hpp"
 #include "fetch/data_uri.hpp"
+#include "fetch/url_target.hpp"
 
 namespace vidserve::fetch {
 namespace {
@@ -33,6 +34,12 @@ Error invalid(std::string message) {
 }
 
 }  // namespace
+
+std::optional<std::string> url_input_host(std::string_view ref) {
+  ref = trim(ref);
+  if (!text::istarts_with(ref, "http://") && !text::istarts_with(ref, "https://")) return std::nullopt;
+  return url_host(ref);
+}
 
 InputResolver::InputResolver(UploadLookup upload_lookup, HttpClient http, ResolverLimits limits)
     : upload_lookup_(std::move(upload_lookup)), http_(std::move(http)), limits_(limits) {}

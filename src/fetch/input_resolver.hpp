@@ -21,6 +21,9 @@ struct ResolverLimits {
   FetchLimits url;                                  // for http(s) inputs
 };
 
+// The host of `ref` when it is an http(s) URL input (to be fetched over the network), else nothing.
+std::optional<std::string> url_input_host(std::string_view ref);
+
 class InputResolver {
  public:
   InputResolver(UploadLookup upload_lookup, HttpClient http, ResolverLimits limits = {});
@@ -28,7 +31,7 @@ class InputResolver {
   // Errors: "invalidInput" (not one of the accepted forms, undecodable, empty, or base64 that is
   // no known media type), "unknownInput" (no such UUID for this owner), "inputTooLarge", and
   // whatever HttpClient::get returns for URLs ("invalidUrl", "addressRefused", "fetchFailed",
-  // "fetchTimeout"). Leading and trailing whitespace is ignored.
+  // "fetchTimeout", "fetchCancelled"). Leading and trailing whitespace is ignored.
   Result<Blob> resolve(std::string_view ref, std::string_view owner) const;
 
   const ResolverLimits& limits() const { return limits_; }

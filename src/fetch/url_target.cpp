@@ -140,6 +140,11 @@ Result<UrlTarget> resolve_url_target(std::string_view url, const AddressGuard& g
   return target;
 }
 
+std::string url_host(std::string_view url) {
+  auto target = parse_url_target(url);
+  return target ? target->host : std::string();
+}
+
 std::string curl_resolve_entry(const UrlTarget& target) {
   std::string entry = target.host + ":" + std::to_string(target.port) + ":";
   for (std::size_t i = 0; i < target.addresses.size(); ++i) {

@@ -28,6 +28,9 @@ Result<UrlTarget> resolve_url_target(std::string_view url, const AddressGuard& g
 // Parse and scheme checks only, no DNS (for messages and redirects).
 Result<UrlTarget> parse_url_target(std::string_view url);
 
+// The lower-case host of an http(s) URL, without DNS; "" when it does not parse.
+std::string url_host(std::string_view url);
+
 // "host:port:addr1,[v6addr2]" for CURLOPT_RESOLVE.
 std::string curl_resolve_entry(const UrlTarget& target);
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -130,6 +131,38 @@ TEST(HttpClient, SilentServerTimesOut) {
   EXPECT_NE(blob.error().message.find("1 s"), std::string::npos) << blob.error().message;
   EXPECT_GE(elapsed, 900ms);
   EXPECT_LT(elapsed, 3s);
+}
+
+TEST(HttpClient, RaisingCancelEndsATransferToAHostThatNeverAnswers) {
+  std::atomic<bool> arrived{false};
+  LoopbackServer server([&](const RecordedRequest&, Connection& c) {
+    arrived = true;
+    arrived.notify_all();
+    c.wait_until_closed(30s);
+  });
+  std::atomic<bool> cancel{false};
+  auto l = limits(1 << 20, 60s);
+  l.cancel = &cancel;
+  std::thread canceller([&] {
+    arrived.wait(false);
+    cancel = true;
+  });
+  auto blob = loopback_client().get(server.url(), l);
+  canceller.join();
+  ASSERT_FALSE(blob);
+  // Neither the 60 s deadline nor the server's 30 s close: the flag ended it.
+  EXPECT_EQ(blob.error().code, "fetchCancelled") << blob.error().message;
+}
+
+TEST(HttpClient, ARaisedCancelFlagStartsNoTransfer) {
+  LoopbackServer server([](const RecordedRequest&, Connection& c) { c.send(http_response(200, "x")); });
+  std::atomic<bool> cancel{true};
+  auto l = limits();
+  l.cancel = &cancel;
+  auto blob = loopback_client().get(server.url(), l);
+  ASSERT_FALSE(blob);
+  EXPECT_EQ(blob.error().code, "fetchCancelled");
+  EXPECT_EQ(server.connections(), 0);
 }
 
 TEST(HttpClient, FollowsRedirectsToAllowedAddresses) {
