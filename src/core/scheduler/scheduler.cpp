@@ -6,7 +6,9 @@
 
 namespace vidserve::core {
 
-Scheduler::Scheduler(RunnerDeps deps, SchedulerOptions options) : deps_(std::move(deps)), options_(options) {}
+Scheduler::Scheduler(RunnerDeps deps, SchedulerOptions options) : deps_(std::move(deps)), options_(options) {
+  if (options_.max_fetching == 0) options_.max_fetching = 1;
+}
 
 Scheduler::~Scheduler() { stop(); }
 
@@ -20,6 +22,10 @@ void Scheduler::stop() {
   wakeup_.notify_all();
   for (auto& t : threads_) t.join();
   threads_.clear();
+  // Fetch callbacks still to come refer to this object.
+  std::unique_lock lock(mutex_);
+  settled_.wait(lock, [this] { return fetching_ == 0; });
+  ready_.clear();  // left in processing: requeued at the next start
 }
 
 void Scheduler::wake() {
@@ -30,19 +36,66 @@ void Scheduler::wake() {
   wakeup_.notify_one();
 }
 
+void Scheduler::wait_for_work() {
+  std::unique_lock lock(mutex_);
+  wakeup_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms),
+                   [this] { return !running_ || pending_wakes_ > 0 || !ready_.empty(); });
+  if (pending_wakes_ > 0) --pending_wakes_;
+}
+
+bool Scheduler::claim_and_fetch(const std::string& worker_id) {
+  auto claimed = deps_.tasks.claim_next(worker_id, deps_.lease_ms);
+  if (!claimed) std::fprintf(stderr, "vidserve: claiming a task failed: %s\n", claimed.error().message.c_str());
+  if (!claimed || !*claimed) return false;
+  auto prepared = prepare_task(deps_, **claimed);
+  if (!prepared) return true;  // failed already
+  {
+    std::lock_guard lock(mutex_);
+    ++fetching_;
+  }
+  fetch_inputs_async(deps_, prepared, [this, prepared](Status fetched) {
+    {
+      std::lock_guard lock(mutex_);
+      --fetching_;
+      ready_.push_back({prepared, std::move(fetched)});
+    }
+    wakeup_.notify_one();
+    settled_.notify_all();
+  });
+  return true;
+}
+
 void Scheduler::work(int index) {
   const std::string worker_id = "pid" + std::to_string(::getpid()) + "-w" + std::to_string(index);
   while (running_) {
-    auto claimed = deps_.tasks.claim_next(worker_id, deps_.lease_ms);
-    if (claimed && *claimed) {
-      run_task(deps_, **claimed, worker_id);
+    if (!deps_.fetch_async) {
+      auto claimed = deps_.tasks.claim_next(worker_id, deps_.lease_ms);
+      if (claimed && *claimed) {
+        run_task(deps_, **claimed, worker_id);
+        continue;
+      }
+      if (!claimed) std::fprintf(stderr, "vidserve: claiming a task failed: %s\n", claimed.error().message.c_str());
+      wait_for_work();
       continue;
     }
-    if (!claimed) std::fprintf(stderr, "vidserve: claiming a task failed: %s\n", claimed.error().message.c_str());
-    std::unique_lock lock(mutex_);
-    wakeup_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms),
-                     [this] { return !running_ || pending_wakes_ > 0; });
-    if (pending_wakes_ > 0) --pending_wakes_;
+    std::optional<Ready> ready;
+    bool may_claim = false;
+    {
+      std::lock_guard lock(mutex_);
+      if (!ready_.empty()) {
+        ready = std::move(ready_.front());
+        ready_.pop_front();
+      }
+      may_claim = fetching_ + ready_.size() < options_.max_fetching;
+    }
+    if (ready) {
+      // Fetches are cancelled only when the server stops: claim nothing more that would wait.
+      if (!ready->fetched && ready->fetched.error().code == kFetchCancelled) draining_ = true;
+      finish_task(deps_, *ready->task, ready->fetched, worker_id);
+      continue;
+    }
+    if (may_claim && !draining_ && claim_and_fetch(worker_id)) continue;
+    wait_for_work();
   }
 }
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 
 #include "core/scheduler/input_check.hpp"
@@ -171,14 +172,80 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
 
 }  // namespace
 
-void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::string& worker_id) {
-  const auto claimed = std::chrono::steady_clock::now();
+std::shared_ptr<PreparedTask> prepare_task(const RunnerDeps& deps, const store::TaskRecord& task) {
+  auto prepared = std::make_shared<PreparedTask>();
+  prepared->claimed = std::chrono::steady_clock::now();
+  prepared->task = task;
   auto decoded = deps.decode(task);
-  if (!decoded) return fail(deps, task, {"invalidStoredTask", decoded.error().message});
-  auto* engine = deps.engines.engine_for(task.model);
-  if (!engine) return fail(deps, task, {"modelUnavailable", "no engine is configured for " + task.model});
-  auto inputs = fetch_inputs(deps, generation(*decoded).inputs, task.owner, decoded->plan.model);
-  if (!inputs) return fail(deps, task, inputs.error());
+  if (!decoded) {
+    fail(deps, task, {"invalidStoredTask", decoded.error().message});
+    return nullptr;
+  }
+  prepared->decoded = std::move(decoded).value();
+  prepared->engine = deps.engines.engine_for(task.model);
+  if (!prepared->engine) {
+    fail(deps, task, {"modelUnavailable", "no engine is configured for " + task.model});
+    return nullptr;
+  }
+  return prepared;
+}
+
+namespace {
+
+// The inputs of one task being fetched at once; the last answer assembles them in request order.
+struct InputsInFlight {
+  std::mutex mutex;
+  std::shared_ptr<PreparedTask> prepared;
+  std::vector<Wanted> wanted;
+  std::vector<std::optional<Result<FetchedInput>>> answers;
+  std::size_t left = 0;
+  std::function<void(Status)> done;
+
+  Status assemble() {
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+      auto& answer = *answers[i];
+      if (!answer) return Error{answer.error().code, wanted[i].ref->path + ": " + answer.error().message};
+      if (auto checked = check_input(wanted[i].role, answer->bytes, prepared->decoded.plan.model); !checked) {
+        return Error{checked.error().code, wanted[i].ref->path + ": " + checked.error().message};
+      }
+      prepared->inputs.push_back({wanted[i].role, std::move(answer->bytes), std::move(answer->content_type)});
+    }
+    return Ok{};
+  }
+};
+
+}  // namespace
+
+void fetch_inputs_async(const RunnerDeps& deps, std::shared_ptr<PreparedTask> prepared,
+                        std::function<void(Status)> done) {
+  auto flight = std::make_shared<InputsInFlight>();
+  flight->wanted = wanted_inputs(generation(prepared->decoded).inputs);
+  flight->prepared = std::move(prepared);
+  flight->answers.resize(flight->wanted.size());
+  flight->left = flight->wanted.size();
+  flight->done = std::move(done);
+  if (flight->wanted.empty()) return flight->done(Ok{});
+  // `flight` (a local here, and in every callback) keeps the task and its input refs alive.
+  const auto& owner = flight->prepared->task.owner;
+  for (std::size_t i = 0; i < flight->wanted.size(); ++i) {
+    deps.fetch_async(flight->wanted[i].ref->value, owner, [flight, i](Result<FetchedInput> answer) {
+      std::unique_lock lock(flight->mutex);
+      flight->answers[i] = std::move(answer);
+      if (--flight->left > 0) return;
+      auto status = flight->assemble();
+      lock.unlock();
+      flight->done(std::move(status));
+    });
+  }
+}
+
+void finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Status& fetched,
+                 const std::string& worker_id) {
+  const auto& task = prepared.task;
+  if (!fetched) {
+    if (fetched.error().code == kFetchCancelled) return;  // the server stops: requeued at restart
+    return fail(deps, task, fetched.error());
+  }
   TaskProgress progress(deps, task, worker_id);
   bool first = true;
   for (const auto& result : task.results) {
@@ -186,19 +253,33 @@ void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::
     // Before each result the lease is renewed, which also tells whether the task was cancelled
     // meanwhile; not before the first one when the claim wrote that same lease a moment ago
     // (a second synchronous write for nothing). After a slow input fetch it is renewed.
-    const bool fresh_claim = first && std::chrono::steady_clock::now() - claimed < kFreshClaim;
+    const bool fresh_claim = first && std::chrono::steady_clock::now() - prepared.claimed < kFreshClaim;
     first = false;
     if (!fresh_claim) {
       auto lease = deps.tasks.renew_lease(task.task_uuid, worker_id, deps.lease_ms);
       if (!lease) return;
     }
-    if (auto rendered = render_result(deps, *engine, task, *decoded, *inputs, result, progress);
+    if (auto rendered = render_result(deps, *prepared.engine, task, prepared.decoded, prepared.inputs,
+                                      result, progress);
         !rendered) {
       return fail(deps, task, rendered.error());
     }
   }
   (void)deps.tasks.complete(task.task_uuid);
   if (deps.on_finished) deps.on_finished(task);
+}
+
+void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::string& worker_id) {
+  auto prepared = prepare_task(deps, task);
+  if (!prepared) return;
+  auto inputs = fetch_inputs(deps, generation(prepared->decoded).inputs, task.owner, prepared->decoded.plan.model);
+  Status fetched = Ok{};
+  if (inputs) {
+    prepared->inputs = std::move(inputs).value();
+  } else {
+    fetched = inputs.error();
+  }
+  finish_task(deps, *prepared, fetched, worker_id);
 }
 
 }  // namespace vidserve::core

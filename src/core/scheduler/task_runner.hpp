@@ -1,8 +1,11 @@
 #pragma once
 // Runs one claimed task to the end: decode the stored request, fetch its inputs, render every
 // result that is not done yet, store the media, complete or fail the task with a clear error.
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "common/clock.hpp"
@@ -30,6 +33,14 @@ struct FetchedInput {
 };
 // Resolves one input reference (uploaded UUID, data URI, base64, URL) for an owner.
 using InputFetcher = std::function<Result<FetchedInput>(const std::string& ref, const std::string& owner)>;
+// The same, answering later: `done` is called exactly once, on any thread, maybe before the call
+// returns. The server runs URL fetches on its fetch pool, so no worker waits for a slow host.
+using InputDone = std::function<void(Result<FetchedInput>)>;
+using AsyncInputFetcher =
+    std::function<void(const std::string& ref, const std::string& owner, InputDone done)>;
+// An input fetch abandoned because the server stops: the task is not failed; it stays in
+// processing and is requeued at the next start (TaskStore::requeue_interrupted).
+inline constexpr std::string_view kFetchCancelled = "fetchCancelled";
 
 struct RunnerDeps {
   store::TaskStore& tasks;
@@ -37,6 +48,9 @@ struct RunnerDeps {
   const engine::EngineRouter& engines;
   TaskDecoder decode;
   InputFetcher fetch;
+  // When set, the Scheduler fetches the inputs of claimed tasks with it, all inputs of a task at
+  // once, while its workers render other tasks (see SchedulerOptions::max_fetching).
+  AsyncInputFetcher fetch_async = nullptr;
   std::int64_t lease_ms = 10 * 60 * 1000;
   // After complete or fail, with the task as it was claimed: its owner and uuid identify it for
   // store reads (TaskStore::get is per owner); its final state is in the store.
@@ -50,5 +64,25 @@ struct RunnerDeps {
 // `task` as claim_next returned it, just now (its lease is taken as fresh). Returns after the
 // task reached a final status (or its lease was lost).
 void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::string& worker_id);
+
+// run_task in three steps, for fetching inputs while the worker does something else.
+struct PreparedTask {
+  store::TaskRecord task;
+  DecodedTask decoded;
+  engine::Engine* engine = nullptr;
+  std::vector<engine::InputMedia> inputs;  // filled by the fetch
+  std::chrono::steady_clock::time_point claimed;
+};
+// Decodes the claimed task and picks its engine; on failure fails the task and returns nothing.
+std::shared_ptr<PreparedTask> prepare_task(const RunnerDeps& deps, const store::TaskRecord& task);
+// Fetches every input of `prepared` at once with deps.fetch_async. `done` is called once, on any
+// thread, with Ok (prepared->inputs filled) or the error of the first input (in request order)
+// that failed.
+void fetch_inputs_async(const RunnerDeps& deps, std::shared_ptr<PreparedTask> prepared,
+                        std::function<void(Status)> done);
+// Renders the task whose inputs were fetched, or fails it with the fetch's error (a
+// "fetchCancelled" fetch leaves it to be requeued). Renews the lease first unless just claimed.
+void finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Status& fetched,
+                 const std::string& worker_id);
 
 }  // namespace vidserve::core

@@ -14,10 +14,9 @@
 #include <thread>
 #include <vector>
 
-#include "delivery/media_store.hpp"
 #include "media/image_codec.hpp"
 #include "media/inspect.hpp"
-#include "store/memory_media_index.hpp"
+#include "runner_world.hpp"
 #include "store/memory_task_store.hpp"
 
 namespace vidserve::core {
@@ -110,21 +109,7 @@ class FakeEngine final : public engine::Engine {
 
 class TaskRunnerTest : public testing::Test {
  protected:
-  TaskRunnerTest()
-      : dir_(std::filesystem::temp_directory_path() /
-             ("vidserve-runner-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++))),
-        tasks_(clock_),
-        index_(clock_),
-        media_((std::filesystem::create_directories(dir_), dir_), index_, clock_) {
-    auto owned = std::make_unique<FakeEngine>();
-    engine_ = owned.get();
-    engines_.add(std::move(owned));
-    EXPECT_TRUE(engines_.route("*", "fake"));
-  }
-  ~TaskRunnerTest() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
+  TaskRunnerTest() : tasks_(clock_) {}
 
   // Enqueues a task with `results` results and claims it as worker "w".
   store::TaskRecord claimed_task(int results) {
@@ -160,14 +145,12 @@ class TaskRunnerTest : public testing::Test {
   store::TaskStatus status() { return tasks_.get("owner", "task-1")->status; }
   int stored_progress() { return tasks_.get("owner", "task-1")->progress; }
 
-  static inline int counter_ = 0;
   FakeClock clock_;
-  std::filesystem::path dir_;
+  test_support::RunnerWorld<FakeEngine> world_{clock_};
   CountingStore tasks_;
-  store::MemoryMediaIndex index_;
-  delivery::MediaStore media_;
-  engine::EngineRouter engines_;
-  FakeEngine* engine_ = nullptr;
+  delivery::MediaStore& media_ = world_.media;
+  engine::EngineRouter& engines_ = world_.engines;
+  FakeEngine*& engine_ = world_.engine;
   VideoRequest request_;
   std::function<void()> during_fetch_;
   std::string fetched_ = png(320, 320);  // what every input fetch returns

@@ -1,0 +1,50 @@
+#pragma once
+// What the task runner and scheduler tests share: a media store in a temporary directory (removed
+// afterwards) and an engine router that sends every model to one fake engine of type E.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "common/clock.hpp"
+#include "delivery/media_store.hpp"
+#include "engine/engine.hpp"
+#include "store/memory_media_index.hpp"
+
+namespace vidserve::core::test_support {
+
+inline std::filesystem::path fresh_media_dir() {
+  static std::atomic<int> counter{0};
+  auto dir = std::filesystem::temp_directory_path() /
+             ("vidserve-runner-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+template <class E>
+struct RunnerWorld {
+  explicit RunnerWorld(const Clock& clock)
+      : dir(fresh_media_dir()), index(clock), media(dir, index, clock) {
+    auto owned = std::make_unique<E>();
+    engine = owned.get();
+    engines.add(std::move(owned));
+    EXPECT_TRUE(engines.route("*", "fake"));
+  }
+  ~RunnerWorld() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+  RunnerWorld(const RunnerWorld&) = delete;
+  RunnerWorld& operator=(const RunnerWorld&) = delete;
+
+  std::filesystem::path dir;
+  store::MemoryMediaIndex index;
+  delivery::MediaStore media;
+  engine::EngineRouter engines;
+  E* engine = nullptr;
+};
+
+}  // namespace vidserve::core::test_support

@@ -1,0 +1,191 @@
+// Scheduler with an asynchronous input fetcher (RunnerDeps::fetch_async): URL inputs of the fake
+// host "tarpit" are held by the test and answered only when it says so, like a host that accepts
+// the connection and never answers. Every wait is for a state the test brings about.
+#include "core/scheduler/scheduler.hpp"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "runner_world.hpp"
+#include "store/memory_task_store.hpp"
+
+namespace vidserve::core {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RecordingEngine final : public engine::Engine {
+ public:
+  std::mutex mutex;
+  std::vector<std::vector<std::string>> input_roles;  // per render, the inputs' roles in order
+
+  std::string_view name() const override { return "fake"; }
+  Result<engine::Output> render(const engine::Job& job, engine::Progress&) override {
+    {
+      std::lock_guard lock(mutex);
+      std::vector<std::string> roles;
+      for (const auto& input : job.inputs) roles.push_back(input.role + "=" + input.bytes);
+      input_roles.push_back(std::move(roles));
+    }
+    std::ofstream(job.output_path, std::ios::binary) << "not really a video";
+    return engine::Output{320, 240, 1.0};
+  }
+};
+
+class SchedulerTest : public testing::Test {
+ protected:
+  SchedulerTest() : tasks_(clock_) {}
+
+  // A task whose inputs are `urls` (reference images, in this order).
+  void enqueue(const std::string& uuid, const std::string& owner, std::vector<std::string> urls) {
+    store::TaskRecord task;
+    task.task_uuid = uuid;
+    task.owner = owner;
+    task.task_type = "videoInference";
+    task.model = "fake:1";
+    task.results.push_back({0, "media-" + uuid, "processing", ""});
+    ASSERT_TRUE(tasks_.enqueue(task));
+    std::lock_guard lock(mutex_);
+    inputs_[uuid] = std::move(urls);
+  }
+
+  RunnerDeps deps() {
+    RunnerDeps d{tasks_, media_, engines_, nullptr, nullptr};
+    d.decode = [this](const store::TaskRecord& r) -> Result<DecodedTask> {
+      VideoRequest request;
+      std::lock_guard lock(mutex_);
+      for (const auto& url : inputs_[r.task_uuid])
+        request.inputs.reference_images.push_back({url, "inputs.referenceImages"});
+      return DecodedTask{request, Plan{}, std::nullopt, 7, std::nullopt};
+    };
+    d.fetch_async = [this](const std::string& ref, const std::string&, InputDone done) {
+      if (ref.rfind("http://tarpit/", 0) != 0)
+        return done(FetchedInput{ref.substr(ref.rfind('/') + 1), "image/png"});
+      std::lock_guard lock(mutex_);
+      held_.push_back({ref, std::move(done)});
+      changed_.notify_all();
+    };
+    d.on_finished = [this](const store::TaskRecord& t) {
+      std::lock_guard lock(mutex_);
+      finished_.insert(t.task_uuid);
+      changed_.notify_all();
+    };
+    d.lease_ms = 60'000;
+    return d;
+  }
+
+  // Generous bounds: they only turn a hang into a failure.
+  bool wait_finished(const std::string& uuid) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 30s, [&] { return finished_.count(uuid) > 0; });
+  }
+  bool wait_held(std::size_t n) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 30s, [&] { return held_.size() >= n; });
+  }
+  // Answers the held fetch of `ref` (called without the lock: it may run the task's callback).
+  void answer(const std::string& ref, Result<FetchedInput> answer) {
+    InputDone done;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto it = held_.begin(); it != held_.end(); ++it) {
+        if (it->first == ref) {
+          done = std::move(it->second);
+          held_.erase(it);
+          break;
+        }
+      }
+    }
+    ASSERT_TRUE(done) << ref;
+    done(std::move(answer));
+  }
+  void answer_all(const Error& error) {
+    std::vector<std::pair<std::string, InputDone>> held;
+    {
+      std::lock_guard lock(mutex_);
+      held.swap(held_);
+    }
+    for (auto& [ref, done] : held) done(error);
+  }
+  store::TaskRecord record(const std::string& uuid, const std::string& owner = "tarpit-user") {
+    return *tasks_.get(owner, uuid);
+  }
+
+  FakeClock clock_;
+  test_support::RunnerWorld<RecordingEngine> world_{clock_};
+  store::MemoryTaskStore tasks_;
+  delivery::MediaStore& media_ = world_.media;
+  engine::EngineRouter& engines_ = world_.engines;
+  RecordingEngine* engine_ = world_.engine;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, std::vector<std::string>> inputs_;
+  std::vector<std::pair<std::string, InputDone>> held_;
+  std::set<std::string> finished_;
+};
+
+// The case: with every worker free to claim, tasks waiting for a host that never answers
+// hold no worker, so another key's task without URL inputs runs at once.
+TEST_F(SchedulerTest, TasksWaitingForATarpitHoldNoWorker) {
+  for (int i = 0; i < 4; ++i)
+    enqueue("tarpit-" + std::to_string(i), "tarpit-user", {"http://tarpit/" + std::to_string(i)});
+  enqueue("plain", "other-user", {});
+  Scheduler scheduler(deps(), SchedulerOptions{1, 50, 16});
+  scheduler.start();
+  ASSERT_TRUE(wait_finished("plain"));
+  EXPECT_EQ(tasks_.get("other-user", "plain")->status, store::TaskStatus::Success);
+  ASSERT_TRUE(wait_held(4));
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(record("tarpit-" + std::to_string(i)).status, store::TaskStatus::Processing);
+  // The deadline passes: each of them fails with the fetch's error, naming its input.
+  answer_all(Error{"fetchTimeout", "http://tarpit/ did not answer completely within 60 s."});
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(wait_finished("tarpit-" + std::to_string(i)));
+  const auto failed = record("tarpit-0");
+  EXPECT_EQ(failed.status, store::TaskStatus::Error);
+  EXPECT_EQ(failed.error_code, "fetchTimeout");
+  EXPECT_NE(failed.error_message.find("inputs.referenceImages"), std::string::npos)
+      << failed.error_message;
+  scheduler.stop();
+}
+
+// All inputs of a task are asked for before any answers; they reach the engine in request order
+// whatever order they arrive in.
+TEST_F(SchedulerTest, InputsAreFetchedAtOnceAndKeptInRequestOrder) {
+  enqueue("two", "tarpit-user", {"http://tarpit/first", "http://tarpit/second", "inline/third"});
+  Scheduler scheduler(deps(), SchedulerOptions{1, 50, 16});
+  scheduler.start();
+  ASSERT_TRUE(wait_held(2));
+  answer("http://tarpit/second", FetchedInput{"second", "image/png"});
+  answer("http://tarpit/first", FetchedInput{"first", "image/png"});
+  ASSERT_TRUE(wait_finished("two"));
+  EXPECT_EQ(record("two").status, store::TaskStatus::Success);
+  std::lock_guard lock(engine_->mutex);
+  ASSERT_EQ(engine_->input_roles.size(), 1u);
+  EXPECT_EQ(engine_->input_roles[0],
+            (std::vector<std::string>{"referenceImage=first", "referenceImage=second",
+                                      "referenceImage=third"}));
+}
+
+// A fetch cancelled because the server stops does not fail the task: it stays in processing and
+// the next start requeues it.
+TEST_F(SchedulerTest, ACancelledFetchLeavesTheTaskForTheNextStart) {
+  enqueue("cut", "tarpit-user", {"http://tarpit/x"});
+  Scheduler scheduler(deps(), SchedulerOptions{1, 50, 16});
+  scheduler.start();
+  ASSERT_TRUE(wait_held(1));
+  answer_all(Error{std::string(kFetchCancelled), "the server is stopping."});
+  scheduler.stop();
+  EXPECT_EQ(record("cut").status, store::TaskStatus::Processing);
+  EXPECT_EQ(*tasks_.requeue_interrupted(), 1);
+}
+
+}  // namespace
+}  // namespace vidserve::core
