@@ -23,7 +23,7 @@ int status_for_code(std::string_view code) {
   if (code == "payloadTooLarge") return 413;
   if (code == "internalServerError" || code == "storage") return 500;
   if (code == "timeout") return 504;
-  if (code == "serviceUnavailable") return 503;
+  if (code == "serviceUnavailable" || code == "fetchBusy" || code == "fetchCancelled") return 503;
   return 400;
 }
 
@@ -44,6 +44,12 @@ void Envelope::problem(const core::Problem& p, std::string_view task_type, std::
   e["documentation"] = "https://runware.ai/docs/en/video-inference/api-reference";
   errors.push_back(std::move(e));
   if (error_status == 0) error_status = status_for_code(p.code);
+}
+
+void Envelope::merge(Envelope piece) {
+  for (auto& item : piece.data) data.push_back(std::move(item));
+  for (auto& item : piece.errors) errors.push_back(std::move(item));
+  if (error_status == 0) error_status = piece.error_status;
 }
 
 std::string Envelope::body() const {

@@ -15,6 +15,8 @@ struct Envelope {
   void error(int status, std::string code, std::string message, std::string_view task_type,
              std::string_view task_uuid, std::string parameter = {});
   void problem(const core::Problem& p, std::string_view task_type, std::string_view task_uuid);
+  // Appends the items of `piece` (answered separately, e.g. on the fetch pool).
+  void merge(Envelope piece);
   int status() const { return errors.empty() || !data.empty() ? 200 : error_status; }
   std::string body() const;
 };

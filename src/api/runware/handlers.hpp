@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/runware/envelope.hpp"
 #include "api/runware/service.hpp"
@@ -23,7 +24,15 @@ struct Deferred {
 void inference(const Services& s, const boost::json::object& task, const std::string& owner, Envelope& out,
                std::vector<Deferred>& deferred);
 void get_response(const Services& s, const boost::json::object& task, const std::string& owner, Envelope& out);
-void image_upload(const Services& s, const boost::json::object& task, const std::string& owner, Envelope& out);
+// An imageUpload whose fetch (or decoding) and store run on the fetch pool, off the io threads.
+struct Upload {
+  std::string task_uuid;
+  std::string image;
+};
+// Answers an imageUpload without `image` in `out`; queues any other in `uploads`.
+void read_image_upload(const boost::json::object& task, Envelope& out, std::vector<Upload>& uploads);
+// Fetches or decodes, checks and stores the image; blocks (call it on the fetch pool).
+void image_upload(const Services& s, const Upload& upload, const std::string& owner, Envelope& out);
 void model_search(const Services& s, const boost::json::object& task, Envelope& out);
 
 // The items of a stored task as getResponse shows them (success/processing in data, failures in

@@ -6,6 +6,7 @@
 #include "api/runware/document_check.hpp"
 #include "api/runware/handlers.hpp"
 #include "common/uuid.hpp"
+#include "fetch/input_resolver.hpp"
 
 namespace vidserve::api::runware {
 
@@ -34,8 +35,14 @@ std::optional<std::string> authenticate(const Services& s, const json::array& ta
   return owner;
 }
 
-void dispatch(const Services& s, const json::value& value, const std::string& owner, Envelope& out,
-              std::vector<handlers::Deferred>& deferred) {
+// What a request's tasks leave to answer after dispatch: inference tasks to commit durably, and
+// imageUploads to fetch and store on the fetch pool.
+struct Later {
+  std::vector<handlers::Deferred> commits;
+  std::vector<handlers::Upload> uploads;
+};
+
+void dispatch(const Services& s, const json::value& value, const std::string& owner, Envelope& out, Later& later) {
   if (!value.is_object()) {
     out.error(400, "invalidType", "each task must be a JSON object.", "", "");
     return;
@@ -43,10 +50,10 @@ void dispatch(const Services& s, const json::value& value, const std::string& ow
   const auto& task = value.get_object();
   const auto type = handlers::string_field(task, "taskType");
   if (type == "videoInference" || type == "imageInference") {
-    return handlers::inference(s, task, owner, out, deferred);
+    return handlers::inference(s, task, owner, out, later.commits);
   }
   if (type == "getResponse") return handlers::get_response(s, task, owner, out);
-  if (type == "imageUpload") return handlers::image_upload(s, task, owner, out);
+  if (type == "imageUpload") return handlers::read_image_upload(task, out, later.uploads);
   if (type == "modelSearch") return handlers::model_search(s, task, out);
   if (type == "ping") {
     out.data.push_back(handlers::pong_item());
@@ -69,6 +76,11 @@ struct PendingReply {
   Service::EnvelopeCallback done;
   const SocketCall* socket = nullptr;  // set for WebSocket callers (lives until `done`)
 
+  void add(Envelope piece) {
+    std::lock_guard lock(mutex);
+    out.merge(std::move(piece));
+  }
+
   // Called with the lock released; the last piece sends the reply.
   void piece_done() {
     std::unique_lock lock(mutex);
@@ -81,6 +93,36 @@ struct PendingReply {
 
 Service::EnvelopeCallback as_reply(Service::ReplyCallback done) {
   return [done = std::move(done)](Envelope out) { done({out.status(), out.body()}); };
+}
+
+// Each upload is one more piece of the reply, answered from the fetch pool: the io thread that
+// read the request neither fetches, decodes nor waits for the disk.
+void start_uploads(const Services& s, const std::shared_ptr<PendingReply>& state, const std::string& owner,
+                   std::vector<handlers::Upload> uploads) {
+  for (auto& upload : uploads) {
+    {
+      std::lock_guard lock(state->mutex);
+      ++state->pending;
+    }
+    const auto task_uuid = upload.task_uuid;
+    const auto host = fetch::url_input_host(upload.image).value_or("");
+    auto job = [&s, state, owner, upload = std::move(upload)] {
+      Envelope piece;
+      handlers::image_upload(s, upload, owner, piece);
+      state->add(std::move(piece));
+      state->piece_done();
+    };
+    if (!s.fetch_pool) {
+      job();
+      continue;
+    }
+    auto queued = s.fetch_pool->submit(host, std::move(job));
+    if (queued) continue;
+    Envelope refused;
+    refused.error(503, queued.error().code, "image: " + queued.error().message, "imageUpload", task_uuid, "image");
+    state->add(std::move(refused));
+    state->piece_done();
+  }
 }
 
 void committed(const Services& s, const std::shared_ptr<PendingReply>& state, std::vector<bool> waits,
@@ -183,23 +225,25 @@ void Service::handle_socket(json::array tasks, std::size_t first, const SocketCa
 
 void Service::run(json::array tasks, std::size_t first, const std::string& owner, Envelope out,
                   const SocketCall* socket, EnvelopeCallback done) const {
-  std::vector<handlers::Deferred> deferred;
-  for (std::size_t i = first; i < tasks.size(); ++i) dispatch(s_, tasks[i], owner, out, deferred);
-  if (deferred.empty()) return done(std::move(out));
+  Later later;
+  for (std::size_t i = first; i < tasks.size(); ++i) dispatch(s_, tasks[i], owner, out, later);
+  if (later.commits.empty() && later.uploads.empty()) return done(std::move(out));
 
   auto state = std::make_shared<PendingReply>();
   state->out = std::move(out);
-  state->pending = 1;
+  state->pending = 1;  // the commit, or (without inference tasks) this call
   state->done = std::move(done);
   state->socket = socket;
+  start_uploads(s_, state, owner, std::move(later.uploads));
+  if (later.commits.empty()) return state->piece_done();
   std::vector<store::TaskRecord> records;
   std::vector<bool> waits;
-  for (auto& d : deferred) {
+  for (auto& d : later.commits) {
     records.push_back(d.record);
     waits.push_back(d.wait_for_result);
   }
   const bool accepted = s_.submitter->submit(
-      std::move(records), [this, state, waits, deferred = std::move(deferred)](auto results) mutable {
+      std::move(records), [this, state, waits, deferred = std::move(later.commits)](auto results) mutable {
         {
           std::lock_guard lock(state->mutex);
           report_commit_errors(results, deferred, state->out);
@@ -207,7 +251,11 @@ void Service::run(json::array tasks, std::size_t first, const std::string& owner
         committed(s_, state, std::move(waits), std::move(results));
       });
   if (!accepted) {
-    state->out.error(503, "serviceUnavailable", "the server is shutting down; retry shortly.", "", "");
+    state->add([] {
+      Envelope e;
+      e.error(503, "serviceUnavailable", "the server is shutting down; retry shortly.", "", "");
+      return e;
+    }());
     state->piece_done();
   }
 }

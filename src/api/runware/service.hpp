@@ -17,6 +17,7 @@
 #include "common/clock.hpp"
 #include "core/scheduler/task_runner.hpp"
 #include "delivery/media_store.hpp"
+#include "fetch/fetch_pool.hpp"
 #include "store/task_store.hpp"
 
 namespace vidserve::api::runware {
@@ -26,7 +27,7 @@ struct Services {
   store::TaskStore& tasks;
   delivery::MediaStore& media;
   const Authenticator& auth;
-  core::InputFetcher fetch;        // for imageUpload
+  core::InputFetcher fetch;        // for imageUpload, called on fetch_pool
   std::function<void()> wake;      // a task was enqueued
   std::string public_base_url;     // "http://127.0.0.1:8080", prefix of media URLs
   std::chrono::milliseconds sync_timeout{120000};  // imageInference without deliveryMethod async
@@ -35,6 +36,9 @@ struct Services {
   Submitter* submitter = nullptr;          // durable commits off the io threads
   const Clock* clock = &SystemClock::instance();
   CompletionWaiter* waiter = nullptr;      // synchronous imageInference
+  // Runs each imageUpload's fetch and store off the io threads, capped per host; when full the
+  // upload is answered 503 fetchBusy (Retry-After: 5). Null: run inline (unit tests only).
+  fetch::FetchPool* fetch_pool = nullptr;
 };
 
 struct Reply {

@@ -7,6 +7,7 @@
 #include "core/scheduler/input_check.hpp"
 #include "delivery/media_types.hpp"
 #include "fetch/content_sniff.hpp"
+#include "fetch/fetch_pool.hpp"
 
 namespace vidserve::api::runware::handlers {
 
@@ -20,17 +21,24 @@ json::object authentication_item(const std::string& connection_session_uuid) {
   return json::object{{"taskType", "authentication"}, {"connectionSessionUUID", connection_session_uuid}};
 }
 
-void image_upload(const Services& s, const json::object& task, const std::string& owner, Envelope& out) {
-  const auto task_uuid = string_field(task, "taskUUID");
-  const auto image = string_field(task, "image");
+void read_image_upload(const json::object& task, Envelope& out, std::vector<Upload>& uploads) {
+  auto task_uuid = string_field(task, "taskUUID");
+  auto image = string_field(task, "image");
   if (image.empty()) {
     out.error(400, "missingParameter", "imageUpload needs `image`: a data URI, base64 data or an http(s) URL.",
               "imageUpload", task_uuid, "image");
     return;
   }
-  auto blob = s.fetch(image, owner);
+  uploads.push_back({std::move(task_uuid), std::move(image)});
+}
+
+void image_upload(const Services& s, const Upload& upload, const std::string& owner, Envelope& out) {
+  const auto& task_uuid = upload.task_uuid;
+  auto blob = s.fetch(upload.image, owner);
   if (!blob) {
-    out.error(400, blob.error().code, "image: " + blob.error().message, "imageUpload", task_uuid, "image");
+    const bool stopping = blob.error().code == fetch::kFetchCancelled;
+    out.error(stopping ? 503 : 400, blob.error().code, "image: " + blob.error().message, "imageUpload", task_uuid,
+              "image");
     return;
   }
   // The bytes decide, not the declared type: only complete PNG, JPEG and WebP images within the
