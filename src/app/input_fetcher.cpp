@@ -2,7 +2,22 @@
 
 namespace vidserve::app {
 
-Result<std::unique_ptr<InputFetcher>> InputFetcher::create(delivery::MediaStore& media) {
+static_assert(core::kFetchCancelled == fetch::kFetchCancelled);
+
+namespace {
+
+core::InputFetcher resolving_with(const fetch::InputResolver* resolver) {
+  return [resolver](const std::string& ref, const std::string& owner) -> Result<core::FetchedInput> {
+    auto blob = resolver->resolve(ref, owner);
+    if (!blob) return blob.error();
+    return core::FetchedInput{std::move(blob->bytes), std::move(blob->content_type)};
+  };
+}
+
+}  // namespace
+
+Result<std::unique_ptr<InputFetcher>> InputFetcher::create(delivery::MediaStore& media,
+                                                           const FetchSettings& settings) {
   auto guard = fetch::AddressGuard::from_env();
   if (!guard) return guard.error();
   auto lookup = [&media](std::string_view uuid, std::string_view owner) -> std::optional<fetch::Blob> {
@@ -12,15 +27,33 @@ Result<std::unique_ptr<InputFetcher>> InputFetcher::create(delivery::MediaStore&
     if (!bytes) return std::nullopt;
     return fetch::Blob{std::move(bytes).value(), record->content_type};
   };
-  auto resolver = std::make_unique<fetch::InputResolver>(lookup, fetch::HttpClient(std::move(guard).value()));
-  return std::unique_ptr<InputFetcher>(new InputFetcher(std::move(resolver)));
+  std::unique_ptr<InputFetcher> fetcher(new InputFetcher());
+  fetcher->pool_ = std::make_unique<fetch::FetchPool>(settings.pool);
+  const fetch::HttpClient http(std::move(guard).value());
+  fetch::ResolverLimits limits;
+  limits.url.cancel = &fetcher->pool_->stopping();  // stop() ends every transfer, pooled or not
+  limits.url.timeout = settings.input_timeout;
+  fetcher->inputs_ = std::make_unique<fetch::InputResolver>(lookup, http, limits);
+  limits.url.timeout = settings.upload_timeout;
+  fetcher->uploads_ = std::make_unique<fetch::InputResolver>(lookup, http, limits);
+  return fetcher;
 }
 
-core::InputFetcher InputFetcher::as_function() const {
-  return [resolver = resolver_.get()](const std::string& ref, const std::string& owner) -> Result<core::FetchedInput> {
-    auto blob = resolver->resolve(ref, owner);
-    if (!blob) return blob.error();
-    return core::FetchedInput{std::move(blob->bytes), std::move(blob->content_type)};
+core::InputFetcher InputFetcher::as_function() const { return resolving_with(inputs_.get()); }
+
+core::InputFetcher InputFetcher::for_uploads() const { return resolving_with(uploads_.get()); }
+
+core::AsyncInputFetcher InputFetcher::as_async_function() const {
+  return [resolve = resolving_with(inputs_.get()), pool = pool_.get()](
+             const std::string& ref, const std::string& owner, core::InputDone done) {
+    auto host = fetch::url_input_host(ref);
+    if (!host) return done(resolve(ref, owner));  // an upload's UUID or inline data: no network
+    auto shared = std::make_shared<core::InputDone>(std::move(done));
+    auto queued = pool->submit(*host, [resolve, ref, owner, shared] { (*shared)(resolve(ref, owner)); });
+    if (queued) return;
+    // A full pool holds this worker for one fetch (bounded by its deadline) rather than fail the task.
+    if (queued.error().code == fetch::kFetchBusy) return (*shared)(resolve(ref, owner));
+    (*shared)(queued.error());
   };
 }
 

@@ -1,23 +1,45 @@
 #pragma once
 // The server's input fetching: fetch::InputResolver with uploads and earlier results looked up
 // in the media store (only the owner's own), http(s) inputs through the SSRF guard
-// (VIDSERVE_FETCH_ALLOW lists CIDRs let through despite being loopback or private).
+// (VIDSERVE_FETCH_ALLOW lists CIDRs let through despite being loopback or private), and the
+// fetch pool that runs every URL fetch off the io threads and the workers.
+#include <chrono>
 #include <memory>
 
 #include "core/scheduler/task_runner.hpp"
 #include "delivery/media_store.hpp"
+#include "fetch/fetch_pool.hpp"
 #include "fetch/input_resolver.hpp"
 
 namespace vidserve::app {
 
+struct FetchSettings {
+  fetch::FetchPoolOptions pool;
+  std::chrono::milliseconds input_timeout{60'000};   // total per URL input of a task
+  std::chrono::milliseconds upload_timeout{30'000};  // total per imageUpload URL
+};
+
 class InputFetcher {
  public:
-  static Result<std::unique_ptr<InputFetcher>> create(delivery::MediaStore& media);
+  static Result<std::unique_ptr<InputFetcher>> create(delivery::MediaStore& media,
+                                                      const FetchSettings& settings = {});
+  // Task inputs, resolved on the calling thread (input_timeout per URL).
   core::InputFetcher as_function() const;
+  // Task inputs; URLs are fetched on the pool (on the calling thread when the pool is full).
+  core::AsyncInputFetcher as_async_function() const;
+  // imageUpload: resolved on the calling thread (upload_timeout per URL). Call it from the pool.
+  core::InputFetcher for_uploads() const;
+
+  fetch::FetchPool& pool() { return *pool_; }
+  void start() { pool_->start(); }
+  // Cancels transfers in flight (they end within about a second) and runs what is queued.
+  void stop() { pool_->stop(); }
 
  private:
-  explicit InputFetcher(std::unique_ptr<fetch::InputResolver> resolver) : resolver_(std::move(resolver)) {}
-  std::unique_ptr<fetch::InputResolver> resolver_;
+  InputFetcher() = default;
+  std::unique_ptr<fetch::FetchPool> pool_;
+  std::unique_ptr<fetch::InputResolver> inputs_;
+  std::unique_ptr<fetch::InputResolver> uploads_;
 };
 
 }  // namespace vidserve::app

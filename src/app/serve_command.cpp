@@ -80,6 +80,25 @@ Runner add_serve_command(CLI::App& app) {
                   "e.g. 500MiB or 2GB (0: never)")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
+  cmd->add_option("--fetch-threads", options->fetch_threads,
+                  "Threads that fetch URLs (imageUpload, task inputs), never the HTTP threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--fetch-per-host", options->fetch_per_host, "URL fetches from one host at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--fetch-queue", options->fetch_queue,
+                  "URL fetches waiting for a thread at most (a quarter of it per host); beyond, 503")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--input-fetch-timeout", options->input_timeout_s,
+                  "Seconds for fetching one URL input of a task, in total (connect, wait, body)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  cmd->add_option("--upload-fetch-timeout", options->upload_timeout_s,
+                  "Seconds for fetching an imageUpload URL, in total")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   return [options] { return run_serve(*options); };
 }
 

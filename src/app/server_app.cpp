@@ -1,5 +1,6 @@
 #include "app/server_app.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -113,7 +114,14 @@ Result<std::string> ServerApp::start() {
   auto jwt_lifetime = api::kling::NativeAuth::parse_max_lifetime(std::getenv("VIDSERVE_KLING_JWT_MAX_LIFETIME"));
   if (!jwt_lifetime) return jwt_lifetime.error();
   p.kling_auth = std::make_unique<api::kling::NativeAuth>(std::move(key_pairs).value(), *p.auth, p.clock, *jwt_lifetime);
-  auto fetcher = InputFetcher::create(*p.media);
+  FetchSettings fetch_settings;
+  fetch_settings.pool.threads = options_.fetch_threads;
+  fetch_settings.pool.per_host = options_.fetch_per_host;
+  fetch_settings.pool.max_queued = options_.fetch_queue;
+  fetch_settings.pool.max_queued_per_host = std::max<std::size_t>(1, options_.fetch_queue / 4);
+  fetch_settings.input_timeout = std::chrono::seconds(options_.input_timeout_s);
+  fetch_settings.upload_timeout = std::chrono::seconds(options_.upload_timeout_s);
+  auto fetcher = InputFetcher::create(*p.media, fetch_settings);
   if (!fetcher) return fetcher.error();
   p.fetcher = std::move(fetcher).value();
   const auto public_url = options_.public_url.empty() ? std::string() : options_.public_url;
@@ -142,11 +150,13 @@ Result<std::string> ServerApp::start() {
   p.waiter = std::make_unique<api::runware::CompletionWaiter>(*p.tasks);
   p.submitter->start();
   p.waiter->start();
-  api::runware::Services services{p.catalog, *p.tasks, *p.media, *p.auth, p.fetcher->as_function(),
+  p.fetcher->start();
+  api::runware::Services services{p.catalog, *p.tasks, *p.media, *p.auth, p.fetcher->for_uploads(),
                                   [this] { parts_->scheduler->wake(); }, public_url};
   services.submitter = p.submitter.get();
   services.waiter = p.waiter.get();
   services.clock = &p.clock;
+  services.fetch_pool = &p.fetcher->pool();
   p.runware = std::make_unique<api::runware::Service>(std::move(services));
   p.kling = std::make_unique<api::kling::NativeService>(*p.runware, *p.kling_auth);
   p.apimart = std::make_unique<api::apimart::ApimartService>(*p.runware);
@@ -166,6 +176,7 @@ Result<std::string> ServerApp::start() {
   deps.on_progress = [this](const store::TaskRecord& task, int percent) {
     parts_->events.publish({api::tasks::TaskEvent::Kind::Progress, task.owner, task.task_uuid, percent});
   };
+  deps.fetch_async = p.fetcher->as_async_function();
   deps.on_finished = [this](const store::TaskRecord& task) {
     parts_->waiter->notify(task.task_uuid);
     parts_->webhooks->notify(task);
@@ -199,6 +210,9 @@ void ServerApp::stop() {
   // Answer everything in flight while the io threads still run, then close the connections.
   if (p.submitter) p.submitter->stop();
   if (p.waiter) p.waiter->stop();
+  // Fetches in flight end now (cancelled): uploads get their answer while the server still runs,
+  // tasks waiting for inputs stay for the next start, and a tarpit host cannot hold up the stop.
+  if (p.fetcher) p.fetcher->stop();
   // Workers still running must not push to connections whose io threads are about to go.
   p.events.close();
   if (p.server) p.server->stop();

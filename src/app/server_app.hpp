@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "common/result.hpp"
 
@@ -22,6 +23,12 @@ struct ServeOptions {
   std::size_t max_connections_per_ip = 0;  // 0: half of max_connections
   // New tasks are refused (507, Retry-After) while the media directory has less free space.
   std::uint64_t min_free_space = 100 * 1024 * 1024;
+  // URL fetches (imageUpload, task inputs) run on a pool: threads, per-host cap, queue bound.
+  int fetch_threads = 8;
+  std::size_t fetch_per_host = 4;
+  std::size_t fetch_queue = 256;
+  int input_timeout_s = 60;   // total per URL input of a task
+  int upload_timeout_s = 30;  // total per imageUpload URL
 };
 
 class ServerApp {
