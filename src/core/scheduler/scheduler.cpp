@@ -47,7 +47,7 @@ bool Scheduler::claim_and_fetch(const std::string& worker_id) {
   auto claimed = deps_.tasks.claim_next(worker_id, deps_.lease_ms);
   if (!claimed) std::fprintf(stderr, "vidserve: claiming a task failed: %s\n", claimed.error().message.c_str());
   if (!claimed || !*claimed) return false;
-  auto prepared = prepare_task(deps_, **claimed);
+  auto prepared = prepare_task(deps_, **claimed, worker_id);
   if (!prepared) return true;  // failed already
   {
     std::lock_guard lock(mutex_);
@@ -91,7 +91,7 @@ void Scheduler::work(int index) {
     if (ready) {
       // Fetches are cancelled only when the server stops: claim nothing more that would wait.
       if (!ready->fetched && ready->fetched.error().code == kFetchCancelled) draining_ = true;
-      finish_task(deps_, *ready->task, ready->fetched, worker_id);
+      finish_task(deps_, *ready->task, ready->fetched);
       continue;
     }
     if (may_claim && !draining_ && claim_and_fetch(worker_id)) continue;

@@ -172,10 +172,12 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
 
 }  // namespace
 
-std::shared_ptr<PreparedTask> prepare_task(const RunnerDeps& deps, const store::TaskRecord& task) {
+std::shared_ptr<PreparedTask> prepare_task(const RunnerDeps& deps, const store::TaskRecord& task,
+                                           const std::string& worker_id) {
   auto prepared = std::make_shared<PreparedTask>();
   prepared->claimed = std::chrono::steady_clock::now();
   prepared->task = task;
+  prepared->worker_id = worker_id;
   auto decoded = deps.decode(task);
   if (!decoded) {
     fail(deps, task, {"invalidStoredTask", decoded.error().message});
@@ -239,9 +241,9 @@ void fetch_inputs_async(const RunnerDeps& deps, std::shared_ptr<PreparedTask> pr
   }
 }
 
-void finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Status& fetched,
-                 const std::string& worker_id) {
+void finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Status& fetched) {
   const auto& task = prepared.task;
+  const auto& worker_id = prepared.worker_id;
   if (!fetched) {
     if (fetched.error().code == kFetchCancelled) return;  // the server stops: requeued at restart
     return fail(deps, task, fetched.error());
@@ -270,7 +272,7 @@ void finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Status& f
 }
 
 void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::string& worker_id) {
-  auto prepared = prepare_task(deps, task);
+  auto prepared = prepare_task(deps, task, worker_id);
   if (!prepared) return;
   auto inputs = fetch_inputs(deps, generation(prepared->decoded).inputs, task.owner, prepared->decoded.plan.model);
   Status fetched = Ok{};
@@ -279,7 +281,7 @@ void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::
   } else {
     fetched = inputs.error();
   }
-  finish_task(deps, *prepared, fetched, worker_id);
+  finish_task(deps, *prepared, fetched);
 }
 
 }  // namespace vidserve::core

@@ -68,13 +68,17 @@ void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::
 // run_task in three steps, for fetching inputs while the worker does something else.
 struct PreparedTask {
   store::TaskRecord task;
+  // The worker id of the claim: lease renewals and progress writes are fenced by it, whichever
+  // thread renders the task.
+  std::string worker_id;
   DecodedTask decoded;
   engine::Engine* engine = nullptr;
   std::vector<engine::InputMedia> inputs;  // filled by the fetch
   std::chrono::steady_clock::time_point claimed;
 };
 // Decodes the claimed task and picks its engine; on failure fails the task and returns nothing.
-std::shared_ptr<PreparedTask> prepare_task(const RunnerDeps& deps, const store::TaskRecord& task);
+std::shared_ptr<PreparedTask> prepare_task(const RunnerDeps& deps, const store::TaskRecord& task,
+                                           const std::string& worker_id);
 // Fetches every input of `prepared` at once with deps.fetch_async. `done` is called once, on any
 // thread, with Ok (prepared->inputs filled) or the error of the first input (in request order)
 // that failed.
@@ -82,7 +86,6 @@ void fetch_inputs_async(const RunnerDeps& deps, std::shared_ptr<PreparedTask> pr
                         std::function<void(Status)> done);
 // Renders the task whose inputs were fetched, or fails it with the fetch's error (a
 // "fetchCancelled" fetch leaves it to be requeued). Renews the lease first unless just claimed.
-void finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Status& fetched,
-                 const std::string& worker_id);
+void finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Status& fetched);
 
 }  // namespace vidserve::core

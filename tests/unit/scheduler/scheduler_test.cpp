@@ -22,21 +22,41 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Records each render's inputs; renders of tasks named "blocker-*" wait until the test lets them
+// go (release), so the test decides which worker is busy.
 class RecordingEngine final : public engine::Engine {
  public:
   std::mutex mutex;
+  std::condition_variable changed;
   std::vector<std::vector<std::string>> input_roles;  // per render, the inputs' roles in order
+  std::set<std::string> rendering, released;
 
   std::string_view name() const override { return "fake"; }
-  Result<engine::Output> render(const engine::Job& job, engine::Progress&) override {
+  Result<engine::Output> render(const engine::Job& job, engine::Progress& progress) override {
     {
-      std::lock_guard lock(mutex);
+      std::unique_lock lock(mutex);
       std::vector<std::string> roles;
       for (const auto& input : job.inputs) roles.push_back(input.role + "=" + input.bytes);
       input_roles.push_back(std::move(roles));
+      rendering.insert(job.task_uuid);
+      changed.notify_all();
+      if (job.task_uuid.rfind("blocker-", 0) == 0) {
+        changed.wait(lock, [&] { return released.count(job.task_uuid) > 0; });
+      }
     }
+    progress.update(0.5);
+    if (progress.cancelled()) return Error{"taskCancelled", "the lease was lost"};
     std::ofstream(job.output_path, std::ios::binary) << "not really a video";
     return engine::Output{320, 240, 1.0};
+  }
+  bool wait_rendering(const std::string& uuid) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, 30s, [&] { return rendering.count(uuid) > 0; });
+  }
+  void release(const std::string& uuid) {
+    std::lock_guard lock(mutex);
+    released.insert(uuid);
+    changed.notify_all();
   }
 };
 
@@ -45,13 +65,16 @@ class SchedulerTest : public testing::Test {
   SchedulerTest() : tasks_(clock_) {}
 
   // A task whose inputs are `urls` (reference images, in this order).
-  void enqueue(const std::string& uuid, const std::string& owner, std::vector<std::string> urls) {
+  void enqueue(const std::string& uuid, const std::string& owner, std::vector<std::string> urls,
+               int results = 1) {
     store::TaskRecord task;
     task.task_uuid = uuid;
     task.owner = owner;
     task.task_type = "videoInference";
     task.model = "fake:1";
-    task.results.push_back({0, "media-" + uuid, "processing", ""});
+    for (int i = 0; i < results; ++i) {
+      task.results.push_back({i, "media-" + uuid + "-" + std::to_string(i), "processing", ""});
+    }
     ASSERT_TRUE(tasks_.enqueue(task));
     std::lock_guard lock(mutex_);
     inputs_[uuid] = std::move(urls);
@@ -185,6 +208,28 @@ TEST_F(SchedulerTest, ACancelledFetchLeavesTheTaskForTheNextStart) {
   scheduler.stop();
   EXPECT_EQ(record("cut").status, store::TaskStatus::Processing);
   EXPECT_EQ(*tasks_.requeue_interrupted(), 1);
+}
+
+// The worker that renders a fetched task need not be the one that claimed it; the lease renewal
+// before its second result and its progress writes still carry the claim's worker id.
+TEST_F(SchedulerTest, AnotherWorkerRendersAFetchedTaskUnderTheClaimsLease) {
+  enqueue("blocker-1", "other-user", {});
+  Scheduler scheduler(deps(), SchedulerOptions{2, 50, 16});
+  scheduler.start();
+  ASSERT_TRUE(engine_->wait_rendering("blocker-1"));  // worker A is busy
+  enqueue("fetched", "tarpit-user", {"http://tarpit/in"}, /*results=*/2);
+  scheduler.wake();
+  ASSERT_TRUE(wait_held(1));  // claimed by worker B, the only free one
+  enqueue("blocker-2", "other-user", {});
+  scheduler.wake();
+  ASSERT_TRUE(engine_->wait_rendering("blocker-2"));  // now B is busy
+  engine_->release("blocker-1");                      // and A is free
+  answer("http://tarpit/in", FetchedInput{"in", "image/png"});
+  ASSERT_TRUE(wait_finished("fetched"));  // rendered by A
+  EXPECT_EQ(record("fetched").status, store::TaskStatus::Success)
+      << record("fetched").error_message;
+  engine_->release("blocker-2");
+  scheduler.stop();
 }
 
 }  // namespace
