@@ -3,7 +3,8 @@
 hang on the fetch pool, not on the io threads: meanwhile /health, a ping, a modelSearch and a
 GET /media each answer in under 100 ms, 20 times; then the uploads end with fetchTimeout (400)
 within their total deadline. Over WebSocket the same holds, and a ping on the same connection is
-answered while its upload hangs. In the workers, tasks whose input URL is the tarpit hold no
+answered while its upload hangs. Stopping the server while uploads hang answers them with
+fetchCancelled (503) and exits at once. In the workers, tasks whose input URL is the tarpit hold no
 worker: another key's task without URL inputs completes well within the fetch deadline."""
 import base64
 import json
@@ -252,6 +253,34 @@ class TarpitInputTest(unittest.TestCase):
                 self.assertIn("inputs.frameImages[0]", error["message"])
         finally:
             server.stop()
+            tarpit.close()
+
+
+class TarpitStopTest(unittest.TestCase):
+    def test_stop_while_uploads_hang_answers_them_and_exits_at_once(self):
+        tarpit = Tarpit()
+        server = Server(BINARY, workers=1, env=ENV).start()  # default deadline: 30 s
+        try:
+            results = [None] * 4
+
+            def upload(i):
+                task = {"taskType": "imageUpload", "taskUUID": new_uuid(), "image": tarpit.url(f"/stop-{i}.png")}
+                results[i] = post_raw(server.base, [task], timeout=60)
+
+            threads = [threading.Thread(target=upload, args=(i,)) for i in range(4)]
+            for t in threads:
+                t.start()
+            tarpit.wait_for_connections(4)
+            seconds, _ = timed(server.stop)
+            for t in threads:
+                t.join()
+            print(f"stop with 4 uploads hanging took {seconds:.2f} s", file=sys.stderr)
+            self.assertLess(seconds, 10)
+            for status, body in results:
+                self.assertEqual((status, body["errors"][0]["code"]), (503, "fetchCancelled"), body)
+        finally:
+            if server.proc.poll() is None:
+                server.kill()
             tarpit.close()
 
 
