@@ -12,9 +12,20 @@
 #include "common/clock.hpp"
 #include "delivery/media_store.hpp"
 #include "engine/engine.hpp"
+#include "media/image_codec.hpp"
 #include "store/memory_media_index.hpp"
 
 namespace vidserve::core::test_support {
+
+// A complete PNG of this size (inputs are checked to be real images before rendering).
+inline std::string png(int width, int height) {
+  media::RgbImage image;
+  image.width = width;
+  image.height = height;
+  image.rgb.assign(static_cast<std::size_t>(width) * height * 3, 120);
+  auto bytes = media::encode_image(image, media::ImageFormat::Png, 90);
+  return bytes ? *bytes : std::string();
+}
 
 inline std::filesystem::path fresh_media_dir() {
   static std::atomic<int> counter{0};

@@ -22,6 +22,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// A distinct image per name: the name's length sets its width.
+std::string image(const std::string& name) {
+  return test_support::png(static_cast<int>(name.size()), 4);
+}
+
 // Records each render's inputs; renders of tasks named "blocker-*" wait until the test lets them
 // go (release), so the test decides which worker is busy.
 class RecordingEngine final : public engine::Engine {
@@ -91,7 +96,7 @@ class SchedulerTest : public testing::Test {
     };
     d.fetch_async = [this](const std::string& ref, const std::string&, InputDone done) {
       if (ref.rfind("http://tarpit/", 0) != 0)
-        return done(FetchedInput{ref.substr(ref.rfind('/') + 1), "image/png"});
+        return done(FetchedInput{image(ref.substr(ref.rfind('/') + 1)), "image/png"});
       std::lock_guard lock(mutex_);
       held_.push_back({ref, std::move(done)});
       changed_.notify_all();
@@ -182,19 +187,21 @@ TEST_F(SchedulerTest, TasksWaitingForATarpitHoldNoWorker) {
 // All inputs of a task are asked for before any answers; they reach the engine in request order
 // whatever order they arrive in.
 TEST_F(SchedulerTest, InputsAreFetchedAtOnceAndKeptInRequestOrder) {
-  enqueue("two", "tarpit-user", {"http://tarpit/first", "http://tarpit/second", "inline/third"});
+  enqueue("two", "tarpit-user",
+          {"http://tarpit/first", "http://tarpit/second", "inline/third-one"});
   Scheduler scheduler(deps(), SchedulerOptions{1, 50, 16});
   scheduler.start();
   ASSERT_TRUE(wait_held(2));
-  answer("http://tarpit/second", FetchedInput{"second", "image/png"});
-  answer("http://tarpit/first", FetchedInput{"first", "image/png"});
+  answer("http://tarpit/second", FetchedInput{image("second"), "image/png"});
+  answer("http://tarpit/first", FetchedInput{image("first"), "image/png"});
   ASSERT_TRUE(wait_finished("two"));
   EXPECT_EQ(record("two").status, store::TaskStatus::Success);
   std::lock_guard lock(engine_->mutex);
   ASSERT_EQ(engine_->input_roles.size(), 1u);
   EXPECT_EQ(engine_->input_roles[0],
-            (std::vector<std::string>{"referenceImage=first", "referenceImage=second",
-                                      "referenceImage=third"}));
+            (std::vector<std::string>{"referenceImage=" + image("first"),
+                                      "referenceImage=" + image("second"),
+                                      "referenceImage=" + image("third-one")}));
 }
 
 // A fetch cancelled because the server stops does not fail the task: it stays in processing and
@@ -224,7 +231,7 @@ TEST_F(SchedulerTest, AnotherWorkerRendersAFetchedTaskUnderTheClaimsLease) {
   scheduler.wake();
   ASSERT_TRUE(engine_->wait_rendering("blocker-2"));  // now B is busy
   engine_->release("blocker-1");                      // and A is free
-  answer("http://tarpit/in", FetchedInput{"in", "image/png"});
+  answer("http://tarpit/in", FetchedInput{image("in"), "image/png"});
   ASSERT_TRUE(wait_finished("fetched"));  // rendered by A
   EXPECT_EQ(record("fetched").status, store::TaskStatus::Success)
       << record("fetched").error_message;

@@ -24,14 +24,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string png(int width, int height) {
-  media::RgbImage image;
-  image.width = width;
-  image.height = height;
-  image.rgb.assign(static_cast<size_t>(width) * height * 3, 120);
-  auto bytes = media::encode_image(image, media::ImageFormat::Png, 90);
-  return bytes ? *bytes : std::string();
-}
+using test_support::png;
 
 // A MemoryTaskStore that counts lease renewals (each one a synchronous write in SQLite) and
 // progress writes.
