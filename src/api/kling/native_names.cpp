@@ -85,22 +85,26 @@ bool path_char(char c) {
 }  // namespace
 
 void NameMap::whole(std::string runware_path, std::string native) {
-  origins_.push_back({std::move(runware_path), std::move(native), false});
+  auto path = runware_path;
+  origins_.insert_or_assign(std::move(path),
+                            Origin{std::move(runware_path), std::move(native), false});
 }
 
 void NameMap::items(std::string runware_path, std::string native) {
-  origins_.push_back({std::move(runware_path), std::move(native), true});
+  auto path = runware_path;
+  origins_.insert_or_assign(std::move(path),
+                            Origin{std::move(runware_path), std::move(native), true});
 }
 
 const NameMap::Origin* NameMap::origin_for(const std::string& runware_path) const {
-  const Origin* best = nullptr;
-  for (const auto& o : origins_) {
-    const bool matches =
-        runware_path.rfind(o.path, 0) == 0 && at_boundary(runware_path, o.path.size());
-    // The latest of equally long prefixes wins: a translation may refine an earlier guess.
-    if (matches && (!best || o.path.size() >= best->path.size())) best = &o;
+  for (auto size = runware_path.size(); size > 0; --size) {
+    if (!at_boundary(runware_path, size)) continue;
+    if (auto it = origins_.find(std::string_view(runware_path).substr(0, size));
+        it != origins_.end()) {
+      return &it->second;
+    }
   }
-  return best;
+  return nullptr;
 }
 
 bool NameMap::covers(const std::string& runware_path) const {

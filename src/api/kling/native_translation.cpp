@@ -271,8 +271,10 @@ NativeVerdict check_native(const std::string& product, const json::object& body,
   NativeVerdict out;
   out.problems = translation.all_problems(std::move(verdict.validation.problems));
   for (auto& p : out.problems) p.message = with_native_models(std::move(p.message), catalog);
-  if (out.problems.empty()) out.plan = std::move(verdict.validation.plan);
-  out.input_names = translation.input_names();
+  if (out.problems.empty()) {
+    out.plan = std::move(verdict.validation.plan);
+    out.input_names = translation.input_names();
+  }
   out.task = std::move(translation.task);
   out.external_id = std::move(translation.external_id);
   return out;
