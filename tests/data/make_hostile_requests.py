@@ -17,8 +17,11 @@ ${TASK_KLING_A}, ${TASK_APIMART_A} (tasks key A created before the corpus runs).
 omit). expect: status (null: the server closes without answering), api (runware | kling |
 apimart: where the error code is read), code, and optionally type (APIMart), parameter, close
 (the server closes the connection after answering), max_bytes (reply size bound)."""
+import base64
 import json
 import os
+import struct
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "hostile_requests.json")
@@ -607,6 +610,15 @@ add("ssrf", "runware webhookURL: file", "POST", "/v1", rw(400, "invalidURL", par
 # ---- data URIs --------------------------------------------------------------------------------
 
 SVG = "PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciPjxzY3JpcHQ+YWxlcnQoMSk8L3NjcmlwdD48L3N2Zz4="
+
+
+def png_bomb(side=50000):
+    """A small, valid PNG whose header declares side x side pixels."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 6, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b""))
+    return base64.b64encode(png).decode()
 for name, uri, code in (
         ("bad base64", "data:image/png;base64,!!!!", "invalidInput"),
         ("base64 with spaces inside", "data:image/png;base64,iVBO Rw0K", "invalidImage"),
@@ -618,6 +630,8 @@ for name, uri, code in (
         ("SVG declared as PNG", "data:image/png;base64," + SVG, "invalidImage"),
         ("not base64-encoded", "data:image/png,hello", "invalidImage"),
         ("random bytes", "data:image/jpeg;base64,AAECAwQFBgcICQoLDA0ODw==", "invalidImage"),
+        ("PNG header declaring 50000x50000", "data:image/png;base64," + png_bomb(), "invalidImage"),
+        ("truncated PNG", "data:image/png;base64," + png_bomb(1)[:40], "invalidImage"),
         ("raw base64 of text", "aGVsbG8gd29ybGQ=", "invalidInput")):
     add("data-uri", f"runware imageUpload: {name}", "POST", "/v1", rw(400, code, parameter="image"),
         body={"json": [{"taskType": "imageUpload", "taskUUID": next_uuid(), "image": uri}]})

@@ -72,8 +72,8 @@ class InputErrors(unittest.TestCase):
         task = {"taskType": "videoInference", "taskUUID": new_uuid(), "model": "klingai:7@1",
                 "inputs": {"video": self.png_uri, "audio": self.png_uri}}
         error = self.runware_error(task)
-        self.assertEqual(error["code"], "invalidInput")
-        self.assertIn(error["parameter"], ("inputs.video", "inputs.audio"))
+        self.assertEqual(error["code"], "invalidVideo")
+        self.assertEqual(error["parameter"], "inputs.video")
 
     def test_kling_names_image_tail(self):
         status, body = call(self.base, "POST", "/v1/videos/image2video",
@@ -90,9 +90,9 @@ class InputErrors(unittest.TestCase):
 
     def test_kling_omni_names_the_image_list_entry(self):
         status, body = call(self.base, "POST", "/v1/videos/omni-video",
-                            {"model_name": "kling-video-o1", "mode": "std", "prompt": "make <<<image_1>>> wave",
-                             "duration": "5", "image_list": [{"image_url": self.png_uri},
-                                                             {"image_url": NOT_AN_IMAGE, "type": "first_frame"}]})
+                            {"model_name": "kling-video-o1", "mode": "std", "prompt": "make it wave",
+                             "duration": "5", "image_list": [{"image_url": self.png_uri, "type": "first_frame"},
+                                                             {"image_url": NOT_AN_IMAGE, "type": "end_frame"}]})
         self.assertEqual(status, 200, body)
         task_id = body["data"]["task_id"]
         task = self.wait(lambda: call(self.base, "GET", f"/v1/videos/omni-video/{task_id}")[1]["data"],
