@@ -9,6 +9,9 @@ namespace vidserve {
 struct Error {
   std::string code;     // stable, machine readable: "notFound", "invalidCatalog", ...
   std::string message;  // for humans; says what was expected
+  // The request field at fault when there is one (a task's input path such as
+  // "inputs.frameImages[0].image"), else "".
+  std::string parameter = {};
 };
 
 template <class T>

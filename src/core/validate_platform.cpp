@@ -26,9 +26,18 @@ void check_enum(const std::optional<std::string>& value, const char* parameter,
   }
 }
 
+// Longer webhook URLs are refused rather than stored and called: no receiver needs one.
+constexpr std::size_t kMaxUrlBytes = 4096;
+
 void check_http_url(const std::optional<std::string>& value, const char* parameter,
                     Problems& problems) {
   if (!value) return;
+  if (value->size() > kMaxUrlBytes) {
+    problems.add(parameter, "invalidURL",
+                 std::string(parameter) + " has " + std::to_string(value->size()) + " bytes; at most " +
+                     std::to_string(kMaxUrlBytes) + " are allowed.");
+    return;
+  }
   auto url = boost::urls::parse_absolute_uri(*value);
   const bool http = url && (url->scheme() == "http" || url->scheme() == "https") && url->has_authority() &&
                     !url->host().empty();

@@ -21,6 +21,7 @@ struct InputMedia {
   std::string role;
   std::string bytes;
   std::string content_type;
+  std::string path = {};  // the task's field it came from, e.g. "inputs.frameImages[0].image"
 };
 
 struct Job {

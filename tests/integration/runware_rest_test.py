@@ -286,6 +286,7 @@ class RunwareRestTest(unittest.TestCase):
             error = body["errors"][0]
             self.assertEqual(error["code"], "invalidVideo", (name, error))
             self.assertIn("inputs.video", error["message"], name)
+            self.assertEqual(error["parameter"], "inputs.video", name)
 
     def test_media_is_served_with_nosniff_and_a_sandbox_policy(self):
         status, body = self.server.post([{"taskType": "imageUpload", "taskUUID": new_uuid(), "image": self.png_uri}])

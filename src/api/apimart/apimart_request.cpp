@@ -70,6 +70,20 @@ std::string apimart_name(const std::string& native_name) {
   return native_name;
 }
 
+std::string apimart_text(std::string message) {
+  // Only names no English word collides with: "image" alone is renamed as a parameter, never in
+  // prose.
+  static const std::pair<std::string_view, std::string_view> kText[] = {
+      {"watermark_info.enabled", "watermark"}, {"model_name", "model"}, {"image_tail", "image_urls[1]"},
+      {"/v1/videos/text2video", "text-to-video"}, {"/v1/videos/image2video", "image-to-video"}};
+  for (const auto& [native, apimart] : kText) {
+    for (auto at = message.find(native); at != std::string::npos; at = message.find(native, at + apimart.size())) {
+      message.replace(at, native.size(), apimart);
+    }
+  }
+  return message;
+}
+
 }  // namespace vidserve::api::apimart
 
 namespace vidserve::api::apimart {
@@ -81,13 +95,23 @@ ApimartVerdict check_apimart(const boost::json::object& request, const catalog::
   // APIMart-level problems first, then the native and core ones renamed, each parameter once.
   out.problems = std::move(native.problems.list());
   for (auto& p : verdict.problems) {
-    for (auto& parameter : p.parameters) parameter = apimart_name(parameter);
+    for (auto& parameter : p.parameters) {
+      auto renamed = apimart_name(parameter);
+      if (const auto at = p.message.find(parameter); renamed != parameter && at != std::string::npos) {
+        p.message.replace(at, parameter.size(), renamed);
+      }
+      parameter = std::move(renamed);
+    }
+    p.message = apimart_text(std::move(p.message));
     const bool known = std::any_of(out.problems.begin(), out.problems.end(),
                                    [&p](const core::Problem& q) { return q.parameters == p.parameters; });
     if (!known) out.problems.push_back(std::move(p));
   }
   if (out.problems.empty()) out.plan = std::move(verdict.plan);
   out.task = std::move(verdict.task);
+  for (const auto& [path, name] : verdict.input_names) {
+    if (name.is_string()) out.input_names[path] = apimart_name(std::string(name.get_string()));
+  }
   return out;
 }
 

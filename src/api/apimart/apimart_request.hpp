@@ -20,6 +20,8 @@ struct NativeBody {
 NativeBody to_native(const boost::json::object& request);
 // "image_tail" -> "image_urls[1]", "sound" -> "audio", ...
 std::string apimart_name(const std::string& native_name);
+// A native message in APIMart's words: model_name -> model, /v1/videos/text2video -> text-to-video.
+std::string apimart_text(std::string message);
 
 // The whole check of a generation request: the Runware task to store and its plan when valid,
 // else every problem once, in APIMart's names.
@@ -27,6 +29,7 @@ struct ApimartVerdict {
   boost::json::object task;
   std::optional<core::Plan> plan;
   std::vector<core::Problem> problems;
+  boost::json::object input_names;  // Runware input path -> APIMart name (image_urls[1], ...)
 };
 ApimartVerdict check_apimart(const boost::json::object& request, const catalog::Catalog& catalog);
 

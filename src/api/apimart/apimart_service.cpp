@@ -7,6 +7,7 @@
 #include "api/runware/document_check.hpp"
 #include "api/runware/problem_json.hpp"
 #include "api/tasks/intake.hpp"
+#include "common/text.hpp"
 
 namespace vidserve::api::apimart {
 
@@ -16,6 +17,7 @@ namespace {
 
 constexpr std::string_view kApi = "apimart";
 constexpr std::string_view kTaskPrefix = "task_";
+constexpr std::size_t kMaxEcho = 100;  // bytes of a caller's task id quoted in a reply
 constexpr std::int64_t kEstimatedSeconds = 60;  // what APIMart's example reports; ours is a guess too
 
 runware::Reply error_reply(int status, const char* type, const char* code, std::string message, std::string param = {},
@@ -32,7 +34,8 @@ runware::Reply invalid(std::vector<core::Problem> problems) {
   json::array details;
   for (auto& p : problems) {
     if (!message.empty()) message += " ";
-    message += p.parameter() + ": " + p.message;
+    const auto parameter = p.parameter();
+    message += parameter.empty() ? p.message : parameter + ": " + p.message;
     details.push_back(runware::to_json(p));
   }
   return error_reply(400, "invalid_request_error", "invalid_parameter", message, problems.front().parameter(),
@@ -86,7 +89,14 @@ json::object task_view(const runware::Services& s, const store::TaskRecord& t) {
     data["actual_time"] = (t.updated_ms - t.created_ms) / 1000;
   }
   if (t.status == store::TaskStatus::Error) {
-    data["error"] = json::object{{"code", t.error_code}, {"message", t.error_message}, {"type", "task_failed"}};
+    const auto e = tasks::task_error(t);
+    json::object error{{"code", e.code}, {"message", e.message}, {"type", "task_failed"}};
+    if (!e.parameter.empty()) {
+      const auto name = tasks::caller_name(t, e.parameter);
+      error["message"] = name + ": " + e.message;
+      error["param"] = name;
+    }
+    data["error"] = std::move(error);
   }
   return data;
 }
@@ -120,7 +130,7 @@ void ApimartService::create(std::string_view body, const std::string& owner, run
   }
   auto verdict = check_apimart(doc->get_object(), s.catalog);
   if (!verdict.problems.empty()) return done(invalid(std::move(verdict.problems)));
-  auto record = tasks::new_record(std::move(verdict.task), owner, *verdict.plan);
+  auto record = tasks::new_record(std::move(verdict.task), owner, *verdict.plan, std::move(verdict.input_names));
   record.api = std::string(kApi);
   tasks::submit_one(s, std::move(record), [done = std::move(done)](Result<store::TaskRecord> stored) {
     if (!stored) {
@@ -147,7 +157,8 @@ runware::Reply ApimartService::read(const std::string& task_id, const std::strin
     if (record.error().code != store::errc::kNotFound) {
       return error_reply(500, "server_error", "internal_error", record.error().message);
     }
-    return error_reply(404, "invalid_request_error", "task_not_found", "no task " + task_id + " for this API key.", "task_id");
+    return error_reply(404, "invalid_request_error", "task_not_found",
+                       "no task " + text::excerpt(task_id, kMaxEcho) + " for this API key.", "task_id");
   }
   json::object body{{"code", 200}, {"data", task_view(s, *record)}};
   return {200, json::serialize(body)};

@@ -120,8 +120,11 @@ void Session::on_header_bytes(beast::error_code ec, std::size_t bytes) {
   scan_header();
 }
 
-void Session::on_header(beast::error_code ec, std::size_t) {
+void Session::on_header(beast::error_code ec, std::size_t header_bytes) {
   if (ec) return on_read_error(ec);
+  // Beast enforces header_limit only while the header is incomplete: one that arrives whole in a
+  // single read (24 KB of small fields, say) would pass.
+  if (header_bytes > options_.header_limit) return on_read_error(bhttp::error::header_limit);
   if (!chunked_or_no_coding(parser_->get())) {
     // RFC 9112 §6.3: the body's length is unknown; reading on would take it as the next request.
     return reject(bhttp::status::bad_request, "badRequest",

@@ -18,7 +18,8 @@ runware::Reply invalid_parameters(const std::vector<core::Problem>& problems, co
   json::array errors;
   for (std::size_t i = 0; i < problems.size(); ++i) {
     if (i > 0) message += " ";
-    message += problems[i].parameter() + ": " + problems[i].message;
+    const auto parameter = problems[i].parameter();
+    message += parameter.empty() ? problems[i].message : parameter + ": " + problems[i].message;
     errors.push_back(runware::to_json(problems[i]));
   }
   json::object body{{"code", 1201}, {"message", message}, {"request_id", request_id}, {"errors", std::move(errors)}};

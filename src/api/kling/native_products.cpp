@@ -167,12 +167,15 @@ void translate_multi_image2video(FieldReader& r, const catalog::Catalog& catalog
       const auto* item = item_object(*list, i, path, t);
       if (!item) continue;
       FieldReader entry(*item, path + ".", t.problems);
-      if (auto image = entry.string("image")) references.push_back(json::value(*image));
+      if (auto image = entry.string("image")) {
+        t.name("inputs.referenceImages[" + std::to_string(references.size()) + "]", path + ".image");
+        references.push_back(json::value(*image));
+      }
       entry.report_unknown();
     }
     inputs(t)["referenceImages"] = std::move(references);
-    t.name("inputs.referenceImages", "image_list");
   }
+  t.name("inputs.referenceImages", "image_list");
   read_prompts(r, t, true);
   read_duration(r, t);
   read_size(r, model, "reference-to-video", t, true);

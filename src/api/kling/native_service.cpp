@@ -9,6 +9,7 @@
 #include "api/kling/native_translation.hpp"
 #include "api/runware/document_check.hpp"
 #include "api/tasks/intake.hpp"
+#include "common/text.hpp"
 #include "common/uuid.hpp"
 
 namespace vidserve::api::kling {
@@ -18,6 +19,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kPrefix = "/v1/videos/";
+constexpr std::size_t kMaxEcho = 100;  // bytes of a caller's id or query value quoted in a reply
 
 std::string_view without_kling_prefix(std::string_view path) {
   return path.rfind("/kling/", 0) == 0 ? path.substr(6) : path;
@@ -47,7 +49,7 @@ std::optional<std::size_t> page_param(const boost::urls::params_view& params, co
   std::size_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || value < 1 || value > max) {
-    problems.push_back({{name}, "invalidValue", std::string(name) + " must be a whole number from 1 to " + std::to_string(max) + "; got '" + text + "'."});
+    problems.push_back({{name}, "invalidValue", std::string(name) + " must be a whole number from 1 to " + std::to_string(max) + "; got '" + text::excerpt(text, kMaxEcho) + "'."});
     return std::nullopt;
   }
   return value;
@@ -96,7 +98,7 @@ void NativeService::create(const std::string& product, std::string_view body, co
   }
   auto verdict = check_native(product, doc->get_object(), s.catalog);
   if (!verdict.problems.empty()) return done(invalid_parameters(verdict.problems, request_id));
-  auto record = tasks::new_record(std::move(verdict.task), owner, *verdict.plan);
+  auto record = tasks::new_record(std::move(verdict.task), owner, *verdict.plan, std::move(verdict.input_names));
   record.api = api_label(product);
   record.external_id = std::move(verdict.external_id);
   tasks::submit_one(s, std::move(record), [request_id, done = std::move(done)](Result<store::TaskRecord> stored) {
@@ -127,7 +129,7 @@ runware::Reply NativeService::read_one(const std::string& product, const std::st
   if (!record) {
     if (record.error().code != store::errc::kNotFound) return store_error(record.error(), request_id);
     return native_reply(404, 1203, "resource does not exist: no " + product + " task with task_id or external_task_id '" +
-                                       id + "' for this key",
+                                       text::excerpt(id, kMaxEcho) + "' for this key",
                         request_id);
   }
   return native_reply(200, 0, "SUCCEED", request_id, native_task(s, *record));

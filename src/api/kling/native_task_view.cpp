@@ -24,7 +24,12 @@ const char* native_status(store::TaskStatus status) {
 json::object native_task(const runware::Services& s, const store::TaskRecord& record) {
   json::object task{{"task_id", record.task_uuid}, {"task_status", native_status(record.status)}};
   std::string message;
-  if (record.status == store::TaskStatus::Error) message = record.error_code + ": " + record.error_message;
+  if (record.status == store::TaskStatus::Error) {
+    // Kling's task view has no field for the parameter at fault: the message names it.
+    const auto e = tasks::task_error(record);
+    const auto name = e.parameter.empty() ? std::string() : tasks::caller_name(record, e.parameter) + ": ";
+    message = e.code + ": " + name + e.message;
+  }
   if (record.status == store::TaskStatus::Cancelled) message = "the task was cancelled";
   const auto media = tasks::task_media(s, record);
   json::array videos;

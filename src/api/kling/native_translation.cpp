@@ -3,6 +3,8 @@
 #include "api/kling/native_translation.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <string_view>
 
 #include "api/kling/native_fields.hpp"
 #include "api/kling/native_models.hpp"
@@ -20,36 +22,22 @@ const std::vector<std::string>& native_products() {
   return products;
 }
 
-const std::pair<std::string, std::string>* Translation::name_for(const std::string& runware_path) const {
-  const std::pair<std::string, std::string>* best = nullptr;
-  for (const auto& entry : names) {
-    const auto& prefix = entry.first;
-    const bool matches = runware_path.rfind(prefix, 0) == 0 &&
-                         (runware_path.size() == prefix.size() || runware_path[prefix.size()] == '.' ||
-                          runware_path[prefix.size()] == '[');
-    if (matches && (!best || prefix.size() > best->first.size())) best = &entry;
-  }
-  return best;
-}
-
-std::string Translation::native_name(const std::string& runware_path) const {
-  const auto* best = name_for(runware_path);
-  if (!best) return runware_path;
-  return best->second + runware_path.substr(best->first.size());
-}
-
 std::vector<core::Problem> Translation::native_problems(std::vector<core::Problem> core_problems) const {
   for (auto& p : core_problems) {
     std::vector<std::string> renamed;
     for (const auto& parameter : p.parameters) {
       auto name = native_name(parameter);
       // The core's message names the Runware parameter; say it the way the caller wrote it.
-      if (const auto at = p.message.find(parameter); name != parameter && at != std::string::npos) {
+      if (const auto at = p.message.find(parameter); !name.empty() && at != std::string::npos) {
         p.message.replace(at, parameter.size(), name);
       }
-      if (std::find(renamed.begin(), renamed.end(), name) == renamed.end()) renamed.push_back(std::move(name));
+      // A field the caller cannot send (taskUUID, numberResults, ...) names no parameter.
+      if (!name.empty() && std::find(renamed.begin(), renamed.end(), name) == renamed.end()) {
+        renamed.push_back(std::move(name));
+      }
     }
     p.parameters = std::move(renamed);
+    p.message = names.native_text(p.message);
   }
   return core_problems;
 }
@@ -68,7 +56,7 @@ std::vector<core::Problem> Translation::all_problems(std::vector<core::Problem> 
   const bool translation_failed = !out.empty();
   for (auto& p : core_problems) {
     const bool unmapped = std::none_of(p.parameters.begin(), p.parameters.end(),
-                                       [this](const std::string& path) { return name_for(path) != nullptr; });
+                                       [this](const std::string& path) { return names.covers(path); });
     auto renamed = native_problems({p}).front();
     const bool known = std::any_of(renamed.parameters.begin(), renamed.parameters.end(), reported);
     const bool about_model = std::find(renamed.parameters.begin(), renamed.parameters.end(), "model_name") !=
@@ -80,7 +68,34 @@ std::vector<core::Problem> Translation::all_problems(std::vector<core::Problem> 
   return out;
 }
 
+namespace {
+
+// Every string under `value` (an input reference) with its Runware path and the caller's name.
+void collect_input_names(const NameMap& names, const json::value& value, const std::string& path, json::object& out) {
+  if (value.is_string()) {
+    if (auto native = names.native_name(path); !native.empty() && native != path) out[path] = native;
+  } else if (value.is_array()) {
+    const auto& items = value.get_array();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      collect_input_names(names, items[i], path + "[" + std::to_string(i) + "]", out);
+    }
+  } else if (value.is_object()) {
+    for (const auto& [key, item] : value.get_object()) collect_input_names(names, item, path + "." + std::string(key), out);
+  }
+}
+
+}  // namespace
+
+json::object Translation::input_names() const {
+  json::object out;
+  if (const auto* in = task.if_contains("inputs")) collect_input_names(names, *in, "inputs", out);
+  return out;
+}
+
 namespace detail {
+
+// The caller's own task id is stored, indexed and echoed in every reply: kept short.
+constexpr std::size_t kMaxExternalIdBytes = 256;
 
 json::object& settings(Translation& t) {
   auto& provider = t.task["providerSettings"];
@@ -142,7 +157,7 @@ void read_shots(FieldReader& r, Translation& t) {
   if (!multi_shot) return;
   if (shot_type) settings(t)["shotType"] = *shot_type;
   t.name("providerSettings.klingai.shotType", "shot_type");
-  t.name("providerSettings.klingai.multiPrompt", "multi_prompt");
+  t.name_items("providerSettings.klingai.multiPrompt", "multi_prompt");
   t.task.erase("positivePrompt");  // Kling ignores prompt in multi-shot mode
   if (!shots) return;
   json::array converted;
@@ -179,7 +194,15 @@ void read_size(FieldReader& r, const catalog::Model* model, const std::string& w
 void read_common(FieldReader& r, Translation& t) {
   if (auto url = read_text(r, "callback_url")) t.task["webhookURL"] = *url;
   t.name("webhookURL", "callback_url");
-  if (auto id = read_text(r, "external_task_id")) t.external_id = *id;
+  if (auto id = read_text(r, "external_task_id")) {
+    if (id->size() > kMaxExternalIdBytes) {
+      t.problems.add("external_task_id", "invalidLength",
+                     "external_task_id has " + std::to_string(id->size()) + " bytes; at most " +
+                         std::to_string(kMaxExternalIdBytes) + " are allowed.");
+    } else {
+      t.external_id = *id;
+    }
+  }
   if (const auto* watermark = r.object("watermark_info")) {
     FieldReader w(*watermark, "watermark_info.", t.problems);
     if (w.boolean("enabled").value_or(false)) {
@@ -219,12 +242,39 @@ Translation translate_native(const std::string& product, const json::object& bod
 
 namespace vidserve::api::kling {
 
+namespace {
+
+// "klingai:kling-video@2.6-pro" -> "kling-v2-6 (pro)": models as a Kling caller names them.
+std::string with_native_models(std::string message, const catalog::Catalog& catalog) {
+  constexpr std::string_view kProvider = "klingai:";
+  for (auto at = message.find(kProvider); at != std::string::npos; at = message.find(kProvider, at + 1)) {
+    auto end = at + kProvider.size();
+    while (end < message.size() && (std::isalnum(static_cast<unsigned char>(message[end])) != 0 ||
+                                    std::string_view("@.-_").find(message[end]) != std::string_view::npos)) {
+      ++end;
+    }
+    while (end > at && message[end - 1] == '.') --end;  // a full stop
+    const auto* model = catalog.find(std::string_view(message).substr(at, end - at));
+    const auto name = model ? model->native.find("modelName") : std::map<std::string, std::string>::const_iterator{};
+    if (!model || name == model->native.end()) continue;
+    const auto mode = model->native.find("mode");
+    message.replace(at, end - at, name->second + (mode == model->native.end() ? "" : " (" + mode->second + ")"));
+  }
+  return message;
+}
+
+}  // namespace
+
 NativeVerdict check_native(const std::string& product, const json::object& body, const catalog::Catalog& catalog) {
   auto translation = translate_native(product, body, catalog);
   auto verdict = runware::check_task(translation.task, 0, catalog);
   NativeVerdict out;
   out.problems = translation.all_problems(std::move(verdict.validation.problems));
-  if (out.problems.empty()) out.plan = std::move(verdict.validation.plan);
+  for (auto& p : out.problems) p.message = with_native_models(std::move(p.message), catalog);
+  if (out.problems.empty()) {
+    out.plan = std::move(verdict.validation.plan);
+    out.input_names = translation.input_names();
+  }
   out.task = std::move(translation.task);
   out.external_id = std::move(translation.external_id);
   return out;

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/kling/native_names.hpp"
 #include "catalog/catalog.hpp"
 #include "core/problem.hpp"
 #include "core/validate.hpp"
@@ -19,20 +20,26 @@ const std::vector<std::string>& native_products();
 
 struct Translation {
   boost::json::object task;  // the Runware videoInference task
-  std::vector<std::pair<std::string, std::string>> names;  // Runware path prefix -> native name
+  NameMap names;             // where each Runware field came from
   core::Problems problems;   // in native names
   std::string external_id;
 
-  void name(std::string runware_path, std::string native) { names.emplace_back(std::move(runware_path), std::move(native)); }
-  // "inputs.frameImages[1].image" -> "image_tail", by the longest recorded prefix; unmapped
-  // paths come back unchanged.
-  std::string native_name(const std::string& runware_path) const;
-  const std::pair<std::string, std::string>* name_for(const std::string& runware_path) const;  // or nullptr
-  // The core's problems, renamed.
+  // The Runware field `runware_path` (and all under it) comes from the native field `native`.
+  void name(std::string runware_path, std::string native) { names.whole(std::move(runware_path), std::move(native)); }
+  // ... item by item: runware_path[2].prompt is native[2].prompt.
+  void name_items(std::string runware_path, std::string native) {
+    names.items(std::move(runware_path), std::move(native));
+  }
+  // "inputs.frameImages[1].image" -> "image_tail" (see NameMap).
+  std::string native_name(const std::string& runware_path) const { return names.native_name(runware_path); }
+  // The core's problems, renamed, their messages in native words too.
   std::vector<core::Problem> native_problems(std::vector<core::Problem> core_problems) const;
   // The translation's own problems, then the core's renamed ones on parameters not reported yet,
   // so one reply lists every fault once.
   std::vector<core::Problem> all_problems(std::vector<core::Problem> core_problems) const;
+  // The caller's name of every input the task will fetch, keyed by its Runware path
+  // ("inputs.frameImages[1].image" -> "image_tail"), to name a worker's input errors.
+  boost::json::object input_names() const;
 };
 
 Translation translate_native(const std::string& product, const boost::json::object& body,
@@ -45,6 +52,7 @@ struct NativeVerdict {
   std::optional<core::Plan> plan;
   std::vector<core::Problem> problems;
   std::string external_id;
+  boost::json::object input_names;  // Translation::input_names()
 };
 NativeVerdict check_native(const std::string& product, const boost::json::object& body,
                            const catalog::Catalog& catalog);

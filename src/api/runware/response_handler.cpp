@@ -1,6 +1,7 @@
 // getResponse and the result items of a task.
 #include "api/runware/handlers.hpp"
 #include "api/tasks/intake.hpp"
+#include "common/text.hpp"
 #include "core/scheduler/result_payload.hpp"
 #include "fetch/base64.hpp"
 
@@ -9,6 +10,8 @@ namespace vidserve::api::runware::handlers {
 namespace json = boost::json;
 
 namespace {
+
+constexpr std::size_t kMaxEchoedId = 100;  // bytes of a caller's taskUUID quoted in a message
 
 struct Delivery {
   std::string output_type = "URL";
@@ -71,8 +74,10 @@ json::object result_item(const Services& s, const store::TaskRecord& t, const st
 void task_items(const Services& s, const store::TaskRecord& t, Envelope& out) {
   if (t.status == store::TaskStatus::Error || t.status == store::TaskStatus::Cancelled) {
     const bool cancelled = t.status == store::TaskStatus::Cancelled;
-    out.error(cancelled ? 400 : 500, cancelled ? "taskCancelled" : t.error_code,
-              cancelled ? "the task was cancelled." : t.error_message, t.task_type, t.task_uuid);
+    const auto e = tasks::task_error(t);
+    const auto message = e.parameter.empty() ? e.message : e.parameter + ": " + e.message;
+    out.error(cancelled ? 400 : 500, cancelled ? "taskCancelled" : e.code, cancelled ? "the task was cancelled." : message,
+              t.task_type, t.task_uuid, cancelled ? std::string() : e.parameter);
     out.errors.back().as_object()["status"] = "error";
     return;
   }
@@ -96,8 +101,9 @@ void get_response(const Services& s, const json::object& task, const std::string
   if (!record) {
     const bool missing = record.error().code == store::errc::kNotFound;
     out.error(missing ? 404 : 500, missing ? "taskNotFound" : "internalServerError",
-              missing ? "no task " + task_uuid + " for this API key." : record.error().message, "getResponse",
-              task_uuid);
+              missing ? "no task " + text::excerpt(task_uuid, kMaxEchoedId) + " for this API key."
+                      : record.error().message,
+              "getResponse", task_uuid);
     return;
   }
   const auto first = out.data.size();

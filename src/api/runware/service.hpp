@@ -22,6 +22,11 @@
 
 namespace vidserve::api::runware {
 
+// A task created through the Kling or APIMart API is stored as its Runware task plus, under this
+// key, the caller's name of each input keyed by its Runware path ({"inputs.frameImages[1].image":
+// "image_tail"}), so that a worker's error about an input is reported in the caller's words.
+inline constexpr const char* kCallerNamesKey = "vidserveCallerNames";
+
 struct Services {
   const catalog::Catalog& catalog;
   store::TaskStore& tasks;
@@ -74,7 +79,8 @@ class Service {
   void handle_socket(boost::json::array tasks, std::size_t first, const SocketCall& call,
                      EnvelopeCallback done) const;
 
-  // Decodes a stored task for the scheduler (the stored form is the wire JSON).
+  // Decodes a stored task for the scheduler (the stored form is the wire JSON, plus the caller's
+  // names under kCallerNamesKey, which this ignores).
   Result<core::DecodedTask> decode_stored(const store::TaskRecord& record) const;
 
   const Services& services() const { return s_; }

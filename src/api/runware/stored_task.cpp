@@ -9,6 +9,7 @@ Result<core::DecodedTask> Service::decode_stored(const store::TaskRecord& record
   SyntaxError syntax;
   auto doc = parse_json(record.request, syntax);
   if (!doc) return Error{"invalidStoredTask", "stored request is not JSON: " + syntax.message};
+  if (doc->is_object()) doc->get_object().erase(kCallerNamesKey);
   auto parsed = parse_task(*doc);
   core::DecodedTask decoded;
   core::Validation validation;

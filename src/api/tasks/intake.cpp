@@ -20,7 +20,8 @@ std::string string_field(const json::object& o, const char* key) {
 
 }  // namespace
 
-store::TaskRecord new_record(json::object task, const std::string& owner, const core::Plan& plan) {
+store::TaskRecord new_record(json::object task, const std::string& owner, const core::Plan& plan,
+                             json::object caller_names) {
   if (!task.contains("seed")) {
     thread_local std::mt19937_64 rng{std::random_device{}()};
     task["seed"] = static_cast<std::int64_t>(1 + rng() % 2147483646);
@@ -30,6 +31,7 @@ store::TaskRecord new_record(json::object task, const std::string& owner, const 
   record.owner = owner;
   record.task_type = string_field(task, "taskType");
   record.model = plan.model->air;
+  if (!caller_names.empty()) task[runware::kCallerNamesKey] = std::move(caller_names);
   record.request = json::serialize(task);
   for (int i = 0; i < plan.number_results; ++i) {
     record.results.push_back({i, uuid::generate_v4(), "processing", ""});
@@ -63,6 +65,24 @@ TaskMedia task_media(const runware::Services& s, const store::TaskRecord& record
     media.results.push_back({result.media_uuid, media_url(s, result, payload), payload.duration_s});
   }
   return media;
+}
+
+TaskError task_error(const store::TaskRecord& record) {
+  TaskError error{record.error_code, record.error_message, {}};
+  for (const auto& result : record.results) {
+    if (result.status != "error") continue;
+    error.parameter = core::decode_result_payload(result.payload).error_parameter;
+    if (!error.parameter.empty()) break;
+  }
+  return error;
+}
+
+std::string caller_name(const store::TaskRecord& record, const std::string& runware_path) {
+  boost::system::error_code ec;
+  const auto stored = json::parse(record.request, ec);
+  const auto* names = !ec && stored.is_object() ? stored.get_object().if_contains(runware::kCallerNamesKey) : nullptr;
+  const auto* name = names && names->is_object() ? names->get_object().if_contains(runware_path) : nullptr;
+  return name && name->is_string() ? std::string(name->get_string()) : runware_path;
 }
 
 Result<store::TaskRecord> find_task(const runware::Services& s, const std::string& owner, const std::string& id,

@@ -15,8 +15,21 @@ namespace vidserve::api::tasks {
 // A new record for a validated task: one "processing" result per numberResults, each with its
 // media uuid, and the seed chosen now when the client gave none, so a resumed task renders exactly
 // what it would have before a restart. The stored request is the Runware task: whatever else a
-// front-end needs to answer in its own shape is in the record's `api` and `external_id`.
-store::TaskRecord new_record(boost::json::object task, const std::string& owner, const core::Plan& plan);
+// front-end needs to answer in its own shape is in the record's `api` and `external_id`, and in
+// `caller_names`: the caller's name of each input by Runware path (stored under
+// runware::kCallerNamesKey; empty for Runware's own tasks).
+store::TaskRecord new_record(boost::json::object task, const std::string& owner, const core::Plan& plan,
+                             boost::json::object caller_names = {});
+
+// A failed task's error as its worker stored it: code, message, and the Runware path of the
+// input at fault ("" when the error is not about one input).
+struct TaskError {
+  std::string code, message, parameter;
+};
+TaskError task_error(const store::TaskRecord& record);
+// The caller's name of a Runware path as its front-end recorded it at submission ("image_tail"),
+// else the path itself.
+std::string caller_name(const store::TaskRecord& record, const std::string& runware_path);
 
 // Commits one record durably and wakes the workers; `done` gets the stored record or the error
 // (e.g. duplicateExternalId, serviceUnavailable while shutting down), possibly on another thread.

@@ -29,6 +29,7 @@ std::string encode(const ResultPayload& p) {
   if (p.cost_usd) out << "cost_usd=" << text::format_number(*p.cost_usd) << "\n";
   if (!p.error_code.empty()) {
     out << "error_code=" << one_line(p.error_code) << "\nerror_message=" << one_line(p.error_message) << "\n";
+    if (!p.error_parameter.empty()) out << "error_parameter=" << one_line(p.error_parameter) << "\n";
   }
   return out.str();
 }
@@ -51,6 +52,7 @@ ResultPayload decode_result_payload(const std::string& text) {
     else if (key == "cost_usd") p.cost_usd = std::strtod(value.c_str(), nullptr);
     else if (key == "error_code") p.error_code = value;
     else if (key == "error_message") p.error_message = value;
+    else if (key == "error_parameter") p.error_parameter = value;
   }
   return p;
 }

@@ -14,7 +14,8 @@ struct ResultPayload {
   int width = 0, height = 0;
   double duration_s = 0;
   std::string engine;                // which engine produced it
-  std::string error_code, error_message;
+  // A result that could not be made: why, and the task's field at fault ("" when none).
+  std::string error_code, error_message, error_parameter;
 };
 
 std::string encode(const ResultPayload& payload);

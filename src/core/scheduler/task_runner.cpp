@@ -124,11 +124,11 @@ Result<std::vector<engine::InputMedia>> fetch_inputs(const RunnerDeps& deps, con
   std::vector<engine::InputMedia> fetched;
   for (const auto& w : wanted_inputs(inputs)) {
     auto blob = deps.fetch(w.ref->value, owner);
-    if (!blob) return Error{blob.error().code, w.ref->path + ": " + blob.error().message};
+    if (!blob) return Error{blob.error().code, blob.error().message, w.ref->path};
     if (auto checked = check_input(w.role, blob->bytes, model); !checked) {
-      return Error{checked.error().code, w.ref->path + ": " + checked.error().message};
+      return Error{checked.error().code, checked.error().message, w.ref->path};
     }
-    fetched.push_back({w.role, std::move(blob->bytes), std::move(blob->content_type)});
+    fetched.push_back({w.role, std::move(blob->bytes), std::move(blob->content_type), w.ref->path});
   }
   return fetched;
 }
@@ -137,8 +137,22 @@ const GenerationRequest& generation(const DecodedTask& d) {
   return std::visit([](const auto& r) -> const GenerationRequest& { return r; }, d.request);
 }
 
+// The task's error goes into its record (code, message); the field at fault, when the error names
+// one (an input that cannot be fetched or decoded), goes with it into each result not made, since
+// the record has no place for it: front-ends read it back with the error (tasks::task_error).
 void fail(const RunnerDeps& deps, const store::TaskRecord& task, const Error& e) {
-  (void)deps.tasks.fail(task.task_uuid, e.code.empty() ? "inferenceError" : e.code, e.message);
+  const auto code = e.code.empty() ? "inferenceError" : e.code;
+  if (!e.parameter.empty()) {
+    ResultPayload payload;
+    payload.error_code = code;
+    payload.error_message = e.message;
+    payload.error_parameter = e.parameter;
+    for (const auto& result : task.results) {
+      if (result.status == "success") continue;
+      (void)deps.tasks.put_result(task.task_uuid, {result.index, result.media_uuid, "error", encode(payload)});
+    }
+  }
+  (void)deps.tasks.fail(task.task_uuid, code, e.message);
   if (deps.on_finished) deps.on_finished(task);
 }
 
@@ -165,7 +179,7 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
     return adopted.error();
   }
   ResultPayload payload{content_type, job.seed, std::nullopt, out->width, out->height, out->duration_s,
-                        std::string(engine.name()), {}, {}};
+                        std::string(engine.name()), {}, {}, {}};
   if (decoded.quote) payload.cost_usd = decoded.quote->cost_usd / decoded.plan.number_results;
   return deps.tasks.put_result(task.task_uuid, {result.index, result.media_uuid, "success", encode(payload)});
 }

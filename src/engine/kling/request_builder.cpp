@@ -44,8 +44,8 @@ Result<std::string> image_payload(const InputMedia& in) {
     return fetch::encode_base64(in.bytes);
   auto image = media::decode_image(in.bytes);
   if (!image) {
-    return Error{"invalidInput", in.role + " (" + in.content_type +
-                                     ") is not an image Kling can take: " + image.error().message};
+    return Error{"invalidInput",
+                 "the input (" + in.content_type + ") is not an image Kling can take: " + image.error().message, in.path};
   }
   auto png = media::encode_image(*image, media::ImageFormat::Png, 95);
   if (!png) return png.error();

@@ -40,7 +40,9 @@ Result<InputFacts> inspect_inputs(const std::vector<InputMedia>& inputs, const s
   for (const auto& input : inputs) {
     if (is_image_role(input.role)) {
       auto image = media::decode_image(input.bytes);
-      if (!image) return Error{"invalidInput", input.role + " is not a decodable image: " + image.error().message};
+      if (!image) {
+        return Error{"invalidInput", "the input is not a decodable image: " + image.error().message, input.path};
+      }
       if (!facts.size) facts.size = catalog::Size{image->width, image->height};
       if (input.role == "frame:last") {
         facts.last_frame = std::move(image).value();
@@ -49,7 +51,9 @@ Result<InputFacts> inspect_inputs(const std::vector<InputMedia>& inputs, const s
       }
     } else if (is_timed_role(input.role)) {
       auto info = probe_bytes(input.bytes, scratch_dir);
-      if (!info) return Error{"invalidInput", input.role + " is not a readable media file: " + info.error().message};
+      if (!info) {
+        return Error{"invalidInput", "the input is not a readable media file: " + info.error().message, input.path};
+      }
       if (!facts.duration_s && info->duration_s > 0) facts.duration_s = info->duration_s;
       if (!facts.size && info->width > 0) facts.size = catalog::Size{info->width, info->height};
     }

@@ -37,17 +37,24 @@ std::vector<Case> load_cases() {
 struct Outcome {
   json::object task;
   std::vector<core::Problem> problems;
+  json::object input_names;
 };
+
+// Runware's names, which a Kling or APIMart caller never wrote and must never read.
+constexpr const char* kRunwareOnly[] = {"inputs.",     "frameImages",      "referenceImages", "referenceVideos",
+                                        "positivePrompt", "negativePrompt", "CFGScale",        "providerSettings",
+                                        "klingai.",    "multiPrompt",      "shotType",        "taskUUID",
+                                        "numberResults", "webhookURL"};
 
 Outcome run(const json::object& spec) {
   const auto& catalog = catalog::Catalog::builtin();
   const auto& body = spec.at("body").as_object();
   if (spec.at("api").as_string() == "apimart") {
     auto verdict = api::apimart::check_apimart(body, catalog);
-    return {std::move(verdict.task), std::move(verdict.problems)};
+    return {std::move(verdict.task), std::move(verdict.problems), std::move(verdict.input_names)};
   }
   auto verdict = api::kling::check_native(std::string(spec.at("product").as_string()), body, catalog);
-  return {std::move(verdict.task), std::move(verdict.problems)};
+  return {std::move(verdict.task), std::move(verdict.problems), std::move(verdict.input_names)};
 }
 
 class FrontendCases : public ::testing::TestWithParam<Case> {};
@@ -67,6 +74,17 @@ TEST_P(FrontendCases, TranslatesOrNamesEveryProblem) {
   for (const auto& p : outcome.problems) {
     got.emplace_back(p.parameter(), p.code);
     listing += "\n  " + p.parameter() + " " + p.code + ": " + p.message;
+  }
+  for (const auto& p : outcome.problems) {
+    for (const char* name : kRunwareOnly) {
+      EXPECT_EQ(p.parameter().find(name), std::string::npos) << name << " in a parameter:" << listing;
+      EXPECT_EQ(p.message.find(name), std::string::npos) << name << " in a message:" << listing;
+    }
+  }
+  if (const auto* contains = spec.if_contains("messageContains")) {
+    for (const auto& text : contains->as_array()) {
+      EXPECT_NE(listing.find(text.as_string()), std::string::npos) << text << " not in" << listing;
+    }
   }
   if (const auto* expected = spec.if_contains("problems")) {
     std::vector<std::pair<std::string, std::string>> want;
@@ -90,6 +108,10 @@ TEST_P(FrontendCases, TranslatesOrNamesEveryProblem) {
     }
   }
   EXPECT_EQ(outcome.task.at("taskType"), "videoInference");
+  // The caller's name of each input, kept with the task to name a worker's error about it.
+  if (const auto* names = spec.if_contains("inputNames")) {
+    EXPECT_EQ(outcome.input_names, names->as_object()) << json::serialize(outcome.input_names);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(File, FrontendCases, ::testing::ValuesIn(load_cases()),
@@ -99,12 +121,38 @@ TEST(NativeTranslation, NamesMapBackByLongestPrefix) {
   api::kling::Translation t;
   t.name("inputs.frameImages", "image");
   t.name("inputs.frameImages[1]", "image_tail");
-  t.name("providerSettings.klingai.multiPrompt", "multi_prompt");
-  EXPECT_EQ(t.native_name("inputs.frameImages[1].image"), "image_tail.image");
-  EXPECT_EQ(t.native_name("inputs.frameImages[0]"), "image[0]");
+  t.name_items("providerSettings.klingai.multiPrompt", "multi_prompt");
+  // A whole origin: everything under the Runware path is the caller's one field.
+  EXPECT_EQ(t.native_name("inputs.frameImages[1].image"), "image_tail");
+  EXPECT_EQ(t.native_name("inputs.frameImages[1].frame"), "image_tail");
+  EXPECT_EQ(t.native_name("inputs.frameImages[0]"), "image");
+  // Items keep their index and inner names.
   EXPECT_EQ(t.native_name("providerSettings.klingai.multiPrompt[2].prompt"), "multi_prompt[2].prompt");
-  EXPECT_EQ(t.native_name("inputs.frameImagesX"), "inputs.frameImagesX");  // a prefix only at a boundary
-  EXPECT_EQ(t.native_name("seed"), "seed");
+  // A prefix counts only at a path boundary; unrecorded Runware names fall back to a fixed table,
+  // fields no Kling caller can send name nothing.
+  EXPECT_EQ(t.native_name("positivePromptX"), "positivePromptX");
+  EXPECT_EQ(t.native_name("positivePrompt"), "prompt");
+  EXPECT_EQ(t.native_name("seed"), "");
+}
+
+TEST(NativeTranslation, MessagesSpeakTheCallersWords) {
+  api::kling::Translation t;
+  t.name("inputs.frameImages[0]", "image_list[3].image_url");
+  t.name("inputs.frameImages", "image_list");
+  EXPECT_EQ(t.names.native_text("inputs.frameImages[0].image is empty."), "image_list[3].image_url is empty.");
+  EXPECT_EQ(t.names.native_text("at most 2 items in inputs.frameImages; use positivePrompt."),
+            "at most 2 items in image_list; use prompt.");
+  EXPECT_EQ(t.names.native_text("the multiPrompt shots"), "the multi_prompt shots");
+  // Plain words stay: "model", "duration", "image" are English too.
+  EXPECT_EQ(t.names.native_text("no model serves this duration, e.g. 5."), "no model serves this duration, e.g. 5.");
+}
+
+TEST(ApimartNames, KlingNamesBecomeApimartOnes) {
+  EXPECT_EQ(api::apimart::apimart_name("image_tail"), "image_urls[1]");
+  EXPECT_EQ(api::apimart::apimart_name("image"), "image_urls[0]");
+  EXPECT_EQ(api::apimart::apimart_name("duration"), "duration");
+  EXPECT_EQ(api::apimart::apimart_text("model_name 'x' is not served on /v1/videos/text2video; see image_tail."),
+            "model 'x' is not served on text-to-video; see image_urls[1].");
 }
 
 }  // namespace

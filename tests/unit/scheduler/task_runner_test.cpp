@@ -11,9 +11,11 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <thread>
 #include <vector>
 
+#include "core/scheduler/result_payload.hpp"
 #include "media/image_codec.hpp"
 #include "media/inspect.hpp"
 #include "runner_world.hpp"
@@ -88,11 +90,13 @@ class FakeEngine final : public engine::Engine {
   std::atomic<int> renders{0};
   std::function<void(const engine::Job&)> during_render;
   std::function<void(const engine::Job&, engine::Progress&)> report;
+  std::optional<Error> error;  // returned instead of a render when set
 
   std::string_view name() const override { return "fake"; }
   Result<engine::Output> render(const engine::Job& job, engine::Progress& progress) override {
     ++renders;
     if (during_render) during_render(job);
+    if (error) return *error;
     if (report) report(job, progress);
     if (progress.cancelled()) return Error{"taskCancelled", "the task was cancelled"};
     std::ofstream(job.output_path, std::ios::binary) << "not really a video";
@@ -127,8 +131,9 @@ class TaskRunnerTest : public testing::Test {
       DecodedTask decoded{request_, plan, std::nullopt, 7, std::nullopt};
       return decoded;
     };
-    d.fetch = [this](const std::string&, const std::string&) -> Result<FetchedInput> {
+    d.fetch = [this](const std::string& ref, const std::string&) -> Result<FetchedInput> {
       if (during_fetch_) during_fetch_();
+      if (ref == kUnreachable) return Error{"fetchFailed", "connection refused"};
       return FetchedInput{fetched_, "image/png"};
     };
     d.lease_ms = 60'000;
@@ -138,6 +143,21 @@ class TaskRunnerTest : public testing::Test {
   store::TaskStatus status() { return tasks_.get("owner", "task-1")->status; }
   int stored_progress() { return tasks_.get("owner", "task-1")->progress; }
 
+  // Two frame images; the second one is `ref`.
+  void with_frames(const std::string& ref) {
+    request_.inputs.frame_images = {{{"https://img.example/a.png", "inputs.frameImages[0].image"}, "first", ""},
+                                    {{ref, "inputs.frameImages[1].image"}, "last", ""}};
+  }
+  // The parameter each result not made carries in its payload.
+  std::vector<std::string> error_parameters() {
+    std::vector<std::string> out;
+    for (const auto& r : tasks_.get("owner", "task-1")->results) {
+      if (r.status == "error") out.push_back(decode_result_payload(r.payload).error_parameter);
+    }
+    return out;
+  }
+
+  static constexpr const char* kUnreachable = "https://unreachable.example/b.png";
   FakeClock clock_;
   test_support::RunnerWorld<FakeEngine> world_{clock_};
   CountingStore tasks_;
@@ -268,6 +288,45 @@ TEST_F(TaskRunnerTest, AProgressWriteNoticesACancellation) {
   EXPECT_EQ(status(), store::TaskStatus::Cancelled);
 }
 
+// An input that cannot be fetched fails the task with the fetch's code and message, and its path
+// (the parameter at fault) goes into every result not made, where front-ends read it back.
+TEST_F(TaskRunnerTest, AnInputThatCannotBeFetchedNamesItsParameter) {
+  with_frames(kUnreachable);
+  const auto task = claimed_task(2);
+  run_task(deps(), task, "w");
+  const auto stored = tasks_.get("owner", "task-1");
+  EXPECT_EQ(stored->status, store::TaskStatus::Error);
+  EXPECT_EQ(stored->error_code, "fetchFailed");
+  EXPECT_EQ(stored->error_message, "connection refused");  // no path inside the message
+  EXPECT_EQ(error_parameters(),
+            (std::vector<std::string>{"inputs.frameImages[1].image", "inputs.frameImages[1].image"}));
+  EXPECT_EQ(engine_->renders, 0);
+}
+
+// An engine that cannot use an input (not a decodable image, not a video) names it the same way;
+// the engine learns each input's path with its bytes.
+TEST_F(TaskRunnerTest, AnInputTheEngineRefusesNamesItsParameter) {
+  with_frames("https://img.example/b.png");
+  std::vector<std::string> paths;
+  engine_->during_render = [&paths](const engine::Job& job) {
+    for (const auto& in : job.inputs) paths.push_back(in.path);
+  };
+  engine_->error = Error{"invalidInput", "the input is not a decodable image", "inputs.frameImages[1].image"};
+  run_task(deps(), claimed_task(1), "w");
+  EXPECT_EQ(paths, (std::vector<std::string>{"inputs.frameImages[0].image", "inputs.frameImages[1].image"}));
+  EXPECT_EQ(status(), store::TaskStatus::Error);
+  EXPECT_EQ(error_parameters(), std::vector<std::string>{"inputs.frameImages[1].image"});
+}
+
+// Errors about no input in particular leave the results as they were.
+TEST_F(TaskRunnerTest, AnErrorWithoutAParameterWritesNoResult) {
+  engine_->error = Error{"providerError", "Kling said no"};
+  run_task(deps(), claimed_task(1), "w");
+  EXPECT_EQ(status(), store::TaskStatus::Error);
+  EXPECT_TRUE(error_parameters().empty());
+  EXPECT_EQ(tasks_.get("owner", "task-1")->results.front().status, "processing");
+}
+
 }  // namespace
 }  // namespace vidserve::core
 
@@ -292,7 +351,8 @@ TEST_F(TaskRunnerInputTest, AnImageGivenAsTheVideoInputFails) {
   run_task(deps(), claimed_task(1), "w");
   const auto task = failed();
   EXPECT_EQ(task.error_code, media::errc::kInvalidVideo);
-  EXPECT_EQ(task.error_message.rfind("inputs.video: ", 0), 0u) << task.error_message;
+  EXPECT_EQ(task.error_message.find("inputs.video"), std::string::npos) << task.error_message;
+  EXPECT_EQ(error_parameters(), std::vector<std::string>{"inputs.video"});
 }
 
 class TaskRunnerImageTest : public TaskRunnerInputTest {
