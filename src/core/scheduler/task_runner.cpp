@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 
+#include "common/io_error.hpp"
+#include "common/log_throttle.hpp"
 #include "core/scheduler/result_payload.hpp"
 #include "delivery/media_types.hpp"
 
@@ -130,9 +133,32 @@ const GenerationRequest& generation(const DecodedTask& d) {
   return std::visit([](const auto& r) -> const GenerationRequest& { return r; }, d.request);
 }
 
-void fail(const RunnerDeps& deps, const store::TaskRecord& task, const Error& e) {
+RunOutcome fail(const RunnerDeps& deps, const store::TaskRecord& task, const Error& e) {
   (void)deps.tasks.fail(task.task_uuid, e.code.empty() ? "inferenceError" : e.code, e.message);
   if (deps.on_finished) deps.on_finished(task);
+  return {};
+}
+
+// A full disk is not the task's fault: back to the queue until there is space again.
+RunOutcome defer_or_fail(const RunnerDeps& deps, const store::TaskRecord& task, const std::string& worker_id,
+                         const Error& e) {
+  if (e.code != io_errc::kStorageFull) return fail(deps, task, e);
+  const auto delay = storage_retry_delay_ms(deps, task.attempts);
+  if (auto deferred = deps.tasks.defer(task.task_uuid, worker_id, delay); !deferred) {
+    // Cancelled or reclaimed meanwhile: nothing to do. A store error leaves the task processing
+    // under this worker; it is requeued at restart or when its lease expires.
+    return {};
+  }
+  static LogThrottle log(30'000);
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (auto left_out = log.admit(now)) {
+    std::fprintf(stderr, "vidserve: disk full: task %s waits %llds before attempt %d (%s)%s\n",
+                 task.task_uuid.c_str(), static_cast<long long>(delay / 1000), task.attempts + 1,
+                 e.message.c_str(),
+                 *left_out ? (", " + std::to_string(*left_out) + " similar lines left out").c_str() : "");
+  }
+  return RunOutcome{delay};
 }
 
 // Renders one result into a scratch file, moves it into the media store and records it.
@@ -152,7 +178,7 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
     return out.error();
   }
   std::filesystem::rename(job.output_path, deps.media.path_for(result.media_uuid, content_type), ec);
-  if (ec) return Error{"storage", "cannot move the rendered file into the media store: " + ec.message()};
+  if (ec) return io_error(ec.value(), "cannot move the rendered file into the media store");
   if (auto adopted = deps.media.adopt(task.owner, task.task_uuid, result.media_uuid, content_type, decoded.ttl_s);
       !adopted) {
     return adopted.error();
@@ -165,14 +191,20 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
 
 }  // namespace
 
-void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::string& worker_id) {
+std::int64_t storage_retry_delay_ms(const RunnerDeps& deps, int attempts) {
+  std::int64_t delay = std::max<std::int64_t>(1, deps.storage_retry_first_ms);
+  for (int i = 1; i < attempts && delay < deps.storage_retry_max_ms; ++i) delay *= 2;
+  return std::min(delay, deps.storage_retry_max_ms);
+}
+
+RunOutcome run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::string& worker_id) {
   const auto claimed = std::chrono::steady_clock::now();
   auto decoded = deps.decode(task);
   if (!decoded) return fail(deps, task, {"invalidStoredTask", decoded.error().message});
   auto* engine = deps.engines.engine_for(task.model);
   if (!engine) return fail(deps, task, {"modelUnavailable", "no engine is configured for " + task.model});
   auto inputs = fetch_inputs(deps, generation(*decoded).inputs, task.owner);
-  if (!inputs) return fail(deps, task, inputs.error());
+  if (!inputs) return defer_or_fail(deps, task, worker_id, inputs.error());
   TaskProgress progress(deps, task, worker_id);
   bool first = true;
   for (const auto& result : task.results) {
@@ -184,15 +216,16 @@ void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::
     first = false;
     if (!fresh_claim) {
       auto lease = deps.tasks.renew_lease(task.task_uuid, worker_id, deps.lease_ms);
-      if (!lease) return;
+      if (!lease) return {};
     }
     if (auto rendered = render_result(deps, *engine, task, *decoded, *inputs, result, progress);
         !rendered) {
-      return fail(deps, task, rendered.error());
+      return defer_or_fail(deps, task, worker_id, rendered.error());
     }
   }
   (void)deps.tasks.complete(task.task_uuid);
   if (deps.on_finished) deps.on_finished(task);
+  return {};
 }
 
 }  // namespace vidserve::core
