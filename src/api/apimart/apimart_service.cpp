@@ -124,6 +124,9 @@ void ApimartService::create(std::string_view body, const std::string& owner, run
   record.api = std::string(kApi);
   tasks::submit_one(s, std::move(record), [done = std::move(done)](Result<store::TaskRecord> stored) {
     if (!stored) {
+      if (stored.error().code == store::errc::kTooManyQueuedTasks) {
+        return done(error_reply(429, "rate_limit_error", "too_many_queued_tasks", stored.error().message));
+      }
       const bool busy = stored.error().code == "serviceUnavailable";
       return done(error_reply(busy ? 503 : 500, "server_error", busy ? "service_unavailable" : "internal_error",
                               stored.error().message));

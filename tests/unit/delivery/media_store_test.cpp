@@ -26,19 +26,22 @@ TEST(MediaStoreErrors, WriteFailuresNameNoPath) {
   auto saved = media.save("key_a", "t1", "m1", "bytes", "video/mp4", std::nullopt);
   ASSERT_FALSE(saved.ok());
   EXPECT_EQ(saved.error().code, io_errc::kStorage);
-  for (const std::string& leak : std::vector<std::string>{dir.string(), ".tmp-", "vidserve-media-", "/"}) {
+  for (const std::string& leak :
+       std::vector<std::string>{dir.string(), ".tmp-", "vidserve-media-", "/"}) {
     EXPECT_EQ(saved.error().message.find(leak), std::string::npos) << saved.error().message;
   }
   auto adopted = media.adopt("key_a", "t1", "m2", "video/mp4", std::nullopt);
   ASSERT_FALSE(adopted.ok());
-  EXPECT_EQ(adopted.error().message.find(dir.string()), std::string::npos) << adopted.error().message;
+  EXPECT_EQ(adopted.error().message.find(dir.string()), std::string::npos)
+      << adopted.error().message;
 }
 
 TEST(MediaStoreErrors, AFullDiskHasItsOwnCode) {
   EXPECT_EQ(io_error(ENOSPC, "cannot write a media file").code, io_errc::kStorageFull);
   EXPECT_EQ(io_error(EDQUOT, "cannot write a media file").code, io_errc::kStorageFull);
   EXPECT_EQ(io_error(EIO, "cannot write a media file").code, io_errc::kStorage);
-  EXPECT_NE(io_error(ENOSPC, "cannot write").message.find("No space left on device"), std::string::npos);
+  EXPECT_NE(io_error(ENOSPC, "cannot write").message.find("No space left on device"),
+            std::string::npos);
 }
 
 TEST(MediaStoreErrors, RemovingATasksMediaDeletesFilesAndRows) {

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "sqlite_test_support.hpp"
 #include "store/sqlite_database.hpp"
 #include "store/sqlite_schema.hpp"
 #include "store/sqlite_task_store.hpp"
-#include "sqlite_test_support.hpp"
 #include "store_test_support.hpp"
 
 namespace vidserve::store {
@@ -46,18 +46,23 @@ std::string query_plan(SqliteDatabase& db, const std::string& sql) {
 TEST(SqliteTaskQueue, QueueQueriesUseTheirIndexes) {
   auto db = SqliteDatabase::open(":memory:");
   ASSERT_TRUE(db.ok());
-  const std::string queued = query_plan(**db,
+  const std::string queued = query_plan(
+      **db,
       "SELECT task_uuid, created_ms, seq FROM tasks INDEXED BY tasks_claim WHERE owner = 'a' "
       "AND status = 'queued' AND not_before_ms = 0 AND 1 = 1 ORDER BY created_ms, seq LIMIT 1");
-  EXPECT_NE(queued.find("USING INDEX tasks_claim (owner=? AND status=? AND not_before_ms=?)"), std::string::npos)
+  EXPECT_NE(queued.find("USING INDEX tasks_claim (owner=? AND status=? AND not_before_ms=?)"),
+            std::string::npos)
       << queued;
   EXPECT_EQ(queued.find("TEMP B-TREE"), std::string::npos) << queued;  // no sort of the backlog
-  const std::string owners = query_plan(**db,
+  const std::string owners = query_plan(
+      **db,
       "SELECT owner, last_claim FROM task_owners WHERE active > 0 ORDER BY last_claim, owner");
   EXPECT_NE(owners.find("task_owners_by_turn"), std::string::npos) << owners;
-  const std::string finished = query_plan(**db,
-      "SELECT owner, task_uuid FROM tasks INDEXED BY tasks_finished WHERE status IN ('success', 'error', 'cancelled') "
-      "AND updated_ms < 5 ORDER BY updated_ms LIMIT 10");
+  const std::string finished =
+      query_plan(**db,
+                 "SELECT owner, task_uuid FROM tasks INDEXED BY tasks_finished WHERE status IN "
+                 "('success', 'error', 'cancelled') "
+                 "AND updated_ms < 5 ORDER BY updated_ms LIMIT 10");
   EXPECT_NE(finished.find("USING INDEX tasks_finished"), std::string::npos) << finished;
   EXPECT_EQ(finished.find("TEMP B-TREE"), std::string::npos) << finished;
 }
@@ -75,7 +80,8 @@ TEST(SqliteTaskQueue, ClaimStaysCheapBehindAHundredThousandQueuedTasks) {
   for (int i = 0; i < kQueued; ++i) {
     batch.push_back(make_task("a" + std::to_string(i), "key_flood"));
     if (batch.size() == 5000) {
-      for (auto& r : (*store)->enqueue_many(std::move(batch))) ASSERT_TRUE(r.ok()) << r.error().message;
+      for (auto& r : (*store)->enqueue_many(std::move(batch)))
+        ASSERT_TRUE(r.ok()) << r.error().message;
       batch.clear();
       clock.advance_ms(1);
     }
@@ -96,8 +102,8 @@ TEST(SqliteTaskQueue, ClaimStaysCheapBehindAHundredThousandQueuedTasks) {
     ASSERT_TRUE((*store)->complete((**claimed).task_uuid).ok());
   }
   const double per_claim_us = std::chrono::duration<double, std::micro>(claiming).count() / kClaims;
-  std::printf("claim_next with %d queued tasks of one key: %.0f us each (mean of %d)\n", kQueued, per_claim_us,
-              kClaims);
+  std::printf("claim_next with %d queued tasks of one key: %.0f us each (mean of %d)\n", kQueued,
+              per_claim_us, kClaims);
   EXPECT_LT(per_claim_us, 20'000);  // generous: a scan of 100k rows per claim is in this range
 }
 
@@ -106,16 +112,19 @@ TEST(SqliteTaskQueue, ClaimStaysCheapBehindAHundredThousandQueuedTasks) {
 TEST(SqliteTaskQueue, MigratesAVersionThreeDatabaseWithItsQueue) {
   TempDir dir;
   const std::string path = dir.file("tasks.db");
-  ASSERT_TRUE(testing::write_database(path, testing::kVersionThreeTables +
-      "INSERT INTO tasks (task_uuid, owner, task_type, model, request, status, worker_id, lease_expires_ms, "
-      "created_ms, updated_ms) VALUES "
-      "('a1', 'key_a', 'videoInference', 'klingai:3@1', 'r', 'queued', '', 0, 1, 1),"
-      "('a2', 'key_a', 'videoInference', 'klingai:3@1', 'r', 'queued', '', 0, 2, 2),"
-      "('a3', 'key_a', 'videoInference', 'klingai:3@1', 'r', 'processing', 'w0', 50, 3, 3),"
-      "('b1', 'key_b', 'videoInference', 'klingai:3@1', 'r', 'queued', '', 0, 4, 4),"
-      "('a0', 'key_a', 'videoInference', 'klingai:3@1', 'r', 'success', '', 0, 0, 0);"
-      "INSERT INTO task_results VALUES ('a1', 0, 'm1', 'processing', '');"
-      "PRAGMA user_version=3;"));
+  ASSERT_TRUE(testing::write_database(
+      path,
+      testing::kVersionThreeTables +
+          "INSERT INTO tasks (task_uuid, owner, task_type, model, request, status, worker_id, "
+          "lease_expires_ms, "
+          "created_ms, updated_ms) VALUES "
+          "('a1', 'key_a', 'videoInference', 'klingai:3@1', 'r', 'queued', '', 0, 1, 1),"
+          "('a2', 'key_a', 'videoInference', 'klingai:3@1', 'r', 'queued', '', 0, 2, 2),"
+          "('a3', 'key_a', 'videoInference', 'klingai:3@1', 'r', 'processing', 'w0', 50, 3, 3),"
+          "('b1', 'key_b', 'videoInference', 'klingai:3@1', 'r', 'queued', '', 0, 4, 4),"
+          "('a0', 'key_a', 'videoInference', 'klingai:3@1', 'r', 'success', '', 0, 0, 0);"
+          "INSERT INTO task_results VALUES ('a1', 0, 'm1', 'processing', '');"
+          "PRAGMA user_version=3;"));
   FakeClock clock(100);
   auto store = SqliteTaskStore::open(path, clock);
   ASSERT_TRUE(store.ok()) << store.error().message;

@@ -12,15 +12,21 @@ namespace vidserve::store::testing {
 inline const std::string kVersionOneTables =
     "CREATE TABLE tasks (seq INTEGER PRIMARY KEY AUTOINCREMENT, task_uuid TEXT NOT NULL UNIQUE, "
     "owner TEXT NOT NULL, task_type TEXT NOT NULL, model TEXT NOT NULL, request BLOB NOT NULL, "
-    "status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error_code TEXT NOT NULL DEFAULT '', "
+    "status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error_code TEXT NOT NULL DEFAULT "
+    "'', "
     "error_message TEXT NOT NULL DEFAULT '', worker_id TEXT NOT NULL DEFAULT '', "
-    "lease_expires_ms INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
-    "CREATE TABLE task_results (task_uuid TEXT NOT NULL, idx INTEGER NOT NULL, media_uuid TEXT NOT NULL, "
+    "lease_expires_ms INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL, updated_ms INTEGER "
+    "NOT NULL);"
+    "CREATE TABLE task_results (task_uuid TEXT NOT NULL, idx INTEGER NOT NULL, media_uuid TEXT NOT "
+    "NULL, "
     "status TEXT NOT NULL, payload BLOB NOT NULL, PRIMARY KEY (task_uuid, idx)) WITHOUT ROWID;"
-    "CREATE TABLE api_keys (id TEXT PRIMARY KEY, label TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, "
+    "CREATE TABLE api_keys (id TEXT PRIMARY KEY, label TEXT NOT NULL, key_hash TEXT NOT NULL "
+    "UNIQUE, "
     "created_ms INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE media (media_uuid TEXT PRIMARY KEY, owner TEXT NOT NULL, task_uuid TEXT NOT NULL, "
-    "path TEXT NOT NULL, content_type TEXT NOT NULL, size_bytes INTEGER NOT NULL, created_ms INTEGER NOT NULL, "
+    "CREATE TABLE media (media_uuid TEXT PRIMARY KEY, owner TEXT NOT NULL, task_uuid TEXT NOT "
+    "NULL, "
+    "path TEXT NOT NULL, content_type TEXT NOT NULL, size_bytes INTEGER NOT NULL, created_ms "
+    "INTEGER NOT NULL, "
     "expires_ms INTEGER NOT NULL);";
 
 // Writes `sql` into a fresh database file, as an older vidserve would have left it.
@@ -31,7 +37,8 @@ inline bool write_database(const std::string& path, const std::string& sql) {
   return sqlite3_exec(db.get(), sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
 }
 
-// Schema version 3 as it shipped: version 1, then the api/external_id columns (2), then progress (3).
+// Schema version 3 as it shipped: version 1, then the api/external_id columns (2), then progress
+// (3).
 inline const std::string kVersionThreeTables =
     kVersionOneTables +
     "ALTER TABLE tasks ADD COLUMN api TEXT NOT NULL DEFAULT '';"

@@ -34,7 +34,8 @@ TYPED_TEST(TaskStoreQueueContract, ClaimsTakeOwnersInTurn) {
   this->enqueue("b2", "key_b");
   this->clock.advance_ms(10);
   this->enqueue("c1", "key_c");
-  EXPECT_EQ(this->claim_order(9), (Order{"a1", "b1", "c1", "a2", "b2", "a3", "a4", "a5", "<nothing>"}));
+  EXPECT_EQ(this->claim_order(9),
+            (Order{"a1", "b1", "c1", "a2", "b2", "a3", "a4", "a5", "<nothing>"}));
 }
 
 // An owner whose latest claim is the oldest goes first; a new owner (never claimed from) goes
@@ -138,7 +139,7 @@ TYPED_TEST(TaskStoreQueueContract, EnqueueStopsAtThePerOwnerLimit) {
   EXPECT_EQ(refused.error().code, errc::kTooManyQueuedTasks);
   EXPECT_NE(refused.error().message.find('3'), std::string::npos) << refused.error().message;
   EXPECT_EQ(this->store->get("key_a", "a4").error().code, "notFound");
-  this->enqueue("b1", "key_b");  // another owner is not affected
+  this->enqueue("b1", "key_b");           // another owner is not affected
   ASSERT_EQ(this->claimed_uuid(), "a1");  // processing still counts
   EXPECT_FALSE(this->store->enqueue(this->task("a4")).ok());
   ASSERT_TRUE(this->store->complete("a1").ok());
