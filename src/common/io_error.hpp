@@ -16,7 +16,9 @@ inline constexpr const char* kStorageFull = "storageFull";
 inline constexpr const char* kStorage = "storage";
 }  // namespace io_errc
 
-inline bool is_disk_full(int errnum) { return errnum == ENOSPC || errnum == EDQUOT; }
+inline bool is_disk_full(int errnum) {
+  return errnum == ENOSPC || errnum == EDQUOT;
+}
 
 // "cannot write the media file: No space left on device".
 inline Error io_error(int errnum, const std::string& what) {

@@ -8,7 +8,8 @@ namespace vidserve::store::sqlite_rows {
 
 const char* const kSelectTask =
     "SELECT task_uuid, owner, task_type, model, request, status, attempts, error_code, "
-    "error_message, worker_id, lease_expires_ms, created_ms, updated_ms, api, external_id, progress, "
+    "error_message, worker_id, lease_expires_ms, created_ms, updated_ms, api, external_id, "
+    "progress, "
     "not_before_ms FROM tasks ";
 
 Error corrupt_status(const std::string& text) {

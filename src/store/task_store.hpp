@@ -28,6 +28,8 @@ inline constexpr const char* kDuplicateTaskUUID = "duplicateTaskUUID";
 // enqueue: the owner already has a task with this external_id.
 inline constexpr const char* kDuplicateExternalId = "duplicateExternalId";
 inline constexpr const char* kStorage = "storage";
+// The database could not grow: the disk (or the quota) is full. Same code as io_errc::kStorageFull.
+inline constexpr const char* kStorageFull = "storageFull";
 // The operation is not allowed in the task's current status, e.g. completing a cancelled task.
 inline constexpr const char* kInvalidState = "invalidState";
 // renew_lease, set_progress: the task is no longer processing under this worker (expired and

@@ -63,7 +63,8 @@ class TaskProgress final : public engine::Progress {
     auto stored = deps_.tasks.set_progress(task_.task_uuid, worker_id_, percent);
     if (!stored) {
       // Like a failed renewal, except for a storage hiccup: progress is only informative.
-      lost_ = stored.error().code != store::errc::kStorage;
+      const auto& code = stored.error().code;
+      lost_ = code != store::errc::kStorage && code != store::errc::kStorageFull;
       return;
     }
     stored_percent_ = percent;

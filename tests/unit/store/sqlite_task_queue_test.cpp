@@ -149,5 +149,26 @@ TEST(SqliteTaskQueue, MigratesAVersionThreeDatabaseWithItsQueue) {
   ASSERT_EQ(s.get("key_a", "a1")->results.size(), 1u);
 }
 
+// A database that cannot grow (a full disk; here its page limit) fails writes with "storageFull",
+// which the task runner treats as "wait for space", not as a failed task.
+TEST(SqliteTaskQueue, AFullDatabaseIsStorageFull) {
+  auto db = SqliteDatabase::open(":memory:");
+  ASSERT_TRUE(db.ok());
+  FakeClock clock;
+  SqliteTaskStore store(*db, clock);
+  ASSERT_TRUE(store.enqueue(make_task("a1", "key_a")).ok());
+  {
+    auto s = (*db)->session();
+    auto pages = s.prepare("PRAGMA page_count");
+    ASSERT_TRUE(pages.ok() && *pages->step());
+    ASSERT_TRUE(s.exec("PRAGMA max_page_count = " + std::to_string(pages->column_int(0))).ok());
+  }
+  TaskRecord big = make_task("a2", "key_a");
+  big.request = std::string(1 << 20, 'x');
+  auto refused = store.enqueue(big);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, errc::kStorageFull) << refused.error().message;
+}
+
 }  // namespace
 }  // namespace vidserve::store
