@@ -99,7 +99,23 @@ Runner add_serve_command(CLI::App& app) {
                   "Seconds for fetching an imageUpload URL, in total")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
-  return [options] { return run_serve(*options); };
+  cmd->add_option("--max-queued-per-key", options->max_queued_per_key,
+                  "Queued + processing tasks per API key at most; more get 429 tooManyQueuedTasks (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  auto retention = std::make_shared<std::string>("30d");
+  cmd->add_option("--retention", *retention,
+                  "Delete finished tasks with their results and media this long after they finished "
+                  "(30d, 12h, 90m, 45s; 0 or off: never)")
+      ->capture_default_str()
+      ->check([](const std::string& text) {
+        auto parsed = parse_retention(text);
+        return parsed ? std::string() : parsed.error().message;
+      });
+  return [options, retention] {
+    options->retention_ms = *parse_retention(*retention);  // checked while parsing
+    return run_serve(*options);
+  };
 }
 
 }  // namespace vidserve::app

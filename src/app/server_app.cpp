@@ -19,6 +19,7 @@
 #include "catalog/catalog.hpp"
 #include "core/scheduler/scheduler.hpp"
 #include "delivery/media_store.hpp"
+#include "delivery/retention.hpp"
 #include "app/engine_config.hpp"
 #include "app/input_fetcher.hpp"
 #include "store/sqlite_database.hpp"
@@ -68,7 +69,39 @@ void raise_fd_limit() {
   (void)setrlimit(RLIMIT_NOFILE, &limit);
 }
 
+// Retention: at most kRetentionPasses batches of kRetentionBatch tasks per sweep (every 30 s),
+// each its own transaction, so a large backlog is worked off without holding the store long.
+constexpr std::size_t kRetentionBatch = 500;
+constexpr int kRetentionPasses = 20;
+
+void sweep_old_tasks(store::TaskStore& tasks, delivery::MediaStore& media, const Clock& clock,
+                     std::int64_t retention_ms) {
+  for (int pass = 0; pass < kRetentionPasses; ++pass) {
+    auto removed = delivery::sweep_retention(tasks, media, clock, retention_ms, kRetentionBatch);
+    if (!removed) {
+      std::fprintf(stderr, "vidserve: deleting old tasks failed: %s\n", removed.error().message.c_str());
+      return;
+    }
+    if (*removed < kRetentionBatch) return;
+  }
+}
+
 }  // namespace
+
+Result<std::int64_t> parse_retention(const std::string& text) {
+  if (text == "off" || text == "0") return std::int64_t{0};
+  static constexpr std::pair<const char*, std::int64_t> kUnits[] = {
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}, {"", 1000}};
+  const auto digits = text.find_first_not_of("0123456789");
+  const std::string number = text.substr(0, digits);
+  const std::string unit = digits == std::string::npos ? "" : text.substr(digits);
+  for (const auto& [name, ms] : kUnits) {
+    if (unit != name || number.empty() || number.size() > 9) continue;
+    return std::stoll(number) * ms;
+  }
+  return Error{"invalidRetention", "--retention needs a duration such as 30d, 12h, 90m or 45s, or off; got '" +
+                                       text.substr(0, 40) + "'"};
+}
 
 Result<std::pair<std::string, unsigned short>> parse_listen(const std::string& listen) {
   const auto colon = listen.rfind(':');
@@ -101,6 +134,7 @@ Result<std::string> ServerApp::start() {
   if (!db) return db.error();
   p.db = *db;
   p.tasks = std::make_unique<store::SqliteTaskStore>(p.db, p.clock);
+  p.tasks->set_max_active_per_owner(options_.max_queued_per_key);
   p.keys = std::make_unique<store::SqliteKeyStore>(p.db, p.clock);
   p.media_index = std::make_unique<store::SqliteMediaIndex>(p.db, p.clock);
   p.media = std::make_unique<delivery::MediaStore>(options_.data_dir / "media", *p.media_index, p.clock);
@@ -200,6 +234,7 @@ Result<std::string> ServerApp::start() {
     while (!parts.sweep_stop.wait_for(lock, std::chrono::seconds(30), [&] { return parts.stopping; })) {
       parts.media->sweep_expired();
       parts.ws_sessions->sweep();  // WebSocket sessions past their resume window
+      sweep_old_tasks(*parts.tasks, *parts.media, parts.clock, options_.retention_ms);
     }
   });
   return base;

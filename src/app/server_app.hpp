@@ -29,7 +29,16 @@ struct ServeOptions {
   std::size_t fetch_queue = 256;
   int input_timeout_s = 60;   // total per URL input of a task
   int upload_timeout_s = 30;  // total per imageUpload URL
+  // Queued + processing tasks per API key at most; more are refused (tooManyQueuedTasks, 429).
+  // 0: no limit.
+  std::int64_t max_queued_per_key = 1000;
+  // Finished tasks, their results and media are deleted this long after their last update.
+  // 0: never.
+  std::int64_t retention_ms = 30LL * 24 * 3600 * 1000;
 };
+
+// "30d", "12h", "90m", "45s", "1500ms", a plain number of seconds, or "0"/"off" (0: never).
+Result<std::int64_t> parse_retention(const std::string& text);
 
 class ServerApp {
  public:

@@ -3,11 +3,15 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
+#include "common/io_error.hpp"
 #include "common/uuid.hpp"
 #include "delivery/media_types.hpp"
+#include "store/task_store.hpp"
 
 namespace vidserve::delivery {
 
@@ -15,25 +19,39 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A failed write as a path-free error (it can reach a client as the task's error); the path goes
+// to the log.
+Error write_error(int errnum, const char* what, const fs::path& path) {
+  auto error = io_error(errnum, what);
+  std::fprintf(stderr, "vidserve media: %s (%s)\n", error.message.c_str(), path.c_str());
+  return error;
+}
+
 Status write_durably(const fs::path& tmp, const fs::path& final_path, const std::string& bytes) {
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Error{"storage", "cannot create " + tmp.string()};
+  if (fd < 0) return write_error(errno, "cannot create a media file", tmp);
   std::size_t written = 0;
   while (written < bytes.size()) {
     const auto n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
+      const int errnum = n < 0 ? errno : ENOSPC;  // write(2) returning 0 for a regular file: no room
       ::close(fd);
       ::unlink(tmp.c_str());
-      return Error{"storage", "cannot write " + tmp.string()};
+      return write_error(errnum, "cannot write a media file", tmp);
     }
     written += static_cast<std::size_t>(n);
   }
-  const bool synced = ::fsync(fd) == 0;
+  const int synced = ::fsync(fd) == 0 ? 0 : errno;
   ::close(fd);
-  std::error_code ec;
-  if (!synced || (fs::rename(tmp, final_path, ec), ec)) {
+  if (synced != 0) {
     ::unlink(tmp.c_str());
-    return Error{"storage", "cannot store " + final_path.string()};
+    return write_error(synced, "cannot write a media file", tmp);
+  }
+  std::error_code ec;
+  if (fs::rename(tmp, final_path, ec); ec) {
+    ::unlink(tmp.c_str());
+    return write_error(ec.value(), "cannot store a media file", final_path);
   }
   return Ok{};
 }
@@ -60,7 +78,7 @@ Result<store::MediaRecord> MediaStore::adopt(const std::string& owner, const std
   const auto path = path_for(uuid, content_type);
   std::error_code ec;
   const auto size = fs::file_size(path, ec);
-  if (ec) return Error{"storage", "no media file at " + path.string()};
+  if (ec) return write_error(ec.value(), "the rendered media file is missing", path);
   store::MediaRecord record;
   record.media_uuid = uuid;
   record.owner = owner;
@@ -112,6 +130,19 @@ Result<std::uint64_t> MediaStore::free_bytes() const {
   const auto space = std::filesystem::space(dir_, ec);
   if (ec) return Error{"storage", "cannot read the free space of the media directory: " + ec.message()};
   return static_cast<std::uint64_t>(space.available);
+}
+
+Result<std::size_t> MediaStore::remove_task_media(const std::string& owner, const std::string& task_uuid) {
+  auto records = index_.for_task(owner, task_uuid);
+  if (!records) return records.error();
+  for (const auto& record : *records) {
+    std::error_code ec;
+    fs::remove(record.path, ec);  // already gone (ttl) is fine
+    if (auto removed = index_.remove(record.media_uuid); !removed && removed.error().code != store::errc::kNotFound) {
+      return removed.error();
+    }
+  }
+  return records->size();
 }
 
 std::size_t MediaStore::sweep_expired() {

@@ -38,6 +38,9 @@ class MediaStore {
   // of the only process using this directory.
   std::size_t remove_stale_scratch();
 
+  // Deletes the files and records of every media a task produced (retention); returns how many.
+  Result<std::size_t> remove_task_media(const std::string& owner, const std::string& task_uuid);
+
   // Deletes expired files and their records; returns how many.
   std::size_t sweep_expired();
 

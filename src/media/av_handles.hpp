@@ -15,6 +15,7 @@ extern "C" {
 #include <memory>
 #include <string>
 
+#include "common/io_error.hpp"
 #include "common/result.hpp"
 
 namespace vidserve::media {
@@ -88,11 +89,13 @@ class Dictionary {
   AVDictionary* dict_ = nullptr;
 };
 
-// Error{"mediaError", "<what>: <av_strerror text>"}.
+// Error{"mediaError", "<what>: <av_strerror text>"}; "storageFull" when the disk or the quota is
+// full (ENOSPC, EDQUOT), so the task can wait for space (see common/io_error.hpp).
 inline Error av_error(int code, const std::string& what) {
   char text[AV_ERROR_MAX_STRING_SIZE] = {0};
   av_strerror(code, text, sizeof text);
-  return Error{"mediaError", what + ": " + text};
+  const bool full = code == AVERROR(ENOSPC) || code == AVERROR(EDQUOT);
+  return Error{full ? io_errc::kStorageFull : "mediaError", what + ": " + text};
 }
 
 inline Error media_error(const std::string& message) {

@@ -93,7 +93,7 @@ Result<bool> drain(AVCodecContext* ctx, AVFrame* frame, int& frames,
 Result<MediaInput> MediaInput::open_file(const std::string& path, const char* demuxers) {
   MediaInput input;
   auto format = open_format(avformat_alloc_context(), path.c_str(), demuxers);
-  if (!format) return Error{format.error().code, format.error().message + " (" + path + ")"};
+  if (!format) return format.error();  // no path: the message may reach a client
   input.format_ = std::move(*format);
   return input;
 }

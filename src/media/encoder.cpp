@@ -201,7 +201,7 @@ Status MediaWriter::add_audio(Container container, const AudioSettings& a) {
 
 Status MediaWriter::write_header(const std::string& path, Container container) {
   if (int err = avio_open(&format_->pb, path.c_str(), AVIO_FLAG_WRITE); err < 0) {
-    return av_error(err, "cannot create " + path);
+    return av_error(err, "cannot create the output file");
   }
   Dictionary options;
   if (container != Container::Webm) {

@@ -98,14 +98,14 @@ Result<RgbImage> decode_image(std::string_view bytes) {
 
 Result<RgbImage> decode_image_file(const std::string& path) {
   std::ifstream file(path, std::ios::binary | std::ios::ate);
-  if (!file) return Error{"notFound", "cannot open image file " + path};
+  if (!file) return Error{"notFound", "cannot open the image file"};
   const std::streamsize size = file.tellg();
   if (size > kMaxImageFileBytes)
-    return Error{"invalidImage", "image file is larger than 64 MiB: " + path};
+    return Error{"invalidImage", "the image file is larger than 64 MiB"};
   file.seekg(0);
   std::string bytes(static_cast<size_t>(std::max<std::streamsize>(size, 0)), '\0');
   if (!file.read(bytes.data(), size))
-    return Error{"invalidImage", "cannot read image file " + path};
+    return Error{"invalidImage", "cannot read the image file"};
   return decode_image(bytes);
 }
 

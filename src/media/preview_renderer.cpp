@@ -6,6 +6,7 @@
 #include <fstream>
 #include <numbers>
 
+#include "common/io_error.hpp"
 #include "media/audio_synth.hpp"
 #include "media/frame_painter.hpp"
 #include "media/pixel_convert.hpp"
@@ -238,9 +239,10 @@ Status VideoRender::run(const std::string& path) {
 }
 
 Status write_file(const std::string& path, const std::string& bytes) {
+  errno = 0;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())) || !out.flush()) {
-    return Error{"ioError", "cannot write " + path};
+    return io_error(errno, "cannot write the image file");  // errno of the failed write(2)
   }
   return Ok{};
 }

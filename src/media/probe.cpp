@@ -67,12 +67,12 @@ Result<ProbeInfo> probe(const std::string& path) {
   Dictionary options;
   options.set("protocol_whitelist", "file");  // a local file, never a URL or playlist of URLs
   if (int err = avformat_open_input(&raw, path.c_str(), nullptr, options.address()); err < 0) {
-    return av_error(err, "cannot open " + path);
+    return av_error(err, "cannot open the media file");
   }
   InputFormatPtr format(raw);
   if (!header_is_enough(*format)) {
     if (int err = avformat_find_stream_info(format.get(), nullptr); err < 0) {
-      return av_error(err, "cannot read stream information of " + path);
+      return av_error(err, "cannot read the stream information");
     }
   }
   ProbeInfo info;

@@ -37,6 +37,9 @@ class MediaIndex {
   // Up to `limit` records with 0 < expires_ms <= now_ms, soonest expiry first, for a sweeper
   // that deletes the files and then remove()s the records.
   virtual Result<std::vector<MediaRecord>> expired(std::int64_t now_ms, std::size_t limit) = 0;
+  // Every record (expired or not) of the media a task of this owner produced, for deleting the
+  // task with its files.
+  virtual Result<std::vector<MediaRecord>> for_task(std::string_view owner, std::string_view task_uuid) = 0;
   // "notFound" when there is no such record.
   virtual Status remove(std::string_view media_uuid) = 0;
 };

@@ -49,6 +49,15 @@ Result<std::vector<MediaRecord>> MemoryMediaIndex::expired(std::int64_t now_ms, 
   return out;
 }
 
+Result<std::vector<MediaRecord>> MemoryMediaIndex::for_task(std::string_view owner, std::string_view task_uuid) {
+  Lock lock(mutex_);
+  std::vector<MediaRecord> out;
+  for (const auto& [uuid, m] : media_) {
+    if (m.owner == owner && m.task_uuid == task_uuid) out.push_back(m);
+  }
+  return out;
+}
+
 Status MemoryMediaIndex::remove(std::string_view media_uuid) {
   Lock lock(mutex_);
   auto it = media_.find(media_uuid);

@@ -23,6 +23,9 @@ Result<TaskRecord> MemoryTaskStore::enqueue(TaskRecord task) {
   if (!task.external_id.empty() && find_external(task.owner, task.external_id) != nullptr) {
     return rules::duplicate_external_id(task.external_id);
   }
+  if (const auto limit = max_active_per_owner(); limit > 0 && active_count(task.owner) >= limit) {
+    return rules::too_many_queued(limit);
+  }
   tasks_[task.task_uuid] = Entry{next_seq_++, task};
   return task;
 }
@@ -33,6 +36,15 @@ const MemoryTaskStore::Entry* MemoryTaskStore::find_external(std::string_view ow
     if (entry.task.owner == owner && entry.task.external_id == external_id) return &entry;
   }
   return nullptr;
+}
+
+std::int64_t MemoryTaskStore::active_count(std::string_view owner) const {
+  std::int64_t count = 0;
+  for (const auto& [uuid, entry] : tasks_) {
+    const auto status = entry.task.status;
+    if (entry.task.owner == owner && (status == TaskStatus::Queued || status == TaskStatus::Processing)) ++count;
+  }
+  return count;
 }
 
 Result<TaskRecord> MemoryTaskStore::get_by_external_id(std::string_view owner, std::string_view external_id) {
@@ -49,29 +61,59 @@ Result<TaskRecord> MemoryTaskStore::get(std::string_view owner, std::string_view
   return entry->task;
 }
 
+MemoryTaskStore::Entry* MemoryTaskStore::next_claimable(std::int64_t now) {
+  // Per owner its oldest claimable task; then the owner whose latest claim is the oldest.
+  std::map<std::string_view, Entry*> oldest;
+  for (auto& [uuid, entry] : tasks_) {
+    const TaskRecord& t = entry.task;
+    const bool claimable = (t.status == TaskStatus::Queued && t.not_before_ms <= now) ||
+                           (t.status == TaskStatus::Processing && t.lease_expires_ms <= now);
+    if (!claimable) continue;
+    Entry*& best = oldest[t.owner];
+    if (best == nullptr || std::tie(t.created_ms, entry.seq) < std::tie(best->task.created_ms, best->seq)) {
+      best = &entry;
+    }
+  }
+  auto turn = [this](const Entry* e) {
+    const auto it = last_claim_.find(e->task.owner);
+    return std::make_tuple(it == last_claim_.end() ? 0 : it->second, e->task.created_ms, e->seq);
+  };
+  Entry* chosen = nullptr;
+  for (const auto& [owner, entry] : oldest) {
+    if (chosen == nullptr || turn(entry) < turn(chosen)) chosen = entry;
+  }
+  return chosen;
+}
+
 Result<std::optional<TaskRecord>> MemoryTaskStore::claim_next(std::string_view worker_id,
                                                               std::int64_t lease_ms) {
   Lock lock(mutex_);
   const std::int64_t now = clock_.now_ms();
-  Entry* best = nullptr;
-  for (auto& [uuid, entry] : tasks_) {
-    const TaskRecord& t = entry.task;
-    const bool claimable = t.status == TaskStatus::Queued ||
-                           (t.status == TaskStatus::Processing && t.lease_expires_ms <= now);
-    if (!claimable) continue;
-    if (best == nullptr ||
-        std::tie(t.created_ms, entry.seq) < std::tie(best->task.created_ms, best->seq)) {
-      best = &entry;
-    }
-  }
-  if (best == nullptr) return std::optional<TaskRecord>{};
-  TaskRecord& t = best->task;
+  Entry* chosen = next_claimable(now);
+  if (chosen == nullptr) return std::optional<TaskRecord>{};
+  TaskRecord& t = chosen->task;
   t.status = TaskStatus::Processing;
   t.attempts += 1;
   t.worker_id = std::string(worker_id);
   t.lease_expires_ms = now + lease_ms;
+  t.not_before_ms = 0;
   t.updated_ms = now;
+  last_claim_[t.owner] = ++claims_;
   return std::optional<TaskRecord>{t};
+}
+
+Status MemoryTaskStore::defer(std::string_view task_uuid, std::string_view worker_id, std::int64_t delay_ms) {
+  Lock lock(mutex_);
+  Entry* entry = find(task_uuid);
+  if (entry == nullptr) return rules::not_found(task_uuid);
+  TaskRecord& t = entry->task;
+  if (auto ok = rules::check_renew(task_uuid, t.status, t.worker_id, worker_id); !ok) return ok;
+  t.status = TaskStatus::Queued;
+  t.worker_id.clear();
+  t.lease_expires_ms = 0;
+  t.updated_ms = clock_.now_ms();
+  t.not_before_ms = rules::defer_until(t.updated_ms, delay_ms);
+  return Ok{};
 }
 
 Status MemoryTaskStore::renew_lease(std::string_view task_uuid, std::string_view worker_id,
@@ -181,6 +223,33 @@ Result<std::map<TaskStatus, std::int64_t>> MemoryTaskStore::count_by_status() {
   }
   for (const auto& [uuid, entry] : tasks_) counts[entry.task.status] += 1;
   return counts;
+}
+
+Result<std::vector<TaskStore::FinishedTask>> MemoryTaskStore::finished_before(std::int64_t updated_before_ms,
+                                                                              std::size_t limit) {
+  Lock lock(mutex_);
+  std::vector<const Entry*> old;
+  for (const auto& [uuid, entry] : tasks_) {
+    if (is_terminal(entry.task.status) && entry.task.updated_ms < updated_before_ms) old.push_back(&entry);
+  }
+  std::sort(old.begin(), old.end(), [](const Entry* a, const Entry* b) {
+    return std::tie(a->task.updated_ms, a->seq) < std::tie(b->task.updated_ms, b->seq);
+  });
+  std::vector<FinishedTask> out;
+  for (std::size_t i = 0; i < old.size() && i < limit; ++i) out.push_back({old[i]->task.owner, old[i]->task.task_uuid});
+  return out;
+}
+
+Result<std::int64_t> MemoryTaskStore::remove_finished(const std::vector<FinishedTask>& tasks) {
+  Lock lock(mutex_);
+  std::int64_t removed = 0;
+  for (const auto& f : tasks) {
+    const Entry* entry = find(f.task_uuid);
+    if (entry == nullptr || entry->task.owner != f.owner || !is_terminal(entry->task.status)) continue;
+    tasks_.erase(f.task_uuid);
+    ++removed;
+  }
+  return removed;
 }
 
 Result<std::vector<TaskRecord>> MemoryTaskStore::list(std::string_view owner, const ListQuery& query) {

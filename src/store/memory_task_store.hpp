@@ -2,6 +2,7 @@
 // In-memory TaskStore: the fake that unit tests of other modules use instead of SQLite.
 // Same contract as SqliteTaskStore (both run the contract suite), nothing survives the object.
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -22,6 +23,7 @@ class MemoryTaskStore final : public TaskStore {
                                                std::int64_t lease_ms) override;
   Status renew_lease(std::string_view task_uuid, std::string_view worker_id,
                      std::int64_t lease_ms) override;
+  Status defer(std::string_view task_uuid, std::string_view worker_id, std::int64_t delay_ms) override;
   Status set_progress(std::string_view task_uuid, std::string_view worker_id, int percent) override;
   Status put_result(std::string_view task_uuid, ResultRecord result) override;
   Status complete(std::string_view task_uuid) override;
@@ -30,6 +32,9 @@ class MemoryTaskStore final : public TaskStore {
   Result<std::int64_t> requeue_interrupted() override;
   Result<std::map<TaskStatus, std::int64_t>> count_by_status() override;
   Result<TaskRecord> get_by_external_id(std::string_view owner, std::string_view external_id) override;
+  Result<std::vector<FinishedTask>> finished_before(std::int64_t updated_before_ms,
+                                                    std::size_t limit) override;
+  Result<std::int64_t> remove_finished(const std::vector<FinishedTask>& tasks) override;
   using TaskStore::list;
   Result<std::vector<TaskRecord>> list(std::string_view owner, const ListQuery& query) override;
 
@@ -40,6 +45,9 @@ class MemoryTaskStore final : public TaskStore {
   };
   Entry* find(std::string_view task_uuid);
   const Entry* find_external(std::string_view owner, std::string_view external_id) const;
+  std::int64_t active_count(std::string_view owner) const;
+  // The task claim_next takes now (see TaskStore::claim_next), or nullptr.
+  Entry* next_claimable(std::int64_t now);
   Status finish(std::string_view task_uuid, TaskStatus to, std::string_view code,
                 std::string_view message);
 
@@ -47,6 +55,9 @@ class MemoryTaskStore final : public TaskStore {
   std::mutex mutex_;
   std::unordered_map<std::string, Entry> tasks_;
   std::uint64_t next_seq_ = 0;
+  // Per owner, the number of the owner's latest claim (claims are numbered from 1).
+  std::map<std::string, std::uint64_t, std::less<>> last_claim_;
+  std::uint64_t claims_ = 0;
 };
 
 }  // namespace vidserve::store

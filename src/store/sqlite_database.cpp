@@ -9,11 +9,15 @@ namespace vidserve::store {
 
 namespace {
 
+// "constraint" for a violated constraint, "storageFull" when the disk is full, else "storage".
+const char* code_for(int rc) {
+  if ((rc & 0xff) == SQLITE_CONSTRAINT) return kSqliteConstraint;
+  return (rc & 0xff) == SQLITE_FULL ? errc::kStorageFull : errc::kStorage;
+}
+
 Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
   const char* detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  const bool constraint = (rc & 0xff) == SQLITE_CONSTRAINT;
-  return Error{constraint ? kSqliteConstraint : errc::kStorage,
-               "sqlite: " + std::string(what) + ": " + detail};
+  return Error{code_for(rc), "sqlite: " + std::string(what) + ": " + detail};
 }
 
 // sqlite3_bind_* treat a null pointer as SQL NULL; an empty view must still bind '' / x''.
@@ -154,8 +158,7 @@ Status SqliteDatabase::Session::exec(const std::string& sql) {
   if (rc == SQLITE_OK) return Ok{};
   std::string detail = message != nullptr ? message : sqlite3_errstr(rc);
   sqlite3_free(message);
-  const bool constraint = (rc & 0xff) == SQLITE_CONSTRAINT;
-  return Error{constraint ? kSqliteConstraint : errc::kStorage, "sqlite: " + sql + ": " + detail};
+  return Error{code_for(rc), "sqlite: " + sql + ": " + detail};
 }
 
 std::int64_t SqliteDatabase::Session::changes() const {

@@ -24,6 +24,16 @@ MediaRecord read_media(const Statement& s) {
                      s.column_text(4), s.column_int(5),  s.column_int(6),  s.column_int(7)};
 }
 
+Result<std::vector<MediaRecord>> read_all(Statement& stmt) {
+  std::vector<MediaRecord> out;
+  for (;;) {
+    auto row = stmt.step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    out.push_back(read_media(stmt));
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteMediaIndex>> SqliteMediaIndex::open(const std::string& path,
@@ -70,13 +80,15 @@ Result<std::vector<MediaRecord>> SqliteMediaIndex::expired(std::int64_t now_ms, 
                         "ORDER BY expires_ms, media_uuid LIMIT ?2");
   if (!stmt) return stmt.error();
   stmt->integer(1, now_ms).integer(2, static_cast<std::int64_t>(std::min(limit, kMax)));
-  std::vector<MediaRecord> out;
-  for (;;) {
-    auto row = stmt->step();
-    if (!row) return row.error();
-    if (!*row) return out;
-    out.push_back(read_media(*stmt));
-  }
+  return read_all(*stmt);
+}
+
+Result<std::vector<MediaRecord>> SqliteMediaIndex::for_task(std::string_view owner, std::string_view task_uuid) {
+  auto s = db_->session();
+  auto stmt = s.prepare(std::string(kSelectMedia) + "WHERE task_uuid = ?1 AND owner = ?2 ORDER BY media_uuid");
+  if (!stmt) return stmt.error();
+  stmt->text(1, task_uuid).text(2, owner);
+  return read_all(*stmt);
 }
 
 Status SqliteMediaIndex::remove(std::string_view media_uuid) {

@@ -20,6 +20,7 @@ class SqliteMediaIndex final : public MediaIndex {
   Status put(MediaRecord record) override;
   Result<MediaRecord> get(std::string_view media_uuid) override;
   Result<std::vector<MediaRecord>> expired(std::int64_t now_ms, std::size_t limit) override;
+  Result<std::vector<MediaRecord>> for_task(std::string_view owner, std::string_view task_uuid) override;
   Status remove(std::string_view media_uuid) override;
 
  private:

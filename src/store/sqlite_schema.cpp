@@ -10,7 +10,7 @@ namespace vidserve::store {
 namespace {
 
 // Append only: never edit a migration that has shipped, add a new one.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     // 1: tasks with their results, API keys, produced media.
     R"sql(
 CREATE TABLE tasks (
@@ -69,6 +69,38 @@ CREATE INDEX tasks_by_owner_api ON tasks(owner, api, created_ms, seq);
     R"sql(
 ALTER TABLE tasks ADD COLUMN progress INTEGER NOT NULL DEFAULT 0;
 UPDATE tasks SET progress = 100 WHERE status = 'success';
+)sql",
+    // 4: fair claims across owners, deferred tasks, a cap on queued tasks per owner, retention.
+    // task_owners counts each owner's queued + processing tasks (kept by the triggers) and
+    // numbers its latest claim, so a claim visits owners in turn instead of one global FIFO.
+    R"sql(
+ALTER TABLE tasks ADD COLUMN not_before_ms INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX tasks_claim ON tasks(owner, status, not_before_ms, created_ms, seq);
+CREATE INDEX tasks_finished ON tasks(updated_ms) WHERE status IN ('success', 'error', 'cancelled');
+CREATE INDEX media_by_task ON media(task_uuid);
+CREATE TABLE task_owners (
+  owner      TEXT PRIMARY KEY,
+  active     INTEGER NOT NULL DEFAULT 0,  -- tasks queued or processing
+  last_claim INTEGER NOT NULL DEFAULT 0   -- number of the owner's latest claim; 0 = never
+) WITHOUT ROWID;
+CREATE INDEX task_owners_by_turn ON task_owners(last_claim, owner) WHERE active > 0;
+CREATE INDEX task_owners_by_claim ON task_owners(last_claim);
+INSERT INTO task_owners (owner, active)
+  SELECT owner, SUM(status IN ('queued', 'processing')) FROM tasks GROUP BY owner;
+CREATE TRIGGER task_owners_on_insert AFTER INSERT ON tasks BEGIN
+  INSERT INTO task_owners (owner, active) VALUES (NEW.owner, NEW.status IN ('queued', 'processing'))
+    ON CONFLICT (owner) DO UPDATE SET active = active + excluded.active;
+END;
+CREATE TRIGGER task_owners_on_status AFTER UPDATE OF status ON tasks
+  WHEN (OLD.status IN ('queued', 'processing')) <> (NEW.status IN ('queued', 'processing')) BEGIN
+  UPDATE task_owners SET active = active + (NEW.status IN ('queued', 'processing'))
+                                         - (OLD.status IN ('queued', 'processing'))
+    WHERE owner = NEW.owner;
+END;
+CREATE TRIGGER task_owners_on_delete AFTER DELETE ON tasks
+  WHEN OLD.status IN ('queued', 'processing') BEGIN
+  UPDATE task_owners SET active = active - 1 WHERE owner = OLD.owner;
+END;
 )sql",
 };
 

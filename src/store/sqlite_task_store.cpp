@@ -7,183 +7,15 @@
 #include <utility>
 
 #include "store/sqlite_database.hpp"
+#include "store/sqlite_task_rows.hpp"
 #include "store/task_rules.hpp"
 
 namespace vidserve::store {
 
 namespace {
 
-using Session = SqliteDatabase::Session;
+using namespace sqlite_rows;
 using Mode = Transaction::Mode;
-
-constexpr const char* kSelectTask =
-    "SELECT task_uuid, owner, task_type, model, request, status, attempts, error_code, "
-    "error_message, worker_id, lease_expires_ms, created_ms, updated_ms, api, external_id, progress FROM tasks ";
-
-Error corrupt_status(const std::string& text) {
-  return Error{errc::kStorage, "unknown task status '" + text + "' in database"};
-}
-
-Result<TaskRecord> read_task(const Statement& s) {
-  TaskRecord t;
-  t.task_uuid = s.column_text(0);
-  t.owner = s.column_text(1);
-  t.task_type = s.column_text(2);
-  t.model = s.column_text(3);
-  t.request = s.column_blob(4);
-  const std::string status = s.column_text(5);
-  auto parsed = parse_task_status(status);
-  if (!parsed) return corrupt_status(status);
-  t.status = *parsed;
-  t.attempts = static_cast<int>(s.column_int(6));
-  t.error_code = s.column_text(7);
-  t.error_message = s.column_text(8);
-  t.worker_id = s.column_text(9);
-  t.lease_expires_ms = s.column_int(10);
-  t.created_ms = s.column_int(11);
-  t.updated_ms = s.column_int(12);
-  t.api = s.column_text(13);
-  t.external_id = s.column_text(14);
-  t.progress = static_cast<int>(s.column_int(15));
-  return t;
-}
-
-Result<std::vector<ResultRecord>> load_results(Session& s, std::string_view task_uuid) {
-  auto stmt = s.prepare(
-      "SELECT idx, media_uuid, status, payload FROM task_results WHERE task_uuid = ?1 "
-      "ORDER BY idx");
-  if (!stmt) return stmt.error();
-  stmt->text(1, task_uuid);
-  std::vector<ResultRecord> out;
-  for (;;) {
-    auto row = stmt->step();
-    if (!row) return row.error();
-    if (!*row) return out;
-    out.push_back(ResultRecord{static_cast<int>(stmt->column_int(0)), stmt->column_text(1),
-                               stmt->column_text(2), stmt->column_blob(3)});
-  }
-}
-
-// Reads all rows of a task query, then attaches each task's results.
-Result<std::vector<TaskRecord>> read_tasks(Session& s, Statement& stmt) {
-  std::vector<TaskRecord> tasks;
-  for (;;) {
-    auto row = stmt.step();
-    if (!row) return row.error();
-    if (!*row) break;
-    auto task = read_task(stmt);
-    if (!task) return task.error();
-    tasks.push_back(std::move(task).value());
-  }
-  for (auto& task : tasks) {
-    auto results = load_results(s, task.task_uuid);
-    if (!results) return results.error();
-    task.results = std::move(results).value();
-  }
-  return tasks;
-}
-
-// The task with its results, or nullopt.
-Result<std::optional<TaskRecord>> find_task(Session& s, std::string_view task_uuid) {
-  auto stmt = s.prepare(std::string(kSelectTask) + "WHERE task_uuid = ?1");
-  if (!stmt) return stmt.error();
-  stmt->text(1, task_uuid);
-  auto tasks = read_tasks(s, *stmt);
-  if (!tasks) return tasks.error();
-  if (tasks->empty()) return std::optional<TaskRecord>{};
-  return std::optional<TaskRecord>{std::move(tasks->front())};
-}
-
-// What a state transition needs to know, without reading the (possibly large) request.
-struct TaskState {
-  std::string owner;
-  TaskStatus status = TaskStatus::Queued;
-  std::string worker_id;
-};
-
-Result<TaskState> find_state(Session& s, std::string_view task_uuid) {
-  auto stmt = s.prepare("SELECT owner, status, worker_id FROM tasks WHERE task_uuid = ?1");
-  if (!stmt) return stmt.error();
-  stmt->text(1, task_uuid);
-  auto row = stmt->step();
-  if (!row) return row.error();
-  if (!*row) return rules::not_found(task_uuid);
-  const std::string status = stmt->column_text(1);
-  auto parsed = parse_task_status(status);
-  if (!parsed) return corrupt_status(status);
-  return TaskState{stmt->column_text(0), *parsed, stmt->column_text(2)};
-}
-
-Status upsert_result(Session& s, std::string_view task_uuid, const ResultRecord& r) {
-  auto stmt = s.prepare(
-      "INSERT INTO task_results (task_uuid, idx, media_uuid, status, payload) "
-      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (task_uuid, idx) DO UPDATE SET "
-      "media_uuid = excluded.media_uuid, status = excluded.status, payload = excluded.payload");
-  if (!stmt) return stmt.error();
-  stmt->text(1, task_uuid).integer(2, r.index).text(3, r.media_uuid).text(4, r.status);
-  stmt->blob(5, r.payload);
-  return stmt->run();
-}
-
-Status insert_task(Session& s, const TaskRecord& t) {
-  auto stmt = s.prepare(
-      "INSERT INTO tasks (task_uuid, owner, task_type, model, request, status, created_ms, "
-      "updated_ms, api, external_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-  if (!stmt) return stmt.error();
-  stmt->text(1, t.task_uuid).text(2, t.owner).text(3, t.task_type).text(4, t.model);
-  stmt->blob(5, t.request).text(6, to_string(t.status));
-  stmt->integer(7, t.created_ms).integer(8, t.updated_ms);
-  stmt->text(9, t.api).text(10, t.external_id);
-  auto ok = stmt->run();
-  if (!ok && ok.error().code == kSqliteConstraint) {
-    // SQLite names the columns of the violated index: "tasks.owner, tasks.external_id".
-    if (ok.error().message.find("tasks.external_id") != std::string::npos) {
-      return rules::duplicate_external_id(t.external_id);
-    }
-    return Error{errc::kDuplicateTaskUUID, "taskUUID '" + t.task_uuid + "' is already in use"};
-  }
-  return ok;
-}
-
-struct Candidate {
-  std::string task_uuid;
-  std::int64_t created_ms = 0, seq = 0;
-};
-
-// The first row of a "SELECT task_uuid, created_ms, seq ..." query, ?1 bound to `now` if given.
-Result<std::optional<Candidate>> first_candidate(Session& s, const char* sql,
-                                                 std::optional<std::int64_t> now) {
-  auto stmt = s.prepare(sql);
-  if (!stmt) return stmt.error();
-  if (now) stmt->integer(1, *now);
-  auto row = stmt->step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<Candidate>{};
-  return std::optional<Candidate>{
-      Candidate{stmt->column_text(0), stmt->column_int(1), stmt->column_int(2)}};
-}
-
-// The oldest task that is Queued or Processing under an expired lease. Two index range scans
-// rather than one OR query, so finished tasks piling up never slow the claim down.
-Result<std::optional<Candidate>> oldest_claimable(Session& s, std::int64_t now) {
-  auto queued =
-      first_candidate(s,
-                      "SELECT task_uuid, created_ms, seq FROM tasks WHERE status = 'queued' "
-                      "ORDER BY created_ms, seq LIMIT 1",
-                      std::nullopt);
-  if (!queued) return queued;
-  auto expired =
-      first_candidate(s,
-                      "SELECT task_uuid, created_ms, seq FROM tasks WHERE status = 'processing' "
-                      "AND lease_expires_ms <= ?1 ORDER BY created_ms, seq LIMIT 1",
-                      now);
-  if (!expired) return expired;
-  if (!*queued) return expired;
-  if (!*expired) return queued;
-  const auto& q = **queued;
-  const auto& e = **expired;
-  return std::tie(e.created_ms, e.seq) < std::tie(q.created_ms, q.seq) ? expired : queued;
-}
 
 std::int64_t clamp_to_int64(std::size_t n) {
   constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
@@ -253,14 +85,7 @@ void SqliteTaskStore::commit_batch(const std::vector<PendingEnqueue*>& batch) {
       results.emplace_back(tx.error());
       continue;
     }
-    auto inserted = [&]() -> Status {
-      if (auto ok = s.exec("SAVEPOINT enqueue"); !ok) return ok;
-      if (auto ok = insert_task(s, item->task); !ok) return ok;
-      for (const auto& r : item->task.results) {
-        if (auto ok = upsert_result(s, item->task.task_uuid, r); !ok) return ok;
-      }
-      return s.exec("RELEASE enqueue");
-    }();
+    auto inserted = insert_one(s, item->task);
     if (!inserted) (void)s.exec("ROLLBACK TO enqueue; RELEASE enqueue");
     results.emplace_back(inserted ? Result<TaskRecord>(item->task) : Result<TaskRecord>(inserted.error()));
   }
@@ -273,6 +98,25 @@ void SqliteTaskStore::commit_batch(const std::vector<PendingEnqueue*>& batch) {
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->result = std::move(results[i]);
 }
 
+Status SqliteTaskStore::insert_one(Session& s, const TaskRecord& task) {
+  if (auto ok = s.exec("SAVEPOINT enqueue"); !ok) return ok;
+  if (const auto limit = max_active_per_owner(); limit > 0) {
+    // Counted inside the batch's write transaction: the triggers of the inserts before this one
+    // have already updated it, and no other writer can interleave.
+    auto count = s.prepare("SELECT active FROM task_owners WHERE owner = ?1");
+    if (!count) return count.error();
+    count->text(1, task.owner);
+    auto row = count->step();
+    if (!row) return row.error();
+    if (*row && count->column_int(0) >= limit) return rules::too_many_queued(limit);
+  }
+  if (auto ok = insert_task(s, task); !ok) return ok;
+  for (const auto& r : task.results) {
+    if (auto ok = upsert_result(s, task.task_uuid, r); !ok) return ok;
+  }
+  return s.exec("RELEASE enqueue");
+}
+
 Result<TaskRecord> SqliteTaskStore::get(std::string_view owner, std::string_view task_uuid) {
   auto s = db_->session();
   auto tx = Transaction::begin(s, Mode::Read);  // task row and results from one snapshot
@@ -282,28 +126,6 @@ Result<TaskRecord> SqliteTaskStore::get(std::string_view owner, std::string_view
   if (!*task || (*task)->owner != owner) return rules::not_found(task_uuid);
   if (auto ok = tx->commit(); !ok) return ok.error();
   return std::move(**task);
-}
-
-Result<std::optional<TaskRecord>> SqliteTaskStore::claim_next(std::string_view worker_id,
-                                                              std::int64_t lease_ms) {
-  auto s = db_->session();
-  auto tx = Transaction::begin(s, Mode::RelaxedWrite);  // a crash may lose it: see Mode
-  if (!tx) return tx.error();
-  const std::int64_t now = clock_.now_ms();
-  auto candidate = oldest_claimable(s, now);
-  if (!candidate) return candidate.error();
-  if (!*candidate) return std::optional<TaskRecord>{};
-  auto update = s.prepare(
-      "UPDATE tasks SET status = 'processing', attempts = attempts + 1, worker_id = ?1, "
-      "lease_expires_ms = ?2, updated_ms = ?3 WHERE seq = ?4");
-  if (!update) return update.error();
-  update->text(1, worker_id).integer(2, now + lease_ms).integer(3, now);
-  update->integer(4, (*candidate)->seq);
-  if (auto ok = update->run(); !ok) return ok.error();
-  auto task = find_task(s, (*candidate)->task_uuid);
-  if (!task) return task.error();
-  if (auto ok = tx->commit(); !ok) return ok.error();
-  return task;
 }
 
 // An update of a task the caller holds (Processing under worker_id), without an fsync. `sql`
@@ -331,6 +153,13 @@ Status SqliteTaskStore::renew_lease(std::string_view task_uuid, std::string_view
   return update_held(task_uuid, worker_id,
                      "UPDATE tasks SET lease_expires_ms = ?1, updated_ms = ?2 WHERE task_uuid = ?3",
                      [lease_ms](std::int64_t now) { return now + lease_ms; });
+}
+
+Status SqliteTaskStore::defer(std::string_view task_uuid, std::string_view worker_id, std::int64_t delay_ms) {
+  return update_held(task_uuid, worker_id,
+                     "UPDATE tasks SET status = 'queued', worker_id = '', lease_expires_ms = 0, "
+                     "not_before_ms = ?1, updated_ms = ?2 WHERE task_uuid = ?3",
+                     [delay_ms](std::int64_t now) { return rules::defer_until(now, delay_ms); });
 }
 
 Status SqliteTaskStore::set_progress(std::string_view task_uuid, std::string_view worker_id,
@@ -445,6 +274,48 @@ Result<TaskRecord> SqliteTaskStore::get_by_external_id(std::string_view owner, s
   if (tasks->empty()) return rules::not_found(external_id);
   if (auto ok = tx->commit(); !ok) return ok.error();
   return std::move(tasks->front());
+}
+
+Result<std::vector<TaskStore::FinishedTask>> SqliteTaskStore::finished_before(std::int64_t updated_before_ms,
+                                                                              std::size_t limit) {
+  auto s = db_->session();
+  // Through the partial index tasks_finished (its WHERE clause repeated), so only finished rows
+  // are read, already in updated_ms order; SQLite would otherwise pick tasks_by_status and sort.
+  auto stmt = s.prepare(
+      "SELECT owner, task_uuid FROM tasks INDEXED BY tasks_finished "
+      "WHERE status IN ('success', 'error', 'cancelled') "
+      "AND updated_ms < ?1 ORDER BY updated_ms LIMIT ?2");
+  if (!stmt) return stmt.error();
+  stmt->integer(1, updated_before_ms).integer(2, clamp_to_int64(limit));
+  std::vector<FinishedTask> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    out.push_back({stmt->column_text(0), stmt->column_text(1)});
+  }
+}
+
+Result<std::int64_t> SqliteTaskStore::remove_finished(const std::vector<FinishedTask>& tasks) {
+  auto s = db_->session();
+  auto tx = Transaction::begin(s, Mode::Write);
+  if (!tx) return tx.error();
+  std::int64_t removed = 0;
+  for (const auto& task : tasks) {
+    auto remove = s.prepare(
+        "DELETE FROM tasks WHERE task_uuid = ?1 AND owner = ?2 AND status IN ('success', 'error', 'cancelled')");
+    if (!remove) return remove.error();
+    remove->text(1, task.task_uuid).text(2, task.owner);
+    if (auto ok = remove->run(); !ok) return ok.error();
+    if (s.changes() == 0) continue;
+    ++removed;
+    auto results = s.prepare("DELETE FROM task_results WHERE task_uuid = ?1");
+    if (!results) return results.error();
+    results->text(1, task.task_uuid);
+    if (auto ok = results->run(); !ok) return ok.error();
+  }
+  if (auto ok = tx->commit(); !ok) return ok.error();
+  return removed;
 }
 
 Result<std::vector<TaskRecord>> SqliteTaskStore::list(std::string_view owner, const ListQuery& query) {

@@ -11,11 +11,10 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "store/sqlite_database.hpp"
 #include "store/task_store.hpp"
 
 namespace vidserve::store {
-
-class SqliteDatabase;
 
 class SqliteTaskStore final : public TaskStore {
  public:
@@ -32,6 +31,7 @@ class SqliteTaskStore final : public TaskStore {
                                                std::int64_t lease_ms) override;
   Status renew_lease(std::string_view task_uuid, std::string_view worker_id,
                      std::int64_t lease_ms) override;
+  Status defer(std::string_view task_uuid, std::string_view worker_id, std::int64_t delay_ms) override;
   Status set_progress(std::string_view task_uuid, std::string_view worker_id, int percent) override;
   Status put_result(std::string_view task_uuid, ResultRecord result) override;
   Status complete(std::string_view task_uuid) override;
@@ -40,6 +40,9 @@ class SqliteTaskStore final : public TaskStore {
   Result<std::int64_t> requeue_interrupted() override;
   Result<std::map<TaskStatus, std::int64_t>> count_by_status() override;
   Result<TaskRecord> get_by_external_id(std::string_view owner, std::string_view external_id) override;
+  Result<std::vector<FinishedTask>> finished_before(std::int64_t updated_before_ms,
+                                                    std::size_t limit) override;
+  Result<std::int64_t> remove_finished(const std::vector<FinishedTask>& tasks) override;
   using TaskStore::list;
   Result<std::vector<TaskRecord>> list(std::string_view owner, const ListQuery& query) override;
 
@@ -52,6 +55,8 @@ class SqliteTaskStore final : public TaskStore {
     std::optional<Result<TaskRecord>> result;
   };
   void commit_batch(const std::vector<PendingEnqueue*>& batch);
+  // One task of a batch, inside its savepoint: the per-owner limit, the row, its results.
+  Status insert_one(SqliteDatabase::Session& s, const TaskRecord& task);
 
   Status finish(std::string_view task_uuid, TaskStatus to, std::string_view code,
                 std::string_view message);

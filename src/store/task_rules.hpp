@@ -11,6 +11,10 @@ namespace vidserve::store::rules {
 
 Error not_found(std::string_view task_uuid);
 Error duplicate_external_id(std::string_view external_id);
+// enqueue over TaskStore::max_active_per_owner().
+Error too_many_queued(std::int64_t limit);
+// defer: the task's not_before_ms (a negative delay counts as 0).
+std::int64_t defer_until(std::int64_t now_ms, std::int64_t delay_ms);
 
 // A result may be written while the task is not final; index >= 0 and a known status.
 Status check_result(const ResultRecord& result);

@@ -43,6 +43,16 @@ Error duplicate_external_id(std::string_view external_id) {
   return Error{errc::kDuplicateExternalId, "external id " + quoted(external_id) + " is already in use"};
 }
 
+Error too_many_queued(std::int64_t limit) {
+  return Error{errc::kTooManyQueuedTasks,
+               "this API key already has " + std::to_string(limit) +
+                   " tasks queued or processing (the limit); wait for some to finish"};
+}
+
+std::int64_t defer_until(std::int64_t now_ms, std::int64_t delay_ms) {
+  return now_ms + std::max<std::int64_t>(0, delay_ms);
+}
+
 Status check_result(const ResultRecord& result) {
   if (result.index < 0) {
     return Error{errc::kInvalidArgument,
@@ -120,6 +130,7 @@ Status prepare_new_task(TaskRecord& task, std::int64_t now_ms) {
   task.worker_id.clear();
   task.lease_expires_ms = 0;
   task.progress = 0;
+  task.not_before_ms = 0;
   task.created_ms = now_ms;
   task.updated_ms = now_ms;
   return Ok{};

@@ -8,6 +8,8 @@
 // Implementations: SqliteTaskStore (embedded default, durable) and MemoryTaskStore (fake for
 // unit tests of other modules). Both pass the same contract suite (tests/unit/store).
 // Every method is thread-safe and reports failures as values, never by throwing.
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -26,6 +28,8 @@ inline constexpr const char* kDuplicateTaskUUID = "duplicateTaskUUID";
 // enqueue: the owner already has a task with this external_id.
 inline constexpr const char* kDuplicateExternalId = "duplicateExternalId";
 inline constexpr const char* kStorage = "storage";
+// The database could not grow: the disk (or the quota) is full. Same code as io_errc::kStorageFull.
+inline constexpr const char* kStorageFull = "storageFull";
 // The operation is not allowed in the task's current status, e.g. completing a cancelled task.
 inline constexpr const char* kInvalidState = "invalidState";
 // renew_lease, set_progress: the task is no longer processing under this worker (expired and
@@ -34,6 +38,8 @@ inline constexpr const char* kLeaseLost = "leaseLost";
 // renew_lease, set_progress: the task was cancelled while the worker held it; it should stop.
 inline constexpr const char* kCancelled = "cancelled";
 inline constexpr const char* kInvalidArgument = "invalidArgument";
+// enqueue: the owner already has max_active_per_owner() tasks Queued or Processing.
+inline constexpr const char* kTooManyQueuedTasks = "tooManyQueuedTasks";
 }  // namespace errc
 
 enum class TaskStatus { Queued, Processing, Success, Error, Cancelled };
@@ -74,6 +80,8 @@ struct TaskRecord {
   // once complete. Kept as it was by claim, requeue, fail and cancel (a retried task starts from
   // the value of its previous attempt until its worker reports again). 0 when enqueued.
   int progress = 0;
+  // Queued only: the task is not claimed before this time (set by defer); 0 otherwise.
+  std::int64_t not_before_ms = 0;
   std::vector<ResultRecord> results;  // ordered by index
 
   bool operator==(const TaskRecord&) const = default;
@@ -87,7 +95,9 @@ class TaskStore {
   // attempts=0, created_ms=updated_ms=now and clears error/lease fields; `results` given here
   // are stored too (e.g. "processing" placeholders with pre-assigned media uuids).
   // Returns only once the task is durable (SqliteTaskStore: committed with synchronous=FULL).
-  // task_uuid is unique across all owners; reusing one -> "duplicateTaskUUID".
+  // task_uuid is unique across all owners; reusing one -> "duplicateTaskUUID". When the owner
+  // already has max_active_per_owner() tasks Queued or Processing -> "tooManyQueuedTasks"; the
+  // count and the insert are one transaction, so concurrent enqueues never pass the limit.
   virtual Result<TaskRecord> enqueue(TaskRecord task) = 0;
 
   // Stores several tasks at once; each gets its own result, in order, as enqueue() would give it.
@@ -97,11 +107,17 @@ class TaskStore {
   // "notFound" when the task does not exist or belongs to another owner.
   virtual Result<TaskRecord> get(std::string_view owner, std::string_view task_uuid) = 0;
 
-  // Atomically takes the oldest (by created_ms, then enqueue order) task that is Queued or
-  // Processing with an expired lease, moves it to Processing, increments attempts and sets the
-  // lease to now + lease_ms for worker_id. nullopt when there is nothing to do.
-  // Claims, lease renewals and put_result need not survive a power failure (the task would just
-  // run again); enqueue, complete, fail and cancel must.
+  // Atomically takes one claimable task, moves it to Processing, increments attempts, sets the
+  // lease to now + lease_ms for worker_id and clears not_before_ms. nullopt when there is nothing
+  // to do. Claimable: Queued with not_before_ms <= now, or Processing with an expired lease.
+  // Claims are fair across owners (round-robin): among the owners with a claimable task, the one
+  // whose latest claim is the oldest (an owner never claimed from comes first; between several
+  // such owners, the one with the oldest claimable task), then that owner's oldest claimable task
+  // (by created_ms, then enqueue order). One owner's backlog thus delays another owner's next task
+  // by at most one claim per busy owner. SqliteTaskStore keeps a claim O(log n) in the number of
+  // queued tasks (linear in the number of owners with tasks in flight).
+  // Claims, lease renewals, deferrals and put_result need not survive a power failure (the task
+  // would just run again); enqueue, complete, fail and cancel must.
   virtual Result<std::optional<TaskRecord>> claim_next(std::string_view worker_id,
                                                        std::int64_t lease_ms) = 0;
 
@@ -109,6 +125,13 @@ class TaskStore {
   // worker_id any more, "cancelled" when it was cancelled (the worker should stop).
   virtual Status renew_lease(std::string_view task_uuid, std::string_view worker_id,
                              std::int64_t lease_ms) = 0;
+
+  // Processing under worker_id -> Queued, not claimable before now + delay_ms (a negative delay
+  // counts as 0): for a task that cannot run now but will later, e.g. while the disk is full.
+  // Lease cleared; attempts, progress and results kept. Same checks as renew_lease ("leaseLost",
+  // "cancelled", "notFound").
+  virtual Status defer(std::string_view task_uuid, std::string_view worker_id,
+                       std::int64_t delay_ms) = 0;
 
   // Stores the task's progress, clamped to 0..100. Same checks as renew_lease: "leaseLost" unless
   // the task is Processing under worker_id, "cancelled" when it was cancelled. Like a lease
@@ -140,6 +163,24 @@ class TaskStore {
   // "notFound" unless the owner has a task with this (non-empty) external_id.
   virtual Result<TaskRecord> get_by_external_id(std::string_view owner, std::string_view external_id) = 0;
 
+  // Retention. A finished task (Success, Error, Cancelled) last updated before a cutoff.
+  struct FinishedTask {
+    std::string owner, task_uuid;
+    bool operator==(const FinishedTask&) const = default;
+  };
+  // Up to `limit` finished tasks with updated_ms < updated_before_ms, least recently updated
+  // first. The caller deletes what belongs to them elsewhere (media), then remove_finished().
+  virtual Result<std::vector<FinishedTask>> finished_before(std::int64_t updated_before_ms,
+                                                            std::size_t limit) = 0;
+  // Deletes these tasks with their results; a task that is missing, belongs to another owner or
+  // is not finished is skipped. Returns how many were deleted. Durable, like complete().
+  virtual Result<std::int64_t> remove_finished(const std::vector<FinishedTask>& tasks) = 0;
+
+  // At most this many Queued + Processing tasks per owner; enqueue refuses more with
+  // "tooManyQueuedTasks". 0 (the default) means no limit.
+  void set_max_active_per_owner(std::int64_t limit) { max_active_per_owner_.store(limit); }
+  std::int64_t max_active_per_owner() const { return max_active_per_owner_.load(); }
+
   struct ListQuery {
     std::size_t limit = 30;
     std::size_t offset = 0;
@@ -150,6 +191,9 @@ class TaskStore {
   Result<std::vector<TaskRecord>> list(std::string_view owner, std::size_t limit, std::size_t offset) {
     return list(owner, ListQuery{limit, offset, {}});
   }
+
+ private:
+  std::atomic<std::int64_t> max_active_per_owner_{0};
 };
 
 }  // namespace vidserve::store

@@ -138,6 +138,9 @@ void ApimartService::create(std::string_view body, const std::string& owner, run
       if (code == runware::kInsufficientStorage) {
         return done(error_reply(507, "server_error", "insufficient_storage", stored.error().message));
       }
+      if (code == store::errc::kTooManyQueuedTasks) {
+        return done(error_reply(429, "rate_limit_error", "too_many_queued_tasks", stored.error().message));
+      }
       const bool busy = code == "serviceUnavailable";
       return done(error_reply(busy ? 503 : 500, "server_error", busy ? "service_unavailable" : "internal_error",
                               stored.error().message));

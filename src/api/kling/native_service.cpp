@@ -111,6 +111,8 @@ void NativeService::create(const std::string& product, std::string_view body, co
       }
       if (e.code == "serviceUnavailable") return done(native_reply(503, 5001, e.message, request_id));
       if (e.code == runware::kInsufficientStorage) return done(native_reply(507, 5001, e.message, request_id));
+      // Kling's answer when the tasks in flight exceed the account's concurrency.
+      if (e.code == store::errc::kTooManyQueuedTasks) return done(native_reply(429, 1303, e.message, request_id));
       return done(store_error(e, request_id));
     }
     json::object data{{"task_id", stored->task_uuid},

@@ -21,6 +21,7 @@ int status_for_code(std::string_view code) {
   if (code == "invalidApiKey" || code == "missingApiKey") return 401;
   if (code == "taskNotFound") return 404;
   if (code == "payloadTooLarge") return 413;
+  if (code == "tooManyQueuedTasks") return 429;
   if (code == "internalServerError" || code == "storage") return 500;
   if (code == "timeout") return 504;
   if (code == "serviceUnavailable" || code == "fetchBusy" || code == "fetchCancelled") return 503;

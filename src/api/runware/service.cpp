@@ -171,11 +171,16 @@ void report_commit_errors(const std::vector<Result<store::TaskRecord>>& results,
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (results[i]) continue;
     const auto& record = deferred[i].record;
-    if (results[i].error().code == kInsufficientStorage) {
-      out.error(507, kInsufficientStorage, results[i].error().message, record.task_type, record.task_uuid);
+    const auto& code = results[i].error().code;
+    if (code == kInsufficientStorage) {
+      out.error(507, code, results[i].error().message, record.task_type, record.task_uuid);
       continue;
     }
-    const bool duplicate = results[i].error().code == "duplicateTaskUUID";
+    if (code == store::errc::kTooManyQueuedTasks) {
+      out.error(429, code, results[i].error().message, record.task_type, record.task_uuid);
+      continue;
+    }
+    const bool duplicate = code == "duplicateTaskUUID";
     out.error(duplicate ? 400 : 500, duplicate ? "duplicateTaskUUID" : "internalServerError",
               duplicate ? "taskUUID " + record.task_uuid + " was already used; send a new UUID v4 per task."
                         : "the task could not be stored: " + results[i].error().message,

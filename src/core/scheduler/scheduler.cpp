@@ -1,7 +1,9 @@
 #include "core/scheduler/scheduler.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <string>
 #include <unistd.h>
 
 namespace vidserve::core {
@@ -19,7 +21,9 @@ void Scheduler::start() {
 
 void Scheduler::stop() {
   if (!running_.exchange(false)) return;
+  { std::lock_guard lock(mutex_); }  // a worker between its check of running_ and its wait gets the notice
   wakeup_.notify_all();
+  stopping_.notify_all();
   for (auto& t : threads_) t.join();
   threads_.clear();
   // Fetch callbacks still to come refer to this object.
@@ -43,10 +47,40 @@ void Scheduler::wait_for_work() {
   if (pending_wakes_ > 0) --pending_wakes_;
 }
 
-bool Scheduler::claim_and_fetch(const std::string& worker_id) {
+void Scheduler::pause(std::int64_t ms) {
+  std::unique_lock lock(mutex_);
+  stopping_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return !running_; });
+}
+
+void Scheduler::log_claim_failure(const Error& error) {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now().time_since_epoch()).count();
+  const auto left_out = claim_log_.admit(now);
+  if (!left_out) return;
+  std::fprintf(stderr, "vidserve: claiming a task failed: %s%s\n", error.message.c_str(),
+               *left_out ? (" (" + std::to_string(*left_out) + " similar lines left out)").c_str() : "");
+}
+
+Result<std::optional<store::TaskRecord>> Scheduler::claim(const std::string& worker_id, int& failures) {
   auto claimed = deps_.tasks.claim_next(worker_id, deps_.lease_ms);
-  if (!claimed) std::fprintf(stderr, "vidserve: claiming a task failed: %s\n", claimed.error().message.c_str());
-  if (!claimed || !*claimed) return false;
+  if (claimed) {
+    failures = 0;
+    return claimed;
+  }
+  log_claim_failure(claimed.error());
+  const int doublings = std::min(failures++, 16);
+  pause(std::min(options_.poll_ms << doublings, options_.max_backoff_ms));
+  return claimed;
+}
+
+void Scheduler::after(const RunOutcome& outcome) {
+  if (outcome.deferred_ms) pause(std::min(*outcome.deferred_ms, options_.max_storage_pause_ms));
+}
+
+bool Scheduler::claim_and_fetch(const std::string& worker_id, int& failures) {
+  auto claimed = claim(worker_id, failures);
+  if (!claimed) return true;  // paused already; look again
+  if (!*claimed) return false;
   auto prepared = prepare_task(deps_, **claimed, worker_id);
   if (!prepared) return true;  // failed already
   {
@@ -67,14 +101,15 @@ bool Scheduler::claim_and_fetch(const std::string& worker_id) {
 
 void Scheduler::work(int index) {
   const std::string worker_id = "pid" + std::to_string(::getpid()) + "-w" + std::to_string(index);
+  int failures = 0;  // consecutive failed claims
   while (running_) {
     if (!deps_.fetch_async) {
-      auto claimed = deps_.tasks.claim_next(worker_id, deps_.lease_ms);
-      if (claimed && *claimed) {
-        run_task(deps_, **claimed, worker_id);
+      auto claimed = claim(worker_id, failures);
+      if (!claimed) continue;
+      if (*claimed) {
+        after(run_task(deps_, **claimed, worker_id));
         continue;
       }
-      if (!claimed) std::fprintf(stderr, "vidserve: claiming a task failed: %s\n", claimed.error().message.c_str());
       wait_for_work();
       continue;
     }
@@ -91,10 +126,10 @@ void Scheduler::work(int index) {
     if (ready) {
       // Fetches are cancelled only when the server stops: claim nothing more that would wait.
       if (!ready->fetched && ready->fetched.error().code == kFetchCancelled) draining_ = true;
-      finish_task(deps_, *ready->task, ready->fetched);
+      after(finish_task(deps_, *ready->task, ready->fetched));
       continue;
     }
-    if (may_claim && !draining_ && claim_and_fetch(worker_id)) continue;
+    if (may_claim && !draining_ && claim_and_fetch(worker_id, failures)) continue;
     wait_for_work();
   }
 }

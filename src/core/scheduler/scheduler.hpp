@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/log_throttle.hpp"
 #include "core/scheduler/task_runner.hpp"
 
 namespace vidserve::core {
@@ -24,6 +25,12 @@ struct SchedulerOptions {
   int concurrency = 2;           // tasks rendered at once
   std::int64_t poll_ms = 500;    // how often idle workers look for work without being woken
   std::size_t max_fetching = 16; // claimed tasks fetching inputs or ready, with fetch_async
+  // After a failed claim (the store is unavailable) a worker waits poll_ms, doubling with each
+  // further failure up to this, before it tries again; a wake() does not cut the wait short.
+  std::int64_t max_backoff_ms = 30'000;
+  // A worker whose task was deferred for lack of disk space waits as long as the task (at most
+  // this) before claiming again: the next task would meet the same full disk.
+  std::int64_t max_storage_pause_ms = 30'000;
 };
 
 class Scheduler {
@@ -45,8 +52,16 @@ class Scheduler {
   };
   void work(int index);
   // Claims one task and starts fetching its inputs; false when there was nothing to claim.
-  bool claim_and_fetch(const std::string& worker_id);
+  // `failures` counts consecutive failed claims (see claim).
+  bool claim_and_fetch(const std::string& worker_id, int& failures);
+  // claim_next, with a rate-limited log line and a growing pause after a failure.
+  Result<std::optional<store::TaskRecord>> claim(const std::string& worker_id, int& failures);
+  // Pauses the worker after a task deferred for lack of space.
+  void after(const RunOutcome& outcome);
   void wait_for_work();
+  // Waits `ms` or until stop(); wake() does not end it.
+  void pause(std::int64_t ms);
+  void log_claim_failure(const Error& error);
 
   RunnerDeps deps_;
   SchedulerOptions options_;
@@ -54,11 +69,13 @@ class Scheduler {
   std::mutex mutex_;
   std::condition_variable wakeup_;
   std::condition_variable settled_;  // a fetch answered (stop() waits for all of them)
+  std::condition_variable stopping_;  // ends pause(); wake() notifies only wakeup_
   std::atomic<bool> running_{false};
   std::atomic<bool> draining_{false};  // a fetch was cancelled: the server stops
   std::uint64_t pending_wakes_ = 0;
   std::deque<Ready> ready_;
   std::size_t fetching_ = 0;  // tasks whose inputs are being fetched
+  LogThrottle claim_log_{30'000};  // one "claiming a task failed" line per 30 s at most
 };
 
 }  // namespace vidserve::core

@@ -1,10 +1,13 @@
 #include "core/scheduler/task_runner.hpp"
 
+#include "common/io_error.hpp"
+#include "common/log_throttle.hpp"
 #include "core/scheduler/input_check.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -64,7 +67,8 @@ class TaskProgress final : public engine::Progress {
     auto stored = deps_.tasks.set_progress(task_.task_uuid, worker_id_, percent);
     if (!stored) {
       // Like a failed renewal, except for a storage hiccup: progress is only informative.
-      lost_ = stored.error().code != store::errc::kStorage;
+      const auto& code = stored.error().code;
+      lost_ = code != store::errc::kStorage && code != store::errc::kStorageFull;
       return;
     }
     stored_percent_ = percent;
@@ -156,6 +160,31 @@ void fail(const RunnerDeps& deps, const store::TaskRecord& task, const Error& e)
   if (deps.on_finished) deps.on_finished(task);
 }
 
+// A full disk is not the task's fault: back to the queue until there is space again.
+RunOutcome defer_or_fail(const RunnerDeps& deps, const store::TaskRecord& task, const std::string& worker_id,
+                         const Error& e) {
+  if (e.code != io_errc::kStorageFull) {
+    fail(deps, task, e);
+    return {};
+  }
+  const auto delay = storage_retry_delay_ms(deps, task.attempts);
+  if (auto deferred = deps.tasks.defer(task.task_uuid, worker_id, delay); !deferred) {
+    // Cancelled or reclaimed meanwhile: nothing to do. A store error leaves the task processing
+    // under this worker; it is requeued at restart or when its lease expires.
+    return {};
+  }
+  static LogThrottle log(30'000);
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (auto left_out = log.admit(now)) {
+    std::fprintf(stderr, "vidserve: disk full: task %s waits %llds before attempt %d (%s)%s\n",
+                 task.task_uuid.c_str(), static_cast<long long>(delay / 1000), task.attempts + 1,
+                 e.message.c_str(),
+                 *left_out ? (", " + std::to_string(*left_out) + " similar lines left out").c_str() : "");
+  }
+  return RunOutcome{delay};
+}
+
 // Renders one result into a scratch file, moves it into the media store and records it.
 Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store::TaskRecord& task,
                      const DecodedTask& decoded, const std::vector<engine::InputMedia>& inputs,
@@ -173,7 +202,7 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
     return out.error();
   }
   std::filesystem::rename(job.output_path, deps.media.path_for(result.media_uuid, content_type), ec);
-  if (ec) return Error{"storage", "cannot move the rendered file into the media store: " + ec.message()};
+  if (ec) return io_error(ec.value(), "cannot move the rendered file into the media store");
   if (auto adopted = deps.media.adopt(task.owner, task.task_uuid, result.media_uuid, content_type, decoded.ttl_s);
       !adopted) {
     return adopted.error();
@@ -185,6 +214,12 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
 }
 
 }  // namespace
+
+std::int64_t storage_retry_delay_ms(const RunnerDeps& deps, int attempts) {
+  std::int64_t delay = std::max<std::int64_t>(1, deps.storage_retry_first_ms);
+  for (int i = 1; i < attempts && delay < deps.storage_retry_max_ms; ++i) delay *= 2;
+  return std::min(delay, deps.storage_retry_max_ms);
+}
 
 std::shared_ptr<PreparedTask> prepare_task(const RunnerDeps& deps, const store::TaskRecord& task,
                                            const std::string& worker_id) {
@@ -220,11 +255,12 @@ struct InputsInFlight {
   Status assemble() {
     for (std::size_t i = 0; i < wanted.size(); ++i) {
       auto& answer = *answers[i];
-      if (!answer) return Error{answer.error().code, wanted[i].ref->path + ": " + answer.error().message};
+      const auto& path = wanted[i].ref->path;
+      if (!answer) return Error{answer.error().code, answer.error().message, path};
       if (auto checked = check_input(wanted[i].role, answer->bytes, prepared->decoded.plan.model); !checked) {
-        return Error{checked.error().code, wanted[i].ref->path + ": " + checked.error().message};
+        return Error{checked.error().code, checked.error().message, path};
       }
-      prepared->inputs.push_back({wanted[i].role, std::move(answer->bytes), std::move(answer->content_type)});
+      prepared->inputs.push_back({wanted[i].role, std::move(answer->bytes), std::move(answer->content_type), path});
     }
     return Ok{};
   }
@@ -255,12 +291,12 @@ void fetch_inputs_async(const RunnerDeps& deps, std::shared_ptr<PreparedTask> pr
   }
 }
 
-void finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Status& fetched) {
+RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Status& fetched) {
   const auto& task = prepared.task;
   const auto& worker_id = prepared.worker_id;
   if (!fetched) {
-    if (fetched.error().code == kFetchCancelled) return;  // the server stops: requeued at restart
-    return fail(deps, task, fetched.error());
+    if (fetched.error().code == kFetchCancelled) return {};  // the server stops: requeued at restart
+    return defer_or_fail(deps, task, worker_id, fetched.error());
   }
   TaskProgress progress(deps, task, worker_id);
   bool first = true;
@@ -273,21 +309,22 @@ void finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Status& f
     first = false;
     if (!fresh_claim) {
       auto lease = deps.tasks.renew_lease(task.task_uuid, worker_id, deps.lease_ms);
-      if (!lease) return;
+      if (!lease) return {};
     }
     if (auto rendered = render_result(deps, *prepared.engine, task, prepared.decoded, prepared.inputs,
                                       result, progress);
         !rendered) {
-      return fail(deps, task, rendered.error());
+      return defer_or_fail(deps, task, worker_id, rendered.error());
     }
   }
   (void)deps.tasks.complete(task.task_uuid);
   if (deps.on_finished) deps.on_finished(task);
+  return {};
 }
 
-void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::string& worker_id) {
+RunOutcome run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::string& worker_id) {
   auto prepared = prepare_task(deps, task, worker_id);
-  if (!prepared) return;
+  if (!prepared) return {};
   auto inputs = fetch_inputs(deps, generation(prepared->decoded).inputs, task.owner, prepared->decoded.plan.model);
   Status fetched = Ok{};
   if (inputs) {
@@ -295,7 +332,7 @@ void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::
   } else {
     fetched = inputs.error();
   }
-  finish_task(deps, *prepared, fetched);
+  return finish_task(deps, *prepared, fetched);
 }
 
 }  // namespace vidserve::core

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -59,11 +60,25 @@ struct RunnerDeps {
   // claimed and the stored percent, 0..99 (100 comes only with complete). Called on the worker's
   // thread, at most every 250 ms per task and only when the percent changed.
   std::function<void(const store::TaskRecord& task, int percent)> on_progress = nullptr;
+  // A task that fails because the disk (or the quota) is full ("storageFull") is not failed but
+  // deferred (TaskStore::defer): it waits storage_retry_first_ms after its first attempt, twice as
+  // long after each further one, at most storage_retry_max_ms, and is retried until space returns.
+  std::int64_t storage_retry_first_ms = 5'000;
+  std::int64_t storage_retry_max_ms = 5 * 60'000;
 };
 
+struct RunOutcome {
+  // Set when the task went back to the queue for lack of disk space: the delay before it is
+  // tried again. Other tasks would meet the same full disk, so the worker pauses too.
+  std::optional<std::int64_t> deferred_ms;
+};
+
+// The delay before attempt `attempts + 1` of a task deferred for lack of space.
+std::int64_t storage_retry_delay_ms(const RunnerDeps& deps, int attempts);
+
 // `task` as claim_next returned it, just now (its lease is taken as fresh). Returns after the
-// task reached a final status (or its lease was lost).
-void run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::string& worker_id);
+// task reached a final status, was deferred, or its lease was lost.
+RunOutcome run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::string& worker_id);
 
 // run_task in three steps, for fetching inputs while the worker does something else.
 struct PreparedTask {
@@ -86,6 +101,6 @@ void fetch_inputs_async(const RunnerDeps& deps, std::shared_ptr<PreparedTask> pr
                         std::function<void(Status)> done);
 // Renders the task whose inputs were fetched, or fails it with the fetch's error (a
 // "fetchCancelled" fetch leaves it to be requeued). Renews the lease first unless just claimed.
-void finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Status& fetched);
+RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Status& fetched);
 
 }  // namespace vidserve::core

@@ -1,11 +1,13 @@
 #include "engine/kling/kling_engine.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
 #include <thread>
 
+#include "common/io_error.hpp"
 #include "engine/kling/jwt.hpp"
 #include "engine/kling/protocol.hpp"
 #include "engine/kling/request_builder.hpp"
@@ -264,9 +266,10 @@ struct KlingEngine::State {
       auto encoded =
           media::encode_image(*decoded, image_format(job.content_type), job.plan.output_quality);
       if (!encoded) return encoded.error();
+      errno = 0;
       std::ofstream out(job.output_path, std::ios::binary | std::ios::trunc);
       out.write(encoded->data(), static_cast<std::streamsize>(encoded->size()));
-      if (!out.flush()) return Error{"storage", "cannot write " + job.output_path + "."};
+      if (!out.flush()) return io_error(errno, "cannot write the converted image");  // no path: clients see it
     }
     return Output{decoded->width, decoded->height, 0};
   }

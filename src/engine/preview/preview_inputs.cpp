@@ -1,10 +1,12 @@
 #include "engine/preview/preview_inputs.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 
+#include "common/io_error.hpp"
 #include "common/uuid.hpp"
 #include "media/image_codec.hpp"
 #include "media/probe.hpp"
@@ -23,12 +25,18 @@ bool is_timed_role(const std::string& role) {
 
 Result<media::ProbeInfo> probe_bytes(const std::string& bytes, const std::string& scratch_dir) {
   const auto path = std::filesystem::path(scratch_dir) / (".probe-" + uuid::generate_v4());
+  std::error_code ec;
   {
+    errno = 0;
     std::ofstream out(path, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())) || !out.flush()) {
+      const int errnum = errno;  // of the failed write(2)
+      out.close();
+      std::filesystem::remove(path, ec);
+      return io_error(errnum, "cannot write a scratch copy of the input");  // no path: clients see it
+    }
   }
   auto info = media::probe(path.string());
-  std::error_code ec;
   std::filesystem::remove(path, ec);
   return info;
 }
@@ -51,6 +59,7 @@ Result<InputFacts> inspect_inputs(const std::vector<InputMedia>& inputs, const s
       }
     } else if (is_timed_role(input.role)) {
       auto info = probe_bytes(input.bytes, scratch_dir);
+      if (!info && info.error().code == io_errc::kStorageFull) return info.error();  // not the input's fault
       if (!info) {
         return Error{"invalidInput", "the input is not a readable media file: " + info.error().message, input.path};
       }

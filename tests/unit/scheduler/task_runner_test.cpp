@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/io_error.hpp"
 #include "core/scheduler/result_payload.hpp"
 #include "media/image_codec.hpp"
 #include "media/inspect.hpp"
@@ -50,6 +51,15 @@ class CountingStore final : public store::TaskStore {
                      std::int64_t lease_ms) override {
     ++renewals;
     return inner_.renew_lease(uuid, worker, lease_ms);
+  }
+  Status defer(std::string_view uuid, std::string_view worker, std::int64_t delay_ms) override {
+    return inner_.defer(uuid, worker, delay_ms);
+  }
+  Result<std::vector<FinishedTask>> finished_before(std::int64_t before, std::size_t limit) override {
+    return inner_.finished_before(before, limit);
+  }
+  Result<std::int64_t> remove_finished(const std::vector<FinishedTask>& tasks) override {
+    return inner_.remove_finished(tasks);
   }
   Status set_progress(std::string_view uuid, std::string_view worker, int percent) override {
     ++progress_writes;
@@ -88,6 +98,9 @@ class CountingStore final : public store::TaskStore {
 class FakeEngine final : public engine::Engine {
  public:
   std::atomic<int> renders{0};
+  // The next this many renders meet a full disk, as a media writer would: part of the file is
+  // written, then ENOSPC.
+  std::atomic<int> disk_full_renders{0};
   std::function<void(const engine::Job&)> during_render;
   std::function<void(const engine::Job&, engine::Progress&)> report;
   std::optional<Error> error;  // returned instead of a render when set
@@ -99,6 +112,11 @@ class FakeEngine final : public engine::Engine {
     if (error) return *error;
     if (report) report(job, progress);
     if (progress.cancelled()) return Error{"taskCancelled", "the task was cancelled"};
+    if (disk_full_renders > 0) {
+      --disk_full_renders;
+      std::ofstream(job.output_path, std::ios::binary) << "not really";
+      return io_error(ENOSPC, "cannot write a packet");
+    }
     std::ofstream(job.output_path, std::ios::binary) << "not really a video";
     return engine::Output{320, 240, 1.0};
   }
@@ -286,6 +304,86 @@ TEST_F(TaskRunnerTest, AProgressWriteNoticesACancellation) {
   EXPECT_EQ(calls, 0);
   EXPECT_EQ(tasks_.renewals, 0);
   EXPECT_EQ(status(), store::TaskStatus::Cancelled);
+}
+
+// A full disk is not the task's fault: the task goes back to the queue, out of reach for 5 s, then
+// 10 s, 20 s..., keeping its attempts; nobody hears of it finishing until it does.
+TEST_F(TaskRunnerTest, ADiskFullRenderDefersTheTaskWithGrowingDelays) {
+  engine_->disk_full_renders = 3;
+  auto task = claimed_task(1);
+  int finished = 0;
+  auto d = deps();
+  d.on_finished = [&](const store::TaskRecord&) { ++finished; };
+  std::vector<std::int64_t> delays;
+  for (;;) {
+    const auto outcome = run_task(d, task, "w");
+    if (!outcome.deferred_ms) break;
+    delays.push_back(*outcome.deferred_ms);
+    EXPECT_EQ(status(), store::TaskStatus::Queued);
+    EXPECT_FALSE(std::filesystem::exists(media_.path_for("media-0", "video/mp4")));
+    clock_.advance_ms(*outcome.deferred_ms - 1);
+    ASSERT_FALSE(*tasks_.claim_next("w", 60'000));  // not before its time
+    clock_.advance_ms(1);
+    auto again = tasks_.claim_next("w", 60'000);
+    ASSERT_TRUE(again && *again);
+    task = **again;
+  }
+  EXPECT_EQ(delays, (std::vector<std::int64_t>{5'000, 10'000, 20'000}));
+  EXPECT_EQ(status(), store::TaskStatus::Success);
+  EXPECT_EQ(tasks_.get("owner", "task-1")->attempts, 4);
+  EXPECT_EQ(finished, 1);
+  EXPECT_EQ(engine_->renders, 4);
+}
+
+TEST_F(TaskRunnerTest, TheDiskFullDelayIsBounded) {
+  const auto d = deps();
+  EXPECT_EQ(storage_retry_delay_ms(d, 1), 5'000);
+  EXPECT_EQ(storage_retry_delay_ms(d, 7), 300'000);
+  EXPECT_EQ(storage_retry_delay_ms(d, 1'000'000), 300'000);  // no overflow: waits, never fails
+}
+
+// Other errors still fail the task at once.
+TEST_F(TaskRunnerTest, OtherRenderErrorsFailTheTask) {
+  const auto task = claimed_task(1);
+  auto d = deps();
+  request_.inputs.image = InputRef{"bad", "inputs.image"};
+  d.fetch = [](const std::string&, const std::string&) -> Result<FetchedInput> {
+    return Error{"invalidInput", "inputs.image is not an image"};
+  };
+  const auto outcome = run_task(d, task, "w");
+  EXPECT_FALSE(outcome.deferred_ms);
+  EXPECT_EQ(status(), store::TaskStatus::Error);
+  EXPECT_EQ(tasks_.get("owner", "task-1")->error_code, "invalidInput");
+}
+
+// The regression of the finding: several keys' tasks while the disk is full for the first renders,
+// then has space again. Every acknowledged task completes; none fails.
+TEST_F(TaskRunnerTest, EveryTaskCompletesOnceTheDiskHasSpaceAgain) {
+  engine_->disk_full_renders = 7;
+  for (int i = 0; i < 6; ++i) {
+    store::TaskRecord t;
+    t.task_uuid = "t" + std::to_string(i);
+    t.owner = i % 2 ? "key_a" : "key_b";
+    t.task_type = "videoInference";
+    t.model = "fake:1";
+    t.results = {{0, "m" + std::to_string(i), "processing", ""}};
+    ASSERT_TRUE(tasks_.enqueue(t));
+  }
+  auto d = deps();
+  for (int round = 0; round < 100; ++round) {
+    auto claimed = tasks_.claim_next("w", 60'000);
+    ASSERT_TRUE(claimed);
+    if (!*claimed) {
+      clock_.advance_ms(1'000);
+      continue;
+    }
+    (void)run_task(d, **claimed, "w");
+  }
+  auto counts = tasks_.count_by_status();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->at(store::TaskStatus::Success), 6);
+  EXPECT_EQ(counts->at(store::TaskStatus::Error), 0);
+  EXPECT_EQ(engine_->disk_full_renders, 0);
 }
 
 // An input that cannot be fetched fails the task with the fetch's code and message, and its path

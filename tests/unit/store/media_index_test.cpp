@@ -1,6 +1,7 @@
 // MediaIndex contract for the SQLite index and the in-memory fake; TTLs on a FakeClock.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <type_traits>
 
@@ -108,6 +109,25 @@ TYPED_TEST(MediaIndexContract, PutReplacesAndRemoveDeletes) {
   ASSERT_TRUE(this->index->remove("m1").ok());
   EXPECT_EQ(this->index->get("m1").error().code, "notFound");
   EXPECT_EQ(this->index->remove("m1").error().code, "notFound");
+}
+
+// A task's media, expired or not, for retention; only that owner's and that task's.
+TYPED_TEST(MediaIndexContract, ForTaskListsATasksMedia) {
+  MediaRecord other_task = this->media("m3", 0);
+  other_task.task_uuid = "task-2";
+  MediaRecord other_owner = this->media("m4", 0);
+  other_owner.owner = "key_b";
+  for (const auto& m : {this->media("m2", 1000), this->media("m1", 0), other_task, other_owner}) {
+    ASSERT_TRUE(this->index->put(m).ok());
+  }
+  this->clock.advance_ms(5000);  // m2 expired: still listed
+  auto listed = this->index->for_task("key_a", "task-1");
+  ASSERT_TRUE(listed.ok());
+  std::vector<std::string> uuids;
+  for (const auto& m : *listed) uuids.push_back(m.media_uuid);
+  std::sort(uuids.begin(), uuids.end());
+  EXPECT_EQ(uuids, (std::vector<std::string>{"m1", "m2"}));
+  EXPECT_TRUE(this->index->for_task("key_a", "task-9")->empty());
 }
 
 }  // namespace

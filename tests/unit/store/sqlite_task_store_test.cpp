@@ -17,12 +17,15 @@
 #include "store/sqlite_key_store.hpp"
 #include "store/sqlite_media_index.hpp"
 #include "store/sqlite_schema.hpp"
+#include "sqlite_test_support.hpp"
 #include "store_test_support.hpp"
 
 namespace vidserve::store {
 namespace {
 
+using testing::kVersionOneTables;
 using testing::TempDir;
+using testing::write_database;
 
 TaskRecord make_task(const std::string& uuid) {
   TaskRecord t;
@@ -285,29 +288,6 @@ TEST(SqliteTaskStore, StoresCanShareOneConnection) {
   EXPECT_EQ(**keys.verify(key->plaintext), key->info.id);
   EXPECT_TRUE(tasks.get(key->info.id, "t1").ok());
   EXPECT_EQ(media.get("m1")->owner, key->info.id);
-}
-
-// The tables of schema version 1, as it shipped.
-const std::string kVersionOneTables =
-    "CREATE TABLE tasks (seq INTEGER PRIMARY KEY AUTOINCREMENT, task_uuid TEXT NOT NULL UNIQUE, "
-    "owner TEXT NOT NULL, task_type TEXT NOT NULL, model TEXT NOT NULL, request BLOB NOT NULL, "
-    "status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error_code TEXT NOT NULL DEFAULT '', "
-    "error_message TEXT NOT NULL DEFAULT '', worker_id TEXT NOT NULL DEFAULT '', "
-    "lease_expires_ms INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
-    "CREATE TABLE task_results (task_uuid TEXT NOT NULL, idx INTEGER NOT NULL, media_uuid TEXT NOT NULL, "
-    "status TEXT NOT NULL, payload BLOB NOT NULL, PRIMARY KEY (task_uuid, idx)) WITHOUT ROWID;"
-    "CREATE TABLE api_keys (id TEXT PRIMARY KEY, label TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, "
-    "created_ms INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE media (media_uuid TEXT PRIMARY KEY, owner TEXT NOT NULL, task_uuid TEXT NOT NULL, "
-    "path TEXT NOT NULL, content_type TEXT NOT NULL, size_bytes INTEGER NOT NULL, created_ms INTEGER NOT NULL, "
-    "expires_ms INTEGER NOT NULL);";
-
-// Writes `sql` into a fresh database file, as an older vidserve would have left it.
-bool write_database(const std::string& path, const std::string& sql) {
-  sqlite3* raw = nullptr;
-  if (sqlite3_open(path.c_str(), &raw) != SQLITE_OK) return false;
-  SqliteDbPtr db(raw);
-  return sqlite3_exec(db.get(), sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
 }
 
 // A database written by the first schema (no api/external_id columns) is migrated in place and

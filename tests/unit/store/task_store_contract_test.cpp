@@ -11,89 +11,16 @@
 #include <type_traits>
 #include <vector>
 
-#include "common/clock.hpp"
-#include "store/memory_task_store.hpp"
-#include "store/sqlite_task_store.hpp"
-#include "store_test_support.hpp"
+#include "task_store_contract.hpp"
 
 namespace vidserve::store {
 namespace {
 
-using testing::TempDir;
-
-struct MemoryImpl {
-  std::unique_ptr<TaskStore> make(const Clock& clock) {
-    return std::make_unique<MemoryTaskStore>(clock);
-  }
-};
-
-struct SqliteFileImpl {
-  TempDir dir;
-  std::unique_ptr<TaskStore> make(const Clock& clock) {
-    auto store = SqliteTaskStore::open(dir.file("tasks.db"), clock);
-    EXPECT_TRUE(store.ok()) << store.error().message;
-    return std::move(store).value();
-  }
-};
-
-struct SqliteInMemoryImpl {
-  std::unique_ptr<TaskStore> make(const Clock& clock) {
-    auto store = SqliteTaskStore::open(":memory:", clock);
-    EXPECT_TRUE(store.ok()) << store.error().message;
-    return std::move(store).value();
-  }
-};
-
-struct ImplNames {
-  template <class T>
-  static std::string GetName(int) {
-    if (std::is_same_v<T, MemoryImpl>) return "Memory";
-    if (std::is_same_v<T, SqliteFileImpl>) return "SqliteFile";
-    return "SqliteInMemory";
-  }
-};
-
+using testing::ImplNames;
+using testing::Impls;
 template <class Impl>
-class TaskStoreContract : public ::testing::Test {
- protected:
-  static TaskRecord task(const std::string& uuid, const std::string& owner = "key_a") {
-    TaskRecord t;
-    t.task_uuid = uuid;
-    t.owner = owner;
-    t.task_type = "videoInference";
-    t.model = "klingai:5@3";
-    t.request = "request of " + uuid;
-    return t;
-  }
+using TaskStoreContract = testing::TaskStoreContract<Impl>;
 
-  void enqueue(const std::string& uuid, const std::string& owner = "key_a") {
-    auto r = store->enqueue(task(uuid, owner));
-    ASSERT_TRUE(r.ok()) << r.error().message;
-  }
-
-  TaskRecord get(const std::string& uuid, const std::string& owner = "key_a") {
-    auto r = store->get(owner, uuid);
-    EXPECT_TRUE(r.ok()) << uuid << ": " << r.error().message;
-    return r.ok() ? r.value() : TaskRecord{};
-  }
-
-  std::optional<TaskRecord> claim(const std::string& worker = "w1", std::int64_t lease = 1000) {
-    auto r = store->claim_next(worker, lease);
-    EXPECT_TRUE(r.ok()) << r.error().message;
-    return r.ok() ? r.value() : std::nullopt;
-  }
-
-  std::string claimed_uuid(const std::string& worker = "w1", std::int64_t lease = 1000) {
-    auto t = claim(worker, lease);
-    return t ? t->task_uuid : "<nothing>";
-  }
-
-  FakeClock clock;
-  Impl impl;
-  std::unique_ptr<TaskStore> store = impl.make(clock);
-};
-
-using Impls = ::testing::Types<MemoryImpl, SqliteFileImpl, SqliteInMemoryImpl>;
 TYPED_TEST_SUITE(TaskStoreContract, Impls, ImplNames);
 
 TYPED_TEST(TaskStoreContract, StatusNamesRoundTrip) {

@@ -1,0 +1,42 @@
+#pragma once
+// Row-level reads and writes of the SQLite task tables, shared by the SqliteTaskStore sources
+// (sqlite_task_store.cpp, sqlite_task_claim.cpp). Internal to the store module.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "store/sqlite_database.hpp"
+#include "store/task_store.hpp"
+
+namespace vidserve::store::sqlite_rows {
+
+using Session = SqliteDatabase::Session;
+
+// Every column of a TaskRecord, in read_task's order; append a WHERE clause.
+extern const char* const kSelectTask;
+
+Error corrupt_status(const std::string& text);
+
+// The columns of kSelectTask (without results).
+Result<TaskRecord> read_task(const Statement& s);
+// Reads all rows of a kSelectTask query, then attaches each task's results.
+Result<std::vector<TaskRecord>> read_tasks(Session& s, Statement& stmt);
+// The task with its results, or nullopt.
+Result<std::optional<TaskRecord>> find_task(Session& s, std::string_view task_uuid);
+
+// What a state transition needs to know, without reading the (possibly large) request.
+struct TaskState {
+  std::string owner;
+  TaskStatus status = TaskStatus::Queued;
+  std::string worker_id;
+};
+Result<TaskState> find_state(Session& s, std::string_view task_uuid);
+
+Status upsert_result(Session& s, std::string_view task_uuid, const ResultRecord& r);
+// Inserts a prepared task row (not its results); maps constraint failures to
+// "duplicateTaskUUID" / "duplicateExternalId".
+Status insert_task(Session& s, const TaskRecord& t);
+
+}  // namespace vidserve::store::sqlite_rows

@@ -1,0 +1,94 @@
+#pragma once
+// The fixture of the TaskStore contract suites (task_store_contract_test.cpp,
+// task_store_queue_contract_test.cpp): every implementation (the in-memory fake, SQLite on a
+// temporary file and SQLite ":memory:") behind one typed fixture. Time only moves when a test
+// advances the FakeClock.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+#include "common/clock.hpp"
+#include "store/memory_task_store.hpp"
+#include "store/sqlite_task_store.hpp"
+#include "store_test_support.hpp"
+
+namespace vidserve::store::testing {
+
+struct MemoryImpl {
+  std::unique_ptr<TaskStore> make(const Clock& clock) {
+    return std::make_unique<MemoryTaskStore>(clock);
+  }
+};
+
+struct SqliteFileImpl {
+  TempDir dir;
+  std::unique_ptr<TaskStore> make(const Clock& clock) {
+    auto store = SqliteTaskStore::open(dir.file("tasks.db"), clock);
+    EXPECT_TRUE(store.ok()) << store.error().message;
+    return std::move(store).value();
+  }
+};
+
+struct SqliteInMemoryImpl {
+  std::unique_ptr<TaskStore> make(const Clock& clock) {
+    auto store = SqliteTaskStore::open(":memory:", clock);
+    EXPECT_TRUE(store.ok()) << store.error().message;
+    return std::move(store).value();
+  }
+};
+
+struct ImplNames {
+  template <class T>
+  static std::string GetName(int) {
+    if (std::is_same_v<T, MemoryImpl>) return "Memory";
+    if (std::is_same_v<T, SqliteFileImpl>) return "SqliteFile";
+    return "SqliteInMemory";
+  }
+};
+
+template <class Impl>
+class TaskStoreContract : public ::testing::Test {
+ protected:
+  static TaskRecord task(const std::string& uuid, const std::string& owner = "key_a") {
+    TaskRecord t;
+    t.task_uuid = uuid;
+    t.owner = owner;
+    t.task_type = "videoInference";
+    t.model = "klingai:5@3";
+    t.request = "request of " + uuid;
+    return t;
+  }
+
+  void enqueue(const std::string& uuid, const std::string& owner = "key_a") {
+    auto r = store->enqueue(task(uuid, owner));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+  }
+
+  TaskRecord get(const std::string& uuid, const std::string& owner = "key_a") {
+    auto r = store->get(owner, uuid);
+    EXPECT_TRUE(r.ok()) << uuid << ": " << r.error().message;
+    return r.ok() ? r.value() : TaskRecord{};
+  }
+
+  std::optional<TaskRecord> claim(const std::string& worker = "w1", std::int64_t lease = 1000) {
+    auto r = store->claim_next(worker, lease);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r.ok() ? r.value() : std::nullopt;
+  }
+
+  std::string claimed_uuid(const std::string& worker = "w1", std::int64_t lease = 1000) {
+    auto t = claim(worker, lease);
+    return t ? t->task_uuid : "<nothing>";
+  }
+
+  FakeClock clock;
+  Impl impl;
+  std::unique_ptr<TaskStore> store = impl.make(clock);
+};
+
+using Impls = ::testing::Types<MemoryImpl, SqliteFileImpl, SqliteInMemoryImpl>;
+
+}  // namespace vidserve::store::testing
