@@ -152,6 +152,9 @@ def http_requests():
 PNG_1X1 = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC")
 
+# No random ids or version strings in the files (Matroska/WebM would get new bytes each run).
+BITEXACT = ["-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact"]
+
 # name, ffmpeg arguments after the lavfi input; first seed byte: 1 = image demuxers, 0 = video.
 MEDIA = [
     ("png", 1, ["-frames:v", "1"]),
@@ -176,7 +179,7 @@ def media_files():
     with tempfile.TemporaryDirectory() as tmp:
         for ext, selector, args in MEDIA:
             path = os.path.join(tmp, "seed." + ext)
-            cmd = [ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=32x24:rate=10"] + args + [path]
+            cmd = [ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=32x24:rate=10"] + args + BITEXACT + [path]
             if subprocess.run(cmd, check=False).returncode != 0:
                 print("make_seeds: ffmpeg could not write a ." + ext + " seed", file=sys.stderr)
                 continue
@@ -186,7 +189,7 @@ def media_files():
         path = os.path.join(tmp, "audio.mp4")
         cmd = [ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=32x24:rate=10", "-f", "lavfi",
                "-i", "sine=frequency=440:sample_rate=8000", "-frames:v", "3", "-t", "0.3", "-c:v", "libx264",
-               "-pix_fmt", "yuv420p", "-preset", "ultrafast", "-c:a", "aac", "-shortest", path]
+               "-pix_fmt", "yuv420p", "-preset", "ultrafast", "-c:a", "aac", "-shortest"] + BITEXACT + [path]
         if subprocess.run(cmd, check=False).returncode == 0:
             with open(path, "rb") as f:
                 out.append(b"\x00" + f.read())
