@@ -1,4 +1,5 @@
-# The two commands of the README: `make run` and `make test`. Both install what they need first.
+# The two commands of the README: `make run` and `make test`. Both install what they need first
+# (as does `make fuzz`).
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 JOBS ?= $(shell nproc)
@@ -7,7 +8,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DVIDSERVE_WERROR=ON
 endif
 
-.PHONY: deps build run test test-asan bench format clean
+.PHONY: deps build run test test-asan fuzz bench format clean
 
 deps:
 	@scripts/install-deps
@@ -35,6 +36,22 @@ test-asan: deps
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVIDSERVE_SANITIZE=ON
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+
+# libFuzzer targets (fuzz/, docs/fuzzing.md) built with clang, run one after another for
+# FUZZ_SECONDS each; FUZZ_TARGETS picks a subset. Corpora grow in $(FUZZ_DIR)/corpus/<target>,
+# crashes land in $(FUZZ_DIR)/crashes/<target>; fails when any target crashed.
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 600
+# -O1 with line tables only: fast enough to fuzz, quick to build, file:line in every report.
+FUZZ_CXXFLAGS ?= -O1 -gline-tables-only
+FUZZ_TARGETS ?= runware_json kling_json apimart_json kling_jwt data_uri http_session media_probe
+fuzz:
+	@scripts/install-deps --fuzz
+	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+	  -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS="$(FUZZ_CXXFLAGS)" -DVIDSERVE_FUZZ=ON -DVIDSERVE_BUILD_TESTS=OFF
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	python3 fuzz/make_seeds.py $(FUZZ_DIR)/corpus $(FUZZ_TARGETS)
+	fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -75,19 +75,23 @@ Result<ProbeInfo> probe(const std::string& path) {
       return av_error(err, "cannot read the stream information");
     }
   }
+  return describe(*format);
+}
+
+ProbeInfo describe(const AVFormatContext& format) {
   ProbeInfo info;
-  info.format_name = format->iformat->name;
-  if (format->duration != AV_NOPTS_VALUE)
-    info.container_duration_s = seconds(format->duration, AV_TIME_BASE_Q);
-  for (unsigned i = 0; i < format->nb_streams; ++i) {
-    const AVStream& st = *format->streams[i];
+  info.format_name = format.iformat->name;
+  if (format.duration != AV_NOPTS_VALUE)
+    info.container_duration_s = seconds(format.duration, AV_TIME_BASE_Q);
+  for (unsigned i = 0; i < format.nb_streams; ++i) {
+    const AVStream& st = *format.streams[i];
     if (st.codecpar->codec_type == AVMEDIA_TYPE_VIDEO && info.video_codec.empty())
       read_video(st, info);
     if (st.codecpar->codec_type == AVMEDIA_TYPE_AUDIO && !info.has_audio) read_audio(st, info);
   }
   if (info.duration_s == 0) info.duration_s = info.container_duration_s;
   const AVDictionaryEntry* tag = nullptr;
-  while ((tag = av_dict_get(format->metadata, "", tag, AV_DICT_IGNORE_SUFFIX))) {
+  while ((tag = av_dict_get(format.metadata, "", tag, AV_DICT_IGNORE_SUFFIX))) {
     std::string key = tag->key;
     std::transform(key.begin(), key.end(), key.begin(),
                    [](unsigned char c) { return std::tolower(c); });

@@ -5,6 +5,8 @@
 
 #include "common/result.hpp"
 
+struct AVFormatContext;
+
 namespace vidserve::media {
 
 struct ProbeInfo {
@@ -25,5 +27,9 @@ struct ProbeInfo {
 };
 
 Result<ProbeInfo> probe(const std::string& path);
+
+// What probe() reports about a container that is open already (its stream information read),
+// e.g. a MediaInput over bytes in memory.
+ProbeInfo describe(const AVFormatContext& format);
 
 }  // namespace vidserve::media

@@ -1,0 +1,127 @@
+#include "fuzz_world.hpp"
+
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <future>
+
+#include "api/auth.hpp"
+#include "api/kling/native_auth.hpp"
+#include "api/runware/completion_waiter.hpp"
+#include "api/runware/submitter.hpp"
+#include "catalog/catalog.hpp"
+#include "common/clock.hpp"
+#include "delivery/media_store.hpp"
+#include "fetch/data_uri.hpp"
+#include "store/memory_media_index.hpp"
+#include "store/memory_task_store.hpp"
+
+namespace vidserve::fuzz {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Tasks and media that valid inputs stored are dropped with the world after this many calls.
+constexpr int kCallsPerWorld = 2000;
+
+fs::path scratch_dir() {
+  static int generation = 0;
+  const fs::path base =
+      fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
+  return base /
+         ("vidserve-fuzz-" + std::to_string(::getpid()) + "-" + std::to_string(generation++));
+}
+
+// imageUpload and URL inputs: data URIs only, never the network.
+Result<core::FetchedInput> fetch_data_uri(const std::string& ref, const std::string&) {
+  if (!fetch::is_data_uri(ref))
+    return Error{"invalidInput", "the fuzz world resolves data URIs only"};
+  auto blob = fetch::decode_data_uri(ref);
+  if (!blob) return blob.error();
+  return core::FetchedInput{std::move(blob->bytes), std::move(blob->content_type)};
+}
+
+}  // namespace
+
+struct World::Parts {
+  FakeClock clock{kNowMs};
+  const catalog::Catalog& catalog = catalog::Catalog::builtin();
+  store::MemoryTaskStore tasks{clock};
+  store::MemoryMediaIndex media_index{clock};
+  fs::path dir = scratch_dir();
+  std::unique_ptr<delivery::MediaStore> media;
+  api::Authenticator auth{{std::string(kApiKey)}, nullptr};
+  std::unique_ptr<api::kling::NativeAuth> kling_auth;
+  api::runware::Submitter submitter{tasks};
+  // Never started: a synchronous imageInference gets its 504 at once instead of waiting.
+  api::runware::CompletionWaiter waiter{tasks};
+  std::unique_ptr<api::runware::Service> runware;
+  std::unique_ptr<api::kling::NativeService> kling;
+  std::unique_ptr<api::apimart::ApimartService> apimart;
+
+  Parts() {
+    fs::create_directories(dir);
+    media = std::make_unique<delivery::MediaStore>(dir, media_index, clock);
+    api::kling::NativeAuth::KeyPairs pairs{
+        {std::string(kKlingAccessKey), std::string(kKlingSecretKey)}};
+    kling_auth = std::make_unique<api::kling::NativeAuth>(std::move(pairs), auth, clock);
+    submitter.start();
+    api::runware::Services services{catalog, tasks, *media, auth, fetch_data_uri, nullptr, ""};
+    services.submitter = &submitter;
+    services.waiter = &waiter;
+    services.clock = &clock;
+    runware = std::make_unique<api::runware::Service>(std::move(services));
+    runware->set_public_base_url("http://127.0.0.1:8080");
+    kling = std::make_unique<api::kling::NativeService>(*runware, *kling_auth);
+    apimart = std::make_unique<api::apimart::ApimartService>(*runware);
+  }
+  ~Parts() {
+    submitter.stop();
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+  }
+};
+
+World::World() : parts_(std::make_unique<Parts>()) {}
+World::~World() = default;
+
+const api::runware::Service& World::runware() const {
+  return *parts_->runware;
+}
+const api::kling::NativeService& World::kling() const {
+  return *parts_->kling;
+}
+const api::apimart::ApimartService& World::apimart() const {
+  return *parts_->apimart;
+}
+delivery::MediaStore& World::media() {
+  return *parts_->media;
+}
+
+World& world() {
+  static std::unique_ptr<World> current;
+  static int calls = 0;
+  if (!current || ++calls % kCallsPerWorld == 0) {
+    current.reset();
+    current = std::make_unique<World>();
+  }
+  return *current;
+}
+
+api::runware::Reply wait_for_reply(
+    const std::function<void(api::runware::Service::ReplyCallback)>& handler) {
+  std::promise<api::runware::Reply> promise;
+  auto future = promise.get_future();
+  handler([&promise](api::runware::Reply reply) { promise.set_value(std::move(reply)); });
+  return future.get();
+}
+
+void check_reply(const api::runware::Reply& reply) {
+  boost::system::error_code ec;
+  (void)boost::json::parse(reply.body, ec);
+  if (ec || reply.status == 500 || reply.status < 200 || reply.status > 599) __builtin_trap();
+}
+
+}  // namespace vidserve::fuzz
