@@ -11,6 +11,7 @@
 
 #include "api/runware/service.hpp"
 #include "fetch/fetch_pool.hpp"
+#include "media/image_codec.hpp"
 #include "webhook_test_support.hpp"
 
 namespace vidserve::api::runware {
@@ -21,7 +22,14 @@ using namespace std::string_literals;
 using webhooks::testing::kBase;
 using webhooks::testing::World;
 
-const std::string kPng = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01"s;
+// A complete 8x8 PNG: uploads are checked to be whole images.
+std::string png() {
+  media::RgbImage image;
+  image.width = 8;
+  image.height = 8;
+  image.rgb.assign(8 * 8 * 3, 200);
+  return media::encode_image(image, media::ImageFormat::Png, 90).value();
+}
 constexpr const char* kKey = "upload-key";
 
 // A value set once on any thread, awaited on the test's.
@@ -72,7 +80,7 @@ struct UploadPoolTest : ::testing::Test {
       ++fetching;
       changed.notify_all();
       changed.wait(lock, [this] { return released; });
-      return core::FetchedInput{kPng, "image/png"};
+      return core::FetchedInput{png(), "image/png"};
     };
     s.fetch_pool = &pool;
     service = std::make_unique<Service>(std::move(s));
