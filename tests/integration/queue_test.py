@@ -4,6 +4,7 @@ delays tasks instead of failing them."""
 import json
 import os
 import sqlite3
+import subprocess
 import time
 import unittest
 import urllib.error
@@ -114,6 +115,14 @@ class QueueLimitTest(unittest.TestCase):
             self.assertEqual(body["error"]["code"], "too_many_queued_tasks", body)
         finally:
             server.stop()
+
+    def test_serve_flags_are_checked(self):
+        for args, needle in ((["--retention", "5 weeks"], "--retention"), (["--max-queued-per-key", "-1"],
+                                                                          "--max-queued-per-key")):
+            run = subprocess.run([BINARY, "serve", "--listen", "127.0.0.1:0"] + args, capture_output=True,
+                                 text=True, timeout=30)
+            self.assertNotEqual(run.returncode, 0, run)
+            self.assertIn(needle, run.stderr + run.stdout)
 
     @staticmethod
     def request(server, path, body):
