@@ -1,9 +1,5 @@
 #include "core/scheduler/task_runner.hpp"
 
-#include "common/io_error.hpp"
-#include "common/log_throttle.hpp"
-#include "core/scheduler/input_check.hpp"
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -12,6 +8,8 @@
 #include <mutex>
 #include <optional>
 
+#include "common/io_error.hpp"
+#include "common/log_throttle.hpp"
 #include "core/scheduler/input_check.hpp"
 #include "core/scheduler/result_payload.hpp"
 #include "delivery/media_types.hpp"
