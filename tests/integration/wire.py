@@ -77,7 +77,7 @@ def _closed_after(sock, deadline):
             return False
 
 
-def exchange(host, port, request, timeout=10.0, close_wait=3.0, head=False):
+def exchange(host, port, request, timeout=60.0, close_wait=3.0, head=False):
     """Sends the request bytes (ignoring a reset while sending: the server may answer early and
     stop reading), reads one response and reports whether the connection was closed after it
     (waiting at most close_wait seconds for the close)."""

@@ -169,7 +169,8 @@ class TaskRunnerTest : public testing::Test {
   // The parameter each result not made carries in its payload.
   std::vector<std::string> error_parameters() {
     std::vector<std::string> out;
-    for (const auto& r : tasks_.get("owner", "task-1")->results) {
+    const auto record = tasks_.get("owner", "task-1");
+    for (const auto& r : record->results) {
       if (r.status == "error") out.push_back(decode_result_payload(r.payload).error_parameter);
     }
     return out;
