@@ -80,6 +80,7 @@ void WebSocketSession::on_accept(beast::error_code ec) {
   if (ec) return finish();
   open_ = true;
   guarded("websocket open", [&] { handler_->on_open(weak_from_this()); });
+  if (closing_) return close_gracefully();  // close() came during the handshake
   read_next();
 }
 
@@ -190,9 +191,11 @@ void WebSocketSession::on_stall_check(beast::error_code ec) {
 
 void WebSocketSession::close() {
   net::post(ws_.get_executor(), [self = shared_from_this()] {
-    if (!self->open_) return;  // handshake still running: it ends with the io threads
     if (self->closing_) return;
     self->closing_ = true;
+    // During the handshake on_accept sends the close frame: the peer may already hold the 101
+    // answer, so it must hear the close rather than see the socket drop at the shutdown timeout.
+    if (!self->open_) return;
     if (!self->writing_) self->close_gracefully();  // else after the frame in flight
   });
 }
