@@ -9,16 +9,24 @@ namespace vidserve::store {
 
 using Lock = std::lock_guard<std::mutex>;
 
-MemoryTaskStore::Entry* MemoryTaskStore::find(std::string_view task_uuid) {
-  auto it = tasks_.find(std::string(task_uuid));
+MemoryTaskStore::Entry* MemoryTaskStore::find(std::string_view key) {
+  auto it = tasks_.find(std::string(key));
   return it == tasks_.end() ? nullptr : &it->second;
+}
+
+// A task's key is its uuid unless another owner had it first (see enqueue).
+MemoryTaskStore::Entry* MemoryTaskStore::find_owned(std::string_view owner, std::string_view task_uuid) {
+  for (auto* entry : {find(task_uuid), find(scoped_task_key(owner, task_uuid))}) {
+    if (entry != nullptr && entry->task.owner == owner && entry->task.task_uuid == task_uuid) return entry;
+  }
+  return nullptr;
 }
 
 Result<TaskRecord> MemoryTaskStore::enqueue(TaskRecord task) {
   if (auto ok = rules::prepare_new_task(task, clock_.now_ms()); !ok) return ok.error();
   Lock lock(mutex_);
-  if (tasks_.count(task.task_uuid) != 0) {
-    return Error{errc::kDuplicateTaskUUID, "taskUUID '" + task.task_uuid + "' is already in use"};
+  if (find_owned(task.owner, task.task_uuid) != nullptr) {
+    return Error{errc::kDuplicateTaskUUID, "taskUUID '" + task.task_uuid + "' is already used by this owner"};
   }
   if (!task.external_id.empty() && find_external(task.owner, task.external_id) != nullptr) {
     return rules::duplicate_external_id(task.external_id);
@@ -26,7 +34,8 @@ Result<TaskRecord> MemoryTaskStore::enqueue(TaskRecord task) {
   if (const auto limit = max_active_per_owner(); limit > 0 && active_count(task.owner) >= limit) {
     return rules::too_many_queued(limit);
   }
-  tasks_[task.task_uuid] = Entry{next_seq_++, task};
+  task.key = tasks_.count(task.task_uuid) != 0 ? scoped_task_key(task.owner, task.task_uuid) : task.task_uuid;
+  tasks_[task.key] = Entry{next_seq_++, task};
   return task;
 }
 
@@ -56,8 +65,8 @@ Result<TaskRecord> MemoryTaskStore::get_by_external_id(std::string_view owner, s
 
 Result<TaskRecord> MemoryTaskStore::get(std::string_view owner, std::string_view task_uuid) {
   Lock lock(mutex_);
-  const Entry* entry = find(task_uuid);
-  if (entry == nullptr || entry->task.owner != owner) return rules::not_found(task_uuid);
+  const Entry* entry = find_owned(owner, task_uuid);
+  if (entry == nullptr) return rules::not_found(task_uuid);
   return entry->task;
 }
 
@@ -185,8 +194,8 @@ Status MemoryTaskStore::fail(std::string_view task_uuid, std::string_view code,
 
 Status MemoryTaskStore::cancel(std::string_view owner, std::string_view task_uuid) {
   Lock lock(mutex_);
-  Entry* entry = find(task_uuid);
-  if (entry == nullptr || entry->task.owner != owner) return rules::not_found(task_uuid);
+  Entry* entry = find_owned(owner, task_uuid);
+  if (entry == nullptr) return rules::not_found(task_uuid);
   TaskRecord& t = entry->task;
   auto change = rules::check_cancel(task_uuid, t.status);
   if (!change) return change.error();
@@ -244,9 +253,9 @@ Result<std::int64_t> MemoryTaskStore::remove_finished(const std::vector<Finished
   Lock lock(mutex_);
   std::int64_t removed = 0;
   for (const auto& f : tasks) {
-    const Entry* entry = find(f.task_uuid);
-    if (entry == nullptr || entry->task.owner != f.owner || !is_terminal(entry->task.status)) continue;
-    tasks_.erase(f.task_uuid);
+    const Entry* entry = find_owned(f.owner, f.task_uuid);
+    if (entry == nullptr || !is_terminal(entry->task.status)) continue;
+    tasks_.erase(entry->task.key);
     ++removed;
   }
   return removed;

@@ -21,13 +21,13 @@ class MemoryTaskStore final : public TaskStore {
   Result<TaskRecord> get(std::string_view owner, std::string_view task_uuid) override;
   Result<std::optional<TaskRecord>> claim_next(std::string_view worker_id,
                                                std::int64_t lease_ms) override;
-  Status renew_lease(std::string_view task_uuid, std::string_view worker_id,
+  Status renew_lease(std::string_view key, std::string_view worker_id,
                      std::int64_t lease_ms) override;
-  Status defer(std::string_view task_uuid, std::string_view worker_id, std::int64_t delay_ms) override;
-  Status set_progress(std::string_view task_uuid, std::string_view worker_id, int percent) override;
-  Status put_result(std::string_view task_uuid, ResultRecord result) override;
-  Status complete(std::string_view task_uuid) override;
-  Status fail(std::string_view task_uuid, std::string_view code, std::string_view message) override;
+  Status defer(std::string_view key, std::string_view worker_id, std::int64_t delay_ms) override;
+  Status set_progress(std::string_view key, std::string_view worker_id, int percent) override;
+  Status put_result(std::string_view key, ResultRecord result) override;
+  Status complete(std::string_view key) override;
+  Status fail(std::string_view key, std::string_view code, std::string_view message) override;
   Status cancel(std::string_view owner, std::string_view task_uuid) override;
   Result<std::int64_t> requeue_interrupted() override;
   Result<std::map<TaskStatus, std::int64_t>> count_by_status() override;
@@ -43,7 +43,8 @@ class MemoryTaskStore final : public TaskStore {
     std::uint64_t seq = 0;  // enqueue order, breaks created_ms ties
     TaskRecord task;
   };
-  Entry* find(std::string_view task_uuid);
+  Entry* find(std::string_view key);
+  Entry* find_owned(std::string_view owner, std::string_view task_uuid);
   const Entry* find_external(std::string_view owner, std::string_view external_id) const;
   std::int64_t active_count(std::string_view owner) const;
   // The task claim_next takes now (see TaskStore::claim_next), or nullptr.

@@ -10,7 +10,7 @@ namespace vidserve::store {
 namespace {
 
 // Append only: never edit a migration that has shipped, add a new one.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     // 1: tasks with their results, API keys, produced media.
     R"sql(
 CREATE TABLE tasks (
@@ -101,6 +101,15 @@ CREATE TRIGGER task_owners_on_delete AFTER DELETE ON tasks
   WHEN OLD.status IN ('queued', 'processing') BEGIN
   UPDATE task_owners SET active = active - 1 WHERE owner = OLD.owner;
 END;
+)sql",
+    // 5: taskUUIDs are unique per owner, so another owner's uuid reveals nothing. The column
+    // task_uuid keeps the task's store key (TaskRecord::key: the uuid, or scoped_task_key when
+    // another owner had used it first), which task_results and every worker update go by;
+    // client_uuid is the client's uuid, which reads go by.
+    R"sql(
+ALTER TABLE tasks ADD COLUMN client_uuid TEXT NOT NULL DEFAULT '';
+UPDATE tasks SET client_uuid = task_uuid;
+CREATE UNIQUE INDEX tasks_by_owner_uuid ON tasks(owner, client_uuid);
 )sql",
 };
 

@@ -8,9 +8,8 @@ namespace vidserve::store::sqlite_rows {
 
 const char* const kSelectTask =
     "SELECT task_uuid, owner, task_type, model, request, status, attempts, error_code, "
-    "error_message, worker_id, lease_expires_ms, created_ms, updated_ms, api, external_id, "
-    "progress, "
-    "not_before_ms FROM tasks ";
+    "error_message, worker_id, lease_expires_ms, created_ms, updated_ms, api, external_id, progress, "
+    "not_before_ms, client_uuid FROM tasks ";
 
 Error corrupt_status(const std::string& text) {
   return Error{errc::kStorage, "unknown task status '" + text + "' in database"};
@@ -18,7 +17,7 @@ Error corrupt_status(const std::string& text) {
 
 Result<TaskRecord> read_task(const Statement& s) {
   TaskRecord t;
-  t.task_uuid = s.column_text(0);
+  t.key = s.column_text(0);
   t.owner = s.column_text(1);
   t.task_type = s.column_text(2);
   t.model = s.column_text(3);
@@ -38,6 +37,7 @@ Result<TaskRecord> read_task(const Statement& s) {
   t.external_id = s.column_text(14);
   t.progress = static_cast<int>(s.column_int(15));
   t.not_before_ms = s.column_int(16);
+  t.task_uuid = s.column_text(17);
   return t;
 }
 
@@ -72,21 +72,55 @@ Result<std::vector<TaskRecord>> read_tasks(Session& s, Statement& stmt) {
     tasks.push_back(std::move(task).value());
   }
   for (auto& task : tasks) {
-    auto results = load_results(s, task.task_uuid);
+    auto results = load_results(s, task.key);
     if (!results) return results.error();
     task.results = std::move(results).value();
   }
   return tasks;
 }
 
-Result<std::optional<TaskRecord>> find_task(Session& s, std::string_view task_uuid) {
-  auto stmt = s.prepare(std::string(kSelectTask) + "WHERE task_uuid = ?1");
-  if (!stmt) return stmt.error();
-  stmt->text(1, task_uuid);
-  auto tasks = read_tasks(s, *stmt);
+namespace {
+
+Result<std::optional<TaskRecord>> first_task(Session& s, Statement& stmt) {
+  auto tasks = read_tasks(s, stmt);
   if (!tasks) return tasks.error();
   if (tasks->empty()) return std::optional<TaskRecord>{};
   return std::optional<TaskRecord>{std::move(tasks->front())};
+}
+
+}  // namespace
+
+Result<std::optional<TaskRecord>> find_task(Session& s, std::string_view key) {
+  auto stmt = s.prepare(std::string(kSelectTask) + "WHERE task_uuid = ?1");
+  if (!stmt) return stmt.error();
+  stmt->text(1, key);
+  return first_task(s, *stmt);
+}
+
+Result<std::optional<TaskRecord>> find_owned_task(Session& s, std::string_view owner, std::string_view task_uuid) {
+  auto stmt = s.prepare(std::string(kSelectTask) + "WHERE owner = ?1 AND client_uuid = ?2");
+  if (!stmt) return stmt.error();
+  stmt->text(1, owner).text(2, task_uuid);
+  return first_task(s, *stmt);
+}
+
+Result<std::optional<std::string>> find_key(Session& s, std::string_view owner, std::string_view task_uuid) {
+  auto stmt = s.prepare("SELECT task_uuid FROM tasks WHERE owner = ?1 AND client_uuid = ?2");
+  if (!stmt) return stmt.error();
+  stmt->text(1, owner).text(2, task_uuid);
+  auto row = stmt->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::string>{};
+  return std::optional<std::string>{stmt->column_text(0)};
+}
+
+Result<std::string> choose_key(Session& s, std::string_view owner, std::string_view task_uuid) {
+  auto stmt = s.prepare("SELECT 1 FROM tasks WHERE task_uuid = ?1");
+  if (!stmt) return stmt.error();
+  stmt->text(1, task_uuid);
+  auto row = stmt->step();
+  if (!row) return row.error();
+  return *row ? scoped_task_key(owner, task_uuid) : std::string(task_uuid);
 }
 
 Result<TaskState> find_state(Session& s, std::string_view task_uuid) {
@@ -116,9 +150,10 @@ Status upsert_result(Session& s, std::string_view task_uuid, const ResultRecord&
 Status insert_task(Session& s, const TaskRecord& t) {
   auto stmt = s.prepare(
       "INSERT INTO tasks (task_uuid, owner, task_type, model, request, status, created_ms, "
-      "updated_ms, api, external_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+      "updated_ms, api, external_id, client_uuid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   if (!stmt) return stmt.error();
-  stmt->text(1, t.task_uuid).text(2, t.owner).text(3, t.task_type).text(4, t.model);
+  stmt->text(11, t.task_uuid);
+  stmt->text(1, t.key).text(2, t.owner).text(3, t.task_type).text(4, t.model);
   stmt->blob(5, t.request).text(6, to_string(t.status));
   stmt->integer(7, t.created_ms).integer(8, t.updated_ms);
   stmt->text(9, t.api).text(10, t.external_id);
@@ -128,7 +163,7 @@ Status insert_task(Session& s, const TaskRecord& t) {
     if (ok.error().message.find("tasks.external_id") != std::string::npos) {
       return rules::duplicate_external_id(t.external_id);
     }
-    return Error{errc::kDuplicateTaskUUID, "taskUUID '" + t.task_uuid + "' is already in use"};
+    return Error{errc::kDuplicateTaskUUID, "taskUUID '" + t.task_uuid + "' is already used by this owner"};
   }
   return ok;
 }

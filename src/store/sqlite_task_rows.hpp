@@ -23,8 +23,14 @@ Error corrupt_status(const std::string& text);
 Result<TaskRecord> read_task(const Statement& s);
 // Reads all rows of a kSelectTask query, then attaches each task's results.
 Result<std::vector<TaskRecord>> read_tasks(Session& s, Statement& stmt);
-// The task with its results, or nullopt.
-Result<std::optional<TaskRecord>> find_task(Session& s, std::string_view task_uuid);
+// The task with its results, or nullopt: by its store key (the column task_uuid), or by the
+// owner and the client's uuid (the column client_uuid).
+Result<std::optional<TaskRecord>> find_task(Session& s, std::string_view key);
+Result<std::optional<TaskRecord>> find_owned_task(Session& s, std::string_view owner, std::string_view task_uuid);
+// The store key of the owner's task with this uuid, or nullopt.
+Result<std::optional<std::string>> find_key(Session& s, std::string_view owner, std::string_view task_uuid);
+// The key a new task of this owner gets: its uuid, or scoped_task_key when that key is taken.
+Result<std::string> choose_key(Session& s, std::string_view owner, std::string_view task_uuid);
 
 // What a state transition needs to know, without reading the (possibly large) request.
 struct TaskState {
@@ -32,10 +38,10 @@ struct TaskState {
   TaskStatus status = TaskStatus::Queued;
   std::string worker_id;
 };
-Result<TaskState> find_state(Session& s, std::string_view task_uuid);
+Result<TaskState> find_state(Session& s, std::string_view key);
 
-Status upsert_result(Session& s, std::string_view task_uuid, const ResultRecord& r);
-// Inserts a prepared task row (not its results); maps constraint failures to
+Status upsert_result(Session& s, std::string_view key, const ResultRecord& r);
+// Inserts a prepared task row (not its results) under t.key; maps constraint failures to
 // "duplicateTaskUUID" / "duplicateExternalId".
 Status insert_task(Session& s, const TaskRecord& t);
 

@@ -98,7 +98,7 @@ void SqliteTaskStore::commit_batch(const std::vector<PendingEnqueue*>& batch) {
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->result = std::move(results[i]);
 }
 
-Status SqliteTaskStore::insert_one(Session& s, const TaskRecord& task) {
+Status SqliteTaskStore::insert_one(Session& s, TaskRecord& task) {
   if (auto ok = s.exec("SAVEPOINT enqueue"); !ok) return ok;
   if (const auto limit = max_active_per_owner(); limit > 0) {
     // Counted inside the batch's write transaction: the triggers of the inserts before this one
@@ -110,9 +110,12 @@ Status SqliteTaskStore::insert_one(Session& s, const TaskRecord& task) {
     if (!row) return row.error();
     if (*row && count->column_int(0) >= limit) return rules::too_many_queued(limit);
   }
+  auto key = choose_key(s, task.owner, task.task_uuid);
+  if (!key) return key.error();
+  task.key = std::move(key).value();
   if (auto ok = insert_task(s, task); !ok) return ok;
   for (const auto& r : task.results) {
-    if (auto ok = upsert_result(s, task.task_uuid, r); !ok) return ok;
+    if (auto ok = upsert_result(s, task.key, r); !ok) return ok;
   }
   return s.exec("RELEASE enqueue");
 }
@@ -121,9 +124,9 @@ Result<TaskRecord> SqliteTaskStore::get(std::string_view owner, std::string_view
   auto s = db_->session();
   auto tx = Transaction::begin(s, Mode::Read);  // task row and results from one snapshot
   if (!tx) return tx.error();
-  auto task = find_task(s, task_uuid);
+  auto task = find_owned_task(s, owner, task_uuid);
   if (!task) return task.error();
-  if (!*task || (*task)->owner != owner) return rules::not_found(task_uuid);
+  if (!*task) return rules::not_found(task_uuid);
   if (auto ok = tx->commit(); !ok) return ok.error();
   return std::move(**task);
 }
@@ -215,9 +218,11 @@ Status SqliteTaskStore::cancel(std::string_view owner, std::string_view task_uui
   auto s = db_->session();
   auto tx = Transaction::begin(s, Mode::Write);
   if (!tx) return tx.error();
-  auto state = find_state(s, task_uuid);
+  auto key = find_key(s, owner, task_uuid);
+  if (!key) return key.error();
+  if (!*key) return rules::not_found(task_uuid);
+  auto state = find_state(s, **key);
   if (!state) return state.error();
-  if (state->owner != owner) return rules::not_found(task_uuid);
   auto change = rules::check_cancel(task_uuid, state->status);
   if (!change) return change.error();
   if (!*change) return Ok{};
@@ -225,7 +230,7 @@ Status SqliteTaskStore::cancel(std::string_view owner, std::string_view task_uui
       "UPDATE tasks SET status = 'cancelled', worker_id = '', lease_expires_ms = 0, "
       "updated_ms = ?1 WHERE task_uuid = ?2");
   if (!update) return update.error();
-  update->integer(1, clock_.now_ms()).text(2, task_uuid);
+  update->integer(1, clock_.now_ms()).text(2, **key);
   if (auto ok = update->run(); !ok) return ok;
   return tx->commit();
 }
@@ -282,7 +287,7 @@ Result<std::vector<TaskStore::FinishedTask>> SqliteTaskStore::finished_before(st
   // Through the partial index tasks_finished (its WHERE clause repeated), so only finished rows
   // are read, already in updated_ms order; SQLite would otherwise pick tasks_by_status and sort.
   auto stmt = s.prepare(
-      "SELECT owner, task_uuid FROM tasks INDEXED BY tasks_finished "
+      "SELECT owner, client_uuid FROM tasks INDEXED BY tasks_finished "
       "WHERE status IN ('success', 'error', 'cancelled') "
       "AND updated_ms < ?1 ORDER BY updated_ms LIMIT ?2");
   if (!stmt) return stmt.error();
@@ -302,16 +307,19 @@ Result<std::int64_t> SqliteTaskStore::remove_finished(const std::vector<Finished
   if (!tx) return tx.error();
   std::int64_t removed = 0;
   for (const auto& task : tasks) {
+    auto key = find_key(s, task.owner, task.task_uuid);
+    if (!key) return key.error();
+    if (!*key) continue;
     auto remove = s.prepare(
-        "DELETE FROM tasks WHERE task_uuid = ?1 AND owner = ?2 AND status IN ('success', 'error', 'cancelled')");
+        "DELETE FROM tasks WHERE task_uuid = ?1 AND status IN ('success', 'error', 'cancelled')");
     if (!remove) return remove.error();
-    remove->text(1, task.task_uuid).text(2, task.owner);
+    remove->text(1, **key);
     if (auto ok = remove->run(); !ok) return ok.error();
     if (s.changes() == 0) continue;
     ++removed;
     auto results = s.prepare("DELETE FROM task_results WHERE task_uuid = ?1");
     if (!results) return results.error();
-    results->text(1, task.task_uuid);
+    results->text(1, **key);
     if (auto ok = results->run(); !ok) return ok.error();
   }
   if (auto ok = tx->commit(); !ok) return ok.error();

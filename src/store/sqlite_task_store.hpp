@@ -29,13 +29,13 @@ class SqliteTaskStore final : public TaskStore {
   Result<TaskRecord> get(std::string_view owner, std::string_view task_uuid) override;
   Result<std::optional<TaskRecord>> claim_next(std::string_view worker_id,
                                                std::int64_t lease_ms) override;
-  Status renew_lease(std::string_view task_uuid, std::string_view worker_id,
+  Status renew_lease(std::string_view key, std::string_view worker_id,
                      std::int64_t lease_ms) override;
-  Status defer(std::string_view task_uuid, std::string_view worker_id, std::int64_t delay_ms) override;
-  Status set_progress(std::string_view task_uuid, std::string_view worker_id, int percent) override;
-  Status put_result(std::string_view task_uuid, ResultRecord result) override;
-  Status complete(std::string_view task_uuid) override;
-  Status fail(std::string_view task_uuid, std::string_view code, std::string_view message) override;
+  Status defer(std::string_view key, std::string_view worker_id, std::int64_t delay_ms) override;
+  Status set_progress(std::string_view key, std::string_view worker_id, int percent) override;
+  Status put_result(std::string_view key, ResultRecord result) override;
+  Status complete(std::string_view key) override;
+  Status fail(std::string_view key, std::string_view code, std::string_view message) override;
   Status cancel(std::string_view owner, std::string_view task_uuid) override;
   Result<std::int64_t> requeue_interrupted() override;
   Result<std::map<TaskStatus, std::int64_t>> count_by_status() override;
@@ -56,7 +56,8 @@ class SqliteTaskStore final : public TaskStore {
   };
   void commit_batch(const std::vector<PendingEnqueue*>& batch);
   // One task of a batch, inside its savepoint: the per-owner limit, the row, its results.
-  Status insert_one(SqliteDatabase::Session& s, const TaskRecord& task);
+  // Sets task.key.
+  Status insert_one(SqliteDatabase::Session& s, TaskRecord& task);
 
   Status finish(std::string_view task_uuid, TaskStatus to, std::string_view code,
                 std::string_view message);

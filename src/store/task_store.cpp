@@ -144,4 +144,8 @@ std::vector<Result<TaskRecord>> TaskStore::enqueue_many(std::vector<TaskRecord> 
   return results;
 }
 
+std::string scoped_task_key(std::string_view owner, std::string_view task_uuid) {
+  return std::to_string(owner.size()) + ":" + std::string(owner) + ":" + std::string(task_uuid);
+}
+
 }  // namespace vidserve::store

@@ -60,7 +60,11 @@ struct ResultRecord {
 };
 
 struct TaskRecord {
-  std::string task_uuid;  // globally unique (see enqueue)
+  std::string task_uuid;  // the client's id, unique per owner (see enqueue)
+  // The store's id for the task, unique across owners, set by enqueue: what a worker passes to
+  // renew_lease, defer, set_progress, put_result, complete and fail. Equal to task_uuid unless
+  // another owner had used that uuid first; never shown to clients.
+  std::string key;
   std::string owner;      // API key id; a key sees only its own tasks
   std::string task_type;
   std::string model;
@@ -87,6 +91,10 @@ struct TaskRecord {
   bool operator==(const TaskRecord&) const = default;
 };
 
+// The key of a task whose uuid another owner used first: unambiguous for any owner and uuid
+// (the owner's length comes first), and never a plain UUID.
+std::string scoped_task_key(std::string_view owner, std::string_view task_uuid);
+
 class TaskStore {
  public:
   virtual ~TaskStore() = default;
@@ -95,7 +103,8 @@ class TaskStore {
   // attempts=0, created_ms=updated_ms=now and clears error/lease fields; `results` given here
   // are stored too (e.g. "processing" placeholders with pre-assigned media uuids).
   // Returns only once the task is durable (SqliteTaskStore: committed with synchronous=FULL).
-  // task_uuid is unique across all owners; reusing one -> "duplicateTaskUUID". When the owner
+  // task_uuid is unique per owner: reusing one of the owner's -> "duplicateTaskUUID"; another
+  // owner's uuid is independent and reveals nothing (the task gets scoped_task_key as its key). When the owner
   // already has max_active_per_owner() tasks Queued or Processing -> "tooManyQueuedTasks"; the
   // count and the insert are one transaction, so concurrent enqueues never pass the limit.
   virtual Result<TaskRecord> enqueue(TaskRecord task) = 0;
@@ -123,29 +132,29 @@ class TaskStore {
 
   // Extends the lease to now + lease_ms. "leaseLost" when the task is not Processing under
   // worker_id any more, "cancelled" when it was cancelled (the worker should stop).
-  virtual Status renew_lease(std::string_view task_uuid, std::string_view worker_id,
+  virtual Status renew_lease(std::string_view key, std::string_view worker_id,
                              std::int64_t lease_ms) = 0;
 
   // Processing under worker_id -> Queued, not claimable before now + delay_ms (a negative delay
   // counts as 0): for a task that cannot run now but will later, e.g. while the disk is full.
   // Lease cleared; attempts, progress and results kept. Same checks as renew_lease ("leaseLost",
   // "cancelled", "notFound").
-  virtual Status defer(std::string_view task_uuid, std::string_view worker_id,
+  virtual Status defer(std::string_view key, std::string_view worker_id,
                        std::int64_t delay_ms) = 0;
 
   // Stores the task's progress, clamped to 0..100. Same checks as renew_lease: "leaseLost" unless
   // the task is Processing under worker_id, "cancelled" when it was cancelled. Like a lease
   // renewal it need not survive a power failure. Stamps updated_ms, leaves the lease alone.
-  virtual Status set_progress(std::string_view task_uuid, std::string_view worker_id,
+  virtual Status set_progress(std::string_view key, std::string_view worker_id,
                               int percent) = 0;
 
   // Inserts or replaces the result with the same index. Allowed while Queued or Processing.
-  virtual Status put_result(std::string_view task_uuid, ResultRecord result) = 0;
+  virtual Status put_result(std::string_view key, ResultRecord result) = 0;
 
   // Queued|Processing -> Success / Error; "invalidState" from a final status. complete() also
   // sets progress to 100; fail() keeps it.
-  virtual Status complete(std::string_view task_uuid) = 0;
-  virtual Status fail(std::string_view task_uuid, std::string_view code,
+  virtual Status complete(std::string_view key) = 0;
+  virtual Status fail(std::string_view key, std::string_view code,
                       std::string_view message) = 0;
 
   // Queued|Processing -> Cancelled (idempotent when already Cancelled); "invalidState" after

@@ -423,6 +423,12 @@ add("auth", "runware: authentication task's wrong apiKey beats a valid Bearer ke
 add("auth", "runware: key B reads key A's task", "POST", "/v1", rw(404, "taskNotFound"),
     body={"json": [{"taskType": "getResponse", "taskUUID": "${TASK_RUNWARE_A}"}]},
     headers=[["Authorization", "Bearer ${KEY_B}"], JSON_CT])
+add("auth", "runware: key B submits a taskUUID key A used (accepted: uuids are per key)", "POST", "/v1",
+    {"status": 200, "api": "runware", "code": None},
+    body={"json": [{"taskType": "videoInference", "taskUUID": "${TASK_RUNWARE_A}",
+                    "model": "klingai:kling-video@3-standard", "positivePrompt": "a lighthouse at dusk",
+                    "duration": 3, "width": 1280, "height": 720}]},
+    headers=[["Authorization", "Bearer ${KEY_B}"], JSON_CT])
 add("auth", "runware: getResponse of a Kling task", "POST", "/v1", rw(404, "taskNotFound"),
     body={"json": [{"taskType": "getResponse", "taskUUID": "${TASK_KLING_A}"}]})
 add("auth", "runware: getResponse of an APIMart task", "POST", "/v1", rw(404, "taskNotFound"),

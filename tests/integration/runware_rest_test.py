@@ -191,6 +191,35 @@ class RunwareRestTest(unittest.TestCase):
         self.assertEqual(body["errors"][0]["parameter"], ["width", "height"])
         self.assertEqual(body["errors"][0]["taskUUID"], bad["taskUUID"])
 
+    def test_keys_have_their_own_task_uuids(self):
+        """A taskUUID key A used is free for key B: accepted (nothing about A's task is revealed),
+        and each key reads its own task and its own video."""
+        s = self.server
+        shared = new_uuid()
+        a = {"taskType": "videoInference", "taskUUID": shared, "model": "klingai:kling-video@3-standard",
+             "positivePrompt": "owned by alpha", "width": 1280, "height": 720, "duration": 3}
+        b = dict(a, positivePrompt="owned by beta", width=960, height=960)
+        self.assertEqual(s.post([a], key=KEY_A)[0], 200)
+        status, body = s.post([b], key=KEY_B)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["data"][0]["taskUUID"], shared)
+        status, body = s.post([b], key=KEY_B)  # B's own second use is still a duplicate
+        self.assertEqual(body["errors"][0]["code"], "duplicateTaskUUID")
+        sizes = {}
+        for key in (KEY_A, KEY_B):
+            status, body = s.poll(shared, key=key)
+            self.assertEqual(status, 200, body)
+            item = body["data"][0]
+            _, _, video = s.get(item["videoURL"])
+            path = os.path.join(self.tmp, f"own-{key}.mp4")
+            with open(path, "wb") as f:
+                f.write(video)
+            stream = ffprobe(path)["streams"][0]
+            sizes[key] = (item["videoUUID"], stream["width"], stream["height"])
+        self.assertEqual(sizes[KEY_A][1:], (1280, 720))
+        self.assertEqual(sizes[KEY_B][1:], (960, 960))
+        self.assertNotEqual(sizes[KEY_A][0], sizes[KEY_B][0])
+
     def test_another_keys_upload_is_not_an_input(self):
         task = {"taskType": "videoInference", "taskUUID": new_uuid(), "model": "klingai:3@1",
                 "inputs": {"frameImages": [self.uploaded]}, "duration": 5}

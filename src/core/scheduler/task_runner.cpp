@@ -46,7 +46,7 @@ class TaskProgress final : public engine::Progress {
     store_percent(fraction, now);
     if (lost_ || now - last_renewal_ < kRenewEvery) return;
     last_renewal_ = now;
-    if (!deps_.tasks.renew_lease(task_.task_uuid, worker_id_, deps_.lease_ms)) lost_ = true;
+    if (!deps_.tasks.renew_lease(task_.key, worker_id_, deps_.lease_ms)) lost_ = true;
   }
   // A lost lease means the task was cancelled or handed to another worker: stop.
   bool cancelled() const override { return lost_; }
@@ -62,7 +62,7 @@ class TaskProgress final : public engine::Progress {
     const int percent = std::clamp(static_cast<int>(std::lround(100 * done / results_)), 0, 99);
     if (percent == stored_percent_ || (last_write_ && now - *last_write_ < kProgressEvery)) return;
     last_write_ = now;
-    auto stored = deps_.tasks.set_progress(task_.task_uuid, worker_id_, percent);
+    auto stored = deps_.tasks.set_progress(task_.key, worker_id_, percent);
     if (!stored) {
       // Like a failed renewal, except for a storage hiccup: progress is only informative.
       const auto& code = stored.error().code;
@@ -151,10 +151,10 @@ void fail(const RunnerDeps& deps, const store::TaskRecord& task, const Error& e)
     payload.error_parameter = e.parameter;
     for (const auto& result : task.results) {
       if (result.status == "success") continue;
-      (void)deps.tasks.put_result(task.task_uuid, {result.index, result.media_uuid, "error", encode(payload)});
+      (void)deps.tasks.put_result(task.key, {result.index, result.media_uuid, "error", encode(payload)});
     }
   }
-  (void)deps.tasks.fail(task.task_uuid, code, e.message);
+  (void)deps.tasks.fail(task.key, code, e.message);
   if (deps.on_finished) deps.on_finished(task);
 }
 
@@ -166,7 +166,7 @@ RunOutcome defer_or_fail(const RunnerDeps& deps, const store::TaskRecord& task, 
     return {};
   }
   const auto delay = storage_retry_delay_ms(deps, task.attempts);
-  if (auto deferred = deps.tasks.defer(task.task_uuid, worker_id, delay); !deferred) {
+  if (auto deferred = deps.tasks.defer(task.key, worker_id, delay); !deferred) {
     // Cancelled or reclaimed meanwhile: nothing to do. A store error leaves the task processing
     // under this worker; it is requeued at restart or when its lease expires.
     return {};
@@ -208,7 +208,7 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
   ResultPayload payload{content_type, job.seed, std::nullopt, out->width, out->height, out->duration_s,
                         std::string(engine.name()), {}, {}, {}};
   if (decoded.quote) payload.cost_usd = decoded.quote->cost_usd / decoded.plan.number_results;
-  return deps.tasks.put_result(task.task_uuid, {result.index, result.media_uuid, "success", encode(payload)});
+  return deps.tasks.put_result(task.key, {result.index, result.media_uuid, "success", encode(payload)});
 }
 
 }  // namespace
@@ -306,7 +306,7 @@ RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Sta
     const bool fresh_claim = first && std::chrono::steady_clock::now() - prepared.claimed < kFreshClaim;
     first = false;
     if (!fresh_claim) {
-      auto lease = deps.tasks.renew_lease(task.task_uuid, worker_id, deps.lease_ms);
+      auto lease = deps.tasks.renew_lease(task.key, worker_id, deps.lease_ms);
       if (!lease) return {};
     }
     if (auto rendered = render_result(deps, *prepared.engine, task, prepared.decoded, prepared.inputs,
@@ -315,7 +315,7 @@ RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Sta
       return defer_or_fail(deps, task, worker_id, rendered.error());
     }
   }
-  (void)deps.tasks.complete(task.task_uuid);
+  (void)deps.tasks.complete(task.key);
   if (deps.on_finished) deps.on_finished(task);
   return {};
 }

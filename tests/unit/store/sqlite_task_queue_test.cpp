@@ -108,7 +108,8 @@ TEST(SqliteTaskQueue, ClaimStaysCheapBehindAHundredThousandQueuedTasks) {
 }
 
 // A database at schema version 3 with queued and running tasks of two keys: after migrating, the
-// per-key counts are right (the limit applies) and every task is claimed, keys in turn.
+// per-key counts are right (the limit applies), every task is claimed, keys in turn, and the
+// uuids are scoped per key (schema 5).
 TEST(SqliteTaskQueue, MigratesAVersionThreeDatabaseWithItsQueue) {
   TempDir dir;
   const std::string path = dir.file("tasks.db");
@@ -147,6 +148,12 @@ TEST(SqliteTaskQueue, MigratesAVersionThreeDatabaseWithItsQueue) {
   // a3's lease (50) expired before now (100), so it is claimable again, in key_a's order.
   EXPECT_EQ(order, (std::vector<std::string>{"a1", "b1", "a2", "a3"}));
   ASSERT_EQ(s.get("key_a", "a1")->results.size(), 1u);
+  // The migrated uuids are each key's own: key_a cannot reuse one, key_b can.
+  EXPECT_EQ(s.enqueue(make_task("a1", "key_a")).error().code, errc::kDuplicateTaskUUID);
+  auto b_a1 = s.enqueue(make_task("a1", "key_b"));
+  ASSERT_TRUE(b_a1.ok()) << b_a1.error().message;
+  EXPECT_NE(b_a1->key, "a1");
+  EXPECT_EQ(s.get("key_a", "a1")->status, TaskStatus::Processing);
 }
 
 // A database that cannot grow (a full disk; here its page limit) fails writes with "storageFull",

@@ -52,17 +52,51 @@ TYPED_TEST(TaskStoreContract, EnqueueStampsAndGetRoundTrips) {
   EXPECT_EQ(this->get("t1").request, t.request);
 }
 
-TYPED_TEST(TaskStoreContract, DuplicateTaskUUIDIsRefusedForAnyOwner) {
+TYPED_TEST(TaskStoreContract, DuplicateTaskUUIDIsRefusedForTheSameOwner) {
   this->enqueue("t1", "key_a");
   TaskRecord again = this->task("t1", "key_a");
   again.model = "other";
   auto same_owner = this->store->enqueue(again);
   ASSERT_FALSE(same_owner.ok());
   EXPECT_EQ(same_owner.error().code, "duplicateTaskUUID");
-  auto other_owner = this->store->enqueue(this->task("t1", "key_b"));
-  ASSERT_FALSE(other_owner.ok());
-  EXPECT_EQ(other_owner.error().code, "duplicateTaskUUID");
   EXPECT_EQ(this->get("t1").model, "klingai:5@3");
+}
+
+// Another owner's uuid reveals nothing: the task is accepted, and each owner reads, cancels and
+// lists only its own; a worker tells them apart by key.
+TYPED_TEST(TaskStoreContract, OwnersHaveTheirOwnTaskUUIDs) {
+  auto first = this->store->enqueue(this->task("t1", "key_a"));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->key, "t1");
+  TaskRecord theirs = this->task("t1", "key_b");
+  theirs.model = "klingai:other@1";
+  auto second = this->store->enqueue(theirs);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(second->task_uuid, "t1");
+  EXPECT_NE(second->key, first->key);
+  EXPECT_EQ(this->store->enqueue(this->task("t1", "key_b")).error().code, "duplicateTaskUUID");
+  EXPECT_EQ(this->store->get("key_a", "t1")->model, "klingai:5@3");
+  EXPECT_EQ(this->store->get("key_b", "t1")->model, "klingai:other@1");
+  // Each is claimed, held and finished through its own key.
+  auto a = this->store->claim_next("w1", 1000);
+  auto b = this->store->claim_next("w2", 1000);
+  ASSERT_TRUE(a.ok() && *a && b.ok() && *b);
+  const auto& b_task = (*a)->owner == "key_b" ? **a : **b;
+  ASSERT_TRUE(this->store->put_result(b_task.key, {0, "m-b", "success", "pb"}).ok());
+  ASSERT_TRUE(this->store->complete(b_task.key).ok());
+  EXPECT_EQ(this->store->get("key_b", "t1")->status, TaskStatus::Success);
+  EXPECT_EQ(this->store->get("key_b", "t1")->results.size(), 1u);
+  EXPECT_EQ(this->store->get("key_a", "t1")->status, TaskStatus::Processing);
+  EXPECT_TRUE(this->store->get("key_a", "t1")->results.empty());
+  ASSERT_TRUE(this->store->cancel("key_a", "t1").ok());
+  EXPECT_EQ(this->store->get("key_b", "t1")->status, TaskStatus::Success);
+  // Retention removes one owner's task, not the other's.
+  auto finished = this->store->finished_before(this->clock.now_ms() + 1, 10);
+  ASSERT_TRUE(finished.ok());
+  ASSERT_EQ(finished->size(), 2u);
+  ASSERT_EQ(this->store->remove_finished({{"key_b", "t1"}}).value(), 1);
+  EXPECT_EQ(this->store->get("key_b", "t1").error().code, "notFound");
+  EXPECT_EQ(this->store->get("key_a", "t1")->status, TaskStatus::Cancelled);
 }
 
 TYPED_TEST(TaskStoreContract, EnqueueRejectsMalformedRecords) {
