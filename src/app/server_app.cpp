@@ -17,6 +17,7 @@
 #include "api/webhooks/webhook_notifier.hpp"
 #include "api/webhooks/webhook_payloads.hpp"
 #include "catalog/catalog.hpp"
+#include "common/io_error.hpp"
 #include "core/scheduler/scheduler.hpp"
 #include "delivery/media_store.hpp"
 #include "delivery/retention.hpp"
@@ -129,7 +130,7 @@ Result<std::string> ServerApp::start() {
   p.catalog = std::move(catalog).value();
   std::error_code ec;
   fs::create_directories(options_.data_dir / "media", ec);
-  if (ec) return Error{"storage", "cannot create " + options_.data_dir.string() + ": " + ec.message()};
+  if (ec) return Error{io_errc::kStorage, "cannot create " + options_.data_dir.string() + ": " + ec.message()};
   auto db = store::SqliteDatabase::open((options_.data_dir / "vidserve.db").string());
   if (!db) return db.error();
   p.db = *db;

@@ -108,7 +108,7 @@ Result<std::string> MediaStore::read(const std::string& uuid) const {
   auto record = find(uuid);
   if (!record) return record.error();
   std::ifstream in(record->path, std::ios::binary);
-  if (!in) return Error{"storage", "media file missing for " + uuid};
+  if (!in) return Error{io_errc::kStorage, "media file missing for " + uuid};
   std::ostringstream bytes;
   bytes << in.rdbuf();
   return bytes.str();
@@ -128,7 +128,7 @@ std::size_t MediaStore::remove_stale_scratch() {
 Result<std::uint64_t> MediaStore::free_bytes() const {
   std::error_code ec;
   const auto space = std::filesystem::space(dir_, ec);
-  if (ec) return Error{"storage", "cannot read the free space of the media directory: " + ec.message()};
+  if (ec) return Error{io_errc::kStorage, "cannot read the free space of the media directory: " + ec.message()};
   return static_cast<std::uint64_t>(space.available);
 }
 

@@ -102,6 +102,11 @@ inline Error media_error(const std::string& message) {
   return Error{"mediaError", message};
 }
 
+// A timestamp or duration in seconds; 0 when unknown (AV_NOPTS_VALUE) or not positive.
+inline double seconds(int64_t ts, AVRational time_base) {
+  return ts == AV_NOPTS_VALUE || ts <= 0 ? 0.0 : static_cast<double>(ts) * av_q2d(time_base);
+}
+
 inline FramePtr make_frame() {
   return FramePtr(av_frame_alloc());
 }

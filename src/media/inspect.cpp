@@ -6,6 +6,7 @@
 
 #include "media/decoder.hpp"
 #include "media/image_header.hpp"
+#include "media/probe.hpp"
 
 namespace vidserve::media {
 namespace {
@@ -20,10 +21,6 @@ std::string two_decimals(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.2f", value);
   return text;
-}
-
-double seconds(int64_t ts, AVRational time_base) {
-  return ts == AV_NOPTS_VALUE || ts <= 0 ? 0.0 : static_cast<double>(ts) * av_q2d(time_base);
 }
 
 // Reads (does not decode) every packet. A file cut short shows in one of three ways: the demuxer
@@ -62,20 +59,14 @@ Result<MediaFacts> inspect_container(std::string_view bytes, const char* demuxer
     return Error{code, std::string("not a ") + kind + " file this server reads (" +
                            input.error().message + ")"};
   AVFormatContext* format = input->format();
+  const ProbeInfo info = describe(*format);
   MediaFacts facts;
-  facts.format = format->iformat->name;
-  facts.duration_s = seconds(format->duration, AV_TIME_BASE_Q);
-  for (unsigned i = 0; i < format->nb_streams; ++i) {
-    const AVStream& st = *format->streams[i];
-    if (st.codecpar->codec_type == AVMEDIA_TYPE_VIDEO && !facts.has_video &&
-        !(st.disposition & AV_DISPOSITION_ATTACHED_PIC)) {
-      facts.has_video = true;
-      facts.width = st.codecpar->width;
-      facts.height = st.codecpar->height;
-      if (const double d = seconds(st.duration, st.time_base); d > 0) facts.duration_s = d;
-    }
-    if (st.codecpar->codec_type == AVMEDIA_TYPE_AUDIO) facts.has_audio = true;
-  }
+  facts.format = info.format_name;
+  facts.has_video = !info.video_codec.empty();
+  facts.width = info.width;
+  facts.height = info.height;
+  facts.duration_s = info.duration_s;
+  facts.has_audio = info.has_audio;
   if (auto complete = read_all_packets(format, facts.duration_s); !complete) {
     return Error{
         code, std::string("the ") + kind + " is truncated or damaged: " + complete.error().message};

@@ -8,10 +8,6 @@
 namespace vidserve::media {
 namespace {
 
-double seconds(int64_t ts, AVRational time_base) {
-  return ts == AV_NOPTS_VALUE ? 0.0 : static_cast<double>(ts) * av_q2d(time_base);
-}
-
 void read_video(const AVStream& st, ProbeInfo& info) {
   const AVCodecParameters& par = *st.codecpar;
   info.video_codec = avcodec_get_name(par.codec_id);
@@ -81,11 +77,12 @@ Result<ProbeInfo> probe(const std::string& path) {
 ProbeInfo describe(const AVFormatContext& format) {
   ProbeInfo info;
   info.format_name = format.iformat->name;
-  if (format.duration != AV_NOPTS_VALUE)
-    info.container_duration_s = seconds(format.duration, AV_TIME_BASE_Q);
+  info.container_duration_s = seconds(format.duration, AV_TIME_BASE_Q);
   for (unsigned i = 0; i < format.nb_streams; ++i) {
     const AVStream& st = *format.streams[i];
-    if (st.codecpar->codec_type == AVMEDIA_TYPE_VIDEO && info.video_codec.empty())
+    // A cover image (an attached picture, e.g. in an MP3 or M4A) is not a video stream.
+    const bool picture = (st.disposition & AV_DISPOSITION_ATTACHED_PIC) != 0;
+    if (st.codecpar->codec_type == AVMEDIA_TYPE_VIDEO && !picture && info.video_codec.empty())
       read_video(st, info);
     if (st.codecpar->codec_type == AVMEDIA_TYPE_AUDIO && !info.has_audio) read_audio(st, info);
   }

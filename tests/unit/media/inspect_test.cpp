@@ -29,15 +29,7 @@ std::string encoded(ImageFormat format, int width, int height) {
 }
 
 std::string rendered_video(const ScratchDir& dir, Container container, bool sound) {
-  PreviewVideoSpec s;
-  s.width = 320;
-  s.height = 240;
-  s.fps = 24;
-  s.duration_s = 1.0;
-  s.seed = 5;
-  s.prompt = "inspect";
-  s.container = container;
-  s.sound = sound;
+  const auto s = testing::small_video_spec(container, sound, 1.0, 5);
   const auto path = dir.file(container == Container::Webm ? "v.webm" : "v.mp4");
   EXPECT_TRUE(render_preview_video(s, path));
   return read_bytes(path);

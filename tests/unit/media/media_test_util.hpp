@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "media/decoder.hpp"
+#include "media/preview_renderer.hpp"
 #include "media/rgb_image.hpp"
 
 namespace vidserve::media::testing {
@@ -110,6 +111,21 @@ inline FrameSample sample_frames(const std::string& path, std::vector<int> keep 
   });
   if (!status) sample.count = -1;
   return sample;
+}
+
+// A small preview video to probe or inspect: 320x240 at 24 fps.
+inline PreviewVideoSpec small_video_spec(Container container, bool sound, double duration_s, uint64_t seed) {
+  PreviewVideoSpec s;
+  s.width = 320;
+  s.height = 240;
+  s.fps = 24;
+  s.duration_s = duration_s;
+  s.seed = seed;
+  s.prompt = "a small test video";
+  s.container = container;
+  s.sound = sound;
+  s.model_label = "klingai:3@1";
+  return s;
 }
 
 }  // namespace vidserve::media::testing

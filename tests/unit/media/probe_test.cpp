@@ -64,17 +64,7 @@ class LibavMessages {
 constexpr const char* kFullAnalysis = "avformat_find_stream_info";
 
 PreviewVideoSpec spec(Container container, bool sound) {
-  PreviewVideoSpec s;
-  s.width = 320;
-  s.height = 240;
-  s.fps = 24;
-  s.duration_s = 1.5;
-  s.seed = 3;
-  s.prompt = "probe";
-  s.container = container;
-  s.sound = sound;
-  s.model_label = "klingai:3@1";
-  return s;
+  return testing::small_video_spec(container, sound, 1.5, 3);
 }
 
 std::string run(const std::string& command) {
