@@ -155,7 +155,8 @@ PNG_1X1 = base64.b64decode(
 # No random ids or version strings in the files (Matroska/WebM would get new bytes each run).
 BITEXACT = ["-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact"]
 
-# name, ffmpeg arguments after the lavfi input; first seed byte: 1 = image demuxers, 0 = video.
+# name, first seed byte (bit 0: the image demuxers, else the video ones; bit 1: inspect_video;
+# bit 2: inspect_audio), ffmpeg arguments after the lavfi input.
 MEDIA = [
     ("png", 1, ["-frames:v", "1"]),
     ("jpg", 1, ["-frames:v", "1"]),
@@ -163,10 +164,10 @@ MEDIA = [
     ("bmp", 1, ["-frames:v", "1"]),
     ("gif", 1, ["-frames:v", "2"]),
     ("tiff", 1, ["-frames:v", "1"]),
-    ("mp4", 0, ["-frames:v", "3", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast"]),
-    ("mov", 0, ["-frames:v", "3", "-c:v", "mjpeg"]),
-    ("webm", 0, ["-frames:v", "3", "-c:v", "libvpx", "-b:v", "50k"]),
-    ("mkv", 0, ["-frames:v", "3", "-c:v", "mpeg4"]),
+    ("mp4", 2, ["-frames:v", "3", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast"]),
+    ("mov", 2, ["-frames:v", "3", "-c:v", "mjpeg"]),
+    ("webm", 2, ["-frames:v", "3", "-c:v", "libvpx", "-b:v", "50k"]),
+    ("mkv", 2, ["-frames:v", "3", "-c:v", "mpeg4"]),
 ]
 
 
@@ -185,14 +186,21 @@ def media_files():
                 continue
             with open(path, "rb") as f:
                 out.append(bytes([selector]) + f.read())
-        # The same MP4 tried with the image demuxers, and with a sine track in it.
+        # An MP4 with a sine track in it, inspected as video and as audio.
         path = os.path.join(tmp, "audio.mp4")
         cmd = [ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=32x24:rate=10", "-f", "lavfi",
                "-i", "sine=frequency=440:sample_rate=8000", "-frames:v", "3", "-t", "0.3", "-c:v", "libx264",
                "-pix_fmt", "yuv420p", "-preset", "ultrafast", "-c:a", "aac", "-shortest"] + BITEXACT + [path]
         if subprocess.run(cmd, check=False).returncode == 0:
             with open(path, "rb") as f:
-                out.append(b"\x00" + f.read())
+                out.append(b"\x06" + f.read())
+        # Audio alone, for inspect_audio.
+        path = os.path.join(tmp, "tone.wav")
+        cmd = [ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=8000",
+               "-t", "0.2"] + BITEXACT + [path]
+        if subprocess.run(cmd, check=False).returncode == 0:
+            with open(path, "rb") as f:
+                out.append(b"\x04" + f.read())
     return out
 
 

@@ -2,8 +2,10 @@
 // sniffer, the image decoder (media::decode_image, the still-image demuxers and decoders with
 // their pixel limit), and a video container opened like MediaInput does (the MP4/MOV and
 // Matroska/WebM demuxers), described as media::probe describes a file, then its first frames
-// decoded. The input's first byte picks which of the two demuxer lists the container is tried
-// with; the rest are the media bytes.
+// decoded; and the checks every untrusted input passes before use (media::inspect_image,
+// inspect_video, inspect_audio: header sizes, truncation, every packet read). The input's first
+// byte picks the demuxer list (bit 0) and which inspect_* run (bits 1 and 2); the rest are the
+// media bytes.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -11,6 +13,7 @@
 #include "fetch/content_sniff.hpp"
 #include "media/decoder.hpp"
 #include "media/image_codec.hpp"
+#include "media/inspect.hpp"
 #include "media/libav_log.hpp"
 #include "media/probe.hpp"
 
@@ -35,6 +38,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       __builtin_trap();
     }
   }
+  if (auto facts = media::inspect_image(bytes); facts && (facts->width <= 0 || facts->height <= 0)) {
+    __builtin_trap();  // an accepted image always has a size
+  }
+  if (data[0] & 2) (void)media::inspect_video(bytes);
+  if (data[0] & 4) (void)media::inspect_audio(bytes);
   auto input = media::MediaInput::open_memory(bytes, demuxers);
   if (!input) return 0;
   (void)media::describe(*input->format());
