@@ -77,7 +77,7 @@ Result<ProbeInfo> probe(const std::string& path) {
 ProbeInfo describe(const AVFormatContext& format) {
   ProbeInfo info;
   info.format_name = format.iformat->name;
-  info.container_duration_s = seconds(format.duration, AV_TIME_BASE_Q);
+  info.container_duration_s = seconds(format.duration, AVRational{1, AV_TIME_BASE});
   for (unsigned i = 0; i < format.nb_streams; ++i) {
     const AVStream& st = *format.streams[i];
     // A cover image (an attached picture, e.g. in an MP3 or M4A) is not a video stream.
