@@ -278,7 +278,9 @@ class RunwareRestTest(unittest.TestCase):
             self.assertEqual(status, 400)
             self.assertEqual((body["errors"][0]["code"], body["errors"][0]["parameter"]), ("unknownModel", "model"))
             self.assertLess(len(json.dumps(body)), 2048)
-        self.assertLess(min(times), 0.050, f"answers took {[round(t * 1000, 1) for t in times]} ms")
+        # 50 ms for the optimised build; a Debug build under ASan+UBSan runs this path ~5x slower.
+        limit = 0.250 if os.environ.get("VIDSERVE_SANITIZED") else 0.050
+        self.assertLess(min(times), limit, f"answers took {[round(t * 1000, 1) for t in times]} ms")
 
     def png_bomb(self):
         # The test image with its header rewritten to declare 50000 x 50000 pixels (2.5 GP).
