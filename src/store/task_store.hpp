@@ -4,8 +4,9 @@
 // TaskRepository (front-ends): enqueue a task (and only then acknowledge it), read it back with
 // get/list, cancel it. TaskQueue (workers): claim a task under a lease, write progress, results
 // and provider state, complete or fail it; every write carries the worker's Claim and is refused
-// once another claim took over (fencing). Request and result
-// payloads are opaque byte strings serialised by the caller: no JSON or HTTP type appears here.
+// once another claim took over (fencing). TaskStore is both, for the code that wires them up.
+// Request and result payloads are opaque byte strings serialised by the caller: no JSON or HTTP
+// type appears here.
 //
 // Implementations: SqliteTaskStore (embedded default, durable) and MemoryTaskStore (fake for
 // unit tests of other modules). Both pass the same contract suite (tests/unit/store).
