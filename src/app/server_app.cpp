@@ -161,7 +161,9 @@ Result<std::string> ServerApp::start() {
   p.fetcher = std::move(fetcher).value();
   const auto public_url = options_.public_url.empty() ? std::string() : options_.public_url;
 
-  // Tasks a killed server left in processing go back to the queue before anything runs.
+  // Tasks a killed server left in processing go back to the queue before anything runs. An
+  // explicit start-up step (TaskStore::requeue_interrupted), right only because this process is
+  // the only one working this database; their provider states (e.g. Kling task ids) are kept.
   p.media->remove_stale_scratch();
   if (auto requeued = p.tasks->requeue_interrupted(); requeued && *requeued > 0) {
     std::fprintf(stderr, "vidserve: resuming %lld interrupted task(s)\n", static_cast<long long>(*requeued));

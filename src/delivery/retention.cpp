@@ -2,7 +2,7 @@
 
 namespace vidserve::delivery {
 
-Result<std::size_t> sweep_retention(store::TaskStore& tasks, MediaStore& media, const Clock& clock,
+Result<std::size_t> sweep_retention(store::TaskRepository& tasks, MediaStore& media, const Clock& clock,
                                     std::int64_t retention_ms, std::size_t batch) {
   if (retention_ms <= 0 || batch == 0) return std::size_t{0};
   auto old = tasks.finished_before(clock.now_ms() - retention_ms, batch);

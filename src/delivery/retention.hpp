@@ -16,7 +16,7 @@ namespace vidserve::delivery {
 // first (so a crash between the two leaves a task without files, never files without a task
 // that would delete them). Returns how many tasks were deleted; call again while it returns
 // `batch`. retention_ms <= 0 deletes nothing.
-Result<std::size_t> sweep_retention(store::TaskStore& tasks, MediaStore& media, const Clock& clock,
+Result<std::size_t> sweep_retention(store::TaskRepository& tasks, MediaStore& media, const Clock& clock,
                                     std::int64_t retention_ms, std::size_t batch);
 
 }  // namespace vidserve::delivery

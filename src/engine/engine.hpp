@@ -33,6 +33,9 @@ struct Job {
   std::vector<InputMedia> inputs;
   std::string output_path;   // where to write the file
   std::string content_type;  // video/mp4, image/png, ...
+  // What an earlier attempt of this job saved with Progress::save_provider_state ("" when none),
+  // e.g. the provider's task id: the engine resumes that work instead of starting it again.
+  std::string provider_state = {};
 };
 
 struct Output {
@@ -40,12 +43,18 @@ struct Output {
   double duration_s = 0;  // 0 for images
 };
 
-// Lets a long render report progress and notice cancellation.
+// Lets a long render report progress, notice cancellation and save what a later attempt of the
+// same job needs to resume.
 class Progress {
  public:
   virtual ~Progress() = default;
   virtual void update(double fraction) = 0;
   virtual bool cancelled() const = 0;
+  // Keeps a small state for this job (at most 4 KiB), which a later attempt of it (after a
+  // crash, a restart or a lost lease) gets back as Job::provider_state; a new call replaces it.
+  // Returns once it is durable. An error means it was not kept: the job can go on, but a later
+  // attempt starts over; when the task was cancelled or taken over, cancelled() turns true.
+  virtual Status save_provider_state(std::string state) = 0;
 };
 
 class Engine {

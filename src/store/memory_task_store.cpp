@@ -111,68 +111,83 @@ Result<std::optional<TaskRecord>> MemoryTaskStore::claim_next(std::string_view w
   return std::optional<TaskRecord>{t};
 }
 
-Status MemoryTaskStore::defer(std::string_view task_uuid, std::string_view worker_id, std::int64_t delay_ms) {
-  Lock lock(mutex_);
-  Entry* entry = find(task_uuid);
-  if (entry == nullptr) return rules::not_found(task_uuid);
+Result<TaskRecord*> MemoryTaskStore::held(const Claim& claim) {
+  Entry* entry = find(claim.key);
+  if (entry == nullptr) return rules::not_found(claim.key);
   TaskRecord& t = entry->task;
-  if (auto ok = rules::check_renew(task_uuid, t.status, t.worker_id, worker_id); !ok) return ok;
-  t.status = TaskStatus::Queued;
-  t.worker_id.clear();
-  t.lease_expires_ms = 0;
-  t.updated_ms = clock_.now_ms();
-  t.not_before_ms = rules::defer_until(t.updated_ms, delay_ms);
+  if (auto ok = rules::check_claim(t.status, t.worker_id, t.attempts, claim); !ok) return ok.error();
+  return &t;
+}
+
+Status MemoryTaskStore::defer(const Claim& claim, std::int64_t delay_ms) {
+  Lock lock(mutex_);
+  auto t = held(claim);
+  if (!t) return t.error();
+  (*t)->status = TaskStatus::Queued;
+  (*t)->worker_id.clear();
+  (*t)->lease_expires_ms = 0;
+  (*t)->updated_ms = clock_.now_ms();
+  (*t)->not_before_ms = rules::defer_until((*t)->updated_ms, delay_ms);
   return Ok{};
 }
 
-Status MemoryTaskStore::renew_lease(std::string_view task_uuid, std::string_view worker_id,
-                                    std::int64_t lease_ms) {
+Status MemoryTaskStore::renew_lease(const Claim& claim, std::int64_t lease_ms) {
   Lock lock(mutex_);
-  Entry* entry = find(task_uuid);
-  if (entry == nullptr) return rules::not_found(task_uuid);
-  TaskRecord& t = entry->task;
-  if (auto ok = rules::check_renew(task_uuid, t.status, t.worker_id, worker_id); !ok) return ok;
-  t.updated_ms = clock_.now_ms();
-  t.lease_expires_ms = t.updated_ms + lease_ms;
+  auto t = held(claim);
+  if (!t) return t.error();
+  (*t)->updated_ms = clock_.now_ms();
+  (*t)->lease_expires_ms = (*t)->updated_ms + lease_ms;
   return Ok{};
 }
 
-Status MemoryTaskStore::set_progress(std::string_view task_uuid, std::string_view worker_id,
-                                     int percent) {
+Status MemoryTaskStore::set_progress(const Claim& claim, int percent) {
   Lock lock(mutex_);
-  Entry* entry = find(task_uuid);
-  if (entry == nullptr) return rules::not_found(task_uuid);
-  TaskRecord& t = entry->task;
-  if (auto ok = rules::check_renew(task_uuid, t.status, t.worker_id, worker_id); !ok) return ok;
-  t.progress = rules::clamp_progress(percent);
-  t.updated_ms = clock_.now_ms();
+  auto t = held(claim);
+  if (!t) return t.error();
+  (*t)->progress = rules::clamp_progress(percent);
+  (*t)->updated_ms = clock_.now_ms();
   return Ok{};
 }
 
-Status MemoryTaskStore::put_result(std::string_view task_uuid, ResultRecord result) {
+Status MemoryTaskStore::put_result(const Claim& claim, ResultRecord result) {
+  if (auto ok = rules::check_result(result); !ok) return ok;
   Lock lock(mutex_);
-  Entry* entry = find(task_uuid);
-  if (entry == nullptr) return rules::not_found(task_uuid);
-  TaskRecord& t = entry->task;
-  if (auto ok = rules::check_put_result(task_uuid, t.status, result); !ok) return ok;
-  auto it = std::lower_bound(t.results.begin(), t.results.end(), result.index,
+  auto t = held(claim);
+  if (!t) return t.error();
+  auto& results = (*t)->results;
+  auto it = std::lower_bound(results.begin(), results.end(), result.index,
                              [](const ResultRecord& r, int index) { return r.index < index; });
-  if (it != t.results.end() && it->index == result.index) {
+  if (it != results.end() && it->index == result.index) {
+    result.provider_state = std::move(it->provider_state);
     *it = std::move(result);
   } else {
-    t.results.insert(it, std::move(result));
+    result.provider_state.clear();
+    results.insert(it, std::move(result));
   }
-  t.updated_ms = clock_.now_ms();
+  (*t)->updated_ms = clock_.now_ms();
   return Ok{};
 }
 
-Status MemoryTaskStore::finish(std::string_view task_uuid, TaskStatus to, std::string_view code,
+Status MemoryTaskStore::save_provider_state(const Claim& claim, int result_index, std::string state) {
+  if (auto ok = rules::check_provider_state(state); !ok) return ok;
+  Lock lock(mutex_);
+  auto t = held(claim);
+  if (!t) return t.error();
+  for (auto& r : (*t)->results) {
+    if (r.index != result_index) continue;
+    r.provider_state = std::move(state);
+    (*t)->updated_ms = clock_.now_ms();
+    return Ok{};
+  }
+  return rules::no_result(claim.key, result_index);
+}
+
+Status MemoryTaskStore::finish(const Claim& claim, TaskStatus to, std::string_view code,
                                std::string_view message) {
   Lock lock(mutex_);
-  Entry* entry = find(task_uuid);
-  if (entry == nullptr) return rules::not_found(task_uuid);
-  TaskRecord& t = entry->task;
-  if (auto ok = rules::check_finish(task_uuid, t.status); !ok) return ok;
+  auto held_task = held(claim);
+  if (!held_task) return held_task.error();
+  TaskRecord& t = **held_task;
   t.status = to;
   if (to == TaskStatus::Success) t.progress = 100;
   t.error_code = std::string(code);
@@ -183,13 +198,12 @@ Status MemoryTaskStore::finish(std::string_view task_uuid, TaskStatus to, std::s
   return Ok{};
 }
 
-Status MemoryTaskStore::complete(std::string_view task_uuid) {
-  return finish(task_uuid, TaskStatus::Success, {}, {});
+Status MemoryTaskStore::complete(const Claim& claim) {
+  return finish(claim, TaskStatus::Success, {}, {});
 }
 
-Status MemoryTaskStore::fail(std::string_view task_uuid, std::string_view code,
-                             std::string_view message) {
-  return finish(task_uuid, TaskStatus::Error, code, message);
+Status MemoryTaskStore::fail(const Claim& claim, std::string_view code, std::string_view message) {
+  return finish(claim, TaskStatus::Error, code, message);
 }
 
 Status MemoryTaskStore::cancel(std::string_view owner, std::string_view task_uuid) {
@@ -234,7 +248,7 @@ Result<std::map<TaskStatus, std::int64_t>> MemoryTaskStore::count_by_status() {
   return counts;
 }
 
-Result<std::vector<TaskStore::FinishedTask>> MemoryTaskStore::finished_before(std::int64_t updated_before_ms,
+Result<std::vector<TaskRepository::FinishedTask>> MemoryTaskStore::finished_before(std::int64_t updated_before_ms,
                                                                               std::size_t limit) {
   Lock lock(mutex_);
   std::vector<const Entry*> old;

@@ -21,13 +21,13 @@ class MemoryTaskStore final : public TaskStore {
   Result<TaskRecord> get(std::string_view owner, std::string_view task_uuid) override;
   Result<std::optional<TaskRecord>> claim_next(std::string_view worker_id,
                                                std::int64_t lease_ms) override;
-  Status renew_lease(std::string_view key, std::string_view worker_id,
-                     std::int64_t lease_ms) override;
-  Status defer(std::string_view key, std::string_view worker_id, std::int64_t delay_ms) override;
-  Status set_progress(std::string_view key, std::string_view worker_id, int percent) override;
-  Status put_result(std::string_view key, ResultRecord result) override;
-  Status complete(std::string_view key) override;
-  Status fail(std::string_view key, std::string_view code, std::string_view message) override;
+  Status renew_lease(const Claim& claim, std::int64_t lease_ms) override;
+  Status defer(const Claim& claim, std::int64_t delay_ms) override;
+  Status set_progress(const Claim& claim, int percent) override;
+  Status put_result(const Claim& claim, ResultRecord result) override;
+  Status save_provider_state(const Claim& claim, int result_index, std::string state) override;
+  Status complete(const Claim& claim) override;
+  Status fail(const Claim& claim, std::string_view code, std::string_view message) override;
   Status cancel(std::string_view owner, std::string_view task_uuid) override;
   Result<std::int64_t> requeue_interrupted() override;
   Result<std::map<TaskStatus, std::int64_t>> count_by_status() override;
@@ -35,7 +35,7 @@ class MemoryTaskStore final : public TaskStore {
   Result<std::vector<FinishedTask>> finished_before(std::int64_t updated_before_ms,
                                                     std::size_t limit) override;
   Result<std::int64_t> remove_finished(const std::vector<FinishedTask>& tasks) override;
-  using TaskStore::list;
+  using TaskRepository::list;
   Result<std::vector<TaskRecord>> list(std::string_view owner, const ListQuery& query) override;
 
  private:
@@ -49,8 +49,9 @@ class MemoryTaskStore final : public TaskStore {
   std::int64_t active_count(std::string_view owner) const;
   // The task claim_next takes now (see TaskStore::claim_next), or nullptr.
   Entry* next_claimable(std::int64_t now);
-  Status finish(std::string_view task_uuid, TaskStatus to, std::string_view code,
-                std::string_view message);
+  // The task `claim` still holds (rules::check_claim), with mutex_ held.
+  Result<TaskRecord*> held(const Claim& claim);
+  Status finish(const Claim& claim, TaskStatus to, std::string_view code, std::string_view message);
 
   const Clock& clock_;
   std::mutex mutex_;

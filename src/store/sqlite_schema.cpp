@@ -10,7 +10,7 @@ namespace vidserve::store {
 namespace {
 
 // Append only: never edit a migration that has shipped, add a new one.
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     // 1: tasks with their results, API keys, produced media.
     R"sql(
 CREATE TABLE tasks (
@@ -110,6 +110,11 @@ END;
 ALTER TABLE tasks ADD COLUMN client_uuid TEXT NOT NULL DEFAULT '';
 UPDATE tasks SET client_uuid = task_uuid;
 CREATE UNIQUE INDEX tasks_by_owner_uuid ON tasks(owner, client_uuid);
+)sql",
+    // 6: per result, what its engine saved to resume a later attempt (e.g. the provider's task
+    // id), at most 4 KiB (TaskQueue::save_provider_state); '' when nothing was saved.
+    R"sql(
+ALTER TABLE task_results ADD COLUMN provider_state BLOB NOT NULL DEFAULT '';
 )sql",
 };
 

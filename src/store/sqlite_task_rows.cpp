@@ -45,7 +45,7 @@ namespace {
 
 Result<std::vector<ResultRecord>> load_results(Session& s, std::string_view task_uuid) {
   auto stmt = s.prepare(
-      "SELECT idx, media_uuid, status, payload FROM task_results WHERE task_uuid = ?1 "
+      "SELECT idx, media_uuid, status, payload, provider_state FROM task_results WHERE task_uuid = ?1 "
       "ORDER BY idx");
   if (!stmt) return stmt.error();
   stmt->text(1, task_uuid);
@@ -55,7 +55,7 @@ Result<std::vector<ResultRecord>> load_results(Session& s, std::string_view task
     if (!row) return row.error();
     if (!*row) return out;
     out.push_back(ResultRecord{static_cast<int>(stmt->column_int(0)), stmt->column_text(1),
-                               stmt->column_text(2), stmt->column_blob(3)});
+                               stmt->column_text(2), stmt->column_blob(3), stmt->column_blob(4)});
   }
 }
 
@@ -124,7 +124,7 @@ Result<std::string> choose_key(Session& s, std::string_view owner, std::string_v
 }
 
 Result<TaskState> find_state(Session& s, std::string_view task_uuid) {
-  auto stmt = s.prepare("SELECT owner, status, worker_id FROM tasks WHERE task_uuid = ?1");
+  auto stmt = s.prepare("SELECT owner, status, worker_id, attempts FROM tasks WHERE task_uuid = ?1");
   if (!stmt) return stmt.error();
   stmt->text(1, task_uuid);
   auto row = stmt->step();
@@ -133,7 +133,7 @@ Result<TaskState> find_state(Session& s, std::string_view task_uuid) {
   const std::string status = stmt->column_text(1);
   auto parsed = parse_task_status(status);
   if (!parsed) return corrupt_status(status);
-  return TaskState{stmt->column_text(0), *parsed, stmt->column_text(2)};
+  return TaskState{stmt->column_text(0), *parsed, stmt->column_text(2), static_cast<int>(stmt->column_int(3))};
 }
 
 Status upsert_result(Session& s, std::string_view task_uuid, const ResultRecord& r) {

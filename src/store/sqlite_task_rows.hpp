@@ -37,6 +37,7 @@ struct TaskState {
   std::string owner;
   TaskStatus status = TaskStatus::Queued;
   std::string worker_id;
+  int attempts = 0;
 };
 Result<TaskState> find_state(Session& s, std::string_view key);
 

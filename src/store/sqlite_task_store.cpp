@@ -131,87 +131,102 @@ Result<TaskRecord> SqliteTaskStore::get(std::string_view owner, std::string_view
   return std::move(**task);
 }
 
-// An update of a task the caller holds (Processing under worker_id), without an fsync. `sql`
-// binds ?1 to `value(now)`, ?2 to now and ?3 to the task uuid.
-Status SqliteTaskStore::update_held(std::string_view task_uuid, std::string_view worker_id, const char* sql,
-                                    const std::function<std::int64_t(std::int64_t)>& value) {
+// A write to a task the caller holds: checks the claim (rules::check_claim), then runs `write`
+// with the time, in one transaction of `mode`.
+Status SqliteTaskStore::with_held(const Claim& claim, Transaction::Mode mode,
+                                  const std::function<Status(Session&, std::int64_t now)>& write) {
   auto s = db_->session();
-  auto tx = Transaction::begin(s, Mode::RelaxedWrite);  // a crash may lose it: see Mode
+  auto tx = Transaction::begin(s, mode);
   if (!tx) return tx.error();
-  auto state = find_state(s, task_uuid);
+  auto state = find_state(s, claim.key);
   if (!state) return state.error();
-  if (auto ok = rules::check_renew(task_uuid, state->status, state->worker_id, worker_id); !ok) {
-    return ok;
-  }
-  auto update = s.prepare(sql);
-  if (!update) return update.error();
-  const std::int64_t now = clock_.now_ms();
-  update->integer(1, value(now)).integer(2, now).text(3, task_uuid);
-  if (auto ok = update->run(); !ok) return ok;
+  if (auto ok = rules::check_claim(state->status, state->worker_id, state->attempts, claim); !ok) return ok;
+  if (auto ok = write(s, clock_.now_ms()); !ok) return ok;
   return tx->commit();
 }
 
-Status SqliteTaskStore::renew_lease(std::string_view task_uuid, std::string_view worker_id,
-                                    std::int64_t lease_ms) {
-  return update_held(task_uuid, worker_id,
-                     "UPDATE tasks SET lease_expires_ms = ?1, updated_ms = ?2 WHERE task_uuid = ?3",
+// An update of the held task's row, without an fsync (a crash may lose it: see Mode). `sql`
+// binds ?1 to `value(now)`, ?2 to now and ?3 to the task's key.
+Status SqliteTaskStore::update_held(const Claim& claim, const char* sql,
+                                    const std::function<std::int64_t(std::int64_t)>& value) {
+  return with_held(claim, Mode::RelaxedWrite, [&](Session& s, std::int64_t now) -> Status {
+    auto update = s.prepare(sql);
+    if (!update) return update.error();
+    update->integer(1, value(now)).integer(2, now).text(3, claim.key);
+    return update->run();
+  });
+}
+
+Status SqliteTaskStore::renew_lease(const Claim& claim, std::int64_t lease_ms) {
+  return update_held(claim, "UPDATE tasks SET lease_expires_ms = ?1, updated_ms = ?2 WHERE task_uuid = ?3",
                      [lease_ms](std::int64_t now) { return now + lease_ms; });
 }
 
-Status SqliteTaskStore::defer(std::string_view task_uuid, std::string_view worker_id, std::int64_t delay_ms) {
-  return update_held(task_uuid, worker_id,
+Status SqliteTaskStore::defer(const Claim& claim, std::int64_t delay_ms) {
+  return update_held(claim,
                      "UPDATE tasks SET status = 'queued', worker_id = '', lease_expires_ms = 0, "
                      "not_before_ms = ?1, updated_ms = ?2 WHERE task_uuid = ?3",
                      [delay_ms](std::int64_t now) { return rules::defer_until(now, delay_ms); });
 }
 
-Status SqliteTaskStore::set_progress(std::string_view task_uuid, std::string_view worker_id,
-                                     int percent) {
-  return update_held(task_uuid, worker_id, "UPDATE tasks SET progress = ?1, updated_ms = ?2 WHERE task_uuid = ?3",
+Status SqliteTaskStore::set_progress(const Claim& claim, int percent) {
+  return update_held(claim, "UPDATE tasks SET progress = ?1, updated_ms = ?2 WHERE task_uuid = ?3",
                      [percent](std::int64_t) { return rules::clamp_progress(percent); });
 }
 
-Status SqliteTaskStore::put_result(std::string_view task_uuid, ResultRecord result) {
-  auto s = db_->session();
-  auto tx = Transaction::begin(s, Mode::RelaxedWrite);  // a crash may lose it: see Mode
-  if (!tx) return tx.error();
-  auto state = find_state(s, task_uuid);
-  if (!state) return state.error();
-  if (auto ok = rules::check_put_result(task_uuid, state->status, result); !ok) return ok;
-  if (auto ok = upsert_result(s, task_uuid, result); !ok) return ok;
+namespace {
+
+Status touch(Session& s, std::string_view key, std::int64_t now) {
   auto touch = s.prepare("UPDATE tasks SET updated_ms = ?1 WHERE task_uuid = ?2");
   if (!touch) return touch.error();
-  touch->integer(1, clock_.now_ms()).text(2, task_uuid);
-  if (auto ok = touch->run(); !ok) return ok;
-  return tx->commit();
+  touch->integer(1, now).text(2, key);
+  return touch->run();
 }
 
-Status SqliteTaskStore::finish(std::string_view task_uuid, TaskStatus to, std::string_view code,
+}  // namespace
+
+Status SqliteTaskStore::put_result(const Claim& claim, ResultRecord result) {
+  if (auto ok = rules::check_result(result); !ok) return ok;
+  return with_held(claim, Mode::RelaxedWrite, [&](Session& s, std::int64_t now) -> Status {
+    if (auto ok = upsert_result(s, claim.key, result); !ok) return ok;
+    return touch(s, claim.key, now);
+  });
+}
+
+Status SqliteTaskStore::save_provider_state(const Claim& claim, int result_index, std::string state) {
+  if (auto ok = rules::check_provider_state(state); !ok) return ok;
+  // Durable: what it saves is usually worth money (a provider task that a lost id would create
+  // and bill again), and it is written once per result.
+  return with_held(claim, Mode::Write, [&](Session& s, std::int64_t now) -> Status {
+    auto update = s.prepare("UPDATE task_results SET provider_state = ?1 WHERE task_uuid = ?2 AND idx = ?3");
+    if (!update) return update.error();
+    update->blob(1, state).text(2, claim.key).integer(3, result_index);
+    if (auto ok = update->run(); !ok) return ok;
+    if (s.changes() == 0) return rules::no_result(claim.key, result_index);
+    return touch(s, claim.key, now);
+  });
+}
+
+Status SqliteTaskStore::finish(const Claim& claim, TaskStatus to, std::string_view code,
                                std::string_view message) {
-  auto s = db_->session();
-  auto tx = Transaction::begin(s, Mode::Write);
-  if (!tx) return tx.error();
-  auto state = find_state(s, task_uuid);
-  if (!state) return state.error();
-  if (auto ok = rules::check_finish(task_uuid, state->status); !ok) return ok;
-  auto update = s.prepare(
-      "UPDATE tasks SET status = ?1, error_code = ?2, error_message = ?3, worker_id = '', "
-      "lease_expires_ms = 0, updated_ms = ?4, progress = CASE WHEN ?1 = 'success' THEN 100 "
-      "ELSE progress END WHERE task_uuid = ?5");
-  if (!update) return update.error();
-  update->text(1, to_string(to)).text(2, code).text(3, message);
-  update->integer(4, clock_.now_ms()).text(5, task_uuid);
-  if (auto ok = update->run(); !ok) return ok;
-  return tx->commit();
+  return with_held(claim, Mode::Write, [&](Session& s, std::int64_t now) -> Status {
+    auto update = s.prepare(
+        "UPDATE tasks SET status = ?1, error_code = ?2, error_message = ?3, worker_id = '', "
+        "lease_expires_ms = 0, updated_ms = ?4, progress = CASE WHEN ?1 = 'success' THEN 100 "
+        "ELSE progress END WHERE task_uuid = ?5");
+    if (!update) return update.error();
+    update->text(1, to_string(to)).text(2, code).text(3, message);
+    update->integer(4, now).text(5, claim.key);
+    return update->run();
+  });
 }
 
-Status SqliteTaskStore::complete(std::string_view task_uuid) {
-  return finish(task_uuid, TaskStatus::Success, {}, {});
+Status SqliteTaskStore::complete(const Claim& claim) {
+  return finish(claim, TaskStatus::Success, {}, {});
 }
 
-Status SqliteTaskStore::fail(std::string_view task_uuid, std::string_view code,
-                             std::string_view message) {
-  return finish(task_uuid, TaskStatus::Error, code, message);
+Status SqliteTaskStore::fail(const Claim& claim, std::string_view code, std::string_view message) {
+  return finish(claim, TaskStatus::Error, code, message);
 }
 
 Status SqliteTaskStore::cancel(std::string_view owner, std::string_view task_uuid) {
@@ -281,7 +296,7 @@ Result<TaskRecord> SqliteTaskStore::get_by_external_id(std::string_view owner, s
   return std::move(tasks->front());
 }
 
-Result<std::vector<TaskStore::FinishedTask>> SqliteTaskStore::finished_before(std::int64_t updated_before_ms,
+Result<std::vector<TaskRepository::FinishedTask>> SqliteTaskStore::finished_before(std::int64_t updated_before_ms,
                                                                               std::size_t limit) {
   auto s = db_->session();
   // Through the partial index tasks_finished (its WHERE clause repeated), so only finished rows

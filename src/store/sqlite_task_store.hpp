@@ -29,13 +29,13 @@ class SqliteTaskStore final : public TaskStore {
   Result<TaskRecord> get(std::string_view owner, std::string_view task_uuid) override;
   Result<std::optional<TaskRecord>> claim_next(std::string_view worker_id,
                                                std::int64_t lease_ms) override;
-  Status renew_lease(std::string_view key, std::string_view worker_id,
-                     std::int64_t lease_ms) override;
-  Status defer(std::string_view key, std::string_view worker_id, std::int64_t delay_ms) override;
-  Status set_progress(std::string_view key, std::string_view worker_id, int percent) override;
-  Status put_result(std::string_view key, ResultRecord result) override;
-  Status complete(std::string_view key) override;
-  Status fail(std::string_view key, std::string_view code, std::string_view message) override;
+  Status renew_lease(const Claim& claim, std::int64_t lease_ms) override;
+  Status defer(const Claim& claim, std::int64_t delay_ms) override;
+  Status set_progress(const Claim& claim, int percent) override;
+  Status put_result(const Claim& claim, ResultRecord result) override;
+  Status save_provider_state(const Claim& claim, int result_index, std::string state) override;
+  Status complete(const Claim& claim) override;
+  Status fail(const Claim& claim, std::string_view code, std::string_view message) override;
   Status cancel(std::string_view owner, std::string_view task_uuid) override;
   Result<std::int64_t> requeue_interrupted() override;
   Result<std::map<TaskStatus, std::int64_t>> count_by_status() override;
@@ -43,7 +43,7 @@ class SqliteTaskStore final : public TaskStore {
   Result<std::vector<FinishedTask>> finished_before(std::int64_t updated_before_ms,
                                                     std::size_t limit) override;
   Result<std::int64_t> remove_finished(const std::vector<FinishedTask>& tasks) override;
-  using TaskStore::list;
+  using TaskRepository::list;
   Result<std::vector<TaskRecord>> list(std::string_view owner, const ListQuery& query) override;
 
  private:
@@ -59,10 +59,10 @@ class SqliteTaskStore final : public TaskStore {
   // Sets task.key.
   Status insert_one(SqliteDatabase::Session& s, TaskRecord& task);
 
-  Status finish(std::string_view task_uuid, TaskStatus to, std::string_view code,
-                std::string_view message);
-  Status update_held(std::string_view task_uuid, std::string_view worker_id, const char* sql,
-                     const std::function<std::int64_t(std::int64_t)>& value);
+  Status finish(const Claim& claim, TaskStatus to, std::string_view code, std::string_view message);
+  Status with_held(const Claim& claim, Transaction::Mode mode,
+                   const std::function<Status(SqliteDatabase::Session&, std::int64_t now)>& write);
+  Status update_held(const Claim& claim, const char* sql, const std::function<std::int64_t(std::int64_t)>& value);
 
   std::shared_ptr<SqliteDatabase> db_;
   const Clock& clock_;

@@ -16,19 +16,20 @@ Error too_many_queued(std::int64_t limit);
 // defer: the task's not_before_ms (a negative delay counts as 0).
 std::int64_t defer_until(std::int64_t now_ms, std::int64_t delay_ms);
 
-// A result may be written while the task is not final; index >= 0 and a known status.
+// A result's index >= 0 and a known status.
 Status check_result(const ResultRecord& result);
-Status check_put_result(std::string_view task_uuid, TaskStatus current, const ResultRecord& result);
-
-// complete/fail: only from a non-final status.
-Status check_finish(std::string_view task_uuid, TaskStatus current);
 
 // cancel: true = move to Cancelled, false = already Cancelled (nothing to do).
 Result<bool> check_cancel(std::string_view task_uuid, TaskStatus current);
 
-// renew_lease, set_progress: the task must still be Processing under `worker_id`.
-Status check_renew(std::string_view task_uuid, TaskStatus current, std::string_view holder,
-                   std::string_view worker_id);
+// Every TaskQueue write: the task must still be Processing under this claim's worker id and
+// attempt (see Claim). "cancelled", "invalidState" (Success/Error) or "leaseLost" otherwise.
+Status check_claim(TaskStatus current, std::string_view holder, int attempts, const Claim& claim);
+
+// save_provider_state: at most kMaxProviderStateBytes.
+Status check_provider_state(std::string_view state);
+// save_provider_state of a result index the task does not have.
+Error no_result(std::string_view key, int index);
 
 // set_progress: the stored value, 0..100.
 int clamp_progress(int percent);

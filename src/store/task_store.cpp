@@ -66,24 +66,6 @@ Status check_result(const ResultRecord& result) {
   return Ok{};
 }
 
-Status check_put_result(std::string_view task_uuid, TaskStatus current,
-                        const ResultRecord& result) {
-  if (is_terminal(current)) {
-    return Error{errc::kInvalidState, "task " + quoted(task_uuid) + " is already " +
-                                          std::string(to_string(current)) +
-                                          "; results can no longer change"};
-  }
-  return check_result(result);
-}
-
-Status check_finish(std::string_view task_uuid, TaskStatus current) {
-  if (is_terminal(current)) {
-    return Error{errc::kInvalidState,
-                 "task " + quoted(task_uuid) + " is already " + std::string(to_string(current))};
-  }
-  return Ok{};
-}
-
 Result<bool> check_cancel(std::string_view task_uuid, TaskStatus current) {
   if (current == TaskStatus::Cancelled) return false;
   if (is_terminal(current)) {
@@ -94,17 +76,36 @@ Result<bool> check_cancel(std::string_view task_uuid, TaskStatus current) {
   return true;
 }
 
-Status check_renew(std::string_view task_uuid, TaskStatus current, std::string_view holder,
-                   std::string_view worker_id) {
+Status check_claim(TaskStatus current, std::string_view holder, int attempts, const Claim& claim) {
+  const auto& key = claim.key;
   if (current == TaskStatus::Cancelled) {
-    return Error{errc::kCancelled, "task " + quoted(task_uuid) + " was cancelled"};
+    return Error{errc::kCancelled, "task " + quoted(key) + " was cancelled"};
   }
-  if (current != TaskStatus::Processing || holder != worker_id) {
-    return Error{errc::kLeaseLost, "worker " + quoted(worker_id) + " no longer holds task " +
-                                       quoted(task_uuid) + " (" + std::string(to_string(current)) +
-                                       (holder.empty() ? "" : ", held by " + quoted(holder)) + ")"};
+  if (is_terminal(current)) {
+    return Error{errc::kInvalidState, "task " + quoted(key) + " is already " + std::string(to_string(current))};
+  }
+  if (current != TaskStatus::Processing || holder != claim.worker_id || attempts != claim.attempt) {
+    return Error{errc::kLeaseLost, "worker " + quoted(claim.worker_id) + " no longer holds task " + quoted(key) +
+                                       " (attempt " + std::to_string(claim.attempt) + "; now " +
+                                       std::string(to_string(current)) +
+                                       (holder.empty() ? "" : ", attempt " + std::to_string(attempts) +
+                                                                  " held by " + quoted(holder)) +
+                                       ")"};
   }
   return Ok{};
+}
+
+Status check_provider_state(std::string_view state) {
+  if (state.size() > kMaxProviderStateBytes) {
+    return Error{errc::kInvalidArgument, "provider state of " + std::to_string(state.size()) +
+                                             " bytes is over the limit of " +
+                                             std::to_string(kMaxProviderStateBytes)};
+  }
+  return Ok{};
+}
+
+Error no_result(std::string_view key, int index) {
+  return Error{errc::kInvalidArgument, "task " + quoted(key) + " has no result " + std::to_string(index)};
 }
 
 int clamp_progress(int percent) {
@@ -118,6 +119,7 @@ Status prepare_new_task(TaskRecord& task, std::int64_t now_ms) {
             [](const ResultRecord& a, const ResultRecord& b) { return a.index < b.index; });
   for (std::size_t i = 0; i < task.results.size(); ++i) {
     if (auto ok = check_result(task.results[i]); !ok) return ok;
+    task.results[i].provider_state.clear();
     if (i > 0 && task.results[i].index == task.results[i - 1].index) {
       return Error{errc::kInvalidArgument,
                    "two results with index " + std::to_string(task.results[i].index)};
@@ -137,11 +139,15 @@ Status prepare_new_task(TaskRecord& task, std::int64_t now_ms) {
 }
 
 }  // namespace rules
-std::vector<Result<TaskRecord>> TaskStore::enqueue_many(std::vector<TaskRecord> tasks) {
+std::vector<Result<TaskRecord>> TaskRepository::enqueue_many(std::vector<TaskRecord> tasks) {
   std::vector<Result<TaskRecord>> results;
   results.reserve(tasks.size());
   for (auto& t : tasks) results.push_back(enqueue(std::move(t)));
   return results;
+}
+
+Claim claim_of(const TaskRecord& task) {
+  return Claim{task.key, task.worker_id, task.attempts};
 }
 
 std::string scoped_task_key(std::string_view owner, std::string_view task_uuid) {

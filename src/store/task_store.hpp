@@ -1,9 +1,12 @@
 #pragma once
-// TaskStore: the durable queue and record of every accepted task.
+// TaskStore: the durable queue and record of every accepted task, in two interfaces.
 //
-// The API layer enqueues a task (and only then acknowledges it), workers claim it under a lease,
-// write results and complete or fail it; clients read it back with get/list. Request and result
-// payloads are opaque byte strings serialised by the caller: no JSON or HTTP type appears here.
+// TaskRepository (front-ends): enqueue a task (and only then acknowledge it), read it back with
+// get/list, cancel it. TaskQueue (workers): claim a task under a lease, write progress, results
+// and provider state, complete or fail it; every write carries the worker's Claim and is refused
+// once another claim took over (fencing). TaskStore is both, for the code that wires them up.
+// Request and result payloads are opaque byte strings serialised by the caller: no JSON or HTTP
+// type appears here.
 //
 // Implementations: SqliteTaskStore (embedded default, durable) and MemoryTaskStore (fake for
 // unit tests of other modules). Both pass the same contract suite (tests/unit/store).
@@ -32,10 +35,10 @@ inline constexpr const char* kStorage = "storage";
 inline constexpr const char* kStorageFull = "storageFull";
 // The operation is not allowed in the task's current status, e.g. completing a cancelled task.
 inline constexpr const char* kInvalidState = "invalidState";
-// renew_lease, set_progress: the task is no longer processing under this worker (expired and
-// reclaimed).
+// A TaskQueue write: the task is no longer processing under this claim (expired and claimed
+// again, deferred or requeued).
 inline constexpr const char* kLeaseLost = "leaseLost";
-// renew_lease, set_progress: the task was cancelled while the worker held it; it should stop.
+// A TaskQueue write: the task was cancelled while the worker held it; it should stop.
 inline constexpr const char* kCancelled = "cancelled";
 inline constexpr const char* kInvalidArgument = "invalidArgument";
 // enqueue: the owner already has max_active_per_owner() tasks Queued or Processing.
@@ -55,14 +58,17 @@ struct ResultRecord {
   std::string media_uuid;  // stable id of the produced media (e.g. videoUUID)
   std::string status;      // "processing" | "success" | "error"
   std::string payload;     // opaque, chosen by the caller (serialised result fields)
+  // What the engine saved for this result (TaskQueue::save_provider_state), e.g. the provider's
+  // task id, at most kMaxProviderStateBytes; "" when nothing was saved.
+  std::string provider_state = {};
 
   bool operator==(const ResultRecord&) const = default;
 };
 
 struct TaskRecord {
   std::string task_uuid;  // the client's id, unique per owner (see enqueue)
-  // The store's id for the task, unique across owners, set by enqueue: what a worker passes to
-  // renew_lease, defer, set_progress, put_result, complete and fail. Equal to task_uuid unless
+  // The store's id for the task, unique across owners, set by enqueue: what a worker's Claim
+  // names (see TaskQueue). Equal to task_uuid unless
   // another owner had used that uuid first; never shown to clients.
   std::string key;
   std::string owner;      // API key id; a key sees only its own tasks
@@ -95,13 +101,88 @@ struct TaskRecord {
 // (the owner's length comes first), and never a plain UUID.
 std::string scoped_task_key(std::string_view owner, std::string_view task_uuid);
 
-class TaskStore {
+// What claim_next handed a worker: every TaskQueue write carries it, and the store refuses the
+// write once the task is no longer Processing under this worker id and this attempt (fencing).
+// A worker whose lease expired and whose task another worker (or the same worker id, later)
+// claimed again thus cannot overwrite the new holder's progress, results or outcome: the new
+// claim has a higher attempt.
+//
+// A lease that expired but that nobody has claimed again yet is still the worker's: its writes
+// are accepted (renew_lease extends it again). Ownership changes only when the task is claimed
+// again, deferred, requeued or cancelled; refusing the writes of a late but sole holder would only
+// throw away finished work (a render whose last lease renewal came late) and run the task again.
+struct Claim {
+  std::string key;        // TaskRecord::key
+  std::string worker_id;  // the claim_next caller
+  int attempt = 0;        // TaskRecord::attempts as claim_next returned it
+
+  bool operator==(const Claim&) const = default;
+};
+
+// The claim of a task as claim_next returned it.
+Claim claim_of(const TaskRecord& task);
+
+// The largest provider state save_provider_state accepts.
+inline constexpr std::size_t kMaxProviderStateBytes = 4096;
+
+// The worker's side of the store: claim a task, then renew, report, write results and finish it,
+// each write fenced by the Claim (see Claim). Errors of every write below except claim_next:
+// "notFound" (no task with claim.key), "cancelled" (cancelled while held: the worker should
+// stop), "invalidState" (already Success or Error), "leaseLost" (Queued, or Processing under
+// another worker id or attempt).
+class TaskQueue {
  public:
-  virtual ~TaskStore() = default;
+  virtual ~TaskQueue() = default;
+
+  // Atomically takes one claimable task, moves it to Processing, increments attempts, sets the
+  // lease to now + lease_ms for worker_id and clears not_before_ms. nullopt when there is nothing
+  // to do. Claimable: Queued with not_before_ms <= now, or Processing with an expired lease.
+  // Claims are fair across owners (round-robin): among the owners with a claimable task, the one
+  // whose latest claim is the oldest (an owner never claimed from comes first; between several
+  // such owners, the one with the oldest claimable task), then that owner's oldest claimable task
+  // (by created_ms, then enqueue order). One owner's backlog thus delays another owner's next task
+  // by at most one claim per busy owner. SqliteTaskStore keeps a claim O(log n) in the number of
+  // queued tasks (linear in the number of owners with tasks in flight).
+  // Claims, lease renewals, deferrals, progress and put_result need not survive a power failure
+  // (the task would just run again); save_provider_state, complete and fail must.
+  virtual Result<std::optional<TaskRecord>> claim_next(std::string_view worker_id,
+                                                       std::int64_t lease_ms) = 0;
+
+  // Extends the lease to now + lease_ms.
+  virtual Status renew_lease(const Claim& claim, std::int64_t lease_ms) = 0;
+
+  // Processing -> Queued, not claimable before now + delay_ms (a negative delay counts as 0): for
+  // a task that cannot run now but will later, e.g. while the disk is full. Lease cleared;
+  // attempts, progress, results and provider states kept. The claim ends here.
+  virtual Status defer(const Claim& claim, std::int64_t delay_ms) = 0;
+
+  // Stores the task's progress, clamped to 0..100. Stamps updated_ms, leaves the lease alone.
+  virtual Status set_progress(const Claim& claim, int percent) = 0;
+
+  // Inserts or replaces the result with the same index (its provider_state is kept: only
+  // save_provider_state writes it). "invalidArgument" for a negative index or unknown status.
+  virtual Status put_result(const Claim& claim, ResultRecord result) = 0;
+
+  // Stores the engine's state for one result (ResultRecord::provider_state), e.g. a provider's
+  // task id right after the provider accepted the job, so that a later attempt of the task reads
+  // it back with the claimed record and resumes instead of starting over. "invalidArgument" when
+  // the task has no result with this index or the state is over kMaxProviderStateBytes.
+  virtual Status save_provider_state(const Claim& claim, int result_index, std::string state) = 0;
+
+  // Processing -> Success / Error. complete() also sets progress to 100; fail() keeps it.
+  virtual Status complete(const Claim& claim) = 0;
+  virtual Status fail(const Claim& claim, std::string_view code, std::string_view message) = 0;
+};
+
+// The clients' side of the store: accept tasks, read them back, cancel them, retention.
+class TaskRepository {
+ public:
+  virtual ~TaskRepository() = default;
 
   // Stores a new Queued task and returns it as stored. The store stamps status=Queued,
   // attempts=0, created_ms=updated_ms=now and clears error/lease fields; `results` given here
-  // are stored too (e.g. "processing" placeholders with pre-assigned media uuids).
+  // are stored too (e.g. "processing" placeholders with pre-assigned media uuids), without a
+  // provider state.
   // Returns only once the task is durable (SqliteTaskStore: committed with synchronous=FULL).
   // task_uuid is unique per owner: reusing one of the owner's -> "duplicateTaskUUID"; another
   // owner's uuid is independent and reveals nothing (the task gets scoped_task_key as its key). When the owner
@@ -116,55 +197,10 @@ class TaskStore {
   // "notFound" when the task does not exist or belongs to another owner.
   virtual Result<TaskRecord> get(std::string_view owner, std::string_view task_uuid) = 0;
 
-  // Atomically takes one claimable task, moves it to Processing, increments attempts, sets the
-  // lease to now + lease_ms for worker_id and clears not_before_ms. nullopt when there is nothing
-  // to do. Claimable: Queued with not_before_ms <= now, or Processing with an expired lease.
-  // Claims are fair across owners (round-robin): among the owners with a claimable task, the one
-  // whose latest claim is the oldest (an owner never claimed from comes first; between several
-  // such owners, the one with the oldest claimable task), then that owner's oldest claimable task
-  // (by created_ms, then enqueue order). One owner's backlog thus delays another owner's next task
-  // by at most one claim per busy owner. SqliteTaskStore keeps a claim O(log n) in the number of
-  // queued tasks (linear in the number of owners with tasks in flight).
-  // Claims, lease renewals, deferrals and put_result need not survive a power failure (the task
-  // would just run again); enqueue, complete, fail and cancel must.
-  virtual Result<std::optional<TaskRecord>> claim_next(std::string_view worker_id,
-                                                       std::int64_t lease_ms) = 0;
-
-  // Extends the lease to now + lease_ms. "leaseLost" when the task is not Processing under
-  // worker_id any more, "cancelled" when it was cancelled (the worker should stop).
-  virtual Status renew_lease(std::string_view key, std::string_view worker_id,
-                             std::int64_t lease_ms) = 0;
-
-  // Processing under worker_id -> Queued, not claimable before now + delay_ms (a negative delay
-  // counts as 0): for a task that cannot run now but will later, e.g. while the disk is full.
-  // Lease cleared; attempts, progress and results kept. Same checks as renew_lease ("leaseLost",
-  // "cancelled", "notFound").
-  virtual Status defer(std::string_view key, std::string_view worker_id,
-                       std::int64_t delay_ms) = 0;
-
-  // Stores the task's progress, clamped to 0..100. Same checks as renew_lease: "leaseLost" unless
-  // the task is Processing under worker_id, "cancelled" when it was cancelled. Like a lease
-  // renewal it need not survive a power failure. Stamps updated_ms, leaves the lease alone.
-  virtual Status set_progress(std::string_view key, std::string_view worker_id,
-                              int percent) = 0;
-
-  // Inserts or replaces the result with the same index. Allowed while Queued or Processing.
-  virtual Status put_result(std::string_view key, ResultRecord result) = 0;
-
-  // Queued|Processing -> Success / Error; "invalidState" from a final status. complete() also
-  // sets progress to 100; fail() keeps it.
-  virtual Status complete(std::string_view key) = 0;
-  virtual Status fail(std::string_view key, std::string_view code,
-                      std::string_view message) = 0;
-
   // Queued|Processing -> Cancelled (idempotent when already Cancelled); "invalidState" after
-  // Success/Error; "notFound" for another owner's task.
+  // Success/Error; "notFound" for another owner's task. Durable. The worker holding it learns
+  // it from its next write ("cancelled").
   virtual Status cancel(std::string_view owner, std::string_view task_uuid) = 0;
-
-  // At start-up of the only process working this store: every Processing task goes back to
-  // Queued (lease cleared; attempts, progress and already written results kept). Returns how many.
-  // With several worker processes on one store rely on lease expiry instead.
-  virtual Result<std::int64_t> requeue_interrupted() = 0;
 
   // Number of tasks per status; every status is present (0 when none).
   virtual Result<std::map<TaskStatus, std::int64_t>> count_by_status() = 0;
@@ -203,6 +239,19 @@ class TaskStore {
 
  private:
   std::atomic<std::int64_t> max_active_per_owner_{0};
+};
+
+// Both sides over one storage, as the implementations provide them; what the server wires up.
+// Workers need only the TaskQueue, front-ends only the TaskRepository.
+class TaskStore : public TaskQueue, public TaskRepository {
+ public:
+  // A start-up step of a server that is the only process working this store, taken explicitly
+  // by whoever starts it (ServerApp::start) before any worker claims: every Processing task goes
+  // back to Queued (lease cleared; attempts, progress, results and provider states kept), since
+  // whoever held it died with the previous process. Returns how many. With several worker
+  // processes on one store never call it (it would take tasks from live workers): rely on lease
+  // expiry instead.
+  virtual Result<std::int64_t> requeue_interrupted() = 0;
 };
 
 }  // namespace vidserve::store

@@ -1,10 +1,12 @@
 """The kling engine end to end: vidserve (VIDSERVE_ENGINE_ROUTES=klingai:*=kling) relays Runware
 tasks to tests/mock_kling/mock_kling.py on loopback, which checks the JWT and the native bodies and
 serves a real MP4. Covers text-to-video with cost, first+last frame image-to-video, a 429 storm,
-a failed Kling task and a wrong secret key."""
+a failed Kling task, a wrong secret key, and a server killed (SIGKILL) after Kling accepted a task:
+the restarted server polls that Kling task instead of creating (and paying for) a second one."""
 import base64
 import json
 import os
+import sqlite3
 import tempfile
 import time
 import unittest
@@ -131,6 +133,59 @@ class KlingEngineTest(unittest.TestCase):
         self.assertIn("Kling rejected the access key (code 1002", error["message"])
         self.assertIn("VIDSERVE_KLING_SECRET_KEY", error["message"])
         self.assertEqual(self.stats()["jwt_rejected"] - before, 1)  # not retried
+
+
+
+class KlingResumeTest(unittest.TestCase):
+    """kill -9 between Kling's create and the task's end, restart on the same data directory."""
+
+    def setUp(self):
+        self.mock = MockKling(ACCESS_KEY, SECRET_KEY, delay=6)  # the Kling task outlives the kill
+
+    def tearDown(self):
+        self.mock.stop()
+
+    def calls(self, endpoint):
+        with urllib.request.urlopen(self.mock.base + "/_mock/stats", timeout=10) as resp:
+            return json.loads(resp.read())["calls"].get(endpoint, 0)
+
+    def wait_for(self, what, condition, timeout=60):
+        deadline = time.time() + timeout
+        while not condition():
+            self.assertLess(time.time(), deadline, f"timed out waiting for {what}")
+            time.sleep(0.05)
+
+    def saved_states(self, data_dir):
+        with sqlite3.connect(os.path.join(data_dir, "vidserve.db")) as db:
+            return [row[0] for row in db.execute("SELECT provider_state FROM task_results")]
+
+    def test_sigkill_after_the_create_resumes_with_exactly_one_create(self):
+        create, poll = "POST videos/text2video", "GET videos/text2video/id"
+        server = Server(BINARY, workers=1, env=kling_env(self.mock.base)).start()
+        task_uuid = new_uuid()
+        status, body = server.post([{"taskType": "videoInference", "taskUUID": task_uuid, "model": "klingai:3@1",
+                                     "positivePrompt": "a lighthouse in a storm", "duration": 5}])
+        self.assertEqual(status, 200, body)
+        # A poll comes only after the engine saved Kling's task id, so the kill lands after both.
+        self.wait_for("Kling's create and a first poll", lambda: self.calls(poll) >= 1)
+        server.kill()
+        self.assertEqual(self.calls(create), 1)
+        states = self.saved_states(server.data_dir)
+        self.assertEqual(len(states), 1)
+        self.assertTrue(states[0].startswith(b"kling-task:" if isinstance(states[0], bytes) else "kling-task:"), states)
+        polls_before = self.calls(poll)
+
+        restarted = Server(BINARY, data_dir=server.data_dir, workers=1, env=kling_env(self.mock.base)).start()
+        try:
+            _, body = restarted.poll(task_uuid, timeout=120)
+        finally:
+            restarted.stop()
+        self.assertNotIn("errors", body, body)
+        self.assertEqual(body["data"][0]["status"], "success")
+        self.assertEqual(self.calls(create), 1, "the resumed task created a second Kling task")
+        self.assertGreater(self.calls(poll), polls_before)  # it polled the saved one instead
+        with sqlite3.connect(os.path.join(server.data_dir, "vidserve.db")) as db:
+            self.assertEqual(db.execute("SELECT attempts FROM tasks").fetchall(), [(2,)])
 
 
 if __name__ == "__main__":

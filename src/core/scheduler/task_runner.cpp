@@ -27,10 +27,10 @@ constexpr std::chrono::seconds kFreshClaim{1};
 // task: results already done count as whole, the percent stays below 100 until complete().
 class TaskProgress final : public engine::Progress {
  public:
-  TaskProgress(const RunnerDeps& deps, const store::TaskRecord& task, std::string worker_id)
+  TaskProgress(const RunnerDeps& deps, const store::TaskRecord& task, store::Claim claim)
       : deps_(deps),
         task_(task),
-        worker_id_(std::move(worker_id)),
+        claim_(std::move(claim)),
         results_(std::max<int>(1, static_cast<int>(task.results.size()))),
         stored_percent_(task.progress) {}
 
@@ -46,10 +46,16 @@ class TaskProgress final : public engine::Progress {
     store_percent(fraction, now);
     if (lost_ || now - last_renewal_ < kRenewEvery) return;
     last_renewal_ = now;
-    if (!deps_.tasks.renew_lease(task_.key, worker_id_, deps_.lease_ms)) lost_ = true;
+    if (!deps_.tasks.renew_lease(claim_, deps_.lease_ms)) lost_ = true;
   }
   // A lost lease means the task was cancelled or handed to another worker: stop.
   bool cancelled() const override { return lost_; }
+
+  Status save_provider_state(std::string state) override {
+    auto saved = deps_.tasks.save_provider_state(claim_, result_index_, std::move(state));
+    if (!saved) lost_ = lost_ || fenced_out(saved.error());
+    return saved;
+  }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -62,20 +68,24 @@ class TaskProgress final : public engine::Progress {
     const int percent = std::clamp(static_cast<int>(std::lround(100 * done / results_)), 0, 99);
     if (percent == stored_percent_ || (last_write_ && now - *last_write_ < kProgressEvery)) return;
     last_write_ = now;
-    auto stored = deps_.tasks.set_progress(task_.key, worker_id_, percent);
+    auto stored = deps_.tasks.set_progress(claim_, percent);
     if (!stored) {
       // Like a failed renewal, except for a storage hiccup: progress is only informative.
-      const auto& code = stored.error().code;
-      lost_ = code != store::errc::kStorage && code != store::errc::kStorageFull;
+      lost_ = fenced_out(stored.error());
       return;
     }
     stored_percent_ = percent;
     if (deps_.on_progress) deps_.on_progress(task_, percent);
   }
 
+  // The task is no longer ours (cancelled, claimed again): anything but a storage hiccup.
+  static bool fenced_out(const Error& e) {
+    return e.code != store::errc::kStorage && e.code != store::errc::kStorageFull;
+  }
+
   const RunnerDeps& deps_;
   const store::TaskRecord& task_;
-  std::string worker_id_;
+  store::Claim claim_;
   int results_;
   int result_index_ = 0;
   int stored_percent_;
@@ -142,7 +152,7 @@ const GenerationRequest& generation(const DecodedTask& d) {
 // The task's error goes into its record (code, message); the field at fault, when the error names
 // one (an input that cannot be fetched or decoded), goes with it into each result not made, since
 // the record has no place for it: front-ends read it back with the error (tasks::task_error).
-void fail(const RunnerDeps& deps, const store::TaskRecord& task, const Error& e) {
+void fail(const RunnerDeps& deps, const store::Claim& claim, const store::TaskRecord& task, const Error& e) {
   const auto code = e.code.empty() ? "inferenceError" : e.code;
   if (!e.parameter.empty()) {
     ResultPayload payload;
@@ -151,22 +161,23 @@ void fail(const RunnerDeps& deps, const store::TaskRecord& task, const Error& e)
     payload.error_parameter = e.parameter;
     for (const auto& result : task.results) {
       if (result.status == "success") continue;
-      (void)deps.tasks.put_result(task.key, {result.index, result.media_uuid, "error", encode(payload)});
+      (void)deps.tasks.put_result(claim, {result.index, result.media_uuid, "error", encode(payload)});
     }
   }
-  (void)deps.tasks.fail(task.key, code, e.message);
+  auto failed = deps.tasks.fail(claim, code, e.message);
+  if (!failed && failed.error().code == store::errc::kLeaseLost) return;  // another claim runs it now
   if (deps.on_finished) deps.on_finished(task);
 }
 
 // A full disk is not the task's fault: back to the queue until there is space again.
-RunOutcome defer_or_fail(const RunnerDeps& deps, const store::TaskRecord& task, const std::string& worker_id,
+RunOutcome defer_or_fail(const RunnerDeps& deps, const store::Claim& claim, const store::TaskRecord& task,
                          const Error& e) {
   if (e.code != io_errc::kStorageFull) {
-    fail(deps, task, e);
+    fail(deps, claim, task, e);
     return {};
   }
   const auto delay = storage_retry_delay_ms(deps, task.attempts);
-  if (auto deferred = deps.tasks.defer(task.key, worker_id, delay); !deferred) {
+  if (auto deferred = deps.tasks.defer(claim, delay); !deferred) {
     // Cancelled or reclaimed meanwhile: nothing to do. A store error leaves the task processing
     // under this worker; it is requeued at restart or when its lease expires.
     return {};
@@ -184,14 +195,15 @@ RunOutcome defer_or_fail(const RunnerDeps& deps, const store::TaskRecord& task, 
 }
 
 // Renders one result into a scratch file, moves it into the media store and records it.
-Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store::TaskRecord& task,
+Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store::Claim& claim,
+                     const store::TaskRecord& task,
                      const DecodedTask& decoded, const std::vector<engine::InputMedia>& inputs,
                      const store::ResultRecord& result, TaskProgress& progress) {
   const auto content_type = engine::output_content_type(decoded.plan);
   engine::Job job{task.task_uuid, result.index, decoded.seed + static_cast<std::uint64_t>(result.index),
                   decoded.plan, decoded.request, inputs,
                   deps.media.temp_path(result.media_uuid + "." + delivery::extension_for(content_type)).string(),
-                  content_type};
+                  content_type, result.provider_state};
   progress.begin_result(result.index);
   auto out = engine.render(job, progress);
   std::error_code ec;
@@ -208,7 +220,7 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
   ResultPayload payload{content_type, job.seed, std::nullopt, out->width, out->height, out->duration_s,
                         std::string(engine.name()), {}, {}, {}};
   if (decoded.quote) payload.cost_usd = decoded.quote->cost_usd / decoded.plan.number_results;
-  return deps.tasks.put_result(task.key, {result.index, result.media_uuid, "success", encode(payload)});
+  return deps.tasks.put_result(claim, {result.index, result.media_uuid, "success", encode(payload)});
 }
 
 }  // namespace
@@ -224,16 +236,16 @@ std::shared_ptr<PreparedTask> prepare_task(const RunnerDeps& deps, const store::
   auto prepared = std::make_shared<PreparedTask>();
   prepared->claimed = std::chrono::steady_clock::now();
   prepared->task = task;
-  prepared->worker_id = worker_id;
+  prepared->claim = store::Claim{task.key, worker_id, task.attempts};
   auto decoded = deps.decode(task);
   if (!decoded) {
-    fail(deps, task, {"invalidStoredTask", decoded.error().message});
+    fail(deps, prepared->claim, task, {"invalidStoredTask", decoded.error().message});
     return nullptr;
   }
   prepared->decoded = std::move(decoded).value();
   prepared->engine = deps.engines.engine_for(task.model);
   if (!prepared->engine) {
-    fail(deps, task, {"modelUnavailable", "no engine is configured for " + task.model});
+    fail(deps, prepared->claim, task, {"modelUnavailable", "no engine is configured for " + task.model});
     return nullptr;
   }
   return prepared;
@@ -291,12 +303,12 @@ void fetch_inputs_async(const RunnerDeps& deps, std::shared_ptr<PreparedTask> pr
 
 RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Status& fetched) {
   const auto& task = prepared.task;
-  const auto& worker_id = prepared.worker_id;
+  const auto& claim = prepared.claim;
   if (!fetched) {
     if (fetched.error().code == kFetchCancelled) return {};  // the server stops: requeued at restart
-    return defer_or_fail(deps, task, worker_id, fetched.error());
+    return defer_or_fail(deps, claim, task, fetched.error());
   }
-  TaskProgress progress(deps, task, worker_id);
+  TaskProgress progress(deps, task, claim);
   bool first = true;
   for (const auto& result : task.results) {
     if (result.status == "success") continue;  // done before a restart: never rendered twice
@@ -306,16 +318,17 @@ RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Sta
     const bool fresh_claim = first && std::chrono::steady_clock::now() - prepared.claimed < kFreshClaim;
     first = false;
     if (!fresh_claim) {
-      auto lease = deps.tasks.renew_lease(task.key, worker_id, deps.lease_ms);
+      auto lease = deps.tasks.renew_lease(claim, deps.lease_ms);
       if (!lease) return {};
     }
-    if (auto rendered = render_result(deps, *prepared.engine, task, prepared.decoded, prepared.inputs,
+    if (auto rendered = render_result(deps, *prepared.engine, claim, task, prepared.decoded, prepared.inputs,
                                       result, progress);
         !rendered) {
-      return defer_or_fail(deps, task, worker_id, rendered.error());
+      return defer_or_fail(deps, claim, task, rendered.error());
     }
   }
-  (void)deps.tasks.complete(task.key);
+  auto completed = deps.tasks.complete(claim);
+  if (!completed && completed.error().code == store::errc::kLeaseLost) return {};  // another claim runs it now
   if (deps.on_finished) deps.on_finished(task);
   return {};
 }

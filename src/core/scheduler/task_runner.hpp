@@ -40,11 +40,12 @@ using InputDone = std::function<void(Result<FetchedInput>)>;
 using AsyncInputFetcher =
     std::function<void(const std::string& ref, const std::string& owner, InputDone done)>;
 // An input fetch abandoned because the server stops: the task is not failed; it stays in
-// processing and is requeued at the next start (TaskStore::requeue_interrupted).
+// processing and is requeued at the next start (TaskStore::requeue_interrupted) or once its lease
+// expires.
 inline constexpr std::string_view kFetchCancelled = "fetchCancelled";
 
 struct RunnerDeps {
-  store::TaskStore& tasks;
+  store::TaskQueue& tasks;
   delivery::MediaStore& media;
   const engine::EngineRouter& engines;
   TaskDecoder decode;
@@ -54,14 +55,14 @@ struct RunnerDeps {
   AsyncInputFetcher fetch_async = nullptr;
   std::int64_t lease_ms = 10 * 60 * 1000;
   // After complete or fail, with the task as it was claimed: its owner and uuid identify it for
-  // store reads (TaskStore::get is per owner); its final state is in the store.
+  // store reads (TaskRepository::get is per owner); its final state is in the store.
   std::function<void(const store::TaskRecord& task)> on_finished = nullptr;
-  // After the task's progress was stored (TaskStore::set_progress), with the task as it was
+  // After the task's progress was stored (TaskQueue::set_progress), with the task as it was
   // claimed and the stored percent, 0..99 (100 comes only with complete). Called on the worker's
   // thread, at most every 250 ms per task and only when the percent changed.
   std::function<void(const store::TaskRecord& task, int percent)> on_progress = nullptr;
   // A task that fails because the disk (or the quota) is full ("storageFull") is not failed but
-  // deferred (TaskStore::defer): it waits storage_retry_first_ms after its first attempt, twice as
+  // deferred (TaskQueue::defer): it waits storage_retry_first_ms after its first attempt, twice as
   // long after each further one, at most storage_retry_max_ms, and is retried until space returns.
   std::int64_t storage_retry_first_ms = 5'000;
   std::int64_t storage_retry_max_ms = 5 * 60'000;
@@ -83,9 +84,9 @@ RunOutcome run_task(const RunnerDeps& deps, const store::TaskRecord& task, const
 // run_task in three steps, for fetching inputs while the worker does something else.
 struct PreparedTask {
   store::TaskRecord task;
-  // The worker id of the claim: lease renewals and progress writes are fenced by it, whichever
-  // thread renders the task.
-  std::string worker_id;
+  // The claim (key, worker id, attempt): every store write for the task carries it and is
+  // refused once the task was claimed again, whichever thread renders the task.
+  store::Claim claim;
   DecodedTask decoded;
   engine::Engine* engine = nullptr;
   std::vector<engine::InputMedia> inputs;  // filled by the fetch

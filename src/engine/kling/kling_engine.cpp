@@ -104,6 +104,16 @@ media::ImageFormat image_format(const std::string& content_type) {
   return media::ImageFormat::Jpeg;
 }
 
+// The provider state of a job: the Kling task it created, so a resumed job polls that task
+// instead of creating (and paying for) another one.
+constexpr std::string_view kStatePrefix = "kling-task:";
+
+std::string saved_task_id(const Job& job) {
+  const std::string_view state = job.provider_state;
+  if (state.substr(0, kStatePrefix.size()) != kStatePrefix) return {};
+  return std::string(state.substr(kStatePrefix.size()));
+}
+
 std::string file_head(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::string head(64, '\0');
@@ -302,8 +312,14 @@ Result<Output> KlingEngine::render(const Job& job, Progress& progress) {
                                         " Kling tasks run at once)."};
   }
   SlotGuard slot(s.slots);
-  auto task_id = s.submit(*native, deadline, progress);
-  if (!task_id) return task_id.error();
+  Result<std::string> task_id = saved_task_id(job);
+  if (task_id->empty()) {
+    task_id = s.submit(*native, deadline, progress);
+    if (!task_id) return task_id.error();
+    // Kept before anything else can fail, so that a crash or restart from here on resumes this
+    // Kling task. When it cannot be kept the job goes on; only a restart would create it again.
+    (void)progress.save_provider_state(std::string(kStatePrefix) + *task_id);
+  }
   progress.update(0.1);
   auto done = s.wait(*native, *task_id, deadline, progress);
   slot.release();  // Kling's concurrency slot is free once the task has finished

@@ -4,6 +4,9 @@
 // access key and signed with the secret key (cached ~25 min). Rate limits (HTTP 429, code
 // 1302/1303) and Kling outages (5xx, 5000-5002) are waited out with exponential backoff within
 // task_timeout; every other Kling refusal becomes a clear engine error (see protocol.hpp).
+// Right after Kling accepts a job the engine saves Kling's task_id as the job's provider state
+// (Progress::save_provider_state); a resumed job (after a crash, a restart or a lost lease) that
+// has one polls that Kling task instead of creating, and paying for, a new one.
 #include <chrono>
 #include <memory>
 #include <string>

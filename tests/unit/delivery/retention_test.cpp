@@ -49,6 +49,10 @@ class RetentionTest : public testing::Test {
     ASSERT_TRUE(claimed.ok() && claimed->has_value());
     ASSERT_EQ((**claimed).task_uuid, uuid);
   }
+  // The claim of the task's holder, as claim_next gave it.
+  store::Claim held(const std::string& uuid, const std::string& owner = "key_a") {
+    return store::claim_of(tasks_.get(owner, uuid).value());
+  }
   bool file_exists(const std::string& uuid) const {
     return fs::exists(media_.path_for("media-" + uuid, "video/mp4"));
   }
@@ -72,18 +76,19 @@ TEST_F(RetentionTest, OldFinishedTasksGoWithTheirMediaOthersStay) {
   add("expired", "key_b", 60);  // ttl: its file goes first, the task later
   ASSERT_TRUE(tasks_.cancel("key_a", "cancelled").ok());
   claim("done");  // claims alternate between key_a and key_b
-  ASSERT_TRUE(tasks_.complete("done").ok());
+  ASSERT_TRUE(tasks_.complete(held("done")).ok());
   claim("expired");
-  ASSERT_TRUE(tasks_.complete("expired").ok());
+  ASSERT_TRUE(tasks_.complete(held("expired", "key_b")).ok());
   claim("failed");
-  ASSERT_TRUE(tasks_.fail("failed", "inferenceError", "no").ok());
+  ASSERT_TRUE(tasks_.fail(held("failed"), "inferenceError", "no").ok());
   claim("running");
   clock_.advance_ms(kDay);
   EXPECT_EQ(media_.sweep_expired(), 1u);
   EXPECT_FALSE(file_exists("expired"));
   clock_.advance_ms(29 * kDay);
-  add("recent");
-  ASSERT_TRUE(tasks_.complete("recent").ok());
+  add("recent", "key_b");
+  claim("recent");  // key_b's turn: its latest claim is older than key_a's
+  ASSERT_TRUE(tasks_.complete(held("recent", "key_b")).ok());
 
   auto removed = sweep_retention(tasks_, media_, clock_, 30 * kDay - 1, 500);
   ASSERT_TRUE(removed.ok()) << removed.error().message;
@@ -95,7 +100,9 @@ TEST_F(RetentionTest, OldFinishedTasksGoWithTheirMediaOthersStay) {
     EXPECT_TRUE(index_.for_task("key_a", gone)->empty()) << gone;
   }
   EXPECT_FALSE(task_exists("expired", "key_b"));
-  for (const std::string kept : {"running", "queued", "recent"}) {
+  EXPECT_TRUE(task_exists("recent", "key_b"));
+  EXPECT_TRUE(file_exists("recent"));
+  for (const std::string kept : {"running", "queued"}) {
     EXPECT_TRUE(task_exists(kept)) << kept;
     EXPECT_TRUE(file_exists(kept)) << kept;
     EXPECT_TRUE(media_.find("media-" + kept).ok()) << kept;
@@ -106,7 +113,7 @@ TEST_F(RetentionTest, PassesAreBoundedAndZeroDisables) {
   for (int i = 0; i < 5; ++i) {
     add("t" + std::to_string(i));
     claim("t" + std::to_string(i));
-    ASSERT_TRUE(tasks_.complete("t" + std::to_string(i)).ok());
+    ASSERT_TRUE(tasks_.complete(held("t" + std::to_string(i))).ok());
   }
   clock_.advance_ms(31 * kDay);
   EXPECT_EQ(*sweep_retention(tasks_, media_, clock_, 0, 500), 0u);  // off

@@ -43,7 +43,18 @@ class TestProgress final : public Progress {
  public:
   void update(double) override {}
   bool cancelled() const override { return cancel.load(); }
+  Status save_provider_state(std::string state) override {
+    std::lock_guard lock(mutex);
+    saved.push_back(std::move(state));
+    return Ok{};
+  }
+  std::vector<std::string> saved_states() {
+    std::lock_guard lock(mutex);
+    return saved;
+  }
   std::atomic<bool> cancel{false};
+  std::mutex mutex;
+  std::vector<std::string> saved;
 };
 
 // A small real MP4 (320x240, 1 s), made once.
@@ -193,6 +204,46 @@ TEST_F(KlingEngineTest, SubmitsPollsAndDownloadsTheVideo) {
   const auto body = json::parse(recorded[0].body).as_object();
   EXPECT_EQ(body.at("model_name"), "kling-v1-6");
   EXPECT_EQ(body.at("duration"), "5");
+}
+
+TEST_F(KlingEngineTest, SavesKlingsTaskIdRightAfterTheCreate) {
+  kling.polls_until_done = 1;
+  const auto job = t2v();
+  std::vector<std::string> saved_before_first_poll;
+  kling.script = [this, &saved_before_first_poll](const RecordedRequest& r, int) -> std::optional<std::string> {
+    if (r.method == "GET" && saved_before_first_poll.empty()) {
+      auto saved = progress.saved_states();
+      saved_before_first_poll = saved.empty() ? std::vector<std::string>{"<none>"} : saved;
+    }
+    return std::nullopt;
+  };
+  auto e = engine();
+  ASSERT_TRUE(e.render(job, progress));
+  const std::string state = "kling-task:task-" + job.task_uuid + "-0";
+  EXPECT_EQ(progress.saved_states(), std::vector<std::string>{state});
+  EXPECT_EQ(saved_before_first_poll, std::vector<std::string>{state});
+}
+
+TEST_F(KlingEngineTest, AResumedJobPollsItsSavedTaskInsteadOfCreatingOne) {
+  auto job = t2v();
+  job.provider_state = "kling-task:task-earlier";
+  auto e = engine();
+  auto out = e.render(job, progress);
+  ASSERT_TRUE(out) << out.error().code << ": " << out.error().message;
+  EXPECT_EQ(read_file(job.output_path), sample_mp4());
+  EXPECT_EQ(kling.requests(), (std::vector<std::string>{"GET /v1/videos/text2video/task-earlier",
+                                                        "GET /v1/videos/text2video/task-earlier"}));
+  EXPECT_TRUE(progress.saved_states().empty());  // nothing new to keep
+}
+
+TEST_F(KlingEngineTest, AStateOfAnotherEngineIsIgnored) {
+  auto job = t2v();
+  job.provider_state = "something-else:42";
+  auto e = engine();
+  ASSERT_TRUE(e.render(job, progress));
+  const auto log = kling.requests();
+  ASSERT_FALSE(log.empty());
+  EXPECT_EQ(log[0], "POST /v1/videos/text2video");
 }
 
 TEST_F(KlingEngineTest, RateLimitStormDelaysButDoesNotFail) {

@@ -29,6 +29,7 @@ class RecordingProgress final : public Progress {
   std::size_t cancel_after = 0;
   void update(double fraction) override { fractions.push_back(fraction); }
   bool cancelled() const override { return cancel_after != 0 && fractions.size() >= cancel_after; }
+  Status save_provider_state(std::string) override { return Ok{}; }
 };
 
 Job preview_job(const std::string& name) {

@@ -47,30 +47,30 @@ class CountingStore final : public store::TaskStore {
                                                       std::int64_t lease_ms) override {
     return inner_.claim_next(worker, lease_ms);
   }
-  Status renew_lease(std::string_view uuid, std::string_view worker,
-                     std::int64_t lease_ms) override {
+  Status renew_lease(const store::Claim& claim, std::int64_t lease_ms) override {
     ++renewals;
-    return inner_.renew_lease(uuid, worker, lease_ms);
+    return inner_.renew_lease(claim, lease_ms);
   }
-  Status defer(std::string_view uuid, std::string_view worker, std::int64_t delay_ms) override {
-    return inner_.defer(uuid, worker, delay_ms);
-  }
+  Status defer(const store::Claim& claim, std::int64_t delay_ms) override { return inner_.defer(claim, delay_ms); }
   Result<std::vector<FinishedTask>> finished_before(std::int64_t before, std::size_t limit) override {
     return inner_.finished_before(before, limit);
   }
   Result<std::int64_t> remove_finished(const std::vector<FinishedTask>& tasks) override {
     return inner_.remove_finished(tasks);
   }
-  Status set_progress(std::string_view uuid, std::string_view worker, int percent) override {
+  Status set_progress(const store::Claim& claim, int percent) override {
     ++progress_writes;
-    return inner_.set_progress(uuid, worker, percent);
+    return inner_.set_progress(claim, percent);
   }
-  Status put_result(std::string_view uuid, store::ResultRecord result) override {
-    return inner_.put_result(uuid, std::move(result));
+  Status put_result(const store::Claim& claim, store::ResultRecord result) override {
+    return inner_.put_result(claim, std::move(result));
   }
-  Status complete(std::string_view uuid) override { return inner_.complete(uuid); }
-  Status fail(std::string_view uuid, std::string_view code, std::string_view message) override {
-    return inner_.fail(uuid, code, message);
+  Status save_provider_state(const store::Claim& claim, int index, std::string state) override {
+    return inner_.save_provider_state(claim, index, std::move(state));
+  }
+  Status complete(const store::Claim& claim) override { return inner_.complete(claim); }
+  Status fail(const store::Claim& claim, std::string_view code, std::string_view message) override {
+    return inner_.fail(claim, code, message);
   }
   Status cancel(std::string_view owner, std::string_view uuid) override {
     return inner_.cancel(owner, uuid);
@@ -83,7 +83,7 @@ class CountingStore final : public store::TaskStore {
                                                std::string_view id) override {
     return inner_.get_by_external_id(owner, id);
   }
-  using TaskStore::list;
+  using TaskRepository::list;
   Result<std::vector<store::TaskRecord>> list(std::string_view owner,
                                               const ListQuery& query) override {
     return inner_.list(owner, query);
@@ -305,6 +305,54 @@ TEST_F(TaskRunnerTest, AProgressWriteNoticesACancellation) {
   EXPECT_EQ(calls, 0);
   EXPECT_EQ(tasks_.renewals, 0);
   EXPECT_EQ(status(), store::TaskStatus::Cancelled);
+}
+
+// A worker whose lease expired and whose task another worker claimed while it rendered writes
+// nothing: no result, no completion, no finish event; the new holder still owns the task.
+TEST_F(TaskRunnerTest, ARunnerThatLostItsLeaseWritesNothing) {
+  const auto task = claimed_task(1);
+  std::optional<store::TaskRecord> taken;
+  engine_->during_render = [&](const engine::Job&) {
+    clock_.advance_ms(60'000);
+    auto again = tasks_.claim_next("other", 60'000);
+    ASSERT_TRUE(again && *again);
+    taken = **again;
+  };
+  int finished = 0;
+  auto d = deps();
+  d.on_finished = [&](const store::TaskRecord&) { ++finished; };
+  run_task(d, task, "w");
+  ASSERT_TRUE(taken);
+  EXPECT_EQ(finished, 0);
+  const auto record = tasks_.get("owner", "task-1");
+  EXPECT_EQ(record->status, store::TaskStatus::Processing);
+  EXPECT_EQ(record->worker_id, "other");
+  EXPECT_EQ(record->results.at(0).status, "processing");
+  ASSERT_TRUE(tasks_.complete(store::claim_of(*taken)));  // the new holder still can
+}
+
+// What an engine saves through its Progress is stored for the result and handed back to the
+// engine as Job::provider_state when the task runs again.
+TEST_F(TaskRunnerTest, AProviderStateSavedByTheEngineReachesTheNextAttempt) {
+  const auto task = claimed_task(2);
+  std::vector<std::string> seen;
+  engine_->report = [&](const engine::Job& job, engine::Progress& progress) {
+    seen.push_back(job.provider_state);
+    if (job.provider_state.empty()) {
+      ASSERT_TRUE(progress.save_provider_state("provider-task-" + std::to_string(job.result_index)));
+    }
+  };
+  engine_->disk_full_renders = 1;  // the first render is deferred after saving its state
+  const auto outcome = run_task(deps(), task, "w");
+  ASSERT_TRUE(outcome.deferred_ms);
+  EXPECT_EQ(tasks_.get("owner", "task-1")->results.at(0).provider_state, "provider-task-0");
+  clock_.advance_ms(*outcome.deferred_ms);
+  auto again = tasks_.claim_next("w", 60'000);
+  ASSERT_TRUE(again && *again);
+  run_task(deps(), **again, "w");
+  EXPECT_EQ(status(), store::TaskStatus::Success);
+  EXPECT_EQ(seen, (std::vector<std::string>{"", "provider-task-0", ""}));
+  EXPECT_EQ(tasks_.get("owner", "task-1")->results.at(1).provider_state, "provider-task-1");
 }
 
 // A full disk is not the task's fault: the task goes back to the queue, out of reach for 5 s, then

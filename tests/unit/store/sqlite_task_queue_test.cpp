@@ -99,7 +99,7 @@ TEST(SqliteTaskQueue, ClaimStaysCheapBehindAHundredThousandQueuedTasks) {
     auto claimed = (*store)->claim_next("w", 60'000);
     claiming += std::chrono::steady_clock::now() - start;
     ASSERT_TRUE(claimed.ok() && claimed->has_value());
-    ASSERT_TRUE((*store)->complete((**claimed).task_uuid).ok());
+    ASSERT_TRUE((*store)->complete(claim_of(**claimed)).ok());
   }
   const double per_claim_us = std::chrono::duration<double, std::micro>(claiming).count() / kClaims;
   std::printf("claim_next with %d queued tasks of one key: %.0f us each (mean of %d)\n", kQueued,

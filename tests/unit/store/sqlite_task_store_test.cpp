@@ -50,7 +50,7 @@ std::vector<std::string> drain(TaskStore& store) {
     auto next = store.claim_next("drainer", 60'000);
     if (!next.ok() || !next->has_value()) return done;
     done.push_back((*next)->task_uuid);
-    EXPECT_TRUE(store.complete((*next)->task_uuid).ok());
+    EXPECT_TRUE(store.complete(claim_of(**next)).ok());
   }
 }
 
@@ -140,12 +140,14 @@ TEST(SqliteTaskStore, RelaxedWritesRestoreFullSync) {
   t.task_type = "videoInference";
   t.model = "m";
   ASSERT_TRUE(store.enqueue(t).ok());
-  ASSERT_TRUE(store.claim_next("w", 1000)->has_value());
-  ASSERT_TRUE(store.renew_lease("t1", "w", 1000).ok());
-  ASSERT_TRUE(store.set_progress("t1", "w", 50).ok());
-  ASSERT_TRUE(store.put_result("t1", {0, "m1", "success", "p"}).ok());
+  auto claimed = store.claim_next("w", 1000);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  const Claim claim = claim_of(**claimed);
+  ASSERT_TRUE(store.renew_lease(claim, 1000).ok());
+  ASSERT_TRUE(store.set_progress(claim, 50).ok());
+  ASSERT_TRUE(store.put_result(claim, {0, "m1", "success", "p"}).ok());
   EXPECT_EQ(synchronous(), 2);
-  ASSERT_TRUE(store.complete("t1").ok());
+  ASSERT_TRUE(store.complete(claim).ok());
   EXPECT_EQ(store.get("o", "t1")->results.size(), 1u);
 }
 
@@ -156,15 +158,18 @@ TEST(SqliteTaskStore, EverythingSurvivesReopen) {
   {
     auto store = open_store(dir.file("tasks.db"), clock);
     for (auto id : {"a", "b", "c"}) ASSERT_TRUE(store->enqueue(make_task(id)).ok());
-    ASSERT_TRUE(store->claim_next("w1", 1000).ok());
-    ASSERT_TRUE(store->put_result("a", {0, "m0", "success", "payload"}).ok());
-    ASSERT_TRUE(store->complete("a").ok());
-    ASSERT_TRUE(store->fail("b", "code", "message").ok());
+    const Claim a = claim_of(**store->claim_next("w1", 1000));
+    const Claim b = claim_of(**store->claim_next("w1", 1000));
+    ASSERT_TRUE(store->put_result(a, {0, "m0", "success", "payload"}).ok());
+    ASSERT_TRUE(store->save_provider_state(a, 0, "state").ok());
+    ASSERT_TRUE(store->complete(a).ok());
+    ASSERT_TRUE(store->fail(b, "code", "message").ok());
     before = *store->list("key_a", 10, 0);
   }
   auto reopened = open_store(dir.file("tasks.db"), clock);
   EXPECT_EQ(*reopened->list("key_a", 10, 0), before);
   EXPECT_EQ(reopened->get("key_a", "a")->results.at(0).payload, "payload");
+  EXPECT_EQ(reopened->get("key_a", "a")->results.at(0).provider_state, "state");
 }
 
 TEST(SqliteTaskStore, ResumesAfterRestartWithoutRerunningFinishedTasks) {
@@ -177,7 +182,7 @@ TEST(SqliteTaskStore, ResumesAfterRestartWithoutRerunningFinishedTasks) {
     for (int i = 0; i < 5; ++i) {
       auto t = store->claim_next("w1", 60'000);
       ASSERT_TRUE(t.ok() && t->has_value());
-      ASSERT_TRUE(store->complete((*t)->task_uuid).ok());
+      ASSERT_TRUE(store->complete(claim_of(**t)).ok());
     }
     for (int i = 0; i < 3; ++i) ASSERT_TRUE(store->claim_next("w1", 60'000).ok());  // in flight
   }
@@ -206,7 +211,7 @@ TEST(SqliteTaskStore, ResumesAfterRestartWithoutRerunningFinishedTasks) {
   for (int i = 0; i < 6; ++i) {
     auto t = (*store)->claim_next("victim", 60'000);
     if (!t.ok() || !t->has_value()) _exit(4);
-    if (i < 5 && !(*store)->complete((*t)->task_uuid).ok()) _exit(5);
+    if (i < 5 && !(*store)->complete(claim_of(**t)).ok()) _exit(5);
   }
   if (write(ack, "k", 1) != 1) _exit(6);
   for (;;) pause();
@@ -261,7 +266,7 @@ TEST(SqliteTaskStore, TwoConnectionsOnOneFileNeverShareATask) {
         ASSERT_TRUE(next.ok()) << next.error().message;
         if (!next->has_value()) return;
         claimed[static_cast<std::size_t>(w)].push_back((*next)->task_uuid);
-        ASSERT_TRUE(store.complete((*next)->task_uuid).ok());
+        ASSERT_TRUE(store.complete(claim_of(**next)).ok());
       }
     });
   }
@@ -347,7 +352,8 @@ TEST(SqliteTaskStore, MigratesAVersionTwoDatabase) {
   EXPECT_EQ(done->progress, 100);
   ASSERT_EQ(done->results.size(), 1u);
   EXPECT_EQ(done->results[0].payload, "payload");
-  ASSERT_TRUE(store->set_progress("running", "w1", 64).ok());
+  EXPECT_EQ(done->results[0].provider_state, "");  // schema 6
+  ASSERT_TRUE(store->set_progress(claim_of(*running), 64).ok());
   EXPECT_EQ(store->get("key_a", "running")->progress, 64);
 }
 

@@ -84,6 +84,20 @@ class TaskStoreContract : public ::testing::Test {
     return t ? t->task_uuid : "<nothing>";
   }
 
+  // The claim `worker` would hold on the task now: its key and current attempt.
+  Claim as(const std::string& uuid, const std::string& worker, const std::string& owner = "key_a") {
+    auto r = store->get(owner, uuid);
+    if (!r.ok()) return Claim{uuid, worker, 0};  // a missing task: the store answers notFound
+    return Claim{r->key, worker, r->attempts};
+  }
+
+  // The claim of the task's current holder (worker "" when nobody holds it).
+  Claim held(const std::string& uuid, const std::string& owner = "key_a") {
+    auto r = store->get(owner, uuid);
+    if (!r.ok()) return Claim{uuid, "", 0};
+    return claim_of(*r);
+  }
+
   FakeClock clock;
   Impl impl;
   std::unique_ptr<TaskStore> store = impl.make(clock);

@@ -82,8 +82,8 @@ TYPED_TEST(TaskStoreContract, OwnersHaveTheirOwnTaskUUIDs) {
   auto b = this->store->claim_next("w2", 1000);
   ASSERT_TRUE(a.ok() && *a && b.ok() && *b);
   const auto& b_task = (*a)->owner == "key_b" ? **a : **b;
-  ASSERT_TRUE(this->store->put_result(b_task.key, {0, "m-b", "success", "pb"}).ok());
-  ASSERT_TRUE(this->store->complete(b_task.key).ok());
+  ASSERT_TRUE(this->store->put_result(claim_of(b_task), {0, "m-b", "success", "pb"}).ok());
+  ASSERT_TRUE(this->store->complete(claim_of(b_task)).ok());
   EXPECT_EQ(this->store->get("key_b", "t1")->status, TaskStatus::Success);
   EXPECT_EQ(this->store->get("key_b", "t1")->results.size(), 1u);
   EXPECT_EQ(this->store->get("key_a", "t1")->status, TaskStatus::Processing);
@@ -157,8 +157,8 @@ TYPED_TEST(TaskStoreContract, ExpiredLeaseIsReclaimedByAnotherWorker) {
   EXPECT_EQ(again->task_uuid, "a");
   EXPECT_EQ(again->attempts, 2);
   EXPECT_EQ(again->worker_id, "w2");
-  EXPECT_EQ(this->store->renew_lease("a", "w1", 1000).error().code, "leaseLost");
-  EXPECT_TRUE(this->store->renew_lease("a", "w2", 1000).ok());
+  EXPECT_EQ(this->store->renew_lease(this->as("a", "w1"), 1000).error().code, "leaseLost");
+  EXPECT_TRUE(this->store->renew_lease(this->as("a", "w2"), 1000).ok());
 }
 
 TYPED_TEST(TaskStoreContract, ExpiredTaskComesBeforeNewerQueuedOnes) {
@@ -175,22 +175,22 @@ TYPED_TEST(TaskStoreContract, RenewLeaseKeepsTheTask) {
   this->enqueue("a");
   ASSERT_TRUE(this->claim("w1", 1000).has_value());
   this->clock.advance_ms(900);
-  ASSERT_TRUE(this->store->renew_lease("a", "w1", 1000).ok());
+  ASSERT_TRUE(this->store->renew_lease(this->as("a", "w1"), 1000).ok());
   EXPECT_EQ(this->get("a").lease_expires_ms, this->clock.now_ms() + 1000);
   this->clock.advance_ms(900);
   EXPECT_EQ(this->claim("w2"), std::nullopt);
   this->clock.advance_ms(100);
   EXPECT_EQ(this->claimed_uuid("w2"), "a");
-  EXPECT_EQ(this->store->renew_lease("missing", "w1", 1000).error().code, "notFound");
+  EXPECT_EQ(this->store->renew_lease(this->as("missing", "w1"), 1000).error().code, "notFound");
 }
 
 TYPED_TEST(TaskStoreContract, RenewTellsTheWorkerAboutCancellation) {
   this->enqueue("a");
   ASSERT_TRUE(this->claim("w1").has_value());
   ASSERT_TRUE(this->store->cancel("key_a", "a").ok());
-  EXPECT_EQ(this->store->renew_lease("a", "w1", 1000).error().code, "cancelled");
+  EXPECT_EQ(this->store->renew_lease(this->as("a", "w1"), 1000).error().code, "cancelled");
   this->enqueue("b");
-  EXPECT_EQ(this->store->renew_lease("b", "w1", 1000).error().code, "leaseLost");  // queued
+  EXPECT_EQ(this->store->renew_lease(this->as("b", "w1"), 1000).error().code, "leaseLost");  // queued
 }
 
 TYPED_TEST(TaskStoreContract, ProgressIsWrittenByTheLeaseHolder) {
@@ -201,7 +201,7 @@ TYPED_TEST(TaskStoreContract, ProgressIsWrittenByTheLeaseHolder) {
   ASSERT_TRUE(this->claim("w1", 1000).has_value());
   EXPECT_EQ(this->get("a").progress, 0);
   this->clock.advance_ms(7);
-  ASSERT_TRUE(this->store->set_progress("a", "w1", 37).ok());
+  ASSERT_TRUE(this->store->set_progress(this->as("a", "w1"), 37).ok());
   const TaskRecord a = this->get("a");
   EXPECT_EQ(a.progress, 37);
   EXPECT_EQ(a.updated_ms, this->clock.now_ms());
@@ -210,35 +210,35 @@ TYPED_TEST(TaskStoreContract, ProgressIsWrittenByTheLeaseHolder) {
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ(listed->front().progress, 37);
-  ASSERT_TRUE(this->store->set_progress("a", "w1", 140).ok());
+  ASSERT_TRUE(this->store->set_progress(this->as("a", "w1"), 140).ok());
   EXPECT_EQ(this->get("a").progress, 100);
-  ASSERT_TRUE(this->store->set_progress("a", "w1", -5).ok());
+  ASSERT_TRUE(this->store->set_progress(this->as("a", "w1"), -5).ok());
   EXPECT_EQ(this->get("a").progress, 0);
-  EXPECT_EQ(this->store->set_progress("missing", "w1", 5).error().code, "notFound");
+  EXPECT_EQ(this->store->set_progress(this->as("missing", "w1"), 5).error().code, "notFound");
 }
 
 TYPED_TEST(TaskStoreContract, ProgressIsRefusedToAnyoneButTheHolder) {
   this->enqueue("a");
   this->enqueue("queued");
   ASSERT_TRUE(this->claim("w1").has_value());
-  ASSERT_TRUE(this->store->set_progress("a", "w1", 20).ok());
-  EXPECT_EQ(this->store->set_progress("a", "w2", 60).error().code, "leaseLost");
-  EXPECT_EQ(this->store->set_progress("queued", "w1", 60).error().code, "leaseLost");
+  ASSERT_TRUE(this->store->set_progress(this->as("a", "w1"), 20).ok());
+  EXPECT_EQ(this->store->set_progress(this->as("a", "w2"), 60).error().code, "leaseLost");
+  EXPECT_EQ(this->store->set_progress(this->as("queued", "w1"), 60).error().code, "leaseLost");
   EXPECT_EQ(this->get("a").progress, 20);
   EXPECT_EQ(this->get("queued").progress, 0);
-  ASSERT_TRUE(this->store->fail("a", "engineError", "boom").ok());
-  EXPECT_EQ(this->store->set_progress("a", "w1", 60).error().code, "leaseLost");
+  ASSERT_TRUE(this->store->fail(this->held("a"), "engineError", "boom").ok());
+  EXPECT_EQ(this->store->set_progress(this->as("a", "w1"), 60).error().code, "invalidState");
   EXPECT_EQ(this->get("a").progress, 20);  // fail keeps the last value
   ASSERT_TRUE(this->store->cancel("key_a", "queued").ok());
-  EXPECT_EQ(this->store->set_progress("queued", "w1", 60).error().code, "cancelled");
+  EXPECT_EQ(this->store->set_progress(this->as("queued", "w1"), 60).error().code, "cancelled");
 }
 
 TYPED_TEST(TaskStoreContract, ProgressTellsTheWorkerAboutCancellation) {
   this->enqueue("a");
   ASSERT_TRUE(this->claim("w1").has_value());
-  ASSERT_TRUE(this->store->set_progress("a", "w1", 30).ok());
+  ASSERT_TRUE(this->store->set_progress(this->as("a", "w1"), 30).ok());
   ASSERT_TRUE(this->store->cancel("key_a", "a").ok());
-  EXPECT_EQ(this->store->set_progress("a", "w1", 40).error().code, "cancelled");
+  EXPECT_EQ(this->store->set_progress(this->as("a", "w1"), 40).error().code, "cancelled");
   EXPECT_EQ(this->get("a").progress, 30);
 }
 
@@ -246,12 +246,12 @@ TYPED_TEST(TaskStoreContract, CompleteSetsProgressTo100AndRequeueKeepsIt) {
   this->enqueue("a");
   this->enqueue("b");
   ASSERT_TRUE(this->claim("w1").has_value());
-  ASSERT_TRUE(this->store->set_progress("a", "w1", 55).ok());
-  ASSERT_TRUE(this->store->complete("a").ok());
+  ASSERT_TRUE(this->store->set_progress(this->as("a", "w1"), 55).ok());
+  ASSERT_TRUE(this->store->complete(this->held("a")).ok());
   EXPECT_EQ(this->get("a").progress, 100);
-  EXPECT_EQ(this->store->set_progress("a", "w1", 10).error().code, "leaseLost");
+  EXPECT_EQ(this->store->set_progress(this->as("a", "w1"), 10).error().code, "invalidState");
   ASSERT_TRUE(this->claim("w1").has_value());
-  ASSERT_TRUE(this->store->set_progress("b", "w1", 25).ok());
+  ASSERT_TRUE(this->store->set_progress(this->as("b", "w1"), 25).ok());
   ASSERT_TRUE(this->store->requeue_interrupted().ok());
   EXPECT_EQ(this->get("b").progress, 25);
   auto again = this->claim("w2");
@@ -262,38 +262,39 @@ TYPED_TEST(TaskStoreContract, CompleteSetsProgressTo100AndRequeueKeepsIt) {
 TYPED_TEST(TaskStoreContract, PutResultUpsertsByIndex) {
   this->enqueue("a");
   ASSERT_TRUE(this->claim().has_value());
-  ASSERT_TRUE(this->store->put_result("a", {1, "m1", "processing", "x"}).ok());
-  ASSERT_TRUE(this->store->put_result("a", {0, "m0", "success", "y"}).ok());
+  ASSERT_TRUE(this->store->put_result(this->held("a"), {1, "m1", "processing", "x"}).ok());
+  ASSERT_TRUE(this->store->put_result(this->held("a"), {0, "m0", "success", "y"}).ok());
   this->clock.advance_ms(5);
-  ASSERT_TRUE(this->store->put_result("a", {1, "m1", "success", "z"}).ok());
+  ASSERT_TRUE(this->store->put_result(this->held("a"), {1, "m1", "success", "z"}).ok());
   const TaskRecord t = this->get("a");
   EXPECT_EQ(t.results,
             (std::vector<ResultRecord>{{0, "m0", "success", "y"}, {1, "m1", "success", "z"}}));
   EXPECT_EQ(t.updated_ms, this->clock.now_ms());
-  EXPECT_EQ(this->store->put_result("a", {2, "m2", "ready", ""}).error().code, "invalidArgument");
-  EXPECT_EQ(this->store->put_result("a", {-1, "m", "success", ""}).error().code, "invalidArgument");
-  EXPECT_EQ(this->store->put_result("missing", {0, "m", "success", ""}).error().code, "notFound");
-  ASSERT_TRUE(this->store->complete("a").ok());
-  EXPECT_EQ(this->store->put_result("a", {0, "m0", "error", ""}).error().code, "invalidState");
+  EXPECT_EQ(this->store->put_result(this->held("a"), {2, "m2", "ready", ""}).error().code, "invalidArgument");
+  EXPECT_EQ(this->store->put_result(this->held("a"), {-1, "m", "success", ""}).error().code, "invalidArgument");
+  EXPECT_EQ(this->store->put_result(this->held("missing"), {0, "m", "success", ""}).error().code, "notFound");
+  ASSERT_TRUE(this->store->complete(this->held("a")).ok());
+  EXPECT_EQ(this->store->put_result(this->held("a"), {0, "m0", "error", ""}).error().code, "invalidState");
 }
 
 TYPED_TEST(TaskStoreContract, CompleteAndFailAreFinal) {
   this->enqueue("a");
   this->enqueue("b");
   ASSERT_TRUE(this->claim().has_value());
-  ASSERT_TRUE(this->store->complete("a").ok());
+  ASSERT_TRUE(this->claim().has_value());
+  ASSERT_TRUE(this->store->complete(this->held("a")).ok());
   TaskRecord a = this->get("a");
   EXPECT_EQ(a.status, TaskStatus::Success);
   EXPECT_EQ(a.worker_id, "");
   EXPECT_EQ(a.lease_expires_ms, 0);
-  EXPECT_EQ(this->store->complete("a").error().code, "invalidState");
-  EXPECT_EQ(this->store->fail("a", "x", "y").error().code, "invalidState");
-  ASSERT_TRUE(this->store->fail("b", "engineError", "encoder crashed").ok());
+  EXPECT_EQ(this->store->complete(this->held("a")).error().code, "invalidState");
+  EXPECT_EQ(this->store->fail(this->held("a"), "x", "y").error().code, "invalidState");
+  ASSERT_TRUE(this->store->fail(this->held("b"), "engineError", "encoder crashed").ok());
   TaskRecord b = this->get("b");
   EXPECT_EQ(b.status, TaskStatus::Error);
   EXPECT_EQ(b.error_code, "engineError");
   EXPECT_EQ(b.error_message, "encoder crashed");
-  EXPECT_EQ(this->store->complete("missing").error().code, "notFound");
+  EXPECT_EQ(this->store->complete(this->held("missing")).error().code, "notFound");
   this->clock.advance_ms(10'000);
   EXPECT_EQ(this->claim(), std::nullopt);  // final tasks are never claimed again
 }
@@ -306,11 +307,12 @@ TYPED_TEST(TaskStoreContract, CancelStopsTheTask) {
   ASSERT_TRUE(this->store->cancel("key_a", "queued").ok());  // idempotent
   EXPECT_EQ(this->claimed_uuid(), "running");
   ASSERT_TRUE(this->store->cancel("key_a", "running").ok());
-  EXPECT_EQ(this->store->complete("running").error().code, "invalidState");
-  EXPECT_EQ(this->store->put_result("running", {0, "m", "success", ""}).error().code,
-            "invalidState");
+  EXPECT_EQ(this->store->complete(this->as("running", "w1")).error().code, "cancelled");
+  EXPECT_EQ(this->store->fail(this->as("running", "w1"), "x", "y").error().code, "cancelled");
+  EXPECT_EQ(this->store->put_result(this->as("running", "w1"), {0, "m", "success", ""}).error().code,
+            "cancelled");
   EXPECT_EQ(this->claimed_uuid(), "done");
-  ASSERT_TRUE(this->store->complete("done").ok());
+  ASSERT_TRUE(this->store->complete(this->held("done")).ok());
   EXPECT_EQ(this->store->cancel("key_a", "done").error().code, "invalidState");
   EXPECT_EQ(this->get("queued").status, TaskStatus::Cancelled);
   EXPECT_EQ(this->get("running").status, TaskStatus::Cancelled);
@@ -324,9 +326,9 @@ TYPED_TEST(TaskStoreContract, RequeueInterruptedResumesOnlyProcessingTasks) {
   this->enqueue("running");
   this->enqueue("waiting");
   EXPECT_EQ(this->claimed_uuid(), "done");
-  ASSERT_TRUE(this->store->complete("done").ok());
+  ASSERT_TRUE(this->store->complete(this->held("done")).ok());
   EXPECT_EQ(this->claimed_uuid(), "running");
-  ASSERT_TRUE(this->store->put_result("running", {0, "m0", "success", "kept"}).ok());
+  ASSERT_TRUE(this->store->put_result(this->held("running"), {0, "m0", "success", "kept"}).ok());
 
   auto requeued = this->store->requeue_interrupted();
   ASSERT_TRUE(requeued.ok());
@@ -355,8 +357,9 @@ TYPED_TEST(TaskStoreContract, CountByStatusListsEveryStatus) {
   for (auto id : {"a", "b", "c", "d", "e", "f"}) this->enqueue(id);
   EXPECT_EQ(this->claimed_uuid(), "a");
   EXPECT_EQ(this->claimed_uuid(), "b");
-  ASSERT_TRUE(this->store->complete("a").ok());
-  ASSERT_TRUE(this->store->fail("c", "e", "m").ok());
+  EXPECT_EQ(this->claimed_uuid(), "c");
+  ASSERT_TRUE(this->store->complete(this->held("a")).ok());
+  ASSERT_TRUE(this->store->fail(this->held("c"), "e", "m").ok());
   ASSERT_TRUE(this->store->cancel("key_a", "d").ok());
   auto counts = this->store->count_by_status();
   ASSERT_TRUE(counts.ok());
@@ -369,11 +372,12 @@ TYPED_TEST(TaskStoreContract, CountByStatusListsEveryStatus) {
 
 TYPED_TEST(TaskStoreContract, ListIsNewestFirstWithPaging) {
   for (int i = 0; i < 5; ++i) {
-    this->enqueue("t" + std::to_string(i));
+    auto t = this->task("t" + std::to_string(i));
+    if (i == 4) t.results = {{0, "m", "processing", "p"}};
+    ASSERT_TRUE(this->store->enqueue(t).ok());
     if (i != 2) this->clock.advance_ms(1);  // t2 and t3 share a millisecond
   }
   this->enqueue("other", "key_b");
-  ASSERT_TRUE(this->store->put_result("t4", {0, "m", "processing", "p"}).ok());
   auto page1 = this->store->list("key_a", 2, 0);
   auto page2 = this->store->list("key_a", 2, 2);
   auto page3 = this->store->list("key_a", 2, 4);
@@ -458,8 +462,8 @@ TYPED_TEST(TaskStoreContract, ConcurrentWorkersNeverShareATask) {
         if (!next.ok() || !next->has_value()) return;
         const std::string uuid = (*next)->task_uuid;
         claimed[static_cast<std::size_t>(w)].push_back(uuid);
-        if (!this->store->put_result(uuid, {0, "m-" + uuid, "success", id}).ok()) return;
-        if (!this->store->complete(uuid).ok()) return;
+        if (!this->store->put_result(claim_of(**next), {0, "m-" + uuid, "success", id}).ok()) return;
+        if (!this->store->complete(claim_of(**next)).ok()) return;
       }
     });
   }

@@ -80,10 +80,10 @@ TYPED_TEST(TaskStoreQueueContract, ADeferredTaskWaitsItsDelay) {
   ASSERT_TRUE(this->store->enqueue(t).ok());
   this->enqueue("a2");
   ASSERT_EQ(this->claimed_uuid("w1", 60'000), "a1");
-  ASSERT_TRUE(this->store->put_result("a1", {0, "m0", "success", "done"}).ok());
-  ASSERT_TRUE(this->store->set_progress("a1", "w1", 40).ok());
+  ASSERT_TRUE(this->store->put_result(this->held("a1"), {0, "m0", "success", "done"}).ok());
+  ASSERT_TRUE(this->store->set_progress(this->as("a1", "w1"), 40).ok());
   this->clock.advance_ms(3);
-  ASSERT_TRUE(this->store->defer("a1", "w1", 5000).ok());
+  ASSERT_TRUE(this->store->defer(this->as("a1", "w1"), 5000).ok());
   const TaskRecord deferred = this->get("a1");
   EXPECT_EQ(deferred.status, TaskStatus::Queued);
   EXPECT_EQ(deferred.worker_id, "");
@@ -113,19 +113,115 @@ TYPED_TEST(TaskStoreQueueContract, ADueDeferredTaskKeepsItsPlace) {
   this->clock.advance_ms(1);
   this->enqueue("a2");
   ASSERT_EQ(this->claimed_uuid("w1", 60'000), "a1");
-  ASSERT_TRUE(this->store->defer("a1", "w1", 0).ok());
+  ASSERT_TRUE(this->store->defer(this->as("a1", "w1"), 0).ok());
   EXPECT_EQ(this->claim_order(3), (Order{"a1", "a2", "<nothing>"}));
 }
 
 TYPED_TEST(TaskStoreQueueContract, OnlyTheHolderCanDefer) {
   this->enqueue("a1");
-  EXPECT_EQ(this->store->defer("a1", "w1", 10).error().code, "leaseLost");  // queued
+  EXPECT_EQ(this->store->defer(this->as("a1", "w1"), 10).error().code, "leaseLost");  // queued
   ASSERT_TRUE(this->claim("w1").has_value());
-  EXPECT_EQ(this->store->defer("a1", "w2", 10).error().code, "leaseLost");
+  EXPECT_EQ(this->store->defer(this->as("a1", "w2"), 10).error().code, "leaseLost");
   ASSERT_TRUE(this->store->cancel("key_a", "a1").ok());
-  EXPECT_EQ(this->store->defer("a1", "w1", 10).error().code, "cancelled");
-  EXPECT_EQ(this->store->defer("missing", "w1", 10).error().code, "notFound");
+  EXPECT_EQ(this->store->defer(this->as("a1", "w1"), 10).error().code, "cancelled");
+  EXPECT_EQ(this->store->defer(this->as("missing", "w1"), 10).error().code, "notFound");
   EXPECT_EQ(this->get("a1").status, TaskStatus::Cancelled);
+}
+
+// Fencing: once a task whose lease expired is claimed again, every write of the old claim is
+// refused ("leaseLost") and changes nothing; the new holder's writes go through.
+TYPED_TEST(TaskStoreQueueContract, AWorkerThatLostItsLeaseCannotWrite) {
+  TaskRecord t = this->task("a");
+  t.results = {{0, "m0", "processing", ""}};
+  ASSERT_TRUE(this->store->enqueue(t).ok());
+  const auto old_task = this->claim("w1", 1000);
+  ASSERT_TRUE(old_task.has_value());
+  const Claim old = claim_of(*old_task);
+  EXPECT_EQ(old, (Claim{"a", "w1", 1}));
+  this->clock.advance_ms(1000);
+  const auto new_task = this->claim("w2", 1000);
+  ASSERT_TRUE(new_task.has_value());
+  const Claim now = claim_of(*new_task);
+  EXPECT_EQ(now, (Claim{"a", "w2", 2}));
+
+  EXPECT_EQ(this->store->put_result(old, {0, "m0", "success", "old"}).error().code, errc::kLeaseLost);
+  EXPECT_EQ(this->store->set_progress(old, 70).error().code, errc::kLeaseLost);
+  EXPECT_EQ(this->store->save_provider_state(old, 0, "old").error().code, errc::kLeaseLost);
+  EXPECT_EQ(this->store->renew_lease(old, 60'000).error().code, errc::kLeaseLost);
+  EXPECT_EQ(this->store->defer(old, 0).error().code, errc::kLeaseLost);
+  EXPECT_EQ(this->store->complete(old).error().code, errc::kLeaseLost);
+  EXPECT_EQ(this->store->fail(old, "inferenceError", "old").error().code, errc::kLeaseLost);
+  EXPECT_EQ(this->get("a"), *new_task);  // untouched
+
+  ASSERT_TRUE(this->store->set_progress(now, 50).ok());
+  ASSERT_TRUE(this->store->save_provider_state(now, 0, "new").ok());
+  ASSERT_TRUE(this->store->put_result(now, {0, "m0", "success", "new"}).ok());
+  ASSERT_TRUE(this->store->complete(now).ok());
+  const TaskRecord done = this->get("a");
+  EXPECT_EQ(done.status, TaskStatus::Success);
+  ASSERT_EQ(done.results.size(), 1u);
+  EXPECT_EQ(done.results[0].payload, "new");
+  EXPECT_EQ(done.results[0].provider_state, "new");
+  EXPECT_EQ(this->store->fail(old, "inferenceError", "old").error().code, errc::kInvalidState);
+}
+
+// The attempt tells claims apart, not only the worker id: the same worker claiming the task again
+// (after a lost lease, or a requeue at start-up) holds a new claim, and its old one is dead.
+TYPED_TEST(TaskStoreQueueContract, TheSameWorkerOnALaterAttemptHoldsANewClaim) {
+  this->enqueue("a");
+  const Claim first = claim_of(*this->claim("w1", 1000));
+  this->clock.advance_ms(1000);
+  const Claim second = claim_of(*this->claim("w1", 1000));
+  EXPECT_EQ(second.attempt, 2);
+  EXPECT_EQ(this->store->set_progress(first, 10).error().code, errc::kLeaseLost);
+  ASSERT_TRUE(this->store->set_progress(second, 20).ok());
+  ASSERT_EQ(*this->store->requeue_interrupted(), 1);
+  EXPECT_EQ(this->store->complete(second).error().code, errc::kLeaseLost);  // queued again
+  const Claim third = claim_of(*this->claim("w1", 1000));
+  EXPECT_EQ(this->store->complete(second).error().code, errc::kLeaseLost);
+  ASSERT_TRUE(this->store->complete(third).ok());
+  EXPECT_EQ(this->get("a").progress, 100);
+}
+
+// A lease that expired but that nobody claimed again is still its holder's (see Claim).
+TYPED_TEST(TaskStoreQueueContract, AnExpiredLeaseNobodyTookIsStillHeld) {
+  TaskRecord t = this->task("a");
+  t.results = {{0, "m0", "processing", ""}};
+  ASSERT_TRUE(this->store->enqueue(t).ok());
+  const Claim mine = claim_of(*this->claim("w1", 1000));
+  this->clock.advance_ms(5000);
+  ASSERT_TRUE(this->store->set_progress(mine, 60).ok());
+  ASSERT_TRUE(this->store->put_result(mine, {0, "m0", "success", "late"}).ok());
+  ASSERT_TRUE(this->store->renew_lease(mine, 1000).ok());
+  EXPECT_EQ(this->claim("w2"), std::nullopt);  // renewed: not claimable any more
+  ASSERT_TRUE(this->store->complete(mine).ok());
+  EXPECT_EQ(this->get("a").status, TaskStatus::Success);
+}
+
+// provider_state: written only by save_provider_state (bounded), kept by put_result, requeue and
+// defer, handed to the next attempt with the claimed record.
+TYPED_TEST(TaskStoreQueueContract, ProviderStateComesBackWithTheNextClaim) {
+  TaskRecord t = this->task("a");
+  t.results = {{0, "m0", "processing", "", "given at enqueue"}, {1, "m1", "processing", ""}};
+  ASSERT_TRUE(this->store->enqueue(t).ok());
+  EXPECT_EQ(this->get("a").results[0].provider_state, "");  // store-owned
+  const Claim c = claim_of(*this->claim("w1", 1000));
+  ASSERT_TRUE(this->store->save_provider_state(c, 1, "kling-task:1").ok());
+  ASSERT_TRUE(this->store->save_provider_state(c, 1, "kling-task:2").ok());  // replaces
+  ASSERT_TRUE(this->store->put_result(c, {1, "m1", "processing", "half", "ignored"}).ok());
+  EXPECT_EQ(this->store->save_provider_state(c, 2, "x").error().code, errc::kInvalidArgument);
+  EXPECT_EQ(this->store->save_provider_state(c, 0, std::string(kMaxProviderStateBytes + 1, 's')).error().code,
+            errc::kInvalidArgument);
+  ASSERT_TRUE(this->store->save_provider_state(c, 0, std::string(kMaxProviderStateBytes, 's')).ok());
+  ASSERT_EQ(*this->store->requeue_interrupted(), 1);
+  const auto again = this->claim("w2", 1000);
+  ASSERT_TRUE(again.has_value());
+  ASSERT_EQ(again->results.size(), 2u);
+  EXPECT_EQ(again->results[0].provider_state, std::string(kMaxProviderStateBytes, 's'));
+  EXPECT_EQ(again->results[1].provider_state, "kling-task:2");
+  EXPECT_EQ(again->results[1].payload, "half");
+  ASSERT_TRUE(this->store->defer(claim_of(*again), 0).ok());
+  EXPECT_EQ(this->claim("w3", 1000)->results[1].provider_state, "kling-task:2");
 }
 
 // The limit counts queued and processing tasks of one owner; finishing one frees a place.
@@ -142,7 +238,7 @@ TYPED_TEST(TaskStoreQueueContract, EnqueueStopsAtThePerOwnerLimit) {
   this->enqueue("b1", "key_b");           // another owner is not affected
   ASSERT_EQ(this->claimed_uuid(), "a1");  // processing still counts
   EXPECT_FALSE(this->store->enqueue(this->task("a4")).ok());
-  ASSERT_TRUE(this->store->complete("a1").ok());
+  ASSERT_TRUE(this->store->complete(this->held("a1")).ok());
   this->enqueue("a4");
   ASSERT_TRUE(this->store->cancel("key_a", "a2").ok());
   this->enqueue("a5");
@@ -179,16 +275,16 @@ TYPED_TEST(TaskStoreQueueContract, FinishedTasksBeforeACutoffAreRemoved) {
   this->enqueue("queued");
   ASSERT_EQ(this->claimed_uuid("w1", 1'000'000), "done");
   ASSERT_EQ(this->claimed_uuid("w1", 1'000'000), "failed");
-  ASSERT_TRUE(this->store->complete("done").ok());
+  ASSERT_TRUE(this->store->complete(this->held("done")).ok());
   this->clock.advance_ms(10);
-  ASSERT_TRUE(this->store->fail("failed", "inferenceError", "no").ok());
+  ASSERT_TRUE(this->store->fail(this->held("failed"), "inferenceError", "no").ok());
   this->clock.advance_ms(10);
   ASSERT_TRUE(this->store->cancel("key_a", "cancelled").ok());
   ASSERT_EQ(this->claimed_uuid("w1", 1'000'000), "running");
   this->clock.advance_ms(1000);
   this->enqueue("recent", "key_b");
   ASSERT_EQ(this->claimed_uuid("w1", 1'000'000), "recent");
-  ASSERT_TRUE(this->store->complete("recent").ok());
+  ASSERT_TRUE(this->store->complete(this->held("recent", "key_b")).ok());
   const std::int64_t cutoff = this->clock.now_ms() - 500;
 
   using Finished = TaskStore::FinishedTask;

@@ -228,6 +228,7 @@ TEST(WebhookNotifier, UnfinishedOrUnreadableTasksSendNothing) {
   running.task_type = "videoInference";
   running.request = testing::runware_request();
   ASSERT_TRUE(h.world.tasks.enqueue(running));
+  ASSERT_TRUE(h.world.tasks.claim_next("w0", 60000));  // processing, so not claimed again below
   h.notifier->notify(running);
   // Another owner's uuid cannot be read under this owner.
   auto other = h.world.finished("runware", testing::runware_request(), 1);

@@ -60,8 +60,9 @@ struct World {
     }
     EXPECT_TRUE(tasks.enqueue(t));
     EXPECT_TRUE(tasks.claim_next("w1", 60000));
+    const auto claim = store::claim_of(tasks.get(kOwner, t.task_uuid).value());
     if (results == 0) {
-      EXPECT_TRUE(tasks.fail(t.task_uuid, "inferenceError", "the engine gave up"));
+      EXPECT_TRUE(tasks.fail(claim, "inferenceError", "the engine gave up"));
     } else {
       for (int i = 0; i < results; ++i) {
         core::ResultPayload p;
@@ -69,10 +70,10 @@ struct World {
         p.seed = 42 + static_cast<std::uint64_t>(i);
         p.duration_s = 5;
         p.engine = "preview";
-        EXPECT_TRUE(tasks.put_result(t.task_uuid, {i, t.results[static_cast<std::size_t>(i)].media_uuid, "success",
+        EXPECT_TRUE(tasks.put_result(claim, {i, t.results[static_cast<std::size_t>(i)].media_uuid, "success",
                                                    core::encode(p)}));
       }
-      EXPECT_TRUE(tasks.complete(t.task_uuid));
+      EXPECT_TRUE(tasks.complete(claim));
     }
     return tasks.get(kOwner, t.task_uuid).value();
   }

@@ -85,9 +85,9 @@ struct SessionTest : ::testing::Test {
       p.content_type = "video/mp4";
       p.seed = 7;
       EXPECT_TRUE(
-          world.tasks.put_result(t.task_uuid, {r.index, r.media_uuid, "success", core::encode(p)}));
+          world.tasks.put_result(store::claim_of(t), {r.index, r.media_uuid, "success", core::encode(p)}));
     }
-    EXPECT_TRUE(world.tasks.complete(t.task_uuid));
+    EXPECT_TRUE(world.tasks.complete(store::claim_of(t)));
     events.publish({TaskEvent::Kind::Finished, t.owner, t.task_uuid, 100});
   }
   static Envelope ack(const store::TaskRecord& t) {
@@ -178,7 +178,7 @@ TEST_F(SessionTest, ProgressIsPushedOnlyAfterTheAcknowledgementAndNotForSynchron
 TEST_F(SessionTest, ATaskThatFinishedBeforeTrackingIsStillDelivered) {
   auto session = attached_session();
   const auto task = running(1);
-  EXPECT_TRUE(world.tasks.complete(task.task_uuid));  // no event: it happened before track()
+  EXPECT_TRUE(world.tasks.complete(store::claim_of(task)));  // no event: it happened before track()
   session->track(task, false);
   session->reply(ack(task), connection);
   EXPECT_EQ(connection->sent().size(), 2u);
