@@ -22,6 +22,7 @@
 #include "delivery/media_store.hpp"
 #include "delivery/retention.hpp"
 #include "app/engine_config.hpp"
+#include "app/request_upgrade.hpp"
 #include "app/input_fetcher.hpp"
 #include "store/sqlite_database.hpp"
 #include "store/sqlite_key_store.hpp"
@@ -168,6 +169,13 @@ Result<std::string> ServerApp::start() {
   if (auto requeued = p.tasks->requeue_interrupted(); requeued && *requeued > 0) {
     std::fprintf(stderr, "vidserve: resuming %lld interrupted task(s)\n", static_cast<long long>(*requeued));
   }
+  // Tasks stored by an earlier release are converted to the current stored form.
+  auto upgraded = upgrade_stored_requests(*p.tasks);
+  if (!upgraded) return upgraded.error();
+  if (*upgraded > 0) {
+    std::fprintf(stderr, "vidserve: converted %lld stored task(s) to the current format\n",
+                 static_cast<long long>(*upgraded));
+  }
 
   api::http::ServerOptions http;
   http.address = listen->first;
@@ -208,7 +216,7 @@ Result<std::string> ServerApp::start() {
   p.webhooks->start();
   // Workers start before the server accepts anything, so a submission can always wake them.
   core::RunnerDeps deps{*p.tasks, *p.media, p.engines,
-                        [this](const store::TaskRecord& r) { return parts_->runware->decode_stored(r); },
+                        [this](const store::TaskRecord& r) { return core::decode_task(parts_->catalog, r.request); },
                         p.fetcher->as_function()};
   deps.on_progress = [this](const store::TaskRecord& task, int percent) {
     parts_->events.publish({api::tasks::TaskEvent::Kind::Progress, task.owner, task.task_uuid, percent});

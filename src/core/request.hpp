@@ -14,17 +14,23 @@ namespace vidserve::core {
 struct InputRef {
   std::string value;
   std::string path;  // where it was in the request, e.g. "inputs.frameImages[0].image"
+
+  bool operator==(const InputRef&) const = default;
 };
 
 struct FrameImage {
   InputRef image;
   std::optional<std::string> frame;  // "first" | "last"; absent = automatic distribution
   std::string frame_path;            // "inputs.frameImages[1].frame"
+
+  bool operator==(const FrameImage&) const = default;
 };
 
 struct ReferenceVideo {
   InputRef video;
   std::optional<std::string> refer_type;  // "feature" | "base"
+
+  bool operator==(const ReferenceVideo&) const = default;
 };
 
 struct Inputs {
@@ -39,11 +45,15 @@ struct Inputs {
   std::vector<std::string> present() const;
   int count(const std::string& name) const;
   std::string path_of(const std::string& name) const;  // "inputs.referenceImages"
+
+  bool operator==(const Inputs&) const = default;
 };
 
 struct Shot {
   std::string prompt;
   std::optional<double> duration_s;
+
+  bool operator==(const Shot&) const = default;
 };
 
 // providerSettings.klingai
@@ -54,11 +64,15 @@ struct KlingSettings {
   std::optional<double> sound_volume, original_audio_volume;
 
   std::vector<std::string> present() const;  // names of the settings given
+
+  bool operator==(const KlingSettings&) const = default;
 };
 
 struct Safety {
   std::optional<bool> check_content;
   std::optional<std::string> mode;  // none | fast | full
+
+  bool operator==(const Safety&) const = default;
 };
 
 // Platform options shared by every inference task.
@@ -75,6 +89,8 @@ struct TaskOptions {
   std::optional<bool> check_nsfw;  // legacy image flag (sent by @runware/ai-sdk-provider)
   std::optional<Safety> safety;
   std::optional<std::int64_t> seed;
+
+  bool operator==(const TaskOptions&) const = default;
 };
 
 enum class MediaKind { Video, Image };
@@ -92,16 +108,22 @@ struct GenerationRequest {
   // Top-level parameters that are known to Runware but not part of these structs (e.g. seedImage,
   // strength): every model rejects them with a clear "not supported" error.
   std::vector<std::string> unsupported_known;
+
+  bool operator==(const GenerationRequest&) const = default;
 };
 
 struct VideoRequest : GenerationRequest {
   std::optional<double> duration;
   std::optional<std::int64_t> fps;
   std::optional<double> cfg_scale;
+
+  bool operator==(const VideoRequest&) const = default;
 };
 
 struct ImageRequest : GenerationRequest {
   std::optional<std::string> resolution;  // 1k | 2k | 4k
+
+  bool operator==(const ImageRequest&) const = default;
 };
 
 }  // namespace vidserve::core

@@ -237,6 +237,29 @@ Result<std::int64_t> MemoryTaskStore::requeue_interrupted() {
   return count;
 }
 
+Result<std::vector<TaskRecord>> MemoryTaskStore::older_requests(int version, int limit) {
+  Lock lock(mutex_);
+  std::vector<TaskRecord> out;
+  for (const auto& [key, entry] : tasks_) {
+    if (static_cast<int>(out.size()) >= limit) break;
+    if (entry.task.request_version >= version) continue;
+    out.push_back(entry.task);
+    out.back().results.clear();
+  }
+  return out;
+}
+
+Status MemoryTaskStore::rewrite_requests(const std::vector<RequestRewrite>& rewrites) {
+  Lock lock(mutex_);
+  for (const auto& r : rewrites) {
+    Entry* entry = find(r.key);
+    if (entry == nullptr) continue;
+    entry->task.request = r.request;
+    entry->task.request_version = r.version;
+  }
+  return Ok{};
+}
+
 Result<std::map<TaskStatus, std::int64_t>> MemoryTaskStore::count_by_status() {
   Lock lock(mutex_);
   std::map<TaskStatus, std::int64_t> counts;

@@ -10,7 +10,7 @@ namespace vidserve::store {
 namespace {
 
 // Append only: never edit a migration that has shipped, add a new one.
-constexpr std::array<const char*, 6> kMigrations = {
+constexpr std::array<const char*, 7> kMigrations = {
     // 1: tasks with their results, API keys, produced media.
     R"sql(
 CREATE TABLE tasks (
@@ -115,6 +115,12 @@ CREATE UNIQUE INDEX tasks_by_owner_uuid ON tasks(owner, client_uuid);
     // id), at most 4 KiB (TaskQueue::save_provider_state); '' when nothing was saved.
     R"sql(
 ALTER TABLE task_results ADD COLUMN provider_state BLOB NOT NULL DEFAULT '';
+)sql",
+    // 7: the format of each stored request (TaskRecord::request_version): rows written before are
+    // 0, which the server converts at start-up (older_requests, through the index).
+    R"sql(
+ALTER TABLE tasks ADD COLUMN request_version INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX tasks_by_request_version ON tasks(request_version);
 )sql",
 };
 

@@ -9,7 +9,7 @@ namespace vidserve::store::sqlite_rows {
 const char* const kSelectTask =
     "SELECT task_uuid, owner, task_type, model, request, status, attempts, error_code, "
     "error_message, worker_id, lease_expires_ms, created_ms, updated_ms, api, external_id, progress, "
-    "not_before_ms, client_uuid FROM tasks ";
+    "not_before_ms, client_uuid, request_version FROM tasks ";
 
 Error corrupt_status(const std::string& text) {
   return Error{errc::kStorage, "unknown task status '" + text + "' in database"};
@@ -38,6 +38,7 @@ Result<TaskRecord> read_task(const Statement& s) {
   t.progress = static_cast<int>(s.column_int(15));
   t.not_before_ms = s.column_int(16);
   t.task_uuid = s.column_text(17);
+  t.request_version = static_cast<int>(s.column_int(18));
   return t;
 }
 
@@ -150,9 +151,10 @@ Status upsert_result(Session& s, std::string_view task_uuid, const ResultRecord&
 Status insert_task(Session& s, const TaskRecord& t) {
   auto stmt = s.prepare(
       "INSERT INTO tasks (task_uuid, owner, task_type, model, request, status, created_ms, "
-      "updated_ms, api, external_id, client_uuid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+      "updated_ms, api, external_id, client_uuid, request_version) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   if (!stmt) return stmt.error();
-  stmt->text(11, t.task_uuid);
+  stmt->text(11, t.task_uuid).integer(12, t.request_version);
   stmt->text(1, t.key).text(2, t.owner).text(3, t.task_type).text(4, t.model);
   stmt->blob(5, t.request).text(6, to_string(t.status));
   stmt->integer(7, t.created_ms).integer(8, t.updated_ms);

@@ -261,6 +261,36 @@ Result<std::int64_t> SqliteTaskStore::requeue_interrupted() {
   return s.changes();
 }
 
+Result<std::vector<TaskRecord>> SqliteTaskStore::older_requests(int version, int limit) {
+  auto s = db_->session();
+  auto stmt = s.prepare(std::string(kSelectTask) +
+                        "INDEXED BY tasks_by_request_version WHERE request_version < ?1 LIMIT ?2");
+  if (!stmt) return stmt.error();
+  stmt->integer(1, version).integer(2, limit);
+  std::vector<TaskRecord> tasks;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (!*row) return tasks;
+    auto task = read_task(*stmt);
+    if (!task) return task.error();
+    tasks.push_back(std::move(task).value());
+  }
+}
+
+Status SqliteTaskStore::rewrite_requests(const std::vector<RequestRewrite>& rewrites) {
+  auto s = db_->session();
+  auto tx = Transaction::begin(s, Mode::Write);
+  if (!tx) return tx.error();
+  for (const auto& r : rewrites) {
+    auto update = s.prepare("UPDATE tasks SET request = ?1, request_version = ?2 WHERE task_uuid = ?3");
+    if (!update) return update.error();
+    update->blob(1, r.request).integer(2, r.version).text(3, r.key);
+    if (auto ok = update->run(); !ok) return ok;
+  }
+  return tx->commit();
+}
+
 Result<std::map<TaskStatus, std::int64_t>> SqliteTaskStore::count_by_status() {
   std::map<TaskStatus, std::int64_t> counts;
   for (auto st : {TaskStatus::Queued, TaskStatus::Processing, TaskStatus::Success,

@@ -38,6 +38,8 @@ class SqliteTaskStore final : public TaskStore {
   Status fail(const Claim& claim, std::string_view code, std::string_view message) override;
   Status cancel(std::string_view owner, std::string_view task_uuid) override;
   Result<std::int64_t> requeue_interrupted() override;
+  Result<std::vector<TaskRecord>> older_requests(int version, int limit) override;
+  Status rewrite_requests(const std::vector<RequestRewrite>& rewrites) override;
   Result<std::map<TaskStatus, std::int64_t>> count_by_status() override;
   Result<TaskRecord> get_by_external_id(std::string_view owner, std::string_view external_id) override;
   Result<std::vector<FinishedTask>> finished_before(std::int64_t updated_before_ms,

@@ -80,6 +80,9 @@ struct TaskRecord {
   // The client's own id for the task (Kling's external_task_id); unique per owner when not "".
   std::string external_id;
   std::string request;  // opaque, serialised by the caller; may hold any bytes
+  // The format of `request` as its writer numbers them (opaque to the store); 0 on tasks stored
+  // before formats were numbered.
+  int request_version = 0;
   TaskStatus status = TaskStatus::Queued;
   int attempts = 0;  // number of times a worker claimed the task
   std::string error_code, error_message;
@@ -252,6 +255,18 @@ class TaskStore : public TaskQueue, public TaskRepository {
   // processes on one store never call it (it would take tasks from live workers): rely on lease
   // expiry instead.
   virtual Result<std::int64_t> requeue_interrupted() = 0;
+
+  // Another start-up step: up to `limit` tasks of any status and owner whose request_version is
+  // below `version`, for converting stored requests to a new format (app/request_upgrade).
+  // Results are not loaded.
+  virtual Result<std::vector<TaskRecord>> older_requests(int version, int limit) = 0;
+  // Replaces the request and request_version of each task (by key), whatever its status, in one
+  // transaction; keys that do not exist are skipped.
+  struct RequestRewrite {
+    std::string key, request;
+    int version = 0;
+  };
+  virtual Status rewrite_requests(const std::vector<RequestRewrite>& rewrites) = 0;
 };
 
 }  // namespace vidserve::store

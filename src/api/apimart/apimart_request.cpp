@@ -4,6 +4,7 @@
 
 #include "api/kling/native_translation.hpp"
 #include "api/runware/field_reader.hpp"
+#include "api/tasks/intake.hpp"
 
 namespace vidserve::api::apimart {
 
@@ -111,6 +112,10 @@ ApimartVerdict check_apimart(const boost::json::object& request, const catalog::
   out.task = std::move(verdict.task);
   for (const auto& [path, name] : verdict.input_names) {
     if (name.is_string()) out.input_names[path] = apimart_name(std::string(name.get_string()));
+  }
+  if (out.problems.empty() && verdict.spec) {
+    out.spec = std::move(verdict.spec);
+    out.spec->caller_names = tasks::caller_names(out.input_names);
   }
   return out;
 }

@@ -7,6 +7,7 @@
 
 #include "catalog/catalog.hpp"
 #include "core/problem.hpp"
+#include "core/task_spec.hpp"
 #include "core/validate.hpp"
 
 namespace vidserve::api::apimart {
@@ -26,7 +27,8 @@ std::string apimart_text(std::string message);
 // The whole check of a generation request: the Runware task to store and its plan when valid,
 // else every problem once, in APIMart's names.
 struct ApimartVerdict {
-  boost::json::object task;
+  boost::json::object task;  // the Runware task the body translates to
+  std::optional<core::TaskSpec> spec;  // when valid: what is stored
   std::optional<core::Plan> plan;
   std::vector<core::Problem> problems;
   boost::json::object input_names;  // Runware input path -> APIMart name (image_urls[1], ...)

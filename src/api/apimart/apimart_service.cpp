@@ -130,7 +130,7 @@ void ApimartService::create(std::string_view body, const std::string& owner, run
   }
   auto verdict = check_apimart(doc->get_object(), s.catalog);
   if (!verdict.problems.empty()) return done(invalid(std::move(verdict.problems)));
-  auto record = tasks::new_record(std::move(verdict.task), owner, *verdict.plan, std::move(verdict.input_names));
+  auto record = tasks::new_record(std::move(*verdict.spec), owner, *verdict.plan);
   record.api = std::string(kApi);
   tasks::submit_one(s, std::move(record), [done = std::move(done)](Result<store::TaskRecord> stored) {
     if (!stored) {

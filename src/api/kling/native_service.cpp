@@ -98,7 +98,7 @@ void NativeService::create(const std::string& product, std::string_view body, co
   }
   auto verdict = check_native(product, doc->get_object(), s.catalog);
   if (!verdict.problems.empty()) return done(invalid_parameters(verdict.problems, request_id));
-  auto record = tasks::new_record(std::move(verdict.task), owner, *verdict.plan, std::move(verdict.input_names));
+  auto record = tasks::new_record(std::move(*verdict.spec), owner, *verdict.plan);
   record.api = api_label(product);
   record.external_id = std::move(verdict.external_id);
   tasks::submit_one(s, std::move(record), [request_id, done = std::move(done)](Result<store::TaskRecord> stored) {

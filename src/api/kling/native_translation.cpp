@@ -10,6 +10,7 @@
 #include "api/kling/native_models.hpp"
 #include "api/kling/native_products.hpp"
 #include "api/runware/document_check.hpp"
+#include "api/tasks/intake.hpp"
 #include "common/uuid.hpp"
 
 namespace vidserve::api::kling {
@@ -271,9 +272,10 @@ NativeVerdict check_native(const std::string& product, const json::object& body,
   NativeVerdict out;
   out.problems = translation.all_problems(std::move(verdict.validation.problems));
   for (auto& p : out.problems) p.message = with_native_models(std::move(p.message), catalog);
-  if (out.problems.empty()) {
+  if (out.problems.empty() && verdict.request) {
     out.plan = std::move(verdict.validation.plan);
     out.input_names = translation.input_names();
+    out.spec = core::TaskSpec{std::move(*verdict.request), tasks::caller_names(out.input_names)};
   }
   out.task = std::move(translation.task);
   out.external_id = std::move(translation.external_id);

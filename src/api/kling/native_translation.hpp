@@ -10,6 +10,7 @@
 #include "api/kling/native_names.hpp"
 #include "catalog/catalog.hpp"
 #include "core/problem.hpp"
+#include "core/task_spec.hpp"
 #include "core/validate.hpp"
 
 namespace vidserve::api::kling {
@@ -45,10 +46,11 @@ struct Translation {
 Translation translate_native(const std::string& product, const boost::json::object& body,
                              const catalog::Catalog& catalog);
 
-// Translation and the core's validation together: the task to store, its plan when valid, and
-// every problem in native names.
+// Translation and the core's validation together: the translated task, and when it is valid the
+// spec to store and its plan; every problem in native names.
 struct NativeVerdict {
-  boost::json::object task;
+  boost::json::object task;  // the Runware task the body translates to
+  std::optional<core::TaskSpec> spec;
   std::optional<core::Plan> plan;
   std::vector<core::Problem> problems;
   std::string external_id;

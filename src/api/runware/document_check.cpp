@@ -58,10 +58,12 @@ TaskVerdict verdict_of(ParsedTask parsed, std::size_t index, const catalog::Cata
   verdict.index = index;
   verdict.task_uuid = parsed.task_uuid;
   verdict.task_type = parsed.task_type;
-  if (const auto* video = std::get_if<core::VideoRequest>(&parsed.request)) {
+  if (auto* video = std::get_if<core::VideoRequest>(&parsed.request)) {
     verdict.validation = core::validate(catalog, *video, std::move(parsed.problems));
-  } else if (const auto* image = std::get_if<core::ImageRequest>(&parsed.request)) {
+    if (verdict.validation.valid()) verdict.request = std::move(*video);
+  } else if (auto* image = std::get_if<core::ImageRequest>(&parsed.request)) {
     verdict.validation = core::validate(catalog, *image, std::move(parsed.problems));
+    if (verdict.validation.valid()) verdict.request = std::move(*image);
   } else {
     verdict.validation.problems = std::move(parsed.problems.list());
   }

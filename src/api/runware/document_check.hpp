@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "catalog/catalog.hpp"
+#include "core/task_spec.hpp"
 #include "core/validate.hpp"
 
 namespace vidserve::api::runware {
@@ -27,6 +28,7 @@ struct TaskVerdict {
   std::string task_uuid;
   std::string task_type;
   core::Validation validation;
+  std::optional<core::InferenceRequest> request;  // the typed request, when it is valid
 };
 
 struct DocumentCheck {

@@ -30,7 +30,7 @@ void inference(const Services& s, const json::object& task, const std::string& o
     for (const auto& p : verdict.validation.problems) out.problem(p, type, task_uuid);
     return;
   }
-  auto record = tasks::new_record(task, owner, *verdict.validation.plan);
+  auto record = tasks::new_record(core::TaskSpec{*verdict.request, {}}, owner, *verdict.validation.plan);
   record.api = std::string(kRunwareApi);
   deferred.push_back({std::move(record), wants_sync(task)});
 }

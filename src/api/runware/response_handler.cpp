@@ -19,18 +19,14 @@ struct Delivery {
   bool safety_checked = false;
 };
 
-Delivery delivery_of(const std::string& stored_request) {
+Delivery delivery_of(const store::TaskRecord& record) {
   Delivery d;
-  boost::system::error_code ec;
-  const auto v = json::parse(stored_request, ec);
-  if (ec || !v.is_object()) return d;
-  const auto& o = v.get_object();
-  if (auto t = string_field(o, "outputType"); !t.empty()) d.output_type = t;
-  if (const auto* c = o.if_contains("includeCost"); c && c->is_bool()) d.include_cost = c->get_bool();
-  if (const auto* safety = o.if_contains("safety"); safety && safety->is_object()) {
-    const auto* check = safety->get_object().if_contains("checkContent");
-    d.safety_checked = check && check->is_bool() && check->get_bool();
-  }
+  const auto spec = tasks::spec_of(record);
+  if (!spec) return d;
+  const auto& o = spec->options();
+  if (o.output_type && !o.output_type->empty()) d.output_type = *o.output_type;
+  d.include_cost = o.include_cost.value_or(false);
+  d.safety_checked = o.safety && o.safety->check_content.value_or(false);
   return d;
 }
 
@@ -81,7 +77,7 @@ void task_items(const Services& s, const store::TaskRecord& t, Envelope& out) {
     out.errors.back().as_object()["status"] = "error";
     return;
   }
-  const auto d = delivery_of(t.request);
+  const auto d = delivery_of(t);
   for (const auto& r : t.results) out.data.push_back(result_item(s, t, r, d));
 }
 
@@ -109,7 +105,7 @@ void get_response(const Services& s, const json::object& task, const std::string
   const auto first = out.data.size();
   task_items(s, *record, out);
   // Finished URL replies never change; base64 replies are too large to keep.
-  if (record->status == store::TaskStatus::Success && delivery_of(record->request).output_type == "URL") {
+  if (record->status == store::TaskStatus::Success && delivery_of(*record).output_type == "URL") {
     s.finished->put(owner, task_uuid, json::array(out.data.begin() + static_cast<std::ptrdiff_t>(first), out.data.end()));
   }
 }

@@ -22,11 +22,6 @@
 
 namespace vidserve::api::runware {
 
-// A task created through the Kling or APIMart API is stored as its Runware task plus, under this
-// key, the caller's name of each input keyed by its Runware path ({"inputs.frameImages[1].image":
-// "image_tail"}), so that a worker's error about an input is reported in the caller's words.
-inline constexpr const char* kCallerNamesKey = "vidserveCallerNames";
-
 struct Services {
   const catalog::Catalog& catalog;
   store::TaskStore& tasks;
@@ -78,10 +73,6 @@ class Service {
   // except that nothing waits for a result (see SocketCall). `call` must outlive `done`'s call.
   void handle_socket(boost::json::array tasks, std::size_t first, const SocketCall& call,
                      EnvelopeCallback done) const;
-
-  // Decodes a stored task for the scheduler (the stored form is the wire JSON, plus the caller's
-  // names under kCallerNamesKey, which this ignores).
-  Result<core::DecodedTask> decode_stored(const store::TaskRecord& record) const;
 
   const Services& services() const { return s_; }
   bool ready() const { return ready_.load(std::memory_order_acquire); }

@@ -11,28 +11,19 @@ namespace vidserve::api::tasks {
 
 namespace json = boost::json;
 
-namespace {
-
-std::string string_field(const json::object& o, const char* key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-}  // namespace
-
-store::TaskRecord new_record(json::object task, const std::string& owner, const core::Plan& plan,
-                             json::object caller_names) {
-  if (!task.contains("seed")) {
+store::TaskRecord new_record(core::TaskSpec spec, const std::string& owner, const core::Plan& plan) {
+  auto& generation = spec.generation();
+  if (!generation.options.seed) {
     thread_local std::mt19937_64 rng{std::random_device{}()};
-    task["seed"] = static_cast<std::int64_t>(1 + rng() % 2147483646);
+    generation.options.seed = static_cast<std::int64_t>(1 + rng() % 2147483646);
   }
   store::TaskRecord record;
-  record.task_uuid = string_field(task, "taskUUID");
+  record.task_uuid = generation.task_uuid;
   record.owner = owner;
-  record.task_type = string_field(task, "taskType");
+  record.task_type = generation.task_type;
   record.model = plan.model->air;
-  if (!caller_names.empty()) task[runware::kCallerNamesKey] = std::move(caller_names);
-  record.request = json::serialize(task);
+  record.request = core::encode_task_spec(spec);
+  record.request_version = static_cast<int>(core::kTaskSpecVersion);
   for (int i = 0; i < plan.number_results; ++i) {
     record.results.push_back({i, uuid::generate_v4(), "processing", ""});
   }
@@ -78,11 +69,20 @@ TaskError task_error(const store::TaskRecord& record) {
 }
 
 std::string caller_name(const store::TaskRecord& record, const std::string& runware_path) {
-  boost::system::error_code ec;
-  const auto stored = json::parse(record.request, ec);
-  const auto* names = !ec && stored.is_object() ? stored.get_object().if_contains(runware::kCallerNamesKey) : nullptr;
-  const auto* name = names && names->is_object() ? names->get_object().if_contains(runware_path) : nullptr;
-  return name && name->is_string() ? std::string(name->get_string()) : runware_path;
+  const auto spec = spec_of(record);
+  return spec ? spec->caller_name(runware_path) : runware_path;
+}
+
+std::map<std::string, std::string> caller_names(const json::object& names) {
+  std::map<std::string, std::string> out;
+  for (const auto& [path, name] : names) {
+    if (name.is_string()) out[std::string(path)] = std::string(name.get_string());
+  }
+  return out;
+}
+
+Result<core::TaskSpec> spec_of(const store::TaskRecord& record) {
+  return core::decode_task_spec(record.request);
 }
 
 Result<store::TaskRecord> find_task(const runware::Services& s, const std::string& owner, const std::string& id,

@@ -4,22 +4,28 @@
 // through the Submitter (off the io threads) and finds it again for the API that created it.
 #include <boost/json.hpp>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "api/runware/service.hpp"
 #include "core/scheduler/result_payload.hpp"
+#include "core/task_spec.hpp"
 
 namespace vidserve::api::tasks {
 
 // A new record for a validated task: one "processing" result per numberResults, each with its
 // media uuid, and the seed chosen now when the client gave none, so a resumed task renders exactly
-// what it would have before a restart. The stored request is the Runware task: whatever else a
-// front-end needs to answer in its own shape is in the record's `api` and `external_id`, and in
-// `caller_names`: the caller's name of each input by Runware path (stored under
-// runware::kCallerNamesKey; empty for Runware's own tasks).
-store::TaskRecord new_record(boost::json::object task, const std::string& owner, const core::Plan& plan,
-                             boost::json::object caller_names = {});
+// what it would have before a restart. The stored request is the encoded core::TaskSpec; whatever
+// else a front-end needs to answer in its own shape is in the record's `api` and `external_id`,
+// and in the spec's caller_names.
+store::TaskRecord new_record(core::TaskSpec spec, const std::string& owner, const core::Plan& plan);
+
+// A front-end's caller names (Runware path -> the caller's field name) as a TaskSpec keeps them.
+std::map<std::string, std::string> caller_names(const boost::json::object& names);
+
+// The stored task's spec; "invalidStoredTask" when its request cannot be read.
+Result<core::TaskSpec> spec_of(const store::TaskRecord& record);
 
 // A failed task's error as its worker stored it: code, message, and the Runware path of the
 // input at fault ("" when the error is not about one input).

@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "api/webhooks/webhook_payloads.hpp"
+#include "core/task_spec.hpp"
 
 namespace vidserve::api::webhooks {
 
@@ -72,9 +73,9 @@ void WebhookNotifier::stop() {
 }
 
 void WebhookNotifier::notify(const store::TaskRecord& task) {
-  // Most tasks have no webhook: a substring test keeps them off the queue without parsing JSON on
-  // the scheduler's thread. The delivery thread reads the stored request properly.
-  if (task.request.find("webhookURL") == std::string::npos) return;
+  // Most tasks have no webhook: keep them off the queue without parsing JSON on the scheduler's
+  // thread. The delivery thread reads the stored spec properly.
+  if (!core::may_name_webhook(task.request)) return;
   const char* why = nullptr;
   {
     std::lock_guard lock(mutex_);

@@ -2,6 +2,7 @@
 
 #include "api/kling/native_task_view.hpp"
 #include "api/runware/handlers.hpp"
+#include "api/tasks/intake.hpp"
 
 namespace vidserve::api::webhooks {
 
@@ -25,11 +26,8 @@ std::vector<std::string> runware_bodies(const runware::Services& s, const store:
 }  // namespace
 
 std::string webhook_url(const store::TaskRecord& record) {
-  boost::system::error_code ec;
-  const auto request = json::parse(record.request, ec);
-  if (ec || !request.is_object()) return {};
-  const auto* url = request.get_object().if_contains("webhookURL");
-  return url && url->is_string() ? std::string(url->get_string()) : std::string();
+  const auto spec = tasks::spec_of(record);
+  return spec ? spec->options().webhook_url.value_or("") : std::string();
 }
 
 Result<std::vector<std::string>> webhook_bodies(const runware::Services& services, const store::TaskRecord& record,

@@ -11,6 +11,7 @@
 
 #include "common/clock.hpp"
 #include "core/request.hpp"
+#include "core/task_spec.hpp"
 #include "core/validate.hpp"
 #include "delivery/media_store.hpp"
 #include "engine/engine.hpp"
@@ -18,14 +19,8 @@
 
 namespace vidserve::core {
 
-// A stored task decoded back into typed form (the api layer owns the wire format).
-struct DecodedTask {
-  std::variant<VideoRequest, ImageRequest> request;
-  Plan plan;
-  std::optional<Quote> quote;
-  std::uint64_t seed = 0;
-  std::optional<std::int64_t> ttl_s;
-};
+// A stored task's request (TaskRecord::request) as a worker runs it: core::decode_task with the
+// server's catalog.
 using TaskDecoder = std::function<Result<DecodedTask>(const store::TaskRecord&)>;
 
 struct FetchedInput {

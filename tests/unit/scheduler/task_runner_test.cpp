@@ -76,6 +76,12 @@ class CountingStore final : public store::TaskStore {
     return inner_.cancel(owner, uuid);
   }
   Result<std::int64_t> requeue_interrupted() override { return inner_.requeue_interrupted(); }
+  Result<std::vector<store::TaskRecord>> older_requests(int version, int limit) override {
+    return inner_.older_requests(version, limit);
+  }
+  Status rewrite_requests(const std::vector<RequestRewrite>& rewrites) override {
+    return inner_.rewrite_requests(rewrites);
+  }
   Result<std::map<store::TaskStatus, std::int64_t>> count_by_status() override {
     return inner_.count_by_status();
   }

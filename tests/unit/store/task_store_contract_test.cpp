@@ -99,6 +99,33 @@ TYPED_TEST(TaskStoreContract, OwnersHaveTheirOwnTaskUUIDs) {
   EXPECT_EQ(this->store->get("key_a", "t1")->status, TaskStatus::Cancelled);
 }
 
+// Start-up conversion of stored requests: tasks whose request_version is older are listed (any
+// owner, any status, bounded), rewritten in one call, and keep the new version.
+TYPED_TEST(TaskStoreContract, OlderRequestsAreListedAndRewritten) {
+  TaskRecord current = this->task("t2");
+  current.request = "current";
+  current.request_version = 2;
+  ASSERT_TRUE(this->store->enqueue(this->task("t1")).ok());
+  ASSERT_TRUE(this->store->enqueue(current).ok());
+  ASSERT_TRUE(this->store->enqueue(this->task("t3", "key_b")).ok());
+  ASSERT_TRUE(this->store->cancel("key_b", "t3").ok());
+  EXPECT_EQ(this->get("t2").request_version, 2);
+  auto older = this->store->older_requests(2, 10);
+  ASSERT_TRUE(older.ok()) << older.error().message;
+  ASSERT_EQ(older->size(), 2u);
+  EXPECT_EQ(this->store->older_requests(2, 1)->size(), 1u);
+  std::vector<TaskStore::RequestRewrite> rewrites;
+  for (const auto& t : *older) rewrites.push_back({t.key, "converted " + t.task_uuid, 2});
+  rewrites.push_back({"no-such-key", "x", 2});
+  ASSERT_TRUE(this->store->rewrite_requests(rewrites).ok());
+  EXPECT_TRUE(this->store->older_requests(2, 10)->empty());
+  EXPECT_EQ(this->get("t1").request, "converted t1");
+  EXPECT_EQ(this->get("t3", "key_b").request, "converted t3");
+  EXPECT_EQ(this->get("t3", "key_b").request_version, 2);
+  EXPECT_EQ(this->get("t3", "key_b").status, TaskStatus::Cancelled);
+  EXPECT_EQ(this->get("t2").request, "current");
+}
+
 TYPED_TEST(TaskStoreContract, EnqueueRejectsMalformedRecords) {
   EXPECT_EQ(this->store->enqueue(this->task("")).error().code, "invalidArgument");
   EXPECT_EQ(this->store->enqueue(this->task("t1", "")).error().code, "invalidArgument");

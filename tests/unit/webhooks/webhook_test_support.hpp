@@ -14,6 +14,7 @@
 #include "common/clock.hpp"
 #include "common/uuid.hpp"
 #include "core/scheduler/result_payload.hpp"
+#include "core/task_spec.hpp"
 #include "delivery/media_store.hpp"
 #include "store/memory_media_index.hpp"
 #include "store/memory_task_store.hpp"
@@ -84,10 +85,14 @@ inline std::string text(const boost::json::value& v) {
   return v.is_string() ? std::string(v.get_string()) : boost::json::serialize(v);
 }
 
+// A stored request (a task spec) as the front-ends write one, with this webhook ("" for none).
 inline std::string runware_request(const std::string& webhook = "https://hooks.example/runware") {
-  std::string r = R"({"taskType":"videoInference","model":"klingai:3@1","positivePrompt":"a fox")";
-  if (!webhook.empty()) r += R"(,"webhookURL":")" + webhook + "\"";
-  return r + "}";
+  core::VideoRequest r;
+  r.task_type = "videoInference";
+  r.model = "klingai:3@1";
+  r.positive_prompt = "a fox";
+  if (!webhook.empty()) r.options.webhook_url = webhook;
+  return core::encode_task_spec(core::TaskSpec{r, {}});
 }
 
 }  // namespace vidserve::api::webhooks::testing

@@ -1,0 +1,89 @@
+"""Upgrade: a database written by the previous release (schema 6, requests stored as Runware JSON)
+starts, resumes its queued task and serves its finished one unchanged."""
+import json
+import os
+import sqlite3
+import tempfile
+import time
+import unittest
+
+from vidserve_harness import Server, ffprobe, new_uuid
+
+BINARY = os.environ["VIDSERVE_BIN"]
+
+
+def video_task(prompt, width, height):
+    return {"taskType": "videoInference", "taskUUID": new_uuid(), "model": "klingai:kling-video@3-standard",
+            "positivePrompt": prompt, "width": width, "height": height, "duration": 3}
+
+
+def as_previous_release(db_path, finished, finished_seed, queued, owner):
+    """Turns the database back into what the previous release wrote: schema 6 without the
+    request_version column, and each request the Runware task with the seed added."""
+    now = int(time.time() * 1000)
+    with sqlite3.connect(db_path) as db:
+        db.execute("DROP INDEX tasks_by_request_version")
+        db.execute("ALTER TABLE tasks DROP COLUMN request_version")
+        db.execute("UPDATE tasks SET request = ? WHERE client_uuid = ?",
+                   (json.dumps(dict(finished, seed=finished_seed)), finished["taskUUID"]))
+        db.execute("INSERT INTO tasks (task_uuid, owner, task_type, model, request, status, created_ms, updated_ms, "
+                   "api, external_id, client_uuid) VALUES (?, ?, 'videoInference', ?, ?, 'queued', ?, ?, 'runware', '', ?)",
+                   (queued["taskUUID"], owner, queued["model"], json.dumps(dict(queued, seed=77)), now, now,
+                    queued["taskUUID"]))
+        db.execute("INSERT INTO task_results (task_uuid, idx, media_uuid, status, payload) "
+                   "VALUES (?, 0, ?, 'processing', '')", (queued["taskUUID"], new_uuid()))
+        db.execute("PRAGMA user_version = 6")
+
+
+class UpgradeTest(unittest.TestCase):
+    def test_previous_schema_starts_resumes_and_serves(self):
+        data_dir = tempfile.mkdtemp(prefix="vidserve-upgrade-")
+        db_path = os.path.join(data_dir, "vidserve.db")
+        finished = video_task("finished before the upgrade", 1280, 720)
+        queued = video_task("queued before the upgrade", 960, 960)
+        server = Server(BINARY, data_dir=data_dir, workers=1).start()
+        try:
+            self.assertEqual(server.post([finished])[0], 200)
+            _, before = server.poll(finished["taskUUID"])
+            before_json = json.dumps(before["data"]).replace(server.base, "BASE")
+        finally:
+            server.stop()
+        with sqlite3.connect(db_path) as db:
+            owner, stored = db.execute("SELECT owner, request FROM tasks WHERE client_uuid = ?",
+                                       (finished["taskUUID"],)).fetchone()
+            columns = [row[1] for row in db.execute("PRAGMA table_info(task_results)")]
+        self.assertEqual(columns[:5], ["task_uuid", "idx", "media_uuid", "status", "payload"])
+        seed = json.loads(stored)["request"]["options"]["seed"]
+        as_previous_release(db_path, finished, seed, queued, owner)
+
+        server = Server(BINARY, data_dir=data_dir, workers=1).start()
+        try:
+            status, after = server.poll(finished["taskUUID"])
+            self.assertEqual(status, 200, after)
+            # The same items; only the server's port differs.
+            self.assertEqual(json.dumps(after["data"]).replace(server.base, "BASE"), before_json)
+            status, resumed = server.poll(queued["taskUUID"])
+            self.assertEqual(status, 200, resumed)
+            item = resumed["data"][0]
+            self.assertEqual(item["seed"], 77)
+            _, _, video = server.get(item["videoURL"])
+            path = os.path.join(data_dir, "resumed.mp4")
+            with open(path, "wb") as f:
+                f.write(video)
+            stream = ffprobe(path)["streams"][0]
+            self.assertEqual((stream["width"], stream["height"]), (960, 960))
+        finally:
+            server.stop()
+        log = server.proc.stderr.read()
+        self.assertIn("converted 2 stored task(s)", log)
+        with sqlite3.connect(db_path) as db:
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 7)
+            rows = db.execute("SELECT request_version, request FROM tasks").fetchall()
+        self.assertEqual(len(rows), 2)
+        for version, request in rows:
+            self.assertEqual(version, 1)
+            self.assertEqual(json.loads(request)["taskSpec"], 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
