@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <future>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -96,53 +97,53 @@ TEST(Submitter, AFullDiskStoresNothing) {
 
 using Outcome = std::optional<store::TaskRecord>;
 
-TEST(CompletionWaiter, AFinishedTaskIsReported) {
-  FakeClock clock;
-  store::MemoryTaskStore tasks(clock);
-  ASSERT_TRUE(tasks.enqueue(task("a")));
-  CompletionWaiter waiter(tasks, clock);
-  waiter.start();
-  std::promise<Outcome> done;
-  waiter.wait("owner", "a", clock.monotonic() + 1h,
-              [&](Outcome r) { done.set_value(std::move(r)); });
-  ASSERT_TRUE(tasks.cancel("owner", "a"));
-  waiter.notify("a");
-  auto result = done.get_future();
+// A waiter on a FakeClock with one processing task, "a".
+class CompletionWaiterTest : public testing::Test {
+ protected:
+  CompletionWaiterTest() : tasks_(clock_), waiter_(tasks_, clock_) {
+    EXPECT_TRUE(tasks_.enqueue(task("a")));
+    waiter_.start();
+  }
+  // Waits for "a" until the fake clock passed `timeout`; the outcome arrives through the future.
+  std::future<Outcome> wait_for_a(std::chrono::milliseconds timeout) {
+    auto done = std::make_shared<std::promise<Outcome>>();
+    waiter_.wait("owner", "a", clock_.monotonic() + timeout,
+                 [done](Outcome r) { done->set_value(std::move(r)); });
+    return done->get_future();
+  }
+
+  FakeClock clock_;
+  store::MemoryTaskStore tasks_;
+  CompletionWaiter waiter_;
+};
+
+TEST_F(CompletionWaiterTest, AFinishedTaskIsReported) {
+  auto result = wait_for_a(1h);
+  ASSERT_TRUE(tasks_.cancel("owner", "a"));
+  waiter_.notify("a");
   ASSERT_EQ(result.wait_for(kPatience), std::future_status::ready);
   const auto record = result.get();
   ASSERT_TRUE(record);
   EXPECT_EQ(record->status, store::TaskStatus::Cancelled);
 }
 
-TEST(CompletionWaiter, TheDeadlineIsOnTheClocksMonotonicTime) {
-  FakeClock clock;
-  store::MemoryTaskStore tasks(clock);
-  ASSERT_TRUE(tasks.enqueue(task("a")));
-  CompletionWaiter waiter(tasks, clock);
-  waiter.start();
-  std::promise<Outcome> done;
-  auto result = done.get_future();
-  waiter.wait("owner", "a", clock.monotonic() + 120s,
-              [&](Outcome r) { done.set_value(std::move(r)); });
+TEST_F(CompletionWaiterTest, TheDeadlineIsOnTheClocksMonotonicTime) {
+  auto result = wait_for_a(120s);
   // The expiry looks every 250 ms of real time; the fake time has not reached the deadline.
   EXPECT_EQ(result.wait_for(600ms), std::future_status::timeout);
-  clock.advance_ms(120'000);
+  clock_.advance_ms(120'000);
   ASSERT_EQ(result.wait_for(kPatience), std::future_status::ready);
   EXPECT_FALSE(result.get());
 }
 
-TEST(CompletionWaiter, StopAnswersEveryWaiterWithNothing) {
-  FakeClock clock;
-  store::MemoryTaskStore tasks(clock);
-  ASSERT_TRUE(tasks.enqueue(task("a")));
-  CompletionWaiter waiter(tasks, clock);
-  waiter.start();
-  int answered = 0;
-  waiter.wait("owner", "a", clock.monotonic() + 1h, [&](Outcome r) { answered += r ? 100 : 1; });
-  waiter.stop();
-  EXPECT_EQ(answered, 1);
-  waiter.wait("owner", "a", clock.monotonic() + 1h, [&](Outcome r) { answered += r ? 100 : 1; });
-  EXPECT_EQ(answered, 2);  // after stop: at once, with nothing
+TEST_F(CompletionWaiterTest, StopAnswersEveryWaiterWithNothing) {
+  auto pending = wait_for_a(1h);
+  waiter_.stop();
+  ASSERT_EQ(pending.wait_for(0s), std::future_status::ready);
+  EXPECT_FALSE(pending.get());
+  auto late = wait_for_a(1h);  // after stop: answered at once, with nothing
+  ASSERT_EQ(late.wait_for(0s), std::future_status::ready);
+  EXPECT_FALSE(late.get());
 }
 
 }  // namespace
