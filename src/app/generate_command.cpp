@@ -12,6 +12,7 @@
 #include "app/api_client.hpp"
 #include "app/commands.hpp"
 #include "catalog/catalog.hpp"
+#include "common/clock.hpp"
 #include "common/uuid.hpp"
 #include "fetch/base64.hpp"
 #include "fetch/content_sniff.hpp"
@@ -76,9 +77,10 @@ void print_errors(const json::value& reply) {
 
 class ProgressLine {
  public:
-  ProgressLine() : tty_(::isatty(STDERR_FILENO)), start_(std::chrono::steady_clock::now()) {}
+  explicit ProgressLine(const Clock& clock = SystemClock::instance())
+      : clock_(clock), tty_(::isatty(STDERR_FILENO)), start_(clock.monotonic()) {}
   void status(const std::string& what) {
-    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start_).count();
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(clock_.monotonic() - start_).count();
     if (tty_) {
       static const char* spin = "|/-\\";
       std::cerr << "\r" << spin[ticks_++ % 4] << " " << what << " " << secs << "s   " << std::flush;
@@ -92,8 +94,9 @@ class ProgressLine {
   }
 
  private:
+  const Clock& clock_;
   bool tty_;
-  std::chrono::steady_clock::time_point start_;
+  Clock::MonotonicTime start_;
   unsigned ticks_ = 0;
   long long next_line_ = 0;
 };

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <sys/resource.h>
@@ -17,6 +16,7 @@
 #include "api/webhooks/webhook_notifier.hpp"
 #include "api/webhooks/webhook_payloads.hpp"
 #include "catalog/catalog.hpp"
+#include "common/background_loop.hpp"
 #include "common/io_error.hpp"
 #include "core/scheduler/scheduler.hpp"
 #include "delivery/media_store.hpp"
@@ -55,10 +55,7 @@ struct ServerApp::Parts {
   std::unique_ptr<api::webhooks::WebhookNotifier> webhooks;
   std::unique_ptr<core::Scheduler> scheduler;
   std::unique_ptr<api::http::Server> server;
-  std::thread sweeper;
-  std::mutex sweep_mutex;
-  std::condition_variable sweep_stop;
-  bool stopping = false;
+  std::unique_ptr<BackgroundLoop> sweeper;  // expired media, WebSocket sessions, retention
 };
 
 namespace {
@@ -71,7 +68,9 @@ void raise_fd_limit() {
   (void)setrlimit(RLIMIT_NOFILE, &limit);
 }
 
-// Retention: at most kRetentionPasses batches of kRetentionBatch tasks per sweep (every 30 s),
+constexpr std::chrono::seconds kSweepPeriod{30};
+
+// Retention: at most kRetentionPasses batches of kRetentionBatch tasks per sweep (kSweepPeriod),
 // each its own transaction, so a large backlog is worked off without holding the store long.
 constexpr std::size_t kRetentionBatch = 500;
 constexpr int kRetentionPasses = 20;
@@ -192,7 +191,7 @@ Result<std::string> ServerApp::start() {
         const auto free = media->free_bytes();
         return !free || *free >= min;
       });
-  p.waiter = std::make_unique<api::runware::CompletionWaiter>(*p.tasks);
+  p.waiter = std::make_unique<api::runware::CompletionWaiter>(*p.tasks, p.clock);
   p.submitter->start();
   p.waiter->start();
   p.fetcher->start();
@@ -218,6 +217,7 @@ Result<std::string> ServerApp::start() {
   core::RunnerDeps deps{*p.tasks, *p.media, p.engines,
                         [this](const store::TaskRecord& r) { return core::decode_task(parts_->catalog, r.request); },
                         p.fetcher->as_function()};
+  deps.clock = &p.clock;
   deps.on_progress = [this](const store::TaskRecord& task, int percent) {
     parts_->events.publish({api::tasks::TaskEvent::Kind::Progress, task.owner, task.task_uuid, percent});
   };
@@ -239,15 +239,13 @@ Result<std::string> ServerApp::start() {
   // With port 0 the URL is known only now; media links of replies sent in the first instant
   // could carry an empty base, so a fixed --listen port or --public-url is used in production.
   p.runware->set_public_base_url(base);
-  p.sweeper = std::thread([this] {
+  p.sweeper = std::make_unique<BackgroundLoop>(kSweepPeriod, [this] {
     auto& parts = *parts_;
-    std::unique_lock lock(parts.sweep_mutex);
-    while (!parts.sweep_stop.wait_for(lock, std::chrono::seconds(30), [&] { return parts.stopping; })) {
-      parts.media->sweep_expired();
-      parts.ws_sessions->sweep();  // WebSocket sessions past their resume window
-      sweep_old_tasks(*parts.tasks, *parts.media, parts.clock, options_.retention_ms);
-    }
+    parts.media->sweep_expired();
+    parts.ws_sessions->sweep();  // WebSocket sessions past their resume window
+    sweep_old_tasks(*parts.tasks, *parts.media, parts.clock, options_.retention_ms);
   });
+  p.sweeper->start();
   return base;
 }
 
@@ -265,12 +263,7 @@ void ServerApp::stop() {
   if (p.scheduler) p.scheduler->stop();
   // After the workers, so nothing reports to it any more; it logs what it could not send.
   if (p.webhooks) p.webhooks->stop();
-  {
-    std::lock_guard lock(p.sweep_mutex);
-    p.stopping = true;
-  }
-  p.sweep_stop.notify_all();
-  if (p.sweeper.joinable()) p.sweeper.join();
+  if (p.sweeper) p.sweeper->stop();
 }
 
 }  // namespace vidserve::app

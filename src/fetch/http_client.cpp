@@ -39,7 +39,6 @@ std::string content_type_of(std::string_view declared, std::string_view first_by
 }
 
 namespace ip = boost::asio::ip;
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 enum class Method { get, put, post, del };
@@ -377,12 +376,12 @@ struct HopFile {
 Result<Outcome> get_following_redirects(const std::string& url, const FetchLimits& limits, const AddressGuard& guard,
                                         const HttpClientOptions& options, Exchange& ex, const HopFile* file,
                                         bool& written) {
-  const auto deadline = Clock::now() + limits.timeout;
+  const auto deadline = options.clock->monotonic() + limits.timeout;
   std::string current = url;
   for (int hop = 0;; ++hop) {
     auto target = resolve_url_target(current, guard);
     if (!target) return target.error();
-    const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - options.clock->monotonic());
     if (remaining.count() <= 0) {
       return Error{"fetchTimeout", target->display + " was not reached within " +
                                        seconds(limits.timeout) + " (redirects included)."};

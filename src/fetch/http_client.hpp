@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "common/result.hpp"
 #include "fetch/address_guard.hpp"
 #include "fetch/blob.hpp"
@@ -53,6 +54,7 @@ struct DownloadInfo {
 struct HttpClientOptions {
   std::string user_agent = "vidserve/0.1";
   int max_redirects = 5;
+  const Clock* clock = &SystemClock::instance();  // the deadline across redirects
 };
 
 class HttpClient {

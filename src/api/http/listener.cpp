@@ -42,7 +42,7 @@ void Listener::stop() {
 }
 
 void Listener::log_throttled(std::string_view what, const std::string& detail) {
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = context_->clock->monotonic();
   if (now - last_log_ < std::chrono::seconds(1)) {
     ++unlogged_;
     return;

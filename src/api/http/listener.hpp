@@ -32,7 +32,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   net::steady_timer backoff_;
   std::shared_ptr<SessionContext> context_;
   bool stopped_ = false;
-  std::chrono::steady_clock::time_point last_log_{};
+  Clock::MonotonicTime last_log_{};
   std::size_t unlogged_ = 0;
 };
 

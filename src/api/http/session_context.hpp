@@ -7,6 +7,7 @@
 #include "api/http/session_registry.hpp"
 #include "api/http/types.hpp"
 #include "api/http/websocket.hpp"
+#include "common/clock.hpp"
 
 namespace vidserve::api::http {
 
@@ -16,6 +17,7 @@ struct SessionContext {
   WsRoute websocket;  // empty: upgrade requests get 404
   SessionRegistry registry;
   std::unique_ptr<ConnectionLimiter> limiter;  // set by Server::start
+  const Clock* clock = &SystemClock::instance();  // log throttling, WebSocket write stalls
 };
 
 }  // namespace vidserve::api::http

@@ -148,7 +148,7 @@ void WebSocketSession::write_next() {
   const std::size_t size = std::min(kWriteChunk, frame.size() - written_);
   const bool last = written_ + size == frame.size();
   writing_ = true;
-  write_started_ = std::chrono::steady_clock::now();
+  write_started_ = context_->clock->monotonic();
   watch_writes();
   ws_.text(true);
   ws_.async_write_some(last, net::buffer(frame.data() + written_, size),
@@ -182,7 +182,7 @@ void WebSocketSession::watch_writes() {
 void WebSocketSession::on_stall_check(beast::error_code ec) {
   watching_ = false;
   if (ec || finished_ || !writing_) return;
-  const auto stalled = std::chrono::steady_clock::now() - write_started_;
+  const auto stalled = context_->clock->monotonic() - write_started_;
   if (stalled < options_.ws_write_timeout) return watch_writes();
   drop("the peer does not read: no write progress for " +
        std::to_string(options_.ws_write_timeout.count()) + " s, " + std::to_string(queued_bytes_) +

@@ -63,7 +63,7 @@ class WebSocketSession final : public WsConnection,
   std::size_t queued_bytes_ = 0;
   std::size_t written_ = 0;  // of the frame at the front
   net::steady_timer stall_timer_;
-  std::chrono::steady_clock::time_point write_started_;  // of the piece being written
+  Clock::MonotonicTime write_started_;  // of the piece being written
   std::size_t pending_ = 0;  // messages handed to the handler and not answered yet
   bool open_ = false;        // handshake done, not finished
   bool reading_ = false;

@@ -8,7 +8,7 @@ void CompletionWaiter::start() {
   std::lock_guard lock(mutex_);
   if (running_) return;
   running_ = true;
-  expirer_ = std::thread([this] { expire_loop(); });
+  expirer_.start();
 }
 
 void CompletionWaiter::stop() {
@@ -19,13 +19,12 @@ void CompletionWaiter::stop() {
     running_ = false;
     left.swap(waiters_);
   }
-  stop_signal_.notify_all();
-  expirer_.join();
+  expirer_.stop();
   for (auto& [uuid, w] : left) w.done(std::nullopt);
 }
 
 void CompletionWaiter::wait(const std::string& owner, const std::string& task_uuid,
-                            std::chrono::steady_clock::time_point deadline, Callback done) {
+                            Clock::MonotonicTime deadline, Callback done) {
   {
     std::lock_guard lock(mutex_);
     if (!running_) {
@@ -57,12 +56,11 @@ void CompletionWaiter::finish_if_terminal(const std::string& task_uuid) {
   }
 }
 
-void CompletionWaiter::expire_loop() {
-  std::unique_lock lock(mutex_);
-  while (running_) {
-    stop_signal_.wait_for(lock, std::chrono::milliseconds(250));
-    const auto now = std::chrono::steady_clock::now();
-    std::vector<Waiter> expired;
+void CompletionWaiter::expire() {
+  std::vector<Waiter> expired;
+  {
+    std::lock_guard lock(mutex_);
+    const auto now = clock_.monotonic();
     for (auto it = waiters_.begin(); it != waiters_.end();) {
       if (it->second.deadline <= now) {
         expired.push_back(std::move(it->second));
@@ -71,10 +69,8 @@ void CompletionWaiter::expire_loop() {
         ++it;
       }
     }
-    lock.unlock();
-    for (auto& w : expired) w.done(std::nullopt);
-    lock.lock();
   }
+  for (auto& w : expired) w.done(std::nullopt);
 }
 
 }  // namespace vidserve::api::runware

@@ -1,16 +1,16 @@
 #pragma once
 // Lets a synchronous imageInference wait for its task without holding an io thread: the
 // scheduler reports finished tasks here, and a waiter is called back once with the final record
-// (or with nothing when its deadline passes or the server stops).
-#include <chrono>
-#include <condition_variable>
+// (or with nothing when its deadline passes or the server stops). Deadlines are on the clock's
+// monotonic time; a BackgroundLoop looks for expired ones every 250 ms.
 #include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
+#include "common/background_loop.hpp"
+#include "common/clock.hpp"
 #include "store/task_store.hpp"
 
 namespace vidserve::api::runware {
@@ -19,30 +19,32 @@ class CompletionWaiter {
  public:
   using Callback = std::function<void(std::optional<store::TaskRecord>)>;
 
-  explicit CompletionWaiter(store::TaskStore& tasks) : tasks_(tasks) {}
+  explicit CompletionWaiter(store::TaskStore& tasks, const Clock& clock = SystemClock::instance())
+      : tasks_(tasks), clock_(clock), expirer_(kExpiryPeriod, [this] { expire(); }) {}
   ~CompletionWaiter() { stop(); }
 
   void start();
   void stop();  // calls every pending waiter with nothing
   void wait(const std::string& owner, const std::string& task_uuid,
-            std::chrono::steady_clock::time_point deadline, Callback done);
+            Clock::MonotonicTime deadline, Callback done);
   void notify(const std::string& task_uuid);  // from the scheduler, after complete/fail
 
  private:
   struct Waiter {
     std::string owner;
-    std::chrono::steady_clock::time_point deadline;
+    Clock::MonotonicTime deadline;
     Callback done;
   };
   void finish_if_terminal(const std::string& task_uuid);
-  void expire_loop();
+  void expire();  // calls back the waiters whose deadline passed
+  static constexpr std::chrono::milliseconds kExpiryPeriod{250};
 
   store::TaskStore& tasks_;
+  const Clock& clock_;
   std::mutex mutex_;
-  std::condition_variable stop_signal_;
   std::multimap<std::string, Waiter> waiters_;
   bool running_ = false;
-  std::thread expirer_;
+  BackgroundLoop expirer_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace vidserve::api::runware

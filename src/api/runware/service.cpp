@@ -148,7 +148,7 @@ void committed(const Services& s, const std::shared_ptr<PendingReply>& state, st
     }
   }
   if (s.wake) s.wake();
-  const auto deadline = std::chrono::steady_clock::now() + s.sync_timeout;
+  const auto deadline = s.clock->monotonic() + s.sync_timeout;
   for (const auto& record : to_wait) {
     s.waiter->wait(record.owner, record.task_uuid, deadline, [&s, state, record](std::optional<store::TaskRecord> done) {
       {

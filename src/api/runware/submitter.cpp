@@ -3,10 +3,12 @@
 namespace vidserve::api::runware {
 
 void Submitter::start() {
-  std::lock_guard lock(mutex_);
-  if (running_) return;
-  running_ = true;
-  thread_ = std::thread([this] { run(); });
+  {
+    std::lock_guard lock(mutex_);
+    if (running_) return;
+    running_ = true;
+  }
+  committer_.start();
 }
 
 void Submitter::stop() {
@@ -15,8 +17,8 @@ void Submitter::stop() {
     if (!running_) return;
     running_ = false;
   }
-  wakeup_.notify_all();
-  thread_.join();
+  committer_.stop();
+  commit_queued();  // what was submitted before running_ went false
 }
 
 bool Submitter::submit(std::vector<store::TaskRecord> records, Callback done) {
@@ -25,7 +27,7 @@ bool Submitter::submit(std::vector<store::TaskRecord> records, Callback done) {
     if (!running_) return false;
     queue_.push_back({std::move(records), std::move(done)});
   }
-  wakeup_.notify_one();
+  committer_.wake();
   return true;
 }
 
@@ -35,27 +37,25 @@ std::vector<Result<store::TaskRecord>> Submitter::commit(std::vector<store::Task
       records.size(), Error{kInsufficientStorage, "the server's disk is nearly full; retry later."});
 }
 
-void Submitter::run() {
-  for (;;) {
-    std::vector<Group> groups;
-    {
-      std::unique_lock lock(mutex_);
-      wakeup_.wait(lock, [this] { return !queue_.empty() || !running_; });
-      if (queue_.empty()) return;  // stopped and drained
-      groups.swap(queue_);
-    }
-    std::vector<store::TaskRecord> all;
-    for (auto& g : groups) {
-      for (auto& r : g.records) all.push_back(std::move(r));
-    }
-    auto results = commit(std::move(all));
-    std::size_t next = 0;
-    for (auto& g : groups) {
-      std::vector<Result<store::TaskRecord>> mine;
-      for (std::size_t i = 0; i < g.records.size(); ++i) mine.push_back(std::move(results[next++]));
-      g.done(std::move(mine));
-    }
+BackgroundLoop::Next Submitter::commit_queued() {
+  std::vector<Group> groups;
+  {
+    std::lock_guard lock(mutex_);
+    groups.swap(queue_);
   }
+  if (groups.empty()) return std::nullopt;
+  std::vector<store::TaskRecord> all;
+  for (auto& g : groups) {
+    for (auto& r : g.records) all.push_back(std::move(r));
+  }
+  auto results = commit(std::move(all));
+  std::size_t next = 0;
+  for (auto& g : groups) {
+    std::vector<Result<store::TaskRecord>> mine;
+    for (std::size_t i = 0; i < g.records.size(); ++i) mine.push_back(std::move(results[next++]));
+    g.done(std::move(mine));
+  }
+  return std::nullopt;
 }
 
 }  // namespace vidserve::api::runware

@@ -1,13 +1,13 @@
 #pragma once
 // Durable submission without holding an io thread: handlers hand their validated tasks to one
-// committer thread, which stores everything that arrived meanwhile in one transaction (one fsync)
-// and then calls each handler back. The acknowledgement is sent only from that callback.
-#include <condition_variable>
+// committer thread (a BackgroundLoop), which stores everything that arrived meanwhile in one
+// transaction (one fsync) and then calls each handler back. The acknowledgement is sent only from
+// that callback.
 #include <functional>
 #include <mutex>
-#include <thread>
 #include <vector>
 
+#include "common/background_loop.hpp"
 #include "store/task_store.hpp"
 
 namespace vidserve::api::runware {
@@ -24,7 +24,7 @@ class Submitter {
   using SpaceCheck = std::function<bool()>;
 
   explicit Submitter(store::TaskStore& tasks, SpaceCheck has_space = nullptr)
-      : tasks_(tasks), has_space_(std::move(has_space)) {}
+      : tasks_(tasks), has_space_(std::move(has_space)), committer_([this] { return commit_queued(); }) {}
   ~Submitter() { stop(); }
 
   void start();
@@ -38,16 +38,16 @@ class Submitter {
     std::vector<store::TaskRecord> records;
     Callback done;
   };
-  void run();
+  // One step of the committer: everything queued in one commit. Waits for the next submit.
+  BackgroundLoop::Next commit_queued();
   std::vector<Result<store::TaskRecord>> commit(std::vector<store::TaskRecord> records);
 
   store::TaskStore& tasks_;
   SpaceCheck has_space_;
   std::mutex mutex_;
-  std::condition_variable wakeup_;
   std::vector<Group> queue_;
   bool running_ = false;
-  std::thread thread_;
+  BackgroundLoop committer_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace vidserve::api::runware

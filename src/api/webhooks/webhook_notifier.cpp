@@ -38,19 +38,17 @@ std::string loggable_url(std::string_view url) {
 }
 
 WebhookNotifier::WebhookNotifier(NotifierDeps deps, WebhookOptions options)
-    : deps_(std::move(deps)), options_(options) {
-  if (!deps_.wait) {
-    deps_.wait = [](std::unique_lock<std::mutex>& lock, std::condition_variable& wakeup,
-                    std::chrono::milliseconds delay) { wakeup.wait_for(lock, delay); };
-  }
+    : deps_(std::move(deps)), options_(options), loop_([this] { return deliver_due(); }, deps_.wait) {
   if (options_.attempts < 1) options_.attempts = 1;
 }
 
 void WebhookNotifier::start() {
-  std::lock_guard lock(mutex_);
-  if (running_) return;
-  running_ = true;
-  thread_ = std::thread([this] { run(); });
+  {
+    std::lock_guard lock(mutex_);
+    if (running_) return;
+    running_ = true;
+  }
+  loop_.start();
 }
 
 void WebhookNotifier::stop() {
@@ -59,10 +57,10 @@ void WebhookNotifier::stop() {
     if (!running_) return;
     running_ = false;
   }
-  wakeup_.notify_all();
   idle_.notify_all();
-  thread_.join();
-  std::lock_guard lock(mutex_);
+  loop_.stop();  // an attempt in flight finishes first
+  std::unique_lock lock(mutex_);
+  last_attempts(lock);
   const auto left = finished_.size() + deliveries_.size();
   if (left > 0) {
     log_line(std::to_string(left) + " webhook(s) not sent: the server is stopping (results stay readable by polling)");
@@ -88,7 +86,7 @@ void WebhookNotifier::notify(const store::TaskRecord& task) {
     }
   }
   if (!why) {
-    wakeup_.notify_one();
+    loop_.wake();
     return;
   }
   ++dropped_;
@@ -157,7 +155,7 @@ void WebhookNotifier::expand_next(std::unique_lock<std::mutex>& lock) {
   }
   lock.lock();
   busy_ = false;
-  const auto now = deps_.clock->now_ms();
+  const auto now = deps_.clock->monotonic_ms();
   for (auto& d : ready) deliveries_.emplace(now, std::move(d));
 }
 
@@ -176,10 +174,10 @@ void WebhookNotifier::send_next(std::unique_lock<std::mutex>& lock, bool last_ch
   }
   lock.lock();
   busy_ = false;
-  if (retry_in) deliveries_.emplace(deps_.clock->now_ms() + retry_in->count(), std::move(delivery));
+  if (retry_in) deliveries_.emplace(deps_.clock->monotonic_ms() + retry_in->count(), std::move(delivery));
 }
 
-void WebhookNotifier::run() {
+BackgroundLoop::Next WebhookNotifier::deliver_due() {
   std::unique_lock lock(mutex_);
   while (running_) {
     // Reading and formatting a task is local and quick: done first, so its first POST queues up.
@@ -189,20 +187,20 @@ void WebhookNotifier::run() {
     }
     if (deliveries_.empty()) {
       idle_.notify_all();
-      wakeup_.wait(lock, [this] { return !running_ || !finished_.empty() || !deliveries_.empty(); });
-      continue;
+      return std::nullopt;  // until notify()
     }
-    const auto now = deps_.clock->now_ms();
-    if (deliveries_.begin()->first > now) {
-      deps_.wait(lock, wakeup_, std::chrono::milliseconds(deliveries_.begin()->first - now));
-      continue;
-    }
+    const auto now = deps_.clock->monotonic_ms();
+    if (deliveries_.begin()->first > now) return std::chrono::milliseconds(deliveries_.begin()->first - now);
     send_next(lock, false);
   }
-  // Stopping: what is queued (tasks the workers finished while stopping, bodies waiting for a
-  // retry) gets one last attempt, for a bounded time; stop() logs the rest.
-  const auto deadline = deps_.clock->now_ms() + options_.stop_grace.count();
-  while ((!finished_.empty() || !deliveries_.empty()) && deps_.clock->now_ms() < deadline) {
+  return std::nullopt;
+}
+
+// What is queued (tasks the workers finished while stopping, bodies waiting for a retry) gets one
+// last attempt, for a bounded time; stop() logs the rest.
+void WebhookNotifier::last_attempts(std::unique_lock<std::mutex>& lock) {
+  const auto deadline = deps_.clock->monotonic_ms() + options_.stop_grace.count();
+  while ((!finished_.empty() || !deliveries_.empty()) && deps_.clock->monotonic_ms() < deadline) {
     if (!finished_.empty()) {
       expand_next(lock);
     } else {

@@ -1,13 +1,13 @@
 #pragma once
 // Delivers the webhooks of finished tasks without holding anyone up: the scheduler's workers only
-// queue the finished task (notify), and one delivery thread reads its final record, builds the
-// bodies in its API's shape (webhook_payloads.hpp) and POSTs them. Network errors, timeouts,
-// 408, 429 and 5xx are retried with exponential backoff; retries wait in a queue ordered by due
-// time, so a receiver that is down delays only its own webhooks. A webhook that still fails is
-// logged and dropped: the task was stored before it ran and stays readable by polling, so a
-// webhook can never fail or lose a task. Deliveries are kept in memory only: on stop, what is
-// queued gets one last attempt for a short grace period; what is left then (or lost in a crash)
-// is not sent, which the log says.
+// queue the finished task (notify), and one delivery thread (a BackgroundLoop) reads its final
+// record, builds the bodies in its API's shape (webhook_payloads.hpp) and POSTs them. Network
+// errors, timeouts, 408, 429 and 5xx are retried with exponential backoff; retries wait in a
+// queue ordered by due time, so a receiver that is down delays only its own webhooks. A webhook
+// that still fails is logged and dropped: the task was stored before it ran and stays readable by
+// polling, so a webhook can never fail or lose a task. Deliveries are kept in memory only: on
+// stop, what is queued gets one last attempt for a short grace period; what is left then (or lost
+// in a crash) is not sent, which the log says.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -19,9 +19,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
+#include "common/background_loop.hpp"
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "store/task_store.hpp"
@@ -43,18 +43,17 @@ using Sender = std::function<Result<int>(const std::string& url, const std::stri
                                          std::chrono::milliseconds timeout)>;
 // The bodies to POST for a finished task, one call each (webhook_bodies with the server's services).
 using Formatter = std::function<Result<std::vector<std::string>>(const store::TaskRecord&)>;
-// Waits on `wakeup` (with `lock` held) for at most `delay` and may return early. The default waits
-// on the condition variable, so new work and stop() cut a backoff short; tests advance a FakeClock
-// and return at once, so retries are tested without sleeping.
-using Wait = std::function<void(std::unique_lock<std::mutex>& lock, std::condition_variable& wakeup,
-                                std::chrono::milliseconds delay)>;
+// Replaces the delivery thread's wait for the next retry (BackgroundLoop::TimedWait). The default
+// waits on the loop, so new work and stop() cut a backoff short; tests advance a FakeClock and
+// return at once, so retries are tested without sleeping.
+using Wait = BackgroundLoop::TimedWait;
 
 struct NotifierDeps {
   store::TaskStore& tasks;
   Formatter format;
   Sender send;
-  const Clock* clock = &SystemClock::instance();  // due times of retries
-  Wait wait = nullptr;                            // default: wakeup.wait_for(lock, delay)
+  const Clock* clock = &SystemClock::instance();  // due times of retries (monotonic)
+  Wait wait = nullptr;                            // default: the loop's own wait
 };
 
 class WebhookNotifier {
@@ -90,7 +89,10 @@ class WebhookNotifier {
     std::string task_uuid, url, body;
     int attempts = 0;  // made so far
   };
-  void run();
+  // One step of the delivery thread: works off what is due; then the wait until the next retry.
+  BackgroundLoop::Next deliver_due();
+  // stop(): one last attempt for each queued body while stop_grace lasts.
+  void last_attempts(std::unique_lock<std::mutex>& lock);
   std::vector<Delivery> deliveries_for(const Finished& finished) const;
   // One attempt; the delay before the next one, or nothing when the body is done with.
   std::optional<std::chrono::milliseconds> attempt(Delivery& delivery, bool last_chance);
@@ -101,14 +103,13 @@ class WebhookNotifier {
   NotifierDeps deps_;
   WebhookOptions options_;
   mutable std::mutex mutex_;
-  std::condition_variable wakeup_;  // new work, stop
-  std::condition_variable idle_;    // the queues ran empty
+  std::condition_variable idle_;  // the queues ran empty
   std::deque<Finished> finished_;                     // tasks whose record is not read yet
-  std::multimap<std::int64_t, Delivery> deliveries_;  // bodies by due time (clock ms)
+  std::multimap<std::int64_t, Delivery> deliveries_;  // bodies by due time (monotonic clock ms)
   bool running_ = false;
   bool busy_ = false;  // the delivery thread works outside the lock
-  std::thread thread_;
   std::atomic<std::uint64_t> attempts_{0}, delivered_{0}, failed_{0}, dropped_{0};
+  BackgroundLoop loop_;  // last: its thread stops before the members it uses go
 };
 
 // A URL fit for a log line: scheme, host and path, without user info, query or fragment, which

@@ -53,9 +53,7 @@ void Scheduler::pause(std::int64_t ms) {
 }
 
 void Scheduler::log_claim_failure(const Error& error) {
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::steady_clock::now().time_since_epoch()).count();
-  const auto left_out = claim_log_.admit(now);
+  const auto left_out = claim_log_.admit(deps_.clock->monotonic_ms());
   if (!left_out) return;
   std::fprintf(stderr, "vidserve: claiming a task failed: %s%s\n", error.message.c_str(),
                *left_out ? (" (" + std::to_string(*left_out) + " similar lines left out)").c_str() : "");

@@ -38,11 +38,11 @@ class TaskProgress final : public engine::Progress {
   // lease (or claimed the task), so the next renewal is due 5 s from now.
   void begin_result(int index) {
     result_index_ = index;
-    last_renewal_ = Clock::now();
+    last_renewal_ = deps_.clock->monotonic();
   }
 
   void update(double fraction) override {
-    const auto now = Clock::now();
+    const auto now = deps_.clock->monotonic();
     store_percent(fraction, now);
     if (lost_ || now - last_renewal_ < kRenewEvery) return;
     last_renewal_ = now;
@@ -58,11 +58,11 @@ class TaskProgress final : public engine::Progress {
   }
 
  private:
-  using Clock = std::chrono::steady_clock;
+  using Time = Clock::MonotonicTime;
   static constexpr std::chrono::seconds kRenewEvery{5};
   static constexpr std::chrono::milliseconds kProgressEvery{250};
 
-  void store_percent(double fraction, Clock::time_point now) {
+  void store_percent(double fraction, Time now) {
     if (lost_ || !(fraction >= 0)) return;  // also skips NaN
     const double done = result_index_ + std::min(fraction, 1.0);
     const int percent = std::clamp(static_cast<int>(std::lround(100 * done / results_)), 0, 99);
@@ -89,8 +89,8 @@ class TaskProgress final : public engine::Progress {
   int results_;
   int result_index_ = 0;
   int stored_percent_;
-  Clock::time_point last_renewal_ = Clock::now();
-  std::optional<Clock::time_point> last_write_;
+  Time last_renewal_ = deps_.clock->monotonic();
+  std::optional<Time> last_write_;
   bool lost_ = false;
 };
 
@@ -183,9 +183,7 @@ RunOutcome defer_or_fail(const RunnerDeps& deps, const store::Claim& claim, cons
     return {};
   }
   static LogThrottle log(30'000);
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::steady_clock::now().time_since_epoch()).count();
-  if (auto left_out = log.admit(now)) {
+  if (auto left_out = log.admit(deps.clock->monotonic_ms())) {
     std::fprintf(stderr, "vidserve: disk full: task %s waits %llds before attempt %d (%s)%s\n",
                  task.task_uuid.c_str(), static_cast<long long>(delay / 1000), task.attempts + 1,
                  e.message.c_str(),
@@ -234,7 +232,7 @@ std::int64_t storage_retry_delay_ms(const RunnerDeps& deps, int attempts) {
 std::shared_ptr<PreparedTask> prepare_task(const RunnerDeps& deps, const store::TaskRecord& task,
                                            const std::string& worker_id) {
   auto prepared = std::make_shared<PreparedTask>();
-  prepared->claimed = std::chrono::steady_clock::now();
+  prepared->claimed = deps.clock->monotonic();
   prepared->task = task;
   prepared->claim = store::Claim{task.key, worker_id, task.attempts};
   auto decoded = deps.decode(task);
@@ -315,7 +313,7 @@ RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Sta
     // Before each result the lease is renewed, which also tells whether the task was cancelled
     // meanwhile; not before the first one when the claim wrote that same lease a moment ago
     // (a second synchronous write for nothing). After a slow input fetch it is renewed.
-    const bool fresh_claim = first && std::chrono::steady_clock::now() - prepared.claimed < kFreshClaim;
+    const bool fresh_claim = first && deps.clock->monotonic() - prepared.claimed < kFreshClaim;
     first = false;
     if (!fresh_claim) {
       auto lease = deps.tasks.renew_lease(claim, deps.lease_ms);

@@ -61,6 +61,8 @@ struct RunnerDeps {
   // long after each further one, at most storage_retry_max_ms, and is retried until space returns.
   std::int64_t storage_retry_first_ms = 5'000;
   std::int64_t storage_retry_max_ms = 5 * 60'000;
+  // Monotonic time for fresh claims, lease renewals, progress throttling and log throttling.
+  const Clock* clock = &SystemClock::instance();
 };
 
 struct RunOutcome {
@@ -85,7 +87,7 @@ struct PreparedTask {
   DecodedTask decoded;
   engine::Engine* engine = nullptr;
   std::vector<engine::InputMedia> inputs;  // filled by the fetch
-  std::chrono::steady_clock::time_point claimed;
+  Clock::MonotonicTime claimed;
 };
 // Decodes the claimed task and picks its engine; on failure fails the task and returns nothing.
 std::shared_ptr<PreparedTask> prepare_task(const RunnerDeps& deps, const store::TaskRecord& task,

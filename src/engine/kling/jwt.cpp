@@ -9,6 +9,7 @@
 #include <limits>
 #include <optional>
 
+#include "common/clock.hpp"
 #include "fetch/base64.hpp"
 
 namespace vidserve::engine::kling {
@@ -139,11 +140,7 @@ JwtVerdict verify_kling_jwt(std::string_view token,
 TokenCache::TokenCache(std::string access_key, std::string secret_key, Now now)
     : access_key_(std::move(access_key)), secret_key_(std::move(secret_key)), now_(std::move(now)) {
   if (!now_) {
-    now_ = [] {
-      return std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-          .count();
-    };
+    now_ = [] { return SystemClock::instance().now_ms() / 1000; };
   }
 }
 

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/clock.hpp"
 #include "common/io_error.hpp"
 #include "engine/kling/jwt.hpp"
 #include "engine/kling/protocol.hpp"
@@ -19,7 +20,12 @@ namespace vidserve::engine {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+// Monotonic time from the process's time source; steady_clock's interface, for the deadlines below.
+struct Clock {
+  using time_point = vidserve::Clock::MonotonicTime;
+  using duration = time_point::duration;
+  static time_point now() { return SystemClock::instance().monotonic(); }
+};
 using std::chrono::milliseconds;
 
 constexpr int kMaxTransportFailures = 4;  // consecutive connection errors before giving up

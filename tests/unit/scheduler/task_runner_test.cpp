@@ -12,7 +12,6 @@
 #include <fstream>
 #include <functional>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include "common/io_error.hpp"
@@ -161,6 +160,7 @@ class TaskRunnerTest : public testing::Test {
       return FetchedInput{fetched_, "image/png"};
     };
     d.lease_ms = 60'000;
+    d.clock = &clock_;  // intervals (fresh claim, progress throttle) pass only when a test advances it
     return d;
   }
 
@@ -235,7 +235,7 @@ TEST_F(TaskRunnerTest, ASlowInputFetchRenewsTheLeaseAndNoticesACancellation) {
   const auto task = claimed_task(1);
   during_fetch_ = [this] {
     ASSERT_TRUE(tasks_.cancel("owner", "task-1"));
-    std::this_thread::sleep_for(1100ms);
+    clock_.advance_ms(1100);
   };
   run_task(deps(), task, "w");
   EXPECT_EQ(tasks_.renewals, 1);
@@ -247,10 +247,10 @@ TEST_F(TaskRunnerTest, ASlowInputFetchRenewsTheLeaseAndNoticesACancellation) {
 // is 75. Each value is stored before on_progress hears of it; 100 comes only with complete().
 TEST_F(TaskRunnerTest, ProgressIsStoredAcrossResultsAndReported) {
   const auto task = claimed_task(2);
-  engine_->report = [](const engine::Job&, engine::Progress& progress) {
+  engine_->report = [this](const engine::Job&, engine::Progress& progress) {
     for (double fraction : {0.0, 0.5, 1.0}) {
       progress.update(fraction);
-      std::this_thread::sleep_for(260ms);  // past the 250 ms between two writes
+      clock_.advance_ms(260);  // past the 250 ms between two writes
     }
   };
   std::vector<int> reported, stored;
@@ -269,21 +269,23 @@ TEST_F(TaskRunnerTest, ProgressIsStoredAcrossResultsAndReported) {
 }
 
 // An engine reporting on every frame costs at most one store write per 250 ms, and the values
-// only go up.
+// only go up. One report per millisecond for a second: the first change (1 %) is written, then
+// the value 250 ms later each time.
 TEST_F(TaskRunnerTest, FrequentReportsAreThrottled) {
   const auto task = claimed_task(1);
-  const auto start = std::chrono::steady_clock::now();
-  engine_->report = [](const engine::Job&, engine::Progress& progress) {
+  const auto start = clock_.monotonic();
+  engine_->report = [this](const engine::Job&, engine::Progress& progress) {
     for (int i = 0; i <= 1000; ++i) {
       progress.update(i / 1000.0);
-      std::this_thread::sleep_for(600us);
+      clock_.advance_ms(1);
     }
   };
   std::vector<int> reported;
   auto d = deps();
   d.on_progress = [&](const store::TaskRecord&, int percent) { reported.push_back(percent); };
   run_task(d, task, "w");
-  const auto elapsed = std::chrono::steady_clock::now() - start;
+  const auto elapsed = clock_.monotonic() - start;
+  EXPECT_EQ(reported, (std::vector<int>{1, 26, 51, 76}));
   EXPECT_EQ(status(), store::TaskStatus::Success);
   ASSERT_GE(reported.size(), 2u);
   EXPECT_LE(reported.size(), static_cast<std::size_t>(elapsed / 250ms) + 1);

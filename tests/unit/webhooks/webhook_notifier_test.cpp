@@ -57,13 +57,13 @@ struct Harness {
   WebhookOptions options;
   std::unique_ptr<WebhookNotifier> notifier;
 
-  // `real_wait`: use the notifier's own wait (a condition variable) instead of advancing the clock.
+  // `real_wait`: use the delivery loop's own wait (cut short by stop) instead of advancing the clock.
   void start(bool real_wait = false) {
     NotifierDeps deps{world.tasks,
                       [this](const store::TaskRecord& r) { return webhook_bodies(*world.services, r); },
                       receiver.sender(), &world.clock};
     if (!real_wait) {
-      deps.wait = [this](std::unique_lock<std::mutex>&, std::condition_variable&, std::chrono::milliseconds d) {
+      deps.wait = [this](std::chrono::milliseconds d) {
         waits.push_back(d);
         world.clock.advance_ms(d.count());
       };
