@@ -35,12 +35,12 @@ fs::path scratch_dir() {
 }
 
 // imageUpload and URL inputs: data URIs only, never the network.
-Result<core::FetchedInput> fetch_data_uri(const std::string& ref, const std::string&) {
+Result<worker::FetchedInput> fetch_data_uri(const std::string& ref, const std::string&) {
   if (!fetch::is_data_uri(ref))
     return Error{"invalidInput", "the fuzz world resolves data URIs only"};
   auto blob = fetch::decode_data_uri(ref);
   if (!blob) return blob.error();
-  return core::FetchedInput{std::move(blob->bytes), std::move(blob->content_type)};
+  return worker::FetchedInput{std::move(blob->bytes), std::move(blob->content_type)};
 }
 
 }  // namespace

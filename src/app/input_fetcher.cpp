@@ -2,15 +2,15 @@
 
 namespace vidserve::app {
 
-static_assert(core::kFetchCancelled == fetch::kFetchCancelled);
+static_assert(worker::kFetchCancelled == fetch::kFetchCancelled);
 
 namespace {
 
-core::InputFetcher resolving_with(const fetch::InputResolver* resolver) {
-  return [resolver](const std::string& ref, const std::string& owner) -> Result<core::FetchedInput> {
+worker::InputFetcher resolving_with(const fetch::InputResolver* resolver) {
+  return [resolver](const std::string& ref, const std::string& owner) -> Result<worker::FetchedInput> {
     auto blob = resolver->resolve(ref, owner);
     if (!blob) return blob.error();
-    return core::FetchedInput{std::move(blob->bytes), std::move(blob->content_type)};
+    return worker::FetchedInput{std::move(blob->bytes), std::move(blob->content_type)};
   };
 }
 
@@ -39,16 +39,16 @@ Result<std::unique_ptr<InputFetcher>> InputFetcher::create(delivery::MediaStore&
   return fetcher;
 }
 
-core::InputFetcher InputFetcher::as_function() const { return resolving_with(inputs_.get()); }
+worker::InputFetcher InputFetcher::as_function() const { return resolving_with(inputs_.get()); }
 
-core::InputFetcher InputFetcher::for_uploads() const { return resolving_with(uploads_.get()); }
+worker::InputFetcher InputFetcher::for_uploads() const { return resolving_with(uploads_.get()); }
 
-core::AsyncInputFetcher InputFetcher::as_async_function() const {
+worker::AsyncInputFetcher InputFetcher::as_async_function() const {
   return [resolve = resolving_with(inputs_.get()), pool = pool_.get()](
-             const std::string& ref, const std::string& owner, core::InputDone done) {
+             const std::string& ref, const std::string& owner, worker::InputDone done) {
     auto host = fetch::url_input_host(ref);
     if (!host) return done(resolve(ref, owner));  // an upload's UUID or inline data: no network
-    auto shared = std::make_shared<core::InputDone>(std::move(done));
+    auto shared = std::make_shared<worker::InputDone>(std::move(done));
     auto queued = pool->submit(*host, [resolve, ref, owner, shared] { (*shared)(resolve(ref, owner)); });
     if (queued) return;
     // A full pool holds this worker for one fetch (bounded by its deadline) rather than fail the task.

@@ -6,10 +6,10 @@
 #include <chrono>
 #include <memory>
 
-#include "core/scheduler/task_runner.hpp"
 #include "delivery/media_store.hpp"
 #include "fetch/fetch_pool.hpp"
 #include "fetch/input_resolver.hpp"
+#include "worker/task_runner.hpp"
 
 namespace vidserve::app {
 
@@ -24,11 +24,11 @@ class InputFetcher {
   static Result<std::unique_ptr<InputFetcher>> create(delivery::MediaStore& media,
                                                       const FetchSettings& settings = {});
   // Task inputs, resolved on the calling thread (input_timeout per URL).
-  core::InputFetcher as_function() const;
+  worker::InputFetcher as_function() const;
   // Task inputs; URLs are fetched on the pool (on the calling thread when the pool is full).
-  core::AsyncInputFetcher as_async_function() const;
+  worker::AsyncInputFetcher as_async_function() const;
   // imageUpload: resolved on the calling thread (upload_timeout per URL). Call it from the pool.
-  core::InputFetcher for_uploads() const;
+  worker::InputFetcher for_uploads() const;
 
   fetch::FetchPool& pool() { return *pool_; }
   void start() { pool_->start(); }

@@ -18,7 +18,6 @@
 #include "catalog/catalog.hpp"
 #include "common/background_loop.hpp"
 #include "common/io_error.hpp"
-#include "core/scheduler/scheduler.hpp"
 #include "delivery/media_store.hpp"
 #include "delivery/retention.hpp"
 #include "app/engine_config.hpp"
@@ -28,6 +27,7 @@
 #include "store/sqlite_key_store.hpp"
 #include "store/sqlite_media_index.hpp"
 #include "store/sqlite_task_store.hpp"
+#include "worker/scheduler.hpp"
 
 namespace vidserve::app {
 
@@ -53,7 +53,7 @@ struct ServerApp::Parts {
   std::unique_ptr<api::kling::NativeService> kling;
   std::unique_ptr<api::apimart::ApimartService> apimart;
   std::unique_ptr<api::webhooks::WebhookNotifier> webhooks;
-  std::unique_ptr<core::Scheduler> scheduler;
+  std::unique_ptr<worker::Scheduler> scheduler;
   std::unique_ptr<api::http::Server> server;
   std::unique_ptr<BackgroundLoop> sweeper;  // expired media, WebSocket sessions, retention
 };
@@ -214,9 +214,9 @@ Result<std::string> ServerApp::start() {
       api::webhooks::http_sender(fetch::HttpClient(std::move(webhook_guard).value())), &p.clock});
   p.webhooks->start();
   // Workers start before the server accepts anything, so a submission can always wake them.
-  core::RunnerDeps deps{*p.tasks, *p.media, p.engines,
-                        [this](const store::TaskRecord& r) { return core::decode_task(parts_->catalog, r.request); },
-                        p.fetcher->as_function()};
+  worker::RunnerDeps deps{*p.tasks, *p.media, p.engines,
+                          [this](const store::TaskRecord& r) { return core::decode_task(parts_->catalog, r.request); },
+                          p.fetcher->as_function()};
   deps.clock = &p.clock;
   deps.on_progress = [this](const store::TaskRecord& task, int percent) {
     parts_->events.publish({api::tasks::TaskEvent::Kind::Progress, task.owner, task.task_uuid, percent});
@@ -227,7 +227,7 @@ Result<std::string> ServerApp::start() {
     parts_->webhooks->notify(task);
     parts_->events.publish({api::tasks::TaskEvent::Kind::Finished, task.owner, task.task_uuid, 100});
   };
-  p.scheduler = std::make_unique<core::Scheduler>(std::move(deps), core::SchedulerOptions{options_.workers});
+  p.scheduler = std::make_unique<worker::Scheduler>(std::move(deps), worker::SchedulerOptions{options_.workers});
   p.scheduler->start();
   p.server = std::make_unique<api::http::Server>(http, api::make_routes({*p.runware, *p.kling, *p.apimart}, *p.media));
   p.ws_sessions = std::make_unique<api::runware::SessionDirectory>(*p.runware, p.events);

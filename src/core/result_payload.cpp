@@ -1,4 +1,4 @@
-#include "core/scheduler/result_payload.hpp"
+#include "core/result_payload.hpp"
 
 #include <cstdlib>
 #include <sstream>

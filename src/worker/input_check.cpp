@@ -1,4 +1,4 @@
-#include "core/scheduler/input_check.hpp"
+#include "worker/input_check.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -6,7 +6,7 @@
 #include "common/text.hpp"
 #include "media/inspect.hpp"
 
-namespace vidserve::core {
+namespace vidserve::worker {
 namespace {
 
 enum class Kind { Image, Video, Audio };
@@ -112,4 +112,4 @@ Status check_input(const std::string& role, std::string_view bytes, const catalo
   return check_limits(*facts, bytes.size(), limits->second, code_of(needs.kind));
 }
 
-}  // namespace vidserve::core
+}  // namespace vidserve::worker

@@ -9,7 +9,7 @@
 #include "catalog/model.hpp"
 #include "common/result.hpp"
 
-namespace vidserve::core {
+namespace vidserve::worker {
 
 // Images over this many pixels are refused whatever the model's limits say (about 6300 x 6300).
 inline constexpr long long kMaxInputPixels = 40'000'000;
@@ -20,4 +20,4 @@ inline constexpr long long kMaxInputPixels = 40'000'000;
 // Without a model (nullptr) only the kind and the pixel cap are checked.
 Status check_input(const std::string& role, std::string_view bytes, const catalog::Model* model);
 
-}  // namespace vidserve::core
+}  // namespace vidserve::worker

@@ -1,4 +1,4 @@
-#include "core/scheduler/scheduler.hpp"
+#include "worker/scheduler.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -6,7 +6,7 @@
 #include <string>
 #include <unistd.h>
 
-namespace vidserve::core {
+namespace vidserve::worker {
 
 Scheduler::Scheduler(RunnerDeps deps, SchedulerOptions options) : deps_(std::move(deps)), options_(options) {
   if (options_.max_fetching == 0) options_.max_fetching = 1;
@@ -132,4 +132,4 @@ void Scheduler::work(int index) {
   }
 }
 
-}  // namespace vidserve::core
+}  // namespace vidserve::worker

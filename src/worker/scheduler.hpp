@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "common/log_throttle.hpp"
-#include "core/scheduler/task_runner.hpp"
+#include "worker/task_runner.hpp"
 
-namespace vidserve::core {
+namespace vidserve::worker {
 
 struct SchedulerOptions {
   int concurrency = 2;           // tasks rendered at once
@@ -78,4 +78,4 @@ class Scheduler {
   LogThrottle claim_log_{30'000};  // one "claiming a task failed" line per 30 s at most
 };
 
-}  // namespace vidserve::core
+}  // namespace vidserve::worker

@@ -1,4 +1,4 @@
-#include "core/scheduler/task_runner.hpp"
+#include "worker/task_runner.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -10,11 +10,18 @@
 
 #include "common/io_error.hpp"
 #include "common/log_throttle.hpp"
-#include "core/scheduler/input_check.hpp"
-#include "core/scheduler/result_payload.hpp"
+#include "core/result_payload.hpp"
 #include "delivery/media_types.hpp"
+#include "worker/input_check.hpp"
 
-namespace vidserve::core {
+namespace vidserve::worker {
+
+using core::DecodedTask;
+using core::FrameImage;
+using core::GenerationRequest;
+using core::InputRef;
+using core::Inputs;
+using core::ResultPayload;
 
 namespace {
 
@@ -161,7 +168,7 @@ void fail(const RunnerDeps& deps, const store::Claim& claim, const store::TaskRe
     payload.error_parameter = e.parameter;
     for (const auto& result : task.results) {
       if (result.status == "success") continue;
-      (void)deps.tasks.put_result(claim, {result.index, result.media_uuid, "error", encode(payload)});
+      (void)deps.tasks.put_result(claim, {result.index, result.media_uuid, "error", core::encode(payload)});
     }
   }
   auto failed = deps.tasks.fail(claim, code, e.message);
@@ -218,7 +225,7 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
   ResultPayload payload{content_type, job.seed, std::nullopt, out->width, out->height, out->duration_s,
                         std::string(engine.name()), {}, {}, {}};
   if (decoded.quote) payload.cost_usd = decoded.quote->cost_usd / decoded.plan.number_results;
-  return deps.tasks.put_result(claim, {result.index, result.media_uuid, "success", encode(payload)});
+  return deps.tasks.put_result(claim, {result.index, result.media_uuid, "success", core::encode(payload)});
 }
 
 }  // namespace
@@ -344,4 +351,4 @@ RunOutcome run_task(const RunnerDeps& deps, const store::TaskRecord& task, const
   return finish_task(deps, *prepared, fetched);
 }
 
-}  // namespace vidserve::core
+}  // namespace vidserve::worker

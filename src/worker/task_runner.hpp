@@ -17,11 +17,11 @@
 #include "engine/engine.hpp"
 #include "store/task_store.hpp"
 
-namespace vidserve::core {
+namespace vidserve::worker {
 
 // A stored task's request (TaskRecord::request) as a worker runs it: core::decode_task with the
 // server's catalog.
-using TaskDecoder = std::function<Result<DecodedTask>(const store::TaskRecord&)>;
+using TaskDecoder = std::function<Result<core::DecodedTask>(const store::TaskRecord&)>;
 
 struct FetchedInput {
   std::string bytes;
@@ -84,7 +84,7 @@ struct PreparedTask {
   // The claim (key, worker id, attempt): every store write for the task carries it and is
   // refused once the task was claimed again, whichever thread renders the task.
   store::Claim claim;
-  DecodedTask decoded;
+  core::DecodedTask decoded;
   engine::Engine* engine = nullptr;
   std::vector<engine::InputMedia> inputs;  // filled by the fetch
   Clock::MonotonicTime claimed;
@@ -101,4 +101,4 @@ void fetch_inputs_async(const RunnerDeps& deps, std::shared_ptr<PreparedTask> pr
 // "fetchCancelled" fetch leaves it to be requeued). Renews the lease first unless just claimed.
 RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Status& fetched);
 
-}  // namespace vidserve::core
+}  // namespace vidserve::worker

@@ -2,7 +2,7 @@
 #include "api/runware/handlers.hpp"
 #include "api/tasks/intake.hpp"
 #include "common/text.hpp"
-#include "core/scheduler/result_payload.hpp"
+#include "core/result_payload.hpp"
 #include "fetch/base64.hpp"
 
 namespace vidserve::api::runware::handlers {

@@ -15,10 +15,10 @@
 #include "api/runware/submitter.hpp"
 #include "catalog/catalog.hpp"
 #include "common/clock.hpp"
-#include "core/scheduler/task_runner.hpp"
 #include "delivery/media_store.hpp"
 #include "fetch/fetch_pool.hpp"
 #include "store/task_store.hpp"
+#include "worker/task_runner.hpp"
 
 namespace vidserve::api::runware {
 
@@ -27,7 +27,7 @@ struct Services {
   store::TaskStore& tasks;
   delivery::MediaStore& media;
   const Authenticator& auth;
-  core::InputFetcher fetch;        // for imageUpload, called on fetch_pool
+  worker::InputFetcher fetch;      // for imageUpload, called on fetch_pool
   std::function<void()> wake;      // a task was enqueued
   std::string public_base_url;     // "http://127.0.0.1:8080", prefix of media URLs
   std::chrono::milliseconds sync_timeout{120000};  // imageInference without deliveryMethod async

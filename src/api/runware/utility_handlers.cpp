@@ -4,10 +4,10 @@
 #include "api/runware/handlers.hpp"
 #include "common/text.hpp"
 #include "common/uuid.hpp"
-#include "core/scheduler/input_check.hpp"
 #include "delivery/media_types.hpp"
 #include "fetch/content_sniff.hpp"
 #include "fetch/fetch_pool.hpp"
+#include "worker/input_check.hpp"
 
 namespace vidserve::api::runware::handlers {
 
@@ -44,7 +44,7 @@ void image_upload(const Services& s, const Upload& upload, const std::string& ow
   // The bytes decide, not the declared type: only complete PNG, JPEG and WebP images within the
   // pixel cap (read from the header, nothing decoded) are stored, so an SVG (scripts), a video,
   // random bytes or a decompression bomb never become a served "image".
-  if (auto checked = core::check_input("image", blob->bytes, nullptr); !checked) {
+  if (auto checked = worker::check_input("image", blob->bytes, nullptr); !checked) {
     out.error(400, checked.error().code, "image: " + checked.error().message, "imageUpload", task_uuid, "image");
     return;
   }

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "api/runware/service.hpp"
-#include "core/scheduler/result_payload.hpp"
+#include "core/result_payload.hpp"
 #include "core/task_spec.hpp"
 
 namespace vidserve::api::tasks {

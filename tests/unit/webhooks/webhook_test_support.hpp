@@ -13,7 +13,7 @@
 #include "catalog/catalog.hpp"
 #include "common/clock.hpp"
 #include "common/uuid.hpp"
-#include "core/scheduler/result_payload.hpp"
+#include "core/result_payload.hpp"
 #include "core/task_spec.hpp"
 #include "delivery/media_store.hpp"
 #include "store/memory_media_index.hpp"

@@ -75,12 +75,12 @@ struct UploadPoolTest : ::testing::Test {
 
   void SetUp() override {
     Services s{world.catalog, world.tasks, *world.media, auth, nullptr, nullptr, kBase};
-    s.fetch = [this](const std::string&, const std::string&) -> Result<core::FetchedInput> {
+    s.fetch = [this](const std::string&, const std::string&) -> Result<worker::FetchedInput> {
       std::unique_lock lock(mutex);
       ++fetching;
       changed.notify_all();
       changed.wait(lock, [this] { return released; });
-      return core::FetchedInput{png(), "image/png"};
+      return worker::FetchedInput{png(), "image/png"};
     };
     s.fetch_pool = &pool;
     service = std::make_unique<Service>(std::move(s));

@@ -15,7 +15,7 @@
 #include "media/image_codec.hpp"
 #include "store/memory_media_index.hpp"
 
-namespace vidserve::core::test_support {
+namespace vidserve::worker::test_support {
 
 // A complete PNG of this size (inputs are checked to be real images before rendering).
 inline std::string png(int width, int height) {
@@ -58,4 +58,4 @@ struct RunnerWorld {
   E* engine = nullptr;
 };
 
-}  // namespace vidserve::core::test_support
+}  // namespace vidserve::worker::test_support

@@ -1,7 +1,7 @@
 // Scheduler with an asynchronous input fetcher (RunnerDeps::fetch_async): URL inputs of the fake
 // host "tarpit" are held by the test and answered only when it says so, like a host that accepts
 // the connection and never answers. Every wait is for a state the test brings about.
-#include "core/scheduler/scheduler.hpp"
+#include "worker/scheduler.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "core/scheduler/result_payload.hpp"
+#include "core/result_payload.hpp"
 #include "runner_world.hpp"
 #include "store/memory_task_store.hpp"
 
-namespace vidserve::core {
+namespace vidserve::worker {
 namespace {
 
 using namespace std::chrono_literals;
@@ -88,12 +88,12 @@ class SchedulerTest : public testing::Test {
 
   RunnerDeps deps() {
     RunnerDeps d{tasks_, media_, engines_, nullptr, nullptr};
-    d.decode = [this](const store::TaskRecord& r) -> Result<DecodedTask> {
-      VideoRequest request;
+    d.decode = [this](const store::TaskRecord& r) -> Result<core::DecodedTask> {
+      core::VideoRequest request;
       std::lock_guard lock(mutex_);
       for (const auto& url : inputs_[r.task_uuid])
         request.inputs.reference_images.push_back({url, "inputs.referenceImages"});
-      return DecodedTask{request, Plan{}, std::nullopt, 7, std::nullopt};
+      return core::DecodedTask{request, core::Plan{}, std::nullopt, 7, std::nullopt};
     };
     d.fetch_async = [this](const std::string& ref, const std::string&, InputDone done) {
       if (ref.rfind("http://tarpit/", 0) != 0)
@@ -183,7 +183,8 @@ TEST_F(SchedulerTest, TasksWaitingForATarpitHoldNoWorker) {
   // The input at fault is the error's parameter, kept with each result not made (the message
   // names no path), as on the synchronous path.
   ASSERT_EQ(failed.results.size(), 1u);
-  EXPECT_EQ(decode_result_payload(failed.results[0].payload).error_parameter.rfind("inputs.referenceImages", 0), 0u);
+  const auto payload = core::decode_result_payload(failed.results[0].payload);
+  EXPECT_EQ(payload.error_parameter.rfind("inputs.referenceImages", 0), 0u);
   scheduler.stop();
 }
 
@@ -243,4 +244,4 @@ TEST_F(SchedulerTest, AnotherWorkerRendersAFetchedTaskUnderTheClaimsLease) {
 }
 
 }  // namespace
-}  // namespace vidserve::core
+}  // namespace vidserve::worker

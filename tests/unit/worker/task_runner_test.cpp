@@ -1,6 +1,6 @@
 // run_task with fakes (in-memory store, media index and engine): which lease and progress writes
 // it makes and where it notices a cancellation.
-#include "core/scheduler/task_runner.hpp"
+#include "worker/task_runner.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -15,16 +15,21 @@
 #include <vector>
 
 #include "common/io_error.hpp"
-#include "core/scheduler/result_payload.hpp"
+#include "core/result_payload.hpp"
 #include "media/image_codec.hpp"
 #include "media/inspect.hpp"
 #include "runner_world.hpp"
 #include "store/memory_task_store.hpp"
 
-namespace vidserve::core {
+namespace vidserve::worker {
 namespace {
 
 using namespace std::chrono_literals;
+using core::DecodedTask;
+using core::decode_result_payload;
+using core::InputRef;
+using core::Plan;
+using core::VideoRequest;
 
 using test_support::png;
 
@@ -483,9 +488,9 @@ TEST_F(TaskRunnerTest, AnErrorWithoutAParameterWritesNoResult) {
 }
 
 }  // namespace
-}  // namespace vidserve::core
+}  // namespace vidserve::worker
 
-namespace vidserve::core {
+namespace vidserve::worker {
 namespace {
 
 // Inputs are checked before any render: the kind their role needs, the model's limits from the
@@ -567,4 +572,4 @@ TEST_F(TaskRunnerLimitsTest, AnImageWithinTheLimitsIsRendered) {
 }
 
 }  // namespace
-}  // namespace vidserve::core
+}  // namespace vidserve::worker
