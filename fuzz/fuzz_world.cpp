@@ -35,12 +35,10 @@ fs::path scratch_dir() {
 }
 
 // imageUpload and URL inputs: data URIs only, never the network.
-Result<worker::FetchedInput> fetch_data_uri(const std::string& ref, const std::string&) {
+Result<fetch::Blob> fetch_data_uri(const std::string& ref, const std::string&) {
   if (!fetch::is_data_uri(ref))
     return Error{"invalidInput", "the fuzz world resolves data URIs only"};
-  auto blob = fetch::decode_data_uri(ref);
-  if (!blob) return blob.error();
-  return worker::FetchedInput{std::move(blob->bytes), std::move(blob->content_type)};
+  return fetch::decode_data_uri(ref);
 }
 
 }  // namespace

@@ -2,16 +2,10 @@
 
 namespace vidserve::app {
 
-static_assert(worker::kFetchCancelled == fetch::kFetchCancelled);
-
 namespace {
 
 worker::InputFetcher resolving_with(const fetch::InputResolver* resolver) {
-  return [resolver](const std::string& ref, const std::string& owner) -> Result<worker::FetchedInput> {
-    auto blob = resolver->resolve(ref, owner);
-    if (!blob) return blob.error();
-    return worker::FetchedInput{std::move(blob->bytes), std::move(blob->content_type)};
-  };
+  return [resolver](const std::string& ref, const std::string& owner) { return resolver->resolve(ref, owner); };
 }
 
 }  // namespace

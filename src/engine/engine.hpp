@@ -1,6 +1,6 @@
 #pragma once
 // An engine turns one validated request into one media file. It sees typed core requests and
-// fetched input bytes, never JSON or HTTP. Implementations: preview/ (embedded, offline).
+// fetched inputs (fetch::Blob), never JSON or HTTP. Implementations: preview/ (embedded, offline).
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -12,6 +12,7 @@
 #include "common/result.hpp"
 #include "core/request.hpp"
 #include "core/validate.hpp"
+#include "fetch/blob.hpp"
 
 namespace vidserve::engine {
 
@@ -19,8 +20,7 @@ namespace vidserve::engine {
 // "referenceVideo", "referenceVoice", "video", "audio", "image").
 struct InputMedia {
   std::string role;
-  std::string bytes;
-  std::string content_type;
+  fetch::Blob blob;       // as the fetcher resolved it: bytes and MIME type
   std::string path = {};  // the task's field it came from, e.g. "inputs.frameImages[0].image"
 };
 

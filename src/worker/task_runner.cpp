@@ -147,7 +147,7 @@ Result<std::vector<engine::InputMedia>> fetch_inputs(const RunnerDeps& deps, con
     if (auto checked = check_input(w.role, blob->bytes, model); !checked) {
       return Error{checked.error().code, checked.error().message, w.ref->path};
     }
-    fetched.push_back({w.role, std::move(blob->bytes), std::move(blob->content_type), w.ref->path});
+    fetched.push_back({w.role, std::move(blob).value(), w.ref->path});
   }
   return fetched;
 }
@@ -263,7 +263,7 @@ struct InputsInFlight {
   std::mutex mutex;
   std::shared_ptr<PreparedTask> prepared;
   std::vector<Wanted> wanted;
-  std::vector<std::optional<Result<FetchedInput>>> answers;
+  std::vector<std::optional<Result<fetch::Blob>>> answers;
   std::size_t left = 0;
   std::function<void(Status)> done;
 
@@ -275,7 +275,7 @@ struct InputsInFlight {
       if (auto checked = check_input(wanted[i].role, answer->bytes, prepared->decoded.plan.model); !checked) {
         return Error{checked.error().code, checked.error().message, path};
       }
-      prepared->inputs.push_back({wanted[i].role, std::move(answer->bytes), std::move(answer->content_type), path});
+      prepared->inputs.push_back({wanted[i].role, std::move(answer).value(), path});
     }
     return Ok{};
   }
@@ -295,7 +295,7 @@ void fetch_inputs_async(const RunnerDeps& deps, std::shared_ptr<PreparedTask> pr
   // `flight` (a local here, and in every callback) keeps the task and its input refs alive.
   const auto& owner = flight->prepared->task.owner;
   for (std::size_t i = 0; i < flight->wanted.size(); ++i) {
-    deps.fetch_async(flight->wanted[i].ref->value, owner, [flight, i](Result<FetchedInput> answer) {
+    deps.fetch_async(flight->wanted[i].ref->value, owner, [flight, i](Result<fetch::Blob> answer) {
       std::unique_lock lock(flight->mutex);
       flight->answers[i] = std::move(answer);
       if (--flight->left > 0) return;

@@ -15,6 +15,8 @@
 #include "core/validate.hpp"
 #include "delivery/media_store.hpp"
 #include "engine/engine.hpp"
+#include "fetch/blob.hpp"
+#include "fetch/fetch_pool.hpp"
 #include "store/task_store.hpp"
 
 namespace vidserve::worker {
@@ -23,21 +25,18 @@ namespace vidserve::worker {
 // server's catalog.
 using TaskDecoder = std::function<Result<core::DecodedTask>(const store::TaskRecord&)>;
 
-struct FetchedInput {
-  std::string bytes;
-  std::string content_type;
-};
-// Resolves one input reference (uploaded UUID, data URI, base64, URL) for an owner.
-using InputFetcher = std::function<Result<FetchedInput>(const std::string& ref, const std::string& owner)>;
+// Resolves one input reference (uploaded UUID, data URI, base64, URL) for an owner. The blob goes
+// on to the engine as it is (engine::InputMedia::blob).
+using InputFetcher = std::function<Result<fetch::Blob>(const std::string& ref, const std::string& owner)>;
 // The same, answering later: `done` is called exactly once, on any thread, maybe before the call
 // returns. The server runs URL fetches on its fetch pool, so no worker waits for a slow host.
-using InputDone = std::function<void(Result<FetchedInput>)>;
+using InputDone = std::function<void(Result<fetch::Blob>)>;
 using AsyncInputFetcher =
     std::function<void(const std::string& ref, const std::string& owner, InputDone done)>;
 // An input fetch abandoned because the server stops: the task is not failed; it stays in
 // processing and is requeued at the next start (TaskStore::requeue_interrupted) or once its lease
 // expires.
-inline constexpr std::string_view kFetchCancelled = "fetchCancelled";
+inline constexpr std::string_view kFetchCancelled = fetch::kFetchCancelled;
 
 struct RunnerDeps {
   store::TaskQueue& tasks;

@@ -40,12 +40,13 @@ bool is_http_url(const std::string& ref) {
 // Images go as raw base64. Kling takes JPEG and PNG only, so anything else (WebP, ...) is
 // re-encoded as PNG first.
 Result<std::string> image_payload(const InputMedia& in) {
-  if (in.content_type == "image/jpeg" || in.content_type == "image/png")
-    return fetch::encode_base64(in.bytes);
-  auto image = media::decode_image(in.bytes);
+  if (in.blob.content_type == "image/jpeg" || in.blob.content_type == "image/png")
+    return fetch::encode_base64(in.blob.bytes);
+  auto image = media::decode_image(in.blob.bytes);
   if (!image) {
     return Error{"invalidInput",
-                 "the input (" + in.content_type + ") is not an image Kling can take: " + image.error().message, in.path};
+                 "the input (" + in.blob.content_type + ") is not an image Kling can take: " + image.error().message,
+                 in.path};
   }
   auto png = media::encode_image(*image, media::ImageFormat::Png, 95);
   if (!png) return png.error();
@@ -54,7 +55,7 @@ Result<std::string> image_payload(const InputMedia& in) {
 
 // Videos: the client's own http(s) URL when it gave one (Kling fetches it), else raw base64.
 std::string video_payload(const InputMedia& in, const std::string& original_ref) {
-  return is_http_url(original_ref) ? original_ref : fetch::encode_base64(in.bytes);
+  return is_http_url(original_ref) ? original_ref : fetch::encode_base64(in.blob.bytes);
 }
 
 std::string whole_seconds(double seconds) {
@@ -310,7 +311,7 @@ struct Builder {
       input["audio_url"] = request.inputs.audio->value;
     } else {
       input["audio_type"] = "file";
-      input["audio_file"] = fetch::encode_base64(audio->bytes);
+      input["audio_file"] = fetch::encode_base64(audio->blob.bytes);
     }
     body["input"] = std::move(input);
     return Ok{};
@@ -328,7 +329,7 @@ struct Builder {
     auto data = image_payload(*image);
     if (!data) return data.error();
     body["image"] = std::move(*data);
-    body["sound_file"] = fetch::encode_base64(audio->bytes);
+    body["sound_file"] = fetch::encode_base64(audio->blob.bytes);
     return Ok{};
   }
 

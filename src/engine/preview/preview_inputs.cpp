@@ -47,7 +47,7 @@ Result<InputFacts> inspect_inputs(const std::vector<InputMedia>& inputs, const s
   InputFacts facts;
   for (const auto& input : inputs) {
     if (is_image_role(input.role)) {
-      auto image = media::decode_image(input.bytes);
+      auto image = media::decode_image(input.blob.bytes);
       if (!image) {
         return Error{"invalidInput", "the input is not a decodable image: " + image.error().message, input.path};
       }
@@ -58,7 +58,7 @@ Result<InputFacts> inspect_inputs(const std::vector<InputMedia>& inputs, const s
         facts.first_frame = std::move(image).value();
       }
     } else if (is_timed_role(input.role)) {
-      auto info = probe_bytes(input.bytes, scratch_dir);
+      auto info = probe_bytes(input.blob.bytes, scratch_dir);
       if (!info && info.error().code == io_errc::kStorageFull) return info.error();  // not the input's fault
       if (!info) {
         return Error{"invalidInput", "the input is not a readable media file: " + info.error().message, input.path};

@@ -40,7 +40,7 @@ std::string b64(const std::string& bytes) {
 }
 
 InputMedia png(const std::string& role, const std::string& bytes) {
-  return {role, bytes, "image/png"};
+  return {role, {bytes, "image/png"}};
 }
 
 TEST(KlingRequest, TextToVideoCarriesModelModeStringDurationAndAspectRatio) {

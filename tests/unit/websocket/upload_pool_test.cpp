@@ -75,12 +75,12 @@ struct UploadPoolTest : ::testing::Test {
 
   void SetUp() override {
     Services s{world.catalog, world.tasks, *world.media, auth, nullptr, nullptr, kBase};
-    s.fetch = [this](const std::string&, const std::string&) -> Result<worker::FetchedInput> {
+    s.fetch = [this](const std::string&, const std::string&) -> Result<fetch::Blob> {
       std::unique_lock lock(mutex);
       ++fetching;
       changed.notify_all();
       changed.wait(lock, [this] { return released; });
-      return worker::FetchedInput{png(), "image/png"};
+      return fetch::Blob{png(), "image/png"};
     };
     s.fetch_pool = &pool;
     service = std::make_unique<Service>(std::move(s));

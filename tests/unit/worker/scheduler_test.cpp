@@ -42,7 +42,7 @@ class RecordingEngine final : public engine::Engine {
     {
       std::unique_lock lock(mutex);
       std::vector<std::string> roles;
-      for (const auto& input : job.inputs) roles.push_back(input.role + "=" + input.bytes);
+      for (const auto& input : job.inputs) roles.push_back(input.role + "=" + input.blob.bytes);
       input_roles.push_back(std::move(roles));
       rendering.insert(job.task_uuid);
       changed.notify_all();
@@ -97,7 +97,7 @@ class SchedulerTest : public testing::Test {
     };
     d.fetch_async = [this](const std::string& ref, const std::string&, InputDone done) {
       if (ref.rfind("http://tarpit/", 0) != 0)
-        return done(FetchedInput{image(ref.substr(ref.rfind('/') + 1)), "image/png"});
+        return done(fetch::Blob{image(ref.substr(ref.rfind('/') + 1)), "image/png"});
       std::lock_guard lock(mutex_);
       held_.push_back({ref, std::move(done)});
       changed_.notify_all();
@@ -121,7 +121,7 @@ class SchedulerTest : public testing::Test {
     return changed_.wait_for(lock, 30s, [&] { return held_.size() >= n; });
   }
   // Answers the held fetch of `ref` (called without the lock: it may run the task's callback).
-  void answer(const std::string& ref, Result<FetchedInput> answer) {
+  void answer(const std::string& ref, Result<fetch::Blob> answer) {
     InputDone done;
     {
       std::lock_guard lock(mutex_);
@@ -196,8 +196,8 @@ TEST_F(SchedulerTest, InputsAreFetchedAtOnceAndKeptInRequestOrder) {
   Scheduler scheduler(deps(), SchedulerOptions{1, 50, 16});
   scheduler.start();
   ASSERT_TRUE(wait_held(2));
-  answer("http://tarpit/second", FetchedInput{image("second"), "image/png"});
-  answer("http://tarpit/first", FetchedInput{image("first"), "image/png"});
+  answer("http://tarpit/second", fetch::Blob{image("second"), "image/png"});
+  answer("http://tarpit/first", fetch::Blob{image("first"), "image/png"});
   ASSERT_TRUE(wait_finished("two"));
   EXPECT_EQ(record("two").status, store::TaskStatus::Success);
   std::lock_guard lock(engine_->mutex);
@@ -235,7 +235,7 @@ TEST_F(SchedulerTest, AnotherWorkerRendersAFetchedTaskUnderTheClaimsLease) {
   scheduler.wake();
   ASSERT_TRUE(engine_->wait_rendering("blocker-2"));  // now B is busy
   engine_->release("blocker-1");                      // and A is free
-  answer("http://tarpit/in", FetchedInput{image("in"), "image/png"});
+  answer("http://tarpit/in", fetch::Blob{image("in"), "image/png"});
   ASSERT_TRUE(wait_finished("fetched"));  // rendered by A
   EXPECT_EQ(record("fetched").status, store::TaskStatus::Success)
       << record("fetched").error_message;

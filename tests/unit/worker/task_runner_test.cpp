@@ -159,10 +159,10 @@ class TaskRunnerTest : public testing::Test {
       DecodedTask decoded{request_, plan, std::nullopt, 7, std::nullopt};
       return decoded;
     };
-    d.fetch = [this](const std::string& ref, const std::string&) -> Result<FetchedInput> {
+    d.fetch = [this](const std::string& ref, const std::string&) -> Result<fetch::Blob> {
       if (during_fetch_) during_fetch_();
       if (ref == kUnreachable) return Error{"fetchFailed", "connection refused"};
-      return FetchedInput{fetched_, "image/png"};
+      return fetch::Blob{fetched_, "image/png"};
     };
     d.lease_ms = 60'000;
     d.clock = &clock_;  // intervals (fresh claim, progress throttle) pass only when a test advances it
@@ -409,7 +409,7 @@ TEST_F(TaskRunnerTest, OtherRenderErrorsFailTheTask) {
   const auto task = claimed_task(1);
   auto d = deps();
   request_.inputs.image = InputRef{"bad", "inputs.image"};
-  d.fetch = [](const std::string&, const std::string&) -> Result<FetchedInput> {
+  d.fetch = [](const std::string&, const std::string&) -> Result<fetch::Blob> {
     return Error{"invalidInput", "inputs.image is not an image"};
   };
   const auto outcome = run_task(d, task, "w");
