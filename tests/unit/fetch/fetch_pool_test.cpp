@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -97,7 +100,13 @@ TEST(FetchPool, ASaturatedHostDoesNotHoldUpOtherHosts) {
   ASSERT_TRUE(pool.submit("other", [&] { log.add("other"); }));
   EXPECT_EQ(log.wait_for(2).size(), 2u);
   EXPECT_EQ(tarpit.entered(), 2);  // the per-host cap held while free threads were there
-  const auto counts = pool.counts();
+  // The good and other jobs have logged, but their threads may not have returned to the pool
+  // yet: wait (bounded) until only the two tarpit jobs run.
+  auto counts = pool.counts();
+  for (int i = 0; i < 500 && counts.running != 2u; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    counts = pool.counts();
+  }
   EXPECT_EQ(counts.running, 2u);
   EXPECT_EQ(counts.queued, 3u);
   tarpit.open();
