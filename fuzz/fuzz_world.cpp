@@ -9,7 +9,8 @@
 #include "api/auth.hpp"
 #include "api/kling/native_auth.hpp"
 #include "api/runware/completion_waiter.hpp"
-#include "api/runware/submitter.hpp"
+#include "api/tasks/context.hpp"
+#include "api/tasks/submitter.hpp"
 #include "catalog/catalog.hpp"
 #include "common/clock.hpp"
 #include "delivery/media_store.hpp"
@@ -52,9 +53,10 @@ struct World::Parts {
   std::unique_ptr<delivery::MediaStore> media;
   api::Authenticator auth{{std::string(kApiKey)}, nullptr};
   std::unique_ptr<api::kling::NativeAuth> kling_auth;
-  api::runware::Submitter submitter{tasks};
+  api::tasks::Submitter submitter{tasks};
   // Never started: a synchronous imageInference gets its 504 at once instead of waiting.
   api::runware::CompletionWaiter waiter{tasks};
+  std::unique_ptr<api::tasks::Context> context;
   std::unique_ptr<api::runware::Service> runware;
   std::unique_ptr<api::kling::NativeService> kling;
   std::unique_ptr<api::apimart::ApimartService> apimart;
@@ -66,14 +68,15 @@ struct World::Parts {
         {std::string(kKlingAccessKey), std::string(kKlingSecretKey)}};
     kling_auth = std::make_unique<api::kling::NativeAuth>(std::move(pairs), auth, clock);
     submitter.start();
-    api::runware::Services services{catalog, tasks, *media, auth, fetch_data_uri, nullptr, ""};
-    services.submitter = &submitter;
+    context = std::make_unique<api::tasks::Context>(catalog, tasks, *media, auth);
+    context->submitter = &submitter;
+    context->clock = &clock;
+    context->set_public_base_url("http://127.0.0.1:8080");
+    api::runware::Services services{*context, fetch_data_uri};
     services.waiter = &waiter;
-    services.clock = &clock;
     runware = std::make_unique<api::runware::Service>(std::move(services));
-    runware->set_public_base_url("http://127.0.0.1:8080");
-    kling = std::make_unique<api::kling::NativeService>(*runware, *kling_auth);
-    apimart = std::make_unique<api::apimart::ApimartService>(*runware);
+    kling = std::make_unique<api::kling::NativeService>(*context, *kling_auth);
+    apimart = std::make_unique<api::apimart::ApimartService>(*context);
   }
   ~Parts() {
     submitter.stop();

@@ -12,13 +12,13 @@
 #include "api/auth.hpp"
 #include "api/kling/native_auth.hpp"
 #include "common/clock.hpp"
-#include "engine/kling/jwt.hpp"
+#include "auth/jwt.hpp"
 #include "fuzz_world.hpp"
 
 namespace {
 
 using namespace vidserve;
-namespace jwt = engine::kling;
+namespace jwt = vidserve::auth;
 
 constexpr std::int64_t kNowS = fuzz::kNowMs / 1000;
 

@@ -1,6 +1,7 @@
 #pragma once
-// Everything `vidserve serve` runs, wired together: SQLite store, media store, engines,
-// scheduler, Runware service and HTTP server. Tests start it through the binary.
+// Everything `vidserve serve` runs, wired together from the parts of server_parts.hpp (storage,
+// engines, front-ends, workers) plus the HTTP server and the sweeper. Tests start it through the
+// binary.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -49,6 +50,9 @@ class ServerApp {
   void stop();
 
  private:
+  // The HTTP server and WebSocket sessions over the built front-ends; the base URL.
+  Result<std::string> start_http(const std::string& host, unsigned short port);
+
   struct Parts;
   ServeOptions options_;
   std::unique_ptr<Parts> parts_;

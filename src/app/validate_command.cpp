@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "api/runware/document_check.hpp"
-#include "api/runware/problem_json.hpp"
+#include "api/wire/problem_json.hpp"
 #include "app/commands.hpp"
 #include "common/text.hpp"
 
@@ -73,7 +73,7 @@ void print_json(const DocumentCheck& check) {
   boost::json::array out;
   for (const auto& t : check.tasks) {
     for (const auto& p : t.validation.problems) {
-      auto o = api::runware::to_json(p);
+      auto o = api::wire::to_json(p);
       o["task"] = t.index;
       o["taskUUID"] = t.task_uuid;
       out.push_back(std::move(o));

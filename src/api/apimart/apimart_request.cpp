@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "api/kling/native_translation.hpp"
-#include "api/runware/field_reader.hpp"
 #include "api/tasks/intake.hpp"
+#include "api/wire/field_reader.hpp"
 
 namespace vidserve::api::apimart {
 
@@ -20,7 +20,7 @@ void copy(const json::object& from, const char* key, json::object& to, const cha
 
 NativeBody to_native(const json::object& request) {
   NativeBody out;
-  runware::FieldReader r(request, "", out.problems);
+  wire::FieldReader r(request, "", out.problems);
   auto& body = out.body;
   auto model = r.string("model");
   if (!model || model->empty()) out.problems.add("model", "missingParameter", "model is required, e.g. kling-v2-6.");

@@ -4,9 +4,9 @@
 #include <cmath>
 
 #include "api/apimart/apimart_request.hpp"
-#include "api/runware/document_check.hpp"
-#include "api/runware/problem_json.hpp"
 #include "api/tasks/intake.hpp"
+#include "api/wire/json.hpp"
+#include "api/wire/problem_json.hpp"
 #include "common/text.hpp"
 
 namespace vidserve::api::apimart {
@@ -20,7 +20,7 @@ constexpr std::string_view kTaskPrefix = "task_";
 constexpr std::size_t kMaxEcho = 100;  // bytes of a caller's task id quoted in a reply
 constexpr std::int64_t kEstimatedSeconds = 60;  // what APIMart's example reports; ours is a guess too
 
-runware::Reply error_reply(int status, const char* type, const char* code, std::string message, std::string param = {},
+wire::Reply error_reply(int status, const char* type, const char* code, std::string message, std::string param = {},
                            json::array details = {}) {
   json::object error{{"message", std::move(message)}, {"type", type}, {"code", code}};
   if (!param.empty()) error["param"] = std::move(param);
@@ -29,14 +29,14 @@ runware::Reply error_reply(int status, const char* type, const char* code, std::
   return {status, json::serialize(body)};
 }
 
-runware::Reply invalid(std::vector<core::Problem> problems) {
+wire::Reply invalid(std::vector<core::Problem> problems) {
   std::string message;
   json::array details;
   for (auto& p : problems) {
     if (!message.empty()) message += " ";
     const auto parameter = p.parameter();
     message += parameter.empty() ? p.message : parameter + ": " + p.message;
-    details.push_back(runware::to_json(p));
+    details.push_back(wire::to_json(p));
   }
   return error_reply(400, "invalid_request_error", "invalid_parameter", message, problems.front().parameter(),
                      std::move(details));
@@ -68,7 +68,7 @@ json::value seconds_value(double seconds) {
   return std::round(seconds * 100) / 100;
 }
 
-json::object task_view(const runware::Services& s, const store::TaskRecord& t) {
+json::object task_view(const tasks::Context& s, const store::TaskRecord& t) {
   json::object data{{"id", std::string(kTaskPrefix) + t.task_uuid},
                     {"status", status_text(t.status)},
                     {"progress", progress_of(t)},
@@ -108,10 +108,10 @@ bool ApimartService::owns(std::string_view method, std::string_view path) {
 }
 
 void ApimartService::handle(std::string_view method, std::string_view path, std::string_view body,
-                            std::string_view authorization, runware::Service::ReplyCallback done) const {
-  if (!runware_.ready()) return done(error_reply(503, "server_error", "service_unavailable", "the server is starting; retry shortly."));
+                            std::string_view authorization, wire::ReplyCallback done) const {
+  if (!context_.ready()) return done(error_reply(503, "server_error", "service_unavailable", "the server is starting; retry shortly."));
   const auto key = Authenticator::bearer_token(authorization);
-  auto owner = key.empty() ? std::nullopt : runware_.services().auth.owner_for(key);
+  auto owner = key.empty() ? std::nullopt : context_.auth.owner_for(key);
   if (!owner) {
     return done(error_reply(401, "authentication_error", key.empty() ? "missing_api_key" : "invalid_api_key",
                             key.empty() ? "send Authorization: Bearer <API key>." : "the API key is not valid or was revoked."));
@@ -120,10 +120,10 @@ void ApimartService::handle(std::string_view method, std::string_view path, std:
   done(read(std::string(path.substr(std::string_view("/v1/tasks/").size())), *owner));
 }
 
-void ApimartService::create(std::string_view body, const std::string& owner, runware::Service::ReplyCallback done) const {
-  const auto& s = runware_.services();
-  runware::SyntaxError syntax;
-  auto doc = runware::parse_json(body, syntax);
+void ApimartService::create(std::string_view body, const std::string& owner, wire::ReplyCallback done) const {
+  const auto& s = context_;
+  wire::SyntaxError syntax;
+  auto doc = wire::parse_json(body, syntax);
   if (!doc || !doc->is_object()) {
     return done(error_reply(400, "invalid_request_error", "invalid_json",
                             doc ? "the body must be a JSON object." : syntax.describe()));
@@ -135,7 +135,7 @@ void ApimartService::create(std::string_view body, const std::string& owner, run
   tasks::submit_one(s, std::move(record), [done = std::move(done)](Result<store::TaskRecord> stored) {
     if (!stored) {
       const auto& code = stored.error().code;
-      if (code == runware::kInsufficientStorage) {
+      if (code == tasks::kInsufficientStorage) {
         return done(error_reply(507, "server_error", "insufficient_storage", stored.error().message));
       }
       if (code == store::errc::kTooManyQueuedTasks) {
@@ -152,8 +152,8 @@ void ApimartService::create(std::string_view body, const std::string& owner, run
   });
 }
 
-runware::Reply ApimartService::read(const std::string& task_id, const std::string& owner) const {
-  const auto& s = runware_.services();
+wire::Reply ApimartService::read(const std::string& task_id, const std::string& owner) const {
+  const auto& s = context_;
   const auto uuid = task_id.rfind(kTaskPrefix, 0) == 0 ? task_id.substr(kTaskPrefix.size()) : task_id;
   auto record = tasks::find_task(s, owner, uuid, std::string(kApi));
   if (!record) {

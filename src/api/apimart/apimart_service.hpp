@@ -5,23 +5,24 @@
 // into a Runware task, so all three APIs share validation, store and engines. Bearer vidserve keys.
 #include <string_view>
 
-#include "api/runware/service.hpp"
+#include "api/tasks/context.hpp"
+#include "api/wire/reply.hpp"
 
 namespace vidserve::api::apimart {
 
 class ApimartService {
  public:
-  explicit ApimartService(const runware::Service& runware) : runware_(runware) {}
+  explicit ApimartService(const tasks::Context& context) : context_(context) {}
 
   static bool owns(std::string_view method, std::string_view path);
   void handle(std::string_view method, std::string_view path, std::string_view body, std::string_view authorization,
-              runware::Service::ReplyCallback done) const;
+              wire::ReplyCallback done) const;
 
  private:
-  void create(std::string_view body, const std::string& owner, runware::Service::ReplyCallback done) const;
-  runware::Reply read(const std::string& task_id, const std::string& owner) const;
+  void create(std::string_view body, const std::string& owner, wire::ReplyCallback done) const;
+  wire::Reply read(const std::string& task_id, const std::string& owner) const;
 
-  const runware::Service& runware_;
+  const tasks::Context& context_;
 };
 
 }  // namespace vidserve::api::apimart

@@ -4,11 +4,11 @@
 #include <charconv>
 #include <cstring>
 
-#include "engine/kling/jwt.hpp"
+#include "auth/jwt.hpp"
 
 namespace vidserve::api::kling {
 
-using engine::kling::JwtCheck;
+using auth::JwtCheck;
 
 Result<NativeAuth::KeyPairs> NativeAuth::parse_key_pairs(std::string_view text) {
   KeyPairs pairs;
@@ -51,9 +51,9 @@ NativeAuthOutcome NativeAuth::authenticate(std::string_view authorization) const
     if (auto owner = keys_.owner_for(token)) return {owner, 0, {}};
     return {std::nullopt, 1000, "authentication failed: the API key is not valid or was revoked"};
   }
-  engine::kling::JwtLimits limits;
+  auth::JwtLimits limits;
   limits.max_lifetime_s = max_lifetime_s_;
-  const auto verdict = engine::kling::verify_kling_jwt(
+  const auto verdict = auth::verify_kling_jwt(
       token,
       [this](std::string_view access) {
         auto it = pairs_.find(access);

@@ -1,26 +1,26 @@
 #include "api/kling/native_envelope.hpp"
 
-#include "api/runware/problem_json.hpp"
+#include "api/wire/problem_json.hpp"
 
 namespace vidserve::api::kling {
 
 namespace json = boost::json;
 
-runware::Reply native_reply(int http_status, int code, std::string message, const std::string& request_id,
+wire::Reply native_reply(int http_status, int code, std::string message, const std::string& request_id,
                             json::value data) {
   json::object body{{"code", code}, {"message", std::move(message)}, {"request_id", request_id}};
   if (!data.is_null()) body["data"] = std::move(data);
   return {http_status, json::serialize(body)};
 }
 
-runware::Reply invalid_parameters(const std::vector<core::Problem>& problems, const std::string& request_id) {
+wire::Reply invalid_parameters(const std::vector<core::Problem>& problems, const std::string& request_id) {
   std::string message = "invalid parameters: ";
   json::array errors;
   for (std::size_t i = 0; i < problems.size(); ++i) {
     if (i > 0) message += " ";
     const auto parameter = problems[i].parameter();
     message += parameter.empty() ? problems[i].message : parameter + ": " + problems[i].message;
-    errors.push_back(runware::to_json(problems[i]));
+    errors.push_back(wire::to_json(problems[i]));
   }
   json::object body{{"code", 1201}, {"message", message}, {"request_id", request_id}, {"errors", std::move(errors)}};
   return {400, json::serialize(body)};

@@ -5,11 +5,11 @@
 #include <optional>
 #include <string>
 
-#include "api/runware/field_reader.hpp"
+#include "api/wire/field_reader.hpp"
 
 namespace vidserve::api::kling {
 
-using runware::FieldReader;
+using wire::FieldReader;
 
 std::optional<double> read_seconds(FieldReader& reader, const std::string& key, core::Problems& problems);
 std::optional<bool> read_flag(FieldReader& reader, const std::string& key);

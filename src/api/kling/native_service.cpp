@@ -7,7 +7,7 @@
 #include "api/kling/native_envelope.hpp"
 #include "api/kling/native_task_view.hpp"
 #include "api/kling/native_translation.hpp"
-#include "api/runware/document_check.hpp"
+#include "api/wire/json.hpp"
 #include "api/tasks/intake.hpp"
 #include "common/text.hpp"
 #include "common/uuid.hpp"
@@ -55,7 +55,7 @@ std::optional<std::size_t> page_param(const boost::urls::params_view& params, co
   return value;
 }
 
-runware::Reply store_error(const Error& error, const std::string& request_id) {
+wire::Reply store_error(const Error& error, const std::string& request_id) {
   return native_reply(500, 5000, "server internal error: " + error.message, request_id);
 }
 
@@ -66,9 +66,9 @@ bool NativeService::owns(std::string_view path) {
   return path.rfind(kPrefix, 0) == 0 && path != "/v1/videos/generations";
 }
 
-void NativeService::handle(const NativeCall& call, runware::Service::ReplyCallback done) const {
+void NativeService::handle(const NativeCall& call, wire::ReplyCallback done) const {
   const std::string request_id = uuid::generate_v4();
-  if (!runware_.ready()) return done(native_reply(503, 5001, "the server is starting; retry shortly", request_id));
+  if (!context_.ready()) return done(native_reply(503, 5001, "the server is starting; retry shortly", request_id));
   const auto target = split_target(without_kling_prefix(call.path).substr(kPrefix.size()));
   if (!target) {
     return done(native_reply(404, 1203, "resource does not exist: vidserve serves /v1/videos/{text2video,"
@@ -88,10 +88,10 @@ void NativeService::handle(const NativeCall& call, runware::Service::ReplyCallba
 }
 
 void NativeService::create(const std::string& product, std::string_view body, const std::string& owner,
-                           const std::string& request_id, runware::Service::ReplyCallback done) const {
-  const auto& s = runware_.services();
-  runware::SyntaxError syntax;
-  auto doc = runware::parse_json(body, syntax);
+                           const std::string& request_id, wire::ReplyCallback done) const {
+  const auto& s = context_;
+  wire::SyntaxError syntax;
+  auto doc = wire::parse_json(body, syntax);
   if (!doc || !doc->is_object()) {
     const std::string why = doc ? "the body must be a JSON object" : syntax.describe();
     return done(native_reply(400, 1200, "invalid request parameters: " + why, request_id));
@@ -110,7 +110,7 @@ void NativeService::create(const std::string& product, std::string_view body, co
                                        request_id));
       }
       if (e.code == "serviceUnavailable") return done(native_reply(503, 5001, e.message, request_id));
-      if (e.code == runware::kInsufficientStorage) return done(native_reply(507, 5001, e.message, request_id));
+      if (e.code == tasks::kInsufficientStorage) return done(native_reply(507, 5001, e.message, request_id));
       // Kling's answer when the tasks in flight exceed the account's concurrency.
       if (e.code == store::errc::kTooManyQueuedTasks) return done(native_reply(429, 1303, e.message, request_id));
       return done(store_error(e, request_id));
@@ -124,9 +124,9 @@ void NativeService::create(const std::string& product, std::string_view body, co
   });
 }
 
-runware::Reply NativeService::read_one(const std::string& product, const std::string& id, const std::string& owner,
+wire::Reply NativeService::read_one(const std::string& product, const std::string& id, const std::string& owner,
                                        const std::string& request_id) const {
-  const auto& s = runware_.services();
+  const auto& s = context_;
   auto record = tasks::find_task(s, owner, id, api_label(product));
   if (!record) {
     if (record.error().code != store::errc::kNotFound) return store_error(record.error(), request_id);
@@ -137,9 +137,9 @@ runware::Reply NativeService::read_one(const std::string& product, const std::st
   return native_reply(200, 0, "SUCCEED", request_id, native_task(s, *record));
 }
 
-runware::Reply NativeService::list(const std::string& product, std::string_view query, const std::string& owner,
+wire::Reply NativeService::list(const std::string& product, std::string_view query, const std::string& owner,
                                    const std::string& request_id) const {
-  const auto& s = runware_.services();
+  const auto& s = context_;
   // Parsed as a relative reference: Boost.URL 1.81's parse_query() iterates past the end of a
   // query that is not NUL-terminated (it read "500" as "500" plus the next byte).
   const std::string reference = "?" + std::string(query);
@@ -157,7 +157,7 @@ runware::Reply NativeService::list(const std::string& product, std::string_view 
     if (record) data.push_back(native_task(s, *record));
     return native_reply(200, 0, "SUCCEED", request_id, std::move(data));
   }
-  auto records = s.tasks.list(owner, store::TaskStore::ListQuery{*size, (*page - 1) * *size, api_label(product)});
+  auto records = s.tasks.list(owner, store::TaskRepository::ListQuery{*size, (*page - 1) * *size, api_label(product)});
   if (!records) return store_error(records.error(), request_id);
   for (const auto& record : *records) data.push_back(native_task(s, record));
   return native_reply(200, 0, "SUCCEED", request_id, std::move(data));

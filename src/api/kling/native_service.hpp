@@ -2,11 +2,12 @@
 // Kling's native video API (/v1/videos/<product>, also under /kling): create a task, read one,
 // list them, in Kling's {code, message, request_id, data} envelope. Requests are translated into
 // Runware tasks and share validation, store and engines with the other APIs; a task created here
-// is read back here in Kling's shape. Transport-free like runware::Service.
+// is read back here in Kling's shape. Transport-free like the other front-ends.
 #include <string_view>
 
 #include "api/kling/native_auth.hpp"
-#include "api/runware/service.hpp"
+#include "api/tasks/context.hpp"
+#include "api/wire/reply.hpp"
 
 namespace vidserve::api::kling {
 
@@ -20,22 +21,22 @@ struct NativeCall {
 
 class NativeService {
  public:
-  NativeService(const runware::Service& runware, const NativeAuth& auth) : runware_(runware), auth_(auth) {}
+  NativeService(const tasks::Context& context, const NativeAuth& auth) : context_(context), auth_(auth) {}
 
   // True for the paths this service answers (everything under /v1/videos/ except APIMart's
   // /v1/videos/generations, and the same under /kling).
   static bool owns(std::string_view path);
-  void handle(const NativeCall& call, runware::Service::ReplyCallback done) const;
+  void handle(const NativeCall& call, wire::ReplyCallback done) const;
 
  private:
   void create(const std::string& product, std::string_view body, const std::string& owner,
-              const std::string& request_id, runware::Service::ReplyCallback done) const;
-  runware::Reply read_one(const std::string& product, const std::string& id, const std::string& owner,
+              const std::string& request_id, wire::ReplyCallback done) const;
+  wire::Reply read_one(const std::string& product, const std::string& id, const std::string& owner,
                           const std::string& request_id) const;
-  runware::Reply list(const std::string& product, std::string_view query, const std::string& owner,
+  wire::Reply list(const std::string& product, std::string_view query, const std::string& owner,
                       const std::string& request_id) const;
 
-  const runware::Service& runware_;
+  const tasks::Context& context_;
   const NativeAuth& auth_;
 };
 

@@ -21,7 +21,7 @@ const char* native_status(store::TaskStatus status) {
 
 }  // namespace
 
-json::object native_task(const runware::Services& s, const store::TaskRecord& record) {
+json::object native_task(const tasks::Context& s, const store::TaskRecord& record) {
   json::object task{{"task_id", record.task_uuid}, {"task_status", native_status(record.status)}};
   std::string message;
   if (record.status == store::TaskStatus::Error) {

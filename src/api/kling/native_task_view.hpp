@@ -3,10 +3,10 @@
 // failed, task_result.videos[{id, url, duration}], times in Unix milliseconds.
 #include <boost/json.hpp>
 
-#include "api/runware/service.hpp"
+#include "api/tasks/context.hpp"
 
 namespace vidserve::api::kling {
 
-boost::json::object native_task(const runware::Services& s, const store::TaskRecord& record);
+boost::json::object native_task(const tasks::Context& s, const store::TaskRecord& record);
 
 }  // namespace vidserve::api::kling

@@ -9,8 +9,8 @@
 #include "api/kling/native_fields.hpp"
 #include "api/kling/native_models.hpp"
 #include "api/kling/native_products.hpp"
-#include "api/runware/document_check.hpp"
 #include "api/tasks/intake.hpp"
+#include "api/tasks/task_check.hpp"
 #include "common/uuid.hpp"
 
 namespace vidserve::api::kling {
@@ -268,7 +268,7 @@ std::string with_native_models(std::string message, const catalog::Catalog& cata
 
 NativeVerdict check_native(const std::string& product, const json::object& body, const catalog::Catalog& catalog) {
   auto translation = translate_native(product, body, catalog);
-  auto verdict = runware::check_task(translation.task, 0, catalog);
+  auto verdict = tasks::check_translated_task(translation.task, catalog);
   NativeVerdict out;
   out.problems = translation.all_problems(std::move(verdict.validation.problems));
   for (auto& p : out.problems) p.message = with_native_models(std::move(p.message), catalog);

@@ -1,6 +1,6 @@
 #include "api/runware/envelope.hpp"
 
-#include "api/runware/problem_json.hpp"
+#include "api/wire/problem_json.hpp"
 #include "common/text.hpp"
 
 namespace vidserve::api::runware {
@@ -40,7 +40,7 @@ void Envelope::error(int status, std::string code, std::string message, std::str
 }
 
 void Envelope::problem(const core::Problem& p, std::string_view task_type, std::string_view task_uuid) {
-  auto e = to_json(p);
+  auto e = wire::to_json(p);
   echo_task(e, task_type, task_uuid);
   e["documentation"] = "https://runware.ai/docs/en/video-inference/api-reference";
   errors.push_back(std::move(e));

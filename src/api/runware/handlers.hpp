@@ -37,7 +37,7 @@ void model_search(const Services& s, const boost::json::object& task, Envelope& 
 
 // The items of a stored task as getResponse shows them (success/processing in data, failures in
 // errors). Also used to answer a synchronous imageInference.
-void task_items(const Services& s, const store::TaskRecord& record, Envelope& out);
+void task_items(const tasks::Context& context, const store::TaskRecord& record, Envelope& out);
 
 std::string string_field(const boost::json::object& o, const char* key);
 

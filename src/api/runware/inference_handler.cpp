@@ -25,7 +25,7 @@ void inference(const Services& s, const json::object& task, const std::string& o
                std::vector<Deferred>& deferred) {
   const auto type = string_field(task, "taskType");
   const auto task_uuid = string_field(task, "taskUUID");
-  const auto verdict = check_task(task, 0, s.catalog);
+  const auto verdict = check_task(task, 0, s.context.catalog);
   if (!verdict.validation.valid()) {
     for (const auto& p : verdict.validation.problems) out.problem(p, type, task_uuid);
     return;

@@ -1,9 +1,12 @@
 // inputs.{frameImages, referenceImages, referenceVideos, referenceVoices, video, audio, image}
 // and the legacy top-level frameImages [{inputImage, frame}].
-#include "api/runware/field_reader.hpp"
 #include "api/runware/task_parser.hpp"
+#include "api/wire/field_reader.hpp"
 
 namespace vidserve::api::runware {
+
+using wire::as_integer;
+using wire::FieldReader;
 
 namespace json = boost::json;
 

@@ -12,8 +12,8 @@ constexpr const char* kLegacyCallerNamesKey = "vidserveCallerNames";
 }  // namespace
 
 Result<core::TaskSpec> spec_from_legacy_request(std::string_view stored) {
-  SyntaxError syntax;
-  auto doc = parse_json(stored, syntax);
+  wire::SyntaxError syntax;
+  auto doc = wire::parse_json(stored, syntax);
   if (!doc || !doc->is_object()) {
     return Error{core::kInvalidStoredTask, "the stored request is not a JSON object"};
   }

@@ -31,7 +31,7 @@ Delivery delivery_of(const store::TaskRecord& record) {
 }
 
 // videoURL / videoBase64Data / videoDataURI, or the image equivalents.
-void add_media(const Services& s, const store::ResultRecord& r, const core::ResultPayload& p,
+void add_media(const tasks::Context& s, const store::ResultRecord& r, const core::ResultPayload& p,
                const Delivery& d, const std::string& noun, json::object& item) {
   if (d.output_type == "URL") {
     item[noun + "URL"] = tasks::media_url(s, r, p);
@@ -47,7 +47,7 @@ void add_media(const Services& s, const store::ResultRecord& r, const core::Resu
   }
 }
 
-json::object result_item(const Services& s, const store::TaskRecord& t, const store::ResultRecord& r,
+json::object result_item(const tasks::Context& s, const store::TaskRecord& t, const store::ResultRecord& r,
                          const Delivery& d) {
   const std::string noun = t.task_type == "imageInference" ? "image" : "video";
   json::object item{{"taskType", t.task_type}, {"taskUUID", t.task_uuid}, {"status", r.status}};
@@ -67,7 +67,7 @@ json::object result_item(const Services& s, const store::TaskRecord& t, const st
 
 }  // namespace
 
-void task_items(const Services& s, const store::TaskRecord& t, Envelope& out) {
+void task_items(const tasks::Context& s, const store::TaskRecord& t, Envelope& out) {
   if (t.status == store::TaskStatus::Error || t.status == store::TaskStatus::Cancelled) {
     const bool cancelled = t.status == store::TaskStatus::Cancelled;
     const auto e = tasks::task_error(t);
@@ -92,7 +92,7 @@ void get_response(const Services& s, const json::object& task, const std::string
     for (auto& item : *cached) out.data.push_back(std::move(item));
     return;
   }
-  auto record = s.tasks.get(owner, task_uuid);
+  auto record = s.context.tasks.get(owner, task_uuid);
   if (record && !created_here(record->api)) record = Error{store::errc::kNotFound, "another API's task"};
   if (!record) {
     const bool missing = record.error().code == store::errc::kNotFound;
@@ -103,7 +103,7 @@ void get_response(const Services& s, const json::object& task, const std::string
     return;
   }
   const auto first = out.data.size();
-  task_items(s, *record, out);
+  task_items(s.context, *record, out);
   // Finished URL replies never change; base64 replies are too large to keep.
   if (record->status == store::TaskStatus::Success && delivery_of(*record).output_type == "URL") {
     s.finished->put(owner, task_uuid, json::array(out.data.begin() + static_cast<std::ptrdiff_t>(first), out.data.end()));

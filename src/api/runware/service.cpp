@@ -30,7 +30,7 @@ std::optional<std::string> authenticate(const Services& s, const json::array& ta
               "authentication", "");
     return std::nullopt;
   }
-  auto owner = s.auth.owner_for(key);
+  auto owner = s.context.auth.owner_for(key);
   if (!owner) out.error(401, "invalidApiKey", "the API key is not valid or was revoked.", "authentication", "");
   return owner;
 }
@@ -60,7 +60,7 @@ void dispatch(const Services& s, const json::value& value, const std::string& ow
     return;
   }
   // Anything else gets the validator's answer (missing or unknown taskType, with a suggestion).
-  const auto verdict = check_task(value, 0, s.catalog);
+  const auto verdict = check_task(value, 0, s.context.catalog);
   for (const auto& p : verdict.validation.problems) out.problem(p, type, handlers::string_field(task, "taskUUID"));
   if (verdict.validation.problems.empty()) {
     out.error(400, "unsupportedTaskType", "taskType " + type + " is not served over this endpoint.", type,
@@ -147,14 +147,14 @@ void committed(const Services& s, const std::shared_ptr<PendingReply>& state, st
       }
     }
   }
-  if (s.wake) s.wake();
-  const auto deadline = s.clock->monotonic() + s.sync_timeout;
+  if (s.context.wake) s.context.wake();
+  const auto deadline = s.context.clock->monotonic() + s.sync_timeout;
   for (const auto& record : to_wait) {
     s.waiter->wait(record.owner, record.task_uuid, deadline, [&s, state, record](std::optional<store::TaskRecord> done) {
       {
         std::lock_guard lock(state->mutex);
         if (done) {
-          handlers::task_items(s, *done, state->out);
+          handlers::task_items(s.context, *done, state->out);
         } else {
           state->out.error(504, "timeout", "the task is still processing; poll it with getResponse.",
                            record.task_type, record.task_uuid);
@@ -172,7 +172,7 @@ void report_commit_errors(const std::vector<Result<store::TaskRecord>>& results,
     if (results[i]) continue;
     const auto& record = deferred[i].record;
     const auto& code = results[i].error().code;
-    if (code == kInsufficientStorage) {
+    if (code == tasks::kInsufficientStorage) {
       out.error(507, code, results[i].error().message, record.task_type, record.task_uuid);
       continue;
     }
@@ -191,12 +191,12 @@ void report_commit_errors(const std::vector<Result<store::TaskRecord>>& results,
 }  // namespace
 
 Result<json::array> Service::parse_tasks(std::string_view body, Envelope& out) const {
-  if (!ready_.load(std::memory_order_acquire)) {
+  if (!ready()) {
     out.error(503, "serviceUnavailable", "the server is starting; retry shortly.", "", "");
     return Error{"serviceUnavailable", ""};
   }
-  SyntaxError syntax;
-  auto doc = parse_json(body, syntax);
+  wire::SyntaxError syntax;
+  auto doc = wire::parse_json(body, syntax);
   if (!doc) {
     out.error(400, "invalidJSON", syntax.describe(), "", "");
     return Error{"invalidJSON", ""};
@@ -247,7 +247,7 @@ void Service::run(json::array tasks, std::size_t first, const std::string& owner
     records.push_back(d.record);
     waits.push_back(d.wait_for_result);
   }
-  const bool accepted = s_.submitter->submit(
+  const bool accepted = s_.context.submitter->submit(
       std::move(records), [this, state, waits, deferred = std::move(later.commits)](auto results) mutable {
         {
           std::lock_guard lock(state->mutex);

@@ -2,49 +2,35 @@
 // The Runware task API, independent of the transport: a request body in, a status and a JSON
 // body out. POST /v1 (routes.cpp) and the WebSocket connections (ws_socket.hpp) call it.
 #include <boost/json.hpp>
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
 
-#include "api/auth.hpp"
-#include "api/runware/envelope.hpp"
 #include "api/runware/completion_waiter.hpp"
+#include "api/runware/envelope.hpp"
 #include "api/runware/reply_cache.hpp"
-#include "api/runware/submitter.hpp"
-#include "catalog/catalog.hpp"
-#include "common/clock.hpp"
-#include "delivery/media_store.hpp"
+#include "api/tasks/context.hpp"
+#include "api/wire/reply.hpp"
 #include "fetch/fetch_pool.hpp"
-#include "store/task_store.hpp"
 #include "worker/task_runner.hpp"
 
 namespace vidserve::api::runware {
 
+// The Runware front-end's dependencies: the shared tasks::Context and what only Runware uses.
 struct Services {
-  const catalog::Catalog& catalog;
-  store::TaskStore& tasks;
-  delivery::MediaStore& media;
-  const Authenticator& auth;
-  worker::InputFetcher fetch;      // for imageUpload, called on fetch_pool
-  std::function<void()> wake;      // a task was enqueued
-  std::string public_base_url;     // "http://127.0.0.1:8080", prefix of media URLs
+  tasks::Context& context;         // shared with the other front-ends; outlives the service
+  worker::InputFetcher fetch;        // for imageUpload, called on fetch_pool
   std::chrono::milliseconds sync_timeout{120000};  // imageInference without deliveryMethod async
   std::size_t max_tasks_per_request = 100;
   std::shared_ptr<ReplyCache> finished = std::make_shared<ReplyCache>();
-  Submitter* submitter = nullptr;          // durable commits off the io threads
-  const Clock* clock = &SystemClock::instance();
   CompletionWaiter* waiter = nullptr;      // synchronous imageInference
   // Runs each imageUpload's fetch and store off the io threads, capped per host; when full the
   // upload is answered 503 fetchBusy (Retry-After: 5). Null: run inline (unit tests only).
   fetch::FetchPool* fetch_pool = nullptr;
 };
 
-struct Reply {
-  int status = 200;
-  std::string body;  // JSON
-};
+using wire::Reply;
 
 // A caller on a WebSocket connection that authenticated already (see ws_socket.hpp).
 struct SocketCall {
@@ -57,7 +43,7 @@ struct SocketCall {
 
 class Service {
  public:
-  using ReplyCallback = std::function<void(Reply)>;
+  using ReplyCallback = wire::ReplyCallback;
   using EnvelopeCallback = std::function<void(Envelope)>;
 
   explicit Service(Services services) : s_(std::move(services)) {}
@@ -75,20 +61,13 @@ class Service {
                      EnvelopeCallback done) const;
 
   const Services& services() const { return s_; }
-  bool ready() const { return ready_.load(std::memory_order_acquire); }
-  // Set once, right after the HTTP server bound its port (the port may be chosen by the OS).
-  // Requests that arrive before it is set get 503: media URLs need it.
-  void set_public_base_url(std::string url) {
-    s_.public_base_url = std::move(url);
-    ready_.store(true, std::memory_order_release);
-  }
+  bool ready() const { return s_.context.ready(); }
 
  private:
   void run(boost::json::array tasks, std::size_t first, const std::string& owner, Envelope out,
            const SocketCall* socket, EnvelopeCallback done) const;
 
   Services s_;
-  std::atomic<bool> ready_{false};
 };
 
 }  // namespace vidserve::api::runware

@@ -3,10 +3,13 @@
 #include <array>
 #include <map>
 
-#include "api/runware/field_reader.hpp"
+#include "api/wire/field_reader.hpp"
 #include "common/text.hpp"
 
 namespace vidserve::api::runware {
+
+using wire::FieldReader;
+using wire::json_kind;
 
 namespace json = boost::json;
 

@@ -7,6 +7,10 @@
 #include "core/problem.hpp"
 #include "core/request.hpp"
 
+namespace vidserve::api::wire {
+class FieldReader;
+}
+
 namespace vidserve::api::runware {
 
 // Task types vidserve answers besides inference.
@@ -25,7 +29,7 @@ ParsedTask parse_task(const boost::json::value& task);
 ParsedTask parse_task(const boost::json::object& task);
 
 // Parses "inputs" (and the legacy top-level frameImages) into `out`.
-void parse_inputs(const boost::json::object& task, class FieldReader& top, core::Inputs& out,
+void parse_inputs(const boost::json::object& task, wire::FieldReader& top, core::Inputs& out,
                   core::Problems& problems);
 
 }  // namespace vidserve::api::runware

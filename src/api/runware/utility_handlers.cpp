@@ -50,7 +50,7 @@ void image_upload(const Services& s, const Upload& upload, const std::string& ow
   }
   blob->content_type = fetch::sniff_content_type(blob->bytes);
   const auto image_uuid = uuid::generate_v4();
-  auto saved = s.media.save(owner, task_uuid, image_uuid, blob->bytes, blob->content_type, std::nullopt);
+  auto saved = s.context.media.save(owner, task_uuid, image_uuid, blob->bytes, blob->content_type, std::nullopt);
   if (!saved) {
     out.error(500, "internalServerError", "the image could not be stored: " + saved.error().message, "imageUpload",
               task_uuid);
@@ -60,7 +60,7 @@ void image_upload(const Services& s, const Upload& upload, const std::string& ow
       {"taskType", "imageUpload"},
       {"taskUUID", task_uuid},
       {"imageUUID", image_uuid},
-      {"imageURL", s.public_base_url + "/media/" + image_uuid + "." + delivery::extension_for(blob->content_type)}});
+      {"imageURL", s.context.public_base_url() + "/media/" + image_uuid + "." + delivery::extension_for(blob->content_type)}});
 }
 
 namespace {
@@ -111,7 +111,7 @@ void model_search(const Services& s, const json::object& task, Envelope& out) {
   const auto offset = size_field(task, "offset", 0);
   json::array results;
   std::size_t total = 0;
-  for (const auto& m : s.catalog.models()) {
+  for (const auto& m : s.context.catalog.models()) {
     if (!matches(m, search, type)) continue;
     if (total >= offset && results.size() < limit) results.push_back(model_entry(m));
     ++total;

@@ -28,7 +28,7 @@ std::string progress_frame(const std::string& task_type, const std::string& task
 // A finished task as pushed frames: one per result item, one per error.
 std::vector<std::string> result_frames(const Services& s, const store::TaskRecord& record) {
   Envelope out;
-  handlers::task_items(s, record, out);
+  handlers::task_items(s.context, record, out);
   std::vector<std::string> frames;
   for (auto& item : out.data) {
     Envelope one;
@@ -114,7 +114,7 @@ void SocketSession::track(const store::TaskRecord& record, bool push_only) {
   }
   events_.subscribe(owner_, record.task_uuid, weak_from_this());
   // A worker may have claimed and finished it between the commit and now.
-  auto now = service_.services().tasks.get(owner_, record.task_uuid);
+  auto now = service_.services().context.tasks.get(owner_, record.task_uuid);
   if (now && store::is_terminal(now->status)) {
     events_.unsubscribe(owner_, record.task_uuid, this);  // its Finished event went out already
     finished(record.task_uuid);
@@ -155,7 +155,7 @@ void SocketSession::finished(const std::string& task_uuid) {
     auto it = tracked_.find(task_uuid);
     if (it == tracked_.end() || it->second.finished) return;
   }
-  auto record = service_.services().tasks.get(owner_, task_uuid);
+  auto record = service_.services().context.tasks.get(owner_, task_uuid);
   if (!record || !store::is_terminal(record->status)) return;
   auto frames = result_frames(service_.services(), *record);
   const std::lock_guard lock(mutex_);
@@ -206,7 +206,7 @@ std::shared_ptr<SocketSession> SessionDirectory::open(const std::string& owner,
 // over max_sessions_per_owner.
 void SessionDirectory::sweep() {
   std::vector<std::shared_ptr<SocketSession>> gone;  // destroyed outside the lock
-  const auto now = service_.services().clock->now_ms();
+  const auto now = service_.services().context.clock->now_ms();
   const std::lock_guard lock(mutex_);
   std::map<std::string, std::vector<std::pair<std::int64_t, std::string>>> detached;  // by owner
   for (auto it = sessions_.begin(); it != sessions_.end();) {

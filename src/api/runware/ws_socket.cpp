@@ -63,7 +63,7 @@ void RunwareSocket::on_message(std::string text) {
 
 void RunwareSocket::authenticate(const json::object& task, http::WsConnection& connection) {
   const auto key = handlers::string_field(task, "apiKey");
-  const auto owner = key.empty() ? std::nullopt : service_.services().auth.owner_for(key);
+  const auto owner = key.empty() ? std::nullopt : service_.services().context.auth.owner_for(key);
   if (!owner) {
     Envelope out;
     out.error(401, "invalidApiKey",
@@ -81,7 +81,7 @@ void RunwareSocket::authenticate(const json::object& task, http::WsConnection& c
     connection.send(data_frame(handlers::authentication_item(session_->uuid())));
     return;
   }
-  if (session_) session_->detach(&connection, service_.services().clock->now_ms());
+  if (session_) session_->detach(&connection, service_.services().context.clock->now_ms());
   session_ = sessions_.open(*owner, requested);
   call_ = std::make_shared<SocketCall>();
   call_->owner = *owner;
@@ -114,7 +114,7 @@ void RunwareSocket::refuse_unauthenticated(const json::array& tasks, std::size_t
 
 void RunwareSocket::on_close() {
   if (!session_) return;
-  session_->detach(connection_.lock().get(), service_.services().clock->now_ms());
+  session_->detach(connection_.lock().get(), service_.services().context.clock->now_ms());
   session_.reset();
   sessions_.sweep();
 }

@@ -30,7 +30,7 @@ store::TaskRecord new_record(core::TaskSpec spec, const std::string& owner, cons
   return record;
 }
 
-void submit_one(const runware::Services& s, store::TaskRecord record,
+void submit_one(const Context& s, store::TaskRecord record,
                 std::function<void(Result<store::TaskRecord>)> done) {
   auto shared_done = std::make_shared<decltype(done)>(std::move(done));
   std::vector<store::TaskRecord> records;
@@ -42,12 +42,12 @@ void submit_one(const runware::Services& s, store::TaskRecord record,
   if (!accepted) (*shared_done)(Error{"serviceUnavailable", "the server is shutting down; retry shortly."});
 }
 
-std::string media_url(const runware::Services& s, const store::ResultRecord& result,
+std::string media_url(const Context& s, const store::ResultRecord& result,
                       const core::ResultPayload& payload) {
-  return s.public_base_url + "/media/" + result.media_uuid + "." + delivery::extension_for(payload.content_type);
+  return s.public_base_url() + "/media/" + result.media_uuid + "." + delivery::extension_for(payload.content_type);
 }
 
-TaskMedia task_media(const runware::Services& s, const store::TaskRecord& record) {
+TaskMedia task_media(const Context& s, const store::TaskRecord& record) {
   TaskMedia media;
   if (record.status != store::TaskStatus::Success) return media;
   for (const auto& result : record.results) {
@@ -85,7 +85,7 @@ Result<core::TaskSpec> spec_of(const store::TaskRecord& record) {
   return core::decode_task_spec(record.request);
 }
 
-Result<store::TaskRecord> find_task(const runware::Services& s, const std::string& owner, const std::string& id,
+Result<store::TaskRecord> find_task(const Context& s, const std::string& owner, const std::string& id,
                                     const std::string& api) {
   auto record = s.tasks.get(owner, id);
   if (!record || record->api != api) record = s.tasks.get_by_external_id(owner, id);

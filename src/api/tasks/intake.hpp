@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "api/runware/service.hpp"
+#include "api/tasks/context.hpp"
 #include "core/result_payload.hpp"
 #include "core/task_spec.hpp"
 
@@ -39,11 +39,11 @@ std::string caller_name(const store::TaskRecord& record, const std::string& runw
 
 // Commits one record durably and wakes the workers; `done` gets the stored record or the error
 // (e.g. duplicateExternalId, serviceUnavailable while shutting down), possibly on another thread.
-void submit_one(const runware::Services& s, store::TaskRecord record,
+void submit_one(const Context& s, store::TaskRecord record,
                 std::function<void(Result<store::TaskRecord>)> done);
 
 // The public URL of a finished result's media.
-std::string media_url(const runware::Services& s, const store::ResultRecord& result,
+std::string media_url(const Context& s, const store::ResultRecord& result,
                       const core::ResultPayload& payload);
 
 // The media of a succeeded task as the Kling and APIMart front-ends show it (empty otherwise).
@@ -56,7 +56,7 @@ struct TaskMedia {
   std::vector<ResultMedia> results;
   bool preview = false;  // a result came from the preview engine
 };
-TaskMedia task_media(const runware::Services& s, const store::TaskRecord& record);
+TaskMedia task_media(const Context& s, const store::TaskRecord& record);
 
 // What a front-end says of a preview render, which is never passed off as Kling's output.
 inline constexpr const char* kPreviewNote =
@@ -64,7 +64,7 @@ inline constexpr const char* kPreviewNote =
 
 // A stored task by the id a client sent: its task uuid, else its external id; only tasks created
 // through `api` count ("notFound" otherwise).
-Result<store::TaskRecord> find_task(const runware::Services& s, const std::string& owner, const std::string& id,
+Result<store::TaskRecord> find_task(const Context& s, const std::string& owner, const std::string& id,
                                     const std::string& api);
 
 // Seconds as Kling and APIMart write them: "5", "5.04".

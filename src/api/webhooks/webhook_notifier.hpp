@@ -41,7 +41,7 @@ struct WebhookOptions {
 // timeout; "invalidUrl" and "addressRefused" are not retried since they cannot change).
 using Sender = std::function<Result<int>(const std::string& url, const std::string& body,
                                          std::chrono::milliseconds timeout)>;
-// The bodies to POST for a finished task, one call each (webhook_bodies with the server's services).
+// The bodies to POST for a finished task, one call each (webhook_bodies with the server's tasks::Context).
 using Formatter = std::function<Result<std::vector<std::string>>(const store::TaskRecord&)>;
 // Replaces the delivery thread's wait for the next retry (BackgroundLoop::TimedWait). The default
 // waits on the loop, so new work and stop() cut a backoff short; tests advance a FakeClock and

@@ -12,7 +12,7 @@ namespace {
 
 // Runware's getResponse items, each in its own envelope: receivers parse {"data":[...]} or
 // {"errors":[...]}, and Runware sends one call per result as it becomes available.
-std::vector<std::string> runware_bodies(const runware::Services& s, const store::TaskRecord& record) {
+std::vector<std::string> runware_bodies(const tasks::Context& s, const store::TaskRecord& record) {
   runware::Envelope envelope;
   runware::handlers::task_items(s, record, envelope);
   std::vector<std::string> bodies;
@@ -30,17 +30,17 @@ std::string webhook_url(const store::TaskRecord& record) {
   return spec ? spec->options().webhook_url.value_or("") : std::string();
 }
 
-Result<std::vector<std::string>> webhook_bodies(const runware::Services& services, const store::TaskRecord& record,
+Result<std::vector<std::string>> webhook_bodies(const tasks::Context& context, const store::TaskRecord& record,
                                                 const TaskView& apimart_view) {
   if (record.api.rfind("kling:", 0) == 0) {
-    return std::vector<std::string>{json::serialize(kling::native_task(services, record))};
+    return std::vector<std::string>{json::serialize(kling::native_task(context, record))};
   }
   if (record.api == "apimart") {
     if (!apimart_view) return Error{"noWebhookShape", "no APIMart task view is wired into the webhook notifier"};
     return std::vector<std::string>{json::serialize(apimart_view(record))};
   }
   // "runware", and "" for tasks stored before the api column: the stored request is a Runware task.
-  return runware_bodies(services, record);
+  return runware_bodies(context, record);
 }
 
 }  // namespace vidserve::api::webhooks

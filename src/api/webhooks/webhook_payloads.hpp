@@ -13,7 +13,7 @@
 
 #include <boost/json.hpp>
 
-#include "api/runware/service.hpp"
+#include "api/tasks/context.hpp"
 #include "common/result.hpp"
 #include "store/task_store.hpp"
 
@@ -27,9 +27,9 @@ std::string webhook_url(const store::TaskRecord& record);
 // notifier passes it in; without one, APIMart tasks get no webhook (error "noWebhookShape").
 using TaskView = std::function<boost::json::object(const store::TaskRecord&)>;
 
-// The bodies to POST for a finished task, in order (one per call). Media URLs use the services'
-// public base URL, exactly as the polling endpoints show them.
-Result<std::vector<std::string>> webhook_bodies(const runware::Services& services, const store::TaskRecord& record,
+// The bodies to POST for a finished task, in order (one per call). Media URLs use the
+// context's public base URL, exactly as the polling endpoints show them.
+Result<std::vector<std::string>> webhook_bodies(const tasks::Context& context, const store::TaskRecord& record,
                                                 const TaskView& apimart_view = nullptr);
 
 }  // namespace vidserve::api::webhooks

@@ -9,7 +9,7 @@
 
 #include "common/clock.hpp"
 #include "common/io_error.hpp"
-#include "engine/kling/jwt.hpp"
+#include "auth/jwt.hpp"
 #include "engine/kling/protocol.hpp"
 #include "engine/kling/request_builder.hpp"
 #include "fetch/content_sniff.hpp"
@@ -133,7 +133,7 @@ std::string file_head(const std::string& path) {
 struct KlingEngine::State {
   KlingConfig config;
   fetch::HttpClient http;
-  kling::TokenCache tokens;
+  auth::TokenCache tokens;
   Slots slots;
   std::string base;
 

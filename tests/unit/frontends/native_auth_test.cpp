@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "api/kling/native_auth.hpp"
-#include "engine/kling/jwt.hpp"
+#include "auth/jwt.hpp"
 #include "store/memory_key_store.hpp"
 
 namespace vidserve::api::kling {
@@ -20,7 +20,7 @@ class NativeAuthTest : public ::testing::Test {
 };
 
 TEST_F(NativeAuthTest, AcceptsATokenOfAConfiguredPairAsThatAccessKey) {
-  const auto outcome = call(engine::kling::make_kling_jwt("ak2", "sk2", now_s()));
+  const auto outcome = call(auth::make_kling_jwt("ak2", "sk2", now_s()));
   ASSERT_TRUE(outcome.owner) << outcome.message;
   EXPECT_EQ(*outcome.owner, "kling-ak:ak2");
 }
@@ -35,23 +35,23 @@ TEST_F(NativeAuthTest, AcceptsAPlainApiKey) {
 TEST_F(NativeAuthTest, KlingCodesForEachFailure) {
   EXPECT_EQ(auth.authenticate("").code, 1001);
   EXPECT_EQ(auth.authenticate("Basic abc").code, 1001);
-  EXPECT_EQ(call(engine::kling::make_kling_jwt("ak1", "wrong", now_s())).code, 1000);
-  EXPECT_EQ(call(engine::kling::make_kling_jwt("nobody", "sk1", now_s())).code, 1000);
+  EXPECT_EQ(call(auth::make_kling_jwt("ak1", "wrong", now_s())).code, 1000);
+  EXPECT_EQ(call(auth::make_kling_jwt("nobody", "sk1", now_s())).code, 1000);
   EXPECT_EQ(call("a.b.c").code, 1002);
   // alg "none" with the right claims must not pass.
-  const auto good = engine::kling::make_kling_jwt("ak1", "sk1", now_s());
+  const auto good = auth::make_kling_jwt("ak1", "sk1", now_s());
   const auto payload = good.substr(good.find('.') + 1, good.rfind('.') - good.find('.') - 1);
-  EXPECT_EQ(call(engine::kling::base64url(R"({"alg":"none","typ":"JWT"})") + "." + payload + ".").code, 1002);
+  EXPECT_EQ(call(auth::base64url(R"({"alg":"none","typ":"JWT"})") + "." + payload + ".").code, 1002);
 }
 
 TEST_F(NativeAuthTest, ExpiryAndNotBeforeFollowTheClock) {
-  const auto token = engine::kling::make_kling_jwt("ak1", "sk1", now_s());  // exp now+1800, nbf now-5
+  const auto token = auth::make_kling_jwt("ak1", "sk1", now_s());  // exp now+1800, nbf now-5
   EXPECT_TRUE(call(token).owner);
   clock.advance_ms(1800'000 + 4'000);  // within the 5 s leeway
   EXPECT_TRUE(call(token).owner);
   clock.advance_ms(2'000);
   EXPECT_EQ(call(token).code, 1004);
-  const auto future = engine::kling::make_kling_jwt("ak1", "sk1", now_s() + 60);
+  const auto future = auth::make_kling_jwt("ak1", "sk1", now_s() + 60);
   EXPECT_EQ(call(future).code, 1003);
 }
 
@@ -60,19 +60,19 @@ class NativeAuthEdgesTest : public NativeAuthTest {
  protected:
   static std::string sign(const std::string& header, const std::string& payload, const std::string& sk = "sk1") {
     const auto input = header + "." + payload;
-    return input + "." + engine::kling::base64url(engine::kling::hmac_sha256(sk, input));
+    return input + "." + auth::base64url(auth::hmac_sha256(sk, input));
   }
-  static std::string header() { return engine::kling::base64url(R"({"alg":"HS256","typ":"JWT"})"); }
+  static std::string header() { return auth::base64url(R"({"alg":"HS256","typ":"JWT"})"); }
   std::string payload(const std::string& extra) const {
-    return engine::kling::base64url(R"({"iss":"ak1","nbf":)" + std::to_string(now_s() - 5) + extra + "}");
+    return auth::base64url(R"({"iss":"ak1","nbf":)" + std::to_string(now_s() - 5) + extra + "}");
   }
   std::string lasting(std::int64_t seconds) const {
-    return engine::kling::make_kling_jwt("ak1", "sk1", now_s(), {.lifetime_s = seconds, .not_before_s = 5});
+    return auth::make_kling_jwt("ak1", "sk1", now_s(), {.lifetime_s = seconds, .not_before_s = 5});
   }
 };
 
 TEST_F(NativeAuthEdgesTest, PaddedPartsAreMalformedEvenWhenSigned) {
-  const auto good = engine::kling::make_kling_jwt("ak1", "sk1", now_s());
+  const auto good = auth::make_kling_jwt("ak1", "sk1", now_s());
   ASSERT_EQ(good.size() - good.rfind('.') - 1, 43u);  // 32 bytes: one '=' in padded base64
   EXPECT_EQ(call(good + "=").code, 1002);
   // A payload whose padded form is valid standard base64, signed as sent: still refused.
@@ -89,7 +89,7 @@ TEST_F(NativeAuthEdgesTest, PaddedPartsAreMalformedEvenWhenSigned) {
 TEST_F(NativeAuthEdgesTest, StandardAlphabetSignatureIsMalformed) {
   std::string token;
   for (int i = 0; token.find_first_of("-_", token.rfind('.')) == std::string::npos; ++i) {
-    token = engine::kling::make_kling_jwt("ak1", "sk1", now_s() - i);
+    token = auth::make_kling_jwt("ak1", "sk1", now_s() - i);
   }
   ASSERT_TRUE(call(token).owner);
   for (auto at = token.rfind('.'); at < token.size(); ++at) {
@@ -101,7 +101,7 @@ TEST_F(NativeAuthEdgesTest, StandardAlphabetSignatureIsMalformed) {
 
 TEST_F(NativeAuthEdgesTest, NonZeroTrailingBitsInTheSignatureAreMalformed) {
   static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  auto token = engine::kling::make_kling_jwt("ak1", "sk1", now_s());
+  auto token = auth::make_kling_jwt("ak1", "sk1", now_s());
   ASSERT_TRUE(call(token).owner);
   // 43 characters carry 258 bits for 256: the last character's two low bits are padding.
   token.back() = kAlphabet[kAlphabet.find(token.back()) ^ 1];

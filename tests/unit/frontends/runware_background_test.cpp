@@ -1,4 +1,4 @@
-// The Runware front-end's two background loops: the Submitter (group commit, the space check,
+// The front-ends' two background loops: the Submitter (group commit, the space check,
 // stop commits what is queued) and the CompletionWaiter (notify, deadlines on the FakeClock's
 // monotonic time, stop). Waits for callbacks are bounded generously (10 s).
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "api/runware/completion_waiter.hpp"
-#include "api/runware/submitter.hpp"
+#include "api/tasks/submitter.hpp"
 #include "common/clock.hpp"
 #include "store/memory_task_store.hpp"
 
@@ -19,6 +19,8 @@ namespace vidserve::api::runware {
 namespace {
 
 using namespace std::chrono_literals;
+using tasks::kInsufficientStorage;
+using tasks::Submitter;
 constexpr auto kPatience = 10s;
 
 store::TaskRecord task(const std::string& uuid) {

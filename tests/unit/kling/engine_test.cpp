@@ -14,7 +14,7 @@
 #include <optional>
 #include <thread>
 
-#include "engine/kling/jwt.hpp"
+#include "auth/jwt.hpp"
 #include "engine/kling/kling_engine.hpp"
 #include "loopback_server.hpp"
 #include "media/image_codec.hpp"
@@ -199,7 +199,7 @@ TEST_F(KlingEngineTest, SubmitsPollsAndDownloadsTheVideo) {
   const auto token = auth.substr(7);
   const auto signing_input = token.substr(0, token.rfind('.'));
   EXPECT_EQ(token.substr(token.rfind('.') + 1),
-            kling::base64url(kling::hmac_sha256("SK", signing_input)));
+            auth::base64url(auth::hmac_sha256("SK", signing_input)));
   EXPECT_EQ(recorded[0].header("Content-Type").value_or(""), "application/json");
   const auto body = json::parse(recorded[0].body).as_object();
   EXPECT_EQ(body.at("model_name"), "kling-v1-6");

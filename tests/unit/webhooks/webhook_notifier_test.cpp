@@ -60,7 +60,7 @@ struct Harness {
   // `real_wait`: use the delivery loop's own wait (cut short by stop) instead of advancing the clock.
   void start(bool real_wait = false) {
     NotifierDeps deps{world.tasks,
-                      [this](const store::TaskRecord& r) { return webhook_bodies(*world.services, r); },
+                      [this](const store::TaskRecord& r) { return webhook_bodies(*world.context, r); },
                       receiver.sender(), &world.clock};
     if (!real_wait) {
       deps.wait = [this](std::chrono::milliseconds d) {
@@ -247,7 +247,7 @@ TEST(WebhookNotifier, SenderOrFormatterFaultsNeitherCrashNorStopLaterWebhooks) {
                       const auto url = webhook_url(r);
                       if (url.find("bad-format") != std::string::npos) return Error{"noWebhookShape", "no shape"};
                       if (url.find("throwing-format") != std::string::npos) throw std::runtime_error("formatter blew up");
-                      return webhook_bodies(*world.services, r);
+                      return webhook_bodies(*world.context, r);
                     },
                     [&](const std::string& url, const std::string&, std::chrono::milliseconds) -> Result<int> {
                       if (++calls == 1) throw std::runtime_error("sender blew up");
@@ -304,7 +304,7 @@ TEST(WebhookNotifier, AFullQueueDropsNewWebhooks) {
   std::promise<void> in_flight, release;
   auto released = release.get_future().share();
   bool first = true;
-  NotifierDeps deps{world.tasks, [&world](const store::TaskRecord& r) { return webhook_bodies(*world.services, r); },
+  NotifierDeps deps{world.tasks, [&world](const store::TaskRecord& r) { return webhook_bodies(*world.context, r); },
                     [&](const std::string&, const std::string&, std::chrono::milliseconds) -> Result<int> {
                       if (first) {
                         first = false;

@@ -31,7 +31,7 @@ TEST(WebhookUrl, ReadsTheStoredWebhookUrl) {
 TEST(WebhookPayloads, RunwareSendsOneDataEnvelopePerResultAsGetResponseShowsIt) {
   World w;
   const auto t = w.finished("runware", testing::runware_request(), 2);
-  auto bodies = webhook_bodies(*w.services, t);
+  auto bodies = webhook_bodies(*w.context, t);
   ASSERT_TRUE(bodies);
   ASSERT_EQ(bodies->size(), 2u);
   for (std::size_t i = 0; i < 2; ++i) {
@@ -52,7 +52,7 @@ TEST(WebhookPayloads, RunwareSendsOneDataEnvelopePerResultAsGetResponseShowsIt) 
 TEST(WebhookPayloads, TasksFromBeforeTheApiColumnAreRunwareTasks) {
   World w;
   const auto t = w.finished("", testing::runware_request(), 1);
-  auto bodies = webhook_bodies(*w.services, t);
+  auto bodies = webhook_bodies(*w.context, t);
   ASSERT_TRUE(bodies);
   ASSERT_EQ(bodies->size(), 1u);
   EXPECT_EQ(testing::text(parsed((*bodies)[0]).at("data").as_array()[0].as_object().at("taskUUID")), t.task_uuid);
@@ -61,7 +61,7 @@ TEST(WebhookPayloads, TasksFromBeforeTheApiColumnAreRunwareTasks) {
 TEST(WebhookPayloads, RunwareFailureSendsTheErrorInAnErrorsEnvelope) {
   World w;
   const auto t = w.finished("runware", testing::runware_request(), 0);
-  auto bodies = webhook_bodies(*w.services, t);
+  auto bodies = webhook_bodies(*w.context, t);
   ASSERT_TRUE(bodies);
   ASSERT_EQ(bodies->size(), 1u);
   const auto body = parsed((*bodies)[0]);
@@ -78,7 +78,7 @@ TEST(WebhookPayloads, KlingSendsTheBareTaskObject) {
   World w;
   const auto request = testing::runware_request("http://cb.example/kling");
   const auto t = w.finished("kling:text2video", request, 1, "my-order-7");
-  auto bodies = webhook_bodies(*w.services, t);
+  auto bodies = webhook_bodies(*w.context, t);
   ASSERT_TRUE(bodies);
   ASSERT_EQ(bodies->size(), 1u);
   const auto task = parsed((*bodies)[0]);
@@ -98,7 +98,7 @@ TEST(WebhookPayloads, KlingSendsTheBareTaskObject) {
 TEST(WebhookPayloads, FailedKlingTaskSaysFailedWithTheReason) {
   World w;
   const auto t = w.finished("kling:image2video", testing::runware_request("http://cb.example/k"), 0);
-  auto bodies = webhook_bodies(*w.services, t);
+  auto bodies = webhook_bodies(*w.context, t);
   ASSERT_TRUE(bodies);
   ASSERT_EQ(bodies->size(), 1u);
   const auto task = parsed((*bodies)[0]);
@@ -110,13 +110,13 @@ TEST(WebhookPayloads, FailedKlingTaskSaysFailedWithTheReason) {
 TEST(WebhookPayloads, ApimartSendsItsTaskViewWhenOneIsWiredIn) {
   World w;
   const auto t = w.finished("apimart", testing::runware_request(), 1);
-  auto without = webhook_bodies(*w.services, t);
+  auto without = webhook_bodies(*w.context, t);
   ASSERT_FALSE(without);
   EXPECT_EQ(without.error().code, "noWebhookShape");
   TaskView view = [](const store::TaskRecord& r) {
     return json::object{{"id", "task_" + r.task_uuid}, {"status", "completed"}};
   };
-  auto bodies = webhook_bodies(*w.services, t, view);
+  auto bodies = webhook_bodies(*w.context, t, view);
   ASSERT_TRUE(bodies);
   ASSERT_EQ(bodies->size(), 1u);
   EXPECT_EQ(parsed((*bodies)[0]), (json::object{{"id", "task_" + t.task_uuid}, {"status", "completed"}}));

@@ -1,5 +1,5 @@
 #pragma once
-// What the webhook tests share: Runware services over in-memory stores and a FakeClock, and
+// What the webhook tests share: a tasks::Context over in-memory stores and a FakeClock, and
 // finished task records in the shape each front-end stores them.
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <string>
 
 #include "api/auth.hpp"
-#include "api/runware/service.hpp"
+#include "api/tasks/context.hpp"
 #include "catalog/catalog.hpp"
 #include "common/clock.hpp"
 #include "common/uuid.hpp"
@@ -32,12 +32,13 @@ struct World {
   std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / ("vidserve-webhooks-" + uuid::generate_v4());
   std::unique_ptr<delivery::MediaStore> media;
   Authenticator auth{{}, nullptr};
-  std::unique_ptr<runware::Services> services;
+  std::unique_ptr<tasks::Context> context;  // media URLs under kBase
 
   World() {
     std::filesystem::create_directories(dir);
     media = std::make_unique<delivery::MediaStore>(dir, media_index, clock);
-    services = std::make_unique<runware::Services>(runware::Services{catalog, tasks, *media, auth, nullptr, nullptr, kBase});
+    context = std::make_unique<tasks::Context>(catalog, tasks, *media, auth);
+    context->set_public_base_url(kBase);
   }
   ~World() {
     std::error_code ignored;

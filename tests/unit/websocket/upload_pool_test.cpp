@@ -71,10 +71,11 @@ struct UploadPoolTest : ::testing::Test {
   std::condition_variable changed;
   int fetching = 0;
   bool released = false;
+  tasks::Context context{world.catalog, world.tasks, *world.media, auth};
   std::unique_ptr<Service> service;
 
   void SetUp() override {
-    Services s{world.catalog, world.tasks, *world.media, auth, nullptr, nullptr, kBase};
+    Services s{context, nullptr};
     s.fetch = [this](const std::string&, const std::string&) -> Result<fetch::Blob> {
       std::unique_lock lock(mutex);
       ++fetching;
@@ -84,7 +85,7 @@ struct UploadPoolTest : ::testing::Test {
     };
     s.fetch_pool = &pool;
     service = std::make_unique<Service>(std::move(s));
-    service->set_public_base_url(kBase);
+    context.set_public_base_url(kBase);
     pool.start();
   }
   void TearDown() override {

@@ -50,11 +50,10 @@ std::string status_of(const json::object& frame) {
   return item.contains("status") ? std::string(item.at("status").as_string()) : "ack";
 }
 
-// The services of `world`, on its fake clock.
+// The Runware services over `world`'s context, on its fake clock.
 Services on_fake_clock(World& world) {
-  Services s = *world.services;
-  s.clock = &world.clock;
-  return s;
+  world.context->clock = &world.clock;
+  return Services{*world.context, nullptr};
 }
 
 struct SessionTest : ::testing::Test {
@@ -63,7 +62,6 @@ struct SessionTest : ::testing::Test {
   tasks::TaskEvents events;
   std::shared_ptr<FakeConnection> connection = std::make_shared<FakeConnection>();
 
-  void SetUp() override { service.set_public_base_url(webhooks::testing::kBase); }
 
   // A queued task of kOwner with `results` results, claimed by a worker.
   store::TaskRecord running(int results) {

@@ -1,6 +1,7 @@
 #pragma once
-// Typed reading of one JSON object of a Runware task. Wrong types become `invalidType` problems,
-// keys nobody read become `unknownParameter` problems with the nearest known name.
+// Typed reading of one JSON object of a request (a Runware task, a Kling or APIMart body). Wrong
+// types become `invalidType` problems, keys nobody read become `unknownParameter` problems with the
+// nearest known name.
 #include <boost/json.hpp>
 #include <optional>
 #include <set>
@@ -9,7 +10,7 @@
 
 #include "core/problem.hpp"
 
-namespace vidserve::api::runware {
+namespace vidserve::api::wire {
 
 class FieldReader {
  public:
@@ -46,4 +47,4 @@ const char* json_kind(const boost::json::value& v);  // "a string", "an array", 
 // An integral JSON number as int64 (5 and 5.0 both count); nullopt otherwise.
 std::optional<std::int64_t> as_integer(const boost::json::value& v);
 
-}  // namespace vidserve::api::runware
+}  // namespace vidserve::api::wire

@@ -1,6 +1,6 @@
-#include "api/runware/problem_json.hpp"
+#include "api/wire/problem_json.hpp"
 
-namespace vidserve::api::runware {
+namespace vidserve::api::wire {
 
 boost::json::object to_json(const core::Problem& problem) {
   boost::json::object o;
@@ -16,4 +16,4 @@ boost::json::object to_json(const core::Problem& problem) {
   return o;
 }
 
-}  // namespace vidserve::api::runware
+}  // namespace vidserve::api::wire

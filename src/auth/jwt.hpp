@@ -2,6 +2,8 @@
 // The HS256 JSON Web Token Kling's legacy API wants in `Authorization: Bearer <token>`:
 // header {"alg":"HS256","typ":"JWT"}, payload {"iss": access key, "exp": now+1800, "nbf": now-5},
 // each part base64url without padding, signed with HMAC-SHA256 under the secret key.
+// Shared below both users: the kling engine signs tokens, the Kling native API
+// (api/kling/native_auth.cpp) verifies them.
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -9,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace vidserve::engine::kling {
+namespace vidserve::auth {
 
 // RFC 4648 section 5 alphabet ("-_"), no "=" padding.
 std::string base64url(std::string_view bytes);
@@ -76,4 +78,4 @@ class TokenCache {
   std::int64_t minted_at_ = 0;
 };
 
-}  // namespace vidserve::engine::kling
+}  // namespace vidserve::auth

@@ -1,6 +1,6 @@
-#include "api/runware/submitter.hpp"
+#include "api/tasks/submitter.hpp"
 
-namespace vidserve::api::runware {
+namespace vidserve::api::tasks {
 
 void Submitter::start() {
   {
@@ -58,4 +58,4 @@ BackgroundLoop::Next Submitter::commit_queued() {
   return std::nullopt;
 }
 
-}  // namespace vidserve::api::runware
+}  // namespace vidserve::api::tasks

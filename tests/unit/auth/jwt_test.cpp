@@ -1,6 +1,6 @@
 // The Kling JWT: base64url (RFC 4648 vectors), HMAC-SHA256 (RFC 4231), a known token computed
 // with Python's hmac module, the signature re-checked with OpenSSL's EVP_MAC, and token reuse.
-#include "engine/kling/jwt.hpp"
+#include "auth/jwt.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/core_names.h>
@@ -13,7 +13,7 @@
 
 #include "fetch/base64.hpp"
 
-namespace vidserve::engine::kling {
+namespace vidserve::auth {
 namespace {
 
 std::string hex(const std::string& bytes) {
@@ -166,4 +166,4 @@ TEST(KlingJwt, TokenIsReusedFor25MinutesThenReminted) {
 }
 
 }  // namespace
-}  // namespace vidserve::engine::kling
+}  // namespace vidserve::auth

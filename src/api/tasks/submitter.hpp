@@ -10,7 +10,7 @@
 #include "common/background_loop.hpp"
 #include "store/task_store.hpp"
 
-namespace vidserve::api::runware {
+namespace vidserve::api::tasks {
 
 // Every record of a commit fails with this code while the space check says the disk is too full
 // (each front-end answers 507 with Retry-After); nothing is stored then.
@@ -50,4 +50,4 @@ class Submitter {
   BackgroundLoop committer_;  // last: its thread stops before the members it uses go
 };
 
-}  // namespace vidserve::api::runware
+}  // namespace vidserve::api::tasks

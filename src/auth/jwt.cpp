@@ -1,4 +1,4 @@
-#include "engine/kling/jwt.hpp"
+#include "auth/jwt.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -12,7 +12,7 @@
 #include "common/clock.hpp"
 #include "fetch/base64.hpp"
 
-namespace vidserve::engine::kling {
+namespace vidserve::auth {
 
 std::string base64url(std::string_view bytes) {
   static constexpr char kAlphabet[] =
@@ -159,4 +159,4 @@ void TokenCache::invalidate() {
   token_.clear();
 }
 
-}  // namespace vidserve::engine::kling
+}  // namespace vidserve::auth

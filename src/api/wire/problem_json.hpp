@@ -3,9 +3,9 @@
 
 #include "core/problem.hpp"
 
-namespace vidserve::api::runware {
+namespace vidserve::api::wire {
 
 // {"parameter": "width" | ["width","height"], "code": ..., "message": ...}
 boost::json::object to_json(const core::Problem& problem);
 
-}  // namespace vidserve::api::runware
+}  // namespace vidserve::api::wire

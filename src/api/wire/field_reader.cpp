@@ -1,10 +1,10 @@
-#include "api/runware/field_reader.hpp"
+#include "api/wire/field_reader.hpp"
 
 #include <cmath>
 
 #include "common/text.hpp"
 
-namespace vidserve::api::runware {
+namespace vidserve::api::wire {
 
 namespace json = boost::json;
 
@@ -120,4 +120,4 @@ void FieldReader::report_unknown(std::string (*hint)(const std::string& key)) {
   }
 }
 
-}  // namespace vidserve::api::runware
+}  // namespace vidserve::api::wire

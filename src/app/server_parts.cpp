@@ -1,0 +1,165 @@
+#include "app/server_parts.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include "api/webhooks/http_sender.hpp"
+#include "api/webhooks/webhook_payloads.hpp"
+#include "app/engine_config.hpp"
+#include "app/request_upgrade.hpp"
+#include "common/io_error.hpp"
+
+namespace vidserve::app {
+
+namespace fs = std::filesystem;
+
+Result<std::unique_ptr<Storage>> open_storage(const ServeOptions& options, const Clock& clock) {
+  auto s = std::make_unique<Storage>(clock);
+  auto catalog = catalog::Catalog::load_default();
+  if (!catalog) return catalog.error();
+  s->catalog = std::move(catalog).value();
+  std::error_code ec;
+  fs::create_directories(options.data_dir / "media", ec);
+  if (ec)
+    return Error{io_errc::kStorage,
+                 "cannot create " + options.data_dir.string() + ": " + ec.message()};
+  auto db = store::SqliteDatabase::open((options.data_dir / "vidserve.db").string());
+  if (!db) return db.error();
+  s->db = *db;
+  s->tasks = std::make_unique<store::SqliteTaskStore>(s->db, clock);
+  s->tasks->set_max_active_per_owner(options.max_queued_per_key);
+  s->keys = std::make_unique<store::SqliteKeyStore>(s->db, clock);
+  s->media_index = std::make_unique<store::SqliteMediaIndex>(s->db, clock);
+  s->media =
+      std::make_unique<delivery::MediaStore>(options.data_dir / "media", *s->media_index, clock);
+  return s;
+}
+
+Status resume_stored_tasks(Storage& storage) {
+  // An explicit start-up step (TaskStore::requeue_interrupted), right only because this process
+  // is the only one working this database.
+  storage.media->remove_stale_scratch();
+  if (auto requeued = storage.tasks->requeue_interrupted(); requeued && *requeued > 0) {
+    std::fprintf(stderr, "vidserve: resuming %lld interrupted task(s)\n",
+                 static_cast<long long>(*requeued));
+  }
+  auto upgraded = upgrade_stored_requests(*storage.tasks);
+  if (!upgraded) return upgraded.error();
+  if (*upgraded > 0) {
+    std::fprintf(stderr, "vidserve: converted %lld stored task(s) to the current format\n",
+                 static_cast<long long>(*upgraded));
+  }
+  return Ok{};
+}
+
+Result<std::unique_ptr<Engines>> build_engines(const ServeOptions& options, Storage& storage) {
+  auto e = std::make_unique<Engines>();
+  if (auto configured = configure_engines(e->router); !configured) return configured.error();
+  FetchSettings fetch_settings;
+  fetch_settings.pool.threads = options.fetch_threads;
+  fetch_settings.pool.per_host = options.fetch_per_host;
+  fetch_settings.pool.max_queued = options.fetch_queue;
+  fetch_settings.pool.max_queued_per_host = std::max<std::size_t>(1, options.fetch_queue / 4);
+  fetch_settings.input_timeout = std::chrono::seconds(options.input_timeout_s);
+  fetch_settings.upload_timeout = std::chrono::seconds(options.upload_timeout_s);
+  auto fetcher = InputFetcher::create(*storage.media, fetch_settings);
+  if (!fetcher) return fetcher.error();
+  e->fetcher = std::move(fetcher).value();
+  e->fetcher->start();
+  return e;
+}
+
+namespace {
+
+Result<std::unique_ptr<api::kling::NativeAuth>> kling_auth(const api::Authenticator& auth,
+                                                           const Clock& clock) {
+  const char* kling_keys = std::getenv("VIDSERVE_KLING_KEYS");
+  auto key_pairs = api::kling::NativeAuth::parse_key_pairs(kling_keys ? kling_keys : "");
+  if (!key_pairs) return key_pairs.error();
+  auto jwt_lifetime =
+      api::kling::NativeAuth::parse_max_lifetime(std::getenv("VIDSERVE_KLING_JWT_MAX_LIFETIME"));
+  if (!jwt_lifetime) return jwt_lifetime.error();
+  return std::make_unique<api::kling::NativeAuth>(std::move(key_pairs).value(), auth, clock,
+                                                  *jwt_lifetime);
+}
+
+// Webhooks go out from their own thread, through the same SSRF guard as URL inputs. APIMart's
+// request has no callback field, so no APIMart task view is wired in.
+Result<std::unique_ptr<api::webhooks::WebhookNotifier>> webhook_notifier(
+    Storage& storage, const api::tasks::Context& context) {
+  auto guard = fetch::AddressGuard::from_env();
+  if (!guard) return guard.error();
+  return std::make_unique<api::webhooks::WebhookNotifier>(api::webhooks::NotifierDeps{
+      *storage.tasks,
+      [&context](const store::TaskRecord& r) { return api::webhooks::webhook_bodies(context, r); },
+      api::webhooks::http_sender(fetch::HttpClient(std::move(guard).value())), &storage.clock});
+}
+
+}  // namespace
+
+Result<std::unique_ptr<FrontEnds>> build_front_ends(const ServeOptions& options, Storage& storage,
+                                                    Engines& engines, std::function<void()> wake) {
+  auto f = std::make_unique<FrontEnds>();
+  const char* env_keys = std::getenv("VIDSERVE_API_KEYS");
+  f->auth = std::make_unique<api::Authenticator>(
+      api::Authenticator::parse_key_list(env_keys ? env_keys : ""), storage.keys.get());
+  auto native_auth = kling_auth(*f->auth, storage.clock);
+  if (!native_auth) return native_auth.error();
+  f->kling_auth = std::move(native_auth).value();
+  // A failed free-space reading lets tasks in: the watermark guards against a full disk, it
+  // must not stop the server on a file system that cannot report its space.
+  f->submitter = std::make_unique<api::tasks::Submitter>(
+      *storage.tasks, [media = storage.media.get(), min = options.min_free_space] {
+        const auto free = media->free_bytes();
+        return !free || *free >= min;
+      });
+  f->waiter = std::make_unique<api::runware::CompletionWaiter>(*storage.tasks, storage.clock);
+  f->submitter->start();
+  f->waiter->start();
+  f->context = std::make_unique<api::tasks::Context>(storage.catalog, *storage.tasks,
+                                                     *storage.media, *f->auth);
+  f->context->submitter = f->submitter.get();
+  f->context->wake = std::move(wake);
+  f->context->clock = &storage.clock;
+  api::runware::Services services{*f->context, engines.fetcher->for_uploads()};
+  services.waiter = f->waiter.get();
+  services.fetch_pool = &engines.fetcher->pool();
+  f->runware = std::make_unique<api::runware::Service>(std::move(services));
+  f->kling = std::make_unique<api::kling::NativeService>(*f->context, *f->kling_auth);
+  f->apimart = std::make_unique<api::apimart::ApimartService>(*f->context);
+  auto webhooks = webhook_notifier(storage, *f->context);
+  if (!webhooks) return webhooks.error();
+  f->webhooks = std::move(webhooks).value();
+  f->webhooks->start();
+  return f;
+}
+
+void FrontEnds::on_progress(const store::TaskRecord& task, int percent) {
+  events.publish({api::tasks::TaskEvent::Kind::Progress, task.owner, task.task_uuid, percent});
+}
+
+void FrontEnds::on_finished(const store::TaskRecord& task) {
+  waiter->notify(task.task_uuid);
+  webhooks->notify(task);
+  events.publish({api::tasks::TaskEvent::Kind::Finished, task.owner, task.task_uuid, 100});
+}
+
+std::unique_ptr<worker::Scheduler> build_workers(const ServeOptions& options, Storage& storage,
+                                               Engines& engines, WorkerHooks hooks) {
+  worker::RunnerDeps deps{*storage.tasks, *storage.media, engines.router,
+                        [&catalog = storage.catalog](const store::TaskRecord& r) {
+                          return core::decode_task(catalog, r.request);
+                        },
+                        engines.fetcher->as_function()};
+  deps.clock = &storage.clock;
+  deps.on_progress = std::move(hooks.on_progress);
+  deps.fetch_async = engines.fetcher->as_async_function();
+  deps.on_finished = std::move(hooks.on_finished);
+  auto scheduler =
+      std::make_unique<worker::Scheduler>(std::move(deps), worker::SchedulerOptions{options.workers});
+  scheduler->start();
+  return scheduler;
+}
+
+}  // namespace vidserve::app

@@ -1,0 +1,97 @@
+#pragma once
+// The parts `vidserve serve` assembles, each built by one function, so that another process (a
+// worker without front-ends, say) can assemble only the parts it needs from the same builders:
+//   storage   (database, task/key stores, media)   open_storage, resume_stored_tasks
+//   engines   (engine router, input fetcher)        build_engines
+//   front-ends (tasks::Context, the three APIs,     build_front_ends
+//              submitter, completion waiter, webhooks, task events)
+//   workers   (the scheduler)                       build_workers
+// Later parts keep references into earlier ones: destroy them in reverse order.
+#include <functional>
+#include <memory>
+
+#include "api/apimart/apimart_service.hpp"
+#include "api/auth.hpp"
+#include "api/kling/native_auth.hpp"
+#include "api/kling/native_service.hpp"
+#include "api/runware/completion_waiter.hpp"
+#include "api/runware/service.hpp"
+#include "api/tasks/context.hpp"
+#include "api/tasks/submitter.hpp"
+#include "api/tasks/task_events.hpp"
+#include "api/webhooks/webhook_notifier.hpp"
+#include "app/input_fetcher.hpp"
+#include "app/server_app.hpp"
+#include "catalog/catalog.hpp"
+#include "common/clock.hpp"
+#include "worker/scheduler.hpp"
+#include "delivery/media_store.hpp"
+#include "engine/engine.hpp"
+#include "store/sqlite_database.hpp"
+#include "store/sqlite_key_store.hpp"
+#include "store/sqlite_media_index.hpp"
+#include "store/sqlite_task_store.hpp"
+
+namespace vidserve::app {
+
+struct Storage {
+  explicit Storage(const Clock& clock_) : clock(clock_) {}
+  const Clock& clock;
+  catalog::Catalog catalog;
+  std::shared_ptr<store::SqliteDatabase> db;
+  std::unique_ptr<store::SqliteTaskStore> tasks;
+  std::unique_ptr<store::SqliteKeyStore> keys;
+  std::unique_ptr<store::SqliteMediaIndex> media_index;
+  std::unique_ptr<delivery::MediaStore> media;
+};
+
+// The catalog, `<data_dir>/vidserve.db` and `<data_dir>/media`.
+Result<std::unique_ptr<Storage>> open_storage(const ServeOptions& options, const Clock& clock);
+
+// Start-up of the only process working this database: stale scratch files go, tasks a killed
+// server left in processing go back to the queue (their provider states are kept), and tasks
+// stored by an earlier release are converted to the current stored form.
+Status resume_stored_tasks(Storage& storage);
+
+struct Engines {
+  engine::EngineRouter router;
+  std::unique_ptr<InputFetcher> fetcher;  // URL inputs of tasks and imageUpload; started
+};
+
+// The engines configured from the environment (see engine_config.hpp) and the fetch pool.
+Result<std::unique_ptr<Engines>> build_engines(const ServeOptions& options, Storage& storage);
+
+struct FrontEnds {
+  std::unique_ptr<api::Authenticator> auth;
+  std::unique_ptr<api::kling::NativeAuth> kling_auth;
+  std::unique_ptr<api::tasks::Submitter> submitter;        // started
+  std::unique_ptr<api::runware::CompletionWaiter> waiter;  // started
+  std::unique_ptr<api::tasks::Context> context;            // shared by the three APIs and webhooks
+  std::unique_ptr<api::runware::Service> runware;
+  std::unique_ptr<api::kling::NativeService> kling;
+  std::unique_ptr<api::apimart::ApimartService> apimart;
+  std::unique_ptr<api::webhooks::WebhookNotifier> webhooks;  // started
+  api::tasks::TaskEvents events;  // progress and completion, for WebSocket pushes
+
+  // What the workers report to the front-ends: WebSocket pushes, synchronous waits, webhooks.
+  void on_progress(const store::TaskRecord& task, int percent);
+  void on_finished(const store::TaskRecord& task);
+};
+
+// API keys and Kling key pairs from the environment, the durable submitter, the shared
+// tasks::Context and the three front-ends over it, and the webhook notifier. `wake` is called
+// when a task was stored (the workers' wake).
+Result<std::unique_ptr<FrontEnds>> build_front_ends(const ServeOptions& options, Storage& storage,
+                                                    Engines& engines, std::function<void()> wake);
+
+// What the workers report, in-process: progress and finished tasks.
+struct WorkerHooks {
+  std::function<void(const store::TaskRecord& task, int percent)> on_progress;
+  std::function<void(const store::TaskRecord& task)> on_finished;
+};
+
+// `options.workers` workers over the storage and engines; started.
+std::unique_ptr<worker::Scheduler> build_workers(const ServeOptions& options, Storage& storage,
+                                               Engines& engines, WorkerHooks hooks);
+
+}  // namespace vidserve::app
