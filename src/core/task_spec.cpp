@@ -79,12 +79,6 @@ bool may_name_webhook(std::string_view stored) {
   return stored.find("\"webhook_url\":null") == std::string_view::npos;
 }
 
-bool is_task_spec(std::string_view stored) {
-  boost::system::error_code ec;
-  const auto v = json::parse(stored, ec);
-  return !ec && v.is_object() && v.get_object().contains(kVersionKey);
-}
-
 Result<TaskSpec> decode_task_spec(std::string_view stored) {
   boost::system::error_code ec;
   const auto v = json::parse(stored, ec);
@@ -122,12 +116,11 @@ Result<DecodedTask> decode_task(const catalog::Catalog& catalog, std::string_vie
     return Error{p.code, "no longer valid against the catalog: " + p.parameter() + ": " + p.message};
   }
   DecodedTask decoded;
+  decoded.seed = static_cast<std::uint64_t>(spec->options().seed.value_or(0));
+  decoded.ttl_s = spec->options().ttl;
   decoded.request = std::move(spec->request);
   decoded.plan = *validation.plan;
   decoded.quote = validation.quote;
-  const auto& options = std::visit([](const auto& r) -> const TaskOptions& { return r.options; }, decoded.request);
-  decoded.seed = static_cast<std::uint64_t>(options.seed.value_or(0));
-  decoded.ttl_s = options.ttl;
   return decoded;
 }
 

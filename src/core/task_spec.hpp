@@ -45,8 +45,6 @@ Result<TaskSpec> decode_task_spec(std::string_view stored);
 // Without parsing: false when the stored spec certainly names no webhook URL (most tasks), so a
 // caller on a busy thread can skip decoding it.
 bool may_name_webhook(std::string_view stored);
-// Whether `stored` is a task spec (of any version) rather than an older form of stored request.
-bool is_task_spec(std::string_view stored);
 
 // A stored task as a worker runs it: its spec checked again against today's catalog (which may
 // have changed since the task was accepted: such a task fails clearly), its plan and its price.

@@ -26,7 +26,7 @@ Result<TaskRecord> MemoryTaskStore::enqueue(TaskRecord task) {
   if (auto ok = rules::prepare_new_task(task, clock_.now_ms()); !ok) return ok.error();
   Lock lock(mutex_);
   if (find_owned(task.owner, task.task_uuid) != nullptr) {
-    return Error{errc::kDuplicateTaskUUID, "taskUUID '" + task.task_uuid + "' is already used by this owner"};
+    return rules::duplicate_task_uuid(task.task_uuid);
   }
   if (!task.external_id.empty() && find_external(task.owner, task.external_id) != nullptr) {
     return rules::duplicate_external_id(task.external_id);

@@ -62,17 +62,22 @@ Result<std::vector<ResultRecord>> load_results(Session& s, std::string_view task
 
 }  // namespace
 
-Result<std::vector<TaskRecord>> read_tasks(Session& s, Statement& stmt) {
+Result<std::vector<TaskRecord>> read_task_rows(Statement& stmt) {
   std::vector<TaskRecord> tasks;
   for (;;) {
     auto row = stmt.step();
     if (!row) return row.error();
-    if (!*row) break;
+    if (!*row) return tasks;
     auto task = read_task(stmt);
     if (!task) return task.error();
     tasks.push_back(std::move(task).value());
   }
-  for (auto& task : tasks) {
+}
+
+Result<std::vector<TaskRecord>> read_tasks(Session& s, Statement& stmt) {
+  auto tasks = read_task_rows(stmt);
+  if (!tasks) return tasks.error();
+  for (auto& task : *tasks) {
     auto results = load_results(s, task.key);
     if (!results) return results.error();
     task.results = std::move(results).value();
@@ -165,7 +170,7 @@ Status insert_task(Session& s, const TaskRecord& t) {
     if (ok.error().message.find("tasks.external_id") != std::string::npos) {
       return rules::duplicate_external_id(t.external_id);
     }
-    return Error{errc::kDuplicateTaskUUID, "taskUUID '" + t.task_uuid + "' is already used by this owner"};
+    return rules::duplicate_task_uuid(t.task_uuid);
   }
   return ok;
 }

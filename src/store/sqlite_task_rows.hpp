@@ -21,7 +21,9 @@ Error corrupt_status(const std::string& text);
 
 // The columns of kSelectTask (without results).
 Result<TaskRecord> read_task(const Statement& s);
-// Reads all rows of a kSelectTask query, then attaches each task's results.
+// Reads all rows of a kSelectTask query (without results).
+Result<std::vector<TaskRecord>> read_task_rows(Statement& stmt);
+// The same, then attaches each task's results.
 Result<std::vector<TaskRecord>> read_tasks(Session& s, Statement& stmt);
 // The task with its results, or nullopt: by its store key (the column task_uuid), or by the
 // owner and the client's uuid (the column client_uuid).

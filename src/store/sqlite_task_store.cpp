@@ -267,15 +267,7 @@ Result<std::vector<TaskRecord>> SqliteTaskStore::older_requests(int version, int
                         "INDEXED BY tasks_by_request_version WHERE request_version < ?1 LIMIT ?2");
   if (!stmt) return stmt.error();
   stmt->integer(1, version).integer(2, limit);
-  std::vector<TaskRecord> tasks;
-  for (;;) {
-    auto row = stmt->step();
-    if (!row) return row.error();
-    if (!*row) return tasks;
-    auto task = read_task(*stmt);
-    if (!task) return task.error();
-    tasks.push_back(std::move(task).value());
-  }
+  return read_task_rows(*stmt);
 }
 
 Status SqliteTaskStore::rewrite_requests(const std::vector<RequestRewrite>& rewrites) {

@@ -11,6 +11,8 @@ namespace vidserve::store::rules {
 
 Error not_found(std::string_view task_uuid);
 Error duplicate_external_id(std::string_view external_id);
+// enqueue: the owner already has a task with this uuid.
+Error duplicate_task_uuid(std::string_view task_uuid);
 // enqueue over TaskStore::max_active_per_owner().
 Error too_many_queued(std::int64_t limit);
 // defer: the task's not_before_ms (a negative delay counts as 0).

@@ -43,6 +43,10 @@ Error duplicate_external_id(std::string_view external_id) {
   return Error{errc::kDuplicateExternalId, "external id " + quoted(external_id) + " is already in use"};
 }
 
+Error duplicate_task_uuid(std::string_view task_uuid) {
+  return Error{errc::kDuplicateTaskUUID, "taskUUID " + quoted(task_uuid) + " is already used by this owner"};
+}
+
 Error too_many_queued(std::int64_t limit) {
   return Error{errc::kTooManyQueuedTasks,
                "this API key already has " + std::to_string(limit) +

@@ -68,8 +68,8 @@ struct ResultRecord {
 struct TaskRecord {
   std::string task_uuid;  // the client's id, unique per owner (see enqueue)
   // The store's id for the task, unique across owners, set by enqueue: what a worker's Claim
-  // names (see TaskQueue). Equal to task_uuid unless
-  // another owner had used that uuid first; never shown to clients.
+  // names (see TaskQueue). Equal to task_uuid unless another owner had used that uuid first;
+  // never shown to clients.
   std::string key;
   std::string owner;      // API key id; a key sees only its own tasks
   std::string task_type;

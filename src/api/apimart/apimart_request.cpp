@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "api/kling/native_translation.hpp"
-#include "api/tasks/intake.hpp"
 #include "api/wire/field_reader.hpp"
 
 namespace vidserve::api::apimart {
@@ -110,12 +109,9 @@ ApimartVerdict check_apimart(const boost::json::object& request, const catalog::
   }
   if (out.problems.empty()) out.plan = std::move(verdict.plan);
   out.task = std::move(verdict.task);
-  for (const auto& [path, name] : verdict.input_names) {
-    if (name.is_string()) out.input_names[path] = apimart_name(std::string(name.get_string()));
-  }
   if (out.problems.empty() && verdict.spec) {
     out.spec = std::move(verdict.spec);
-    out.spec->caller_names = tasks::caller_names(out.input_names);
+    for (auto& [path, name] : out.spec->caller_names) name = apimart_name(name);  // image_urls[1], ...
   }
   return out;
 }

@@ -31,7 +31,6 @@ struct ApimartVerdict {
   std::optional<core::TaskSpec> spec;  // when valid: what is stored
   std::optional<core::Plan> plan;
   std::vector<core::Problem> problems;
-  boost::json::object input_names;  // Runware input path -> APIMart name (image_urls[1], ...)
 };
 ApimartVerdict check_apimart(const boost::json::object& request, const catalog::Catalog& catalog);
 

@@ -9,7 +9,6 @@
 #include "api/kling/native_fields.hpp"
 #include "api/kling/native_models.hpp"
 #include "api/kling/native_products.hpp"
-#include "api/tasks/intake.hpp"
 #include "api/tasks/task_check.hpp"
 #include "common/uuid.hpp"
 
@@ -72,7 +71,8 @@ std::vector<core::Problem> Translation::all_problems(std::vector<core::Problem> 
 namespace {
 
 // Every string under `value` (an input reference) with its Runware path and the caller's name.
-void collect_input_names(const NameMap& names, const json::value& value, const std::string& path, json::object& out) {
+void collect_input_names(const NameMap& names, const json::value& value, const std::string& path,
+                         std::map<std::string, std::string>& out) {
   if (value.is_string()) {
     if (auto native = names.native_name(path); !native.empty() && native != path) out[path] = native;
   } else if (value.is_array()) {
@@ -87,8 +87,8 @@ void collect_input_names(const NameMap& names, const json::value& value, const s
 
 }  // namespace
 
-json::object Translation::input_names() const {
-  json::object out;
+std::map<std::string, std::string> Translation::input_names() const {
+  std::map<std::string, std::string> out;
   if (const auto* in = task.if_contains("inputs")) collect_input_names(names, *in, "inputs", out);
   return out;
 }
@@ -274,8 +274,7 @@ NativeVerdict check_native(const std::string& product, const json::object& body,
   for (auto& p : out.problems) p.message = with_native_models(std::move(p.message), catalog);
   if (out.problems.empty() && verdict.request) {
     out.plan = std::move(verdict.validation.plan);
-    out.input_names = translation.input_names();
-    out.spec = core::TaskSpec{std::move(*verdict.request), tasks::caller_names(out.input_names)};
+    out.spec = core::TaskSpec{std::move(*verdict.request), translation.input_names()};
   }
   out.task = std::move(translation.task);
   out.external_id = std::move(translation.external_id);

@@ -3,6 +3,7 @@
 // validates and runs them like any other task. Problems found while translating are reported in
 // Kling's parameter names; problems the core finds later are mapped back through `names`.
 #include <boost/json.hpp>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,7 +41,7 @@ struct Translation {
   std::vector<core::Problem> all_problems(std::vector<core::Problem> core_problems) const;
   // The caller's name of every input the task will fetch, keyed by its Runware path
   // ("inputs.frameImages[1].image" -> "image_tail"), to name a worker's input errors.
-  boost::json::object input_names() const;
+  std::map<std::string, std::string> input_names() const;
 };
 
 Translation translate_native(const std::string& product, const boost::json::object& body,
@@ -54,7 +55,6 @@ struct NativeVerdict {
   std::optional<core::Plan> plan;
   std::vector<core::Problem> problems;
   std::string external_id;
-  boost::json::object input_names;  // Translation::input_names()
 };
 NativeVerdict check_native(const std::string& product, const boost::json::object& body,
                            const catalog::Catalog& catalog);

@@ -25,12 +25,12 @@ void inference(const Services& s, const json::object& task, const std::string& o
                std::vector<Deferred>& deferred) {
   const auto type = string_field(task, "taskType");
   const auto task_uuid = string_field(task, "taskUUID");
-  const auto verdict = check_task(task, 0, s.context.catalog);
+  auto verdict = check_task(task, 0, s.context.catalog);
   if (!verdict.validation.valid()) {
     for (const auto& p : verdict.validation.problems) out.problem(p, type, task_uuid);
     return;
   }
-  auto record = tasks::new_record(core::TaskSpec{*verdict.request, {}}, owner, *verdict.validation.plan);
+  auto record = tasks::new_record(core::TaskSpec{std::move(*verdict.request), {}}, owner, *verdict.validation.plan);
   record.api = std::string(kRunwareApi);
   deferred.push_back({std::move(record), wants_sync(task)});
 }

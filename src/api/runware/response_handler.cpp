@@ -65,20 +65,28 @@ json::object result_item(const tasks::Context& s, const store::TaskRecord& t, co
   return item;
 }
 
+bool failed(const store::TaskRecord& t) {
+  return t.status == store::TaskStatus::Error || t.status == store::TaskStatus::Cancelled;
+}
+
+void add_error(const store::TaskRecord& t, Envelope& out) {
+  const bool cancelled = t.status == store::TaskStatus::Cancelled;
+  const auto e = tasks::task_error(t);
+  const auto message = e.parameter.empty() ? e.message : e.parameter + ": " + e.message;
+  out.error(cancelled ? 400 : 500, cancelled ? "taskCancelled" : e.code, cancelled ? "the task was cancelled." : message,
+            t.task_type, t.task_uuid, cancelled ? std::string() : e.parameter);
+  out.errors.back().as_object()["status"] = "error";
+}
+
+void add_results(const tasks::Context& s, const store::TaskRecord& t, const Delivery& d, Envelope& out) {
+  for (const auto& r : t.results) out.data.push_back(result_item(s, t, r, d));
+}
+
 }  // namespace
 
 void task_items(const tasks::Context& s, const store::TaskRecord& t, Envelope& out) {
-  if (t.status == store::TaskStatus::Error || t.status == store::TaskStatus::Cancelled) {
-    const bool cancelled = t.status == store::TaskStatus::Cancelled;
-    const auto e = tasks::task_error(t);
-    const auto message = e.parameter.empty() ? e.message : e.parameter + ": " + e.message;
-    out.error(cancelled ? 400 : 500, cancelled ? "taskCancelled" : e.code, cancelled ? "the task was cancelled." : message,
-              t.task_type, t.task_uuid, cancelled ? std::string() : e.parameter);
-    out.errors.back().as_object()["status"] = "error";
-    return;
-  }
-  const auto d = delivery_of(t);
-  for (const auto& r : t.results) out.data.push_back(result_item(s, t, r, d));
+  if (failed(t)) return add_error(t, out);
+  add_results(s, t, delivery_of(t), out);
 }
 
 void get_response(const Services& s, const json::object& task, const std::string& owner, Envelope& out) {
@@ -102,10 +110,12 @@ void get_response(const Services& s, const json::object& task, const std::string
               "getResponse", task_uuid);
     return;
   }
+  if (failed(*record)) return add_error(*record, out);
   const auto first = out.data.size();
-  task_items(s.context, *record, out);
+  const auto d = delivery_of(*record);  // the stored spec, decoded once
+  add_results(s.context, *record, d, out);
   // Finished URL replies never change; base64 replies are too large to keep.
-  if (record->status == store::TaskStatus::Success && delivery_of(*record).output_type == "URL") {
+  if (record->status == store::TaskStatus::Success && d.output_type == "URL") {
     s.finished->put(owner, task_uuid, json::array(out.data.begin() + static_cast<std::ptrdiff_t>(first), out.data.end()));
   }
 }

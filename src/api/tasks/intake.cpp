@@ -73,14 +73,6 @@ std::string caller_name(const store::TaskRecord& record, const std::string& runw
   return spec ? spec->caller_name(runware_path) : runware_path;
 }
 
-std::map<std::string, std::string> caller_names(const json::object& names) {
-  std::map<std::string, std::string> out;
-  for (const auto& [path, name] : names) {
-    if (name.is_string()) out[std::string(path)] = std::string(name.get_string());
-  }
-  return out;
-}
-
 Result<core::TaskSpec> spec_of(const store::TaskRecord& record) {
   return core::decode_task_spec(record.request);
 }

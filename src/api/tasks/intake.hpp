@@ -4,7 +4,6 @@
 // through the Submitter (off the io threads) and finds it again for the API that created it.
 #include <boost/json.hpp>
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -20,9 +19,6 @@ namespace vidserve::api::tasks {
 // else a front-end needs to answer in its own shape is in the record's `api` and `external_id`,
 // and in the spec's caller_names.
 store::TaskRecord new_record(core::TaskSpec spec, const std::string& owner, const core::Plan& plan);
-
-// A front-end's caller names (Runware path -> the caller's field name) as a TaskSpec keeps them.
-std::map<std::string, std::string> caller_names(const boost::json::object& names);
 
 // The stored task's spec; "invalidStoredTask" when its request cannot be read.
 Result<core::TaskSpec> spec_of(const store::TaskRecord& record);
