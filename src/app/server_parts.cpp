@@ -140,7 +140,7 @@ void FrontEnds::on_progress(const store::TaskRecord& task, int percent) {
 }
 
 void FrontEnds::on_finished(const store::TaskRecord& task) {
-  waiter->notify(task.task_uuid);
+  waiter->notify(task.owner, task.task_uuid);
   webhooks->notify(task);
   events.publish({api::tasks::TaskEvent::Kind::Finished, task.owner, task.task_uuid, 100});
 }

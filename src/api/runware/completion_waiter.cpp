@@ -12,7 +12,7 @@ void CompletionWaiter::start() {
 }
 
 void CompletionWaiter::stop() {
-  std::multimap<std::string, Waiter> left;
+  std::multimap<Key, Waiter> left;
   {
     std::lock_guard lock(mutex_);
     if (!running_) return;
@@ -20,7 +20,7 @@ void CompletionWaiter::stop() {
     left.swap(waiters_);
   }
   expirer_.stop();
-  for (auto& [uuid, w] : left) w.done(std::nullopt);
+  for (auto& [key, w] : left) w.done(std::nullopt);
 }
 
 void CompletionWaiter::wait(const std::string& owner, const std::string& task_uuid,
@@ -31,29 +31,30 @@ void CompletionWaiter::wait(const std::string& owner, const std::string& task_uu
       done(std::nullopt);
       return;
     }
-    waiters_.emplace(task_uuid, Waiter{owner, deadline, std::move(done)});
+    waiters_.emplace(Key{owner, task_uuid}, Waiter{deadline, std::move(done)});
   }
   // The task may have finished before the waiter was registered.
-  finish_if_terminal(task_uuid);
+  finish_if_terminal(Key{owner, task_uuid});
 }
 
-void CompletionWaiter::notify(const std::string& task_uuid) { finish_if_terminal(task_uuid); }
+void CompletionWaiter::notify(const std::string& owner, const std::string& task_uuid) {
+  finish_if_terminal(Key{owner, task_uuid});
+}
 
-void CompletionWaiter::finish_if_terminal(const std::string& task_uuid) {
+void CompletionWaiter::finish_if_terminal(const Key& key) {
   std::vector<Waiter> ready;
+  Result<store::TaskRecord> record = Error{store::errc::kNotFound, ""};
   {
     std::lock_guard lock(mutex_);
-    auto [first, last] = waiters_.equal_range(task_uuid);
+    auto [first, last] = waiters_.equal_range(key);
     if (first == last) return;
-    auto record = tasks_.get(first->second.owner, task_uuid);
+    record = tasks_.get(key.first, key.second);
     if (record && !store::is_terminal(record->status)) return;
     for (auto it = first; it != last; ++it) ready.push_back(std::move(it->second));
     waiters_.erase(first, last);
   }
-  for (auto& w : ready) {
-    auto record = tasks_.get(w.owner, task_uuid);
-    w.done(record ? std::optional<store::TaskRecord>(std::move(record).value()) : std::nullopt);
-  }
+  // Every waiter of this owner's task gets the same final record (nothing when it is gone).
+  for (auto& w : ready) w.done(record ? std::optional<store::TaskRecord>(*record) : std::nullopt);
 }
 
 void CompletionWaiter::expire() {

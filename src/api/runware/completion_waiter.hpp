@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "common/background_loop.hpp"
 #include "common/clock.hpp"
@@ -27,22 +28,24 @@ class CompletionWaiter {
   void stop();  // calls every pending waiter with nothing
   void wait(const std::string& owner, const std::string& task_uuid,
             Clock::MonotonicTime deadline, Callback done);
-  void notify(const std::string& task_uuid);  // from the scheduler, after complete/fail
+  // From the scheduler, after complete/fail. A taskUUID is unique per owner only, so waiters are
+  // keyed by both: another key's task with the same uuid wakes nobody here.
+  void notify(const std::string& owner, const std::string& task_uuid);
 
  private:
+  using Key = std::pair<std::string, std::string>;  // (owner, task uuid)
   struct Waiter {
-    std::string owner;
     Clock::MonotonicTime deadline;
     Callback done;
   };
-  void finish_if_terminal(const std::string& task_uuid);
+  void finish_if_terminal(const Key& key);
   void expire();  // calls back the waiters whose deadline passed
   static constexpr std::chrono::milliseconds kExpiryPeriod{250};
 
   store::TaskStore& tasks_;
   const Clock& clock_;
   std::mutex mutex_;
-  std::multimap<std::string, Waiter> waiters_;
+  std::multimap<Key, Waiter> waiters_;
   bool running_ = false;
   BackgroundLoop expirer_;  // last: its thread stops before the members it uses go
 };

@@ -122,11 +122,35 @@ class CompletionWaiterTest : public testing::Test {
 TEST_F(CompletionWaiterTest, AFinishedTaskIsReported) {
   auto result = wait_for_a(1h);
   ASSERT_TRUE(tasks_.cancel("owner", "a"));
-  waiter_.notify("a");
+  waiter_.notify("owner", "a");
   ASSERT_EQ(result.wait_for(kPatience), std::future_status::ready);
   const auto record = result.get();
   ASSERT_TRUE(record);
   EXPECT_EQ(record->status, store::TaskStatus::Cancelled);
+}
+
+// A taskUUID is unique per owner only: another owner's task "a" finishing answers neither the
+// waiter of this owner's "a" nor is answered by it.
+TEST_F(CompletionWaiterTest, AnotherOwnersTaskWithTheSameUuidIsNotThisOne) {
+  store::TaskRecord theirs = task("a");
+  theirs.owner = "other";
+  ASSERT_TRUE(tasks_.enqueue(theirs));
+  auto mine = wait_for_a(1h);
+  auto done = std::make_shared<std::promise<Outcome>>();
+  waiter_.wait("other", "a", clock_.monotonic() + 1h, [done](Outcome r) { done->set_value(std::move(r)); });
+  auto other = done->get_future();
+  ASSERT_TRUE(tasks_.cancel("other", "a"));
+  waiter_.notify("other", "a");
+  ASSERT_EQ(other.wait_for(kPatience), std::future_status::ready);
+  const auto record = other.get();
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->owner, "other");
+  EXPECT_EQ(record->status, store::TaskStatus::Cancelled);
+  EXPECT_EQ(mine.wait_for(300ms), std::future_status::timeout);  // this owner's "a" still runs
+  ASSERT_TRUE(tasks_.cancel("owner", "a"));
+  waiter_.notify("owner", "a");
+  ASSERT_EQ(mine.wait_for(kPatience), std::future_status::ready);
+  EXPECT_EQ(mine.get()->owner, "owner");
 }
 
 TEST_F(CompletionWaiterTest, TheDeadlineIsOnTheClocksMonotonicTime) {
