@@ -7,9 +7,9 @@
 #include <mutex>
 #include <thread>
 
+#include "auth/jwt.hpp"
 #include "common/clock.hpp"
 #include "common/io_error.hpp"
-#include "auth/jwt.hpp"
 #include "engine/kling/protocol.hpp"
 #include "engine/kling/request_builder.hpp"
 #include "fetch/content_sniff.hpp"
