@@ -105,10 +105,7 @@ Result<std::string> ServerApp::start() {
   if (!front_ends) return front_ends.error();
   p.front_ends = std::move(front_ends).value();
   // Workers start before the server accepts anything, so a submission can always wake them.
-  auto& f = *p.front_ends;
-  p.scheduler = build_workers(options_, *p.storage, *p.engines,
-                              {[&f](const store::TaskRecord& task, int percent) { f.on_progress(task, percent); },
-                               [&f](const store::TaskRecord& task) { f.on_finished(task); }});
+  p.scheduler = build_workers(options_, *p.storage, *p.engines);
   auto base = start_http(listen->first, listen->second);
   if (!base) return base.error();
   p.sweeper = std::make_unique<BackgroundLoop>(kSweepPeriod, [this] {
@@ -134,7 +131,7 @@ Result<std::string> ServerApp::start_http(const std::string& host, unsigned shor
   http.max_connections_per_address = options_.max_connections_per_ip;
   p.server = std::make_unique<api::http::Server>(http, api::make_routes({*f.runware, *f.kling, *f.apimart},
                                                                         *p.storage->media));
-  p.ws_sessions = std::make_unique<api::runware::SessionDirectory>(*f.runware, f.events);
+  p.ws_sessions = std::make_unique<api::runware::SessionDirectory>(*f.runware, f.subscriptions);
   p.server->on_websocket(api::runware::runware_websocket_route(*f.runware, *p.ws_sessions));
   auto bound = p.server->start();
   if (!bound) return bound.error();
@@ -157,7 +154,7 @@ void ServerApp::stop() {
   // tasks waiting for inputs stay for the next start, and a tarpit host cannot hold up the stop.
   if (p.engines) p.engines->fetcher->stop();
   // Workers still running must not push to connections whose io threads are about to go.
-  if (f) f->events.close();
+  if (f) f->subscriptions.close();
   if (p.server) p.server->stop();
   if (p.scheduler) p.scheduler->stop();
   // After the workers, so nothing reports to it any more; it logs what it could not send.

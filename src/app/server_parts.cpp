@@ -33,6 +33,7 @@ Result<std::unique_ptr<Storage>> open_storage(const ServeOptions& options, const
   s->media_index = std::make_unique<store::SqliteMediaIndex>(s->db, clock);
   s->media =
       std::make_unique<delivery::MediaStore>(options.data_dir / "media", *s->media_index, clock);
+  s->events = std::make_unique<store::LocalTaskEvents>();
   return s;
 }
 
@@ -132,30 +133,23 @@ Result<std::unique_ptr<FrontEnds>> build_front_ends(const ServeOptions& options,
   if (!webhooks) return webhooks.error();
   f->webhooks = std::move(webhooks).value();
   f->webhooks->start();
+  // In this order, as before: a synchronous wait ends, webhooks queue, pushes go out.
+  storage.events->listen(*f->waiter);
+  storage.events->listen(*f->webhooks);
+  storage.events->listen(f->subscriptions);
   return f;
 }
 
-void FrontEnds::on_progress(const store::TaskRecord& task, int percent) {
-  events.publish({api::tasks::TaskEvent::Kind::Progress, task.owner, task.task_uuid, percent});
-}
-
-void FrontEnds::on_finished(const store::TaskRecord& task) {
-  waiter->notify(task.owner, task.task_uuid);
-  webhooks->notify(task);
-  events.publish({api::tasks::TaskEvent::Kind::Finished, task.owner, task.task_uuid, 100});
-}
-
 std::unique_ptr<worker::Scheduler> build_workers(const ServeOptions& options, Storage& storage,
-                                               Engines& engines, WorkerHooks hooks) {
+                                               Engines& engines) {
   worker::RunnerDeps deps{*storage.tasks, *storage.media, engines.router,
                         [&catalog = storage.catalog](const store::TaskRecord& r) {
                           return core::decode_task(catalog, r.request);
                         },
                         engines.fetcher->as_function()};
   deps.clock = &storage.clock;
-  deps.on_progress = std::move(hooks.on_progress);
   deps.fetch_async = engines.fetcher->as_async_function();
-  deps.on_finished = std::move(hooks.on_finished);
+  deps.events = storage.events.get();
   auto scheduler =
       std::make_unique<worker::Scheduler>(std::move(deps), worker::SchedulerOptions{options.workers});
   scheduler->start();

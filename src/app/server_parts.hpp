@@ -4,7 +4,7 @@
 //   storage   (database, task/key stores, media)   open_storage, resume_stored_tasks
 //   engines   (engine router, input fetcher)        build_engines
 //   front-ends (tasks::Context, the three APIs,     build_front_ends
-//              submitter, completion waiter, webhooks, task events)
+//              submitter, completion waiter, webhooks, WebSocket subscriptions)
 //   workers   (the scheduler)                       build_workers
 // Later parts keep references into earlier ones: destroy them in reverse order.
 #include <functional>
@@ -18,7 +18,7 @@
 #include "api/runware/service.hpp"
 #include "api/tasks/context.hpp"
 #include "api/tasks/submitter.hpp"
-#include "api/tasks/task_events.hpp"
+#include "api/tasks/task_subscriptions.hpp"
 #include "api/webhooks/webhook_notifier.hpp"
 #include "app/input_fetcher.hpp"
 #include "app/server_app.hpp"
@@ -31,6 +31,7 @@
 #include "store/sqlite_key_store.hpp"
 #include "store/sqlite_media_index.hpp"
 #include "store/sqlite_task_store.hpp"
+#include "store/task_events.hpp"
 
 namespace vidserve::app {
 
@@ -43,6 +44,8 @@ struct Storage {
   std::unique_ptr<store::SqliteKeyStore> keys;
   std::unique_ptr<store::SqliteMediaIndex> media_index;
   std::unique_ptr<delivery::MediaStore> media;
+  // What the workers publish (progress, finished tasks); in-process here.
+  std::unique_ptr<store::TaskEvents> events;
 };
 
 // The catalog, `<data_dir>/vidserve.db` and `<data_dir>/media`.
@@ -71,27 +74,18 @@ struct FrontEnds {
   std::unique_ptr<api::kling::NativeService> kling;
   std::unique_ptr<api::apimart::ApimartService> apimart;
   std::unique_ptr<api::webhooks::WebhookNotifier> webhooks;  // started
-  api::tasks::TaskEvents events;  // progress and completion, for WebSocket pushes
-
-  // What the workers report to the front-ends: WebSocket pushes, synchronous waits, webhooks.
-  void on_progress(const store::TaskRecord& task, int percent);
-  void on_finished(const store::TaskRecord& task);
+  api::tasks::TaskSubscriptions subscriptions;  // progress and completion, for WebSocket pushes
 };
 
 // API keys and Kling key pairs from the environment, the durable submitter, the shared
-// tasks::Context and the three front-ends over it, and the webhook notifier. `wake` is called
-// when a task was stored (the workers' wake).
+// tasks::Context and the three front-ends over it, and the webhook notifier. The completion
+// waiter, the webhook notifier and the WebSocket subscriptions listen to storage.events. `wake` is
+// called when a task was stored (the workers' wake).
 Result<std::unique_ptr<FrontEnds>> build_front_ends(const ServeOptions& options, Storage& storage,
                                                     Engines& engines, std::function<void()> wake);
 
-// What the workers report, in-process: progress and finished tasks.
-struct WorkerHooks {
-  std::function<void(const store::TaskRecord& task, int percent)> on_progress;
-  std::function<void(const store::TaskRecord& task)> on_finished;
-};
-
-// `options.workers` workers over the storage and engines; started.
+// `options.workers` workers over the storage and engines, publishing to storage.events; started.
 std::unique_ptr<worker::Scheduler> build_workers(const ServeOptions& options, Storage& storage,
-                                               Engines& engines, WorkerHooks hooks);
+                                               Engines& engines);
 
 }  // namespace vidserve::app

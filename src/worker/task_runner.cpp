@@ -11,6 +11,7 @@
 #include "common/io_error.hpp"
 #include "common/log_throttle.hpp"
 #include "core/result_payload.hpp"
+#include "core/task_spec.hpp"
 #include "delivery/media_types.hpp"
 #include "worker/input_check.hpp"
 
@@ -27,6 +28,11 @@ namespace {
 
 // A claim younger than this needs no renewal before the first result.
 constexpr std::chrono::seconds kFreshClaim{1};
+
+void publish(const RunnerDeps& deps, const store::TaskRecord& task, store::TaskEvent::Kind kind, int percent) {
+  if (!deps.events) return;
+  deps.events->publish({kind, task.owner, task.task_uuid, percent, core::may_name_webhook(task.request)});
+}
 
 // Engines report progress while they render or wait on a provider. A report renews the task's
 // lease at most every 5 s, so a long render is never claimed by a second worker, and stores the
@@ -82,7 +88,7 @@ class TaskProgress final : public engine::Progress {
       return;
     }
     stored_percent_ = percent;
-    if (deps_.on_progress) deps_.on_progress(task_, percent);
+    publish(deps_, task_, store::TaskEvent::Kind::Progress, percent);
   }
 
   // The task is no longer ours (cancelled, claimed again): anything but a storage hiccup.
@@ -173,7 +179,7 @@ void fail(const RunnerDeps& deps, const store::Claim& claim, const store::TaskRe
   }
   auto failed = deps.tasks.fail(claim, code, e.message);
   if (!failed && failed.error().code == store::errc::kLeaseLost) return;  // another claim runs it now
-  if (deps.on_finished) deps.on_finished(task);
+  publish(deps, task, store::TaskEvent::Kind::Finished, 100);
 }
 
 // A full disk is not the task's fault: back to the queue until there is space again.
@@ -334,7 +340,7 @@ RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Sta
   }
   auto completed = deps.tasks.complete(claim);
   if (!completed && completed.error().code == store::errc::kLeaseLost) return {};  // another claim runs it now
-  if (deps.on_finished) deps.on_finished(task);
+  publish(deps, task, store::TaskEvent::Kind::Finished, 100);
   return {};
 }
 

@@ -17,6 +17,7 @@
 #include "engine/engine.hpp"
 #include "fetch/blob.hpp"
 #include "fetch/fetch_pool.hpp"
+#include "store/task_events.hpp"
 #include "store/task_store.hpp"
 
 namespace vidserve::worker {
@@ -48,13 +49,12 @@ struct RunnerDeps {
   // once, while its workers render other tasks (see SchedulerOptions::max_fetching).
   AsyncInputFetcher fetch_async = nullptr;
   std::int64_t lease_ms = 10 * 60 * 1000;
-  // After complete or fail, with the task as it was claimed: its owner and uuid identify it for
-  // store reads (TaskRepository::get is per owner); its final state is in the store.
-  std::function<void(const store::TaskRecord& task)> on_finished = nullptr;
-  // After the task's progress was stored (TaskQueue::set_progress), with the task as it was
-  // claimed and the stored percent, 0..99 (100 comes only with complete). Called on the worker's
-  // thread, at most every 250 ms per task and only when the percent changed.
-  std::function<void(const store::TaskRecord& task, int percent)> on_progress = nullptr;
+  // Where the runner publishes (when set): Finished after complete or fail, naming the task by
+  // owner and uuid (its final state is in the store); Progress after the task's percent was
+  // stored (TaskQueue::set_progress), 0..99 (100 comes only with complete), on the worker's
+  // thread, at most every 250 ms per task and only when the percent changed. Nothing is
+  // published for a task whose lease was lost.
+  store::TaskEvents* events = nullptr;
   // A task that fails because the disk (or the quota) is full ("storageFull") is not failed but
   // deferred (TaskQueue::defer): it waits storage_retry_first_ms after its first attempt, twice as
   // long after each further one, at most storage_retry_max_ms, and is retried until space returns.

@@ -37,6 +37,10 @@ void CompletionWaiter::wait(const std::string& owner, const std::string& task_uu
   finish_if_terminal(Key{owner, task_uuid});
 }
 
+void CompletionWaiter::on_task_event(const store::TaskEvent& event) {
+  if (event.kind == store::TaskEvent::Kind::Finished) notify(event.owner, event.task_uuid);
+}
+
 void CompletionWaiter::notify(const std::string& owner, const std::string& task_uuid) {
   finish_if_terminal(Key{owner, task_uuid});
 }

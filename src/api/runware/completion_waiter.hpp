@@ -1,7 +1,7 @@
 #pragma once
-// Lets a synchronous imageInference wait for its task without holding an io thread: the
-// scheduler reports finished tasks here, and a waiter is called back once with the final record
-// (or with nothing when its deadline passes or the server stops). Deadlines are on the clock's
+// Lets a synchronous imageInference wait for its task without holding an io thread: it listens
+// to the workers' store::TaskEvents, and a waiter is called back once with the final record (or
+// with nothing when its deadline passes or the server stops). Deadlines are on the clock's
 // monotonic time; a BackgroundLoop looks for expired ones every 250 ms.
 #include <functional>
 #include <map>
@@ -12,11 +12,12 @@
 
 #include "common/background_loop.hpp"
 #include "common/clock.hpp"
+#include "store/task_events.hpp"
 #include "store/task_store.hpp"
 
 namespace vidserve::api::runware {
 
-class CompletionWaiter {
+class CompletionWaiter final : public store::TaskEventListener {
  public:
   using Callback = std::function<void(std::optional<store::TaskRecord>)>;
 
@@ -28,9 +29,11 @@ class CompletionWaiter {
   void stop();  // calls every pending waiter with nothing
   void wait(const std::string& owner, const std::string& task_uuid,
             Clock::MonotonicTime deadline, Callback done);
-  // From the scheduler, after complete/fail. A taskUUID is unique per owner only, so waiters are
-  // keyed by both: another key's task with the same uuid wakes nobody here.
+  // After complete/fail. A taskUUID is unique per owner only, so waiters are keyed by both:
+  // another key's task with the same uuid wakes nobody here.
   void notify(const std::string& owner, const std::string& task_uuid);
+  // The workers' events: Finished notifies.
+  void on_task_event(const store::TaskEvent& event) override;
 
  private:
   using Key = std::pair<std::string, std::string>;  // (owner, task uuid)

@@ -61,7 +61,7 @@ std::vector<std::string> frames_by_task(const Envelope& out) {
 }
 
 SocketSession::SocketSession(std::string uuid, std::string owner, const Service& service,
-                             tasks::TaskEvents& events, SessionLimits limits)
+                             tasks::TaskSubscriptions& events, SessionLimits limits)
     : uuid_(std::move(uuid)),
       owner_(std::move(owner)),
       service_(service),
@@ -184,7 +184,7 @@ void SocketSession::deliver_locked(std::string frame) {
   buffered_.push_back(std::move(frame));
 }
 
-SessionDirectory::SessionDirectory(const Service& service, tasks::TaskEvents& events,
+SessionDirectory::SessionDirectory(const Service& service, tasks::TaskSubscriptions& events,
                                    SessionLimits limits)
     : service_(service), events_(events), limits_(limits) {}
 

@@ -21,7 +21,7 @@
 
 #include "api/http/websocket.hpp"
 #include "api/runware/service.hpp"
-#include "api/tasks/task_events.hpp"
+#include "api/tasks/task_subscriptions.hpp"
 
 namespace vidserve::api::runware {
 
@@ -35,7 +35,7 @@ class SocketSession final : public tasks::TaskEventSink,
                             public std::enable_shared_from_this<SocketSession> {
  public:
   SocketSession(std::string uuid, std::string owner, const Service& service,
-                tasks::TaskEvents& events, SessionLimits limits);
+                tasks::TaskSubscriptions& events, SessionLimits limits);
   ~SocketSession() override;
 
   const std::string& uuid() const { return uuid_; }
@@ -71,7 +71,7 @@ class SocketSession final : public tasks::TaskEventSink,
 
   const std::string uuid_, owner_;
   const Service& service_;
-  tasks::TaskEvents& events_;
+  tasks::TaskSubscriptions& events_;
   const SessionLimits limits_;
   mutable std::mutex mutex_;
   std::weak_ptr<http::WsConnection> connection_;
@@ -85,7 +85,7 @@ class SocketSession final : public tasks::TaskEventSink,
 // The sessions of one server, by connectionSessionUUID.
 class SessionDirectory {
  public:
-  SessionDirectory(const Service& service, tasks::TaskEvents& events, SessionLimits limits = {});
+  SessionDirectory(const Service& service, tasks::TaskSubscriptions& events, SessionLimits limits = {});
   // After an authentication: the owner's session `requested` when it is still kept, else a new one.
   std::shared_ptr<SocketSession> open(const std::string& owner, const std::string& requested);
   // Forgets sessions detached for longer than the resume window.
@@ -94,7 +94,7 @@ class SessionDirectory {
 
  private:
   const Service& service_;
-  tasks::TaskEvents& events_;
+  tasks::TaskSubscriptions& events_;
   const SessionLimits limits_;
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<SocketSession>> sessions_;

@@ -4,7 +4,6 @@
 #include <exception>
 
 #include "api/webhooks/webhook_payloads.hpp"
-#include "core/task_spec.hpp"
 
 namespace vidserve::api::webhooks {
 
@@ -70,10 +69,10 @@ void WebhookNotifier::stop() {
   deliveries_.clear();
 }
 
-void WebhookNotifier::notify(const store::TaskRecord& task) {
-  // Most tasks have no webhook: keep them off the queue without parsing JSON on the scheduler's
+void WebhookNotifier::on_task_event(const store::TaskEvent& event) {
+  // Most tasks have no webhook: keep them off the queue without parsing JSON on the worker's
   // thread. The delivery thread reads the stored spec properly.
-  if (!core::may_name_webhook(task.request)) return;
+  if (event.kind != store::TaskEvent::Kind::Finished || !event.may_have_webhook) return;
   const char* why = nullptr;
   {
     std::lock_guard lock(mutex_);
@@ -82,7 +81,7 @@ void WebhookNotifier::notify(const store::TaskRecord& task) {
     } else if (finished_.size() + deliveries_.size() >= options_.max_queued) {
       why = "too many webhooks queued";
     } else {
-      finished_.push_back({task.owner, task.task_uuid});
+      finished_.push_back({event.owner, event.task_uuid});
     }
   }
   if (!why) {
@@ -90,7 +89,7 @@ void WebhookNotifier::notify(const store::TaskRecord& task) {
     return;
   }
   ++dropped_;
-  log_line("task " + task.task_uuid + ": webhook not sent: " + why + " (the result stays readable by polling)");
+  log_line("task " + event.task_uuid + ": webhook not sent: " + why + " (the result stays readable by polling)");
 }
 
 void WebhookNotifier::wait_idle() {

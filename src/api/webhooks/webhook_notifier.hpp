@@ -1,6 +1,6 @@
 #pragma once
-// Delivers the webhooks of finished tasks without holding anyone up: the scheduler's workers only
-// queue the finished task (notify), and one delivery thread (a BackgroundLoop) reads its final
+// Delivers the webhooks of finished tasks without holding anyone up: the workers' Finished events
+// only queue the task (on_task_event), and one delivery thread (a BackgroundLoop) reads its final
 // record, builds the bodies in its API's shape (webhook_payloads.hpp) and POSTs them. Network
 // errors, timeouts, 408, 429 and 5xx are retried with exponential backoff; retries wait in a
 // queue ordered by due time, so a receiver that is down delays only its own webhooks. A webhook
@@ -24,6 +24,7 @@
 #include "common/background_loop.hpp"
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "store/task_events.hpp"
 #include "store/task_store.hpp"
 
 namespace vidserve::api::webhooks {
@@ -56,7 +57,7 @@ struct NotifierDeps {
   Wait wait = nullptr;                            // default: the loop's own wait
 };
 
-class WebhookNotifier {
+class WebhookNotifier final : public store::TaskEventListener {
  public:
   struct Counts {
     std::uint64_t attempts = 0;   // POSTs sent
@@ -74,9 +75,9 @@ class WebhookNotifier {
   // Gives every queued body one last attempt (no more retries) while stop_grace lasts, then logs
   // and drops what is left. An attempt in flight always finishes (bounded by the timeout).
   void stop();
-  // From the scheduler's on_finished, with the task as its worker claimed it (owner and uuid; the
-  // final state is read from the store on the delivery thread). Never blocks on I/O.
-  void notify(const store::TaskRecord& task);
+  // The workers' events: a Finished task that may have a webhook is queued (by owner and uuid;
+  // its final state is read from the store on the delivery thread). Never blocks on I/O.
+  void on_task_event(const store::TaskEvent& event) override;
   // Returns once nothing is queued, waiting for a retry or in flight (tests), or when stopped.
   void wait_idle();
   Counts counts() const;

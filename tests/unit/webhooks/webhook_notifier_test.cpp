@@ -13,6 +13,7 @@
 
 #include "api/webhooks/webhook_notifier.hpp"
 #include "api/webhooks/webhook_payloads.hpp"
+#include "core/task_spec.hpp"
 #include "webhook_test_support.hpp"
 
 namespace vidserve::api::webhooks {
@@ -21,6 +22,12 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 using testing::World;
+
+// What a worker publishes when it finished `task`.
+void finished(WebhookNotifier& notifier, const store::TaskRecord& task) {
+  notifier.on_task_event(
+      {store::TaskEvent::Kind::Finished, task.owner, task.task_uuid, 100, core::may_name_webhook(task.request)});
+}
 
 struct Sent {
   std::string url, body;
@@ -73,7 +80,7 @@ struct Harness {
   }
   store::TaskRecord finish(const std::string& webhook = "https://hooks.example/runware", int results = 1) {
     auto t = world.finished("runware", testing::runware_request(webhook), results);
-    notifier->notify(t);
+    finished(*notifier, t);
     return t;
   }
 };
@@ -103,7 +110,7 @@ TEST(WebhookNotifier, KlingTaskGetsItsBareTaskObject) {
   Harness h;
   h.start();
   auto t = h.world.finished("kling:text2video", testing::runware_request("http://cb.example/hook"), 1, "ext-1");
-  h.notifier->notify(t);
+  finished(*h.notifier, t);
   h.notifier->wait_idle();
   ASSERT_EQ(h.receiver.sent.size(), 1u);
   EXPECT_EQ(h.receiver.sent[0].url, "http://cb.example/hook");
@@ -210,7 +217,7 @@ TEST(WebhookNotifier, FailedTaskSendsItsError) {
   Harness h;
   h.start();
   auto t = h.world.finished("runware", testing::runware_request(), 0);
-  h.notifier->notify(t);
+  finished(*h.notifier, t);
   h.notifier->wait_idle();
   ASSERT_EQ(h.receiver.sent.size(), 1u);
   const auto error = json::parse(h.receiver.sent[0].body).at("errors").as_array().at(0).as_object();
@@ -229,13 +236,27 @@ TEST(WebhookNotifier, UnfinishedOrUnreadableTasksSendNothing) {
   running.request = testing::runware_request();
   ASSERT_TRUE(h.world.tasks.enqueue(running));
   ASSERT_TRUE(h.world.tasks.claim_next("w0", 60000));  // processing, so not claimed again below
-  h.notifier->notify(running);
+  finished(*h.notifier, running);
   // Another owner's uuid cannot be read under this owner.
   auto other = h.world.finished("runware", testing::runware_request(), 1);
   other.owner = "owner-b";
-  h.notifier->notify(other);
+  finished(*h.notifier, other);
   h.notifier->wait_idle();
   EXPECT_TRUE(h.receiver.sent.empty());
+}
+
+// Only Finished events of tasks that may have a webhook are read back; progress is not a finish.
+TEST(WebhookNotifier, ProgressAndTasksWithoutAWebhookAreNotQueued) {
+  Harness h;
+  h.start();
+  const auto t = h.world.finished("runware", testing::runware_request(), 1);
+  h.notifier->on_task_event({store::TaskEvent::Kind::Progress, t.owner, t.task_uuid, 50, true});
+  h.notifier->on_task_event({store::TaskEvent::Kind::Finished, t.owner, t.task_uuid, 100, false});
+  h.notifier->wait_idle();
+  EXPECT_TRUE(h.receiver.sent.empty());
+  h.notifier->on_task_event({store::TaskEvent::Kind::Finished, t.owner, t.task_uuid, 100, true});
+  h.notifier->wait_idle();
+  EXPECT_EQ(h.receiver.sent.size(), 1u);
 }
 
 TEST(WebhookNotifier, SenderOrFormatterFaultsNeitherCrashNorStopLaterWebhooks) {
@@ -259,7 +280,7 @@ TEST(WebhookNotifier, SenderOrFormatterFaultsNeitherCrashNorStopLaterWebhooks) {
   notifier.start();
   for (const char* url : {"https://throwing-send.example/", "https://bad-format.example/",
                           "https://throwing-format.example/", "https://fine.example/"}) {
-    notifier.notify(world.finished("runware", testing::runware_request(url), 1));
+    finished(notifier, world.finished("runware", testing::runware_request(url), 1));
   }
   notifier.wait_idle();
   EXPECT_EQ(sent, (std::vector<std::string>{"https://fine.example/"}));
@@ -295,7 +316,7 @@ TEST(WebhookNotifier, StopWithoutGraceDropsAndCountsWhatIsLeft) {
   h.notifier->stop();
   EXPECT_EQ(h.receiver.sent.size(), 1u);
   EXPECT_EQ(h.notifier->counts().dropped, 1u);
-  h.notifier->notify(h.world.finished("runware", testing::runware_request(), 1));  // after stop: dropped, logged
+  finished(*h.notifier, h.world.finished("runware", testing::runware_request(), 1));  // after stop: dropped, logged
   EXPECT_EQ(h.notifier->counts().dropped, 2u);
 }
 
@@ -318,9 +339,9 @@ TEST(WebhookNotifier, AFullQueueDropsNewWebhooks) {
   options.max_queued = 2;
   WebhookNotifier notifier(std::move(deps), options);
   notifier.start();
-  notifier.notify(world.finished("runware", testing::runware_request(), 1));
+  finished(notifier, world.finished("runware", testing::runware_request(), 1));
   in_flight.get_future().wait();  // the first POST holds the thread; the queue is empty
-  for (int i = 0; i < 3; ++i) notifier.notify(world.finished("runware", testing::runware_request(), 1));
+  for (int i = 0; i < 3; ++i) finished(notifier, world.finished("runware", testing::runware_request(), 1));
   EXPECT_EQ(notifier.counts().dropped, 1u);
   release.set_value();
   notifier.wait_idle();

@@ -1,4 +1,4 @@
-// The Runware WebSocket session logic without sockets: TaskEvents, the order of acknowledgement,
+// The Runware WebSocket session logic without sockets: TaskSubscriptions, the order of acknowledgement,
 // progress and result frames, buffering while detached, resume once, and key isolation.
 #include "api/runware/ws_session.hpp"
 
@@ -9,7 +9,7 @@
 #include <mutex>
 #include <vector>
 
-#include "api/tasks/task_events.hpp"
+#include "api/tasks/task_subscriptions.hpp"
 #include "webhook_test_support.hpp"
 
 namespace vidserve::api::runware {
@@ -59,7 +59,7 @@ Services on_fake_clock(World& world) {
 struct SessionTest : ::testing::Test {
   World world;
   Service service{on_fake_clock(world)};
-  tasks::TaskEvents events;
+  tasks::TaskSubscriptions events;
   std::shared_ptr<FakeConnection> connection = std::make_shared<FakeConnection>();
 
 
@@ -86,7 +86,7 @@ struct SessionTest : ::testing::Test {
           world.tasks.put_result(store::claim_of(t), {r.index, r.media_uuid, "success", core::encode(p)}));
     }
     EXPECT_TRUE(world.tasks.complete(store::claim_of(t)));
-    events.publish({TaskEvent::Kind::Finished, t.owner, t.task_uuid, 100});
+    events.on_task_event({TaskEvent::Kind::Finished, t.owner, t.task_uuid, 100});
   }
   static Envelope ack(const store::TaskRecord& t) {
     Envelope out;
@@ -100,38 +100,38 @@ struct SessionTest : ::testing::Test {
   }
 };
 
-TEST(TaskEvents, ReachOnlyTheSubscriberOfThatOwnerAndTask) {
-  tasks::TaskEvents events;
+TEST(TaskSubscriptions, ReachOnlyTheSubscriberOfThatOwnerAndTask) {
+  tasks::TaskSubscriptions events;
   auto mine = std::make_shared<CountingSink>();
   auto theirs = std::make_shared<CountingSink>();
   events.subscribe("a", "t1", mine);
   events.subscribe("b", "t2", theirs);
-  events.publish({TaskEvent::Kind::Progress, "b", "t1", 40});  // another key naming a's task uuid
-  events.publish({TaskEvent::Kind::Progress, "a", "t1", 50});
+  events.on_task_event({TaskEvent::Kind::Progress, "b", "t1", 40});  // another key naming a's task uuid
+  events.on_task_event({TaskEvent::Kind::Progress, "a", "t1", 50});
   ASSERT_EQ(mine->events.size(), 1u);
   EXPECT_EQ(mine->events[0].progress, 50);
   EXPECT_TRUE(theirs->events.empty());
-  events.publish({TaskEvent::Kind::Finished, "a", "t1", 100});
+  events.on_task_event({TaskEvent::Kind::Finished, "a", "t1", 100});
   EXPECT_EQ(events.subscriptions(), 1u);  // finished: the task's subscriptions end
-  events.publish({TaskEvent::Kind::Progress, "a", "t1", 60});
+  events.on_task_event({TaskEvent::Kind::Progress, "a", "t1", 60});
   EXPECT_EQ(mine->events.size(), 2u);
 }
 
-TEST(TaskEvents, ForgetsSinksThatAreGone) {
-  tasks::TaskEvents events;
+TEST(TaskSubscriptions, ForgetsSinksThatAreGone) {
+  tasks::TaskSubscriptions events;
   auto sink = std::make_shared<CountingSink>();
   events.subscribe("a", "t1", sink);
   sink.reset();
-  events.publish({TaskEvent::Kind::Progress, "a", "t1", 10});
+  events.on_task_event({TaskEvent::Kind::Progress, "a", "t1", 10});
   EXPECT_EQ(events.subscriptions(), 0u);
 }
 
-TEST(TaskEvents, DeliverNothingAfterClose) {
-  tasks::TaskEvents events;
+TEST(TaskSubscriptions, DeliverNothingAfterClose) {
+  tasks::TaskSubscriptions events;
   auto sink = std::make_shared<CountingSink>();
   events.subscribe("a", "t1", sink);
   events.close();
-  events.publish({TaskEvent::Kind::Progress, "a", "t1", 10});
+  events.on_task_event({TaskEvent::Kind::Progress, "a", "t1", 10});
   EXPECT_TRUE(sink->events.empty());
 }
 
@@ -150,7 +150,7 @@ TEST_F(SessionTest, ResultsWaitForTheAcknowledgementThenComeOneFramePerResult) {
   EXPECT_NE(frames[1].at("data").as_array()[0].at("videoUUID"),
             frames[2].at("data").as_array()[0].at("videoUUID"));
   EXPECT_EQ(session->tracked(), 0u);
-  events.publish({TaskEvent::Kind::Finished, kOwner, task.task_uuid, 100});  // again: nothing more
+  events.on_task_event({TaskEvent::Kind::Finished, kOwner, task.task_uuid, 100});  // again: nothing more
   EXPECT_EQ(connection->sent().size(), 3u);
 }
 
@@ -160,11 +160,11 @@ TEST_F(SessionTest, ProgressIsPushedOnlyAfterTheAcknowledgementAndNotForSynchron
   const auto image = running(1);
   session->track(video, false);
   session->track(image, /*push_only=*/true);
-  events.publish({TaskEvent::Kind::Progress, kOwner, video.task_uuid, 10});
+  events.on_task_event({TaskEvent::Kind::Progress, kOwner, video.task_uuid, 10});
   EXPECT_TRUE(connection->sent().empty());
   session->reply(ack(video), connection);
-  events.publish({TaskEvent::Kind::Progress, kOwner, video.task_uuid, 40});
-  events.publish({TaskEvent::Kind::Progress, kOwner, image.task_uuid, 40});
+  events.on_task_event({TaskEvent::Kind::Progress, kOwner, video.task_uuid, 40});
+  events.on_task_event({TaskEvent::Kind::Progress, kOwner, image.task_uuid, 40});
   const auto frames = connection->sent();
   ASSERT_EQ(frames.size(), 2u);
   EXPECT_EQ(status_of(frames[1]), "processing");

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,7 @@
 #include "engine/engine.hpp"
 #include "media/image_codec.hpp"
 #include "store/memory_media_index.hpp"
+#include "store/task_events.hpp"
 
 namespace vidserve::worker::test_support {
 
@@ -34,6 +36,16 @@ inline std::filesystem::path fresh_media_dir() {
   std::filesystem::create_directories(dir);
   return dir;
 }
+
+// What the runner publishes, handed to the test's callbacks (on the publishing thread).
+struct CallbackEvents final : store::TaskEvents {
+  std::function<void(const store::TaskEvent&)> on_progress, on_finished;
+  void publish(const store::TaskEvent& event) override {
+    const auto& call = event.kind == store::TaskEvent::Kind::Progress ? on_progress : on_finished;
+    if (call) call(event);
+  }
+  void listen(store::TaskEventListener&) override {}
+};
 
 template <class E>
 struct RunnerWorld {

@@ -102,11 +102,12 @@ class SchedulerTest : public testing::Test {
       held_.push_back({ref, std::move(done)});
       changed_.notify_all();
     };
-    d.on_finished = [this](const store::TaskRecord& t) {
+    events_.on_finished = [this](const store::TaskEvent& e) {
       std::lock_guard lock(mutex_);
-      finished_.insert(t.task_uuid);
+      finished_.insert(e.task_uuid);
       changed_.notify_all();
     };
+    d.events = &events_;
     d.lease_ms = 60'000;
     return d;
   }
@@ -159,6 +160,7 @@ class SchedulerTest : public testing::Test {
   std::map<std::string, std::vector<std::string>> inputs_;
   std::vector<std::pair<std::string, InputDone>> held_;
   std::set<std::string> finished_;
+  test_support::CallbackEvents events_;
 };
 
 // The case: with every worker free to claim, tasks waiting for a host that never answers

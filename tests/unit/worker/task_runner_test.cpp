@@ -137,8 +137,9 @@ class TaskRunnerTest : public testing::Test {
   TaskRunnerTest() : tasks_(clock_) {}
 
   // Enqueues a task with `results` results and claims it as worker "w".
-  store::TaskRecord claimed_task(int results) {
+  store::TaskRecord claimed_task(int results, std::string request = "") {
     store::TaskRecord task;
+    task.request = std::move(request);
     task.task_uuid = "task-1";
     task.owner = "owner";
     task.task_type = "videoInference";
@@ -200,6 +201,38 @@ class TaskRunnerTest : public testing::Test {
   std::optional<catalog::Model> model_;   // the plan's model, for its input limits
 };
 
+// A finished task is published once, by owner and uuid, with a hint whether the stored task may
+// name a webhook (the webhook notifier reads only those back).
+TEST_F(TaskRunnerTest, AFinishedTaskIsPublishedWithItsOwnerAndWebhookHint) {
+  std::vector<store::TaskEvent> finished;
+  test_support::CallbackEvents events;
+  events.on_finished = [&](const store::TaskEvent& e) { finished.push_back(e); };
+  auto d = deps();
+  d.events = &events;
+  run_task(d, claimed_task(1, R"({"delivery":{"webhook_url":"https://hooks.example/a"}})"), "w");
+  EXPECT_EQ(status(), store::TaskStatus::Success);
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_EQ(finished[0].kind, store::TaskEvent::Kind::Finished);
+  EXPECT_EQ(finished[0].owner, "owner");
+  EXPECT_EQ(finished[0].task_uuid, "task-1");
+  EXPECT_EQ(finished[0].progress, 100);
+  EXPECT_TRUE(finished[0].may_have_webhook);
+}
+
+// A task that fails is published too; a spec that names no webhook says so.
+TEST_F(TaskRunnerTest, AFailedTaskIsPublishedWithoutAWebhookHint) {
+  std::vector<store::TaskEvent> finished;
+  test_support::CallbackEvents events;
+  events.on_finished = [&](const store::TaskEvent& e) { finished.push_back(e); };
+  auto d = deps();
+  d.events = &events;
+  d.decode = [](const store::TaskRecord&) -> Result<DecodedTask> { return Error{"invalidStoredTask", "bad"}; };
+  run_task(d, claimed_task(1, R"({"delivery":{"webhook_url":null}})"), "w");
+  EXPECT_EQ(status(), store::TaskStatus::Error);
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_FALSE(finished[0].may_have_webhook);
+}
+
 // claim_next has just written the lease; renewing it before rendering would be a second
 // synchronous write with the same content, on the path of every task.
 TEST_F(TaskRunnerTest, NoLeaseRenewalRightAfterTheClaim) {
@@ -260,11 +293,14 @@ TEST_F(TaskRunnerTest, ProgressIsStoredAcrossResultsAndReported) {
   };
   std::vector<int> reported, stored;
   auto d = deps();
-  d.on_progress = [&](const store::TaskRecord& t, int percent) {
-    EXPECT_EQ(t.task_uuid, "task-1");
-    reported.push_back(percent);
+  test_support::CallbackEvents events;
+  events.on_progress = [&](const store::TaskEvent& e) {
+    EXPECT_EQ(e.task_uuid, "task-1");
+    EXPECT_EQ(e.owner, "owner");
+    reported.push_back(e.progress);
     stored.push_back(stored_progress());
   };
+  d.events = &events;
   run_task(d, task, "w");
   EXPECT_EQ(status(), store::TaskStatus::Success);
   EXPECT_EQ(reported, (std::vector<int>{25, 50, 75, 99}));
@@ -287,7 +323,9 @@ TEST_F(TaskRunnerTest, FrequentReportsAreThrottled) {
   };
   std::vector<int> reported;
   auto d = deps();
-  d.on_progress = [&](const store::TaskRecord&, int percent) { reported.push_back(percent); };
+  test_support::CallbackEvents events;
+  events.on_progress = [&](const store::TaskEvent& e) { reported.push_back(e.progress); };
+  d.events = &events;
   run_task(d, task, "w");
   const auto elapsed = clock_.monotonic() - start;
   EXPECT_EQ(reported, (std::vector<int>{1, 26, 51, 76}));
@@ -311,7 +349,9 @@ TEST_F(TaskRunnerTest, AProgressWriteNoticesACancellation) {
   };
   int calls = 0;
   auto d = deps();
-  d.on_progress = [&](const store::TaskRecord&, int) { ++calls; };
+  test_support::CallbackEvents events;
+  events.on_progress = [&](const store::TaskEvent&) { ++calls; };
+  d.events = &events;
   run_task(d, task, "w");
   EXPECT_TRUE(seen);
   EXPECT_EQ(engine_->renders, 1);
@@ -333,7 +373,9 @@ TEST_F(TaskRunnerTest, ARunnerThatLostItsLeaseWritesNothing) {
   };
   int finished = 0;
   auto d = deps();
-  d.on_finished = [&](const store::TaskRecord&) { ++finished; };
+  test_support::CallbackEvents events;
+  events.on_finished = [&](const store::TaskEvent&) { ++finished; };
+  d.events = &events;
   run_task(d, task, "w");
   ASSERT_TRUE(taken);
   EXPECT_EQ(finished, 0);
@@ -375,7 +417,9 @@ TEST_F(TaskRunnerTest, ADiskFullRenderDefersTheTaskWithGrowingDelays) {
   auto task = claimed_task(1);
   int finished = 0;
   auto d = deps();
-  d.on_finished = [&](const store::TaskRecord&) { ++finished; };
+  test_support::CallbackEvents events;
+  events.on_finished = [&](const store::TaskEvent&) { ++finished; };
+  d.events = &events;
   std::vector<std::int64_t> delays;
   for (;;) {
     const auto outcome = run_task(d, task, "w");

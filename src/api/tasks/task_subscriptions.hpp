@@ -1,8 +1,9 @@
 #pragma once
-// TaskEvents: in-process notifications about tasks, for connections that push them (the Runware
-// WebSocket). Workers publish progress and completion; a subscriber names the task by owner and
-// uuid, so one key can never hear about another key's task. Subscribers are called on the
-// publishing thread, outside the lock, and must not block (they queue frames, nothing more).
+// TaskSubscriptions: the connections that push task events (the Runware WebSocket) subscribe here
+// to single tasks. It listens to the workers' store::TaskEvents and hands each event to the
+// subscribers of that owner's task, so one key can never hear about another key's task.
+// Subscribers are called on the publishing thread, outside the lock, and must not block (they
+// queue frames, nothing more).
 #include <condition_variable>
 #include <cstddef>
 #include <map>
@@ -11,15 +12,11 @@
 #include <string>
 #include <utility>
 
+#include "store/task_events.hpp"
+
 namespace vidserve::api::tasks {
 
-struct TaskEvent {
-  enum class Kind { Progress, Finished };
-  Kind kind = Kind::Progress;
-  std::string owner;
-  std::string task_uuid;
-  int progress = 0;  // 0-100, for Progress
-};
+using store::TaskEvent;
 
 class TaskEventSink {
  public:
@@ -27,7 +24,7 @@ class TaskEventSink {
   virtual void on_task_event(const TaskEvent& event) = 0;
 };
 
-class TaskEvents {
+class TaskSubscriptions final : public store::TaskEventListener {
  public:
   // The sink is held weakly: a sink that is gone is forgotten.
   void subscribe(const std::string& owner, const std::string& task_uuid,
@@ -35,8 +32,8 @@ class TaskEvents {
   void unsubscribe(const std::string& owner, const std::string& task_uuid,
                    const TaskEventSink* sink);
   // Calls every sink of the task; Finished also ends the task's subscriptions. No-op after close().
-  void publish(const TaskEvent& event);
-  // Stops delivery and waits for the publications in progress: afterwards no sink is called, so
+  void on_task_event(const TaskEvent& event) override;
+  // Stops delivery and waits for the deliveries in progress: afterwards no sink is called, so
   // the connections they write to may go away (the server stops its io threads after this).
   void close();
   std::size_t subscriptions() const;

@@ -1,16 +1,16 @@
-#include "api/tasks/task_events.hpp"
+#include "api/tasks/task_subscriptions.hpp"
 
 #include <vector>
 
 namespace vidserve::api::tasks {
 
-void TaskEvents::subscribe(const std::string& owner, const std::string& task_uuid,
+void TaskSubscriptions::subscribe(const std::string& owner, const std::string& task_uuid,
                            std::weak_ptr<TaskEventSink> sink) {
   const std::lock_guard lock(mutex_);
   sinks_.emplace(Key{owner, task_uuid}, std::move(sink));
 }
 
-void TaskEvents::unsubscribe(const std::string& owner, const std::string& task_uuid,
+void TaskSubscriptions::unsubscribe(const std::string& owner, const std::string& task_uuid,
                              const TaskEventSink* sink) {
   const std::lock_guard lock(mutex_);
   auto [first, last] = sinks_.equal_range(Key{owner, task_uuid});
@@ -20,7 +20,7 @@ void TaskEvents::unsubscribe(const std::string& owner, const std::string& task_u
   }
 }
 
-void TaskEvents::publish(const TaskEvent& event) {
+void TaskSubscriptions::on_task_event(const TaskEvent& event) {
   std::vector<std::shared_ptr<TaskEventSink>> targets;
   {
     const std::lock_guard lock(mutex_);
@@ -44,13 +44,13 @@ void TaskEvents::publish(const TaskEvent& event) {
   if (--publishing_ == 0) idle_.notify_all();
 }
 
-void TaskEvents::close() {
+void TaskSubscriptions::close() {
   std::unique_lock lock(mutex_);
   closed_ = true;
   idle_.wait(lock, [this] { return publishing_ == 0; });
 }
 
-std::size_t TaskEvents::subscriptions() const {
+std::size_t TaskSubscriptions::subscriptions() const {
   const std::lock_guard lock(mutex_);
   return sinks_.size();
 }
