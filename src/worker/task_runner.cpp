@@ -144,16 +144,22 @@ std::vector<Wanted> wanted_inputs(const Inputs& in) {
   return wanted;
 }
 
+// One fetched input, checked for its role; an error names the request field it came from.
+Result<engine::InputMedia> checked_input(const Wanted& w, Result<fetch::Blob> blob, const catalog::Model* model) {
+  if (!blob) return Error{blob.error().code, blob.error().message, w.ref->path};
+  if (auto checked = check_input(w.role, blob->bytes, model); !checked) {
+    return Error{checked.error().code, checked.error().message, w.ref->path};
+  }
+  return engine::InputMedia{w.role, std::move(blob).value(), w.ref->path};
+}
+
 Result<std::vector<engine::InputMedia>> fetch_inputs(const RunnerDeps& deps, const Inputs& inputs,
                                                      const std::string& owner, const catalog::Model* model) {
   std::vector<engine::InputMedia> fetched;
   for (const auto& w : wanted_inputs(inputs)) {
-    auto blob = deps.fetch(w.ref->value, owner);
-    if (!blob) return Error{blob.error().code, blob.error().message, w.ref->path};
-    if (auto checked = check_input(w.role, blob->bytes, model); !checked) {
-      return Error{checked.error().code, checked.error().message, w.ref->path};
-    }
-    fetched.push_back({w.role, std::move(blob).value(), w.ref->path});
+    auto input = checked_input(w, deps.fetch(w.ref->value, owner), model);
+    if (!input) return input.error();
+    fetched.push_back(std::move(input).value());
   }
   return fetched;
 }
@@ -275,13 +281,9 @@ struct InputsInFlight {
 
   Status assemble() {
     for (std::size_t i = 0; i < wanted.size(); ++i) {
-      auto& answer = *answers[i];
-      const auto& path = wanted[i].ref->path;
-      if (!answer) return Error{answer.error().code, answer.error().message, path};
-      if (auto checked = check_input(wanted[i].role, answer->bytes, prepared->decoded.plan.model); !checked) {
-        return Error{checked.error().code, checked.error().message, path};
-      }
-      prepared->inputs.push_back({wanted[i].role, std::move(answer).value(), path});
+      auto input = checked_input(wanted[i], std::move(*answers[i]), prepared->decoded.plan.model);
+      if (!input) return input.error();
+      prepared->inputs.push_back(std::move(input).value());
     }
     return Ok{};
   }
