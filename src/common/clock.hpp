@@ -3,10 +3,12 @@
 // tests use FakeClock and advance it, so TTLs, leases, deadlines and throttles are tested without
 // sleeping. This is the only place that reads std::chrono's clocks.
 //   now_ms()      wall time, for what is stored or shown (expiry, retention, JWT times);
-//   monotonic()   never goes back, for intervals and deadlines within this process.
+//   monotonic()   never goes back, for intervals and deadlines within this process;
+//   sleep_for()   a wait measured on this clock (simulated by FakeClock).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <thread>
 
 namespace vidserve {
 
@@ -19,6 +21,9 @@ class Clock {
   virtual std::int64_t now_ms() const = 0;
   // Monotonic time; its epoch is unspecified (only differences mean something).
   virtual MonotonicTime monotonic() const = 0;
+  // Waits `duration` (a poll's back-off): SystemClock sleeps, FakeClock moves its time forward
+  // and returns at once, so a back-off schedule runs without waiting in tests.
+  virtual void sleep_for(std::chrono::milliseconds duration) const = 0;
   // monotonic() in milliseconds, e.g. for LogThrottle.
   std::int64_t monotonic_ms() const {
     return std::chrono::duration_cast<std::chrono::milliseconds>(monotonic().time_since_epoch()).count();
@@ -32,6 +37,7 @@ class SystemClock final : public Clock {
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
   }
   MonotonicTime monotonic() const override { return std::chrono::steady_clock::now(); }
+  void sleep_for(std::chrono::milliseconds duration) const override { std::this_thread::sleep_for(duration); }
   static const SystemClock& instance() {
     static const SystemClock clock;
     return clock;
@@ -44,15 +50,16 @@ class FakeClock final : public Clock {
   explicit FakeClock(std::int64_t start_ms = 1'700'000'000'000) : now_(start_ms) {}
   std::int64_t now_ms() const override { return now_.load(); }
   MonotonicTime monotonic() const override { return MonotonicTime(std::chrono::milliseconds(monotonic_.load())); }
-  void advance_ms(std::int64_t delta) {
+  void sleep_for(std::chrono::milliseconds duration) const override { advance_ms(duration.count()); }
+  void advance_ms(std::int64_t delta) const {
     now_ += delta;
     monotonic_ += delta;
   }
   void set_ms(std::int64_t value) { now_ = value; }
 
  private:
-  std::atomic<std::int64_t> now_;
-  std::atomic<std::int64_t> monotonic_{1'000'000};  // far from zero, like a real uptime
+  mutable std::atomic<std::int64_t> now_;
+  mutable std::atomic<std::int64_t> monotonic_{1'000'000};  // far from zero, like a real uptime
 };
 
 }  // namespace vidserve

@@ -5,7 +5,6 @@
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
-#include <thread>
 
 #include "auth/jwt.hpp"
 #include "common/clock.hpp"
@@ -20,12 +19,7 @@ namespace vidserve::engine {
 
 namespace {
 
-// Monotonic time from the process's time source; steady_clock's interface, for the deadlines below.
-struct Clock {
-  using time_point = vidserve::Clock::MonotonicTime;
-  using duration = time_point::duration;
-  static time_point now() { return SystemClock::instance().monotonic(); }
-};
+using Time = Clock::MonotonicTime;
 using std::chrono::milliseconds;
 
 constexpr int kMaxTransportFailures = 4;  // consecutive connection errors before giving up
@@ -35,21 +29,22 @@ constexpr std::size_t kMaxReplyBytes = 8 * 1024 * 1024;
 // account).
 class Slots {
  public:
-  explicit Slots(int count) : free_(std::max(1, count)) {}
+  Slots(int count, const Clock& clock) : clock_(clock), free_(std::max(1, count)) {}
 
   // false when the task was cancelled or the deadline passed while waiting. A long wait reports
-  // progress every 10 s, so the caller can tell the task is alive.
-  bool acquire(Clock::time_point deadline, Progress& progress) {
+  // progress every 10 s, so the caller can tell the task is alive. A release wakes a waiter at
+  // once; between wakes it looks at the deadline (on the clock) every 100 ms.
+  bool acquire(Time deadline, Progress& progress) {
     std::unique_lock lock(mutex_);
-    auto heartbeat = Clock::now() + std::chrono::seconds(10);
+    auto heartbeat = clock_.monotonic() + std::chrono::seconds(10);
     while (free_ == 0) {
-      if (progress.cancelled() || Clock::now() >= deadline) return false;
+      if (progress.cancelled() || clock_.monotonic() >= deadline) return false;
       freed_.wait_for(lock, milliseconds(100));
-      if (Clock::now() >= heartbeat) {
+      if (clock_.monotonic() >= heartbeat) {
         lock.unlock();
         progress.update(0.0);
         lock.lock();
-        heartbeat = Clock::now() + std::chrono::seconds(10);
+        heartbeat = clock_.monotonic() + std::chrono::seconds(10);
       }
     }
     --free_;
@@ -65,6 +60,7 @@ class Slots {
   }
 
  private:
+  const Clock& clock_;
   std::mutex mutex_;
   std::condition_variable freed_;
   int free_;
@@ -85,12 +81,12 @@ class SlotGuard {
   Slots* slots_;
 };
 
-// Sleeps `delay` in short slices; false as soon as the task is cancelled.
-bool pause(milliseconds delay, const Progress& progress) {
-  const auto until = Clock::now() + delay;
-  while (Clock::now() < until) {
+// Waits `delay` on the clock in short slices; false as soon as the task is cancelled.
+bool pause(const Clock& clock, milliseconds delay, const Progress& progress) {
+  const auto until = clock.monotonic() + delay;
+  for (auto now = clock.monotonic(); now < until; now = clock.monotonic()) {
     if (progress.cancelled()) return false;
-    std::this_thread::sleep_for(std::min<Clock::duration>(milliseconds(50), until - Clock::now()));
+    clock.sleep_for(std::min(milliseconds(50), std::chrono::ceil<milliseconds>(until - now)));
   }
   return !progress.cancelled();
 }
@@ -141,7 +137,7 @@ struct KlingEngine::State {
       : config(std::move(c)),
         http(std::move(h)),
         tokens(config.access_key, config.secret_key),
-        slots(config.max_concurrency),
+        slots(config.max_concurrency, *config.clock),
         base(base_without_slash(config.base_url)) {}
 
   Error cancelled(const std::string& task_id = {}) const {
@@ -154,7 +150,7 @@ struct KlingEngine::State {
   // One API call with the retry policy: rate limits, Kling outages and short connection trouble
   // are waited out (exponential backoff, bounded by the deadline); anything else is final.
   Result<kling::Reply> call(const std::string& method, const std::string& path,
-                            const std::string& body, Clock::time_point deadline,
+                            const std::string& body, Time deadline,
                             const Progress& progress, const std::string& task_id) {
     int attempt = 0;
     int transport_failures = 0;
@@ -198,15 +194,15 @@ struct KlingEngine::State {
         reason = std::move(judged.error);
       }
       const auto delay = kling::backoff_delay(config.poll_initial, config.poll_max, attempt++);
-      if (Clock::now() + delay >= deadline) {
+      if (config.clock->monotonic() + delay >= deadline) {
         return Error{reason.code, reason.message + ", until the task timeout of " +
                                       seconds_text(config.task_timeout) + " ran out."};
       }
-      if (!pause(delay, progress)) return cancelled(task_id);
+      if (!pause(*config.clock, delay, progress)) return cancelled(task_id);
     }
   }
 
-  Result<std::string> submit(const kling::NativeRequest& native, Clock::time_point deadline,
+  Result<std::string> submit(const kling::NativeRequest& native, Time deadline,
                              const Progress& progress) {
     auto reply = call("POST", native.create_path(), native.body, deadline, progress, {});
     if (!reply) return reply.error();
@@ -219,17 +215,17 @@ struct KlingEngine::State {
 
   // Polls until the task succeeds (its result URL) or fails.
   Result<kling::Reply> wait(const kling::NativeRequest& native, const std::string& task_id,
-                            Clock::time_point deadline, Progress& progress) {
+                            Time deadline, Progress& progress) {
     std::string last_status = "submitted";
     for (int attempt = 0;; ++attempt) {
       const auto delay = kling::backoff_delay(config.poll_initial, config.poll_max, attempt);
-      if (Clock::now() + delay >= deadline) {
+      if (config.clock->monotonic() + delay >= deadline) {
         return Error{"providerTimeout", "Kling task " + task_id +
                                             " did not finish within the task timeout of " +
                                             seconds_text(config.task_timeout) +
                                             " (last status: " + last_status + ")."};
       }
-      if (!pause(delay, progress)) return cancelled(task_id);
+      if (!pause(*config.clock, delay, progress)) return cancelled(task_id);
       auto reply = call("GET", native.query_path(task_id), {}, deadline, progress, task_id);
       if (!reply) return reply.error();
       if (!reply->task_status.empty()) last_status = reply->task_status;
@@ -309,7 +305,7 @@ Result<Output> KlingEngine::render(const Job& job, Progress& progress) {
   auto native = kling::build_request(job);
   if (!native) return native.error();
 
-  const auto deadline = Clock::now() + s.config.task_timeout;
+  const auto deadline = s.config.clock->monotonic() + s.config.task_timeout;
   if (!s.slots.acquire(deadline, progress)) {
     if (progress.cancelled()) return s.cancelled();
     return Error{"providerTimeout", "no Kling slot became free within the task timeout of " +

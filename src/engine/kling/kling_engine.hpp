@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "common/clock.hpp"
 #include "engine/engine.hpp"
 #include "fetch/http_client.hpp"
 
@@ -23,6 +24,8 @@ struct KlingConfig {
   std::chrono::seconds task_timeout{1800};  // submit to finished, retries included
   int max_concurrency = 5;                  // Kling tasks in flight per engine; others wait
   std::size_t max_download_bytes = std::size_t{2} << 30;
+  // Deadlines, back-off pauses and waits for a free slot are measured on this clock (not null).
+  const Clock* clock = &SystemClock::instance();
 };
 
 class KlingEngine final : public Engine {

@@ -259,9 +259,15 @@ TEST_F(KlingEngineTest, RateLimitStormDelaysButDoesNotFail) {
   for (int i = 0; i < 5; ++i) EXPECT_EQ(log[i], "POST /v1/videos/text2video") << i;
 }
 
+// On simulated time (FakeClock: each back-off moves the clock instead of sleeping), with the
+// production timeout and back-off: 30 minutes of 429s end in a clear error, instantly.
 TEST_F(KlingEngineTest, RateLimitsUntilTheTimeoutEndInAClearError) {
-  config.task_timeout = 1s;
-  config.poll_max = 100ms;
+  FakeClock clock;
+  config.clock = &clock;
+  config.task_timeout = 1800s;
+  config.poll_initial = 1000ms;
+  config.poll_max = 10'000ms;
+  const auto start = clock.monotonic();
   kling.script = [](const RecordedRequest&, int) -> std::optional<std::string> {
     return kling_error(429, 1303, "parallel task over resource pack limit");
   };
@@ -269,8 +275,16 @@ TEST_F(KlingEngineTest, RateLimitsUntilTheTimeoutEndInAClearError) {
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().code, "providerRateLimited");
   EXPECT_NE(out.error().message.find("code 1303"), std::string::npos) << out.error().message;
-  EXPECT_NE(out.error().message.find("task timeout of 1 s"), std::string::npos)
+  EXPECT_NE(out.error().message.find("task timeout of 1800 s"), std::string::npos)
       << out.error().message;
+  // Every pause was waited on the clock: the simulated time reached the deadline, never passed
+  // it, and the attempts were spaced by the back-off (at most one per second, at least one per 10 s).
+  const auto waited = std::chrono::duration_cast<std::chrono::seconds>(clock.monotonic() - start);
+  EXPECT_GT(waited, 1790s);
+  EXPECT_LE(waited, 1800s);
+  const auto attempts = kling.requests().size();
+  EXPECT_GE(attempts, 180u);
+  EXPECT_LE(attempts, 1800u);
 }
 
 TEST_F(KlingEngineTest, AuthFailureIsNotRetried) {
@@ -321,8 +335,11 @@ TEST_F(KlingEngineTest, FailedTaskCarriesKlingsReason) {
 }
 
 TEST_F(KlingEngineTest, TaskThatNeverFinishesTimesOut) {
-  config.task_timeout = 1s;
-  config.poll_max = 50ms;
+  FakeClock clock;
+  config.clock = &clock;
+  config.task_timeout = 1800s;
+  config.poll_initial = 1000ms;
+  config.poll_max = 10'000ms;
   kling.polls_until_done = 1'000'000;
   auto out = engine().render(t2v(), progress);
   ASSERT_FALSE(out);
