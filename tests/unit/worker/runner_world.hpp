@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "delivery/media_store.hpp"
@@ -37,14 +39,21 @@ inline std::filesystem::path fresh_media_dir() {
   return dir;
 }
 
-// What the runner publishes, handed to the test's callbacks (on the publishing thread).
+// What the runner publishes, kept in `published` (single-threaded tests read it) and handed to
+// the test's callbacks (on the publishing thread).
 struct CallbackEvents final : store::TaskEvents {
   std::function<void(const store::TaskEvent&)> on_progress, on_finished;
+  std::vector<store::TaskEvent> published;
   void publish(const store::TaskEvent& event) override {
+    {
+      const std::lock_guard lock(mutex);
+      published.push_back(event);
+    }
     const auto& call = event.kind == store::TaskEvent::Kind::Progress ? on_progress : on_finished;
     if (call) call(event);
   }
   void listen(store::TaskEventListener&) override {}
+  std::mutex mutex;
 };
 
 template <class E>

@@ -204,33 +204,31 @@ class TaskRunnerTest : public testing::Test {
 // A finished task is published once, by owner and uuid, with a hint whether the stored task may
 // name a webhook (the webhook notifier reads only those back).
 TEST_F(TaskRunnerTest, AFinishedTaskIsPublishedWithItsOwnerAndWebhookHint) {
-  std::vector<store::TaskEvent> finished;
   test_support::CallbackEvents events;
-  events.on_finished = [&](const store::TaskEvent& e) { finished.push_back(e); };
   auto d = deps();
   d.events = &events;
   run_task(d, claimed_task(1, R"({"delivery":{"webhook_url":"https://hooks.example/a"}})"), "w");
   EXPECT_EQ(status(), store::TaskStatus::Success);
-  ASSERT_EQ(finished.size(), 1u);
-  EXPECT_EQ(finished[0].kind, store::TaskEvent::Kind::Finished);
-  EXPECT_EQ(finished[0].owner, "owner");
-  EXPECT_EQ(finished[0].task_uuid, "task-1");
-  EXPECT_EQ(finished[0].progress, 100);
-  EXPECT_TRUE(finished[0].may_have_webhook);
+  ASSERT_EQ(events.published.size(), 1u);  // no progress: the fake engine reports none
+  const auto& e = events.published[0];
+  EXPECT_EQ(e.kind, store::TaskEvent::Kind::Finished);
+  EXPECT_EQ(e.owner, "owner");
+  EXPECT_EQ(e.task_uuid, "task-1");
+  EXPECT_EQ(e.progress, 100);
+  EXPECT_TRUE(e.may_have_webhook);
 }
 
 // A task that fails is published too; a spec that names no webhook says so.
 TEST_F(TaskRunnerTest, AFailedTaskIsPublishedWithoutAWebhookHint) {
-  std::vector<store::TaskEvent> finished;
   test_support::CallbackEvents events;
-  events.on_finished = [&](const store::TaskEvent& e) { finished.push_back(e); };
   auto d = deps();
   d.events = &events;
   d.decode = [](const store::TaskRecord&) -> Result<DecodedTask> { return Error{"invalidStoredTask", "bad"}; };
   run_task(d, claimed_task(1, R"({"delivery":{"webhook_url":null}})"), "w");
   EXPECT_EQ(status(), store::TaskStatus::Error);
-  ASSERT_EQ(finished.size(), 1u);
-  EXPECT_FALSE(finished[0].may_have_webhook);
+  ASSERT_EQ(events.published.size(), 1u);
+  EXPECT_EQ(events.published[0].kind, store::TaskEvent::Kind::Finished);
+  EXPECT_FALSE(events.published[0].may_have_webhook);
 }
 
 // claim_next has just written the lease; renewing it before rendering would be a second
