@@ -27,8 +27,11 @@ Result<std::unique_ptr<InputFetcher>> InputFetcher::create(delivery::MediaStore&
   fetch::ResolverLimits limits;
   limits.url.cancel = &fetcher->pool_->stopping();  // stop() ends every transfer, pooled or not
   limits.url.timeout = settings.input_timeout;
+  limits.spool_dir = settings.spool_dir;
+  limits.spool_over_bytes = settings.spool_over_bytes;
   fetcher->inputs_ = std::make_unique<fetch::InputResolver>(lookup, http, limits);
   limits.url.timeout = settings.upload_timeout;
+  limits.spool_dir.clear();  // imageUpload stores what it fetched: images, in memory
   fetcher->uploads_ = std::make_unique<fetch::InputResolver>(lookup, http, limits);
   return fetcher;
 }

@@ -5,6 +5,7 @@
 // fetch pool that runs every URL fetch off the io threads and the workers.
 #include <chrono>
 #include <memory>
+#include <string>
 
 #include "delivery/media_store.hpp"
 #include "fetch/fetch_pool.hpp"
@@ -17,6 +18,10 @@ struct FetchSettings {
   fetch::FetchPoolOptions pool;
   std::chrono::milliseconds input_timeout{60'000};   // total per URL input of a task
   std::chrono::milliseconds upload_timeout{30'000};  // total per imageUpload URL
+  // Where URL inputs of tasks are downloaded (fetch::ResolverLimits::spool_dir): large video and
+  // audio stay there while their task needs them. Empty: in memory.
+  std::string spool_dir;
+  std::size_t spool_over_bytes = 4 * 1024 * 1024;
 };
 
 class InputFetcher {

@@ -54,6 +54,24 @@ Status resume_stored_tasks(Storage& storage) {
   return Ok{};
 }
 
+namespace {
+
+// `<data_dir>/spool`, created, without the files a killed process left there (this process is
+// the only one using the data directory).
+Result<std::string> spool_dir(const fs::path& data_dir) {
+  const auto dir = data_dir / "spool";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return io_error(ec.value(), "cannot create the spool directory in the data directory");
+  std::error_code ignored;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().filename().string().rfind(".spool-", 0) == 0) fs::remove(entry.path(), ignored);
+  }
+  return dir.string();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Engines>> build_engines(const ServeOptions& options, Storage& storage) {
   auto e = std::make_unique<Engines>();
   if (auto configured = configure_engines(e->router); !configured) return configured.error();
@@ -64,6 +82,9 @@ Result<std::unique_ptr<Engines>> build_engines(const ServeOptions& options, Stor
   fetch_settings.pool.max_queued_per_host = std::max<std::size_t>(1, options.fetch_queue / 4);
   fetch_settings.input_timeout = std::chrono::seconds(options.input_timeout_s);
   fetch_settings.upload_timeout = std::chrono::seconds(options.upload_timeout_s);
+  auto spool = spool_dir(options.data_dir);
+  if (!spool) return spool.error();
+  fetch_settings.spool_dir = std::move(spool).value();
   auto fetcher = InputFetcher::create(*storage.media, fetch_settings);
   if (!fetcher) return fetcher.error();
   e->fetcher = std::move(fetcher).value();

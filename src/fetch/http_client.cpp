@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 
+#include "common/io_error.hpp"
 #include "common/text.hpp"
 #include "fetch/content_sniff.hpp"
 #include "fetch/curl_handles.hpp"
@@ -59,6 +60,7 @@ struct Exchange {
   std::size_t received = 0;
   std::string head;
   bool sink_failed = false;
+  int sink_errno = 0;  // of the failed write
   bool too_large = false;
   long long content_length = -1;  // of the current header block
   // Upload (PUT).
@@ -138,8 +140,10 @@ std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user
     }
     if (ex->head.size() < 64)
       ex->head.append(data, std::min<std::size_t>(length, 64 - ex->head.size()));
+    errno = 0;
     if (std::fwrite(data, 1, length, ex->sink) != length) {
       ex->sink_failed = true;
+      ex->sink_errno = errno ? errno : EIO;
       return 0;
     }
     ex->received += length;
@@ -322,9 +326,8 @@ Result<Outcome> transfer(const UrlTarget& target, const Request& request, const 
   if (rc != CURLE_OK) {
     if (!ex.refused.empty()) return Error{"addressRefused", target.display + ": " + ex.refused};
     if (rc == CURLE_ABORTED_BY_CALLBACK) return cancelled_error(target.display);
-    if (ex.sink_failed) {
-      return Error{"fetchFailed", "cannot write the body of " + target.display + " to disk."};
-    }
+    // A full disk is the server's trouble, not the URL's (storageFull defers a task).
+    if (ex.sink_failed) return io_error(ex.sink_errno, "cannot write the body of " + target.display + " to disk");
     if (ex.too_large) {
       return Error{"inputTooLarge", target.display + " is larger than the limit of " +
                                         std::to_string(ex.max_bytes) + " bytes."};
@@ -527,7 +530,7 @@ Result<DownloadInfo> HttpClient::download(const std::string& url, const std::str
   const HopFile hop_file{
       [&]() -> Result<std::FILE*> {
         file.reset(std::fopen(path.c_str(), "wb"));
-        if (!file) return Error{"fetchFailed", "cannot create " + path + ": " + std::strerror(errno)};
+        if (!file) return io_error(errno, "cannot create the file to download into");  // no path: clients see it
         return file.get();
       },
       [&] {
@@ -539,7 +542,7 @@ Result<DownloadInfo> HttpClient::download(const std::string& url, const std::str
   bool written = false;
   auto outcome = get_following_redirects(url, limits, guard_, options_, ex, &hop_file, written);
   if (!outcome) return fail(outcome.error());
-  if (!written) return fail(Error{"fetchFailed", "cannot write " + path + " to disk."});
+  if (!written) return fail(io_error(errno ? errno : EIO, "cannot write the download to disk"));
   DownloadInfo info;
   info.bytes = ex.received;
   info.content_type = content_type_of(outcome->content_type, ex.head);

@@ -59,9 +59,9 @@ Result<Blob> InputResolver::resolve(std::string_view ref, std::string_view owner
     return std::move(*blob);
   }
   if (text::istarts_with(ref, "http://") || text::istarts_with(ref, "https://")) {
-    auto blob = http_.get(std::string(ref), limits_.url);
+    auto blob = resolve_url(std::string(ref));
     if (!blob) return blob;
-    if (blob->bytes.empty()) return invalid("the URL input answered with an empty body.");
+    if (blob->size() == 0) return invalid("the URL input answered with an empty body.");
     return blob;
   }
   if (is_data_uri(ref)) return resolve_inline(ref);
@@ -70,6 +70,22 @@ Result<Blob> InputResolver::resolve(std::string_view ref, std::string_view owner
                    "'.");
   }
   return resolve_inline(ref);
+}
+
+Result<Blob> InputResolver::resolve_url(const std::string& url) const {
+  if (limits_.spool_dir.empty()) return http_.get(url, limits_.url);
+  // A dot name: scratch that a start-up clean-up may remove.
+  auto path = limits_.spool_dir + "/.spool-" + uuid::generate_v4();
+  auto downloaded = http_.download(url, path, limits_.url);
+  if (!downloaded) return downloaded.error();  // download removed the file
+  Blob blob{{}, downloaded->content_type, std::make_shared<SpoolFile>(std::move(path), downloaded->bytes)};
+  if (blob.size() > limits_.spool_over_bytes && !text::istarts_with(blob.content_type, "image/")) return blob;
+  // Small, or an image (engines decode images from memory): into memory, the file goes.
+  auto bytes = blob.load();
+  if (!bytes) return bytes.error();
+  blob.bytes = std::move(bytes).value();
+  blob.file.reset();
+  return blob;
 }
 
 // The request holding inline data is already in memory (and bounded by the server's body limit),

@@ -52,9 +52,8 @@ Status read_all_packets(AVFormatContext* format, double declared_s) {
   return Ok{};
 }
 
-Result<MediaFacts> inspect_container(std::string_view bytes, const char* demuxers, const char* code,
-                                     const char* kind) {
-  auto input = MediaInput::open_memory(bytes, demuxers);
+// `input`: the container opened from memory or from a file, with the kind's demuxers.
+Result<MediaFacts> inspect_container(Result<MediaInput> input, const char* code, const char* kind) {
   if (!input)
     return Error{code, std::string("not a ") + kind + " file this server reads (" +
                            input.error().message + ")"};
@@ -88,18 +87,36 @@ Result<MediaFacts> inspect_image(std::string_view bytes) {
   return facts;
 }
 
-Result<MediaFacts> inspect_video(std::string_view bytes) {
-  auto facts = inspect_container(bytes, kInputVideoDemuxers, errc::kInvalidVideo, "video");
+namespace {
+
+Result<MediaFacts> video_facts(Result<MediaFacts> facts) {
   if (facts && (!facts->has_video || facts->width <= 0 || facts->height <= 0)) {
     return Error{errc::kInvalidVideo, "the file has no video stream"};
   }
   return facts;
 }
 
-Result<MediaFacts> inspect_audio(std::string_view bytes) {
-  auto facts = inspect_container(bytes, kInputAudioDemuxers, errc::kInvalidAudio, "audio");
+Result<MediaFacts> audio_facts(Result<MediaFacts> facts) {
   if (facts && !facts->has_audio) return Error{errc::kInvalidAudio, "the file has no audio stream"};
   return facts;
+}
+
+}  // namespace
+
+Result<MediaFacts> inspect_video(std::string_view bytes) {
+  return video_facts(inspect_container(MediaInput::open_memory(bytes, kInputVideoDemuxers), errc::kInvalidVideo, "video"));
+}
+
+Result<MediaFacts> inspect_audio(std::string_view bytes) {
+  return audio_facts(inspect_container(MediaInput::open_memory(bytes, kInputAudioDemuxers), errc::kInvalidAudio, "audio"));
+}
+
+Result<MediaFacts> inspect_video_file(const std::string& path) {
+  return video_facts(inspect_container(MediaInput::open_file(path, kInputVideoDemuxers), errc::kInvalidVideo, "video"));
+}
+
+Result<MediaFacts> inspect_audio_file(const std::string& path) {
+  return audio_facts(inspect_container(MediaInput::open_file(path, kInputAudioDemuxers), errc::kInvalidAudio, "audio"));
 }
 
 }  // namespace vidserve::media

@@ -1,7 +1,7 @@
 #pragma once
 // What an untrusted input file is, found out before anything renders from it: images by their
-// header (no pixel decoded, see image_header.hpp), video and audio by opening the container from
-// memory with a narrow list of demuxers and reading every packet (not decoding it), so that a file
+// header (no pixel decoded, see image_header.hpp), video and audio by opening the container (from
+// memory or a file) with a narrow list of demuxers and reading every packet (not decoding it), so that a file
 // cut short is refused here with a clear error rather than half-used later.
 #include <string>
 #include <string_view>
@@ -36,5 +36,9 @@ Result<MediaFacts> inspect_video(std::string_view bytes);
 
 // A container with an audio stream whose every packet is present. "invalidAudio" otherwise.
 Result<MediaFacts> inspect_audio(std::string_view bytes);
+
+// The same for a file on disk (a large input kept in a spool file). Its path appears in no error.
+Result<MediaFacts> inspect_video_file(const std::string& path);
+Result<MediaFacts> inspect_audio_file(const std::string& path);
 
 }  // namespace vidserve::media

@@ -92,13 +92,24 @@ Status check_limits(const media::MediaFacts& facts, std::size_t bytes,
   return Ok{};
 }
 
+// Video and audio in a spool file are inspected there; an image is always read from memory.
+Result<media::MediaFacts> inspect(Kind kind, const fetch::Blob& blob) {
+  if (kind != Kind::Image && blob.file) {
+    return kind == Kind::Video ? media::inspect_video_file(blob.file->path())
+                               : media::inspect_audio_file(blob.file->path());
+  }
+  auto bytes = blob.load();
+  if (!bytes) return bytes.error();
+  return kind == Kind::Image   ? media::inspect_image(*bytes)
+         : kind == Kind::Video ? media::inspect_video(*bytes)
+                               : media::inspect_audio(*bytes);
+}
+
 }  // namespace
 
-Status check_input(const std::string& role, std::string_view bytes, const catalog::Model* model) {
+Status check_input(const std::string& role, const fetch::Blob& blob, const catalog::Model* model) {
   const auto needs = needs_of(role);
-  const auto facts = needs.kind == Kind::Image   ? media::inspect_image(bytes)
-                     : needs.kind == Kind::Video ? media::inspect_video(bytes)
-                                                 : media::inspect_audio(bytes);
+  const auto facts = inspect(needs.kind, blob);
   if (!facts) return facts.error();
   if (needs.kind == Kind::Image &&
       static_cast<long long>(facts->width) * facts->height > kMaxInputPixels) {
@@ -109,7 +120,7 @@ Status check_input(const std::string& role, std::string_view bytes, const catalo
   if (!model) return Ok{};
   const auto limits = model->input_limits.find(needs.limits);
   if (limits == model->input_limits.end()) return Ok{};
-  return check_limits(*facts, bytes.size(), limits->second, code_of(needs.kind));
+  return check_limits(*facts, blob.size(), limits->second, code_of(needs.kind));
 }
 
 }  // namespace vidserve::worker

@@ -8,6 +8,7 @@
 
 #include "catalog/model.hpp"
 #include "common/result.hpp"
+#include "fetch/blob.hpp"
 
 namespace vidserve::worker {
 
@@ -18,6 +19,7 @@ inline constexpr long long kMaxInputPixels = 40'000'000;
 // "referenceVideo", "audio", "referenceVoice". Errors use media's codes (invalidImage,
 // invalidVideo, invalidAudio) and say what is wrong, without the input's path.
 // Without a model (nullptr) only the kind and the pixel cap are checked.
-Status check_input(const std::string& role, std::string_view bytes, const catalog::Model* model);
+// Video and audio kept in a spool file (fetch::Blob::file) are read from it, never loaded whole.
+Status check_input(const std::string& role, const fetch::Blob& blob, const catalog::Model* model);
 
 }  // namespace vidserve::worker

@@ -147,7 +147,7 @@ std::vector<Wanted> wanted_inputs(const Inputs& in) {
 // One fetched input, checked for its role; an error names the request field it came from.
 Result<engine::InputMedia> checked_input(const Wanted& w, Result<fetch::Blob> blob, const catalog::Model* model) {
   if (!blob) return Error{blob.error().code, blob.error().message, w.ref->path};
-  if (auto checked = check_input(w.role, blob->bytes, model); !checked) {
+  if (auto checked = check_input(w.role, *blob, model); !checked) {
     return Error{checked.error().code, checked.error().message, w.ref->path};
   }
   return engine::InputMedia{w.role, std::move(blob).value(), w.ref->path};

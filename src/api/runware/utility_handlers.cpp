@@ -44,7 +44,7 @@ void image_upload(const Services& s, const Upload& upload, const std::string& ow
   // The bytes decide, not the declared type: only complete PNG, JPEG and WebP images within the
   // pixel cap (read from the header, nothing decoded) are stored, so an SVG (scripts), a video,
   // random bytes or a decompression bomb never become a served "image".
-  if (auto checked = worker::check_input("image", blob->bytes, nullptr); !checked) {
+  if (auto checked = worker::check_input("image", *blob, nullptr); !checked) {
     out.error(400, checked.error().code, "image: " + checked.error().message, "imageUpload", task_uuid, "image");
     return;
   }

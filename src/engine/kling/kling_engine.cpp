@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
+#include <optional>
 
 #include "auth/jwt.hpp"
 #include "common/clock.hpp"
@@ -114,6 +115,22 @@ std::string saved_task_id(const Job& job) {
   const std::string_view state = job.provider_state;
   if (state.substr(0, kStatePrefix.size()) != kStatePrefix) return {};
   return std::string(state.substr(kStatePrefix.size()));
+}
+
+// request_builder translates inputs held in memory: inputs kept in spool files (large audio or
+// video fetched from a URL) are read first. Most jobs have none and are used as they are.
+Result<std::optional<Job>> with_inputs_in_memory(const Job& job) {
+  const auto spooled = [](const InputMedia& in) { return in.blob.file != nullptr; };
+  if (std::none_of(job.inputs.begin(), job.inputs.end(), spooled)) return std::optional<Job>{};
+  Job copy = job;
+  for (auto& in : copy.inputs) {
+    if (!in.blob.file) continue;
+    auto bytes = in.blob.load();
+    if (!bytes) return bytes.error();
+    in.blob.bytes = std::move(bytes).value();
+    in.blob.file.reset();
+  }
+  return std::optional<Job>(std::move(copy));
 }
 
 std::string file_head(const std::string& path) {
@@ -302,7 +319,9 @@ Result<Output> KlingEngine::render(const Job& job, Progress& progress) {
                  "outputFormat MP4 for models served by Kling (asked for " +
                      job.content_type + ")."};
   }
-  auto native = kling::build_request(job);
+  auto loaded = with_inputs_in_memory(job);
+  if (!loaded) return loaded.error();
+  auto native = kling::build_request(*loaded ? **loaded : job);
   if (!native) return native.error();
 
   const auto deadline = s.config.clock->monotonic() + s.config.task_timeout;

@@ -47,7 +47,9 @@ Result<InputFacts> inspect_inputs(const std::vector<InputMedia>& inputs, const s
   InputFacts facts;
   for (const auto& input : inputs) {
     if (is_image_role(input.role)) {
-      auto image = media::decode_image(input.blob.bytes);
+      auto bytes = input.blob.load();  // images are in memory unless a server mislabelled one
+      if (!bytes) return bytes.error();
+      auto image = media::decode_image(*bytes);
       if (!image) {
         return Error{"invalidInput", "the input is not a decodable image: " + image.error().message, input.path};
       }
@@ -58,7 +60,8 @@ Result<InputFacts> inspect_inputs(const std::vector<InputMedia>& inputs, const s
         facts.first_frame = std::move(image).value();
       }
     } else if (is_timed_role(input.role)) {
-      auto info = probe_bytes(input.blob.bytes, scratch_dir);
+      // A large input is already in a spool file: probed there, not copied.
+      auto info = input.blob.file ? media::probe(input.blob.file->path()) : probe_bytes(input.blob.bytes, scratch_dir);
       if (!info && info.error().code == io_errc::kStorageFull) return info.error();  // not the input's fault
       if (!info) {
         return Error{"invalidInput", "the input is not a readable media file: " + info.error().message, input.path};

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <map>
+#include <vector>
 
 #include "fetch/base64.hpp"
 #include "loopback_server.hpp"
@@ -146,6 +150,73 @@ TEST(InputResolver, FetchesUrlsWithTheUrlLimits) {
   auto refused = resolver.resolve("HTTP://169.254.169.254/latest/meta-data/", "key-1");
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, "addressRefused");
+}
+
+// Files in `dir` (the spool directory).
+std::vector<std::string> files_in(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  return names;
+}
+
+// With a spool directory, a large video or audio stays in a file (removed with its last Blob);
+// small inputs and images of any size come back in memory and leave no file behind; every
+// refusal leaves no file either.
+TEST(InputResolver, KeepsLargeUrlMediaInASpoolFile) {
+  const std::string video(5000, 'v'), audio(100, 'a'), image = kPng + std::string(6000, '\0');
+  LoopbackServer server([&](const RecordedRequest& req, Connection& c) {
+    if (req.target == "/big.mp4") {
+      c.send(http_response(200, video, "Content-Type: video/mp4\r\n"));
+    } else if (req.target == "/small.mp3") {
+      c.send(http_response(200, audio, "Content-Type: audio/mpeg\r\n"));
+    } else if (req.target == "/huge.mp4") {
+      c.send(http_response(200, std::string(20000, 'h'), "Content-Type: video/mp4\r\n"));
+    } else {
+      c.send(http_response(200, image, "Content-Type: image/png\r\n"));
+    }
+  });
+  const auto dir = std::filesystem::temp_directory_path() / ("vidserve-spool-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  Fixture f;
+  ResolverLimits limits;
+  limits.spool_dir = dir.string();
+  limits.spool_over_bytes = 1000;
+  limits.url.max_bytes = 10000;
+  const auto resolver = f.resolver(limits);
+  {
+    auto big = resolver.resolve(server.url("/big.mp4"), "key-1");
+    ASSERT_TRUE(big) << big.error().message;
+    ASSERT_TRUE(big->file);
+    EXPECT_TRUE(big->bytes.empty());
+    EXPECT_EQ(big->size(), video.size());
+    EXPECT_EQ(big->content_type, "video/mp4");
+    EXPECT_EQ(files_in(dir).size(), 1u);
+    EXPECT_EQ(*big->load(), video);
+    auto copy = *big;  // a copy shares the file
+    big = Error{"gone", "gone"};
+    EXPECT_EQ(files_in(dir).size(), 1u);
+    EXPECT_EQ(*copy.load(), video);
+  }
+  EXPECT_TRUE(files_in(dir).empty());  // the last Blob went, the file with it
+
+  auto small = resolver.resolve(server.url("/small.mp3"), "key-1");
+  ASSERT_TRUE(small);
+  EXPECT_FALSE(small->file);
+  EXPECT_EQ(small->bytes, audio);
+  auto png = resolver.resolve(server.url("/big.png"), "key-1");
+  ASSERT_TRUE(png);
+  EXPECT_FALSE(png->file);  // over the threshold, but engines decode images from memory
+  EXPECT_EQ(png->bytes, image);
+  auto huge = resolver.resolve(server.url("/huge.mp4"), "key-1");
+  ASSERT_FALSE(huge);
+  EXPECT_EQ(huge.error().code, "inputTooLarge");
+  EXPECT_TRUE(files_in(dir).empty());
+
+  std::filesystem::remove_all(dir);
+  auto unwritable = resolver.resolve(server.url("/big.mp4"), "key-1");  // the directory is gone
+  ASSERT_FALSE(unwritable);
+  EXPECT_EQ(unwritable.error().code, "storage");
+  EXPECT_EQ(unwritable.error().message.find(dir.string()), std::string::npos);  // no path for clients
 }
 
 }  // namespace

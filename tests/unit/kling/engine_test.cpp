@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "auth/jwt.hpp"
+#include "fetch/base64.hpp"
 #include "engine/kling/kling_engine.hpp"
 #include "loopback_server.hpp"
 #include "media/image_codec.hpp"
@@ -204,6 +205,30 @@ TEST_F(KlingEngineTest, SubmitsPollsAndDownloadsTheVideo) {
   const auto body = json::parse(recorded[0].body).as_object();
   EXPECT_EQ(body.at("model_name"), "kling-v1-6");
   EXPECT_EQ(body.at("duration"), "5");
+}
+
+// An input kept in a spool file (large audio fetched from a URL) is read back for a request body
+// that carries it as base64 (the avatar's sound_file); the file stays with its Blob.
+TEST_F(KlingEngineTest, ASpooledInputIsReadForTheRequestBody) {
+  const auto audio_path = (dir / ".spool-audio").string();
+  const std::string audio(3000, 'A');
+  std::ofstream(audio_path, std::ios::binary) << audio;
+  fetch::Blob spooled{{}, "audio/mpeg", std::make_shared<fetch::SpoolFile>(audio_path, audio.size())};
+  auto job = make_job(R"({"model":"klingai:avatar@2.0-pro","positivePrompt":"speaks calmly",
+      "inputs":{"image":"https://example.com/face.png","audio":"https://example.com/voice.mp3"}})",
+                      {{"image", {"FACE", "image/png"}, "inputs.image"}, {"audio", spooled, "inputs.audio"}});
+  job.output_path = (dir / "avatar.mp4").string();
+  std::string create_body;
+  kling.script = [&](const RecordedRequest& r, int) -> std::optional<std::string> {
+    if (r.method == "POST") create_body = r.body;
+    return std::nullopt;
+  };
+  auto out = engine().render(job, progress);
+  ASSERT_TRUE(out) << out.error().code << ": " << out.error().message;
+  const auto body = json::parse(create_body).as_object();
+  ASSERT_TRUE(body.contains("sound_file")) << create_body.substr(0, 300);
+  EXPECT_EQ(std::string(body.at("sound_file").as_string()), fetch::encode_base64(audio));
+  EXPECT_TRUE(fs::exists(audio_path));
 }
 
 TEST_F(KlingEngineTest, SavesKlingsTaskIdRightAfterTheCreate) {

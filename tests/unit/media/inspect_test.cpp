@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <string>
 
 #include "media/image_codec.hpp"
@@ -119,6 +121,29 @@ TEST(Inspect, ATruncatedVideoIsRefused) {
       EXPECT_EQ(facts.error().code, errc::kInvalidVideo);
     }
   }
+}
+
+// A file on disk (a spooled input) gives the same facts and refusals as its bytes in memory, and
+// no error names the file's path.
+TEST(Inspect, FilesAreInspectedLikeTheirBytes) {
+  ScratchDir dir;
+  const auto mp4 = rendered_video(dir, Container::Mp4, true);
+  const auto whole = dir.file("whole.mp4"), cut = dir.file("cut.mp4"), png = dir.file("image.mp4");
+  std::ofstream(whole, std::ios::binary) << mp4;
+  std::ofstream(cut, std::ios::binary) << mp4.substr(0, mp4.size() * 6 / 10);
+  std::ofstream(png, std::ios::binary) << encoded(ImageFormat::Png, 64, 64);
+  auto video = inspect_video_file(whole);
+  ASSERT_TRUE(video) << video.error().message;
+  EXPECT_EQ(video->width, inspect_video(mp4)->width);
+  EXPECT_NEAR(video->duration_s, 1.0, 0.1);
+  EXPECT_TRUE(inspect_audio_file(whole));
+  for (const auto& bad : {cut, png, dir.file("missing.mp4")}) {
+    const auto facts = inspect_video_file(bad);
+    ASSERT_FALSE(facts) << bad;
+    EXPECT_EQ(facts.error().code, errc::kInvalidVideo);
+    EXPECT_EQ(facts.error().message.find(std::filesystem::path(whole).parent_path().string()), std::string::npos) << facts.error().message;
+  }
+  EXPECT_EQ(inspect_audio_file(png).error().code, errc::kInvalidAudio);
 }
 
 }  // namespace

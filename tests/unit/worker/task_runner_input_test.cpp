@@ -1,6 +1,7 @@
 // run_task and the inputs: a fetch error or an input the engine refuses names its parameter;
 // inputs are checked for their role and the model's limits before any render.
 #include "media/inspect.hpp"
+#include "worker/input_check.hpp"
 #include "task_runner_fixture.hpp"
 
 namespace vidserve::worker::runner_test {
@@ -34,6 +35,25 @@ TEST_F(TaskRunnerTest, AnInputTheEngineRefusesNamesItsParameter) {
   EXPECT_EQ(paths, (std::vector<std::string>{"inputs.frameImages[0].image", "inputs.frameImages[1].image"}));
   EXPECT_EQ(status(), store::TaskStatus::Error);
   EXPECT_EQ(error_parameters(), std::vector<std::string>{"inputs.frameImages[1].image"});
+}
+
+// An input kept in a spool file is checked from the file: a video by opening the file, an
+// image read back into memory. A PNG in a file passes as an image and is refused as a video.
+TEST(CheckInput, SpooledInputsAreCheckedFromTheirFile) {
+  const auto dir = test_support::fresh_media_dir();
+  const auto path = (dir / ".spool-test").string();
+  const auto bytes = png(64, 48);
+  std::ofstream(path, std::ios::binary) << bytes;
+  {
+    fetch::Blob blob{{}, "image/png", std::make_shared<fetch::SpoolFile>(path, bytes.size())};
+    EXPECT_TRUE(check_input("image", blob, nullptr));
+    const auto as_video = check_input("video", blob, nullptr);
+    ASSERT_FALSE(as_video);
+    EXPECT_EQ(as_video.error().code, media::errc::kInvalidVideo);
+    EXPECT_EQ(as_video.error().message.find(dir.string()), std::string::npos);  // no path for clients
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));  // the last Blob removed its file
+  std::filesystem::remove_all(dir);
 }
 
 // Errors about no input in particular leave the results as they were.
