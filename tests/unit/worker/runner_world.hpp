@@ -10,7 +10,7 @@
 #include <string>
 
 #include "common/clock.hpp"
-#include "delivery/media_store.hpp"
+#include "delivery/local_media_store.hpp"
 #include "engine/engine.hpp"
 #include "media/image_codec.hpp"
 #include "store/memory_media_index.hpp"
@@ -53,7 +53,7 @@ struct RunnerWorld {
 
   std::filesystem::path dir;
   store::MemoryMediaIndex index;
-  delivery::MediaStore media;
+  delivery::LocalMediaStore media;
   engine::EngineRouter engines;
   E* engine = nullptr;
 };
