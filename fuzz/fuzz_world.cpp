@@ -13,7 +13,7 @@
 #include "api/tasks/submitter.hpp"
 #include "catalog/catalog.hpp"
 #include "common/clock.hpp"
-#include "delivery/media_store.hpp"
+#include "delivery/local_media_store.hpp"
 #include "fetch/data_uri.hpp"
 #include "store/memory_media_index.hpp"
 #include "store/memory_task_store.hpp"
@@ -63,7 +63,8 @@ struct World::Parts {
 
   Parts() {
     fs::create_directories(dir);
-    media = std::make_unique<delivery::MediaStore>(dir, media_index, clock);
+    media = std::make_unique<delivery::LocalMediaStore>(dir, media_index, clock);
+    media->set_public_base_url("http://127.0.0.1:8080");
     api::kling::NativeAuth::KeyPairs pairs{
         {std::string(kKlingAccessKey), std::string(kKlingSecretKey)}};
     kling_auth = std::make_unique<api::kling::NativeAuth>(std::move(pairs), auth, clock);
@@ -71,7 +72,6 @@ struct World::Parts {
     context = std::make_unique<api::tasks::Context>(catalog, tasks, *media, auth);
     context->submitter = &submitter;
     context->clock = &clock;
-    context->set_public_base_url("http://127.0.0.1:8080");
     api::runware::Services services{*context, fetch_data_uri};
     services.waiter = &waiter;
     runware = std::make_unique<api::runware::Service>(std::move(services));

@@ -2,6 +2,7 @@
 
 #include "api/http/file_response.hpp"
 #include "api/http/responses.hpp"
+#include "delivery/media_urls.hpp"
 
 namespace vidserve::api {
 
@@ -23,16 +24,20 @@ std::string served_type(const std::string& stored) {
 
 bhttp::message_generator media(const http::Request& req, delivery::MediaStore& store) {
   const std::string_view target(req.target().data(), req.target().size());
-  auto name = target.substr(std::string_view("/media/").size());
+  auto name = target.substr(delivery::kMediaPathPrefix.size());
   name = name.substr(0, name.find('?'));
   const auto uuid = std::string(name.substr(0, name.find('.')));
   auto record = store.find(uuid);
-  if (!record) {
+  auto location = record ? store.locate(*record) : Result<delivery::MediaLocation>(record.error());
+  // Media a store keeps elsewhere (delivery::RemoteUrl, an object store) is not served yet: 404,
+  // until a redirect to its URL is added here.
+  const auto* file = location ? std::get_if<delivery::LocalFile>(&*location) : nullptr;
+  if (!file) {
     return http::json_response(req, bhttp::status::not_found,
                                R"({"errors":[{"code":"mediaNotFound","message":"no such media, or it expired"}]})");
   }
   // Media ids are random UUIDs: the URL itself is the capability, as with hosted result URLs.
-  return http::file_response(req, record->path, served_type(record->content_type), "\"" + uuid + "\"");
+  return http::file_response(req, file->path.string(), served_type(record->content_type), "\"" + uuid + "\"");
 }
 
 // Replies of the transport-free services, sent on whichever thread produced them.
@@ -61,7 +66,8 @@ http::AsyncHandler make_routes(Apis apis, delivery::MediaStore& store) {
     if (kling::NativeService::owns(path)) {
       return apis.kling.handle({method, path, query, req.body(), auth}, json_reply(req, std::move(respond)));
     }
-    if (path.rfind("/media/", 0) == 0 && (req.method() == bhttp::verb::get || req.method() == bhttp::verb::head)) {
+    if (path.rfind(delivery::kMediaPathPrefix, 0) == 0 &&
+        (req.method() == bhttp::verb::get || req.method() == bhttp::verb::head)) {
       return respond(media(req, store));
     }
     if ((path == "/v1" || path == "/v1/" || path == "/") && req.method() == bhttp::verb::post) {

@@ -140,7 +140,7 @@ Result<std::string> ServerApp::start_http(const std::string& host, unsigned shor
       options_.public_url.empty() ? "http://" + shown + ":" + std::to_string(*bound) : options_.public_url;
   // With port 0 the URL is known only now; media links of replies sent in the first instant
   // could carry an empty base, so a fixed --listen port or --public-url is used in production.
-  f.context->set_public_base_url(base);
+  p.storage->media->set_public_base_url(base);
   return base;
 }
 

@@ -32,7 +32,7 @@ Result<std::unique_ptr<Storage>> open_storage(const ServeOptions& options, const
   s->keys = std::make_unique<store::SqliteKeyStore>(s->db, clock);
   s->media_index = std::make_unique<store::SqliteMediaIndex>(s->db, clock);
   s->media =
-      std::make_unique<delivery::MediaStore>(options.data_dir / "media", *s->media_index, clock);
+      std::make_unique<delivery::LocalMediaStore>(options.data_dir / "media", *s->media_index, clock);
   s->events = std::make_unique<store::LocalTaskEvents>();
   return s;
 }

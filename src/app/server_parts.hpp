@@ -25,7 +25,7 @@
 #include "catalog/catalog.hpp"
 #include "common/clock.hpp"
 #include "worker/scheduler.hpp"
-#include "delivery/media_store.hpp"
+#include "delivery/local_media_store.hpp"
 #include "engine/engine.hpp"
 #include "store/sqlite_database.hpp"
 #include "store/sqlite_key_store.hpp"

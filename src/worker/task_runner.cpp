@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <mutex>
 #include <optional>
 
@@ -12,7 +11,6 @@
 #include "common/log_throttle.hpp"
 #include "core/result_payload.hpp"
 #include "core/task_spec.hpp"
-#include "delivery/media_types.hpp"
 #include "worker/input_check.hpp"
 
 namespace vidserve::worker {
@@ -211,28 +209,26 @@ RunOutcome defer_or_fail(const RunnerDeps& deps, const store::Claim& claim, cons
   return RunOutcome{delay};
 }
 
-// Renders one result into a scratch file, moves it into the media store and records it.
+// Renders one result into a file staged in the media store, which commits it (or discards it when
+// the render failed), then records the result.
 Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store::Claim& claim,
                      const store::TaskRecord& task,
                      const DecodedTask& decoded, const std::vector<engine::InputMedia>& inputs,
                      const store::ResultRecord& result, TaskProgress& progress) {
   const auto content_type = engine::output_content_type(decoded.plan);
+  auto staged = deps.media.stage(result.media_uuid, content_type);
+  if (!staged) return staged.error();
   engine::Job job{task.task_uuid, result.index, decoded.seed + static_cast<std::uint64_t>(result.index),
-                  decoded.plan, decoded.request, inputs,
-                  deps.media.temp_path(result.media_uuid + "." + delivery::extension_for(content_type)).string(),
+                  decoded.plan, decoded.request, inputs, staged->path.string(),
                   content_type, result.provider_state};
   progress.begin_result(result.index);
   auto out = engine.render(job, progress);
-  std::error_code ec;
   if (!out) {
-    std::filesystem::remove(job.output_path, ec);
+    deps.media.discard(*staged);
     return out.error();
   }
-  std::filesystem::rename(job.output_path, deps.media.path_for(result.media_uuid, content_type), ec);
-  if (ec) return io_error(ec.value(), "cannot move the rendered file into the media store");
-  if (auto adopted = deps.media.adopt(task.owner, task.task_uuid, result.media_uuid, content_type, decoded.ttl_s);
-      !adopted) {
-    return adopted.error();
+  if (auto committed = deps.media.commit(*staged, task.owner, task.task_uuid, decoded.ttl_s); !committed) {
+    return committed.error();
   }
   ResultPayload payload{content_type, job.seed, std::nullopt, out->width, out->height, out->duration_s,
                         std::string(engine.name()), {}, {}, {}};

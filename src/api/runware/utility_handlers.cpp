@@ -4,7 +4,6 @@
 #include "api/runware/handlers.hpp"
 #include "common/text.hpp"
 #include "common/uuid.hpp"
-#include "delivery/media_types.hpp"
 #include "fetch/content_sniff.hpp"
 #include "fetch/fetch_pool.hpp"
 #include "worker/input_check.hpp"
@@ -60,7 +59,7 @@ void image_upload(const Services& s, const Upload& upload, const std::string& ow
       {"taskType", "imageUpload"},
       {"taskUUID", task_uuid},
       {"imageUUID", image_uuid},
-      {"imageURL", s.context.public_base_url() + "/media/" + image_uuid + "." + delivery::extension_for(blob->content_type)}});
+      {"imageURL", s.context.media.url(image_uuid, blob->content_type)}});
 }
 
 namespace {

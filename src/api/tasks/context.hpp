@@ -1,9 +1,8 @@
 #pragma once
 // What every front-end (Runware, Kling native, APIMart) and the webhooks share: the catalog, the
-// task repository, the media store, API keys, the durable submitter, the clock and the public base
-// URL of media links. One Context is built by whoever assembles the server and outlives the
-// front-ends, which keep a reference to it.
-#include <atomic>
+// task repository, the media store (which builds media URLs), API keys, the durable submitter and
+// the clock. One Context is built by whoever assembles the server and outlives the front-ends,
+// which keep a reference to it.
 #include <functional>
 #include <string>
 
@@ -32,19 +31,9 @@ class Context {
   std::function<void()> wake;      // a task was enqueued
   const Clock* clock = &SystemClock::instance();
 
-  // Set once, right after the HTTP server bound its port (the port may be chosen by the OS).
-  // Until then every front-end answers 503: media URLs need it.
-  void set_public_base_url(std::string url) {
-    public_base_url_ = std::move(url);
-    ready_.store(true, std::memory_order_release);
-  }
-  bool ready() const { return ready_.load(std::memory_order_acquire); }
-  // "http://127.0.0.1:8080", the prefix of media URLs; "" before set_public_base_url.
-  const std::string& public_base_url() const { return public_base_url_; }
-
- private:
-  std::string public_base_url_;
-  std::atomic<bool> ready_{false};
+  // Whether the media store can build media URLs (MediaStore::set_public_base_url, right after
+  // the HTTP server bound its port); until then every front-end answers 503.
+  bool ready() const { return media.ready(); }
 };
 
 }  // namespace vidserve::api::tasks

@@ -5,7 +5,6 @@
 #include <random>
 
 #include "common/uuid.hpp"
-#include "delivery/media_types.hpp"
 
 namespace vidserve::api::tasks {
 
@@ -44,7 +43,7 @@ void submit_one(const Context& s, store::TaskRecord record,
 
 std::string media_url(const Context& s, const store::ResultRecord& result,
                       const core::ResultPayload& payload) {
-  return s.public_base_url() + "/media/" + result.media_uuid + "." + delivery::extension_for(payload.content_type);
+  return s.media.url(result.media_uuid, payload.content_type);
 }
 
 TaskMedia task_media(const Context& s, const store::TaskRecord& record) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/uuid.hpp"
+#include "delivery/local_media_store.hpp"
 #include "store/memory_media_index.hpp"
 #include "store/memory_task_store.hpp"
 
@@ -54,7 +55,7 @@ class RetentionTest : public testing::Test {
     return store::claim_of(tasks_.get(owner, uuid).value());
   }
   bool file_exists(const std::string& uuid) const {
-    return fs::exists(media_.path_for("media-" + uuid, "video/mp4"));
+    return fs::exists(dir_ / ("media-" + uuid + ".mp4"));
   }
   bool task_exists(const std::string& uuid, const std::string& owner = "key_a") {
     return tasks_.get(owner, uuid).ok();
@@ -64,7 +65,7 @@ class RetentionTest : public testing::Test {
   fs::path dir_;
   store::MemoryTaskStore tasks_;
   store::MemoryMediaIndex index_;
-  MediaStore media_;
+  LocalMediaStore media_;
 };
 
 TEST_F(RetentionTest, OldFinishedTasksGoWithTheirMediaOthersStay) {

@@ -15,7 +15,7 @@
 #include "common/uuid.hpp"
 #include "core/result_payload.hpp"
 #include "core/task_spec.hpp"
-#include "delivery/media_store.hpp"
+#include "delivery/local_media_store.hpp"
 #include "store/memory_media_index.hpp"
 #include "store/memory_task_store.hpp"
 
@@ -36,9 +36,9 @@ struct World {
 
   World() {
     std::filesystem::create_directories(dir);
-    media = std::make_unique<delivery::MediaStore>(dir, media_index, clock);
+    media = std::make_unique<delivery::LocalMediaStore>(dir, media_index, clock);
+    media->set_public_base_url(kBase);
     context = std::make_unique<tasks::Context>(catalog, tasks, *media, auth);
-    context->set_public_base_url(kBase);
   }
   ~World() {
     std::error_code ignored;

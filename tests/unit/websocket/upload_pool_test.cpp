@@ -85,7 +85,7 @@ struct UploadPoolTest : ::testing::Test {
     };
     s.fetch_pool = &pool;
     service = std::make_unique<Service>(std::move(s));
-    context.set_public_base_url(kBase);
+    world.media->set_public_base_url(kBase);
     pool.start();
   }
   void TearDown() override {

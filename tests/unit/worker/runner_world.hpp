@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
-#include "delivery/media_store.hpp"
+#include "delivery/local_media_store.hpp"
 #include "engine/engine.hpp"
 #include "media/image_codec.hpp"
 #include "store/memory_media_index.hpp"
@@ -74,7 +74,7 @@ struct RunnerWorld {
 
   std::filesystem::path dir;
   store::MemoryMediaIndex index;
-  delivery::MediaStore media;
+  delivery::LocalMediaStore media;
   engine::EngineRouter engines;
   E* engine = nullptr;
 };

@@ -230,7 +230,8 @@ TEST_F(TaskRunnerTest, ADiskFullRenderDefersTheTaskWithGrowingDelays) {
     if (!outcome.deferred_ms) break;
     delays.push_back(*outcome.deferred_ms);
     EXPECT_EQ(status(), store::TaskStatus::Queued);
-    EXPECT_FALSE(std::filesystem::exists(media_.path_for("media-0", "video/mp4")));
+    EXPECT_FALSE(media_.find("media-0").ok());
+    EXPECT_TRUE(std::filesystem::is_empty(world_.dir));  // no media file, no scratch file
     clock_.advance_ms(*outcome.deferred_ms - 1);
     ASSERT_FALSE(*tasks_.claim_next("w", 60'000));  // not before its time
     clock_.advance_ms(1);

@@ -1,0 +1,208 @@
+#include "delivery/local_media_store.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+
+#include "common/io_error.hpp"
+#include "common/uuid.hpp"
+#include "delivery/media_types.hpp"
+#include "store/task_store.hpp"
+
+namespace vidserve::delivery {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kScratchPrefix = ".tmp-";
+
+// A failed write as a path-free error (it can reach a client as the task's error); the path goes
+// to the log.
+Error write_error(int errnum, const char* what, const fs::path& path) {
+  auto error = io_error(errnum, what);
+  std::fprintf(stderr, "vidserve media: %s (%s)\n", error.message.c_str(), path.c_str());
+  return error;
+}
+
+// Flushes the scratch file to disk, renames it into place and syncs the directory, so the media
+// is on disk under its name before the index names it. The scratch file is gone afterwards.
+Status publish(const fs::path& tmp, const fs::path& final_path) {
+  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+  const int synced = fd < 0 ? errno : (::fsync(fd) == 0 ? 0 : errno);
+  if (fd >= 0) ::close(fd);
+  if (synced != 0) {
+    ::unlink(tmp.c_str());
+    return write_error(synced, "cannot write a media file", tmp);
+  }
+  std::error_code ec;
+  if (fs::rename(tmp, final_path, ec); ec) {
+    ::unlink(tmp.c_str());
+    return write_error(ec.value(), "cannot store a media file", final_path);
+  }
+  const auto dir = final_path.parent_path();
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const int dir_synced = dir_fd < 0 ? errno : (::fsync(dir_fd) == 0 || errno == EINVAL ? 0 : errno);
+  if (dir_fd >= 0) ::close(dir_fd);
+  if (dir_synced != 0) return write_error(dir_synced, "cannot store a media file", dir);
+  return Ok{};
+}
+
+// The bytes a read returns: `range` when it lies within the media, the whole media otherwise;
+// never more than `limit`.
+Result<ByteRange> bounded(const std::optional<ByteRange>& range, std::uint64_t size,
+                          std::uint64_t limit) {
+  const ByteRange r = range.value_or(ByteRange{0, size});
+  if (range && (r.length == 0 || r.offset >= size || r.length > size - r.offset)) {
+    return Error{errc::kRangeNotSatisfiable,
+                 "bytes " + std::to_string(r.offset) + " + " + std::to_string(r.length) +
+                     " are not within the media (" + std::to_string(size) + " bytes)"};
+  }
+  if (r.length > limit) {
+    return Error{errc::kMediaTooLarge, "a read of " + std::to_string(r.length) +
+                                           " bytes is over the limit of " + std::to_string(limit) +
+                                           "; read a range"};
+  }
+  return r;
+}
+
+}  // namespace
+
+LocalMediaStore::LocalMediaStore(fs::path dir, store::MediaIndex& index, const Clock& clock,
+                                 LocalMediaOptions options)
+    : dir_(std::move(dir)), index_(index), clock_(clock), options_(options) {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+}
+
+fs::path LocalMediaStore::path_for(const std::string& uuid, const std::string& content_type) const {
+  return dir_ / (uuid + "." + extension_for(content_type));
+}
+
+bool LocalMediaStore::is_scratch(const fs::path& path) const {
+  return path.parent_path() == dir_ && path.filename().string().rfind(kScratchPrefix, 0) == 0;
+}
+
+Result<StagedMedia> LocalMediaStore::stage(const std::string& uuid,
+                                           const std::string& content_type) {
+  if (!valid_media_id(uuid)) {
+    return Error{errc::kInvalidMediaId, "a media id is 1 to 64 letters, digits, '-' or '_'"};
+  }
+  const auto name = std::string(kScratchPrefix) + uuid::generate_v4() + "-" + uuid + "." +
+                    extension_for(content_type);
+  return StagedMedia{uuid, content_type, dir_ / name};
+}
+
+void LocalMediaStore::discard(const StagedMedia& staged) {
+  if (!is_scratch(staged.path)) return;  // not a file this store handed out
+  std::error_code ec;
+  fs::remove(staged.path, ec);
+}
+
+Result<store::MediaRecord> LocalMediaStore::commit(const StagedMedia& staged,
+                                                   const std::string& owner,
+                                                   const std::string& task_uuid,
+                                                   std::optional<std::int64_t> ttl_s) {
+  if (!is_scratch(staged.path) || !valid_media_id(staged.uuid)) {
+    return Error{io_errc::kStorage, "not a media staged by this store"};
+  }
+  std::error_code ec;
+  const auto size = fs::file_size(staged.path, ec);
+  if (ec) {
+    discard(staged);
+    return write_error(ec.value(), "the media file to store is missing", staged.path);
+  }
+  const auto path = path_for(staged.uuid, staged.content_type);
+  if (auto published = publish(staged.path, path); !published) return published.error();
+  store::MediaRecord record;
+  record.media_uuid = staged.uuid;
+  record.owner = owner;
+  record.task_uuid = task_uuid;
+  record.path = path.string();
+  record.content_type = staged.content_type;
+  record.size_bytes = static_cast<std::int64_t>(size);
+  record.created_ms = clock_.now_ms();
+  record.expires_ms = ttl_s ? record.created_ms + *ttl_s * 1000 : 0;
+  if (auto put = index_.put(record); !put) return put.error();
+  return record;
+}
+
+Result<store::MediaRecord> LocalMediaStore::find(const std::string& uuid) const {
+  return index_.get(uuid);
+}
+
+Result<std::string> LocalMediaStore::read(const std::string& uuid,
+                                          std::optional<ByteRange> range) const {
+  auto record = find(uuid);
+  if (!record) return record.error();
+  std::ifstream in(record->path, std::ios::binary | std::ios::ate);
+  if (!in) return Error{io_errc::kStorage, "media file missing for " + uuid};
+  const auto size = static_cast<std::uint64_t>(in.tellg());
+  auto span = bounded(range, size, options_.max_read_bytes);
+  if (!span) return span.error();
+  std::string bytes(static_cast<std::size_t>(span->length), '\0');
+  in.seekg(static_cast<std::streamoff>(span->offset));
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (static_cast<std::uint64_t>(in.gcount()) != span->length) {
+    return Error{io_errc::kStorage, "cannot read the media file of " + uuid};
+  }
+  return bytes;
+}
+
+Result<MediaLocation> LocalMediaStore::locate(const store::MediaRecord& record) const {
+  return MediaLocation{LocalFile{record.path}};
+}
+
+std::size_t LocalMediaStore::remove_stale_scratch() {
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    if (entry.path().filename().string().rfind('.', 0) != 0) continue;
+    std::error_code remove_ec;
+    if (fs::remove(entry.path(), remove_ec)) ++removed;
+  }
+  return removed;
+}
+
+Result<std::uint64_t> LocalMediaStore::free_bytes() const {
+  std::error_code ec;
+  const auto space = std::filesystem::space(dir_, ec);
+  if (ec)
+    return Error{io_errc::kStorage,
+                 "cannot read the free space of the media directory: " + ec.message()};
+  return static_cast<std::uint64_t>(space.available);
+}
+
+Result<std::size_t> LocalMediaStore::remove_task_media(const std::string& owner,
+                                                       const std::string& task_uuid) {
+  auto records = index_.for_task(owner, task_uuid);
+  if (!records) return records.error();
+  for (const auto& record : *records) {
+    std::error_code ec;
+    fs::remove(record.path, ec);  // already gone (ttl) is fine
+    if (auto removed = index_.remove(record.media_uuid);
+        !removed && removed.error().code != store::errc::kNotFound) {
+      return removed.error();
+    }
+  }
+  return records->size();
+}
+
+std::size_t LocalMediaStore::sweep_expired() {
+  std::size_t removed = 0;
+  for (;;) {
+    auto batch = index_.expired(clock_.now_ms(), 100);
+    if (!batch || batch->empty()) return removed;
+    for (const auto& record : *batch) {
+      std::error_code ec;
+      fs::remove(record.path, ec);
+      (void)index_.remove(record.media_uuid);
+      ++removed;
+    }
+  }
+}
+
+}  // namespace vidserve::delivery
