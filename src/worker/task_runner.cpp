@@ -10,8 +10,10 @@
 
 #include "common/io_error.hpp"
 #include "common/log_throttle.hpp"
+#include "core/error_codes.hpp"
 #include "core/result_payload.hpp"
 #include "delivery/media_types.hpp"
+#include "worker/error_codes.hpp"
 #include "worker/input_check.hpp"
 
 namespace vidserve::worker {
@@ -160,7 +162,7 @@ const GenerationRequest& generation(const DecodedTask& d) {
 // one (an input that cannot be fetched or decoded), goes with it into each result not made, since
 // the record has no place for it: front-ends read it back with the error (tasks::task_error).
 void fail(const RunnerDeps& deps, const store::Claim& claim, const store::TaskRecord& task, const Error& e) {
-  const auto code = e.code.empty() ? "inferenceError" : e.code;
+  const auto code = e.code.empty() ? errc::kInferenceError : e.code;
   if (!e.parameter.empty()) {
     ResultPayload payload;
     payload.error_code = code;
@@ -244,13 +246,14 @@ std::shared_ptr<PreparedTask> prepare_task(const RunnerDeps& deps, const store::
   prepared->claim = store::Claim{task.key, worker_id, task.attempts};
   auto decoded = deps.decode(task);
   if (!decoded) {
-    fail(deps, prepared->claim, task, {"invalidStoredTask", decoded.error().message});
+    fail(deps, prepared->claim, task, {core::errc::kInvalidStoredTask, decoded.error().message});
     return nullptr;
   }
   prepared->decoded = std::move(decoded).value();
   prepared->engine = deps.engines.engine_for(task.model);
   if (!prepared->engine) {
-    fail(deps, prepared->claim, task, {"modelUnavailable", "no engine is configured for " + task.model});
+    fail(deps, prepared->claim, task,
+         {errc::kModelUnavailable, "no engine is configured for " + task.model});
     return nullptr;
   }
   return prepared;

@@ -5,6 +5,7 @@
 
 #include "api/webhooks/webhook_payloads.hpp"
 #include "core/task_spec.hpp"
+#include "fetch/error_codes.hpp"
 
 namespace vidserve::api::webhooks {
 
@@ -14,7 +15,9 @@ void log_line(const std::string& text) { std::fprintf(stderr, "vidserve webhooks
 
 // A refused or malformed URL stays so; anything else without an answer may be transient.
 bool retryable(const Result<int>& sent) {
-  if (!sent) return sent.error().code != "invalidUrl" && sent.error().code != "addressRefused";
+  if (!sent)
+    return sent.error().code != fetch::errc::kInvalidUrl &&
+           sent.error().code != fetch::errc::kAddressRefused;
   const int status = *sent;
   return status >= 500 || status == 408 || status == 429;
 }
@@ -90,7 +93,8 @@ void WebhookNotifier::notify(const store::TaskRecord& task) {
     return;
   }
   ++dropped_;
-  log_line("task " + task.task_uuid + ": webhook not sent: " + why + " (the result stays readable by polling)");
+  log_line("task " + task.task_uuid + ": webhook not sent: " + why +
+           " (the result stays readable by polling)");
 }
 
 void WebhookNotifier::wait_idle() {
