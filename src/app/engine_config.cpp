@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include "app/error_codes.hpp"
-#include "engine/error_codes.hpp"
 
+#include "app/error_codes.hpp"
+#include "common/log.hpp"
+#include "engine/error_codes.hpp"
 #include "engine/preview/preview_engine.hpp"
 #include "fetch/http_client.hpp"
 #include "fetch/url_target.hpp"
@@ -183,7 +183,7 @@ Status configure_engines(engine::EngineRouter& router) {
       !configured) {
     return configured.error();
   }
-  std::fprintf(stderr, "vidserve: %s\n", summary.c_str());
+  log::get().info("{}", summary);
   return Ok{};
 }
 

@@ -2,16 +2,16 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <cstdlib>
 #include <sys/resource.h>
 
 #include "api/http/server.hpp"
 #include "api/routes.hpp"
-#include "app/error_codes.hpp"
 #include "api/runware/ws_socket.hpp"
+#include "app/error_codes.hpp"
 #include "app/server_parts.hpp"
 #include "common/background_loop.hpp"
+#include "common/log.hpp"
 #include "delivery/retention.hpp"
 
 namespace vidserve::app {
@@ -49,7 +49,7 @@ void sweep_old_tasks(store::TaskStore& tasks, delivery::MediaStore& media, const
   for (int pass = 0; pass < kRetentionPasses; ++pass) {
     auto removed = delivery::sweep_retention(tasks, media, clock, retention_ms, kRetentionBatch);
     if (!removed) {
-      std::fprintf(stderr, "vidserve: deleting old tasks failed: %s\n", removed.error().message.c_str());
+      log::get().error("deleting old tasks failed: {}", removed.error().message);
       return;
     }
     if (*removed < kRetentionBatch) return;

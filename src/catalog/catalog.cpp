@@ -9,6 +9,7 @@
 #include "catalog/catalog_parser.hpp"
 #include "catalog/error_codes.hpp"
 #include "catalog/json_fields.hpp"
+#include "common/log.hpp"
 #include "common/text.hpp"
 
 namespace vidserve::catalog {
@@ -150,7 +151,7 @@ const Catalog& Catalog::builtin() {
     auto loaded = from_documents(builtin_catalog_documents());
     // The built-in catalog is checked by the unit tests; a broken one is a build defect.
     if (!loaded) {
-      std::fprintf(stderr, "vidserve: built-in catalog is invalid: %s\n", loaded.error().message.c_str());
+      log::get().critical("built-in catalog is invalid: {}", loaded.error().message);
       std::abort();
     }
     return std::move(loaded).value();

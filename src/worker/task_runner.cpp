@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <optional>
 
 #include "common/io_error.hpp"
+#include "common/log.hpp"
 #include "common/log_throttle.hpp"
 #include "core/error_codes.hpp"
 #include "core/result_payload.hpp"
@@ -193,10 +193,9 @@ RunOutcome defer_or_fail(const RunnerDeps& deps, const store::Claim& claim, cons
   }
   static LogThrottle log(30'000);
   if (auto left_out = log.admit(deps.clock->monotonic_ms())) {
-    std::fprintf(stderr, "vidserve: disk full: task %s waits %llds before attempt %d (%s)%s\n",
-                 task.task_uuid.c_str(), static_cast<long long>(delay / 1000), task.attempts + 1,
-                 e.message.c_str(),
-                 *left_out ? (", " + std::to_string(*left_out) + " similar lines left out").c_str() : "");
+    log::get().warn("disk full: task {} waits {}s before attempt {} ({}){}", task.task_uuid,
+                    delay / 1000, task.attempts + 1, e.message,
+                    *left_out ? ", " + std::to_string(*left_out) + " similar lines left out" : "");
   }
   return RunOutcome{delay};
 }

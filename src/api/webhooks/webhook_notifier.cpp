@@ -1,9 +1,9 @@
 #include "api/webhooks/webhook_notifier.hpp"
 
-#include <cstdio>
 #include <exception>
 
 #include "api/webhooks/webhook_payloads.hpp"
+#include "common/log.hpp"
 #include "core/task_spec.hpp"
 #include "fetch/error_codes.hpp"
 
@@ -11,7 +11,9 @@ namespace vidserve::api::webhooks {
 
 namespace {
 
-void log_line(const std::string& text) { std::fprintf(stderr, "vidserve webhooks: %s\n", text.c_str()); }
+void log_line(const std::string& text) {
+  log::get(log::kWebhooks).warn("{}", text);
+}
 
 // A refused or malformed URL stays so; anything else without an answer may be transient.
 bool retryable(const Result<int>& sent) {
