@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <memory>
 
+#include "app/error_codes.hpp"
+#include "common/error_codes.hpp"
 #include "fetch/curl_handles.hpp"
 
 namespace vidserve::app {
@@ -35,12 +37,13 @@ ApiClient::ApiClient(std::string server, std::string key) : server_(std::move(se
 }
 
 Result<HttpReply> ApiClient::post_tasks(const std::string& json_array) const {
-  if (!fetch::curl_global_ready()) return Error{"internal", "libcurl could not start"};
+  if (!fetch::curl_global_ready())
+    return Error{vidserve::errc::kInternal, "libcurl could not start"};
   fetch::CurlEasyPtr curl(curl_easy_init());
   fetch::CurlSlistPtr headers;
   if (!curl || !fetch::slist_append(headers, "Content-Type: application/json") ||
       !fetch::slist_append(headers, "Authorization: Bearer " + key_)) {
-    return Error{"internal", "libcurl could not allocate"};
+    return Error{vidserve::errc::kInternal, "libcurl could not allocate"};
   }
   HttpReply reply;
   const std::string url = server_ + "/v1";
@@ -52,7 +55,7 @@ Result<HttpReply> ApiClient::post_tasks(const std::string& json_array) const {
   curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &reply.body);
   curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 300L);
   if (const auto rc = curl_easy_perform(curl.get()); rc != CURLE_OK) {
-    return Error{"connectionFailed", url + ": " + curl_easy_strerror(rc)};
+    return Error{errc::kConnectionFailed, url + ": " + curl_easy_strerror(rc)};
   }
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &reply.status);
   return reply;
@@ -60,11 +63,12 @@ Result<HttpReply> ApiClient::post_tasks(const std::string& json_array) const {
 
 Status ApiClient::download(const std::string& url, const std::string& path,
                            const std::function<void(double, double)>& progress) const {
-  if (!fetch::curl_global_ready()) return Error{"internal", "libcurl could not start"};
+  if (!fetch::curl_global_ready())
+    return Error{vidserve::errc::kInternal, "libcurl could not start"};
   std::unique_ptr<std::FILE, FileClose> file(std::fopen(path.c_str(), "wb"));
-  if (!file) return Error{"writeFailed", "cannot write " + path};
+  if (!file) return Error{errc::kWriteFailed, "cannot write " + path};
   fetch::CurlEasyPtr curl(curl_easy_init());
-  if (!curl) return Error{"internal", "libcurl could not allocate"};
+  if (!curl) return Error{vidserve::errc::kInternal, "libcurl could not allocate"};
   curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, write_file);
   curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, file.get());
@@ -73,7 +77,7 @@ Status ApiClient::download(const std::string& url, const std::string& path,
   curl_easy_setopt(curl.get(), CURLOPT_XFERINFOFUNCTION, on_progress);
   curl_easy_setopt(curl.get(), CURLOPT_XFERINFODATA, &progress);
   if (const auto rc = curl_easy_perform(curl.get()); rc != CURLE_OK) {
-    return Error{"downloadFailed", url + ": " + curl_easy_strerror(rc)};
+    return Error{errc::kDownloadFailed, url + ": " + curl_easy_strerror(rc)};
   }
   return Ok{};
 }

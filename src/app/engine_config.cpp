@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
 #include <cstdlib>
 #include <memory>
 
+#include "app/error_codes.hpp"
+#include "common/log.hpp"
+#include "engine/error_codes.hpp"
 #include "engine/preview/preview_engine.hpp"
 #include "fetch/http_client.hpp"
 #include "fetch/url_target.hpp"
@@ -36,9 +38,9 @@ Result<long long> number(const EnvLookup& env, const std::string& name, long lon
       std::from_chars(value_text.data(), value_text.data() + value_text.size(), value);
   if (ec != std::errc() || end != value_text.data() + value_text.size() || value < min ||
       value > max) {
-    return Error{"invalidEngineConfig", name + " must be a whole number from " +
-                                            std::to_string(min) + " to " + std::to_string(max) +
-                                            ", got '" + value_text.substr(0, 40) + "'."};
+    return Error{errc::kInvalidEngineConfig,
+                 name + " must be a whole number from " + std::to_string(min) + " to " +
+                     std::to_string(max) + ", got '" + value_text.substr(0, 40) + "'."};
   }
   return value;
 }
@@ -73,18 +75,19 @@ Result<std::vector<EngineRoute>> parse_engine_routes(std::string_view text) {
     const auto engine =
         eq == std::string::npos ? std::string() : trim(std::string_view(rule).substr(eq + 1));
     if (pattern.empty() || engine.empty()) {
-      return Error{"invalidEngineRoutes", std::string(kRoutes) + ": rule '" + rule +
-                                              "' is not pattern=engine (e.g. klingai:*=kling)."};
+      return Error{errc::kInvalidEngineRoutes,
+                   std::string(kRoutes) + ": rule '" + rule +
+                       "' is not pattern=engine (e.g. klingai:*=kling)."};
     }
     if (pattern.find('*') != std::string::npos && pattern.find('*') != pattern.size() - 1) {
-      return Error{"invalidEngineRoutes",
+      return Error{errc::kInvalidEngineRoutes,
                    std::string(kRoutes) + ": pattern '" + pattern +
                        "' may only end in '*' (an exact AIR, a prefix*, or *)."};
     }
     routes.push_back({pattern, engine});
   }
   if (routes.empty())
-    return Error{"invalidEngineRoutes", std::string(kRoutes) + " has no pattern=engine rule."};
+    return Error{errc::kInvalidEngineRoutes, std::string(kRoutes) + " has no pattern=engine rule."};
   return routes;
 }
 
@@ -93,7 +96,7 @@ Result<std::optional<engine::KlingConfig>> kling_config_from_env(const EnvLookup
   const auto secret = env("VIDSERVE_KLING_SECRET_KEY");
   if (!access && !secret) return std::optional<engine::KlingConfig>{};
   if (!access || !secret) {
-    return Error{"invalidEngineConfig",
+    return Error{errc::kInvalidEngineConfig,
                  std::string("the kling engine needs both VIDSERVE_KLING_ACCESS_KEY and "
                              "VIDSERVE_KLING_SECRET_KEY; ") +
                      (access ? "VIDSERVE_KLING_SECRET_KEY" : "VIDSERVE_KLING_ACCESS_KEY") +
@@ -104,7 +107,7 @@ Result<std::optional<engine::KlingConfig>> kling_config_from_env(const EnvLookup
   config.secret_key = trim(*secret);
   if (const auto base = env("VIDSERVE_KLING_BASE_URL")) config.base_url = trim(*base);
   if (auto target = fetch::parse_url_target(config.base_url); !target) {
-    return Error{"invalidEngineConfig", "VIDSERVE_KLING_BASE_URL: " + target.error().message};
+    return Error{errc::kInvalidEngineConfig, "VIDSERVE_KLING_BASE_URL: " + target.error().message};
   }
   auto poll = number(env, "VIDSERVE_KLING_POLL_MS", 1000, 1, 600'000);
   if (!poll) return poll.error();
@@ -138,14 +141,15 @@ Status configure_engines(engine::EngineRouter& router, fetch::AddressGuard guard
     wants_kling = wants_kling || r.engine == "kling";
   }
   if (!unknown.empty()) {
-    return Error{"unknownEngine", std::string(kRoutes) + " names unknown engine" +
-                                      (unknown.size() > 1 ? "s " : " ") + join(unknown) +
-                                      "; the engines are " + join(kEngines) + "."};
+    return Error{engine::errc::kUnknownEngine, std::string(kRoutes) + " names unknown engine" +
+                                                   (unknown.size() > 1 ? "s " : " ") +
+                                                   join(unknown) + "; the engines are " +
+                                                   join(kEngines) + "."};
   }
   auto kling = kling_config_from_env(env);
   if (!kling) return kling.error();
   if (wants_kling && !*kling) {
-    return Error{"engineNotConfigured",
+    return Error{errc::kEngineNotConfigured,
                  std::string(kRoutes) +
                      " routes models to the kling engine, but VIDSERVE_KLING_ACCESS_KEY and "
                      "VIDSERVE_KLING_SECRET_KEY are not set."};
@@ -179,7 +183,7 @@ Status configure_engines(engine::EngineRouter& router) {
       !configured) {
     return configured.error();
   }
-  std::fprintf(stderr, "vidserve: %s\n", summary.c_str());
+  log::get().info("{}", summary);
   return Ok{};
 }
 

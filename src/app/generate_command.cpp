@@ -11,6 +11,7 @@
 
 #include "app/api_client.hpp"
 #include "app/commands.hpp"
+#include "app/error_codes.hpp"
 #include "catalog/catalog.hpp"
 #include "common/clock.hpp"
 #include "common/uuid.hpp"
@@ -32,11 +33,12 @@ struct GenerateOptions {
 
 Result<std::string> data_uri(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{"unreadable", "cannot read " + path};
+  if (!in) return Error{errc::kUnreadable, "cannot read " + path};
   std::ostringstream bytes;
   bytes << in.rdbuf();
   auto type = fetch::sniff_content_type(bytes.str());
-  if (type.rfind("image/", 0) != 0) return Error{"notAnImage", path + " is not a PNG, JPEG or WEBP image"};
+  if (type.rfind("image/", 0) != 0)
+    return Error{errc::kNotAnImage, path + " is not a PNG, JPEG or WEBP image"};
   return "data:" + type + ";base64," + fetch::encode_base64(bytes.str());
 }
 
@@ -110,11 +112,12 @@ Result<json::object> wait_for_result(const ApiClient& client, const std::string&
     if (!reply) return reply.error();
     boost::system::error_code ec;
     auto body = json::parse(reply->body, ec);
-    if (ec || !body.is_object()) return Error{"badReply", "the server answered with something that is not JSON"};
+    if (ec || !body.is_object())
+      return Error{errc::kBadReply, "the server answered with something that is not JSON"};
     if (body.get_object().contains("errors")) {
       progress.done();
       print_errors(body);
-      return Error{"taskFailed", "the task failed"};
+      return Error{errc::kTaskFailed, "the task failed"};
     }
     const auto& data = body.get_object().at("data").as_array();
     const bool done = !data.empty() && std::all_of(data.begin(), data.end(), [](const json::value& item) {

@@ -5,6 +5,7 @@
 
 #include "app/commands.hpp"
 #include "app/server_app.hpp"
+#include "common/log.hpp"
 
 namespace vidserve::app {
 
@@ -30,6 +31,10 @@ void block_signals() {
 }
 
 int run_serve(const ServeOptions& options) {
+  if (auto level = log::set_level_from_env(); !level) {
+    std::cerr << "vidserve serve: VIDSERVE_LOG_LEVEL: " << level.error().message << "\n";
+    return 1;
+  }
   block_signals();
   ServerApp app(options);
   auto base = app.start();

@@ -2,15 +2,16 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <cstdlib>
 #include <sys/resource.h>
 
 #include "api/http/server.hpp"
 #include "api/routes.hpp"
 #include "api/runware/ws_socket.hpp"
+#include "app/error_codes.hpp"
 #include "app/server_parts.hpp"
 #include "common/background_loop.hpp"
+#include "common/log.hpp"
 #include "delivery/retention.hpp"
 
 namespace vidserve::app {
@@ -48,7 +49,7 @@ void sweep_old_tasks(store::TaskStore& tasks, delivery::MediaStore& media, const
   for (int pass = 0; pass < kRetentionPasses; ++pass) {
     auto removed = delivery::sweep_retention(tasks, media, clock, retention_ms, kRetentionBatch);
     if (!removed) {
-      std::fprintf(stderr, "vidserve: deleting old tasks failed: %s\n", removed.error().message.c_str());
+      log::get().error("deleting old tasks failed: {}", removed.error().message);
       return;
     }
     if (*removed < kRetentionBatch) return;
@@ -68,19 +69,22 @@ Result<std::int64_t> parse_retention(const std::string& text) {
     if (unit != name || number.empty() || number.size() > 9) continue;
     return std::stoll(number) * ms;
   }
-  return Error{"invalidRetention", "--retention needs a duration such as 30d, 12h, 90m or 45s, or off; got '" +
-                                       text.substr(0, 40) + "'"};
+  return Error{errc::kInvalidRetention,
+               "--retention needs a duration such as 30d, 12h, 90m or 45s, or off; got '" +
+                   text.substr(0, 40) + "'"};
 }
 
 Result<std::pair<std::string, unsigned short>> parse_listen(const std::string& listen) {
   const auto colon = listen.rfind(':');
-  if (colon == std::string::npos) return Error{"invalidListen", "--listen needs HOST:PORT, e.g. 127.0.0.1:8080"};
+  if (colon == std::string::npos)
+    return Error{errc::kInvalidListen, "--listen needs HOST:PORT, e.g. 127.0.0.1:8080"};
   std::string host = listen.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   char* end = nullptr;
   const long port = std::strtol(listen.c_str() + colon + 1, &end, 10);
   if (host.empty() || *end != '\0' || port < 0 || port > 65535 || colon + 1 == listen.size()) {
-    return Error{"invalidListen", "--listen needs HOST:PORT with a port from 0 to 65535, got '" + listen + "'"};
+    return Error{errc::kInvalidListen,
+                 "--listen needs HOST:PORT with a port from 0 to 65535, got '" + listen + "'"};
   }
   return std::make_pair(host, static_cast<unsigned short>(port));
 }

@@ -1,7 +1,6 @@
 #include "app/server_parts.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 
 #include "api/webhooks/http_sender.hpp"
@@ -9,6 +8,7 @@
 #include "app/engine_config.hpp"
 #include "app/request_upgrade.hpp"
 #include "common/io_error.hpp"
+#include "common/log.hpp"
 
 namespace vidserve::app {
 
@@ -42,14 +42,12 @@ Status resume_stored_tasks(Storage& storage) {
   // is the only one working this database.
   storage.media->remove_stale_scratch();
   if (auto requeued = storage.tasks->requeue_interrupted(); requeued && *requeued > 0) {
-    std::fprintf(stderr, "vidserve: resuming %lld interrupted task(s)\n",
-                 static_cast<long long>(*requeued));
+    log::get().info("resuming {} interrupted task(s)", *requeued);
   }
   auto upgraded = upgrade_stored_requests(*storage.tasks);
   if (!upgraded) return upgraded.error();
   if (*upgraded > 0) {
-    std::fprintf(stderr, "vidserve: converted %lld stored task(s) to the current format\n",
-                 static_cast<long long>(*upgraded));
+    log::get().info("converted {} stored task(s) to the current format", *upgraded);
   }
   return Ok{};
 }

@@ -6,8 +6,11 @@
 #include <sstream>
 
 #include "api/runware/document_check.hpp"
+#include "api/runware/error_codes.hpp"
 #include "api/wire/problem_json.hpp"
 #include "app/commands.hpp"
+#include "app/error_codes.hpp"
+#include "catalog/error_codes.hpp"
 #include "common/text.hpp"
 
 namespace vidserve::app {
@@ -93,12 +96,15 @@ int report_unreadable(const std::string& message, bool as_json, const char* code
 
 int run_validate(const std::string& file, bool as_json) {
   std::string text, error;
-  if (!read_input(file, text, error)) return report_unreadable(error, as_json, "unreadableInput");
+  if (!read_input(file, text, error))
+    return report_unreadable(error, as_json, errc::kUnreadableInput);
   auto catalog = catalog::Catalog::load_default();
-  if (!catalog) return report_unreadable(catalog.error().message, as_json, "invalidCatalog");
+  if (!catalog)
+    return report_unreadable(catalog.error().message, as_json, catalog::errc::kInvalidCatalog);
   const auto check = api::runware::check_document(text, *catalog);
   if (check.syntax_error) {
-    return report_unreadable(check.syntax_error->describe(), as_json, "invalidJSON");
+    return report_unreadable(check.syntax_error->describe(), as_json,
+                             api::runware::errc::kInvalidJSON);
   }
   as_json ? print_json(check) : print_text(check);
   return check.valid() ? kValid : kInvalid;

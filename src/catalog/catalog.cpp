@@ -7,7 +7,9 @@
 #include <sstream>
 
 #include "catalog/catalog_parser.hpp"
+#include "catalog/error_codes.hpp"
 #include "catalog/json_fields.hpp"
+#include "common/log.hpp"
 #include "common/text.hpp"
 
 namespace vidserve::catalog {
@@ -119,7 +121,7 @@ Result<Catalog> Catalog::from_documents(const std::vector<std::string>& document
     parse_document(documents[i], i, resolved, catalog.models_, catalog.settings_, errors);
   }
   check_references(catalog.models_, catalog.settings_, errors);
-  if (!errors.empty()) return Error{"invalidCatalog", text::join(errors, "; ")};
+  if (!errors.empty()) return Error{errc::kInvalidCatalog, text::join(errors, "; ")};
   return catalog;
 }
 
@@ -129,7 +131,9 @@ Result<Catalog> Catalog::from_directory(const std::filesystem::path& dir) {
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     if (entry.path().extension() == ".json") files.push_back(entry.path());
   }
-  if (ec) return Error{"invalidCatalog", "cannot read catalog directory " + dir.string() + ": " + ec.message()};
+  if (ec)
+    return Error{errc::kInvalidCatalog,
+                 "cannot read catalog directory " + dir.string() + ": " + ec.message()};
   std::sort(files.begin(), files.end());
   std::vector<std::string> documents;
   for (const auto& file : files) {
@@ -138,7 +142,7 @@ Result<Catalog> Catalog::from_directory(const std::filesystem::path& dir) {
     text << in.rdbuf();
     documents.push_back(text.str());
   }
-  if (documents.empty()) return Error{"invalidCatalog", "no *.json files in " + dir.string()};
+  if (documents.empty()) return Error{errc::kInvalidCatalog, "no *.json files in " + dir.string()};
   return from_documents(documents);
 }
 
@@ -147,7 +151,7 @@ const Catalog& Catalog::builtin() {
     auto loaded = from_documents(builtin_catalog_documents());
     // The built-in catalog is checked by the unit tests; a broken one is a build defect.
     if (!loaded) {
-      std::fprintf(stderr, "vidserve: built-in catalog is invalid: %s\n", loaded.error().message.c_str());
+      log::get().critical("built-in catalog is invalid: {}", loaded.error().message);
       std::abort();
     }
     return std::move(loaded).value();

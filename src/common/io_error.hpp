@@ -7,14 +7,10 @@
 #include <cstring>
 #include <string>
 
+#include "common/error_codes.hpp"
 #include "common/result.hpp"
 
 namespace vidserve {
-
-namespace io_errc {
-inline constexpr const char* kStorageFull = "storageFull";
-inline constexpr const char* kStorage = "storage";
-}  // namespace io_errc
 
 inline bool is_disk_full(int errnum) {
   return errnum == ENOSPC || errnum == EDQUOT;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/text.hpp"
+#include "core/error_codes.hpp"
 
 namespace vidserve::core {
 
@@ -26,7 +27,8 @@ void Problems::add(std::vector<std::string> parameters, std::string code, std::s
   }
   if (list_.size() > kMaxProblems) return;
   if (list_.size() == kMaxProblems) {
-    list_.push_back(Problem{{}, "tooManyProblems",
+    list_.push_back(Problem{{},
+                            errc::kTooManyProblems,
                             "more than " + std::to_string(kMaxProblems) + " problems; the first " +
                                 std::to_string(kMaxProblems) + " are listed."});
     return;

@@ -11,6 +11,7 @@
 
 #include "catalog/catalog.hpp"
 #include "common/result.hpp"
+#include "core/error_codes.hpp"
 #include "core/pricing.hpp"
 #include "core/request.hpp"
 #include "core/validate.hpp"
@@ -56,7 +57,6 @@ struct DecodedTask {
   std::optional<std::int64_t> ttl_s;
 };
 Result<DecodedTask> decode_task(const catalog::Catalog& catalog, std::string_view stored);
-
-inline constexpr const char* kInvalidStoredTask = "invalidStoredTask";
+using errc::kInvalidStoredTask;  // its error (core/error_codes.hpp)
 
 }  // namespace vidserve::core

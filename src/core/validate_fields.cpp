@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "common/text.hpp"
+#include "core/error_codes.hpp"
 #include "core/validate_detail.hpp"
 
 namespace vidserve::core::detail {
@@ -15,11 +16,12 @@ void check_length(const Context& ctx, const char* parameter, const std::string& 
                   const catalog::LengthLimit& limit) {
   const auto length = text::utf8_length(value);
   if (!length) {
-    ctx.problems.add(parameter, "invalidValue", std::string(parameter) + " is not valid UTF-8 text.");
+    ctx.problems.add(parameter, errc::kInvalidValue,
+                     std::string(parameter) + " is not valid UTF-8 text.");
     return;
   }
   if (*length < static_cast<std::size_t>(limit.min) || *length > static_cast<std::size_t>(limit.max)) {
-    ctx.problems.add(parameter, "invalidLength",
+    ctx.problems.add(parameter, errc::kInvalidLength,
                      std::string(parameter) + " has " + std::to_string(*length) + " characters; " +
                          ctx.model.air + " accepts " + std::to_string(limit.min) + " to " +
                          std::to_string(limit.max) + ".");
@@ -59,23 +61,26 @@ void check_prompts(const Context& ctx, const catalog::Workflow* workflow,
                            : (workflow ? workflow->prompt : catalog::PromptRule::Optional);
   if (request.positive_prompt) {
     if (rule == catalog::PromptRule::None) {
-      ctx.problems.add("positivePrompt", "unsupportedParameter",
+      ctx.problems.add("positivePrompt", errc::kUnsupportedParameter,
                        ctx.model.air + " takes no positivePrompt" +
-                           (workflow ? " in its " + workflow->kind + " workflow" : std::string()) + ".");
+                           (workflow ? " in its " + workflow->kind + " workflow" : std::string()) +
+                           ".");
     } else {
       check_length(ctx, "positivePrompt", *request.positive_prompt, *limit);
     }
   } else if (rule == catalog::PromptRule::Required && !multi_prompt_given) {
-    ctx.problems.add("positivePrompt", "missingParameter",
-                     "positivePrompt is required for " + workflow->kind + " on " + ctx.model.air + " (" +
-                         std::to_string(limit->min) + " to " + std::to_string(limit->max) + " characters).");
+    ctx.problems.add("positivePrompt", errc::kMissingParameter,
+                     "positivePrompt is required for " + workflow->kind + " on " + ctx.model.air +
+                         " (" + std::to_string(limit->min) + " to " + std::to_string(limit->max) +
+                         " characters).");
   }
   if (request.negative_prompt) {
     if (!ctx.model.negative_prompt) {
       const auto others = models_where(
           ctx.catalog, [](const catalog::Model& m) { return m.negative_prompt.has_value(); }, ctx.model.air);
-      ctx.problems.add("negativePrompt", "unsupportedParameter",
-                       ctx.model.air + " does not support negativePrompt; models that do: " + others + ".");
+      ctx.problems.add(
+          "negativePrompt", errc::kUnsupportedParameter,
+          ctx.model.air + " does not support negativePrompt; models that do: " + others + ".");
     } else {
       check_length(ctx, "negativePrompt", *request.negative_prompt, *ctx.model.negative_prompt);
     }
@@ -91,25 +96,25 @@ std::optional<Size> check_size(const Context& ctx, const catalog::Workflow& work
       std::vector<std::string> given;
       if (has_w) given.push_back("width");
       if (has_h) given.push_back("height");
-      ctx.problems.add(given, "unsupportedParameter",
-                       ctx.model.air + " takes the output size from the input in its " + workflow.kind +
-                           " workflow; remove width and height.");
+      ctx.problems.add(given, errc::kUnsupportedParameter,
+                       ctx.model.air + " takes the output size from the input in its " +
+                           workflow.kind + " workflow; remove width and height.");
     }
     return std::nullopt;
   }
   const std::string allowed = text::join_list(size_names(spec.values), " or ");
   if (has_w != has_h) {
     const char* missing = has_w ? "height" : "width";
-    ctx.problems.add(missing, "missingParameter",
+    ctx.problems.add(missing, errc::kMissingParameter,
                      std::string("width and height must be used together; ") + ctx.model.air +
                          " supports " + allowed + ".");
     return std::nullopt;
   }
   if (!has_w) {
     if (spec.required) {
-      ctx.problems.add(std::vector<std::string>{"width", "height"}, "missingParameter",
-                       "width and height are required for " + workflow.kind + " on " + ctx.model.air +
-                           ": " + allowed + ".");
+      ctx.problems.add(std::vector<std::string>{"width", "height"}, errc::kMissingParameter,
+                       "width and height are required for " + workflow.kind + " on " +
+                           ctx.model.air + ": " + allowed + ".");
     }
     if (spec.required || spec.absent_from_input || spec.values.empty()) return std::nullopt;
     return spec.values.front();
@@ -118,9 +123,10 @@ std::optional<Size> check_size(const Context& ctx, const catalog::Workflow& work
                     static_cast<int>(std::clamp<std::int64_t>(*request.height, -1, 1 << 20))};
   if (std::find(spec.values.begin(), spec.values.end(), wanted) == spec.values.end()) {
     const std::string given = std::to_string(*request.width) + "x" + std::to_string(*request.height);
-    ctx.problems.add(std::vector<std::string>{"width", "height"}, "unsupportedDimensions",
+    ctx.problems.add(std::vector<std::string>{"width", "height"}, errc::kUnsupportedDimensions,
                      given + " is not supported by " + ctx.model.air + " for " + workflow.kind +
-                         "; use " + allowed + "." + where_size_is_served(ctx, workflow.kind, wanted));
+                         "; use " + allowed + "." +
+                         where_size_is_served(ctx, workflow.kind, wanted));
     return std::nullopt;
   }
   return wanted;
@@ -141,10 +147,11 @@ void check_voice_tags(const Context& ctx, const GenerationRequest& request) {
     if (digits.empty() || digits.size() > 6 || prompt.compare(digits_end, kClose.size(), kClose) != 0) continue;
     const int n = std::stoi(digits);
     if (n >= 1 && n <= voices) continue;
-    ctx.problems.add("positivePrompt", "invalidVoiceReference",
-                     "<<<voice_" + digits + ">>> refers to inputs.referenceVoices[" + std::to_string(n - 1) +
-                         "], but " + std::to_string(voices) + " reference voice" +
-                         (voices == 1 ? " was" : "s were") + " given; tags count from <<<voice_1>>>.");
+    ctx.problems.add("positivePrompt", errc::kInvalidVoiceReference,
+                     "<<<voice_" + digits + ">>> refers to inputs.referenceVoices[" +
+                         std::to_string(n - 1) + "], but " + std::to_string(voices) +
+                         " reference voice" + (voices == 1 ? " was" : "s were") +
+                         " given; tags count from <<<voice_1>>>.");
   }
 }
 

@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "common/text.hpp"
+#include "core/error_codes.hpp"
 #include "core/validate.hpp"
 #include "core/validate_detail.hpp"
 
@@ -12,18 +13,20 @@ void check_resolution(const detail::Context& ctx, const catalog::Workflow* w, co
   if (!r.resolution) return;
   const auto& tiers = ctx.model.resolutions;
   if (tiers.empty()) {
-    ctx.problems.add("resolution", "unsupportedParameter",
-                     ctx.model.air + " does not support resolution; give width and height instead.");
+    ctx.problems.add(
+        "resolution", errc::kUnsupportedParameter,
+        ctx.model.air + " does not support resolution; give width and height instead.");
   } else if (std::find(tiers.begin(), tiers.end(), *r.resolution) == tiers.end()) {
-    ctx.problems.add("resolution", "invalidValue",
-                     "resolution " + text::quoted(*r.resolution) + " is not allowed for " + ctx.model.air + "; use " +
-                         text::join_list(tiers, " or ") + ".");
+    ctx.problems.add("resolution", errc::kInvalidValue,
+                     "resolution " + text::quoted(*r.resolution) + " is not allowed for " +
+                         ctx.model.air + "; use " + text::join_list(tiers, " or ") + ".");
   } else if (r.width || r.height) {
-    ctx.problems.add(std::vector<std::string>{"resolution", "width"}, "incompatibleParameters",
-                     "give either resolution (size inferred from the reference image) or width and height, "
-                     "not both.");
+    ctx.problems.add(
+        std::vector<std::string>{"resolution", "width"}, errc::kIncompatibleParameters,
+        "give either resolution (size inferred from the reference image) or width and height, "
+        "not both.");
   } else if (w && w->kind != "image-to-image") {
-    ctx.problems.add("resolution", "incompatibleParameters",
+    ctx.problems.add("resolution", errc::kIncompatibleParameters,
                      "resolution applies to image-to-image (inputs.referenceImages); " + w->kind +
                          " needs width and height.");
   }

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "common/text.hpp"
+#include "core/error_codes.hpp"
 #include "core/validate_detail.hpp"
 
 namespace vidserve::core::detail {
@@ -42,7 +43,7 @@ void report_missing(const Context& ctx, const Workflow& w, const Inputs& inputs)
     } else {
       message += ", and its " + w.kind + " workflow needs " + path;
     }
-    ctx.problems.add(path, "missingParameter", message + ".");
+    ctx.problems.add(path, errc::kMissingParameter, message + ".");
   }
 }
 
@@ -58,7 +59,7 @@ void report_combination(const Context& ctx, const Inputs& inputs) {
   for (const auto& w : ctx.model.workflows) descriptions.push_back(describe_inputs(w));
   std::vector<std::string> paths;
   for (const auto& n : present) paths.push_back(inputs.path_of(n));
-  ctx.problems.add(paths.back(), "incompatibleParameters",
+  ctx.problems.add(paths.back(), errc::kIncompatibleParameters,
                    text::join_list(paths) + " cannot be used together on " + ctx.model.air +
                        "; its workflows take: " + text::join(descriptions, "; ") + ".");
 }
@@ -83,7 +84,7 @@ WorkflowChoice select_workflow(const Context& ctx, const Inputs& inputs) {
                              [&](const Workflow& w) { return w.accepts_input(name); });
         },
         ctx.model.air);
-    ctx.problems.add(path, "unsupportedInput",
+    ctx.problems.add(path, errc::kUnsupportedInput,
                      ctx.model.air + " does not accept " + path + " (it supports " +
                          text::join_list(ctx.model.workflow_kinds()) + ")" +
                          (others.empty() ? "." : "; models that do: " + others + "."));
@@ -111,9 +112,10 @@ bool check_frames(const Context& ctx, const catalog::InputSpec& spec, const Inpu
   for (const auto& f : frames) {
     if (!f.frame) continue;
     if (*f.frame != "first" && *f.frame != "last") {
-      ctx.problems.add(f.frame_path, "invalidValue",
-                       f.frame_path + " " + text::quoted(*f.frame) + " is not a frame position; use " +
-                           text::join_list(spec.frames, " or ") + (supports_last ? "" : " (or 0)") + ".");
+      ctx.problems.add(f.frame_path, errc::kInvalidValue,
+                       f.frame_path + " " + text::quoted(*f.frame) +
+                           " is not a frame position; use " + text::join_list(spec.frames, " or ") +
+                           (supports_last ? "" : " (or 0)") + ".");
       continue;
     }
     if (*f.frame == "last" && !supports_last) {
@@ -127,13 +129,14 @@ bool check_frames(const Context& ctx, const catalog::InputSpec& spec, const Inpu
             });
           },
           ctx.model.air);
-      ctx.problems.add(f.frame_path, "unsupportedFrame",
-                       ctx.model.air + " supports only the first frame; first+last frames: " + others + ".");
+      ctx.problems.add(
+          f.frame_path, errc::kUnsupportedFrame,
+          ctx.model.air + " supports only the first frame; first+last frames: " + others + ".");
       unsupported = true;
       continue;
     }
     if (++seen[*f.frame] > 1) {
-      ctx.problems.add(f.frame_path, "duplicateFrame",
+      ctx.problems.add(f.frame_path, errc::kDuplicateFrame,
                        "more than one frame image is set as the " + *f.frame + " frame.");
     }
   }
@@ -141,7 +144,7 @@ bool check_frames(const Context& ctx, const catalog::InputSpec& spec, const Inpu
   const bool has_first = seen.count("first") > 0 ||
                          std::any_of(frames.begin(), frames.end(), [](const auto& f) { return !f.frame; });
   if (explicit_last && !has_first) {
-    ctx.problems.add(inputs.frame_images_path, "missingParameter",
+    ctx.problems.add(inputs.frame_images_path, errc::kMissingParameter,
                      "a last frame needs a first frame: add an item with frame \"first\".");
   }
   return unsupported;
@@ -166,13 +169,14 @@ void check_input_counts(const Context& ctx, const Workflow& workflow, const Inpu
     if (n > spec.max) {
       std::string what = std::to_string(spec.max) + " item" + (spec.max == 1 ? "" : "s");
       if (name == "frameImages" && spec.max == 1) what += " (first frame only)";
-      ctx.problems.add(path, "maxItemsExceeded",
+      ctx.problems.add(path, errc::kMaxItemsExceeded,
                        ctx.model.air + " accepts at most " + what + " in " + path + " for " +
-                           workflow.kind + with_others(inputs, name) + "; got " + std::to_string(n) + ".");
+                           workflow.kind + with_others(inputs, name) + "; got " +
+                           std::to_string(n) + ".");
     } else if (n > 0 && n < spec.min) {
-      ctx.problems.add(path, "minItemsRequired",
-                       ctx.model.air + " needs at least " + std::to_string(spec.min) + " items in " + path +
-                           "; got " + std::to_string(n) + ".");
+      ctx.problems.add(path, errc::kMinItemsRequired,
+                       ctx.model.air + " needs at least " + std::to_string(spec.min) +
+                           " items in " + path + "; got " + std::to_string(n) + ".");
     }
   }
 }
@@ -183,14 +187,15 @@ void check_ref(const InputRef& ref, Problems& problems) {
   const auto& v = ref.value;
   const char* kinds = "an uploaded UUID, an http(s) URL, a data URI or base64 data";
   if (v.empty()) {
-    problems.add(ref.path, "invalidValue", ref.path + " is empty; give " + std::string(kinds) + ".");
+    problems.add(ref.path, errc::kInvalidValue,
+                 ref.path + " is empty; give " + std::string(kinds) + ".");
     return;
   }
   if (v.rfind("data:", 0) == 0) {
     const auto comma = v.find(',');
     const auto header = v.substr(0, comma == std::string::npos ? 0 : comma);
     if (comma == std::string::npos || header.find('/') == std::string::npos) {
-      problems.add(ref.path, "invalidValue",
+      problems.add(ref.path, errc::kInvalidValue,
                    ref.path + " is not a valid data URI (data:<type>/<subtype>;base64,<data>).");
     }
     return;
@@ -199,8 +204,9 @@ void check_ref(const InputRef& ref, Problems& problems) {
   if (scheme_end != std::string::npos) {
     const auto scheme = v.substr(0, scheme_end);
     if (scheme != "http" && scheme != "https") {
-      problems.add(ref.path, "invalidValue",
-                   ref.path + " uses the URL scheme " + text::quoted(scheme) + "; only http and https are fetched.");
+      problems.add(ref.path, errc::kInvalidValue,
+                   ref.path + " uses the URL scheme " + text::quoted(scheme) +
+                       "; only http and https are fetched.");
     }
   }
 }
@@ -214,8 +220,9 @@ void check_input_refs(const Inputs& inputs, Problems& problems) {
   for (const auto& r : inputs.reference_videos) {
     check_ref(r.video, problems);
     if (r.refer_type && *r.refer_type != "feature" && *r.refer_type != "base") {
-      problems.add(r.video.path.substr(0, r.video.path.rfind('.')) + ".referType", "invalidValue",
-                   "referType " + text::quoted(*r.refer_type) + " is not allowed; use feature or base.");
+      problems.add(
+          r.video.path.substr(0, r.video.path.rfind('.')) + ".referType", errc::kInvalidValue,
+          "referType " + text::quoted(*r.refer_type) + " is not allowed; use feature or base.");
     }
   }
   for (const auto* r : {&inputs.video, &inputs.audio, &inputs.image}) {

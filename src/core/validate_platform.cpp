@@ -3,6 +3,7 @@
 
 #include "common/text.hpp"
 #include "common/uuid.hpp"
+#include "core/error_codes.hpp"
 #include "core/validate_detail.hpp"
 
 namespace vidserve::core::detail {
@@ -21,8 +22,9 @@ std::string list(std::initializer_list<const char*> allowed) {
 void check_enum(const std::optional<std::string>& value, const char* parameter,
                 std::initializer_list<const char*> allowed, Problems& problems) {
   if (value && !one_of(*value, allowed)) {
-    problems.add(parameter, "invalidValue",
-                 std::string(parameter) + " " + text::quoted(*value) + " is not allowed; use one of " + list(allowed) + ".");
+    problems.add(parameter, errc::kInvalidValue,
+                 std::string(parameter) + " " + text::quoted(*value) +
+                     " is not allowed; use one of " + list(allowed) + ".");
   }
 }
 
@@ -33,16 +35,16 @@ void check_http_url(const std::optional<std::string>& value, const char* paramet
                     Problems& problems) {
   if (!value) return;
   if (value->size() > kMaxUrlBytes) {
-    problems.add(parameter, "invalidURL",
-                 std::string(parameter) + " has " + std::to_string(value->size()) + " bytes; at most " +
-                     std::to_string(kMaxUrlBytes) + " are allowed.");
+    problems.add(parameter, errc::kInvalidURL,
+                 std::string(parameter) + " has " + std::to_string(value->size()) +
+                     " bytes; at most " + std::to_string(kMaxUrlBytes) + " are allowed.");
     return;
   }
   auto url = boost::urls::parse_absolute_uri(*value);
   const bool http = url && (url->scheme() == "http" || url->scheme() == "https") && url->has_authority() &&
                     !url->host().empty();
   if (!http) {
-    problems.add(parameter, "invalidURL",
+    problems.add(parameter, errc::kInvalidURL,
                  std::string(parameter) + " must be an absolute http:// or https:// URL.");
   }
 }
@@ -52,18 +54,21 @@ void check_range(const std::optional<std::int64_t>& value, const char* parameter
   if (!value || (*value >= min && (!max || *value <= *max))) return;
   std::string allowed = max ? "between " + std::to_string(min) + " and " + std::to_string(*max)
                             : "at least " + std::to_string(min);
-  problems.add(parameter, "valueOutOfRange",
-               std::string(parameter) + " is " + std::to_string(*value) + "; it must be " + allowed + ".");
+  problems.add(
+      parameter, errc::kValueOutOfRange,
+      std::string(parameter) + " is " + std::to_string(*value) + "; it must be " + allowed + ".");
 }
 
 }  // namespace
 
 void check_task_uuid(const GenerationRequest& request, Problems& problems) {
   if (request.task_uuid.empty()) {
-    problems.add("taskUUID", "missingParameter", "taskUUID is required: a UUID v4 chosen by the client.");
+    problems.add("taskUUID", errc::kMissingParameter,
+                 "taskUUID is required: a UUID v4 chosen by the client.");
   } else if (!uuid::is_uuid(request.task_uuid)) {
-    problems.add("taskUUID", "invalidUUID",
-                 "taskUUID " + text::quoted(request.task_uuid) + " is not a UUID (8-4-4-4-12 hex digits, v4 recommended).");
+    problems.add("taskUUID", errc::kInvalidUUID,
+                 "taskUUID " + text::quoted(request.task_uuid) +
+                     " is not a UUID (8-4-4-4-12 hex digits, v4 recommended).");
   }
 }
 
@@ -81,7 +86,7 @@ void check_options(const TaskOptions& o, MediaKind kind, Problems& problems) {
   check_range(o.ttl, "ttl", 60, std::nullopt, problems);
   check_range(o.seed, "seed", 0, std::nullopt, problems);
   if (o.ttl && o.output_type && *o.output_type != "URL") {
-    problems.add(std::vector<std::string>{"ttl", "outputType"}, "incompatibleParameters",
+    problems.add(std::vector<std::string>{"ttl", "outputType"}, errc::kIncompatibleParameters,
                  "ttl applies only to outputType URL; remove ttl or use outputType URL.");
   }
   check_http_url(o.webhook_url, "webhookURL", problems);
@@ -92,7 +97,8 @@ void check_options(const TaskOptions& o, MediaKind kind, Problems& problems) {
 const catalog::Model* find_model(const catalog::Catalog& catalog, const GenerationRequest& request,
                                  catalog::ModelType expected, Problems& problems) {
   if (request.model.empty()) {
-    problems.add("model", "missingParameter", "model is required, e.g. klingai:kling-video@3-pro.");
+    problems.add("model", errc::kMissingParameter,
+                 "model is required, e.g. klingai:kling-video@3-pro.");
     return nullptr;
   }
   const auto* model = catalog.find(request.model);
@@ -101,13 +107,14 @@ const catalog::Model* find_model(const catalog::Catalog& catalog, const Generati
     const auto ids = catalog.model_ids();
     if (auto near = text::nearest(request.model, ids)) message += "; did you mean " + *near + "?";
     message += " Run `vidserve models` for the list.";
-    problems.add("model", "unknownModel", message);
+    problems.add("model", errc::kUnknownModel, message);
     return nullptr;
   }
   if (model->type != expected) {
     const bool video = model->type == catalog::ModelType::Video;
-    problems.add("model", "unsupportedModel",
-                 model->air + " is " + (video ? "a video" : "an image") + " model; send it as taskType " +
+    problems.add("model", errc::kUnsupportedModel,
+                 model->air + " is " + (video ? "a video" : "an image") +
+                     " model; send it as taskType " +
                      (video ? "videoInference" : "imageInference") + ".");
     return nullptr;
   }
@@ -116,8 +123,9 @@ const catalog::Model* find_model(const catalog::Catalog& catalog, const Generati
 
 void check_unsupported_known(const Context& ctx, const GenerationRequest& request) {
   for (const auto& name : request.unsupported_known) {
-    ctx.problems.add(name, "unsupportedParameter",
-                     name + " is not supported by " + ctx.model.air + " (no Kling model takes it).");
+    ctx.problems.add(
+        name, errc::kUnsupportedParameter,
+        name + " is not supported by " + ctx.model.air + " (no Kling model takes it).");
   }
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/text.hpp"
+#include "core/error_codes.hpp"
 #include "core/validate_detail.hpp"
 
 namespace vidserve::core::detail {
@@ -27,7 +28,7 @@ std::string where_allowed(const catalog::Model& model, const std::string& name) 
 void check_string(const Context& ctx, const SettingSpec& spec, const std::string& value) {
   if (spec.enum_values.empty()) return;
   if (std::find(spec.enum_values.begin(), spec.enum_values.end(), value) == spec.enum_values.end()) {
-    ctx.problems.add(kPrefix + spec.name, "invalidValue",
+    ctx.problems.add(kPrefix + spec.name, errc::kInvalidValue,
                      kPrefix + spec.name + " " + text::quoted(value) + " is not allowed; use " +
                          text::join_list(spec.enum_values, " or ") + ".");
   }
@@ -35,10 +36,10 @@ void check_string(const Context& ctx, const SettingSpec& spec, const std::string
 
 void check_number(const Context& ctx, const SettingSpec& spec, double value) {
   if ((spec.min && value < *spec.min) || (spec.max && value > *spec.max)) {
-    ctx.problems.add(kPrefix + spec.name, "valueOutOfRange",
-                     kPrefix + spec.name + " is " + text::format_number(value) + "; it must be between " +
-                         text::format_number(spec.min.value_or(0)) + " and " +
-                         text::format_number(spec.max.value_or(0)) + ".");
+    ctx.problems.add(kPrefix + spec.name, errc::kValueOutOfRange,
+                     kPrefix + spec.name + " is " + text::format_number(value) +
+                         "; it must be between " + text::format_number(spec.min.value_or(0)) +
+                         " and " + text::format_number(spec.max.value_or(0)) + ".");
   }
 }
 
@@ -46,17 +47,19 @@ void check_shot(const Context& ctx, const SettingSpec& spec, const Shot& shot, s
   const std::string path = kPrefix + spec.name + "[" + std::to_string(i) + "]";
   const auto length = text::utf8_length(shot.prompt).value_or(0);
   if (length == 0) {
-    ctx.problems.add(path + ".prompt", "missingParameter", path + ".prompt is required for every shot.");
+    ctx.problems.add(path + ".prompt", errc::kMissingParameter,
+                     path + ".prompt is required for every shot.");
   } else if (spec.prompt_max_length > 0 && length > static_cast<std::size_t>(spec.prompt_max_length)) {
-    ctx.problems.add(path + ".prompt", "invalidLength",
-                     path + ".prompt has " + std::to_string(length) + " characters; a shot prompt has at most " +
+    ctx.problems.add(path + ".prompt", errc::kInvalidLength,
+                     path + ".prompt has " + std::to_string(length) +
+                         " characters; a shot prompt has at most " +
                          std::to_string(spec.prompt_max_length) + ".");
   }
   if (!shot.duration_s) {
-    ctx.problems.add(path + ".duration", "missingParameter",
+    ctx.problems.add(path + ".duration", errc::kMissingParameter,
                      path + ".duration is required: the seconds this shot lasts, e.g. \"5\".");
   } else if (*shot.duration_s < spec.min_shot_duration || std::floor(*shot.duration_s) != *shot.duration_s) {
-    ctx.problems.add(path + ".duration", "valueOutOfRange",
+    ctx.problems.add(path + ".duration", errc::kValueOutOfRange,
                      path + ".duration is " + text::format_number(*shot.duration_s) +
                          "; a shot lasts a whole number of seconds, at least " +
                          text::format_number(spec.min_shot_duration) + ".");
@@ -66,11 +69,12 @@ void check_shot(const Context& ctx, const SettingSpec& spec, const Shot& shot, s
 void check_shots(const Context& ctx, const SettingSpec& spec, const std::vector<Shot>& shots) {
   const std::string path = kPrefix + spec.name;
   if (shots.empty()) {
-    ctx.problems.add(path, "minItemsRequired", path + " needs at least one shot {prompt, duration}.");
+    ctx.problems.add(path, errc::kMinItemsRequired,
+                     path + " needs at least one shot {prompt, duration}.");
     return;
   }
   if (spec.max_items > 0 && shots.size() > static_cast<std::size_t>(spec.max_items)) {
-    ctx.problems.add(path + "[" + std::to_string(spec.max_items) + "]", "maxItemsExceeded",
+    ctx.problems.add(path + "[" + std::to_string(spec.max_items) + "]", errc::kMaxItemsExceeded,
                      path + " has " + std::to_string(shots.size()) + " shots; at most " +
                          std::to_string(spec.max_items) + " are allowed.");
   }
@@ -89,13 +93,15 @@ void check_value(const Context& ctx, const SettingSpec& spec, const KlingSetting
 void check_shot_type(const Context& ctx, const KlingSettings& s) {
   if (!s.shot_type) return;
   if (*s.shot_type == "customize" && !s.multi_prompt) {
-    ctx.problems.add(kPrefix + "multiPrompt", "missingParameter",
-                     "shotType customize needs providerSettings.klingai.multiPrompt with the shots.");
+    ctx.problems.add(
+        kPrefix + "multiPrompt", errc::kMissingParameter,
+        "shotType customize needs providerSettings.klingai.multiPrompt with the shots.");
   } else if (*s.shot_type == "intelligence" && s.multi_prompt) {
-    ctx.problems.add(std::vector<std::string>{kPrefix + "shotType", kPrefix + "multiPrompt"},
-                     "incompatibleParameters",
-                     "shotType intelligence lets the model plan the shots; remove multiPrompt or use "
-                     "shotType customize.");
+    ctx.problems.add(
+        std::vector<std::string>{kPrefix + "shotType", kPrefix + "multiPrompt"},
+        errc::kIncompatibleParameters,
+        "shotType intelligence lets the model plan the shots; remove multiPrompt or use "
+        "shotType customize.");
   }
 }
 
@@ -116,16 +122,17 @@ void check_settings(const Context& ctx, const catalog::Workflow* workflow,
             return std::find(all.begin(), all.end(), name) != all.end();
           },
           ctx.model.air);
-      ctx.problems.add(path, "unsupportedParameter",
+      ctx.problems.add(path, errc::kUnsupportedParameter,
                        ctx.model.air + " does not support " + path +
                            (others.empty() ? "." : "; models that do: " + others + "."));
       all_allowed = false;
       continue;
     }
     if (workflow && !workflow->allows_setting(name)) {
-      ctx.problems.add(path, "incompatibleParameters",
-                       path + " cannot be used in the " + workflow->kind + " workflow of " + ctx.model.air +
-                           " (the inputs given select it); it applies to " + where_allowed(ctx.model, name) + ".");
+      ctx.problems.add(path, errc::kIncompatibleParameters,
+                       path + " cannot be used in the " + workflow->kind + " workflow of " +
+                           ctx.model.air + " (the inputs given select it); it applies to " +
+                           where_allowed(ctx.model, name) + ".");
       all_allowed = false;
       continue;
     }

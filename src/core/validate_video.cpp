@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "common/text.hpp"
+#include "core/error_codes.hpp"
 #include "core/validate.hpp"
 #include "core/validate_detail.hpp"
 
@@ -46,27 +47,28 @@ std::optional<double> check_duration(const Context& ctx, const catalog::Workflow
   const auto& spec = w.duration;
   if (spec.kind == DurationSpec::Kind::FromInput) {
     if (r.duration && !spec.ignore_given) {
-      ctx.problems.add("duration", "unsupportedParameter",
-                       ctx.model.air + " takes the duration from inputs." + spec.from_input + " in its " +
-                           w.kind + " workflow; remove duration.");
+      ctx.problems.add("duration", errc::kUnsupportedParameter,
+                       ctx.model.air + " takes the duration from inputs." + spec.from_input +
+                           " in its " + w.kind + " workflow; remove duration.");
     }
     return std::nullopt;
   }
   const auto total = shots_allowed ? shots_total(r.klingai) : std::nullopt;
   const std::string shots_path = "providerSettings.klingai.multiPrompt";
   if (r.duration && total && std::abs(*r.duration - *total) > 1e-9) {
-    ctx.problems.add(std::vector<std::string>{"duration", shots_path}, "incompatibleParameters",
-                     "the multiPrompt shots add up to " + text::format_number(*total) + " s but duration is " +
-                         text::format_number(*r.duration) + "; make them equal or omit duration.");
+    ctx.problems.add(
+        std::vector<std::string>{"duration", shots_path}, errc::kIncompatibleParameters,
+        "the multiPrompt shots add up to " + text::format_number(*total) + " s but duration is " +
+            text::format_number(*r.duration) + "; make them equal or omit duration.");
     return std::nullopt;
   }
   const double d = r.duration ? *r.duration : total ? *total : spec.default_value;
   if (!duration_allowed(spec, d)) {
     const std::string parameter = r.duration ? "duration" : shots_path;
     const std::string what = r.duration ? "duration " : "the multiPrompt shots' total of ";
-    ctx.problems.add(parameter, "unsupportedDuration",
-                     what + text::format_number(d) + " s is not supported by " + ctx.model.air + " for " +
-                         w.kind + "; use " + allowed_durations(spec) + ".");
+    ctx.problems.add(parameter, errc::kUnsupportedDuration,
+                     what + text::format_number(d) + " s is not supported by " + ctx.model.air +
+                         " for " + w.kind + "; use " + allowed_durations(spec) + ".");
     return std::nullopt;
   }
   return d;
@@ -75,10 +77,11 @@ std::optional<double> check_duration(const Context& ctx, const catalog::Workflow
 void check_fps(const Context& ctx, const catalog::Workflow& w, const VideoRequest& r) {
   if (!r.fps) return;
   if (!w.fps) {
-    ctx.problems.add("fps", "unsupportedParameter",
-                     ctx.model.air + " takes its frame rate from the input in " + w.kind + "; remove fps.");
+    ctx.problems.add(
+        "fps", errc::kUnsupportedParameter,
+        ctx.model.air + " takes its frame rate from the input in " + w.kind + "; remove fps.");
   } else if (*r.fps != *w.fps) {
-    ctx.problems.add("fps", "invalidValue",
+    ctx.problems.add("fps", errc::kInvalidValue,
                      ctx.model.air + " renders " + w.kind + " at " + std::to_string(*w.fps) +
                          " fps; fps must be " + std::to_string(*w.fps) + " or omitted.");
   }
@@ -90,12 +93,13 @@ void check_cfg_scale(const Context& ctx, const VideoRequest& r) {
   if (!range) {
     const auto others = detail::models_where(
         ctx.catalog, [](const catalog::Model& m) { return m.cfg_scale.has_value(); }, ctx.model.air);
-    ctx.problems.add("CFGScale", "unsupportedParameter",
+    ctx.problems.add("CFGScale", errc::kUnsupportedParameter,
                      ctx.model.air + " does not support CFGScale; models that do: " + others + ".");
   } else if (*r.cfg_scale < range->min || *r.cfg_scale > range->max) {
-    ctx.problems.add("CFGScale", "valueOutOfRange",
-                     "CFGScale is " + text::format_number(*r.cfg_scale) + "; " + ctx.model.air + " accepts " +
-                         text::format_number(range->min) + " to " + text::format_number(range->max) + ".");
+    ctx.problems.add("CFGScale", errc::kValueOutOfRange,
+                     "CFGScale is " + text::format_number(*r.cfg_scale) + "; " + ctx.model.air +
+                         " accepts " + text::format_number(range->min) + " to " +
+                         text::format_number(range->max) + ".");
   }
 }
 

@@ -4,10 +4,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <fstream>
 
 #include "common/io_error.hpp"
+#include "common/log.hpp"
 #include "common/uuid.hpp"
 #include "delivery/media_types.hpp"
 #include "store/task_store.hpp"
@@ -22,9 +22,11 @@ constexpr std::string_view kScratchPrefix = ".tmp-";
 
 // A failed write as a path-free error (it can reach a client as the task's error); the path goes
 // to the log.
+constexpr std::string_view kMediaLog = "vidserve media";
+
 Error write_error(int errnum, const char* what, const fs::path& path) {
   auto error = io_error(errnum, what);
-  std::fprintf(stderr, "vidserve media: %s (%s)\n", error.message.c_str(), path.c_str());
+  log::get(kMediaLog).error("{} ({})", error.message, path.string());
   return error;
 }
 

@@ -1,5 +1,7 @@
 #include "engine/engine.hpp"
 
+#include "engine/error_codes.hpp"
+
 namespace vidserve::engine {
 
 std::string output_content_type(const core::Plan& plan) {
@@ -23,7 +25,7 @@ Status EngineRouter::route(const std::string& pattern, const std::string& engine
       return Ok{};
     }
   }
-  return Error{"unknownEngine", "no engine named '" + engine_name + "'"};
+  return Error{errc::kUnknownEngine, "no engine named '" + engine_name + "'"};
 }
 
 Engine* EngineRouter::engine_for(const std::string& model) const {

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "fetch/error_codes.hpp"
+
 namespace vidserve::fetch {
 namespace {
 
@@ -116,7 +118,7 @@ ip::address_v4 embedded_v4(const ip::address_v6& a, Kind kind) {
 }
 
 Error bad_cidr(std::string_view text, std::string_view why) {
-  return Error{"invalidAllowList",
+  return Error{errc::kInvalidAllowList,
                "'" + std::string(text) + "' is not a CIDR range (" + std::string(why) +
                    "); write e.g. 127.0.0.0/8 or ::1/128, separated by commas."};
 }
@@ -239,7 +241,7 @@ bool AddressGuard::allowed(const IpAddress& address) const {
 Status AddressGuard::check(const IpAddress& address) const {
   const auto range = special_range(address);
   if (!range || in_allow_list(address)) return Ok{};
-  return Error{"addressRefused",
+  return Error{errc::kAddressRefused,
                address.to_string() + " is in a special-purpose range: " + *range +
                    "; vidserve does not fetch from or deliver to loopback, private, "
                    "link-local, metadata or other special-purpose addresses (an operator can allow "

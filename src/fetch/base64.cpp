@@ -6,6 +6,8 @@
 #include <array>
 #include <cstdint>
 
+#include "fetch/error_codes.hpp"
+
 namespace vidserve::fetch {
 namespace {
 
@@ -38,7 +40,7 @@ std::string describe(char c) {
 }
 
 Error bad(std::string message) {
-  return Error{"invalidBase64", std::move(message)};
+  return Error{errc::kInvalidBase64, std::move(message)};
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "common/text.hpp"
 #include "fetch/base64.hpp"
 #include "fetch/content_sniff.hpp"
+#include "fetch/error_codes.hpp"
 
 namespace vidserve::fetch {
 namespace {
@@ -17,7 +18,7 @@ int hex_value(char c) {
 }
 
 Error bad(std::string message) {
-  return Error{"invalidDataUri", std::move(message)};
+  return Error{errc::kInvalidDataUri, std::move(message)};
 }
 
 }  // namespace

@@ -22,13 +22,13 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "fetch/error_codes.hpp"
 
 namespace vidserve::fetch {
 
-// The pool is full (all jobs, or those of one host): retry later.
-inline constexpr std::string_view kFetchBusy = "fetchBusy";
-// A transfer abandoned because the server stops.
-inline constexpr std::string_view kFetchCancelled = "fetchCancelled";
+// The pool's refusals, also reachable here (fetch/error_codes.hpp).
+using errc::kFetchBusy;
+using errc::kFetchCancelled;
 
 struct FetchPoolOptions {
   int threads = 8;                       // jobs running at once, all hosts

@@ -16,6 +16,7 @@
 #include "common/text.hpp"
 #include "fetch/content_sniff.hpp"
 #include "fetch/curl_handles.hpp"
+#include "fetch/error_codes.hpp"
 #include "fetch/fetch_pool.hpp"
 #include "fetch/url_target.hpp"
 
@@ -237,7 +238,7 @@ Result<CurlSlistPtr> header_list(const Request& request) {
       const bool name_ok =
           !name.empty() && header_text_ok(name) && name.find_first_of(": \t") == std::string::npos;
       if (!name_ok || !header_text_ok(value)) {
-        return Error{"invalidHeader",
+        return Error{errc::kInvalidHeader,
                      "header '" + name.substr(0, 100) +
                          "' has an empty or malformed name or a line break in its value."};
       }
@@ -248,16 +249,16 @@ Result<CurlSlistPtr> header_list(const Request& request) {
   if (request.method != Method::get) lines.push_back("Expect:");  // no 100-continue round trip
   for (const auto& line : lines) {
     if (!slist_append(list, line))
-      return Error{"fetchFailed", "out of memory building request headers."};
+      return Error{errc::kFetchFailed, "out of memory building request headers."};
   }
   return list;
 }
 
 Result<Outcome> transfer(const UrlTarget& target, const Request& request, const AddressGuard& guard,
                          const HttpClientOptions& options, Exchange& ex) {
-  if (!curl_global_ready()) return Error{"fetchFailed", "libcurl could not be initialised."};
+  if (!curl_global_ready()) return Error{errc::kFetchFailed, "libcurl could not be initialised."};
   CurlEasyPtr easy(curl_easy_init());
-  if (!easy) return Error{"fetchFailed", "libcurl could not create a handle."};
+  if (!easy) return Error{errc::kFetchFailed, "libcurl could not create a handle."};
   CURL* h = easy.get();
   ex.handle = h;
   ex.guard = &guard;
@@ -268,7 +269,7 @@ Result<Outcome> transfer(const UrlTarget& target, const Request& request, const 
   if (!headers) return headers.error();
   CurlSlistPtr resolve;
   if (!target.host_is_literal && !slist_append(resolve, curl_resolve_entry(target))) {
-    return Error{"fetchFailed", "out of memory building the resolve list."};
+    return Error{errc::kFetchFailed, "out of memory building the resolve list."};
   }
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
 
@@ -324,21 +325,22 @@ Result<Outcome> transfer(const UrlTarget& target, const Request& request, const 
 
   const CURLcode rc = curl_easy_perform(h);
   if (rc != CURLE_OK) {
-    if (!ex.refused.empty()) return Error{"addressRefused", target.display + ": " + ex.refused};
+    if (!ex.refused.empty())
+      return Error{errc::kAddressRefused, target.display + ": " + ex.refused};
     if (rc == CURLE_ABORTED_BY_CALLBACK) return cancelled_error(target.display);
     // A full disk is the server's trouble, not the URL's (storageFull defers a task).
     if (ex.sink_failed) return io_error(ex.sink_errno, "cannot write the body of " + target.display + " to disk");
     if (ex.too_large) {
-      return Error{"inputTooLarge", target.display + " is larger than the limit of " +
-                                        std::to_string(ex.max_bytes) + " bytes."};
+      return Error{errc::kInputTooLarge, target.display + " is larger than the limit of " +
+                                             std::to_string(ex.max_bytes) + " bytes."};
     }
     if (rc == CURLE_OPERATION_TIMEDOUT) {
-      return Error{"fetchTimeout", target.display + " did not answer completely within " +
-                                       seconds(request.timeout) + "."};
+      return Error{errc::kFetchTimeout, target.display + " did not answer completely within " +
+                                            seconds(request.timeout) + "."};
     }
     const std::string detail =
         error_buffer[0] != '\0' ? error_buffer.data() : curl_easy_strerror(rc);
-    return Error{"fetchFailed", target.display + ": " + detail + "."};
+    return Error{errc::kFetchFailed, target.display + ": " + detail + "."};
   }
   Outcome out;
   out.status = response_code(h);
@@ -386,8 +388,8 @@ Result<Outcome> get_following_redirects(const std::string& url, const FetchLimit
     if (!target) return target.error();
     const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - options.clock->monotonic());
     if (remaining.count() <= 0) {
-      return Error{"fetchTimeout", target->display + " was not reached within " +
-                                       seconds(limits.timeout) + " (redirects included)."};
+      return Error{errc::kFetchTimeout, target->display + " was not reached within " +
+                                            seconds(limits.timeout) + " (redirects included)."};
     }
     ex = Exchange{};
     if (file) {
@@ -405,26 +407,26 @@ Result<Outcome> get_following_redirects(const std::string& url, const FetchLimit
     auto outcome = transfer(*target, request, guard, options, ex);
     written = !file || file->close();
     if (!outcome) {
-      if (outcome.error().code == "fetchTimeout") {
-        return Error{"fetchTimeout", target->display + " did not answer completely within " +
-                                         seconds(limits.timeout) + "."};
+      if (outcome.error().code == errc::kFetchTimeout) {
+        return Error{errc::kFetchTimeout, target->display + " did not answer completely within " +
+                                              seconds(limits.timeout) + "."};
       }
       return outcome.error();
     }
     const long status = outcome->status;
     if (is_redirect(status) && !outcome->redirect_url.empty()) {
       if (hop >= options.max_redirects) {
-        return Error{"fetchFailed", "the URL redirects more than " +
-                                        std::to_string(options.max_redirects) +
-                                        " times (the last hop was " + target->display + ")."};
+        return Error{errc::kFetchFailed, "the URL redirects more than " +
+                                             std::to_string(options.max_redirects) +
+                                             " times (the last hop was " + target->display + ")."};
       }
       current = outcome->redirect_url;
       continue;
     }
     if (!success(status)) {
-      return Error{"fetchFailed", "GET " + target->display + " answered HTTP " +
-                                      std::to_string(status) +
-                                      (status >= 400 ? "." : ", which is not a usable answer.")};
+      return Error{errc::kFetchFailed,
+                   "GET " + target->display + " answered HTTP " + std::to_string(status) +
+                       (status >= 400 ? "." : ", which is not a usable answer.")};
     }
     return outcome;
   }
@@ -492,8 +494,8 @@ Result<HttpResponse> HttpClient::request(std::string_view method, const std::str
   } else if (method == "DELETE") {
     request.method = Method::del;
   } else {
-    return Error{"invalidMethod", "HTTP method '" + std::string(method.substr(0, 20)) +
-                                      "' is not supported; use GET, POST, PUT or DELETE."};
+    return Error{errc::kInvalidMethod, "HTTP method '" + std::string(method.substr(0, 20)) +
+                                           "' is not supported; use GET, POST, PUT or DELETE."};
   }
   auto target = resolve_url_target(url, guard_);
   if (!target) return target.error();

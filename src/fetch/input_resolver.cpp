@@ -5,6 +5,7 @@
 #include "fetch/base64.hpp"
 #include "fetch/content_sniff.hpp"
 #include "fetch/data_uri.hpp"
+#include "fetch/error_codes.hpp"
 #include "fetch/url_target.hpp"
 
 namespace vidserve::fetch {
@@ -25,12 +26,13 @@ std::string_view trim(std::string_view s) {
 }
 
 Error too_large(std::string_view what, std::size_t limit) {
-  return Error{"inputTooLarge", std::string(what) + " is larger than the limit of " +
-                                    std::to_string(limit) + " bytes; upload large media by URL."};
+  return Error{errc::kInputTooLarge, std::string(what) + " is larger than the limit of " +
+                                         std::to_string(limit) +
+                                         " bytes; upload large media by URL."};
 }
 
 Error invalid(std::string message) {
-  return Error{"invalidInput", std::move(message)};
+  return Error{errc::kInvalidInput, std::move(message)};
 }
 
 }  // namespace
@@ -52,7 +54,7 @@ Result<Blob> InputResolver::resolve(std::string_view ref, std::string_view owner
     std::optional<Blob> blob;
     if (upload_lookup_) blob = upload_lookup_(ref, owner);
     if (!blob) {
-      return Error{"unknownInput",
+      return Error{errc::kUnknownInput,
                    "no uploaded or generated media has the UUID " + std::string(ref) +
                        " (for this API key); upload it first or pass the data itself."};
     }

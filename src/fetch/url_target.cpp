@@ -10,6 +10,8 @@
 #include <cstring>
 #include <memory>
 
+#include "fetch/error_codes.hpp"
+
 namespace vidserve::fetch {
 namespace {
 
@@ -17,7 +19,7 @@ namespace ip = boost::asio::ip;
 namespace urls = boost::urls;
 
 Error invalid_url(std::string message) {
-  return Error{"invalidUrl", std::move(message)};
+  return Error{errc::kInvalidUrl, std::move(message)};
 }
 
 struct AddrinfoFree {
@@ -32,7 +34,7 @@ Result<std::vector<IpAddress>> lookup(const std::string& host, const std::string
   const int rc = getaddrinfo(host.c_str(), nullptr, &hints, &raw);
   std::unique_ptr<addrinfo, AddrinfoFree> list(raw);
   if (rc != 0) {
-    return Error{"fetchFailed",
+    return Error{errc::kFetchFailed,
                  "could not resolve the host of " + display + ": " + gai_strerror(rc) + "."};
   }
   std::vector<IpAddress> out;
@@ -53,7 +55,8 @@ Result<std::vector<IpAddress>> lookup(const std::string& host, const std::string
     }
     if (std::find(out.begin(), out.end(), address) == out.end()) out.push_back(address);
   }
-  if (out.empty()) return Error{"fetchFailed", "the host of " + display + " has no IP address."};
+  if (out.empty())
+    return Error{errc::kFetchFailed, "the host of " + display + " has no IP address."};
   return out;
 }
 

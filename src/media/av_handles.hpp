@@ -17,6 +17,7 @@ extern "C" {
 
 #include "common/io_error.hpp"
 #include "common/result.hpp"
+#include "media/error_codes.hpp"
 
 namespace vidserve::media {
 
@@ -95,11 +96,11 @@ inline Error av_error(int code, const std::string& what) {
   char text[AV_ERROR_MAX_STRING_SIZE] = {0};
   av_strerror(code, text, sizeof text);
   const bool full = code == AVERROR(ENOSPC) || code == AVERROR(EDQUOT);
-  return Error{full ? io_errc::kStorageFull : "mediaError", what + ": " + text};
+  return Error{full ? io_errc::kStorageFull : errc::kMediaError, what + ": " + text};
 }
 
 inline Error media_error(const std::string& message) {
-  return Error{"mediaError", message};
+  return Error{errc::kMediaError, message};
 }
 
 // A timestamp or duration in seconds; 0 when unknown (AV_NOPTS_VALUE) or not positive.

@@ -9,6 +9,8 @@ extern "C" {
 #include <cmath>
 #include <cstring>
 
+#include "media/error_codes.hpp"
+
 namespace vidserve::media {
 namespace {
 
@@ -136,10 +138,12 @@ Result<std::unique_ptr<MediaWriter>> MediaWriter::open(const std::string& path,
   const Formats formats = formats_for(settings.container);
   const VideoSettings& v = settings.video;
   if (v.width <= 0 || v.height <= 0 || v.width % 2 || v.height % 2) {
-    return Error{"invalidSize", "width and height must be positive and even for 4:2:0 video, got " +
-                                    std::to_string(v.width) + "x" + std::to_string(v.height)};
+    return Error{errc::kInvalidSize,
+                 "width and height must be positive and even for 4:2:0 video, got " +
+                     std::to_string(v.width) + "x" + std::to_string(v.height)};
   }
-  if (v.fps <= 0) return Error{"invalidFps", "fps must be positive, got " + std::to_string(v.fps)};
+  if (v.fps <= 0)
+    return Error{errc::kInvalidFps, "fps must be positive, got " + std::to_string(v.fps)};
   auto writer = std::unique_ptr<MediaWriter>(new MediaWriter());
   AVFormatContext* raw = nullptr;
   if (int err = avformat_alloc_output_context2(&raw, nullptr, formats.muxer, path.c_str());

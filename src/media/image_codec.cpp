@@ -5,8 +5,10 @@
 #include <fstream>
 #include <iterator>
 
+#include "common/error_codes.hpp"
 #include "media/av_handles.hpp"
 #include "media/decoder.hpp"
+#include "media/error_codes.hpp"
 #include "media/pixel_convert.hpp"
 
 namespace vidserve::media {
@@ -84,28 +86,29 @@ Status encode_all(AVCodecContext* ctx, AVFrame* frame, std::string& out) {
 }  // namespace
 
 Result<RgbImage> decode_image(std::string_view bytes) {
-  if (bytes.empty()) return Error{"invalidImage", "the image is empty"};
+  if (bytes.empty()) return Error{errc::kInvalidImage, "the image is empty"};
   auto input = MediaInput::open_memory(bytes, kImageDemuxers);
-  if (!input) return Error{"invalidImage", "not a supported image: " + input.error().message};
+  if (!input) return Error{errc::kInvalidImage, "not a supported image: " + input.error().message};
   Result<RgbImage> image = media_error("the image holds no frame");
   auto status = decode_video(*input, [&](const AVFrame& frame) {
     image = frame_to_rgb(frame);
     return false;  // the first frame is the image
   });
-  if (!status) return Error{"invalidImage", "cannot decode the image: " + status.error().message};
+  if (!status)
+    return Error{errc::kInvalidImage, "cannot decode the image: " + status.error().message};
   return image;
 }
 
 Result<RgbImage> decode_image_file(const std::string& path) {
   std::ifstream file(path, std::ios::binary | std::ios::ate);
-  if (!file) return Error{"notFound", "cannot open the image file"};
+  if (!file) return Error{vidserve::errc::kNotFound, "cannot open the image file"};
   const std::streamsize size = file.tellg();
   if (size > kMaxImageFileBytes)
-    return Error{"invalidImage", "the image file is larger than 64 MiB"};
+    return Error{errc::kInvalidImage, "the image file is larger than 64 MiB"};
   file.seekg(0);
   std::string bytes(static_cast<size_t>(std::max<std::streamsize>(size, 0)), '\0');
   if (!file.read(bytes.data(), size))
-    return Error{"invalidImage", "cannot read the image file"};
+    return Error{errc::kInvalidImage, "cannot read the image file"};
   return decode_image(bytes);
 }
 

@@ -7,14 +7,9 @@
 #include <string_view>
 
 #include "common/result.hpp"
+#include "media/error_codes.hpp"
 
 namespace vidserve::media {
-
-namespace errc {
-inline constexpr const char* kInvalidImage = "invalidImage";
-inline constexpr const char* kInvalidVideo = "invalidVideo";
-inline constexpr const char* kInvalidAudio = "invalidAudio";
-}  // namespace errc
 
 // Demuxers a video input may be opened with, and an audio input (voice, lip-sync audio).
 inline constexpr const char* kInputVideoDemuxers = "mov,matroska,webm";

@@ -6,8 +6,10 @@
 #include <fstream>
 #include <numbers>
 
+#include "common/error_codes.hpp"
 #include "common/io_error.hpp"
 #include "media/audio_synth.hpp"
+#include "media/error_codes.hpp"
 #include "media/frame_painter.hpp"
 #include "media/pixel_convert.hpp"
 #include "media/text_overlay.hpp"
@@ -22,7 +24,7 @@ constexpr double kMaxDurationS = 600;
 constexpr int kSampleRate = 48000;
 
 Error invalid(const std::string& what) {
-  return Error{"invalidPreviewSpec", what};
+  return Error{errc::kInvalidPreviewSpec, what};
 }
 
 Status validate_common(int width, int height, int quality) {
@@ -231,8 +233,9 @@ Status VideoRender::run(const std::string& path) {
       if (auto s = write_audio_until(samples_before(frame + 1)); !s) return s;
     }
     if (spec_.on_frame && !spec_.on_frame(static_cast<double>(frame + 1) / frames_)) {
-      return Error{"taskCancelled", "the render was stopped after frame " + std::to_string(frame + 1) +
-                                        " of " + std::to_string(frames_)};
+      return Error{vidserve::errc::kTaskCancelled, "the render was stopped after frame " +
+                                                       std::to_string(frame + 1) + " of " +
+                                                       std::to_string(frames_)};
     }
   }
   return writer_->finish();

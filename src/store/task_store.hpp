@@ -21,29 +21,9 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "store/error_codes.hpp"
 
 namespace vidserve::store {
-
-// Stable error codes (Error::code) produced by the stores.
-namespace errc {
-inline constexpr const char* kNotFound = "notFound";
-inline constexpr const char* kDuplicateTaskUUID = "duplicateTaskUUID";
-// enqueue: the owner already has a task with this external_id.
-inline constexpr const char* kDuplicateExternalId = "duplicateExternalId";
-inline constexpr const char* kStorage = "storage";
-// The database could not grow: the disk (or the quota) is full. Same code as io_errc::kStorageFull.
-inline constexpr const char* kStorageFull = "storageFull";
-// The operation is not allowed in the task's current status, e.g. completing a cancelled task.
-inline constexpr const char* kInvalidState = "invalidState";
-// A TaskQueue write: the task is no longer processing under this claim (expired and claimed
-// again, deferred or requeued).
-inline constexpr const char* kLeaseLost = "leaseLost";
-// A TaskQueue write: the task was cancelled while the worker held it; it should stop.
-inline constexpr const char* kCancelled = "cancelled";
-inline constexpr const char* kInvalidArgument = "invalidArgument";
-// enqueue: the owner already has max_active_per_owner() tasks Queued or Processing.
-inline constexpr const char* kTooManyQueuedTasks = "tooManyQueuedTasks";
-}  // namespace errc
 
 enum class TaskStatus { Queued, Processing, Success, Error, Cancelled };
 

@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <string>
 #include <unistd.h>
+
+#include "common/log.hpp"
 
 namespace vidserve::worker {
 
@@ -55,8 +56,8 @@ void Scheduler::pause(std::int64_t ms) {
 void Scheduler::log_claim_failure(const Error& error) {
   const auto left_out = claim_log_.admit(deps_.clock->monotonic_ms());
   if (!left_out) return;
-  std::fprintf(stderr, "vidserve: claiming a task failed: %s%s\n", error.message.c_str(),
-               *left_out ? (" (" + std::to_string(*left_out) + " similar lines left out)").c_str() : "");
+  log::get().error("claiming a task failed: {}{}", error.message,
+                   *left_out ? " (" + std::to_string(*left_out) + " similar lines left out)" : "");
 }
 
 Result<std::optional<store::TaskRecord>> Scheduler::claim(const std::string& worker_id, int& failures) {

@@ -3,14 +3,16 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <mutex>
 #include <optional>
 
 #include "common/io_error.hpp"
+#include "common/log.hpp"
 #include "common/log_throttle.hpp"
+#include "core/error_codes.hpp"
 #include "core/result_payload.hpp"
 #include "core/task_spec.hpp"
+#include "worker/error_codes.hpp"
 #include "worker/input_check.hpp"
 
 namespace vidserve::worker {
@@ -170,7 +172,7 @@ const GenerationRequest& generation(const DecodedTask& d) {
 // one (an input that cannot be fetched or decoded), goes with it into each result not made, since
 // the record has no place for it: front-ends read it back with the error (tasks::task_error).
 void fail(const RunnerDeps& deps, const store::Claim& claim, const store::TaskRecord& task, const Error& e) {
-  const auto code = e.code.empty() ? "inferenceError" : e.code;
+  const auto code = e.code.empty() ? errc::kInferenceError : e.code;
   if (!e.parameter.empty()) {
     ResultPayload payload;
     payload.error_code = code;
@@ -201,10 +203,9 @@ RunOutcome defer_or_fail(const RunnerDeps& deps, const store::Claim& claim, cons
   }
   static LogThrottle log(30'000);
   if (auto left_out = log.admit(deps.clock->monotonic_ms())) {
-    std::fprintf(stderr, "vidserve: disk full: task %s waits %llds before attempt %d (%s)%s\n",
-                 task.task_uuid.c_str(), static_cast<long long>(delay / 1000), task.attempts + 1,
-                 e.message.c_str(),
-                 *left_out ? (", " + std::to_string(*left_out) + " similar lines left out").c_str() : "");
+    log::get().warn("disk full: task {} waits {}s before attempt {} ({}){}", task.task_uuid,
+                    delay / 1000, task.attempts + 1, e.message,
+                    *left_out ? ", " + std::to_string(*left_out) + " similar lines left out" : "");
   }
   return RunOutcome{delay};
 }
@@ -252,13 +253,14 @@ std::shared_ptr<PreparedTask> prepare_task(const RunnerDeps& deps, const store::
   prepared->claim = store::Claim{task.key, worker_id, task.attempts};
   auto decoded = deps.decode(task);
   if (!decoded) {
-    fail(deps, prepared->claim, task, {"invalidStoredTask", decoded.error().message});
+    fail(deps, prepared->claim, task, {core::errc::kInvalidStoredTask, decoded.error().message});
     return nullptr;
   }
   prepared->decoded = std::move(decoded).value();
   prepared->engine = deps.engines.engine_for(task.model);
   if (!prepared->engine) {
-    fail(deps, prepared->claim, task, {"modelUnavailable", "no engine is configured for " + task.model});
+    fail(deps, prepared->claim, task,
+         {errc::kModelUnavailable, "no engine is configured for " + task.model});
     return nullptr;
   }
   return prepared;

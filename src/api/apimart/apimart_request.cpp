@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "api/kling/native_translation.hpp"
+#include "api/wire/error_codes.hpp"
 #include "api/wire/field_reader.hpp"
+#include "core/error_codes.hpp"
 
 namespace vidserve::api::apimart {
 
@@ -22,9 +24,12 @@ NativeBody to_native(const json::object& request) {
   wire::FieldReader r(request, "", out.problems);
   auto& body = out.body;
   auto model = r.string("model");
-  if (!model || model->empty()) out.problems.add("model", "missingParameter", "model is required, e.g. kling-v2-6.");
+  if (!model || model->empty())
+    out.problems.add("model", core::errc::kMissingParameter, "model is required, e.g. kling-v2-6.");
   if (model) body["model_name"] = *model;
-  if (!r.has("prompt")) out.problems.add("prompt", "missingParameter", "prompt is required (at most 2500 characters).");
+  if (!r.has("prompt"))
+    out.problems.add("prompt", core::errc::kMissingParameter,
+                     "prompt is required (at most 2500 characters).");
   for (const char* key : {"prompt", "negative_prompt", "mode", "aspect_ratio"}) {
     r.raw(key);
     copy(request, key, body, key);
@@ -40,20 +45,25 @@ NativeBody to_native(const json::object& request) {
   // Seed 002's feature matrix for kling-v2-6; other models are left to the catalog.
   const bool v26 = model == "kling-v2-6";
   if (images) {
-    if (images->size() > 2) out.problems.add("image_urls", "tooManyItems", "image_urls takes 1 or 2 images (first frame, last frame).");
+    if (images->size() > 2)
+      out.problems.add("image_urls", wire::errc::kTooManyItems,
+                       "image_urls takes 1 or 2 images (first frame, last frame).");
     if (images->size() > 0) body["image"] = (*images)[0];
     if (images->size() > 1) body["image_tail"] = (*images)[1];
     const std::string mode = body.contains("mode") && body["mode"].is_string() ? std::string(body["mode"].get_string()) : "std";
     if (v26 && images->size() == 2 && mode != "pro") {
-      out.problems.add("image_urls[1]", "unsupportedParameter", "a last frame (image_urls[1]) needs mode pro.");
+      out.problems.add("image_urls[1]", core::errc::kUnsupportedParameter,
+                       "a last frame (image_urls[1]) needs mode pro.");
     }
     if (v26 && images->size() == 2 && audio.value_or(false)) {
-      out.problems.add("audio", "unsupportedParameter", "in pro mode a last frame and audio cannot be used together.");
+      out.problems.add("audio", core::errc::kUnsupportedParameter,
+                       "in pro mode a last frame and audio cannot be used together.");
     }
   }
   if (audio) {
     const bool pro = body.contains("mode") && body["mode"] == "pro";
-    if (v26 && *audio && !pro) out.problems.add("audio", "unsupportedParameter", "audio needs mode pro.");
+    if (v26 && *audio && !pro)
+      out.problems.add("audio", core::errc::kUnsupportedParameter, "audio needs mode pro.");
     body["sound"] = *audio ? "on" : "off";
   }
   r.report_unknown();

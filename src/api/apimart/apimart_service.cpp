@@ -4,7 +4,9 @@
 #include <cmath>
 
 #include "api/apimart/apimart_request.hpp"
+#include "api/apimart/error_codes.hpp"
 #include "api/tasks/intake.hpp"
+#include "api/wire/error_codes.hpp"
 #include "api/wire/json.hpp"
 #include "api/wire/problem_json.hpp"
 #include "common/text.hpp"
@@ -38,8 +40,8 @@ wire::Reply invalid(std::vector<core::Problem> problems) {
     message += parameter.empty() ? p.message : parameter + ": " + p.message;
     details.push_back(wire::to_json(p));
   }
-  return error_reply(400, "invalid_request_error", "invalid_parameter", message, problems.front().parameter(),
-                     std::move(details));
+  return error_reply(400, errc::kInvalidRequestError, errc::kInvalidParameter, message,
+                     problems.front().parameter(), std::move(details));
 }
 
 const char* status_text(store::TaskStatus status) {
@@ -90,7 +92,7 @@ json::object task_view(const tasks::Context& s, const store::TaskRecord& t) {
   }
   if (t.status == store::TaskStatus::Error) {
     const auto e = tasks::task_error(t);
-    json::object error{{"code", e.code}, {"message", e.message}, {"type", "task_failed"}};
+    json::object error{{"code", e.code}, {"message", e.message}, {"type", errc::kTaskFailed}};
     if (!e.parameter.empty()) {
       const auto name = tasks::caller_name(t, e.parameter);
       error["message"] = name + ": " + e.message;
@@ -109,12 +111,16 @@ bool ApimartService::owns(std::string_view method, std::string_view path) {
 
 void ApimartService::handle(std::string_view method, std::string_view path, std::string_view body,
                             std::string_view authorization, wire::ReplyCallback done) const {
-  if (!context_.ready()) return done(error_reply(503, "server_error", "service_unavailable", "the server is starting; retry shortly."));
+  if (!context_.ready())
+    return done(error_reply(503, errc::kServerError, errc::kServiceUnavailable,
+                            "the server is starting; retry shortly."));
   const auto key = Authenticator::bearer_token(authorization);
   auto owner = key.empty() ? std::nullopt : context_.auth.owner_for(key);
   if (!owner) {
-    return done(error_reply(401, "authentication_error", key.empty() ? "missing_api_key" : "invalid_api_key",
-                            key.empty() ? "send Authorization: Bearer <API key>." : "the API key is not valid or was revoked."));
+    return done(error_reply(401, errc::kAuthenticationError,
+                            key.empty() ? errc::kMissingApiKey : errc::kInvalidApiKey,
+                            key.empty() ? "send Authorization: Bearer <API key>."
+                                        : "the API key is not valid or was revoked."));
   }
   if (method == "POST") return create(body, *owner, std::move(done));
   done(read(std::string(path.substr(std::string_view("/v1/tasks/").size())), *owner));
@@ -125,7 +131,7 @@ void ApimartService::create(std::string_view body, const std::string& owner, wir
   wire::SyntaxError syntax;
   auto doc = wire::parse_json(body, syntax);
   if (!doc || !doc->is_object()) {
-    return done(error_reply(400, "invalid_request_error", "invalid_json",
+    return done(error_reply(400, errc::kInvalidRequestError, errc::kInvalidJson,
                             doc ? "the body must be a JSON object." : syntax.describe()));
   }
   auto verdict = check_apimart(doc->get_object(), s.catalog);
@@ -135,14 +141,17 @@ void ApimartService::create(std::string_view body, const std::string& owner, wir
   tasks::submit_one(s, std::move(record), [done = std::move(done)](Result<store::TaskRecord> stored) {
     if (!stored) {
       const auto& code = stored.error().code;
-      if (code == tasks::kInsufficientStorage) {
-        return done(error_reply(507, "server_error", "insufficient_storage", stored.error().message));
+      if (code == wire::errc::kInsufficientStorage) {
+        return done(error_reply(507, errc::kServerError, errc::kInsufficientStorage,
+                                stored.error().message));
       }
       if (code == store::errc::kTooManyQueuedTasks) {
-        return done(error_reply(429, "rate_limit_error", "too_many_queued_tasks", stored.error().message));
+        return done(error_reply(429, errc::kRateLimitError, errc::kTooManyQueuedTasks,
+                                stored.error().message));
       }
-      const bool busy = code == "serviceUnavailable";
-      return done(error_reply(busy ? 503 : 500, "server_error", busy ? "service_unavailable" : "internal_error",
+      const bool busy = code == wire::errc::kServiceUnavailable;
+      return done(error_reply(busy ? 503 : 500, errc::kServerError,
+                              busy ? errc::kServiceUnavailable : errc::kInternalError,
                               stored.error().message));
     }
     json::object reply{{"code", 200},
@@ -158,10 +167,11 @@ wire::Reply ApimartService::read(const std::string& task_id, const std::string& 
   auto record = tasks::find_task(s, owner, uuid, std::string(kApi));
   if (!record) {
     if (record.error().code != store::errc::kNotFound) {
-      return error_reply(500, "server_error", "internal_error", record.error().message);
+      return error_reply(500, errc::kServerError, errc::kInternalError, record.error().message);
     }
-    return error_reply(404, "invalid_request_error", "task_not_found",
-                       "no task " + text::excerpt(task_id, kMaxEcho) + " for this API key.", "task_id");
+    return error_reply(404, errc::kInvalidRequestError, errc::kTaskNotFound,
+                       "no task " + text::excerpt(task_id, kMaxEcho) + " for this API key.",
+                       "task_id");
   }
   json::object body{{"code", 200}, {"data", task_view(s, *record)}};
   return {200, json::serialize(body)};

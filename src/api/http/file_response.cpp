@@ -9,8 +9,10 @@
 
 #include "api/http/byte_range.hpp"
 #include "api/http/conditional.hpp"
+#include "api/http/error_codes.hpp"
 #include "api/http/file_slice_body.hpp"
 #include "api/http/responses.hpp"
+#include "common/error_codes.hpp"
 
 namespace vidserve::api::http {
 namespace {
@@ -77,8 +79,9 @@ bhttp::message_generator unsatisfiable(const Request& req, const FileFacts& fact
   set_common(res, req, facts);
   res.set(bhttp::field::content_range, "bytes */" + std::to_string(facts.size));
   res.set(bhttp::field::content_type, "application/json");
-  res.body() = error_json("rangeNotSatisfiable", "the range starts beyond the end of the " +
-                                                     std::to_string(facts.size) + "-byte file");
+  res.body() =
+      error_json(errc::kRangeNotSatisfiable, "the range starts beyond the end of the " +
+                                                 std::to_string(facts.size) + "-byte file");
   res.prepare_payload();
   return res;
 }
@@ -101,7 +104,7 @@ bhttp::message_generator file_response(const Request& req, const std::string& pa
     res.set(bhttp::field::server, kServerName);
     res.set(bhttp::field::allow, "GET, HEAD");
     res.set(bhttp::field::content_type, "application/json");
-    res.body() = error_json("methodNotAllowed", "only GET and HEAD are allowed here");
+    res.body() = error_json(errc::kMethodNotAllowed, "only GET and HEAD are allowed here");
     res.keep_alive(req.keep_alive());
     res.prepare_payload();
     return res;
@@ -110,7 +113,9 @@ bhttp::message_generator file_response(const Request& req, const std::string& pa
   beast::file file;
   file.open(path.c_str(), beast::file_mode::scan, ec);
   const auto facts = ec ? std::nullopt : file_facts(file, std::move(etag));
-  if (!facts) return error_response(req, bhttp::status::not_found, "notFound", "file not found");
+  if (!facts)
+    return error_response(req, bhttp::status::not_found, vidserve::errc::kNotFound,
+                          "file not found");
 
   if (not_modified(req, *facts)) return headers_only(req, *facts, bhttp::status::not_modified);
   const RangeRequest range = requested_range(req, *facts);

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/http/error_codes.hpp"
 #include "api/http/listener.hpp"
 #include "api/http/server_log.hpp"
 #include "api/http/session_context.hpp"
@@ -51,7 +52,7 @@ struct Server::Impl {
 Result<tcp::acceptor> Server::Impl::open_acceptor() {
   beast::error_code ec;
   const auto address = net::ip::make_address(options.address, ec);
-  if (ec) return Error{"invalidAddress", "'" + options.address + "' is not an IP address"};
+  if (ec) return Error{errc::kInvalidAddress, "'" + options.address + "' is not an IP address"};
   const tcp::endpoint endpoint(address, options.port);
   const std::string where = options.address + ":" + std::to_string(options.port);
   tcp::acceptor acceptor(net::make_strand(*ioc));
@@ -59,7 +60,7 @@ Result<tcp::acceptor> Server::Impl::open_acceptor() {
   if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) return Error{"listenFailed", "cannot listen on " + where + ": " + ec.message()};
+  if (ec) return Error{errc::kListenFailed, "cannot listen on " + where + ": " + ec.message()};
   return acceptor;
 }
 
@@ -107,7 +108,7 @@ void Server::on_websocket(WsRoute route) {
 Result<unsigned short> Server::start() {
   Impl& s = *impl_;
   const std::lock_guard lock(s.control);
-  if (s.ioc) return Error{"alreadyStarted", "the server is already running"};
+  if (s.ioc) return Error{errc::kAlreadyStarted, "the server is already running"};
   const int thread_count = std::max(1, s.options.threads);
   s.ioc = std::make_unique<net::io_context>(thread_count);
   auto acceptor = s.open_acceptor();

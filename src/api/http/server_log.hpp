@@ -1,13 +1,13 @@
 #pragma once
-// Diagnostics of the HTTP layer go to stderr, one line each.
-#include <cstdio>
+// Diagnostics of the HTTP layer: one line each through the "vidserve http" logger (common/log.hpp).
 #include <string_view>
+
+#include "common/log.hpp"
 
 namespace vidserve::api::http {
 
 inline void log_error(std::string_view what, std::string_view detail) {
-  std::fprintf(stderr, "vidserve http: %.*s: %.*s\n", static_cast<int>(what.size()), what.data(),
-               static_cast<int>(detail.size()), detail.data());
+  log::get(log::kHttp).error("{}: {}", what, detail);
 }
 
 }  // namespace vidserve::api::http

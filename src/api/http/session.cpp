@@ -12,10 +12,12 @@
 #include <exception>
 #include <utility>
 
+#include "api/http/error_codes.hpp"
 #include "api/http/header_scan.hpp"
 #include "api/http/responses.hpp"
 #include "api/http/server_log.hpp"
 #include "api/http/websocket_session.hpp"
+#include "common/error_codes.hpp"
 
 namespace vidserve::api::http {
 namespace {
@@ -102,8 +104,9 @@ void Session::scan_header() {
   const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
   const auto scan = http::scan_header(bytes, header_scan_);
   if (scan == HeaderScan::ObsFold) {
-    return reject(bhttp::status::bad_request, "badRequest",
-                  "obsolete line folding (a header line starting with a space or tab) is not accepted");
+    return reject(
+        bhttp::status::bad_request, errc::kBadRequest,
+        "obsolete line folding (a header line starting with a space or tab) is not accepted");
   }
   if (scan == HeaderScan::Complete || bytes.size() > options_.header_limit) {
     bhttp::async_read_header(stream_, buffer_, *parser_,
@@ -127,7 +130,7 @@ void Session::on_header(beast::error_code ec, std::size_t header_bytes) {
   if (header_bytes > options_.header_limit) return on_read_error(bhttp::error::header_limit);
   if (!chunked_or_no_coding(parser_->get())) {
     // RFC 9112 §6.3: the body's length is unknown; reading on would take it as the next request.
-    return reject(bhttp::status::bad_request, "badRequest",
+    return reject(bhttp::status::bad_request, errc::kBadRequest,
                   "Transfer-Encoding must end with chunked");
   }
   // Beast's parser already fails a Content-Length over body_limit; this check is explicit so
@@ -162,15 +165,15 @@ void Session::on_body(beast::error_code ec, std::size_t) {
 
 void Session::on_read_error(beast::error_code ec) {
   if (ec == bhttp::error::body_limit) {
-    return reject(bhttp::status::payload_too_large, "payloadTooLarge",
+    return reject(bhttp::status::payload_too_large, errc::kPayloadTooLarge,
                   "request body exceeds " + std::to_string(options_.body_limit) + " bytes");
   }
   if (ec == bhttp::error::header_limit) {
-    return reject(bhttp::status::request_header_fields_too_large, "headerTooLarge",
+    return reject(bhttp::status::request_header_fields_too_large, errc::kHeaderTooLarge,
                   "request header exceeds " + std::to_string(options_.header_limit) + " bytes");
   }
   if (is_parse_error(ec)) {
-    return reject(bhttp::status::bad_request, "badRequest",
+    return reject(bhttp::status::bad_request, errc::kBadRequest,
                   "malformed HTTP request: " + ec.message());
   }
   close_now();  // end of stream, timeout, reset, stop()
@@ -200,7 +203,7 @@ void Session::handle_request() {
   }
   if (failure) {
     respond(error_response(version, keep_alive, bhttp::status::internal_server_error,
-                           "internalServerError", "internal server error"));
+                           errc::kInternalServerError, "internal server error"));
   }
 }
 
@@ -214,7 +217,7 @@ void Session::hand_off_upgrade(Request&& req) {
     log_error("websocket route failed", "unknown exception");
   }
   if (!handler) {
-    return send(error_response(req, bhttp::status::not_found, "notFound",
+    return send(error_response(req, bhttp::status::not_found, vidserve::errc::kNotFound,
                                "no WebSocket endpoint at " + std::string(req.target())));
   }
   stream_.expires_never();

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "api/kling/error_codes.hpp"
 #include "auth/jwt.hpp"
 
 namespace vidserve::api::kling {
@@ -15,8 +16,9 @@ Result<NativeAuth::KeyPairs> NativeAuth::parse_key_pairs(std::string_view text) 
   for (const auto& entry : Authenticator::parse_key_list(text)) {
     const auto colon = entry.find(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == entry.size()) {
-      return Error{"invalidConfig", "VIDSERVE_KLING_KEYS entries are access:secret; got '" +
-                                        entry.substr(0, std::min<std::size_t>(entry.size(), 8)) + "...'"};
+      return Error{errc::kInvalidConfig,
+                   "VIDSERVE_KLING_KEYS entries are access:secret; got '" +
+                       entry.substr(0, std::min<std::size_t>(entry.size(), 8)) + "...'"};
     }
     pairs[entry.substr(0, colon)] = entry.substr(colon + 1);
   }
@@ -29,8 +31,9 @@ Result<std::int64_t> NativeAuth::parse_max_lifetime(const char* text) {
   std::int64_t seconds = 0;
   const auto [ptr, ec] = std::from_chars(text, end, seconds);
   if (ec != std::errc() || ptr != end || seconds < 1 || seconds > kMaxMaxLifetimeSeconds) {
-    return Error{"invalidConfig", "VIDSERVE_KLING_JWT_MAX_LIFETIME is whole seconds from 1 to " +
-                                      std::to_string(kMaxMaxLifetimeSeconds) + " (10 years)"};
+    return Error{errc::kInvalidConfig,
+                 "VIDSERVE_KLING_JWT_MAX_LIFETIME is whole seconds from 1 to " +
+                     std::to_string(kMaxMaxLifetimeSeconds) + " (10 years)"};
   }
   return seconds;
 }
@@ -46,10 +49,13 @@ std::string duration_text(std::int64_t seconds) {
 
 NativeAuthOutcome NativeAuth::authenticate(std::string_view authorization) const {
   const auto token = Authenticator::bearer_token(authorization);
-  if (token.empty()) return {std::nullopt, 1001, "Authorization is empty: send Authorization: Bearer <token>"};
+  if (token.empty())
+    return {std::nullopt, errc::kAuthEmpty,
+            "Authorization is empty: send Authorization: Bearer <token>"};
   if (std::count(token.begin(), token.end(), '.') != 2) {
     if (auto owner = keys_.owner_for(token)) return {owner, 0, {}};
-    return {std::nullopt, 1000, "authentication failed: the API key is not valid or was revoked"};
+    return {std::nullopt, errc::kAuthFailed,
+            "authentication failed: the API key is not valid or was revoked"};
   }
   auth::JwtLimits limits;
   limits.max_lifetime_s = max_lifetime_s_;
@@ -62,17 +68,28 @@ NativeAuthOutcome NativeAuth::authenticate(std::string_view authorization) const
       clock_.now_ms() / 1000, limits);
   switch (verdict.check) {
     case JwtCheck::Valid: return {owner_for_access_key(verdict.issuer), 0, {}};
-    case JwtCheck::Malformed: return {std::nullopt, 1002, "Authorization is invalid: not an HS256 JWT (three canonical unpadded base64url parts; string iss, numeric exp and nbf)"};
-    case JwtCheck::NoExpiry: return {std::nullopt, 1002, "Authorization is invalid: token has no exp claim"};
-    case JwtCheck::UnknownIssuer: return {std::nullopt, 1000, "authentication failed: unknown access key (iss)"};
-    case JwtCheck::BadSignature: return {std::nullopt, 1000, "authentication failed: the signature does not match the access key's secret"};
-    case JwtCheck::NotYetValid: return {std::nullopt, 1003, "Authorization is not yet valid (nbf is in the future)"};
-    case JwtCheck::Expired: return {std::nullopt, 1004, "Authorization has expired (exp has passed)"};
+    case JwtCheck::Malformed:
+      return {std::nullopt, errc::kAuthInvalid,
+              "Authorization is invalid: not an HS256 JWT (three canonical unpadded base64url "
+              "parts; string iss, numeric exp and nbf)"};
+    case JwtCheck::NoExpiry:
+      return {std::nullopt, errc::kAuthInvalid, "Authorization is invalid: token has no exp claim"};
+    case JwtCheck::UnknownIssuer:
+      return {std::nullopt, errc::kAuthFailed, "authentication failed: unknown access key (iss)"};
+    case JwtCheck::BadSignature:
+      return {std::nullopt, errc::kAuthFailed,
+              "authentication failed: the signature does not match the access key's secret"};
+    case JwtCheck::NotYetValid:
+      return {std::nullopt, errc::kAuthNotYetValid,
+              "Authorization is not yet valid (nbf is in the future)"};
+    case JwtCheck::Expired:
+      return {std::nullopt, errc::kAuthExpired, "Authorization has expired (exp has passed)"};
     case JwtCheck::TooLong:
-      return {std::nullopt, 1002, "Authorization is invalid: token lifetime over " + duration_text(max_lifetime_s_) +
-                                      ": exp is " + std::to_string(verdict.exp_in_s) + " s away"};
+      return {std::nullopt, errc::kAuthInvalid,
+              "Authorization is invalid: token lifetime over " + duration_text(max_lifetime_s_) +
+                  ": exp is " + std::to_string(verdict.exp_in_s) + " s away"};
   }
-  return {std::nullopt, 1000, "authentication failed"};
+  return {std::nullopt, errc::kAuthFailed, "authentication failed"};
 }
 
 }  // namespace vidserve::api::kling

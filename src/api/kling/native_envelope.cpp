@@ -1,5 +1,6 @@
 #include "api/kling/native_envelope.hpp"
 
+#include "api/kling/error_codes.hpp"
 #include "api/wire/problem_json.hpp"
 
 namespace vidserve::api::kling {
@@ -22,7 +23,10 @@ wire::Reply invalid_parameters(const std::vector<core::Problem>& problems, const
     message += parameter.empty() ? problems[i].message : parameter + ": " + problems[i].message;
     errors.push_back(wire::to_json(problems[i]));
   }
-  json::object body{{"code", 1201}, {"message", message}, {"request_id", request_id}, {"errors", std::move(errors)}};
+  json::object body{{"code", errc::kInvalidParameters},
+                    {"message", message},
+                    {"request_id", request_id},
+                    {"errors", std::move(errors)}};
   return {400, json::serialize(body)};
 }
 

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "core/error_codes.hpp"
+
 namespace vidserve::api::kling {
 
 namespace json = boost::json;
@@ -16,7 +18,9 @@ std::optional<double> read_seconds(FieldReader& reader, const std::string& key, 
     char* end = nullptr;
     const double seconds = std::strtod(text.c_str(), &end);
     if (end != nullptr && *end == '\0' && std::isfinite(seconds)) return seconds;
-    problems.add(reader.path(key), "invalidValue", reader.path(key) + " must be a number of seconds such as \"5\"; got '" + text + "'.");
+    problems.add(
+        reader.path(key), core::errc::kInvalidValue,
+        reader.path(key) + " must be a number of seconds such as \"5\"; got '" + text + "'.");
     problems.mark_reported(reader.path(key));
     return std::nullopt;
   }
@@ -41,8 +45,9 @@ std::optional<bool> read_switch(FieldReader& reader, const std::string& key, cor
   const char* off = yes_no ? "no" : "off";
   if (*value == on) return true;
   if (*value == off) return false;
-  problems.add(reader.path(key), "invalidValue",
-               reader.path(key) + " must be \"" + on + "\" or \"" + off + "\"; got '" + *value + "'.");
+  problems.add(
+      reader.path(key), core::errc::kInvalidValue,
+      reader.path(key) + " must be \"" + on + "\" or \"" + off + "\"; got '" + *value + "'.");
   return std::nullopt;
 }
 
@@ -58,8 +63,9 @@ void refuse_unserved(FieldReader& reader, std::initializer_list<const char*> key
     const bool empty = !v || v->is_null() || (v->is_string() && v->get_string().empty()) ||
                        (v->is_array() && v->get_array().empty()) || (v->is_object() && v->get_object().empty());
     if (empty) continue;
-    problems.add(reader.path(key), "unsupportedParameter",
-                 reader.path(key) + " is a Kling feature vidserve does not serve yet; leave it out.");
+    problems.add(
+        reader.path(key), core::errc::kUnsupportedParameter,
+        reader.path(key) + " is a Kling feature vidserve does not serve yet; leave it out.");
   }
 }
 

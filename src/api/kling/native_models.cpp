@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <vector>
 
+#include "api/kling/error_codes.hpp"
+#include "core/error_codes.hpp"
+
 namespace vidserve::api::kling {
 
 namespace {
@@ -66,17 +69,20 @@ const catalog::Model* find_native_model(const catalog::Catalog& catalog, const N
     add_unique(modes, model_mode);
   }
   if (!modes.empty()) {
-    problems.add("mode", "unsupportedMode",
-                 "mode " + text::quoted(mode) + " is not available for " + text::quoted(name) + " on /v1/videos/" + query.product +
-                     "; use " + join(modes) + ".");
+    problems.add("mode", errc::kUnsupportedMode,
+                 "mode " + text::quoted(mode) + " is not available for " + text::quoted(name) +
+                     " on /v1/videos/" + query.product + "; use " + join(modes) + ".");
   } else if (names.empty() || (names.size() == 1 && names.front().empty())) {
-    problems.add(default_model_name(query.product).empty() ? "mode" : "model_name", "unsupportedModel",
+    problems.add(default_model_name(query.product).empty() ? "mode" : "model_name",
+                 core::errc::kUnsupportedModel,
                  "no model in vidserve's catalog serves /v1/videos/" + query.product +
-                     (query.model_name.empty() ? " with mode " + text::quoted(mode) : " as " + text::quoted(name)) + ".");
+                     (query.model_name.empty() ? " with mode " + text::quoted(mode)
+                                               : " as " + text::quoted(name)) +
+                     ".");
   } else {
-    problems.add("model_name", "unsupportedModel",
-                 "model_name " + text::quoted(name) + " is not served on /v1/videos/" + query.product + "; use one of " +
-                     join(names) + ".");
+    problems.add("model_name", core::errc::kUnsupportedModel,
+                 "model_name " + text::quoted(name) + " is not served on /v1/videos/" +
+                     query.product + "; use one of " + join(names) + ".");
   }
   return nullptr;
 }
@@ -95,7 +101,8 @@ std::optional<catalog::Size> size_for_aspect(const catalog::Model& model, const 
   if (aspect_ratio == "9:16") rw = 9, rh = 16;
   if (aspect_ratio == "1:1") rw = 1, rh = 1;
   if (rw == 0) {
-    problems.add("aspect_ratio", "invalidValue", "aspect_ratio must be 16:9, 9:16 or 1:1; got '" + aspect_ratio + "'.");
+    problems.add("aspect_ratio", core::errc::kInvalidValue,
+                 "aspect_ratio must be 16:9, 9:16 or 1:1; got '" + aspect_ratio + "'.");
     return std::nullopt;
   }
   const auto* workflow = find_workflow(model, workflow_kind);
@@ -103,7 +110,7 @@ std::optional<catalog::Size> size_for_aspect(const catalog::Model& model, const 
   for (const auto& size : workflow->size.values) {
     if (static_cast<long>(size.width) * rh == static_cast<long>(size.height) * rw) return size;
   }
-  problems.add("aspect_ratio", "unsupportedAspectRatio",
+  problems.add("aspect_ratio", errc::kUnsupportedAspectRatio,
                "aspect_ratio " + aspect_ratio + " is not available for this model.");
   return std::nullopt;
 }

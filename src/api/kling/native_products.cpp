@@ -1,7 +1,10 @@
 // The six native products, each translated into a Runware videoInference task.
 #include "api/kling/native_products.hpp"
 
+#include "api/kling/error_codes.hpp"
 #include "api/kling/native_models.hpp"
+#include "api/wire/error_codes.hpp"
+#include "core/error_codes.hpp"
 
 namespace vidserve::api::kling {
 
@@ -11,7 +14,7 @@ using namespace detail;
 namespace {
 
 void no_workflow(Translation& t, const catalog::Model& model, const char* workflow, const char* instead) {
-  t.problems.add("model_name", "unsupportedWorkflow",
+  t.problems.add("model_name", errc::kUnsupportedWorkflow,
                  model.name + " has no " + std::string(workflow) + "; use " + instead + ".");
 }
 
@@ -21,7 +24,8 @@ void read_frames(FieldReader& r, const catalog::Model* model, Translation& t) {
   auto image = read_text(r, "image");
   auto tail = read_text(r, "image_tail");
   if (!image && !tail) {
-    t.problems.add("image", "missingParameter", "image2video needs image, image_tail or both.");
+    t.problems.add("image", core::errc::kMissingParameter,
+                   "image2video needs image, image_tail or both.");
     return;
   }
   const auto* workflow = model ? find_workflow(*model, "image-to-video") : nullptr;
@@ -29,8 +33,9 @@ void read_frames(FieldReader& r, const catalog::Model* model, Translation& t) {
   if (!workflow) return;
   if (!workflow->accepts_input("frameImages")) {
     if (tail) {
-      t.problems.add("image_tail", "unsupportedParameter",
-                     model->name + " has no end-frame control; use mode pro or leave image_tail out.");
+      t.problems.add(
+          "image_tail", core::errc::kUnsupportedParameter,
+          model->name + " has no end-frame control; use mode pro or leave image_tail out.");
     }
     if (image) inputs(t)["referenceImages"] = json::array{json::value(*image)};
     t.name("inputs.referenceImages", "image");
@@ -50,7 +55,7 @@ void read_frames(FieldReader& r, const catalog::Model* model, Translation& t) {
 // One entry of an array of objects, or a problem naming it.
 const json::object* item_object(const json::array& list, std::size_t i, const std::string& path, Translation& t) {
   if (list[i].is_object()) return &list[i].get_object();
-  t.problems.add(path, "invalidType", path + " must be an object.");
+  t.problems.add(path, core::errc::kInvalidType, path + " must be an object.");
   return nullptr;
 }
 
@@ -68,11 +73,13 @@ void read_image_list(FieldReader& r, Translation& t, std::string& kind) {
     auto type = read_text(entry, "type");
     entry.report_unknown();
     if (!url) {
-      t.problems.add(path + ".image_url", "missingParameter", path + ".image_url is required.");
+      t.problems.add(path + ".image_url", core::errc::kMissingParameter,
+                     path + ".image_url is required.");
       continue;
     }
     if (type && *type != "first_frame" && *type != "end_frame") {
-      t.problems.add(path + ".type", "invalidValue", path + ".type must be first_frame or end_frame.");
+      t.problems.add(path + ".type", core::errc::kInvalidValue,
+                     path + ".type must be first_frame or end_frame.");
     } else if (type) {
       t.name("inputs.frameImages[" + std::to_string(frames.size()) + "]", path + ".image_url");
       frames.push_back(json::object{{"image", *url}, {"frame", *type == "first_frame" ? "first" : "last"}});
@@ -91,7 +98,8 @@ void read_image_list(FieldReader& r, Translation& t, std::string& kind) {
 void read_video_list(FieldReader& r, const catalog::Model* model, Translation& t, std::string& kind) {
   const auto* list = r.array("video_list");
   if (!list || list->empty()) return;
-  if (list->size() > 1) t.problems.add("video_list", "tooManyItems", "video_list takes at most 1 video.");
+  if (list->size() > 1)
+    t.problems.add("video_list", wire::errc::kTooManyItems, "video_list takes at most 1 video.");
   const auto* item = item_object(*list, 0, "video_list[0]", t);
   if (!item) return;
   FieldReader entry(*item, "video_list[0].", t.problems);
@@ -100,11 +108,13 @@ void read_video_list(FieldReader& r, const catalog::Model* model, Translation& t
   auto keep = read_switch(entry, "keep_original_sound", t.problems, true);
   entry.report_unknown();
   if (!url) {
-    t.problems.add("video_list[0].video_url", "missingParameter", "video_list[0].video_url is required.");
+    t.problems.add("video_list[0].video_url", core::errc::kMissingParameter,
+                   "video_list[0].video_url is required.");
     return;
   }
   if (refer != "base" && refer != "feature") {
-    t.problems.add("video_list[0].refer_type", "invalidValue", "video_list[0].refer_type must be base or feature.");
+    t.problems.add("video_list[0].refer_type", core::errc::kInvalidValue,
+                   "video_list[0].refer_type must be base or feature.");
     return;
   }
   if (refer == "base") {
@@ -185,19 +195,22 @@ void translate_lip_sync(FieldReader& r, const catalog::Catalog& catalog, Transla
   read_model(r, "lip-sync", catalog, t, false);
   const auto* input = r.object("input");
   if (!input) {
-    t.problems.add("input", "missingParameter", "lip-sync needs input {video_url, mode, audio_type, audio_url|audio_file}.");
+    t.problems.add("input", core::errc::kMissingParameter,
+                   "lip-sync needs input {video_url, mode, audio_type, audio_url|audio_file}.");
     return;
   }
   FieldReader in(*input, "input.", t.problems);
   if (auto video = read_text(in, "video_url")) inputs(t)["video"] = *video;
   t.name("inputs.video", "input.video_url");
   if (read_text(in, "video_id")) {
-    t.problems.add("input.video_id", "unsupportedParameter", "send the video as input.video_url; input.video_id is not served.");
+    t.problems.add("input.video_id", core::errc::kUnsupportedParameter,
+                   "send the video as input.video_url; input.video_id is not served.");
   }
   const auto mode = read_text(in, "mode").value_or("audio2video");
   if (mode != "audio2video") {
-    t.problems.add("input.mode", "unsupportedParameter",
-                   "input.mode " + mode + " (Kling's text-to-speech voices) is not served; send audio2video.");
+    t.problems.add(
+        "input.mode", core::errc::kUnsupportedParameter,
+        "input.mode " + mode + " (Kling's text-to-speech voices) is not served; send audio2video.");
   }
   const auto audio_type = read_text(in, "audio_type").value_or("url");
   auto audio = read_text(in, audio_type == "file" ? "audio_file" : "audio_url");

@@ -4,13 +4,17 @@
 #include <boost/url/url_view.hpp>
 #include <charconv>
 
+#include "api/kling/error_codes.hpp"
 #include "api/kling/native_envelope.hpp"
 #include "api/kling/native_task_view.hpp"
 #include "api/kling/native_translation.hpp"
 #include "api/wire/json.hpp"
 #include "api/tasks/intake.hpp"
+#include "api/wire/error_codes.hpp"
 #include "common/text.hpp"
 #include "common/uuid.hpp"
+#include "core/error_codes.hpp"
+#include "store/error_codes.hpp"
 
 namespace vidserve::api::kling {
 
@@ -49,14 +53,19 @@ std::optional<std::size_t> page_param(const boost::urls::params_view& params, co
   std::size_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || value < 1 || value > max) {
-    problems.push_back({{name}, "invalidValue", std::string(name) + " must be a whole number from 1 to " + std::to_string(max) + "; got '" + text::excerpt(text, kMaxEcho) + "'."});
+    problems.push_back({{name},
+                        core::errc::kInvalidValue,
+                        std::string(name) + " must be a whole number from 1 to " +
+                            std::to_string(max) + "; got '" + text::excerpt(text, kMaxEcho) +
+                            "'."});
     return std::nullopt;
   }
   return value;
 }
 
 wire::Reply store_error(const Error& error, const std::string& request_id) {
-  return native_reply(500, 5000, "server internal error: " + error.message, request_id);
+  return native_reply(500, errc::kServerError, "server internal error: " + error.message,
+                      request_id);
 }
 
 }  // namespace
@@ -68,17 +77,23 @@ bool NativeService::owns(std::string_view path) {
 
 void NativeService::handle(const NativeCall& call, wire::ReplyCallback done) const {
   const std::string request_id = uuid::generate_v4();
-  if (!context_.ready()) return done(native_reply(503, 5001, "the server is starting; retry shortly", request_id));
+  if (!context_.ready())
+    return done(native_reply(503, errc::kServiceUnavailable,
+                             "the server is starting; retry shortly", request_id));
   const auto target = split_target(without_kling_prefix(call.path).substr(kPrefix.size()));
   if (!target) {
-    return done(native_reply(404, 1203, "resource does not exist: vidserve serves /v1/videos/{text2video,"
-                                         "image2video,omni-video,multi-image2video,lip-sync,avatar/image2video}",
-                             request_id));
+    return done(
+        native_reply(404, errc::kNoSuchResource,
+                     "resource does not exist: vidserve serves /v1/videos/{text2video,"
+                     "image2video,omni-video,multi-image2video,lip-sync,avatar/image2video}",
+                     request_id));
   }
   const auto& [product, id] = *target;
   const bool create_call = call.method == "POST" && id.empty();
   if (!create_call && call.method != "GET") {
-    return done(native_reply(404, 1202, "invalid request method: use POST to create, GET to query", request_id));
+    return done(native_reply(404, errc::kInvalidMethod,
+                             "invalid request method: use POST to create, GET to query",
+                             request_id));
   }
   const auto who = auth_.authenticate(call.authorization);
   if (!who.owner) return done(native_reply(401, who.code, who.message, request_id));
@@ -94,7 +109,8 @@ void NativeService::create(const std::string& product, std::string_view body, co
   auto doc = wire::parse_json(body, syntax);
   if (!doc || !doc->is_object()) {
     const std::string why = doc ? "the body must be a JSON object" : syntax.describe();
-    return done(native_reply(400, 1200, "invalid request parameters: " + why, request_id));
+    return done(
+        native_reply(400, errc::kBadRequest, "invalid request parameters: " + why, request_id));
   }
   auto verdict = check_native(product, doc->get_object(), s.catalog);
   if (!verdict.problems.empty()) return done(invalid_parameters(verdict.problems, request_id));
@@ -105,14 +121,19 @@ void NativeService::create(const std::string& product, std::string_view body, co
     if (!stored) {
       const auto& e = stored.error();
       if (e.code == store::errc::kDuplicateExternalId) {
-        return done(invalid_parameters({{{"external_task_id"}, "duplicateExternalId",
-                                         "external_task_id is already used by another of your tasks: " + e.message}},
-                                       request_id));
+        return done(invalid_parameters(
+            {{{"external_task_id"},
+              store::errc::kDuplicateExternalId,
+              "external_task_id is already used by another of your tasks: " + e.message}},
+            request_id));
       }
-      if (e.code == "serviceUnavailable") return done(native_reply(503, 5001, e.message, request_id));
-      if (e.code == tasks::kInsufficientStorage) return done(native_reply(507, 5001, e.message, request_id));
+      if (e.code == wire::errc::kServiceUnavailable)
+        return done(native_reply(503, errc::kServiceUnavailable, e.message, request_id));
+      if (e.code == wire::errc::kInsufficientStorage)
+        return done(native_reply(507, errc::kServiceUnavailable, e.message, request_id));
       // Kling's answer when the tasks in flight exceed the account's concurrency.
-      if (e.code == store::errc::kTooManyQueuedTasks) return done(native_reply(429, 1303, e.message, request_id));
+      if (e.code == store::errc::kTooManyQueuedTasks)
+        return done(native_reply(429, errc::kTooManyTasks, e.message, request_id));
       return done(store_error(e, request_id));
     }
     json::object data{{"task_id", stored->task_uuid},
@@ -130,8 +151,10 @@ wire::Reply NativeService::read_one(const std::string& product, const std::strin
   auto record = tasks::find_task(s, owner, id, api_label(product));
   if (!record) {
     if (record.error().code != store::errc::kNotFound) return store_error(record.error(), request_id);
-    return native_reply(404, 1203, "resource does not exist: no " + product + " task with task_id or external_task_id '" +
-                                       text::excerpt(id, kMaxEcho) + "' for this key",
+    return native_reply(404, errc::kNoSuchResource,
+                        "resource does not exist: no " + product +
+                            " task with task_id or external_task_id '" +
+                            text::excerpt(id, kMaxEcho) + "' for this key",
                         request_id);
   }
   return native_reply(200, 0, "SUCCEED", request_id, native_task(s, *record));
@@ -144,7 +167,9 @@ wire::Reply NativeService::list(const std::string& product, std::string_view que
   // query that is not NUL-terminated (it read "500" as "500" plus the next byte).
   const std::string reference = "?" + std::string(query);
   auto parsed = boost::urls::parse_relative_ref(reference);
-  if (!parsed) return native_reply(400, 1200, "invalid request parameters: malformed query string", request_id);
+  if (!parsed)
+    return native_reply(400, errc::kBadRequest,
+                        "invalid request parameters: malformed query string", request_id);
   const auto params = parsed->params();
   std::vector<core::Problem> problems;
   const auto page = page_param(params, "pageNum", 1, 1000, problems);

@@ -11,6 +11,7 @@
 #include "api/kling/native_products.hpp"
 #include "api/tasks/task_check.hpp"
 #include "common/uuid.hpp"
+#include "core/error_codes.hpp"
 
 namespace vidserve::api::kling {
 
@@ -165,7 +166,8 @@ void read_shots(FieldReader& r, Translation& t) {
   for (std::size_t i = 0; i < shots->size(); ++i) {
     const auto path = "multi_prompt[" + std::to_string(i) + "]";
     if (!(*shots)[i].is_object()) {
-      t.problems.add(path, "invalidType", path + " must be an object {index, prompt, duration}.");
+      t.problems.add(path, core::errc::kInvalidType,
+                     path + " must be an object {index, prompt, duration}.");
       continue;
     }
     FieldReader shot((*shots)[i].get_object(), path + ".", t.problems);
@@ -197,7 +199,7 @@ void read_common(FieldReader& r, Translation& t) {
   t.name("webhookURL", "callback_url");
   if (auto id = read_text(r, "external_task_id")) {
     if (id->size() > kMaxExternalIdBytes) {
-      t.problems.add("external_task_id", "invalidLength",
+      t.problems.add("external_task_id", core::errc::kInvalidLength,
                      "external_task_id has " + std::to_string(id->size()) + " bytes; at most " +
                          std::to_string(kMaxExternalIdBytes) + " are allowed.");
     } else {
@@ -207,8 +209,9 @@ void read_common(FieldReader& r, Translation& t) {
   if (const auto* watermark = r.object("watermark_info")) {
     FieldReader w(*watermark, "watermark_info.", t.problems);
     if (w.boolean("enabled").value_or(false)) {
-      t.problems.add("watermark_info.enabled", "unsupportedParameter",
-                     "vidserve does not add watermarks; send watermark_info.enabled false or leave it out.");
+      t.problems.add(
+          "watermark_info.enabled", core::errc::kUnsupportedParameter,
+          "vidserve does not add watermarks; send watermark_info.enabled false or leave it out.");
     }
     w.report_unknown();
   }

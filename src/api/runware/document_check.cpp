@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "api/runware/task_parser.hpp"
+#include "core/error_codes.hpp"
 
 namespace vidserve::api::runware {
 
@@ -54,7 +55,8 @@ DocumentCheck check_document(std::string_view text, const catalog::Catalog& cata
     const auto& tasks = doc->get_array();
     if (tasks.empty()) {
       TaskVerdict empty;
-      empty.validation.problems.push_back({{""}, "missingParameter", "the array holds no tasks."});
+      empty.validation.problems.push_back(
+          {{""}, core::errc::kMissingParameter, "the array holds no tasks."});
       result.tasks.push_back(std::move(empty));
     }
     for (std::size_t i = 0; i < tasks.size(); ++i) result.tasks.push_back(check_task(tasks[i], i, catalog));

@@ -1,7 +1,13 @@
 #include "api/runware/envelope.hpp"
 
+#include "api/http/error_codes.hpp"
+#include "api/runware/error_codes.hpp"
+#include "api/wire/error_codes.hpp"
 #include "api/wire/problem_json.hpp"
+#include "common/error_codes.hpp"
 #include "common/text.hpp"
+#include "fetch/error_codes.hpp"
+#include "store/error_codes.hpp"
 
 namespace vidserve::api::runware {
 
@@ -18,13 +24,15 @@ void echo_task(boost::json::object& e, std::string_view task_type, std::string_v
 }  // namespace
 
 int status_for_code(std::string_view code) {
-  if (code == "invalidApiKey" || code == "missingApiKey") return 401;
-  if (code == "taskNotFound") return 404;
-  if (code == "payloadTooLarge") return 413;
-  if (code == "tooManyQueuedTasks") return 429;
-  if (code == "internalServerError" || code == "storage") return 500;
-  if (code == "timeout") return 504;
-  if (code == "serviceUnavailable" || code == "fetchBusy" || code == "fetchCancelled") return 503;
+  if (code == errc::kInvalidApiKey || code == errc::kMissingApiKey) return 401;
+  if (code == errc::kTaskNotFound) return 404;
+  if (code == http::errc::kPayloadTooLarge) return 413;
+  if (code == store::errc::kTooManyQueuedTasks) return 429;
+  if (code == http::errc::kInternalServerError || code == io_errc::kStorage) return 500;
+  if (code == errc::kTimeout) return 504;
+  if (code == wire::errc::kServiceUnavailable || code == fetch::errc::kFetchBusy ||
+      code == fetch::errc::kFetchCancelled)
+    return 503;
   return 400;
 }
 

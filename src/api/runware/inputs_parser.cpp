@@ -2,6 +2,7 @@
 // and the legacy top-level frameImages [{inputImage, frame}].
 #include "api/runware/task_parser.hpp"
 #include "api/wire/field_reader.hpp"
+#include "core/error_codes.hpp"
 
 namespace vidserve::api::runware {
 
@@ -30,7 +31,8 @@ void parse_frame_object(const json::object& o, const std::string& path, core::Fr
   if (auto image = item.string(key)) {
     f.image = core::InputRef{*image, path + "." + key};
   } else if (!item.has(key)) {
-    problems.add(path + ".image", "missingParameter", path + ".image is required: the frame's image.");
+    problems.add(path + ".image", core::errc::kMissingParameter,
+                 path + ".image is required: the frame's image.");
     problems.mark_reported(path);
   }
   f.frame_path = path + ".frame";
@@ -53,7 +55,8 @@ void parse_frame_images(const json::array& items, const std::string& base, core:
     } else if (items[i].is_object()) {
       parse_frame_object(items[i].get_object(), path, f, problems);
     } else {
-      problems.add(path, "invalidType", path + " must be an image (string) or {image, frame}.");
+      problems.add(path, core::errc::kInvalidType,
+                   path + " must be an image (string) or {image, frame}.");
       problems.mark_reported(path);
       continue;
     }
@@ -77,7 +80,8 @@ std::vector<core::InputRef> parse_refs(const json::array& items, const std::stri
       refs.push_back({std::string(v->get_string()), path + "." + key});
       continue;
     }
-    problems.add(path, "invalidType", path + " must be a string (UUID, URL, data URI or base64).");
+    problems.add(path, core::errc::kInvalidType,
+                 path + " must be a string (UUID, URL, data URI or base64).");
     problems.mark_reported(path);
   }
   return refs;
@@ -95,13 +99,14 @@ void parse_reference_videos(const json::array& items, const std::string& base, c
       if (auto video = item.string("video")) {
         rv.video = core::InputRef{*video, path + ".video"};
       } else if (!item.has("video")) {
-        problems.add(path + ".video", "missingParameter", path + ".video is required.");
+        problems.add(path + ".video", core::errc::kMissingParameter, path + ".video is required.");
       }
       rv.refer_type = item.string("referType");
       item.report_unknown();
       if (!rv.video.path.empty()) out.reference_videos.push_back(std::move(rv));
     } else {
-      problems.add(path, "invalidType", path + " must be a video (string) or {video, referType}.");
+      problems.add(path, core::errc::kInvalidType,
+                   path + " must be a video (string) or {video, referType}.");
       problems.mark_reported(path);
     }
   }
@@ -124,8 +129,10 @@ void parse_inputs(const json::object& task, FieldReader& top, core::Inputs& out,
   FieldReader in(*inputs, "inputs.", problems);
   if (const auto* frames = in.array("frameImages")) {
     if (task.contains("frameImages")) {
-      problems.add(std::vector<std::string>{"frameImages", "inputs.frameImages"}, "incompatibleParameters",
-                   "give the frame images once: inputs.frameImages (current) or frameImages (legacy).");
+      problems.add(
+          std::vector<std::string>{"frameImages", "inputs.frameImages"},
+          core::errc::kIncompatibleParameters,
+          "give the frame images once: inputs.frameImages (current) or frameImages (legacy).");
     } else {
       parse_frame_images(*frames, "inputs.frameImages", out, problems);
     }

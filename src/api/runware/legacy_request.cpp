@@ -15,7 +15,7 @@ Result<core::TaskSpec> spec_from_legacy_request(std::string_view stored) {
   wire::SyntaxError syntax;
   auto doc = wire::parse_json(stored, syntax);
   if (!doc || !doc->is_object()) {
-    return Error{core::kInvalidStoredTask, "the stored request is not a JSON object"};
+    return Error{core::errc::kInvalidStoredTask, "the stored request is not a JSON object"};
   }
   auto& task = doc->get_object();
   core::TaskSpec spec;
@@ -31,7 +31,7 @@ Result<core::TaskSpec> spec_from_legacy_request(std::string_view stored) {
   } else if (auto* image = std::get_if<core::ImageRequest>(&parsed.request)) {
     spec.request = std::move(*image);
   } else {
-    return Error{core::kInvalidStoredTask, "the stored request is not an inference task"};
+    return Error{core::errc::kInvalidStoredTask, "the stored request is not an inference task"};
   }
   return spec;
 }

@@ -1,7 +1,11 @@
 // getResponse and the result items of a task.
+#include "api/http/error_codes.hpp"
+#include "api/runware/error_codes.hpp"
 #include "api/runware/handlers.hpp"
 #include "api/tasks/intake.hpp"
+#include "common/error_codes.hpp"
 #include "common/text.hpp"
+#include "core/error_codes.hpp"
 #include "core/result_payload.hpp"
 #include "fetch/base64.hpp"
 
@@ -73,8 +77,9 @@ void add_error(const store::TaskRecord& t, Envelope& out) {
   const bool cancelled = t.status == store::TaskStatus::Cancelled;
   const auto e = tasks::task_error(t);
   const auto message = e.parameter.empty() ? e.message : e.parameter + ": " + e.message;
-  out.error(cancelled ? 400 : 500, cancelled ? "taskCancelled" : e.code, cancelled ? "the task was cancelled." : message,
-            t.task_type, t.task_uuid, cancelled ? std::string() : e.parameter);
+  out.error(cancelled ? 400 : 500, cancelled ? vidserve::errc::kTaskCancelled : e.code,
+            cancelled ? "the task was cancelled." : message, t.task_type, t.task_uuid,
+            cancelled ? std::string() : e.parameter);
   out.errors.back().as_object()["status"] = "error";
 }
 
@@ -92,8 +97,8 @@ void task_items(const tasks::Context& s, const store::TaskRecord& t, Envelope& o
 void get_response(const Services& s, const json::object& task, const std::string& owner, Envelope& out) {
   const auto task_uuid = string_field(task, "taskUUID");
   if (task_uuid.empty()) {
-    out.error(400, "missingParameter", "getResponse needs the taskUUID of the task to read.", "getResponse", "",
-              "taskUUID");
+    out.error(400, core::errc::kMissingParameter,
+              "getResponse needs the taskUUID of the task to read.", "getResponse", "", "taskUUID");
     return;
   }
   if (auto cached = s.finished->get(owner, task_uuid)) {
@@ -104,7 +109,7 @@ void get_response(const Services& s, const json::object& task, const std::string
   if (record && !created_here(record->api)) record = Error{store::errc::kNotFound, "another API's task"};
   if (!record) {
     const bool missing = record.error().code == store::errc::kNotFound;
-    out.error(missing ? 404 : 500, missing ? "taskNotFound" : "internalServerError",
+    out.error(missing ? 404 : 500, missing ? errc::kTaskNotFound : http::errc::kInternalServerError,
               missing ? "no task " + text::excerpt(task_uuid, kMaxEchoedId) + " for this API key."
                       : record.error().message,
               "getResponse", task_uuid);

@@ -3,10 +3,15 @@
 #include <future>
 #include <mutex>
 
+#include "api/http/error_codes.hpp"
 #include "api/runware/document_check.hpp"
+#include "api/runware/error_codes.hpp"
 #include "api/runware/handlers.hpp"
+#include "api/wire/error_codes.hpp"
 #include "common/uuid.hpp"
+#include "core/error_codes.hpp"
 #include "fetch/input_resolver.hpp"
+#include "store/error_codes.hpp"
 
 namespace vidserve::api::runware {
 
@@ -25,13 +30,15 @@ std::optional<std::string> authenticate(const Services& s, const json::array& ta
     if (auto task_key = handlers::string_field(tasks[0].get_object(), "apiKey"); !task_key.empty()) key = task_key;
   }
   if (key.empty()) {
-    out.error(401, "missingApiKey",
+    out.error(401, errc::kMissingApiKey,
               "no API key: send Authorization: Bearer <key> or a leading authentication task.",
               "authentication", "");
     return std::nullopt;
   }
   auto owner = s.context.auth.owner_for(key);
-  if (!owner) out.error(401, "invalidApiKey", "the API key is not valid or was revoked.", "authentication", "");
+  if (!owner)
+    out.error(401, errc::kInvalidApiKey, "the API key is not valid or was revoked.",
+              "authentication", "");
   return owner;
 }
 
@@ -44,7 +51,7 @@ struct Later {
 
 void dispatch(const Services& s, const json::value& value, const std::string& owner, Envelope& out, Later& later) {
   if (!value.is_object()) {
-    out.error(400, "invalidType", "each task must be a JSON object.", "", "");
+    out.error(400, core::errc::kInvalidType, "each task must be a JSON object.", "", "");
     return;
   }
   const auto& task = value.get_object();
@@ -63,7 +70,8 @@ void dispatch(const Services& s, const json::value& value, const std::string& ow
   const auto verdict = check_task(value, 0, s.context.catalog);
   for (const auto& p : verdict.validation.problems) out.problem(p, type, handlers::string_field(task, "taskUUID"));
   if (verdict.validation.problems.empty()) {
-    out.error(400, "unsupportedTaskType", "taskType " + type + " is not served over this endpoint.", type,
+    out.error(400, errc::kUnsupportedTaskType,
+              "taskType " + type + " is not served over this endpoint.", type,
               handlers::string_field(task, "taskUUID"));
   }
 }
@@ -156,7 +164,8 @@ void committed(const Services& s, const std::shared_ptr<PendingReply>& state, st
         if (done) {
           handlers::task_items(s.context, *done, state->out);
         } else {
-          state->out.error(504, "timeout", "the task is still processing; poll it with getResponse.",
+          state->out.error(504, errc::kTimeout,
+                           "the task is still processing; poll it with getResponse.",
                            record.task_type, record.task_uuid);
         }
       }
@@ -172,7 +181,7 @@ void report_commit_errors(const std::vector<Result<store::TaskRecord>>& results,
     if (results[i]) continue;
     const auto& record = deferred[i].record;
     const auto& code = results[i].error().code;
-    if (code == tasks::kInsufficientStorage) {
+    if (code == wire::errc::kInsufficientStorage) {
       out.error(507, code, results[i].error().message, record.task_type, record.task_uuid);
       continue;
     }
@@ -180,9 +189,11 @@ void report_commit_errors(const std::vector<Result<store::TaskRecord>>& results,
       out.error(429, code, results[i].error().message, record.task_type, record.task_uuid);
       continue;
     }
-    const bool duplicate = code == "duplicateTaskUUID";
-    out.error(duplicate ? 400 : 500, duplicate ? "duplicateTaskUUID" : "internalServerError",
-              duplicate ? "taskUUID " + record.task_uuid + " was already used; send a new UUID v4 per task."
+    const bool duplicate = code == store::errc::kDuplicateTaskUUID;
+    out.error(duplicate ? 400 : 500,
+              duplicate ? store::errc::kDuplicateTaskUUID : http::errc::kInternalServerError,
+              duplicate ? "taskUUID " + record.task_uuid +
+                              " was already used; send a new UUID v4 per task."
                         : "the task could not be stored: " + results[i].error().message,
               record.task_type, record.task_uuid, duplicate ? "taskUUID" : "");
   }
@@ -192,20 +203,23 @@ void report_commit_errors(const std::vector<Result<store::TaskRecord>>& results,
 
 Result<json::array> Service::parse_tasks(std::string_view body, Envelope& out) const {
   if (!ready()) {
-    out.error(503, "serviceUnavailable", "the server is starting; retry shortly.", "", "");
-    return Error{"serviceUnavailable", ""};
+    out.error(503, wire::errc::kServiceUnavailable, "the server is starting; retry shortly.", "",
+              "");
+    return Error{wire::errc::kServiceUnavailable, ""};
   }
   wire::SyntaxError syntax;
   auto doc = wire::parse_json(body, syntax);
   if (!doc) {
-    out.error(400, "invalidJSON", syntax.describe(), "", "");
-    return Error{"invalidJSON", ""};
+    out.error(400, errc::kInvalidJSON, syntax.describe(), "", "");
+    return Error{errc::kInvalidJSON, ""};
   }
   json::array tasks = doc->is_array() ? std::move(doc->get_array()) : json::array{std::move(*doc)};
   if (tasks.empty() || tasks.size() > s_.max_tasks_per_request) {
-    out.error(400, "invalidTaskCount",
-              "send between 1 and " + std::to_string(s_.max_tasks_per_request) + " tasks in a JSON array.", "", "");
-    return Error{"invalidTaskCount", ""};
+    out.error(400, errc::kInvalidTaskCount,
+              "send between 1 and " + std::to_string(s_.max_tasks_per_request) +
+                  " tasks in a JSON array.",
+              "", "");
+    return Error{errc::kInvalidTaskCount, ""};
   }
   return tasks;
 }
@@ -258,7 +272,8 @@ void Service::run(json::array tasks, std::size_t first, const std::string& owner
   if (!accepted) {
     state->add([] {
       Envelope e;
-      e.error(503, "serviceUnavailable", "the server is shutting down; retry shortly.", "", "");
+      e.error(503, wire::errc::kServiceUnavailable, "the server is shutting down; retry shortly.",
+              "", "");
       return e;
     }());
     state->piece_done();

@@ -3,8 +3,10 @@
 #include <array>
 #include <map>
 
+#include "api/runware/error_codes.hpp"
 #include "api/wire/field_reader.hpp"
 #include "common/text.hpp"
+#include "core/error_codes.hpp"
 
 namespace vidserve::api::runware {
 
@@ -65,7 +67,7 @@ std::vector<core::Shot> parse_shots(const json::array& items, const std::string&
     const std::string path = base + "[" + std::to_string(i) + "]";
     const auto* o = items[i].if_object();
     if (!o) {
-      problems.add(path, "invalidType", path + " must be an object {prompt, duration}.");
+      problems.add(path, core::errc::kInvalidType, path + " must be an object {prompt, duration}.");
       problems.mark_reported(path);
       shots.push_back({});
       continue;
@@ -172,7 +174,8 @@ void parse_utility(const std::string& type, FieldReader& r, ParsedTask& out) {
 ParsedTask parse_task(const json::value& value) {
   if (const auto* task = value.if_object()) return parse_task(*task);
   ParsedTask out;
-  out.problems.add("", "invalidType", std::string("a task must be a JSON object; got ") + json_kind(value) + ".");
+  out.problems.add("", core::errc::kInvalidType,
+                   std::string("a task must be a JSON object; got ") + json_kind(value) + ".");
   return out;
 }
 
@@ -184,9 +187,11 @@ ParsedTask parse_task(const json::object& object) {
   out.task_uuid = r.string("taskUUID").value_or("");
   if (out.task_type.empty()) {
     if (!task->contains("taskType")) {
-      out.problems.add("taskType", "missingParameter", "taskType is required, e.g. videoInference.");
+      out.problems.add("taskType", core::errc::kMissingParameter,
+                       "taskType is required, e.g. videoInference.");
     } else if (task->at("taskType").is_string()) {  // a wrong type was reported by the reader
-      out.problems.add("taskType", "missingParameter", "taskType is empty; use e.g. videoInference.");
+      out.problems.add("taskType", core::errc::kMissingParameter,
+                       "taskType is empty; use e.g. videoInference.");
     }
     return out;
   }
@@ -199,7 +204,7 @@ ParsedTask parse_task(const json::object& object) {
   } else {
     std::string message = "taskType " + text::quoted(out.task_type) + " is not supported";
     if (auto near = text::nearest(out.task_type, kTaskTypes)) message += "; did you mean " + *near + "?";
-    out.problems.add("taskType", "unsupportedTaskType",
+    out.problems.add("taskType", errc::kUnsupportedTaskType,
                      message + " vidserve serves " + text::join_list(kTaskTypes) + ".");
     return out;
   }

@@ -1,9 +1,11 @@
 // imageUpload and modelSearch.
 #include <algorithm>
 
+#include "api/http/error_codes.hpp"
 #include "api/runware/handlers.hpp"
 #include "common/text.hpp"
 #include "common/uuid.hpp"
+#include "core/error_codes.hpp"
 #include "fetch/content_sniff.hpp"
 #include "fetch/fetch_pool.hpp"
 #include "worker/input_check.hpp"
@@ -24,7 +26,8 @@ void read_image_upload(const json::object& task, Envelope& out, std::vector<Uplo
   auto task_uuid = string_field(task, "taskUUID");
   auto image = string_field(task, "image");
   if (image.empty()) {
-    out.error(400, "missingParameter", "imageUpload needs `image`: a data URI, base64 data or an http(s) URL.",
+    out.error(400, core::errc::kMissingParameter,
+              "imageUpload needs `image`: a data URI, base64 data or an http(s) URL.",
               "imageUpload", task_uuid, "image");
     return;
   }
@@ -35,7 +38,7 @@ void image_upload(const Services& s, const Upload& upload, const std::string& ow
   const auto& task_uuid = upload.task_uuid;
   auto blob = s.fetch(upload.image, owner);
   if (!blob) {
-    const bool stopping = blob.error().code == fetch::kFetchCancelled;
+    const bool stopping = blob.error().code == fetch::errc::kFetchCancelled;
     out.error(stopping ? 503 : 400, blob.error().code, "image: " + blob.error().message, "imageUpload", task_uuid,
               "image");
     return;
@@ -51,8 +54,8 @@ void image_upload(const Services& s, const Upload& upload, const std::string& ow
   const auto image_uuid = uuid::generate_v4();
   auto saved = s.context.media.save(owner, task_uuid, image_uuid, blob->bytes, blob->content_type, std::nullopt);
   if (!saved) {
-    out.error(500, "internalServerError", "the image could not be stored: " + saved.error().message, "imageUpload",
-              task_uuid);
+    out.error(500, http::errc::kInternalServerError,
+              "the image could not be stored: " + saved.error().message, "imageUpload", task_uuid);
     return;
   }
   out.data.push_back(json::object{

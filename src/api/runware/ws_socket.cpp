@@ -1,5 +1,6 @@
 #include "api/runware/ws_socket.hpp"
 
+#include "api/runware/error_codes.hpp"
 #include "api/runware/handlers.hpp"
 
 namespace vidserve::api::runware {
@@ -66,7 +67,7 @@ void RunwareSocket::authenticate(const json::object& task, http::WsConnection& c
   const auto owner = key.empty() ? std::nullopt : service_.services().context.auth.owner_for(key);
   if (!owner) {
     Envelope out;
-    out.error(401, "invalidApiKey",
+    out.error(401, errc::kInvalidApiKey,
               key.empty()
                   ? "no API key: send {\"taskType\":\"authentication\",\"apiKey\":\"<key>\"} first."
                   : "the API key is not valid or was revoked.",
@@ -103,7 +104,7 @@ void RunwareSocket::refuse_unauthenticated(const json::array& tasks, std::size_t
     static const json::object kNotAnObject;
     const auto& task = tasks[i].is_object() ? tasks[i].get_object() : kNotAnObject;
     Envelope out;
-    out.error(401, "missingApiKey",
+    out.error(401, errc::kMissingApiKey,
               "authenticate first: send {\"taskType\":\"authentication\",\"apiKey\":\"<key>\"} as "
               "the first message.",
               handlers::string_field(task, "taskType"), handlers::string_field(task, "taskUUID"),

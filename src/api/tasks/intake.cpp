@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <random>
 
+#include "api/wire/error_codes.hpp"
 #include "common/uuid.hpp"
 
 namespace vidserve::api::tasks {
@@ -38,7 +39,9 @@ void submit_one(const Context& s, store::TaskRecord record,
     if (s.wake && !results.empty() && results.front()) s.wake();
     (*shared_done)(std::move(results.front()));
   });
-  if (!accepted) (*shared_done)(Error{"serviceUnavailable", "the server is shutting down; retry shortly."});
+  if (!accepted)
+    (*shared_done)(
+        Error{wire::errc::kServiceUnavailable, "the server is shutting down; retry shortly."});
 }
 
 std::string media_url(const Context& s, const store::ResultRecord& result,

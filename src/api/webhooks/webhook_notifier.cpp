@@ -1,19 +1,24 @@
 #include "api/webhooks/webhook_notifier.hpp"
 
-#include <cstdio>
 #include <exception>
 
 #include "api/webhooks/webhook_payloads.hpp"
+#include "common/log.hpp"
+#include "fetch/error_codes.hpp"
 
 namespace vidserve::api::webhooks {
 
 namespace {
 
-void log_line(const std::string& text) { std::fprintf(stderr, "vidserve webhooks: %s\n", text.c_str()); }
+void log_line(const std::string& text) {
+  log::get(log::kWebhooks).warn("{}", text);
+}
 
 // A refused or malformed URL stays so; anything else without an answer may be transient.
 bool retryable(const Result<int>& sent) {
-  if (!sent) return sent.error().code != "invalidUrl" && sent.error().code != "addressRefused";
+  if (!sent)
+    return sent.error().code != fetch::errc::kInvalidUrl &&
+           sent.error().code != fetch::errc::kAddressRefused;
   const int status = *sent;
   return status >= 500 || status == 408 || status == 429;
 }
@@ -89,7 +94,8 @@ void WebhookNotifier::on_task_event(const store::TaskEvent& event) {
     return;
   }
   ++dropped_;
-  log_line("task " + event.task_uuid + ": webhook not sent: " + why + " (the result stays readable by polling)");
+  log_line("task " + event.task_uuid + ": webhook not sent: " + why +
+           " (the result stays readable by polling)");
 }
 
 void WebhookNotifier::wait_idle() {

@@ -3,6 +3,7 @@
 #include "api/kling/native_task_view.hpp"
 #include "api/runware/handlers.hpp"
 #include "api/tasks/intake.hpp"
+#include "api/wire/error_codes.hpp"
 
 namespace vidserve::api::webhooks {
 
@@ -36,7 +37,9 @@ Result<std::vector<std::string>> webhook_bodies(const tasks::Context& context, c
     return std::vector<std::string>{json::serialize(kling::native_task(context, record))};
   }
   if (record.api == "apimart") {
-    if (!apimart_view) return Error{"noWebhookShape", "no APIMart task view is wired into the webhook notifier"};
+    if (!apimart_view)
+      return Error{wire::errc::kNoWebhookShape,
+                   "no APIMart task view is wired into the webhook notifier"};
     return std::vector<std::string>{json::serialize(apimart_view(record))};
   }
   // "runware", and "" for tasks stored before the api column: the stored request is a Runware task.

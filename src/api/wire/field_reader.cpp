@@ -2,7 +2,9 @@
 
 #include <cmath>
 
+#include "api/wire/error_codes.hpp"
 #include "common/text.hpp"
+#include "core/error_codes.hpp"
 
 namespace vidserve::api::wire {
 
@@ -41,7 +43,8 @@ const json::value* FieldReader::raw(const std::string& key) {
 }
 
 void FieldReader::type_error(const std::string& path, const char* expected, const json::value& got) {
-  problems_.add(path, "invalidType", path + " must be " + expected + "; got " + json_kind(got) + ".");
+  problems_.add(path, core::errc::kInvalidType,
+                path + " must be " + expected + "; got " + json_kind(got) + ".");
   problems_.mark_reported(path);
 }
 
@@ -116,7 +119,7 @@ void FieldReader::report_unknown(std::string (*hint)(const std::string& key)) {
     }
     std::string message = path(key) + " is not a known parameter";
     if (!suggestion.empty()) message += "; did you mean " + suggestion + "?";
-    problems_.add(path(key), "unknownParameter", message + ".");
+    problems_.add(path(key), errc::kUnknownParameter, message + ".");
   }
 }
 

@@ -9,10 +9,13 @@
 
 #include "auth/jwt.hpp"
 #include "common/clock.hpp"
+#include "common/error_codes.hpp"
 #include "common/io_error.hpp"
+#include "engine/error_codes.hpp"
 #include "engine/kling/protocol.hpp"
 #include "engine/kling/request_builder.hpp"
 #include "fetch/content_sniff.hpp"
+#include "fetch/error_codes.hpp"
 #include "media/image_codec.hpp"
 #include "media/probe.hpp"
 
@@ -158,10 +161,10 @@ struct KlingEngine::State {
         base(base_without_slash(config.base_url)) {}
 
   Error cancelled(const std::string& task_id = {}) const {
-    return Error{"taskCancelled", task_id.empty()
-                                      ? "the task was cancelled."
-                                      : "the task was cancelled; Kling task " + task_id +
-                                            " may still finish (and be billed) on Kling's side."};
+    return Error{vidserve::errc::kTaskCancelled,
+                 task_id.empty() ? "the task was cancelled."
+                                 : "the task was cancelled; Kling task " + task_id +
+                                       " may still finish (and be billed) on Kling's side."};
   }
 
   // One API call with the retry policy: rate limits, Kling outages and short connection trouble
@@ -186,16 +189,17 @@ struct KlingEngine::State {
       Error reason;
       if (!response) {
         const auto& e = response.error();
-        const bool transient = e.code == "fetchFailed" || e.code == "fetchTimeout";
-        if (e.code == "inputTooLarge") {
-          return Error{"providerError",
+        const bool transient =
+            e.code == fetch::errc::kFetchFailed || e.code == fetch::errc::kFetchTimeout;
+        if (e.code == fetch::errc::kInputTooLarge) {
+          return Error{engine::errc::kProviderError,
                        "Kling's answer to " + method + " " + path + " was too large: " + e.message};
         }
         if (!transient || ++transport_failures > kMaxTransportFailures) {
-          return Error{"providerUnreachable",
+          return Error{engine::errc::kProviderUnreachable,
                        "cannot reach Kling's API at " + base + ": " + e.message};
         }
-        reason = Error{"providerUnreachable",
+        reason = Error{engine::errc::kProviderUnreachable,
                        "cannot reach Kling's API at " + base + " (" + e.message + ")"};
       } else {
         transport_failures = 0;
@@ -224,7 +228,7 @@ struct KlingEngine::State {
     auto reply = call("POST", native.create_path(), native.body, deadline, progress, {});
     if (!reply) return reply.error();
     if (reply->task_id.empty()) {
-      return Error{"providerError",
+      return Error{engine::errc::kProviderError,
                    "Kling accepted POST " + native.create_path() + " but returned no task_id."};
     }
     return reply->task_id;
@@ -237,10 +241,10 @@ struct KlingEngine::State {
     for (int attempt = 0;; ++attempt) {
       const auto delay = kling::backoff_delay(config.poll_initial, config.poll_max, attempt);
       if (config.clock->monotonic() + delay >= deadline) {
-        return Error{"providerTimeout", "Kling task " + task_id +
-                                            " did not finish within the task timeout of " +
-                                            seconds_text(config.task_timeout) +
-                                            " (last status: " + last_status + ")."};
+        return Error{engine::errc::kProviderTimeout,
+                     "Kling task " + task_id + " did not finish within the task timeout of " +
+                         seconds_text(config.task_timeout) + " (last status: " + last_status +
+                         ")."};
       }
       if (!pause(*config.clock, delay, progress)) return cancelled(task_id);
       auto reply = call("GET", native.query_path(task_id), {}, deadline, progress, task_id);
@@ -248,15 +252,15 @@ struct KlingEngine::State {
       if (!reply->task_status.empty()) last_status = reply->task_status;
       if (reply->task_status == "failed") {
         return Error{
-            "providerTaskFailed",
+            engine::errc::kProviderTaskFailed,
             "Kling task " + task_id + " failed: " +
                 (reply->task_status_msg.empty() ? "no reason given" : reply->task_status_msg)};
       }
       if (reply->task_status == "succeed") {
         if (reply->result_url.empty()) {
-          return Error{"providerError", "Kling task " + task_id +
-                                            " succeeded but its task_result has no " +
-                                            (native.image ? "images" : "videos") + "[0].url."};
+          return Error{engine::errc::kProviderError,
+                       "Kling task " + task_id + " succeeded but its task_result has no " +
+                           (native.image ? "images" : "videos") + "[0].url."};
         }
         return reply;
       }
@@ -272,23 +276,24 @@ struct KlingEngine::State {
     limits.connect_timeout = milliseconds(15'000);
     auto downloaded = http.download(url, job.output_path, limits);
     if (!downloaded) {
-      return Error{"providerDownloadFailed",
+      return Error{engine::errc::kProviderDownloadFailed,
                    "the result of Kling task " + task_id +
                        " could not be downloaded: " + downloaded.error().message};
     }
     if (!image) {
       auto info = media::probe(job.output_path);
       if (!info || info->video_codec.empty() || info->width <= 0) {
-        return Error{"providerError", "the result of Kling task " + task_id +
-                                          " is not a playable video" +
-                                          (info ? "." : ": " + info.error().message)};
+        return Error{engine::errc::kProviderError, "the result of Kling task " + task_id +
+                                                       " is not a playable video" +
+                                                       (info ? "." : ": " + info.error().message)};
       }
       return Output{info->width, info->height, info->duration_s};
     }
     auto decoded = media::decode_image_file(job.output_path);
     if (!decoded) {
-      return Error{"providerError", "the result of Kling task " + task_id +
-                                        " is not a readable image: " + decoded.error().message};
+      return Error{engine::errc::kProviderError,
+                   "the result of Kling task " + task_id +
+                       " is not a readable image: " + decoded.error().message};
     }
     // Kling answers PNG or JPEG; the client asked for job.content_type.
     if (fetch::sniff_content_type(file_head(job.output_path)) != job.content_type) {
@@ -314,7 +319,7 @@ Result<Output> KlingEngine::render(const Job& job, Progress& progress) {
   if (progress.cancelled()) return s.cancelled();
   const bool image = job.plan.model && job.plan.model->type == catalog::ModelType::Image;
   if (!image && job.content_type != "video/mp4") {
-    return Error{"unsupportedOutputFormat",
+    return Error{engine::errc::kUnsupportedOutputFormat,
                  "Kling delivers MP4 and the kling engine relays it as is; use "
                  "outputFormat MP4 for models served by Kling (asked for " +
                      job.content_type + ")."};
@@ -327,10 +332,10 @@ Result<Output> KlingEngine::render(const Job& job, Progress& progress) {
   const auto deadline = s.config.clock->monotonic() + s.config.task_timeout;
   if (!s.slots.acquire(deadline, progress)) {
     if (progress.cancelled()) return s.cancelled();
-    return Error{"providerTimeout", "no Kling slot became free within the task timeout of " +
-                                        seconds_text(s.config.task_timeout) + " (at most " +
-                                        std::to_string(s.config.max_concurrency) +
-                                        " Kling tasks run at once)."};
+    return Error{engine::errc::kProviderTimeout,
+                 "no Kling slot became free within the task timeout of " +
+                     seconds_text(s.config.task_timeout) + " (at most " +
+                     std::to_string(s.config.max_concurrency) + " Kling tasks run at once)."};
   }
   SlotGuard slot(s.slots);
   Result<std::string> task_id = saved_task_id(job);

@@ -4,6 +4,8 @@
 #include <boost/json.hpp>
 #include <cstdlib>
 
+#include "engine/error_codes.hpp"
+
 namespace vidserve::engine::kling {
 
 namespace json = boost::json;
@@ -111,37 +113,44 @@ Judgement judge(const Reply& r) {
   if (r.code) {
     const long long c = *r.code;
     if (c >= 1000 && c <= 1004) {
-      return fail("providerAuthFailed", "Kling rejected the access key", key_hint);
+      return fail(engine::errc::kProviderAuthFailed, "Kling rejected the access key", key_hint);
     }
-    if (c == 1100) return fail("providerAccountError", "Kling reports a problem with the account");
+    if (c == 1100)
+      return fail(engine::errc::kProviderAccountError, "Kling reports a problem with the account");
     if (c == 1101 || c == 1102) {
-      return fail("providerInsufficientCredits",
+      return fail(engine::errc::kProviderInsufficientCredits,
                   "the Kling account has no balance or resource pack left for this request");
     }
     if (c == 1103)
-      return fail("providerPermissionDenied", "the Kling account may not use this model or API");
-    if (c >= 1200 && c <= 1203) return fail("providerInvalidRequest", "Kling rejected the request");
+      return fail(engine::errc::kProviderPermissionDenied,
+                  "the Kling account may not use this model or API");
+    if (c >= 1200 && c <= 1203)
+      return fail(engine::errc::kProviderInvalidRequest, "Kling rejected the request");
     if (c == 1300 || c == 1301)
-      return fail("contentPolicyViolation", "Kling's content policy refused the request");
+      return fail(engine::errc::kContentPolicyViolation,
+                  "Kling's content policy refused the request");
     if (c == 1302 || c == 1303)
-      return retry("providerRateLimited",
+      return retry(engine::errc::kProviderRateLimited,
                    "Kling kept answering that the rate or concurrency limit was hit");
     if (c == 1304)
-      return fail("providerAccessDenied", "Kling refused this server's IP address (IP allow-list)");
+      return fail(engine::errc::kProviderAccessDenied,
+                  "Kling refused this server's IP address (IP allow-list)");
     if (c >= 5000 && c <= 5099)
-      return retry("providerUnavailable", "Kling stayed temporarily unavailable");
+      return retry(engine::errc::kProviderUnavailable, "Kling stayed temporarily unavailable");
   }
   if (http == 429)
-    return retry("providerRateLimited",
+    return retry(engine::errc::kProviderRateLimited,
                  "Kling kept answering that the rate or concurrency limit was hit");
-  if (http >= 500) return retry("providerUnavailable", "Kling stayed temporarily unavailable");
+  if (http >= 500)
+    return retry(engine::errc::kProviderUnavailable, "Kling stayed temporarily unavailable");
   if (http == 401 || http == 403) {
-    return fail("providerAuthFailed", "Kling rejected the access key", key_hint);
+    return fail(engine::errc::kProviderAuthFailed, "Kling rejected the access key", key_hint);
   }
   if (http == 400 || http == 404)
-    return fail("providerInvalidRequest", "Kling rejected the request");
-  if (http_ok && !r.json) return fail("providerError", "Kling answered something that is not JSON");
-  return fail("providerError", "Kling answered with an error");
+    return fail(engine::errc::kProviderInvalidRequest, "Kling rejected the request");
+  if (http_ok && !r.json)
+    return fail(engine::errc::kProviderError, "Kling answered something that is not JSON");
+  return fail(engine::errc::kProviderError, "Kling answered with an error");
 }
 
 std::chrono::milliseconds backoff_delay(std::chrono::milliseconds initial,

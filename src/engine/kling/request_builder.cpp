@@ -7,7 +7,10 @@
 #include <utility>
 #include <vector>
 
+#include "core/error_codes.hpp"
+#include "engine/error_codes.hpp"
 #include "fetch/base64.hpp"
+#include "fetch/error_codes.hpp"
 #include "media/image_codec.hpp"
 
 namespace vidserve::engine::kling {
@@ -44,8 +47,9 @@ Result<std::string> image_payload(const InputMedia& in) {
     return fetch::encode_base64(in.blob.bytes);
   auto image = media::decode_image(in.blob.bytes);
   if (!image) {
-    return Error{"invalidInput",
-                 "the input (" + in.blob.content_type + ") is not an image Kling can take: " + image.error().message,
+    return Error{fetch::errc::kInvalidInput,
+                 "the input (" + in.blob.content_type +
+                     ") is not an image Kling can take: " + image.error().message,
                  in.path};
   }
   auto png = media::encode_image(*image, media::ImageFormat::Png, 95);
@@ -143,7 +147,7 @@ struct Builder {
 
   Status no_reference_voices() const {
     if (inputs_with(job, "referenceVoice").empty()) return Ok{};
-    return Error{"unsupportedByEngine",
+    return Error{engine::errc::kUnsupportedByEngine,
                  "the kling engine cannot relay inputs.referenceVoices yet: Kling's voice_list "
                  "needs voice ids "
                  "created in the Kling account; remove the reference voices or route this model to "
@@ -180,7 +184,8 @@ struct Builder {
     const auto* first = start_image();
     const auto* last = input_with(job, "frame:last");
     if (!first && !last)
-      return Error{"invalidInput", "image-to-video needs a first or a last frame image."};
+      return Error{fetch::errc::kInvalidInput,
+                   "image-to-video needs a first or a last frame image."};
     if (first) {
       auto image = image_payload(*first);
       if (!image) return image.error();
@@ -282,7 +287,8 @@ struct Builder {
     prompts();
     const auto* image = start_image();
     const auto* video = input_with(job, "referenceVideo");
-    if (!video) return Error{"invalidInput", "motion-control needs inputs.referenceVideos[0]."};
+    if (!video)
+      return Error{fetch::errc::kInvalidInput, "motion-control needs inputs.referenceVideos[0]."};
     if (image) {
       auto data = image_payload(*image);
       if (!data) return data.error();
@@ -301,7 +307,7 @@ struct Builder {
     const auto* video = input_with(job, "video");
     const auto* audio = input_with(job, "audio");
     if (!video || !audio)
-      return Error{"invalidInput", "lip-sync needs inputs.video and inputs.audio."};
+      return Error{fetch::errc::kInvalidInput, "lip-sync needs inputs.video and inputs.audio."};
     json::object input;
     input["video_url"] =
         video_payload(*video, request.inputs.video ? request.inputs.video->value : std::string());
@@ -322,7 +328,7 @@ struct Builder {
     const auto* image = start_image();
     const auto* audio = input_with(job, "audio");
     if (!image || !audio)
-      return Error{"invalidInput", "avatar needs inputs.image and inputs.audio."};
+      return Error{fetch::errc::kInvalidInput, "avatar needs inputs.image and inputs.audio."};
     if (auto mode = native("mode"); !mode.empty()) body["mode"] = mode;
     prompts();
     body.erase("negative_prompt");
@@ -427,7 +433,7 @@ std::string image_resolution(catalog::Size size) {
 
 Result<NativeRequest> build_request(const Job& job) {
   if (!job.plan.model || !job.plan.workflow) {
-    return Error{"invalidStoredTask", "the job has no model or workflow plan."};
+    return Error{core::errc::kInvalidStoredTask, "the job has no model or workflow plan."};
   }
   const auto& model = *job.plan.model;
   const auto& workflow = *job.plan.workflow;
@@ -456,7 +462,7 @@ Result<NativeRequest> build_request(const Job& job) {
   } else if (e == "omni-image") {
     built = b.omni_image();
   } else {
-    return Error{"unsupportedByEngine",
+    return Error{engine::errc::kUnsupportedByEngine,
                  "the kling engine has no Kling endpoint for " + model.air + " " + workflow.kind +
                      (e.empty() ? "" : " (native endpoint '" + e + "')") + "."};
   }

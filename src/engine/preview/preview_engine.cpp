@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "common/error_codes.hpp"
 #include "common/text.hpp"
 #include "engine/preview/preview_inputs.hpp"
 #include "media/preview_renderer.hpp"
@@ -82,7 +83,8 @@ Result<Output> render_video(const Job& job, const core::VideoRequest& r, const p
     return !progress.cancelled();
   };
   if (auto rendered = media::render_preview_video(spec, job.output_path); !rendered) {
-    if (rendered.error().code == "taskCancelled") return Error{"taskCancelled", "the task was cancelled"};
+    if (rendered.error().code == vidserve::errc::kTaskCancelled)
+      return Error{vidserve::errc::kTaskCancelled, "the task was cancelled"};
     return rendered.error();
   }
   return Output{spec.width, spec.height, spec.duration_s};
@@ -112,7 +114,7 @@ Result<Output> render_image(const Job& job, const core::ImageRequest& r, const p
 }  // namespace
 
 Result<Output> PreviewEngine::render(const Job& job, Progress& progress) {
-  if (progress.cancelled()) return Error{"taskCancelled", "the task was cancelled"};
+  if (progress.cancelled()) return Error{vidserve::errc::kTaskCancelled, "the task was cancelled"};
   const auto scratch = std::filesystem::path(job.output_path).parent_path().string();
   auto facts = preview::inspect_inputs(job.inputs, scratch.empty() ? "." : scratch);
   if (!facts) return facts.error();

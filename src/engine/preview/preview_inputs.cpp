@@ -8,6 +8,7 @@
 
 #include "common/io_error.hpp"
 #include "common/uuid.hpp"
+#include "fetch/error_codes.hpp"
 #include "media/image_codec.hpp"
 #include "media/probe.hpp"
 
@@ -51,7 +52,8 @@ Result<InputFacts> inspect_inputs(const std::vector<InputMedia>& inputs, const s
       if (!bytes) return bytes.error();
       auto image = media::decode_image(*bytes);
       if (!image) {
-        return Error{"invalidInput", "the input is not a decodable image: " + image.error().message, input.path};
+        return Error{fetch::errc::kInvalidInput,
+                     "the input is not a decodable image: " + image.error().message, input.path};
       }
       if (!facts.size) facts.size = catalog::Size{image->width, image->height};
       if (input.role == "frame:last") {
@@ -64,7 +66,8 @@ Result<InputFacts> inspect_inputs(const std::vector<InputMedia>& inputs, const s
       auto info = input.blob.file ? media::probe(input.blob.file->path()) : probe_bytes(input.blob.bytes, scratch_dir);
       if (!info && info.error().code == io_errc::kStorageFull) return info.error();  // not the input's fault
       if (!info) {
-        return Error{"invalidInput", "the input is not a readable media file: " + info.error().message, input.path};
+        return Error{fetch::errc::kInvalidInput,
+                     "the input is not a readable media file: " + info.error().message, input.path};
       }
       if (!facts.duration_s && info->duration_s > 0) facts.duration_s = info->duration_s;
       if (!facts.size && info->width > 0) facts.size = catalog::Size{info->width, info->height};

@@ -1,0 +1,19 @@
+#pragma once
+// Error codes of the Runware front-end (its envelope's "code", and `vidserve validate`).
+
+namespace vidserve::api::runware::errc {
+
+// Authentication.
+inline constexpr const char* kMissingApiKey = "missingApiKey";
+inline constexpr const char* kInvalidApiKey = "invalidApiKey";
+
+// The request document.
+inline constexpr const char* kInvalidJSON = "invalidJSON";
+inline constexpr const char* kInvalidTaskCount = "invalidTaskCount";
+inline constexpr const char* kUnsupportedTaskType = "unsupportedTaskType";
+
+// Reading tasks: getResponse of an unknown task, a synchronous wait that ran out.
+inline constexpr const char* kTaskNotFound = "taskNotFound";
+inline constexpr const char* kTimeout = "timeout";
+
+}  // namespace vidserve::api::runware::errc

@@ -1,0 +1,12 @@
+#pragma once
+// Error codes (Error::code) the worker writes into a failed task's results.
+
+namespace vidserve::worker::errc {
+
+// No engine is configured for the task's model.
+inline constexpr const char* kModelUnavailable = "modelUnavailable";
+
+// An engine failed without a code.
+inline constexpr const char* kInferenceError = "inferenceError";
+
+}  // namespace vidserve::worker::errc
