@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "api/kling/native_translation.hpp"
+#include "api/wire/kling/native_translation.hpp"
 #include "api/wire/error_codes.hpp"
 #include "api/wire/field_reader.hpp"
 #include "core/error_codes.hpp"

@@ -1,13 +1,9 @@
 #pragma once
-// Error codes of the Kling native front-end: its validation problems (Problem::code),
-// configuration errors (Error::code) and the numeric codes of its reply envelope.
+// Error codes of the Kling native front-end: its configuration errors (Error::code) and the
+// numeric codes of its reply envelope. The problems of Kling's request format are in
+// api/wire/kling/error_codes.hpp.
 
 namespace vidserve::api::kling::errc {
-
-// Products, models and modes Kling names that vidserve does not serve.
-inline constexpr const char* kUnsupportedMode = "unsupportedMode";
-inline constexpr const char* kUnsupportedWorkflow = "unsupportedWorkflow";
-inline constexpr const char* kUnsupportedAspectRatio = "unsupportedAspectRatio";
 
 // VIDSERVE_KLING_KEYS or VIDSERVE_KLING_JWT_MAX_LIFETIME is malformed.
 inline constexpr const char* kInvalidConfig = "invalidConfig";

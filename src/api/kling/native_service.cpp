@@ -7,7 +7,7 @@
 #include "api/kling/error_codes.hpp"
 #include "api/kling/native_envelope.hpp"
 #include "api/kling/native_task_view.hpp"
-#include "api/kling/native_translation.hpp"
+#include "api/wire/kling/native_translation.hpp"
 #include "api/wire/json.hpp"
 #include "api/tasks/intake.hpp"
 #include "api/wire/error_codes.hpp"

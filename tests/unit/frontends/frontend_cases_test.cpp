@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "api/apimart/apimart_request.hpp"
-#include "api/kling/native_translation.hpp"
+#include "api/wire/kling/native_translation.hpp"
 
 namespace vidserve {
 namespace {

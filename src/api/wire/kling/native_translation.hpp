@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "api/kling/native_names.hpp"
+#include "api/wire/kling/native_names.hpp"
 #include "catalog/catalog.hpp"
 #include "core/problem.hpp"
 #include "core/task_spec.hpp"

@@ -3,8 +3,8 @@
 // into `t`. Private to the Kling front-end.
 #include <boost/json.hpp>
 
-#include "api/kling/native_fields.hpp"
-#include "api/kling/native_translation.hpp"
+#include "api/wire/kling/native_fields.hpp"
+#include "api/wire/kling/native_translation.hpp"
 
 namespace vidserve::api::kling {
 

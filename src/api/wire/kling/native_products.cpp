@@ -1,8 +1,8 @@
 // The six native products, each translated into a Runware videoInference task.
-#include "api/kling/native_products.hpp"
+#include "api/wire/kling/native_products.hpp"
 
-#include "api/kling/error_codes.hpp"
-#include "api/kling/native_models.hpp"
+#include "api/wire/kling/error_codes.hpp"
+#include "api/wire/kling/native_models.hpp"
 #include "api/wire/error_codes.hpp"
 #include "core/error_codes.hpp"
 

@@ -1,14 +1,14 @@
 // Shared pieces of the translation: model, prompts, shots, sound, size and the fields every
 // product has (callback_url, external_task_id, watermark_info).
-#include "api/kling/native_translation.hpp"
+#include "api/wire/kling/native_translation.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <string_view>
 
-#include "api/kling/native_fields.hpp"
-#include "api/kling/native_models.hpp"
-#include "api/kling/native_products.hpp"
+#include "api/wire/kling/native_fields.hpp"
+#include "api/wire/kling/native_models.hpp"
+#include "api/wire/kling/native_products.hpp"
 #include "api/tasks/task_check.hpp"
 #include "common/uuid.hpp"
 #include "core/error_codes.hpp"

@@ -1,4 +1,4 @@
-#include "api/kling/native_names.hpp"
+#include "api/wire/kling/native_names.hpp"
 
 #include <cctype>
 #include <string_view>

@@ -1,4 +1,4 @@
-#include "api/kling/native_fields.hpp"
+#include "api/wire/kling/native_fields.hpp"
 
 #include <cmath>
 #include <cstdlib>

@@ -1,10 +1,10 @@
 #include "common/text.hpp"
-#include "api/kling/native_models.hpp"
+#include "api/wire/kling/native_models.hpp"
 
 #include <algorithm>
 #include <vector>
 
-#include "api/kling/error_codes.hpp"
+#include "api/wire/kling/error_codes.hpp"
 #include "core/error_codes.hpp"
 
 namespace vidserve::api::kling {
