@@ -16,6 +16,7 @@ namespace vidserve::log {
 inline constexpr std::string_view kServer = "vidserve";             // lifecycle, workers, storage
 inline constexpr std::string_view kHttp = "vidserve http";          // the HTTP/WebSocket server
 inline constexpr std::string_view kWebhooks = "vidserve webhooks";  // webhook deliveries
+inline constexpr std::string_view kMedia = "vidserve media";        // media store writes
 
 // The logger of one component, created on first use with the shared sink and the current level.
 // Thread-safe; the reference stays valid for the life of the process.

@@ -22,11 +22,11 @@ constexpr std::string_view kScratchPrefix = ".tmp-";
 
 // A failed write as a path-free error (it can reach a client as the task's error); the path goes
 // to the log.
-constexpr std::string_view kMediaLog = "vidserve media";
-
+// A full disk is a warning (the task waits for space), anything else an error.
 Error write_error(int errnum, const char* what, const fs::path& path) {
   auto error = io_error(errnum, what);
-  log::get(kMediaLog).error("{} ({})", error.message, path.string());
+  const auto level = error.code == io_errc::kStorageFull ? spdlog::level::warn : spdlog::level::err;
+  log::get(log::kMedia).log(level, "{} ({})", error.message, path.string());
   return error;
 }
 
@@ -49,7 +49,10 @@ Status publish(const fs::path& tmp, const fs::path& final_path) {
   const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   const int dir_synced = dir_fd < 0 ? errno : (::fsync(dir_fd) == 0 || errno == EINVAL ? 0 : errno);
   if (dir_fd >= 0) ::close(dir_fd);
-  if (dir_synced != 0) return write_error(dir_synced, "cannot store a media file", dir);
+  if (dir_synced != 0) {
+    ::unlink(final_path.c_str());  // not durable, so not the media: nothing unindexed stays behind
+    return write_error(dir_synced, "cannot store a media file", dir);
+  }
   return Ok{};
 }
 
@@ -128,7 +131,10 @@ Result<store::MediaRecord> LocalMediaStore::commit(const StagedMedia& staged,
   record.size_bytes = static_cast<std::int64_t>(size);
   record.created_ms = clock_.now_ms();
   record.expires_ms = ttl_s ? record.created_ms + *ttl_s * 1000 : 0;
-  if (auto put = index_.put(record); !put) return put.error();
+  if (auto put = index_.put(record); !put) {
+    ::unlink(path.c_str());  // no file the index does not name (no sweep would ever find it)
+    return put.error();
+  }
   return record;
 }
 

@@ -1,8 +1,12 @@
 #include "worker/input_check.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 
+#include "common/io_error.hpp"
 #include "common/text.hpp"
 #include "media/inspect.hpp"
 
@@ -95,6 +99,8 @@ Status check_limits(const media::MediaFacts& facts, std::size_t bytes,
 // Video and audio in a spool file are inspected there; an image is always read from memory.
 Result<media::MediaFacts> inspect(Kind kind, const fetch::Blob& blob) {
   if (kind != Kind::Image && blob.file) {
+    // A spool file that cannot be read is the server's trouble, not a bad input.
+    if (::access(blob.file->path().c_str(), R_OK) != 0) return io_error(errno, "cannot read a spooled input");
     return kind == Kind::Video ? media::inspect_video_file(blob.file->path())
                                : media::inspect_audio_file(blob.file->path());
   }

@@ -5,7 +5,6 @@
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
-#include <optional>
 
 #include "auth/jwt.hpp"
 #include "common/clock.hpp"
@@ -120,20 +119,24 @@ std::string saved_task_id(const Job& job) {
   return std::string(state.substr(kStatePrefix.size()));
 }
 
-// request_builder translates inputs held in memory: inputs kept in spool files (large audio or
-// video fetched from a URL) are read first. Most jobs have none and are used as they are.
-Result<std::optional<Job>> with_inputs_in_memory(const Job& job) {
-  const auto spooled = [](const InputMedia& in) { return in.blob.file != nullptr; };
-  if (std::none_of(job.inputs.begin(), job.inputs.end(), spooled)) return std::optional<Job>{};
+// request_builder translates inputs held in memory. Only URL inputs are ever spooled, and Kling
+// takes a video by its URL, so of the spooled inputs only the others (the avatar's audio, sent
+// as base64) are read back. The native request is built from that copy, which goes right after.
+bool needs_bytes(const InputMedia& in) {
+  return in.blob.file != nullptr && in.role != "video" && in.role != "referenceVideo";
+}
+
+Result<kling::NativeRequest> build_native(const Job& job) {
+  if (std::none_of(job.inputs.begin(), job.inputs.end(), needs_bytes)) return kling::build_request(job);
   Job copy = job;
   for (auto& in : copy.inputs) {
-    if (!in.blob.file) continue;
+    if (!needs_bytes(in)) continue;
     auto bytes = in.blob.load();
     if (!bytes) return bytes.error();
     in.blob.bytes = std::move(bytes).value();
     in.blob.file.reset();
   }
-  return std::optional<Job>(std::move(copy));
+  return kling::build_request(copy);
 }
 
 std::string file_head(const std::string& path) {
@@ -276,6 +279,8 @@ struct KlingEngine::State {
     limits.connect_timeout = milliseconds(15'000);
     auto downloaded = http.download(url, job.output_path, limits);
     if (!downloaded) {
+      // A full disk is not Kling's fault: the task is deferred and, resumed, downloads again.
+      if (downloaded.error().code == io_errc::kStorageFull) return downloaded.error();
       return Error{engine::errc::kProviderDownloadFailed,
                    "the result of Kling task " + task_id +
                        " could not be downloaded: " + downloaded.error().message};
@@ -324,9 +329,7 @@ Result<Output> KlingEngine::render(const Job& job, Progress& progress) {
                  "outputFormat MP4 for models served by Kling (asked for " +
                      job.content_type + ")."};
   }
-  auto loaded = with_inputs_in_memory(job);
-  if (!loaded) return loaded.error();
-  auto native = kling::build_request(*loaded ? **loaded : job);
+  auto native = build_native(job);
   if (!native) return native.error();
 
   const auto deadline = s.config.clock->monotonic() + s.config.task_timeout;

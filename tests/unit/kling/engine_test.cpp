@@ -231,6 +231,40 @@ TEST_F(KlingEngineTest, ASpooledInputIsReadForTheRequestBody) {
   EXPECT_TRUE(fs::exists(audio_path));
 }
 
+// A spooled video went to Kling by its URL: it is never read back (here its file does not even
+// exist), so a worker waiting for a Kling slot holds no video in memory.
+TEST_F(KlingEngineTest, ASpooledVideoIsSentByItsUrlAndNotRead) {
+  fetch::Blob video{{}, "video/mp4", std::make_shared<fetch::SpoolFile>((dir / ".spool-gone").string(), 5000)};
+  auto job = make_job(R"({"model":"klingai:7@1","inputs":{"video":"https://example.com/talk.mp4",
+      "audio":"data:audio/mpeg;base64,AAAA"}})",
+                      {{"video", video, "inputs.video"}, {"audio", {"MP3", "audio/mpeg"}, "inputs.audio"}});
+  job.output_path = (dir / "lipsync.mp4").string();
+  std::string create_body;
+  kling.script = [&](const RecordedRequest& r, int) -> std::optional<std::string> {
+    if (r.method == "POST") create_body = r.body;
+    return std::nullopt;
+  };
+  auto out = engine().render(job, progress);
+  ASSERT_TRUE(out) << out.error().code << ": " << out.error().message;
+  const auto input = json::parse(create_body).at("input").as_object();
+  EXPECT_EQ(std::string(input.at("video_url").as_string()), "https://example.com/talk.mp4");
+}
+
+// A full disk while downloading the result is storageFull, not a provider failure, so the task
+// waits for space and then polls the same Kling task (its id is saved) instead of failing.
+TEST_F(KlingEngineTest, AFullDiskWhileDownloadingIsStorageFull) {
+  auto job = t2v();
+  job.output_path = (dir / "full.mp4").string();
+  fs::create_symlink("/dev/full", job.output_path);  // every write: ENOSPC
+  auto out = engine().render(job, progress);
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().code, "storageFull") << out.error().message;
+  EXPECT_EQ(out.error().message.find(dir.string()), std::string::npos) << out.error().message;
+  const auto saved = progress.saved_states();
+  ASSERT_EQ(saved.size(), 1u);
+  EXPECT_EQ(saved[0].rfind("kling-task:", 0), 0u);  // the resume polls this task
+}
+
 TEST_F(KlingEngineTest, SavesKlingsTaskIdRightAfterTheCreate) {
   kling.polls_until_done = 1;
   const auto job = t2v();

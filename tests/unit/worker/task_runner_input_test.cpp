@@ -53,6 +53,12 @@ TEST(CheckInput, SpooledInputsAreCheckedFromTheirFile) {
     EXPECT_EQ(as_video.error().message.find(dir.string()), std::string::npos);  // no path for clients
   }
   EXPECT_FALSE(std::filesystem::exists(path));  // the last Blob removed its file
+  // A spool file gone (or unreadable) is a storage error, not the client's invalid video.
+  fetch::Blob gone{{}, "video/mp4", std::make_shared<fetch::SpoolFile>(path, bytes.size())};
+  const auto missing = check_input("video", gone, nullptr);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, io_errc::kStorage);
+  EXPECT_EQ(missing.error().message.find(dir.string()), std::string::npos);
   std::filesystem::remove_all(dir);
 }
 
