@@ -171,6 +171,20 @@ class KlingEngineTest : public ::testing::Test {
     return job;
   }
 
+  // Renders `job` into `name` in the test directory; the body of its create request.
+  std::string rendered_create_body(Job job, const std::string& name) {
+    job.output_path = (dir / name).string();
+    std::string body;
+    kling.script = [&body](const RecordedRequest& r, int) -> std::optional<std::string> {
+      if (r.method == "POST") body = r.body;
+      return std::nullopt;
+    };
+    auto out = engine().render(job, progress);
+    kling.script = nullptr;
+    EXPECT_TRUE(out) << out.error().code << ": " << out.error().message;
+    return body;
+  }
+
   fs::path dir;
   FakeKling kling;
   KlingConfig config;
@@ -217,14 +231,7 @@ TEST_F(KlingEngineTest, ASpooledInputIsReadForTheRequestBody) {
   auto job = make_job(R"({"model":"klingai:avatar@2.0-pro","positivePrompt":"speaks calmly",
       "inputs":{"image":"https://example.com/face.png","audio":"https://example.com/voice.mp3"}})",
                       {{"image", {"FACE", "image/png"}, "inputs.image"}, {"audio", spooled, "inputs.audio"}});
-  job.output_path = (dir / "avatar.mp4").string();
-  std::string create_body;
-  kling.script = [&](const RecordedRequest& r, int) -> std::optional<std::string> {
-    if (r.method == "POST") create_body = r.body;
-    return std::nullopt;
-  };
-  auto out = engine().render(job, progress);
-  ASSERT_TRUE(out) << out.error().code << ": " << out.error().message;
+  const auto create_body = rendered_create_body(std::move(job), "avatar.mp4");
   const auto body = json::parse(create_body).as_object();
   ASSERT_TRUE(body.contains("sound_file")) << create_body.substr(0, 300);
   EXPECT_EQ(std::string(body.at("sound_file").as_string()), fetch::encode_base64(audio));
@@ -238,14 +245,7 @@ TEST_F(KlingEngineTest, ASpooledVideoIsSentByItsUrlAndNotRead) {
   auto job = make_job(R"({"model":"klingai:7@1","inputs":{"video":"https://example.com/talk.mp4",
       "audio":"data:audio/mpeg;base64,AAAA"}})",
                       {{"video", video, "inputs.video"}, {"audio", {"MP3", "audio/mpeg"}, "inputs.audio"}});
-  job.output_path = (dir / "lipsync.mp4").string();
-  std::string create_body;
-  kling.script = [&](const RecordedRequest& r, int) -> std::optional<std::string> {
-    if (r.method == "POST") create_body = r.body;
-    return std::nullopt;
-  };
-  auto out = engine().render(job, progress);
-  ASSERT_TRUE(out) << out.error().code << ": " << out.error().message;
+  const auto create_body = rendered_create_body(std::move(job), "lipsync.mp4");
   const auto input = json::parse(create_body).at("input").as_object();
   EXPECT_EQ(std::string(input.at("video_url").as_string()), "https://example.com/talk.mp4");
 }
