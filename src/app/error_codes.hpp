@@ -9,6 +9,8 @@ inline constexpr const char* kInvalidRetention = "invalidRetention";
 inline constexpr const char* kInvalidEngineConfig = "invalidEngineConfig";
 inline constexpr const char* kInvalidEngineRoutes = "invalidEngineRoutes";
 inline constexpr const char* kEngineNotConfigured = "engineNotConfigured";
+// Another process holds the data directory (its lock file, DATA/vidserve.lock).
+inline constexpr const char* kDataDirInUse = "dataDirInUse";
 
 // The client commands (generate, the API client) and validate.
 inline constexpr const char* kConnectionFailed = "connectionFailed";

@@ -1,11 +1,17 @@
 #include "app/server_parts.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 
 #include "api/webhooks/http_sender.hpp"
 #include "api/webhooks/webhook_payloads.hpp"
 #include "app/engine_config.hpp"
+#include "app/error_codes.hpp"
 #include "app/request_upgrade.hpp"
 #include "common/io_error.hpp"
 #include "common/log.hpp"
@@ -13,6 +19,33 @@
 namespace vidserve::app {
 
 namespace fs = std::filesystem;
+
+Storage::~Storage() {
+  if (lock_fd >= 0) ::close(lock_fd);  // releases the flock
+}
+
+namespace {
+
+// The descriptor holding an exclusive flock on DATA/vidserve.lock. A second server on the same
+// directory is refused before it touches anything; the lock goes with the process, even after
+// kill -9, so a crash never leaves the directory locked.
+Result<int> lock_data_dir(const fs::path& data_dir) {
+  const auto path = data_dir / "vidserve.lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return io_error(errno, "cannot open the lock file in " + data_dir.string());
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return Error{errc::kDataDirInUse, "another vidserve process uses the data directory " + data_dir.string() +
+                                            "; give each server its own --data"};
+    }
+    return io_error(err, "cannot lock " + path.string());
+  }
+  return fd;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Storage>> open_storage(const ServeOptions& options, const Clock& clock) {
   auto s = std::make_unique<Storage>(clock);
@@ -24,6 +57,9 @@ Result<std::unique_ptr<Storage>> open_storage(const ServeOptions& options, const
   if (ec)
     return Error{io_errc::kStorage,
                  "cannot create " + options.data_dir.string() + ": " + ec.message()};
+  auto locked = lock_data_dir(options.data_dir);
+  if (!locked) return locked.error();
+  s->lock_fd = *locked;
   auto db = store::SqliteDatabase::open((options.data_dir / "vidserve.db").string());
   if (!db) return db.error();
   s->db = *db;

@@ -37,7 +37,14 @@ namespace vidserve::app {
 
 struct Storage {
   explicit Storage(const Clock& clock_) : clock(clock_) {}
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
   const Clock& clock;
+  // An exclusive flock on DATA/vidserve.lock, held while this process uses the data directory:
+  // the start-up steps that assume they are alone (requeue_interrupted, scratch and spool
+  // clean-up) never run beside a live server. -1 when not taken.
+  int lock_fd = -1;
   catalog::Catalog catalog;
   std::shared_ptr<store::SqliteDatabase> db;
   std::unique_ptr<store::SqliteTaskStore> tasks;
@@ -48,7 +55,8 @@ struct Storage {
   std::unique_ptr<store::TaskEvents> events;
 };
 
-// The catalog, `<data_dir>/vidserve.db` and `<data_dir>/media`.
+// The catalog, `<data_dir>/vidserve.db` and `<data_dir>/media`. Refused (app::errc::kDataDirInUse)
+// while another process holds the data directory.
 Result<std::unique_ptr<Storage>> open_storage(const ServeOptions& options, const Clock& clock);
 
 // Start-up of the only process working this database: stale scratch files go, tasks a killed

@@ -17,6 +17,25 @@ def task(i):
 
 
 class CrashResumeTest(unittest.TestCase):
+    def test_a_second_server_on_the_same_data_directory_is_refused(self):
+        # It would requeue the live server's tasks and delete its scratch files; it stops first.
+        server = Server(BINARY, workers=1).start()
+        try:
+            with self.assertRaises(RuntimeError) as refused:
+                Server(BINARY, data_dir=server.data_dir, workers=1).start()
+            self.assertIn("another vidserve process uses the data directory", str(refused.exception))
+            t = task(0)
+            status, body = server.post([t])
+            self.assertEqual(status, 200, body)
+            _, result = server.poll(t["taskUUID"])
+            self.assertEqual(result["data"][0]["status"], "success", result)
+        finally:
+            server.stop()
+        # The lock goes with the process: a server killed with SIGKILL leaves the directory usable.
+        again = Server(BINARY, data_dir=server.data_dir, workers=1).start()
+        again.kill()
+        Server(BINARY, data_dir=server.data_dir, workers=1).start().stop()
+
     def test_sigkill_loses_nothing_and_repeats_nothing(self):
         server = Server(BINARY, workers=1).start()
         data_dir = server.data_dir
