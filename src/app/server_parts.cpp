@@ -97,10 +97,7 @@ Result<std::string> spool_dir(const fs::path& data_dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return io_error(ec.value(), "cannot create the spool directory in the data directory");
-  std::error_code ignored;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.path().filename().string().rfind(".spool-", 0) == 0) fs::remove(entry.path(), ignored);
-  }
+  fetch::remove_stale_spool_files(dir.string());
   return dir.string();
 }
 

@@ -1,5 +1,7 @@
 #include "fetch/input_resolver.hpp"
 
+#include <filesystem>
+
 #include "common/text.hpp"
 #include "common/uuid.hpp"
 #include "fetch/base64.hpp"
@@ -30,6 +32,9 @@ Error too_large(std::string_view what, std::size_t limit) {
                                          std::to_string(limit) +
                                          " bytes; upload large media by URL."};
 }
+
+// Spool file names: a dot name, scratch that a start-up clean-up may remove.
+constexpr std::string_view kSpoolPrefix = ".spool-";
 
 Error invalid(std::string message) {
   return Error{errc::kInvalidInput, std::move(message)};
@@ -74,10 +79,19 @@ Result<Blob> InputResolver::resolve(std::string_view ref, std::string_view owner
   return resolve_inline(ref);
 }
 
+std::size_t remove_stale_spool_files(const std::string& dir) {
+  std::size_t removed = 0;
+  std::error_code ec, ignored;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().filename().string().rfind(kSpoolPrefix, 0) == 0 && std::filesystem::remove(entry.path(), ignored))
+      ++removed;
+  }
+  return removed;
+}
+
 Result<Blob> InputResolver::resolve_url(const std::string& url) const {
   if (limits_.spool_dir.empty()) return http_.get(url, limits_.url);
-  // A dot name: scratch that a start-up clean-up may remove.
-  auto path = limits_.spool_dir + "/.spool-" + uuid::generate_v4();
+  auto path = limits_.spool_dir + "/" + std::string(kSpoolPrefix) + uuid::generate_v4();
   auto downloaded = http_.download(url, path, limits_.url);
   if (!downloaded) return downloaded.error();  // download removed the file
   Blob blob{{}, downloaded->content_type, std::make_shared<SpoolFile>(std::move(path), downloaded->bytes)};

@@ -29,6 +29,10 @@ struct ResolverLimits {
 // The host of `ref` when it is an http(s) URL input (to be fetched over the network), else nothing.
 std::optional<std::string> url_input_host(std::string_view ref);
 
+// Deletes the spool files (ResolverLimits::spool_dir) a killed process left in `dir`; call at
+// start-up of the only process using it. Returns how many.
+std::size_t remove_stale_spool_files(const std::string& dir);
+
 class InputResolver {
  public:
   InputResolver(UploadLookup upload_lookup, HttpClient http, ResolverLimits limits = {});

@@ -4,7 +4,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <vector>
 
@@ -217,6 +219,18 @@ TEST(InputResolver, KeepsLargeUrlMediaInASpoolFile) {
   ASSERT_FALSE(unwritable);
   EXPECT_EQ(unwritable.error().code, "storage");
   EXPECT_EQ(unwritable.error().message.find(dir.string()), std::string::npos);  // no path for clients
+}
+
+// At start-up the spool files a killed process left go; other files in the directory stay.
+TEST(InputResolver, StaleSpoolFilesAreRemoved) {
+  const auto dir = std::filesystem::temp_directory_path() / ("vidserve-stale-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  for (const char* name : {".spool-a", ".spool-b", "keep.mp4", ".tmp-x"}) std::ofstream(dir / name) << "x";
+  EXPECT_EQ(remove_stale_spool_files(dir.string()), 2u);
+  auto left = files_in(dir);
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{".tmp-x", "keep.mp4"}));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
