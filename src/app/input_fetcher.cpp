@@ -49,7 +49,7 @@ worker::AsyncInputFetcher InputFetcher::as_async_function() const {
     auto queued = pool->submit(*host, [resolve, ref, owner, shared] { (*shared)(resolve(ref, owner)); });
     if (queued) return;
     // A full pool holds this worker for one fetch (bounded by its deadline) rather than fail the task.
-    if (queued.error().code == fetch::kFetchBusy) return (*shared)(resolve(ref, owner));
+    if (queued.error().code == fetch::errc::kFetchBusy) return (*shared)(resolve(ref, owner));
     (*shared)(queued.error());
   };
 }

@@ -40,7 +40,7 @@ namespace json = boost::json;
 constexpr const char* kVersionKey = "taskSpec";
 
 Error invalid(const std::string& why) {
-  return Error{kInvalidStoredTask, "the stored task cannot be read: " + why};
+  return Error{errc::kInvalidStoredTask, "the stored task cannot be read: " + why};
 }
 
 template <class Request>

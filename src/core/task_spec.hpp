@@ -57,6 +57,5 @@ struct DecodedTask {
   std::optional<std::int64_t> ttl_s;
 };
 Result<DecodedTask> decode_task(const catalog::Catalog& catalog, std::string_view stored);
-using errc::kInvalidStoredTask;  // its error (core/error_codes.hpp)
 
 }  // namespace vidserve::core

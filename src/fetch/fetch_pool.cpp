@@ -33,16 +33,16 @@ Status FetchPool::submit(std::string host, Job job) {
   {
     std::lock_guard lock(mutex_);
     if (!accepting_) {
-      return Error{std::string(kFetchCancelled), "the server is stopping; retry shortly."};
+      return Error{errc::kFetchCancelled, "the server is stopping; retry shortly."};
     }
     if (queue_.size() >= options_.max_queued) {
-      return Error{std::string(kFetchBusy), "too many fetches are waiting (" +
+      return Error{errc::kFetchBusy, "too many fetches are waiting (" +
                                                 std::to_string(options_.max_queued) +
                                                 "); retry shortly."};
     }
     const auto waiting = queued_per_host_.find(host);
     if (waiting != queued_per_host_.end() && waiting->second >= options_.max_queued_per_host) {
-      return Error{std::string(kFetchBusy), "too many fetches from this host are waiting (" +
+      return Error{errc::kFetchBusy, "too many fetches from this host are waiting (" +
                                                 std::to_string(options_.max_queued_per_host) +
                                                 "); retry shortly."};
     }

@@ -26,10 +26,6 @@
 
 namespace vidserve::fetch {
 
-// The pool's refusals, also reachable here (fetch/error_codes.hpp).
-using errc::kFetchBusy;
-using errc::kFetchCancelled;
-
 struct FetchPoolOptions {
   int threads = 8;                       // jobs running at once, all hosts
   std::size_t per_host = 4;              // jobs of one host running at once

@@ -214,7 +214,7 @@ bool cancelled(const std::atomic<bool>* cancel) {
 }
 
 Error cancelled_error(const std::string& display) {
-  return Error{std::string(kFetchCancelled),
+  return Error{errc::kFetchCancelled,
                "the fetch of " + display + " was abandoned: the server is stopping."};
 }
 

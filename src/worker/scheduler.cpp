@@ -124,7 +124,7 @@ void Scheduler::work(int index) {
     }
     if (ready) {
       // Fetches are cancelled only when the server stops: claim nothing more that would wait.
-      if (!ready->fetched && ready->fetched.error().code == kFetchCancelled) draining_ = true;
+      if (!ready->fetched && ready->fetched.error().code == fetch::errc::kFetchCancelled) draining_ = true;
       after(finish_task(deps_, *ready->task, ready->fetched));
       continue;
     }

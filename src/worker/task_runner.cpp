@@ -316,7 +316,7 @@ RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Sta
   const auto& task = prepared.task;
   const auto& claim = prepared.claim;
   if (!fetched) {
-    if (fetched.error().code == kFetchCancelled) return {};  // the server stops: requeued at restart
+    if (fetched.error().code == fetch::errc::kFetchCancelled) return {};  // the server stops: requeued at restart
     return defer_or_fail(deps, claim, task, fetched.error());
   }
   TaskProgress progress(deps, task, claim);

@@ -34,10 +34,9 @@ using InputFetcher = std::function<Result<fetch::Blob>(const std::string& ref, c
 using InputDone = std::function<void(Result<fetch::Blob>)>;
 using AsyncInputFetcher =
     std::function<void(const std::string& ref, const std::string& owner, InputDone done)>;
-// An input fetch abandoned because the server stops: the task is not failed; it stays in
-// processing and is requeued at the next start (TaskStore::requeue_interrupted) or once its lease
-// expires.
-inline constexpr std::string_view kFetchCancelled = fetch::kFetchCancelled;
+// An input fetch abandoned because the server stops (fetch::errc::kFetchCancelled) does not fail
+// the task: it stays in processing and is requeued at the next start
+// (TaskStore::requeue_interrupted) or once its lease expires.
 
 struct RunnerDeps {
   store::TaskQueue& tasks;

@@ -1,5 +1,7 @@
 #include "api/tasks/submitter.hpp"
 
+#include "api/wire/error_codes.hpp"
+
 namespace vidserve::api::tasks {
 
 void Submitter::start() {
@@ -34,7 +36,7 @@ bool Submitter::submit(std::vector<store::TaskRecord> records, Callback done) {
 std::vector<Result<store::TaskRecord>> Submitter::commit(std::vector<store::TaskRecord> records) {
   if (!has_space_ || has_space_()) return tasks_.enqueue_many(std::move(records));
   return std::vector<Result<store::TaskRecord>>(
-      records.size(), Error{kInsufficientStorage, "the server's disk is nearly full; retry later."});
+      records.size(), Error{wire::errc::kInsufficientStorage, "the server's disk is nearly full; retry later."});
 }
 
 BackgroundLoop::Next Submitter::commit_queued() {

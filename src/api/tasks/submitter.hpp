@@ -7,15 +7,10 @@
 #include <mutex>
 #include <vector>
 
-#include "api/wire/error_codes.hpp"
 #include "common/background_loop.hpp"
 #include "store/task_store.hpp"
 
 namespace vidserve::api::tasks {
-
-// Every record of a commit fails with this code while the disk is too full
-// (api/wire/error_codes.hpp).
-using wire::errc::kInsufficientStorage;
 
 class Submitter {
  public:

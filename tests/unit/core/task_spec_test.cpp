@@ -87,14 +87,14 @@ TEST(TaskSpec, UnreadableOrNewerRowsFailClearly) {
                                    R"({"taskSpec":1,"kind":"video","request":{"model":"x"}})"}) {
     auto spec = core::decode_task_spec(stored);
     ASSERT_FALSE(spec) << stored;
-    EXPECT_EQ(spec.error().code, core::kInvalidStoredTask) << stored;
+    EXPECT_EQ(spec.error().code, core::errc::kInvalidStoredTask) << stored;
   }
   auto newer = core::decode_task_spec(R"({"taskSpec":2,"kind":"video","request":{}})");
   ASSERT_FALSE(newer);
   EXPECT_NE(newer.error().message.find("version 2"), std::string::npos) << newer.error().message;
   // A request stored by an earlier release (Runware JSON) is not a spec: start-up converts it.
   EXPECT_EQ(core::decode_task_spec(R"({"taskType":"videoInference","taskUUID":"x"})").error().code,
-            core::kInvalidStoredTask);
+            core::errc::kInvalidStoredTask);
 }
 
 // The cheap test the webhook notifier makes on a worker's thread never misses a webhook and

@@ -125,7 +125,7 @@ TEST(FetchPool, RefusesWhenTheQueueIsFull) {
   bool ran = false;
   auto refused = pool.submit("d", [&] { ran = true; });
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, kFetchBusy);
+  EXPECT_EQ(refused.error().code, errc::kFetchBusy);
   gate.open();
   pool.stop();
   EXPECT_FALSE(ran);
@@ -141,7 +141,7 @@ TEST(FetchPool, RefusesWhenOneHostsWaitListIsFullButTakesOtherHosts) {
   ASSERT_TRUE(pool.submit("slow", [&] { gate.enter(); }));
   auto refused = pool.submit("slow", [] {});
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, kFetchBusy);
+  EXPECT_EQ(refused.error().code, errc::kFetchBusy);
   Log log;
   EXPECT_TRUE(pool.submit("fast", [&] { log.add("fast"); }));
   EXPECT_EQ(log.wait_for(1).size(), 1u);
@@ -170,14 +170,14 @@ TEST(FetchPool, StopEndsAHangingJobThroughTheStopFlagAndRunsTheQueuedOnes) {
   EXPECT_EQ(saw_stop, std::vector<bool>(3, true));
   auto late = pool.submit("x", [] {});
   ASSERT_FALSE(late);
-  EXPECT_EQ(late.error().code, kFetchCancelled);
+  EXPECT_EQ(late.error().code, errc::kFetchCancelled);
 }
 
 TEST(FetchPool, RefusesBeforeStart) {
   FetchPool pool(options(1, 1));
   auto refused = pool.submit("x", [] {});
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, kFetchCancelled);
+  EXPECT_EQ(refused.error().code, errc::kFetchCancelled);
   pool.stop();  // no threads: returns at once
 }
 

@@ -12,6 +12,7 @@
 
 #include "api/runware/completion_waiter.hpp"
 #include "api/tasks/submitter.hpp"
+#include "api/wire/error_codes.hpp"
 #include "common/clock.hpp"
 #include "store/memory_task_store.hpp"
 
@@ -19,7 +20,7 @@ namespace vidserve::api::runware {
 namespace {
 
 using namespace std::chrono_literals;
-using tasks::kInsufficientStorage;
+using api::wire::errc::kInsufficientStorage;
 using tasks::Submitter;
 constexpr auto kPatience = 10s;
 

@@ -217,7 +217,7 @@ TEST_F(SchedulerTest, ACancelledFetchLeavesTheTaskForTheNextStart) {
   Scheduler scheduler(deps(), SchedulerOptions{1, 50, 16});
   scheduler.start();
   ASSERT_TRUE(wait_held(1));
-  answer_all(Error{std::string(kFetchCancelled), "the server is stopping."});
+  answer_all(Error{fetch::errc::kFetchCancelled, "the server is stopping."});
   scheduler.stop();
   EXPECT_EQ(record("cut").status, store::TaskStatus::Processing);
   EXPECT_EQ(*tasks_.requeue_interrupted(), 1);
