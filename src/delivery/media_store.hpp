@@ -26,6 +26,8 @@ inline constexpr const char* kInvalidMediaId = "invalidMediaId";
 inline constexpr const char* kRangeNotSatisfiable = "rangeNotSatisfiable";
 // A read larger than the store's read limit (read a range instead, or serve it from locate()).
 inline constexpr const char* kMediaTooLarge = "mediaTooLarge";
+// A result could not be PUT to the task's uploadEndpoint (media_upload.hpp).
+inline constexpr const char* kUploadFailed = "uploadFailed";
 }  // namespace errc
 
 // A media being written: the writer fills `path`, a local scratch file, then hands it back to

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "common/io_error.hpp"
 #include "common/text.hpp"
@@ -64,9 +65,11 @@ struct Exchange {
   int sink_errno = 0;  // of the failed write
   bool too_large = false;
   long long content_length = -1;  // of the current header block
-  // Upload (PUT).
+  // Upload (PUT): from `upload`, or through `stream` when set.
   std::string_view upload;
   std::size_t upload_pos = 0;
+  const StreamedBody* stream = nullptr;
+  std::optional<Error> stream_error;
   // Set when the connect-time check refused an address.
   std::string refused;
   const std::atomic<bool>* cancel = nullptr;
@@ -160,6 +163,19 @@ std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user
 
 std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* user) {
   auto* ex = static_cast<Exchange*>(user);
+  if (ex->stream != nullptr) {
+    if (ex->upload_pos >= ex->stream->size) return 0;
+    const auto wanted = static_cast<std::size_t>(
+        std::min<std::uint64_t>(size * count, ex->stream->size - ex->upload_pos));
+    auto got = ex->stream->read(ex->upload_pos, buffer, wanted);
+    if (!got || *got == 0 || *got > wanted) {
+      ex->stream_error = got ? Error{errc::kFetchFailed, "the body ended before its declared size."}
+                             : got.error();
+      return CURL_READFUNC_ABORT;
+    }
+    ex->upload_pos += *got;
+    return *got;
+  }
   const std::size_t n = std::min(size * count, ex->upload.size() - ex->upload_pos);
   std::memcpy(buffer, ex->upload.data() + ex->upload_pos, n);
   ex->upload_pos += n;
@@ -168,7 +184,8 @@ std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* use
 
 int on_seek(void* user, curl_off_t offset, int origin) {
   auto* ex = static_cast<Exchange*>(user);
-  if (origin != SEEK_SET || offset < 0 || static_cast<std::size_t>(offset) > ex->upload.size()) {
+  const std::uint64_t size = ex->stream != nullptr ? ex->stream->size : ex->upload.size();
+  if (origin != SEEK_SET || offset < 0 || static_cast<std::uint64_t>(offset) > size) {
     return CURL_SEEKFUNC_CANTSEEK;
   }
   ex->upload_pos = static_cast<std::size_t>(offset);
@@ -304,13 +321,14 @@ Result<Outcome> transfer(const UrlTarget& target, const Request& request, const 
       curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
       break;
     case Method::put:
-      ex.upload = request.body;
+      if (ex.stream == nullptr) ex.upload = request.body;
       curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
       curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
       curl_easy_setopt(h, CURLOPT_READDATA, &ex);
       curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
       curl_easy_setopt(h, CURLOPT_SEEKDATA, &ex);
-      curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
+                       static_cast<curl_off_t>(ex.stream != nullptr ? ex.stream->size : request.body.size()));
       break;
     case Method::post:
       curl_easy_setopt(h, CURLOPT_POST, 1L);
@@ -327,6 +345,7 @@ Result<Outcome> transfer(const UrlTarget& target, const Request& request, const 
   if (rc != CURLE_OK) {
     if (!ex.refused.empty())
       return Error{errc::kAddressRefused, target.display + ": " + ex.refused};
+    if (ex.stream_error) return *ex.stream_error;
     if (rc == CURLE_ABORTED_BY_CALLBACK) return cancelled_error(target.display);
     // A full disk is the server's trouble, not the URL's (storageFull defers a task).
     if (ex.sink_failed) return io_error(ex.sink_errno, "cannot write the body of " + target.display + " to disk");
@@ -473,6 +492,26 @@ Result<int> HttpClient::put(const std::string& url, std::string_view bytes,
                             std::string_view content_type, std::chrono::milliseconds timeout,
                             const Headers& headers) const {
   return send_body(Method::put, url, bytes, content_type, headers, timeout, guard_, options_);
+}
+
+Result<int> HttpClient::put_stream(const std::string& url, const StreamedBody& body,
+                                   const FetchLimits& limits, const Headers& headers) const {
+  if (!body.read) return Error{errc::kFetchFailed, "no body to send."};
+  auto target = resolve_url_target(url, guard_);
+  if (!target) return target.error();
+  if (cancelled(limits.cancel)) return cancelled_error(target->display);
+  Request request;
+  request.method = Method::put;
+  request.content_type = body.content_type;
+  request.headers = &headers;
+  request.timeout = limits.timeout;
+  request.connect_timeout = std::min(limits.connect_timeout, limits.timeout);
+  request.cancel = limits.cancel;
+  Exchange ex;
+  ex.stream = &body;
+  auto outcome = transfer(*target, request, guard_, options_, ex);
+  if (!outcome) return outcome.error();
+  return static_cast<int>(outcome->status);
 }
 
 Result<int> HttpClient::post(const std::string& url, std::string_view body,

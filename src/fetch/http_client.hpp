@@ -15,6 +15,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -51,6 +53,19 @@ struct DownloadInfo {
   std::string content_type;  // as for get(): declared, else sniffed from the first bytes
 };
 
+// The body of a streamed PUT, read piece by piece while it is sent: fills `buffer` with up to
+// `size` bytes starting at `offset` of the body and returns how many (0 only at the end), or an
+// error, which aborts the transfer. Called again from offset 0 when libcurl rewinds.
+using BodyReader =
+    std::function<Result<std::size_t>(std::uint64_t offset, char* buffer, std::size_t size)>;
+
+// A streamed body: `size` bytes read through `read`.
+struct StreamedBody {
+  std::uint64_t size = 0;
+  BodyReader read;
+  std::string content_type;
+};
+
 struct HttpClientOptions {
   std::string user_agent = "vidserve/0.1";
   int max_redirects = 5;
@@ -68,6 +83,12 @@ class HttpClient {
   // Raw PUT of `bytes` (uploadEndpoint). Returns the HTTP status; redirects are not followed.
   Result<int> put(const std::string& url, std::string_view bytes, std::string_view content_type,
                   std::chrono::milliseconds timeout, const Headers& headers = {}) const;
+
+  // PUT of a body read while it is sent (uploadEndpoint: media never sit in memory whole).
+  // limits.timeout bounds the whole transfer, limits.cancel stops it. Returns the HTTP status;
+  // redirects are not followed. An error of the reader is returned as it is.
+  Result<int> put_stream(const std::string& url, const StreamedBody& body, const FetchLimits& limits,
+                         const Headers& headers = {}) const;
 
   // POST of `body` with extra headers (webhooks). Returns the HTTP status; no redirects.
   Result<int> post(const std::string& url, std::string_view body, std::string_view content_type,

@@ -5,10 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
+#include "fetch/error_codes.hpp"
 #include "loopback_server.hpp"
 
 namespace vidserve::fetch {
@@ -277,6 +280,62 @@ TEST(HttpClient, ClosedPortIsFetchFailed) {
   auto blob = loopback_client().get("http://127.0.0.1:" + std::to_string(port) + "/", limits());
   ASSERT_FALSE(blob);
   EXPECT_EQ(blob.error().code, "fetchFailed") << blob.error().message;
+}
+
+// A streamed PUT reads its body piece by piece (never the whole body at once) and sends it with
+// its declared length and type.
+TEST(HttpClient, PutStreamSendsTheBodyItReadsInPieces) {
+  LoopbackServer server(
+      [](const RecordedRequest&, Connection& c) { c.send(http_response(200, "")); });
+  std::string bytes;
+  for (int i = 0; i < 700000; ++i) bytes.push_back(static_cast<char>(i * 13 % 251));
+  std::size_t largest_read = 0;
+  StreamedBody body{bytes.size(),
+                    [&](std::uint64_t offset, char* buffer, std::size_t size) -> Result<std::size_t> {
+                      const auto n = std::min<std::size_t>({size, 10000, bytes.size() - offset});
+                      largest_read = std::max(largest_read, n);
+                      std::memcpy(buffer, bytes.data() + offset, n);
+                      return n;
+                    },
+                    "video/webm"};
+  auto status = loopback_client().put_stream(server.url("/out.webm"), body, limits());
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_EQ(*status, 200);
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].method, "PUT");
+  EXPECT_EQ(requests[0].header("Content-Type").value_or(""), "video/webm");
+  EXPECT_EQ(requests[0].header("Content-Length").value_or(""), std::to_string(bytes.size()));
+  EXPECT_EQ(requests[0].body, bytes);
+  EXPECT_LE(largest_read, 10000u);
+}
+
+TEST(HttpClient, PutStreamReturnsTheReadersError) {
+  LoopbackServer server(
+      [](const RecordedRequest&, Connection& c) { c.send(http_response(200, "")); });
+  StreamedBody body{100000,
+                    [](std::uint64_t offset, char*, std::size_t size) -> Result<std::size_t> {
+                      if (offset >= 50000) return Error{"storage", "the disk is gone"};
+                      return std::min<std::size_t>(size, 50000 - offset);
+                    },
+                    "video/mp4"};
+  auto status = loopback_client().put_stream(server.url("/out.mp4"), body, limits());
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().code, "storage");
+  EXPECT_EQ(status.error().message, "the disk is gone");
+}
+
+TEST(HttpClient, PutStreamToAPrivateAddressIsRefusedWithoutTheAllowList) {
+  LoopbackServer server(
+      [](const RecordedRequest&, Connection& c) { c.send(http_response(200, "")); });
+  StreamedBody body{1, [](std::uint64_t, char* b, std::size_t) -> Result<std::size_t> {
+                      b[0] = 'x';
+                      return std::size_t{1};
+                    }, "image/png"};
+  auto status = loopback_client("").put_stream(server.url("/x.png"), body, limits());
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().code, errc::kAddressRefused);
+  EXPECT_TRUE(server.requests().empty());
 }
 
 TEST(HttpClient, PutDeliversTheBytesAndContentType) {
