@@ -33,7 +33,16 @@ Result<std::unique_ptr<InputFetcher>> InputFetcher::create(delivery::MediaStore&
   limits.url.timeout = settings.upload_timeout;
   limits.spool_dir.clear();  // imageUpload stores what it fetched: images, in memory
   fetcher->uploads_ = std::make_unique<fetch::InputResolver>(lookup, http, limits);
+  fetcher->http_ = std::make_unique<fetch::HttpClient>(http);
+  fetcher->result_upload_limits_.timeout = settings.result_upload_timeout;
+  fetcher->result_upload_limits_.cancel = &fetcher->pool_->stopping();
   return fetcher;
+}
+
+delivery::PutStream InputFetcher::for_result_uploads() const {
+  return [http = http_.get(), limits = result_upload_limits_](const std::string& url, const fetch::StreamedBody& body) {
+    return http->put_stream(url, body, limits);
+  };
 }
 
 worker::InputFetcher InputFetcher::as_function() const { return resolving_with(inputs_.get()); }

@@ -22,6 +22,8 @@ struct FetchSettings {
   // audio stay there while their task needs them. Empty: in memory.
   std::string spool_dir;
   std::size_t spool_over_bytes = 4 * 1024 * 1024;
+  // Total per PUT of a result to its task's uploadEndpoint (each attempt).
+  std::chrono::milliseconds result_upload_timeout{10 * 60'000};
 };
 
 class InputFetcher {
@@ -34,6 +36,8 @@ class InputFetcher {
   worker::AsyncInputFetcher as_async_function() const;
   // imageUpload: resolved on the calling thread (upload_timeout per URL). Call it from the pool.
   worker::InputFetcher for_uploads() const;
+  // Results to their uploadEndpoint: a streamed PUT through the same SSRF guard, ended by stop().
+  delivery::PutStream for_result_uploads() const;
 
   fetch::FetchPool& pool() { return *pool_; }
   void start() { pool_->start(); }
@@ -45,6 +49,8 @@ class InputFetcher {
   std::unique_ptr<fetch::FetchPool> pool_;
   std::unique_ptr<fetch::InputResolver> inputs_;
   std::unique_ptr<fetch::InputResolver> uploads_;
+  std::unique_ptr<fetch::HttpClient> http_;
+  fetch::FetchLimits result_upload_limits_;
 };
 
 }  // namespace vidserve::app

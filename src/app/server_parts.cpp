@@ -201,6 +201,7 @@ std::unique_ptr<worker::Scheduler> build_workers(const ServeOptions& options, St
                         engines.fetcher->as_function()};
   deps.clock = &storage.clock;
   deps.fetch_async = engines.fetcher->as_async_function();
+  deps.upload = engines.fetcher->for_result_uploads();
   deps.events = storage.events.get();
   auto scheduler =
       std::make_unique<worker::Scheduler>(std::move(deps), worker::SchedulerOptions{options.workers});

@@ -27,6 +27,7 @@ std::string encode(const ResultPayload& p) {
       << "duration_s=" << text::format_number(p.duration_s) << "\n"
       << "engine=" << one_line(p.engine) << "\n";
   if (p.cost_usd) out << "cost_usd=" << text::format_number(*p.cost_usd) << "\n";
+  if (!p.upload_url.empty()) out << "upload_url=" << one_line(p.upload_url) << "\n";
   if (!p.error_code.empty()) {
     out << "error_code=" << one_line(p.error_code) << "\nerror_message=" << one_line(p.error_message) << "\n";
     if (!p.error_parameter.empty()) out << "error_parameter=" << one_line(p.error_parameter) << "\n";
@@ -53,6 +54,7 @@ ResultPayload decode_result_payload(const std::string& text) {
     else if (key == "error_code") p.error_code = value;
     else if (key == "error_message") p.error_message = value;
     else if (key == "error_parameter") p.error_parameter = value;
+    else if (key == "upload_url") p.upload_url = value;
   }
   return p;
 }

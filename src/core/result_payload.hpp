@@ -16,6 +16,8 @@ struct ResultPayload {
   std::string engine;                // which engine produced it
   // A result that could not be made: why, and the task's field at fault ("" when none).
   std::string error_code, error_message, error_parameter;
+  // The task's uploadEndpoint, once the result was PUT there ("" otherwise).
+  std::string upload_url = {};
 };
 
 std::string encode(const ResultPayload& payload);

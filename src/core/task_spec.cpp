@@ -118,6 +118,7 @@ Result<DecodedTask> decode_task(const catalog::Catalog& catalog, std::string_vie
   DecodedTask decoded;
   decoded.seed = static_cast<std::uint64_t>(spec->options().seed.value_or(0));
   decoded.ttl_s = spec->options().ttl;
+  decoded.upload_endpoint = spec->options().upload_endpoint;
   decoded.request = std::move(spec->request);
   decoded.plan = *validation.plan;
   decoded.quote = validation.quote;

@@ -210,6 +210,20 @@ RunOutcome defer_or_fail(const RunnerDeps& deps, const store::Claim& claim, cons
   return RunOutcome{delay};
 }
 
+// PUTs a stored result to the task's uploadEndpoint. A failure fails the task (see fail()); the
+// media stays served until it expires, and the error says where.
+Status upload_result(const RunnerDeps& deps, const store::MediaRecord& media, const std::string& url) {
+  if (!deps.upload) {
+    return Error{delivery::errc::kUploadFailed, "this server does not upload results.", "uploadEndpoint"};
+  }
+  auto uploaded = delivery::upload_media(deps.media, media, url, deps.upload, *deps.clock, deps.upload_options);
+  if (uploaded || uploaded.error().code == fetch::errc::kFetchCancelled) return uploaded;  // cancelled: the server stops
+  auto e = uploaded.error();
+  e.message += "; the result stays at " + deps.media.url(media.media_uuid, media.content_type) + " until it expires.";
+  e.parameter = "uploadEndpoint";
+  return e;
+}
+
 // Renders one result into a file staged in the media store, which commits it (or discards it when
 // the render failed), then records the result.
 Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store::Claim& claim,
@@ -228,12 +242,16 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
     deps.media.discard(*staged);
     return out.error();
   }
-  if (auto committed = deps.media.commit(*staged, task.owner, task.task_uuid, decoded.ttl_s); !committed) {
-    return committed.error();
-  }
+  auto committed = deps.media.commit(*staged, task.owner, task.task_uuid, decoded.ttl_s);
+  if (!committed) return committed.error();
   ResultPayload payload{content_type, job.seed, std::nullopt, out->width, out->height, out->duration_s,
-                        std::string(engine.name()), {}, {}, {}};
+                        std::string(engine.name()), {}, {}, {}, {}};
   if (decoded.quote) payload.cost_usd = decoded.quote->cost_usd / decoded.plan.number_results;
+  if (decoded.upload_endpoint) {
+    // Before the result is recorded: a task run again after a crash here uploads again.
+    if (auto uploaded = upload_result(deps, *committed, *decoded.upload_endpoint); !uploaded) return uploaded;
+    payload.upload_url = *decoded.upload_endpoint;
+  }
   return deps.tasks.put_result(claim, {result.index, result.media_uuid, "success", core::encode(payload)});
 }
 
@@ -335,6 +353,7 @@ RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Sta
     if (auto rendered = render_result(deps, *prepared.engine, claim, task, prepared.decoded, prepared.inputs,
                                       result, progress);
         !rendered) {
+      if (rendered.error().code == fetch::errc::kFetchCancelled) return {};  // the server stops: requeued at restart
       return defer_or_fail(deps, claim, task, rendered.error());
     }
   }

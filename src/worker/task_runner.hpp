@@ -14,6 +14,7 @@
 #include "core/task_spec.hpp"
 #include "core/validate.hpp"
 #include "delivery/media_store.hpp"
+#include "delivery/media_upload.hpp"
 #include "engine/engine.hpp"
 #include "fetch/blob.hpp"
 #include "fetch/fetch_pool.hpp"
@@ -59,6 +60,10 @@ struct RunnerDeps {
   // long after each further one, at most storage_retry_max_ms, and is retried until space returns.
   std::int64_t storage_retry_first_ms = 5'000;
   std::int64_t storage_retry_max_ms = 5 * 60'000;
+  // Sends a result to the task's uploadEndpoint (fetch::HttpClient::put_stream in the server);
+  // a task with an uploadEndpoint fails with "uploadFailed" when it is not set.
+  delivery::PutStream upload = nullptr;
+  delivery::UploadOptions upload_options = {};
   // Monotonic time for fresh claims, lease renewals, progress throttling and log throttling.
   const Clock* clock = &SystemClock::instance();
 };
