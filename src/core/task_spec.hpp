@@ -55,7 +55,7 @@ struct DecodedTask {
   std::optional<Quote> quote;
   std::uint64_t seed = 0;
   std::optional<std::int64_t> ttl_s;
-  std::optional<std::string> upload_endpoint;  // where each result is PUT once stored
+  std::optional<std::string> upload_endpoint = {};  // where each result is PUT once stored
 };
 Result<DecodedTask> decode_task(const catalog::Catalog& catalog, std::string_view stored);
 

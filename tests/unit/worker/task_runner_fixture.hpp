@@ -156,6 +156,7 @@ class TaskRunnerTest : public testing::Test {
       Plan plan;
       plan.model = model_ ? &*model_ : nullptr;
       DecodedTask decoded{request_, plan, std::nullopt, 7, std::nullopt};
+      decoded.upload_endpoint = upload_endpoint_;
       return decoded;
     };
     d.fetch = [this](const std::string& ref, const std::string&) -> Result<fetch::Blob> {
@@ -197,6 +198,7 @@ class TaskRunnerTest : public testing::Test {
   std::function<void()> during_fetch_;
   std::string fetched_ = png(320, 320);  // what every input fetch returns
   std::optional<catalog::Model> model_;   // the plan's model, for its input limits
+  std::optional<std::string> upload_endpoint_;
 };
 
 }  // namespace vidserve::worker::runner_test

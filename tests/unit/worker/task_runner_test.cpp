@@ -267,6 +267,51 @@ TEST_F(TaskRunnerTest, OtherRenderErrorsFailTheTask) {
   EXPECT_EQ(tasks_.get("owner", "task-1")->error_code, "invalidInput");
 }
 
+// uploadEndpoint: each result is PUT (the bytes the media store holds) before it is recorded,
+// and the recorded result names the URL.
+TEST_F(TaskRunnerTest, EachResultIsUploadedBeforeItIsRecorded) {
+  const auto task = claimed_task(2);
+  auto d = deps();
+  upload_endpoint_ = "https://up.example/out.mp4";
+  std::vector<std::string> bodies;
+  d.upload = [&](const std::string& url, const fetch::StreamedBody& body) -> Result<int> {
+    EXPECT_EQ(url, "https://up.example/out.mp4");
+    EXPECT_EQ(tasks_.get("owner", "task-1")->results[bodies.size()].status, "processing");
+    std::string bytes(body.size, '\0');
+    auto n = body.read(0, bytes.data(), bytes.size());
+    EXPECT_TRUE(n && *n == bytes.size());
+    bodies.push_back(bytes);
+    return 200;
+  };
+  run_task(d, task, "w");
+  EXPECT_EQ(status(), store::TaskStatus::Success);
+  EXPECT_EQ(bodies, (std::vector<std::string>{"not really a video", "not really a video"}));
+  for (const auto& r : tasks_.get("owner", "task-1")->results)
+    EXPECT_EQ(decode_result_payload(r.payload).upload_url, "https://up.example/out.mp4");
+}
+
+// A failed upload fails the task naming uploadEndpoint and where the result stays; the media is
+// not deleted.
+TEST_F(TaskRunnerTest, AFailedUploadFailsTheTaskAndKeepsTheMedia) {
+  const auto task = claimed_task(1);
+  auto d = deps();
+  upload_endpoint_ = "https://up.example/out.mp4";
+  d.upload_options.attempts = 2;
+  int calls = 0;
+  d.upload = [&](const std::string&, const fetch::StreamedBody&) -> Result<int> {
+    ++calls;
+    return 403;
+  };
+  run_task(d, task, "w");
+  EXPECT_EQ(calls, 1);  // a 403 is not retried
+  EXPECT_EQ(status(), store::TaskStatus::Error);
+  const auto record = tasks_.get("owner", "task-1");
+  EXPECT_EQ(record->error_code, "uploadFailed");
+  EXPECT_NE(record->error_message.find("HTTP 403"), std::string::npos) << record->error_message;
+  EXPECT_EQ(error_parameters(), std::vector<std::string>{"uploadEndpoint"});
+  EXPECT_TRUE(media_.find("media-0"));
+}
+
 // The regression of the finding: several keys' tasks while the disk is full for the first renders,
 // then has space again. Every acknowledged task completes; none fails.
 TEST_F(TaskRunnerTest, EveryTaskCompletesOnceTheDiskHasSpaceAgain) {
