@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api/auth.hpp"
+#include "api/tasks/rate_limiter.hpp"
 #include "api/tasks/submitter.hpp"
 #include "catalog/catalog.hpp"
 #include "common/clock.hpp"
@@ -30,6 +31,12 @@ class Context {
   Submitter* submitter = nullptr;  // durable commits off the io threads
   std::function<void()> wake;      // a task was enqueued
   const Clock* clock = &SystemClock::instance();
+  RateLimiter* limiter = nullptr;  // per-key request rates; none: no limits
+
+  // nullopt when `owner` may send one more request now; else the whole seconds to wait (>= 1).
+  std::optional<int> over_rate(const std::string& owner) const {
+    return limiter ? limiter->admit(owner) : std::nullopt;
+  }
 
   // Whether the media store can build media URLs (MediaStore::set_public_base_url, right after
   // the HTTP server bound its port); until then every front-end answers 503.
