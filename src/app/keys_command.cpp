@@ -7,6 +7,8 @@
 #include "app/commands.hpp"
 #include "common/money.hpp"
 #include "common/text.hpp"
+#include "store/spend_ledger.hpp"
+#include "store/sqlite_database.hpp"
 #include "store/sqlite_key_store.hpp"
 
 namespace vidserve::app {
@@ -95,6 +97,22 @@ int with_store(const KeysOptions& o, const std::function<int(store::KeyStore&)>&
   return body(**keys);
 }
 
+// Each key: id, label, its limits and what its tasks have spent through the kling engine.
+int run_list(store::KeyStore& keys, const KeysOptions& o) {
+  auto all = keys.list();
+  if (!all) return std::cerr << all.error().message << "\n", 1;
+  auto db = store::SqliteDatabase::open((o.data_dir / "vidserve.db").string());
+  if (!db) return std::cerr << db.error().message << "\n", 1;
+  store::SqliteSpendLedger ledger(std::move(db).value());
+  for (const auto& k : *all) {
+    auto own = keys.limits(k.id);
+    auto spent = ledger.spent(k.id);
+    std::cout << k.id << "  " << k.label << "  " << (own ? limits_text(*own) : "limits unreadable") << "  spent "
+              << (spent ? money::usd(*spent) : "unreadable") << (k.revoked ? "  (revoked)" : "") << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 Runner add_keys_command(CLI::App& app) {
@@ -120,16 +138,7 @@ Runner add_keys_command(CLI::App& app) {
         std::cerr << "key id " << made->info.id << " (" << made->info.label << "); the key is not shown again\n";
         return 0;
       }
-      if (list->parsed()) {
-        auto all = keys.list();
-        if (!all) return std::cerr << all.error().message << "\n", 1;
-        for (const auto& k : *all) {
-          auto own = keys.limits(k.id);
-          std::cout << k.id << "  " << k.label << "  " << (own ? limits_text(*own) : "limits unreadable")
-                    << (k.revoked ? "  (revoked)" : "") << "\n";
-        }
-        return 0;
-      }
+      if (list->parsed()) return run_list(keys, *o);
       if (limits->parsed()) return run_limits(keys, *o, *l);
       if (revoke->parsed()) {
         auto done = keys.revoke(o->id);

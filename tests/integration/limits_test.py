@@ -105,7 +105,7 @@ class StoredLimitsTest(unittest.TestCase):
         listed = subprocess.run([BINARY, "keys", "list", "--data", data], capture_output=True, text=True,
                                 check=True).stdout
         key_id = listed.split()[0]
-        self.assertIn("rate default  burst default  spend cap default", listed)
+        self.assertIn("rate default  burst default  spend cap default  spent $0.00", listed)
         out = subprocess.run([BINARY, "keys", "limits", key_id, "--rate", "0.1", "--burst", "2",
                               "--spend-cap", "20", "--data", data], capture_output=True, text=True, check=True).stdout
         self.assertIn("rate 0.1/s  burst 2  spend cap $20.00", out)
