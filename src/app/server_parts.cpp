@@ -178,6 +178,7 @@ Result<std::unique_ptr<FrontEnds>> build_front_ends(const ServeOptions& options,
   f->context->clock = &storage.clock;
   f->limiter = make_rate_limiter(options.limits, *storage.keys, storage.clock);
   f->context->limiter = f->limiter.get();
+  f->context->spend_check = make_spend_check(options.limits, *storage.keys, *storage.spend, engines.router);
   api::runware::Services services{*f->context, engines.fetcher->for_uploads()};
   services.waiter = f->waiter.get();
   services.fetch_pool = &engines.fetcher->pool();

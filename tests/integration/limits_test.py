@@ -125,8 +125,7 @@ class StoredLimitsTest(unittest.TestCase):
 
 
 class SpendCapTest(unittest.TestCase):
-    """--spend-cap 0.40 for every key: two 5 s klingai:3@1 tasks ($0.185 each) pass, a third would
-    make $0.555 and is refused before Kling sees it; another key has its own spend."""
+    """--spend-cap 0.40 for every key; a 5 s klingai:3@1 task costs $0.185."""
 
     @classmethod
     def setUpClass(cls):
@@ -143,26 +142,42 @@ class SpendCapTest(unittest.TestCase):
         with urllib.request.urlopen(self.mock.base + "/_mock/stats", timeout=10) as resp:
             return json.loads(resp.read())["calls"].get("POST videos/text2video", 0)
 
-    def run_task(self, key):
-        task = {"taskType": "videoInference", "taskUUID": new_uuid(), "model": "klingai:3@1",
+    @staticmethod
+    def task():
+        return {"taskType": "videoInference", "taskUUID": new_uuid(), "model": "klingai:3@1",
                 "positivePrompt": "a paid clip", "duration": 5, "includeCost": True}
-        status, body = self.server.post([task], key=key)
-        self.assertEqual(status, 200, body)
-        return self.server.poll(task["taskUUID"], key=key, timeout=60)[1]
 
     def test_the_task_that_would_cross_the_cap_never_reaches_kling(self):
         before = self.creates()
-        for _ in range(2):
-            body = self.run_task(KEY_A)
-            self.assertNotIn("errors", body, body)
-        refused = self.run_task(KEY_A)
-        error = refused["errors"][0]
-        self.assertEqual(error["code"], "spendCapExceeded")
-        self.assertIn("$0.40", error["message"])
-        self.assertIn("$0.37", error["message"])
+        # Three tasks in one request: each fits the cap at submission ($0 spent); the worker charges
+        # them one by one, and the third, which would make $0.555, fails before Kling sees it.
+        tasks = [self.task() for _ in range(3)]
+        status, body = self.server.post(tasks, key=KEY_A)
+        self.assertEqual(status, 200, body)
+        results = [self.server.poll(t["taskUUID"], key=KEY_A, timeout=60)[1] for t in tasks]
+        errors = [r["errors"][0] for r in results if "errors" in r]
+        self.assertEqual(len(errors), 1, results)
+        self.assertEqual(errors[0]["code"], "spendCapExceeded")
+        self.assertIn("its cap of $0.40 (spent so far: $0.37)", errors[0]["message"])
         self.assertEqual(self.creates() - before, 2)
-        body = self.run_task(KEY_B)  # B has spent nothing
-        self.assertNotIn("errors", body, body)
+        # Now the price is known to cross the cap at submission: refused at once, in each API's shape.
+        status, body = self.server.post([self.task()], key=KEY_A)
+        self.assertEqual(status, 402, body)
+        self.assertEqual(body["errors"][0]["code"], "spendCapExceeded")
+        self.assertIn("$0.40", body["errors"][0]["message"])
+        status, _, kling = request(self.server.base, "/v1/videos/text2video", KEY_A,
+                                   {"model_name": "kling-v1-6", "prompt": "paid", "duration": "5", "mode": "std"})
+        self.assertEqual((status, kling["code"]), (402, 1102), kling)
+        self.assertIn("$0.40", kling["message"])
+        status, _, apimart = request(self.server.base, "/v1/videos/generations", KEY_A,
+                                     {"model": "kling-v2-6", "prompt": "paid", "mode": "std", "duration": 5})
+        self.assertEqual(status, 402, apimart)
+        self.assertEqual(apimart["error"]["code"], "spend_cap_exceeded")
+        self.assertEqual(self.creates() - before, 2)
+        # Another key has its own spend.
+        task = self.task()
+        self.assertEqual(self.server.post([task], key=KEY_B)[0], 200)
+        self.assertNotIn("errors", self.server.poll(task["taskUUID"], key=KEY_B, timeout=60)[1])
         self.assertEqual(self.creates() - before, 3)
 
 

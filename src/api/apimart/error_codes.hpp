@@ -20,6 +20,7 @@ inline constexpr const char* kInvalidApiKey = "invalid_api_key";
 inline constexpr const char* kTaskNotFound = "task_not_found";
 inline constexpr const char* kTooManyQueuedTasks = "too_many_queued_tasks";
 inline constexpr const char* kRateLimitExceeded = "rate_limit_exceeded";  // the key's request rate
+inline constexpr const char* kSpendCapExceeded = "spend_cap_exceeded";    // its kling-engine spend cap
 inline constexpr const char* kInsufficientStorage = "insufficient_storage";
 inline constexpr const char* kServiceUnavailable = "service_unavailable";
 inline constexpr const char* kInternalError = "internal_error";

@@ -18,6 +18,7 @@ inline constexpr int kBadRequest = 1200;          // a malformed body or query
 inline constexpr int kInvalidParameters = 1201;   // validation problems, listed in `errors`
 inline constexpr int kInvalidMethod = 1202;       // a method the path does not take
 inline constexpr int kNoSuchResource = 1203;      // unknown path or task
+inline constexpr int kSpendCapReached = 1102;     // the key's kling-engine spend cap (402)
 inline constexpr int kRateLimited = 1302;         // the key is over its request rate (429)
 inline constexpr int kTooManyTasks = 1303;        // the key's queued tasks are at the limit
 inline constexpr int kServerError = 5000;         // an internal failure
