@@ -7,6 +7,7 @@ namespace vidserve::api::tasks {
 namespace {
 
 constexpr std::int64_t kSweepEveryMs = 60'000;
+constexpr std::int64_t kFullSweepEveryMs = 1'000;
 
 int burst_of(const RateLimit& r) {
   return r.burst > 0 ? r.burst : std::max(1, static_cast<int>(std::ceil(r.per_s)));
@@ -33,7 +34,12 @@ std::optional<int> RateLimiter::admit(const std::string& owner) {
   }
   if (fresh) *fresh = limits_of_ ? limits_of_(owner) : std::nullopt;
   std::lock_guard lock(mutex_);
-  if (now - last_sweep_ms_ >= kSweepEveryMs || entries_.size() >= kMaxBuckets) forget_idle(now);
+  // A sweep is O(buckets): once a minute, or once a second while the table is full.
+  const auto since_sweep = now - last_sweep_ms_;
+  if (since_sweep >= kSweepEveryMs ||
+      (entries_.size() >= kMaxBuckets && since_sweep >= kFullSweepEveryMs)) {
+    forget_idle(now);
+  }
   auto it = entries_.find(owner);
   if (fresh) {
     const auto rate = effective_rate(defaults_, fresh->value_or(store::KeyLimits{}));
