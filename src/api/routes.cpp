@@ -43,7 +43,8 @@ bhttp::message_generator media(const http::Request& req, delivery::MediaStore& s
 // Replies of the transport-free services, sent on whichever thread produced them.
 wire::ReplyCallback json_reply(const http::Request& req, http::Responder respond) {
   return [respond = std::move(respond), version = req.version(), keep_alive = req.keep_alive()](wire::Reply reply) {
-    respond(http::json_response(version, keep_alive, static_cast<bhttp::status>(reply.status), std::move(reply.body)));
+    respond(http::json_response(version, keep_alive, static_cast<bhttp::status>(reply.status), std::move(reply.body),
+                                reply.retry_after_s));
   };
 }
 

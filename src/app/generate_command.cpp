@@ -14,6 +14,7 @@
 #include "app/error_codes.hpp"
 #include "catalog/catalog.hpp"
 #include "common/clock.hpp"
+#include "common/money.hpp"
 #include "common/uuid.hpp"
 #include "fetch/base64.hpp"
 #include "fetch/content_sniff.hpp"
@@ -162,7 +163,9 @@ int run_generate(const GenerateOptions& o) {
   progress.done();
   if (!downloaded) return std::cerr << "vidserve generate: " << downloaded.error().message << "\n", 1;
   std::cout << o.output;
-  if (result->contains("cost")) std::cout << "  cost $" << json::serialize(result->at("cost"));
+  if (const auto* cost = result->if_contains("cost"); cost && cost->is_number()) {
+    std::cout << "  cost " << money::usd(money::from_usd(cost->to_number<double>()));
+  }
   std::cout << "  seed " << json::serialize(result->at("seed")) << "\n";
   return 0;
 }

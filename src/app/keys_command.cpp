@@ -1,8 +1,14 @@
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "app/commands.hpp"
+#include "common/money.hpp"
+#include "common/text.hpp"
+#include "store/spend_ledger.hpp"
+#include "store/sqlite_database.hpp"
 #include "store/sqlite_key_store.hpp"
 
 namespace vidserve::app {
@@ -15,6 +21,71 @@ struct KeysOptions {
   std::string id;
 };
 
+// `keys limits ID`: each option given replaces that limit; "default" returns it to the serve
+// flag's value; --clear returns all three.
+struct LimitOptions {
+  std::optional<std::string> rate, burst, spend_cap;
+  bool clear = false;
+};
+
+std::string limits_text(const store::KeyLimits& l) {
+  const auto rate = l.rate_per_s ? (*l.rate_per_s == 0 ? std::string("none") : text::format_number(*l.rate_per_s) + "/s")
+                                 : std::string("default");
+  return "rate " + rate + "  burst " + (l.burst ? std::to_string(*l.burst) : std::string("default")) +
+         "  spend cap " + (l.spend_cap ? money::usd(*l.spend_cap) : std::string("default"));
+}
+
+CLI::App* add_limits_subcommand(CLI::App& keys, KeysOptions& o, LimitOptions& l) {
+  auto* cmd = keys.add_subcommand("limits", "Set a key's own limits (others keep theirs); `keys list` shows them");
+  cmd->add_option("id", o.id, "Key id (from `keys list`)")->required();
+  cmd->add_option("--rate", l.rate, "Requests per second (0: no limit for this key; default: serve's --rate-limit)");
+  cmd->add_option("--burst", l.burst, "Requests at once before the rate applies (default: serve's --rate-burst)");
+  cmd->add_option("--spend-cap", l.spend_cap, "Kling-engine spend cap in USD, e.g. 20.00 (default: serve's --spend-cap)");
+  cmd->add_flag("--clear", l.clear, "Return all three to the serve defaults");
+  return cmd;
+}
+
+// "default" -> nullopt (the server's default); otherwise the parsed value, or an error message.
+template <class T, class Parse>
+bool apply_limit(const std::optional<std::string>& given, std::optional<T>& limit, Parse parse, const char* name) {
+  if (!given) return true;
+  if (*given == "default") {
+    limit.reset();
+    return true;
+  }
+  auto value = parse(*given);
+  if (!value) std::cerr << "vidserve keys limits: " << name << " " << *given << " is not valid\n";
+  limit = value;
+  return value.has_value();
+}
+
+std::optional<double> parse_rate(const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  return !text.empty() && *end == '\0' && v >= 0 && v <= 1e6 ? std::optional<double>(v) : std::nullopt;
+}
+
+std::optional<int> parse_burst(const std::string& text) {
+  char* end = nullptr;
+  const long v = std::strtol(text.c_str(), &end, 10);
+  return !text.empty() && *end == '\0' && v >= 1 && v <= 1'000'000 ? std::optional<int>(static_cast<int>(v))
+                                                                      : std::nullopt;
+}
+
+int run_limits(store::KeyStore& keys, const KeysOptions& o, const LimitOptions& l) {
+  auto limits = keys.limits(o.id);
+  if (!limits) return std::cerr << limits.error().message << "\n", 1;
+  if (l.clear) *limits = {};
+  if (!apply_limit(l.rate, limits->rate_per_s, parse_rate, "--rate") ||
+      !apply_limit(l.burst, limits->burst, parse_burst, "--burst") ||
+      !apply_limit(l.spend_cap, limits->spend_cap, money::parse, "--spend-cap")) {
+    return 2;
+  }
+  if (auto set = keys.set_limits(o.id, *limits); !set) return std::cerr << set.error().message << "\n", 1;
+  std::cout << o.id << "  " << limits_text(*limits) << "\n";
+  return 0;
+}
+
 int with_store(const KeysOptions& o, const std::function<int(store::KeyStore&)>& body) {
   std::error_code ec;
   std::filesystem::create_directories(o.data_dir, ec);
@@ -24,6 +95,22 @@ int with_store(const KeysOptions& o, const std::function<int(store::KeyStore&)>&
     return 2;
   }
   return body(**keys);
+}
+
+// Each key: id, label, its limits and what its tasks have spent through the kling engine.
+int run_list(store::KeyStore& keys, const KeysOptions& o) {
+  auto all = keys.list();
+  if (!all) return std::cerr << all.error().message << "\n", 1;
+  auto db = store::SqliteDatabase::open((o.data_dir / "vidserve.db").string());
+  if (!db) return std::cerr << db.error().message << "\n", 1;
+  store::SqliteSpendLedger ledger(std::move(db).value());
+  for (const auto& k : *all) {
+    auto own = keys.limits(k.id);
+    auto spent = ledger.spent(k.id);
+    std::cout << k.id << "  " << k.label << "  " << (own ? limits_text(*own) : "limits unreadable") << "  spent "
+              << (spent ? money::usd(*spent) : "unreadable") << (k.revoked ? "  (revoked)" : "") << "\n";
+  }
+  return 0;
 }
 
 }  // namespace
@@ -38,9 +125,11 @@ Runner add_keys_command(CLI::App& app) {
   auto* list = cmd->add_subcommand("list", "List keys (ids and labels, never the keys)");
   auto* revoke = cmd->add_subcommand("revoke", "Revoke a key by id");
   revoke->add_option("id", o->id, "Key id (from `keys list`)")->required();
+  auto l = std::make_shared<LimitOptions>();
+  auto* limits = add_limits_subcommand(*cmd, *o, *l);
   // `--data` may come before or after the action.
-  for (auto* sub : {create, list, revoke}) sub->fallthrough();
-  return [o, create, list, revoke]() {
+  for (auto* sub : {create, list, revoke, limits}) sub->fallthrough();
+  return [o, l, create, list, revoke, limits]() {
     return with_store(*o, [&](store::KeyStore& keys) {
       if (create->parsed()) {
         auto made = keys.create(o->label);
@@ -49,14 +138,8 @@ Runner add_keys_command(CLI::App& app) {
         std::cerr << "key id " << made->info.id << " (" << made->info.label << "); the key is not shown again\n";
         return 0;
       }
-      if (list->parsed()) {
-        auto all = keys.list();
-        if (!all) return std::cerr << all.error().message << "\n", 1;
-        for (const auto& k : *all) {
-          std::cout << k.id << "  " << k.label << (k.revoked ? "  (revoked)" : "") << "\n";
-        }
-        return 0;
-      }
+      if (list->parsed()) return run_list(keys, *o);
+      if (limits->parsed()) return run_limits(keys, *o, *l);
       if (revoke->parsed()) {
         auto done = keys.revoke(o->id);
         if (!done) return std::cerr << done.error().message << "\n", 1;

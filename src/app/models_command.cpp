@@ -4,6 +4,7 @@
 
 #include "app/commands.hpp"
 #include "catalog/catalog.hpp"
+#include "common/money.hpp"
 #include "common/text.hpp"
 
 namespace vidserve::app {
@@ -50,10 +51,11 @@ std::string price_of(const Model& m) {
   std::vector<std::string> parts;
   for (const auto& p : m.pricing) {
     std::string s;
+    const auto amount = money::usd(money::from_usd(p.amount));
     switch (p.basis) {
-      case catalog::PriceRule::Basis::PerSecond: s = text::format_usd(p.amount) + "/s"; break;
-      case catalog::PriceRule::Basis::PerItem: s = text::format_usd(p.amount) + " each"; break;
-      case catalog::PriceRule::Basis::InputPerSecond: s = text::format_usd(p.amount) + "/s of " + p.input; break;
+      case catalog::PriceRule::Basis::PerSecond: s = amount + "/s"; break;
+      case catalog::PriceRule::Basis::PerItem: s = amount + " each"; break;
+      case catalog::PriceRule::Basis::InputPerSecond: s = amount + "/s of " + p.input; break;
       case catalog::PriceRule::Basis::InputTiers: s = "tiered by " + p.input + " length"; break;
     }
     std::vector<std::string> when = p.workflows;

@@ -6,6 +6,7 @@
 #include "app/commands.hpp"
 #include "app/server_app.hpp"
 #include "common/log.hpp"
+#include "common/money.hpp"
 
 namespace vidserve::app {
 
@@ -59,6 +60,29 @@ int run_serve(const ServeOptions& options) {
   return 0;
 }
 
+// Per-key limits for keys without their own; each also from the environment.
+void add_limit_options(CLI::App& cmd, ServeOptions& options) {
+  cmd.add_option("--rate-limit", options.limits.rate_per_s,
+                 "Requests per second per API key, for keys without their own rate (0: no limit); "
+                 "over it: 429 with Retry-After")
+      ->envname("VIDSERVE_RATE_LIMIT")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6));
+  cmd.add_option("--rate-burst", options.limits.burst,
+                 "Requests a key may send at once before its rate applies (0: the rate rounded up)")
+      ->envname("VIDSERVE_RATE_BURST")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1'000'000));
+  cmd.add_option_function<std::string>(
+         "--spend-cap",
+         [&options](const std::string& text) { options.limits.spend_cap = money::parse(text); },
+         "Kling-engine spend cap per API key in USD, for keys without their own (e.g. 20.00; default: none)")
+      ->envname("VIDSERVE_SPEND_CAP")
+      ->check([](const std::string& text) {
+        return money::parse(text) ? std::string() : "a plain decimal amount in USD, e.g. 20.00";
+      });
+}
+
 }  // namespace
 
 Runner add_serve_command(CLI::App& app) {
@@ -108,6 +132,7 @@ Runner add_serve_command(CLI::App& app) {
                   "Queued + processing tasks per API key at most; more get 429 tooManyQueuedTasks (0: no limit)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  add_limit_options(*cmd, *options);
   auto retention = std::make_shared<std::string>("30d");
   cmd->add_option("--retention", *retention,
                   "Delete finished tasks with their results and media this long after they finished "

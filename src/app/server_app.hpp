@@ -9,6 +9,7 @@
 #include <thread>
 #include <utility>
 
+#include "app/key_limits.hpp"
 #include "common/result.hpp"
 
 namespace vidserve::app {
@@ -36,6 +37,10 @@ struct ServeOptions {
   // Finished tasks, their results and media are deleted this long after their last update.
   // 0: never.
   std::int64_t retention_ms = 30LL * 24 * 3600 * 1000;
+  // Per-key limits for keys without their own (`vidserve keys limits`) and for VIDSERVE_API_KEYS:
+  // requests per second (0: none) with a burst (0: the rate rounded up), and the kling-engine
+  // spend cap (none by default).
+  LimitDefaults limits;
 };
 
 // "30d", "12h", "90m", "45s", "1500ms", a plain number of seconds, or "0"/"off" (0: never).

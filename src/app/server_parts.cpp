@@ -66,6 +66,7 @@ Result<std::unique_ptr<Storage>> open_storage(const ServeOptions& options, const
   s->tasks = std::make_unique<store::SqliteTaskStore>(s->db, clock);
   s->tasks->set_max_active_per_owner(options.max_queued_per_key);
   s->keys = std::make_unique<store::SqliteKeyStore>(s->db, clock);
+  s->spend = std::make_unique<store::SqliteSpendLedger>(s->db);
   s->media_index = std::make_unique<store::SqliteMediaIndex>(s->db, clock);
   s->media =
       std::make_unique<delivery::LocalMediaStore>(options.data_dir / "media", *s->media_index, clock);
@@ -175,6 +176,9 @@ Result<std::unique_ptr<FrontEnds>> build_front_ends(const ServeOptions& options,
   f->context->submitter = f->submitter.get();
   f->context->wake = std::move(wake);
   f->context->clock = &storage.clock;
+  f->limiter = make_rate_limiter(options.limits, *storage.keys, storage.clock);
+  f->context->limiter = f->limiter.get();
+  f->context->spend_check = make_spend_check(options.limits, *storage.keys, *storage.spend, engines.router);
   api::runware::Services services{*f->context, engines.fetcher->for_uploads()};
   services.waiter = f->waiter.get();
   services.fetch_pool = &engines.fetcher->pool();
@@ -203,6 +207,7 @@ std::unique_ptr<worker::Scheduler> build_workers(const ServeOptions& options, St
   deps.fetch_async = engines.fetcher->as_async_function();
   deps.upload = engines.fetcher->for_result_uploads();
   deps.events = storage.events.get();
+  deps.spend_gate = make_spend_gate(options.limits, *storage.keys, *storage.spend);
   auto scheduler =
       std::make_unique<worker::Scheduler>(std::move(deps), worker::SchedulerOptions{options.workers});
   scheduler->start();

@@ -49,6 +49,7 @@ struct Storage {
   std::shared_ptr<store::SqliteDatabase> db;
   std::unique_ptr<store::SqliteTaskStore> tasks;
   std::unique_ptr<store::SqliteKeyStore> keys;
+  std::unique_ptr<store::SqliteSpendLedger> spend;  // kling-engine spend per key (spend caps)
   std::unique_ptr<store::SqliteMediaIndex> media_index;
   std::unique_ptr<delivery::MediaStore> media;
   // What the workers publish (progress, finished tasks); in-process here.
@@ -77,6 +78,7 @@ struct FrontEnds {
   std::unique_ptr<api::kling::NativeAuth> kling_auth;
   std::unique_ptr<api::tasks::Submitter> submitter;        // started
   std::unique_ptr<api::runware::CompletionWaiter> waiter;  // started
+  std::unique_ptr<api::tasks::RateLimiter> limiter;        // per-key request rates
   std::unique_ptr<api::tasks::Context> context;            // shared by the three APIs and webhooks
   std::unique_ptr<api::runware::Service> runware;
   std::unique_ptr<api::kling::NativeService> kling;

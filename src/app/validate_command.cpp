@@ -11,6 +11,7 @@
 #include "app/commands.hpp"
 #include "app/error_codes.hpp"
 #include "catalog/error_codes.hpp"
+#include "common/money.hpp"
 #include "common/text.hpp"
 
 namespace vidserve::app {
@@ -57,7 +58,7 @@ void print_text(const DocumentCheck& check) {
       std::cout << label << ": valid";
       if (v.plan) std::cout << ": " << plan_summary(*v.plan);
       if (v.quote) {
-        std::cout << "; cost " << text::format_usd(v.quote->cost_usd) << " (" << v.quote->basis << ")";
+        std::cout << "; cost " << money::usd(v.quote->cost_micros) << " (" << v.quote->basis << ")";
       } else if (v.plan) {
         std::cout << "; cost not quoted: " << core::unquoted_reason(*v.plan, {v.plan->sound, false});
       }

@@ -114,15 +114,6 @@ std::string format_number(double value) {
   return s;
 }
 
-std::string format_usd(double value) {
-  char buf[64];
-  // Four decimals, trimmed to no fewer than two: $0.1848, $0.185, $0.70.
-  std::snprintf(buf, sizeof buf, "%.4f", value);
-  std::string s(buf);
-  while (s.size() > 1 && s.back() == '0' && s.size() - s.find('.') > 3) s.pop_back();
-  return "$" + s;
-}
-
 char ascii_lower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }

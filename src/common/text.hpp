@@ -38,9 +38,6 @@ std::string join(std::span<const std::string> items, std::string_view sep);
 // Formats a number without trailing zeros: 5 -> "5", 0.5 -> "0.5", 0.1848 -> "0.1848".
 std::string format_number(double value);
 
-// Money with enough decimals to be exact for catalog prices: 0.185 -> "$0.185", 0.7 -> "$0.70".
-std::string format_usd(double value);
-
 // ASCII case-insensitive comparisons, for protocol tokens (schemes, header names, "Bearer").
 char ascii_lower(char c);
 bool iequals(std::string_view a, std::string_view b);

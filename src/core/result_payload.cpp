@@ -26,8 +26,10 @@ std::string encode(const ResultPayload& p) {
       << "width=" << p.width << "\nheight=" << p.height << "\n"
       << "duration_s=" << text::format_number(p.duration_s) << "\n"
       << "engine=" << one_line(p.engine) << "\n";
-  if (p.cost_usd) out << "cost_usd=" << text::format_number(*p.cost_usd) << "\n";
-  if (!p.upload_url.empty()) out << "upload_url=" << one_line(p.upload_url) << "\n";
+  if (p.cost_micros) out << "cost_usd=" << money::decimal(*p.cost_micros) << "
+";
+  if (!p.upload_url.empty()) out << "upload_url=" << one_line(p.upload_url) << "
+";
   if (!p.error_code.empty()) {
     out << "error_code=" << one_line(p.error_code) << "\nerror_message=" << one_line(p.error_message) << "\n";
     if (!p.error_parameter.empty()) out << "error_parameter=" << one_line(p.error_parameter) << "\n";
@@ -50,7 +52,7 @@ ResultPayload decode_result_payload(const std::string& text) {
     else if (key == "height") p.height = std::atoi(value.c_str());
     else if (key == "duration_s") p.duration_s = std::strtod(value.c_str(), nullptr);
     else if (key == "engine") p.engine = value;
-    else if (key == "cost_usd") p.cost_usd = std::strtod(value.c_str(), nullptr);
+    else if (key == "cost_usd") p.cost_micros = money::parse(value);
     else if (key == "error_code") p.error_code = value;
     else if (key == "error_message") p.error_message = value;
     else if (key == "error_parameter") p.error_parameter = value;

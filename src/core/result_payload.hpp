@@ -5,12 +5,14 @@
 #include <optional>
 #include <string>
 
+#include "common/money.hpp"
+
 namespace vidserve::core {
 
 struct ResultPayload {
   std::string content_type;          // video/mp4, image/jpeg, ...
   std::uint64_t seed = 0;
-  std::optional<double> cost_usd;    // per result, when the catalog prices the plan
+  std::optional<money::Micros> cost_micros;  // per result, when the catalog prices the plan
   int width = 0, height = 0;
   double duration_s = 0;
   std::string engine;                // which engine produced it

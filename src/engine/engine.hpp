@@ -22,6 +22,7 @@ struct InputMedia {
   std::string role;
   fetch::Blob blob;       // as the fetcher resolved it: bytes and MIME type
   std::string path = {};  // the task's field it came from, e.g. "inputs.frameImages[0].image"
+  double duration_s = 0;  // video and audio: the measured length (prices length-priced models)
 };
 
 struct Job {

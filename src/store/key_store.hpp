@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/money.hpp"
 #include "common/result.hpp"
 
 namespace vidserve::store {
@@ -19,6 +20,16 @@ struct ApiKeyInfo {
   bool revoked = false;
 
   bool operator==(const ApiKeyInfo&) const = default;
+};
+
+// A key's own limits; an absent one is the server's default (serve --rate-limit, --rate-burst,
+// --spend-cap). A rate of 0 means no rate limit for that key, whatever the default.
+struct KeyLimits {
+  std::optional<double> rate_per_s;
+  std::optional<int> burst;
+  std::optional<money::Micros> spend_cap;  // kling-engine spend, in micro-dollars
+
+  bool operator==(const KeyLimits&) const = default;
 };
 
 struct CreatedApiKey {
@@ -37,6 +48,10 @@ class KeyStore {
   virtual Result<std::vector<ApiKeyInfo>> list() = 0;
   // "notFound" for an unknown id; revoking twice is not an error.
   virtual Status revoke(std::string_view id) = 0;
+
+  // A key's limits ("notFound" for an unknown id); set_limits replaces all three.
+  virtual Result<KeyLimits> limits(std::string_view id) = 0;
+  virtual Status set_limits(std::string_view id, const KeyLimits& limits) = 0;
 };
 
 }  // namespace vidserve::store

@@ -12,7 +12,7 @@ Result<CreatedApiKey> MemoryKeyStore::create(std::string_view label) {
   if (!made) return made.error();
   ApiKeyInfo info{made->id, std::string(label), clock_.now_ms(), false};
   Lock lock(mutex_);
-  keys_.push_back(Entry{info, made->hash});
+  keys_.push_back(Entry{info, made->hash, {}});
   return CreatedApiKey{info, made->plaintext};
 }
 
@@ -39,6 +39,25 @@ Status MemoryKeyStore::revoke(std::string_view id) {
   for (auto& e : keys_) {
     if (e.info.id == id) {
       e.info.revoked = true;
+      return Ok{};
+    }
+  }
+  return Error{errc::kNotFound, "no API key with id '" + std::string(id) + "'"};
+}
+
+Result<KeyLimits> MemoryKeyStore::limits(std::string_view id) {
+  Lock lock(mutex_);
+  for (const auto& e : keys_) {
+    if (e.info.id == id) return e.limits;
+  }
+  return Error{errc::kNotFound, "no API key with id '" + std::string(id) + "'"};
+}
+
+Status MemoryKeyStore::set_limits(std::string_view id, const KeyLimits& limits) {
+  Lock lock(mutex_);
+  for (auto& e : keys_) {
+    if (e.info.id == id) {
+      e.limits = limits;
       return Ok{};
     }
   }

@@ -19,11 +19,14 @@ class MemoryKeyStore final : public KeyStore {
   Result<std::optional<std::string>> verify(std::string_view plaintext) override;
   Result<std::vector<ApiKeyInfo>> list() override;
   Status revoke(std::string_view id) override;
+  Result<KeyLimits> limits(std::string_view id) override;
+  Status set_limits(std::string_view id, const KeyLimits& limits) override;
 
  private:
   struct Entry {
     ApiKeyInfo info;
     std::string key_hash;
+    KeyLimits limits;
   };
   const Clock& clock_;
   std::mutex mutex_;

@@ -73,6 +73,18 @@ Statement& Statement::integer(int index, std::int64_t value) {
   return *this;
 }
 
+Statement& Statement::real(int index, double value) {
+  const int rc = sqlite3_bind_double(stmt_, index, value);
+  if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  return *this;
+}
+
+Statement& Statement::null(int index) {
+  const int rc = sqlite3_bind_null(stmt_, index);
+  if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  return *this;
+}
+
 Result<bool> Statement::step() {
   if (bind_rc_ != SQLITE_OK) return sqlite_error(db_, bind_rc_, "bind");
   const int rc = sqlite3_step(stmt_);
@@ -104,6 +116,10 @@ std::string Statement::column_blob(int column) const {
 std::int64_t Statement::column_int(int column) const {
   return sqlite3_column_int64(stmt_, column);
 }
+
+double Statement::column_real(int column) const { return sqlite3_column_double(stmt_, column); }
+
+bool Statement::column_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
 // ---- SqliteDatabase ----
 

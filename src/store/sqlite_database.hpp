@@ -43,6 +43,8 @@ class Statement {
   Statement& text(int index, std::string_view value);
   Statement& blob(int index, std::string_view bytes);
   Statement& integer(int index, std::int64_t value);
+  Statement& real(int index, double value);
+  Statement& null(int index);
 
   // true: a row is available; false: the statement is done.
   Result<bool> step();
@@ -53,6 +55,8 @@ class Statement {
   std::string column_text(int column) const;
   std::string column_blob(int column) const;
   std::int64_t column_int(int column) const;
+  double column_real(int column) const;
+  bool column_null(int column) const;
 
  private:
   sqlite3* db_;

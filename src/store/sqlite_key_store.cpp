@@ -72,4 +72,33 @@ Status SqliteKeyStore::revoke(std::string_view id) {
   return Ok{};
 }
 
+Result<KeyLimits> SqliteKeyStore::limits(std::string_view id) {
+  auto s = db_->session();
+  auto stmt = s.prepare("SELECT rate_per_s, rate_burst, spend_cap_micros FROM api_keys WHERE id = ?1");
+  if (!stmt) return stmt.error();
+  stmt->text(1, id);
+  auto row = stmt->step();
+  if (!row) return row.error();
+  if (!*row) return Error{errc::kNotFound, "no API key with id '" + std::string(id) + "'"};
+  KeyLimits out;
+  if (!stmt->column_null(0)) out.rate_per_s = stmt->column_real(0);
+  if (!stmt->column_null(1)) out.burst = static_cast<int>(stmt->column_int(1));
+  if (!stmt->column_null(2)) out.spend_cap = stmt->column_int(2);
+  return out;
+}
+
+Status SqliteKeyStore::set_limits(std::string_view id, const KeyLimits& limits) {
+  auto s = db_->session();
+  auto stmt = s.prepare(
+      "UPDATE api_keys SET rate_per_s = ?2, rate_burst = ?3, spend_cap_micros = ?4 WHERE id = ?1");
+  if (!stmt) return stmt.error();
+  stmt->text(1, id);
+  limits.rate_per_s ? stmt->real(2, *limits.rate_per_s) : stmt->null(2);
+  limits.burst ? stmt->integer(3, *limits.burst) : stmt->null(3);
+  limits.spend_cap ? stmt->integer(4, *limits.spend_cap) : stmt->null(4);
+  if (auto ok = stmt->run(); !ok) return ok;
+  if (s.changes() == 0) return Error{errc::kNotFound, "no API key with id '" + std::string(id) + "'"};
+  return Ok{};
+}
+
 }  // namespace vidserve::store

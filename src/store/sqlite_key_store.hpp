@@ -20,6 +20,8 @@ class SqliteKeyStore final : public KeyStore {
   Result<std::optional<std::string>> verify(std::string_view plaintext) override;
   Result<std::vector<ApiKeyInfo>> list() override;
   Status revoke(std::string_view id) override;
+  Result<KeyLimits> limits(std::string_view id) override;
+  Status set_limits(std::string_view id, const KeyLimits& limits) override;
 
  private:
   std::shared_ptr<SqliteDatabase> db_;

@@ -10,7 +10,7 @@ namespace vidserve::store {
 namespace {
 
 // Append only: never edit a migration that has shipped, add a new one.
-constexpr std::array<const char*, 7> kMigrations = {
+constexpr std::array<const char*, 8> kMigrations = {
     // 1: tasks with their results, API keys, produced media.
     R"sql(
 CREATE TABLE tasks (
@@ -121,6 +121,24 @@ ALTER TABLE task_results ADD COLUMN provider_state BLOB NOT NULL DEFAULT '';
     R"sql(
 ALTER TABLE tasks ADD COLUMN request_version INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX tasks_by_request_version ON tasks(request_version);
+)sql",
+    // 10 (per-key limits; numbered after the webhook-outbox and cancel migrations): a key's own
+    // request rate and burst and its kling-engine spend cap (NULL: the server's default), and
+    // the kling-engine spend of every owner (keys and VIDSERVE_API_KEYS alike), one row per task
+    // that reached the kling engine, so a retried task is counted once.
+    R"sql(
+ALTER TABLE api_keys ADD COLUMN rate_per_s REAL;
+ALTER TABLE api_keys ADD COLUMN rate_burst INTEGER;
+ALTER TABLE api_keys ADD COLUMN spend_cap_micros INTEGER;
+CREATE TABLE owner_spend (
+  owner TEXT PRIMARY KEY,
+  spent_micros INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE spend_charges (
+  task_key TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  micros INTEGER NOT NULL
+) WITHOUT ROWID;
 )sql",
 };
 

@@ -114,6 +114,12 @@ Result<media::MediaFacts> inspect(Kind kind, const fetch::Blob& blob) {
 }  // namespace
 
 Status check_input(const std::string& role, const fetch::Blob& blob, const catalog::Model* model) {
+  auto seconds = check_input_seconds(role, blob, model);
+  if (!seconds) return seconds.error();
+  return Ok{};
+}
+
+Result<double> check_input_seconds(const std::string& role, const fetch::Blob& blob, const catalog::Model* model) {
   const auto needs = needs_of(role);
   const auto facts = inspect(needs.kind, blob);
   if (!facts) return facts.error();
@@ -123,10 +129,13 @@ Status check_input(const std::string& role, const fetch::Blob& blob, const catal
                  "it is " + std::to_string(facts->width) + "x" + std::to_string(facts->height) +
                      " pixels; at most " + std::to_string(kMaxInputPixels) + " pixels are taken."};
   }
-  if (!model) return Ok{};
+  if (!model) return facts->duration_s;
   const auto limits = model->input_limits.find(needs.limits);
-  if (limits == model->input_limits.end()) return Ok{};
-  return check_limits(*facts, blob.size(), limits->second, code_of(needs.kind));
+  if (limits == model->input_limits.end()) return facts->duration_s;
+  if (auto checked = check_limits(*facts, blob.size(), limits->second, code_of(needs.kind)); !checked) {
+    return checked.error();
+  }
+  return facts->duration_s;
 }
 
 }  // namespace vidserve::worker

@@ -22,4 +22,7 @@ inline constexpr long long kMaxInputPixels = 40'000'000;
 // Video and audio kept in a spool file (fetch::Blob::file) are read from it, never loaded whole.
 Status check_input(const std::string& role, const fetch::Blob& blob, const catalog::Model* model);
 
+// check_input, answering the input's measured length in seconds (0 for an image).
+Result<double> check_input_seconds(const std::string& role, const fetch::Blob& blob, const catalog::Model* model);
+
 }  // namespace vidserve::worker

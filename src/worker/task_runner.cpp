@@ -14,6 +14,7 @@
 #include "core/task_spec.hpp"
 #include "worker/error_codes.hpp"
 #include "worker/input_check.hpp"
+#include "worker/task_cost.hpp"
 
 namespace vidserve::worker {
 
@@ -147,10 +148,9 @@ std::vector<Wanted> wanted_inputs(const Inputs& in) {
 // One fetched input, checked for its role; an error names the request field it came from.
 Result<engine::InputMedia> checked_input(const Wanted& w, Result<fetch::Blob> blob, const catalog::Model* model) {
   if (!blob) return Error{blob.error().code, blob.error().message, w.ref->path};
-  if (auto checked = check_input(w.role, *blob, model); !checked) {
-    return Error{checked.error().code, checked.error().message, w.ref->path};
-  }
-  return engine::InputMedia{w.role, std::move(blob).value(), w.ref->path};
+  auto seconds = check_input_seconds(w.role, *blob, model);
+  if (!seconds) return Error{seconds.error().code, seconds.error().message, w.ref->path};
+  return engine::InputMedia{w.role, std::move(blob).value(), w.ref->path, *seconds};
 }
 
 Result<std::vector<engine::InputMedia>> fetch_inputs(const RunnerDeps& deps, const Inputs& inputs,
@@ -246,7 +246,7 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
   if (!committed) return committed.error();
   ResultPayload payload{content_type, job.seed, std::nullopt, out->width, out->height, out->duration_s,
                         std::string(engine.name()), {}, {}, {}, {}};
-  if (decoded.quote) payload.cost_usd = decoded.quote->cost_usd / decoded.plan.number_results;
+  if (decoded.quote) payload.cost_micros = decoded.quote->cost_micros / decoded.plan.number_results;
   if (decoded.upload_endpoint) {
     // Before the result is recorded: a task run again after a crash here uploads again.
     if (auto uploaded = upload_result(deps, *committed, *decoded.upload_endpoint); !uploaded) return uploaded;
@@ -336,6 +336,13 @@ RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Sta
   if (!fetched) {
     if (fetched.error().code == fetch::errc::kFetchCancelled) return {};  // the server stops: requeued at restart
     return defer_or_fail(deps, claim, task, fetched.error());
+  }
+  prepared.decoded.quote = measured_quote(prepared.decoded, prepared.inputs);
+  if (deps.spend_gate && prepared.decoded.quote) {
+    if (auto charged = deps.spend_gate(task, prepared.engine->name(), prepared.decoded.quote->cost_micros); !charged) {
+      fail(deps, claim, task, charged.error());
+      return {};
+    }
   }
   TaskProgress progress(deps, task, claim);
   bool first = true;

@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "common/clock.hpp"
+#include "common/money.hpp"
 #include "core/request.hpp"
 #include "core/task_spec.hpp"
 #include "core/validate.hpp"
@@ -39,6 +40,12 @@ using AsyncInputFetcher =
 // the task: it stays in processing and is requeued at the next start
 // (TaskStore::requeue_interrupted) or once its lease expires.
 
+// Charges a task's cost (its quote, measured once its inputs are fetched) before it is sent to an
+// engine that bills for it (the kling engine); an error (spendCapExceeded) fails the task there,
+// before the engine sees it. Called once per attempt; charging the same task again is a no-op.
+using SpendGate = std::function<Status(const store::TaskRecord& task, std::string_view engine,
+                                       money::Micros cost)>;
+
 struct RunnerDeps {
   store::TaskQueue& tasks;
   delivery::MediaStore& media;
@@ -66,6 +73,7 @@ struct RunnerDeps {
   delivery::UploadOptions upload_options = {};
   // Monotonic time for fresh claims, lease renewals, progress throttling and log throttling.
   const Clock* clock = &SystemClock::instance();
+  SpendGate spend_gate = nullptr;  // none: no spend caps
 };
 
 struct RunOutcome {

@@ -117,7 +117,10 @@ ApimartVerdict check_apimart(const boost::json::object& request, const catalog::
                                    [&p](const core::Problem& q) { return q.parameters == p.parameters; });
     if (!known) out.problems.push_back(std::move(p));
   }
-  if (out.problems.empty()) out.plan = std::move(verdict.plan);
+  if (out.problems.empty()) {
+    out.plan = std::move(verdict.plan);
+    out.quote = std::move(verdict.quote);
+  }
   out.task = std::move(verdict.task);
   if (out.problems.empty() && verdict.spec) {
     out.spec = std::move(verdict.spec);

@@ -30,6 +30,7 @@ struct ApimartVerdict {
   boost::json::object task;  // the Runware task the body translates to
   std::optional<core::TaskSpec> spec;  // when valid: what is stored
   std::optional<core::Plan> plan;
+  std::optional<core::Quote> quote;  // the catalog's price, when known at submission
   std::vector<core::Problem> problems;
 };
 ApimartVerdict check_apimart(const boost::json::object& request, const catalog::Catalog& catalog);

@@ -1,13 +1,14 @@
-#include "api/apimart/apimart_service.hpp"
+#include "api/apimart/apimart_request.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "api/apimart/apimart_request.hpp"
+#include "api/apimart/apimart_service.hpp"
 #include "api/apimart/error_codes.hpp"
 #include "api/tasks/intake.hpp"
 #include "api/wire/error_codes.hpp"
 #include "api/wire/json.hpp"
+#include "api/wire/json_text.hpp"
 #include "api/wire/problem_json.hpp"
 #include "common/text.hpp"
 
@@ -28,7 +29,7 @@ wire::Reply error_reply(int status, const char* type, const char* code, std::str
   if (!param.empty()) error["param"] = std::move(param);
   json::object body{{"code", status}, {"error", std::move(error)}};
   if (!details.empty()) body["errors"] = std::move(details);
-  return {status, json::serialize(body)};
+  return {status, wire::to_text(body)};
 }
 
 wire::Reply invalid(std::vector<core::Problem> problems) {
@@ -122,6 +123,12 @@ void ApimartService::handle(std::string_view method, std::string_view path, std:
                             key.empty() ? "send Authorization: Bearer <API key>."
                                         : "the API key is not valid or was revoked."));
   }
+  if (const auto wait = context_.over_rate(*owner)) {
+    auto reply = error_reply(429, errc::kRateLimitError, errc::kRateLimitExceeded,
+                             "this API key is over its request rate; retry in " + std::to_string(*wait) + " s.");
+    reply.retry_after_s = *wait;
+    return done(std::move(reply));
+  }
   if (method == "POST") return create(body, *owner, std::move(done));
   done(read(std::string(path.substr(std::string_view("/v1/tasks/").size())), *owner));
 }
@@ -136,6 +143,9 @@ void ApimartService::create(std::string_view body, const std::string& owner, wir
   }
   auto verdict = check_apimart(doc->get_object(), s.catalog);
   if (!verdict.problems.empty()) return done(invalid(std::move(verdict.problems)));
+  if (auto spend = s.check_spend(owner, verdict.plan->model->air, verdict.quote); !spend) {
+    return done(error_reply(402, errc::kInvalidRequestError, errc::kSpendCapExceeded, spend.error().message));
+  }
   auto record = tasks::new_record(std::move(*verdict.spec), owner, *verdict.plan);
   record.api = std::string(kApi);
   tasks::submit_one(s, std::move(record), [done = std::move(done)](Result<store::TaskRecord> stored) {
@@ -157,7 +167,7 @@ void ApimartService::create(std::string_view body, const std::string& owner, wir
     json::object reply{{"code", 200},
                        {"data", json::array{json::object{{"status", "submitted"},
                                                          {"task_id", std::string(kTaskPrefix) + stored->task_uuid}}}}};
-    done({200, json::serialize(reply)});
+    done({200, wire::to_text(reply)});
   });
 }
 
@@ -174,7 +184,7 @@ wire::Reply ApimartService::read(const std::string& task_id, const std::string& 
                        "task_id");
   }
   json::object body{{"code", 200}, {"data", task_view(s, *record)}};
-  return {200, json::serialize(body)};
+  return {200, wire::to_text(body)};
 }
 
 }  // namespace vidserve::api::apimart

@@ -18,12 +18,12 @@ int retry_after_s(bhttp::status status) {
 
 bhttp::response<bhttp::string_body> make_response(unsigned version, bool keep_alive, bool head,
                                                   bhttp::status status, std::string body,
-                                                  std::string_view content_type) {
+                                                  std::string_view content_type, int retry_after = 0) {
   bhttp::response<bhttp::string_body> res{status, version};
   res.set(bhttp::field::server, kServerName);
   res.set(bhttp::field::content_type, content_type);
   res.keep_alive(keep_alive);
-  if (const int wait = retry_after_s(status)) res.set(bhttp::field::retry_after, std::to_string(wait));
+  if (const int wait = retry_after > 0 ? retry_after : retry_after_s(status)) res.set(bhttp::field::retry_after, std::to_string(wait));
   if (head) {
     res.content_length(body.size());  // what a GET would have sent
   } else {
@@ -41,8 +41,8 @@ bhttp::message_generator json_response(const Request& req, bhttp::status status,
 }
 
 bhttp::message_generator json_response(unsigned version, bool keep_alive, bhttp::status status,
-                                       std::string body) {
-  return make_response(version, keep_alive, false, status, std::move(body), "application/json");
+                                       std::string body, int retry_after) {
+  return make_response(version, keep_alive, false, status, std::move(body), "application/json", retry_after);
 }
 
 bhttp::message_generator text_response(const Request& req, bhttp::status status, std::string body,

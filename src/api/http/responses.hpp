@@ -11,9 +11,10 @@
 namespace vidserve::api::http {
 
 bhttp::message_generator json_response(const Request& req, bhttp::status status, std::string body);
-// For answers built after the request was moved away (asynchronous handlers).
+// For answers built after the request was moved away (asynchronous handlers). `retry_after`
+// (seconds, > 0) replaces the status's default Retry-After (a key over its request rate).
 bhttp::message_generator json_response(unsigned version, bool keep_alive, bhttp::status status,
-                                       std::string body);
+                                       std::string body, int retry_after = 0);
 
 bhttp::message_generator text_response(const Request& req, bhttp::status status, std::string body,
                                        std::string_view content_type = "text/plain");

@@ -1,6 +1,7 @@
-#include "api/kling/native_envelope.hpp"
-
 #include "api/kling/error_codes.hpp"
+
+#include "api/kling/native_envelope.hpp"
+#include "api/wire/json_text.hpp"
 #include "api/wire/problem_json.hpp"
 
 namespace vidserve::api::kling {
@@ -11,7 +12,7 @@ wire::Reply native_reply(int http_status, int code, std::string message, const s
                             json::value data) {
   json::object body{{"code", code}, {"message", std::move(message)}, {"request_id", request_id}};
   if (!data.is_null()) body["data"] = std::move(data);
-  return {http_status, json::serialize(body)};
+  return {http_status, wire::to_text(body)};
 }
 
 wire::Reply invalid_parameters(const std::vector<core::Problem>& problems, const std::string& request_id) {
@@ -27,7 +28,7 @@ wire::Reply invalid_parameters(const std::vector<core::Problem>& problems, const
                     {"message", message},
                     {"request_id", request_id},
                     {"errors", std::move(errors)}};
-  return {400, json::serialize(body)};
+  return {400, wire::to_text(body)};
 }
 
 }  // namespace vidserve::api::kling

@@ -97,6 +97,14 @@ void NativeService::handle(const NativeCall& call, wire::ReplyCallback done) con
   }
   const auto who = auth_.authenticate(call.authorization);
   if (!who.owner) return done(native_reply(401, who.code, who.message, request_id));
+  if (const auto wait = context_.over_rate(*who.owner)) {
+    auto reply = native_reply(429, errc::kRateLimited,
+                              "rate limit exceeded: this key is over its request rate; retry in " +
+                                  std::to_string(*wait) + " s",
+                              request_id);
+    reply.retry_after_s = *wait;
+    return done(std::move(reply));
+  }
   if (create_call) return create(product, call.body, *who.owner, request_id, std::move(done));
   if (!id.empty()) return done(read_one(product, id, *who.owner, request_id));
   done(list(product, call.query, *who.owner, request_id));
@@ -114,6 +122,9 @@ void NativeService::create(const std::string& product, std::string_view body, co
   }
   auto verdict = check_native(product, doc->get_object(), s.catalog);
   if (!verdict.problems.empty()) return done(invalid_parameters(verdict.problems, request_id));
+  if (auto spend = s.check_spend(owner, verdict.plan->model->air, verdict.quote); !spend) {
+    return done(native_reply(402, errc::kSpendCapReached, spend.error().message, request_id));
+  }
   auto record = tasks::new_record(std::move(*verdict.spec), owner, *verdict.plan);
   record.api = api_label(product);
   record.external_id = std::move(verdict.external_id);

@@ -1,8 +1,9 @@
-#include "api/runware/envelope.hpp"
-
 #include "api/http/error_codes.hpp"
+
+#include "api/runware/envelope.hpp"
 #include "api/runware/error_codes.hpp"
 #include "api/wire/error_codes.hpp"
+#include "api/wire/json_text.hpp"
 #include "api/wire/problem_json.hpp"
 #include "common/error_codes.hpp"
 #include "common/text.hpp"
@@ -69,7 +70,7 @@ std::string Envelope::body() const {
     // @runware/ai-sdk-provider reads a singular `error`; the official SDKs read `errors`.
     o["error"] = errors.front();
   }
-  return boost::json::serialize(o);
+  return wire::to_text(o);
 }
 
 }  // namespace vidserve::api::runware

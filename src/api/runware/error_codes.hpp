@@ -7,6 +7,8 @@ namespace vidserve::api::runware::errc {
 inline constexpr const char* kMissingApiKey = "missingApiKey";
 inline constexpr const char* kInvalidApiKey = "invalidApiKey";
 
+// The key sent more requests than its rate allows (HTTP 429 with Retry-After).
+inline constexpr const char* kRateLimitExceeded = "rateLimitExceeded";
 // The request document.
 inline constexpr const char* kInvalidJSON = "invalidJSON";
 inline constexpr const char* kInvalidTaskCount = "invalidTaskCount";

@@ -41,6 +41,10 @@ void task_items(const tasks::Context& context, const store::TaskRecord& record, 
 
 std::string string_field(const boost::json::object& o, const char* key);
 
+// nullopt when `owner` may send this request; otherwise `out` holds the rateLimitExceeded error
+// (429) and the answer is the Retry-After in seconds.
+std::optional<int> over_rate(const Services& s, const std::string& owner, Envelope& out);
+
 // The reply items of the two tasks answered without a taskUUID, over REST and WebSocket alike.
 boost::json::object pong_item();
 boost::json::object authentication_item(const std::string& connection_session_uuid);

@@ -30,6 +30,11 @@ void inference(const Services& s, const json::object& task, const std::string& o
     for (const auto& p : verdict.validation.problems) out.problem(p, type, task_uuid);
     return;
   }
+  const auto& model = verdict.validation.plan->model->air;
+  if (auto spend = s.context.check_spend(owner, model, verdict.validation.quote); !spend) {
+    out.error(402, spend.error().code, spend.error().message, type, task_uuid);
+    return;
+  }
   auto record = tasks::new_record(core::TaskSpec{std::move(*verdict.request), {}}, owner, *verdict.validation.plan);
   record.api = std::string(kRunwareApi);
   deferred.push_back({std::move(record), wants_sync(task)});

@@ -64,7 +64,7 @@ json::object result_item(const tasks::Context& s, const store::TaskRecord& t, co
   const auto payload = core::decode_result_payload(r.payload);
   add_media(s, r, payload, d, noun, item);
   item["seed"] = payload.seed;
-  if (d.include_cost && payload.cost_usd) item["cost"] = *payload.cost_usd;
+  if (d.include_cost && payload.cost_micros) item["cost"] = money::to_usd(*payload.cost_micros);
   if (!payload.upload_url.empty()) item["uploadEndpoint"] = payload.upload_url;  // the result was PUT there
   if (d.safety_checked) item["NSFWContent"] = false;
   return item;

@@ -231,6 +231,7 @@ void Service::handle_async(std::string_view body, std::string_view authorization
   bool auth_task = false;
   const auto owner = authenticate(s_, *tasks, authorization, out, auth_task);
   if (!owner) return done({out.status(), out.body()});
+  if (const auto wait = handlers::over_rate(s_, *owner, out)) return done({out.status(), out.body(), *wait});
   if (auth_task) {
     out.data.push_back(handlers::authentication_item(uuid::generate_v4()));
   }

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "api/http/error_codes.hpp"
+#include "api/runware/error_codes.hpp"
 #include "api/runware/handlers.hpp"
 #include "common/text.hpp"
 #include "common/uuid.hpp"
@@ -122,6 +123,15 @@ void model_search(const Services& s, const json::object& task, Envelope& out) {
                                   {"taskUUID", string_field(task, "taskUUID")},
                                   {"totalResults", total},
                                   {"results", std::move(results)}});
+}
+
+std::optional<int> over_rate(const Services& s, const std::string& owner, Envelope& out) {
+  const auto wait = s.context.over_rate(owner);
+  if (wait) {
+    out.error(429, errc::kRateLimitExceeded,
+              "this API key is over its request rate; retry in " + std::to_string(*wait) + " s.", "", "");
+  }
+  return wait;
 }
 
 }  // namespace vidserve::api::runware::handlers

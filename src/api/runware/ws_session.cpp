@@ -4,6 +4,7 @@
 
 #include "api/http/server_log.hpp"
 #include "api/runware/handlers.hpp"
+#include "api/wire/json_text.hpp"
 #include "common/uuid.hpp"
 
 namespace vidserve::api::runware {
@@ -22,7 +23,7 @@ std::string progress_frame(const std::string& task_type, const std::string& task
                     {"taskUUID", task_uuid},
                     {"status", "processing"},
                     {"progress", percent}};
-  return json::serialize(json::object{{"data", json::array{std::move(item)}}});
+  return wire::to_text(json::object{{"data", json::array{std::move(item)}}});
 }
 
 // A finished task as pushed frames: one per result item, one per error.

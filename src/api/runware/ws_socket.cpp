@@ -53,6 +53,12 @@ void RunwareSocket::on_message(std::string text) {
     if (++unauthenticated_messages_ >= kMaxUnauthenticatedMessages) connection->close();
     return connection->message_done();
   }
+  // Each message with tasks counts against the key's request rate; over it, the message gets the
+  // error and the connection stays open.
+  if (Envelope limited; handlers::over_rate(service_.services(), call_->owner, limited)) {
+    connection->send(limited.body());
+    return connection->message_done();
+  }
   // The reply goes to this connection; its frames and the session's pushes are ordered by the
   // session's lock, so a result never overtakes its acknowledgement.
   service_.handle_socket(std::move(*tasks), first, *call_,

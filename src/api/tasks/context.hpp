@@ -7,9 +7,13 @@
 #include <string>
 
 #include "api/auth.hpp"
+#include "api/tasks/rate_limiter.hpp"
 #include "api/tasks/submitter.hpp"
 #include "catalog/catalog.hpp"
 #include "common/clock.hpp"
+#include "common/money.hpp"
+#include "common/result.hpp"
+#include "core/pricing.hpp"
 #include "delivery/media_store.hpp"
 #include "store/task_store.hpp"
 
@@ -30,6 +34,22 @@ class Context {
   Submitter* submitter = nullptr;  // durable commits off the io threads
   std::function<void()> wake;      // a task was enqueued
   const Clock* clock = &SystemClock::instance();
+  RateLimiter* limiter = nullptr;  // per-key request rates; none: no limits
+  // Refuses (spendCapExceeded) a task the kling engine would run whose price, known at
+  // submission, would take its key over its spend cap; none: no caps. The worker charges the
+  // task later, atomically; this only spares the client a task that cannot run.
+  std::function<Status(const std::string& owner, const std::string& model, money::Micros cost)> spend_check;
+
+  Status check_spend(const std::string& owner, const std::string& model,
+                     const std::optional<core::Quote>& quote) const {
+    if (!spend_check || !quote) return Ok{};
+    return spend_check(owner, model, quote->cost_micros);
+  }
+
+  // nullopt when `owner` may send one more request now; else the whole seconds to wait (>= 1).
+  std::optional<int> over_rate(const std::string& owner) const {
+    return limiter ? limiter->admit(owner) : std::nullopt;
+  }
 
   // Whether the media store can build media URLs (MediaStore::set_public_base_url, right after
   // the HTTP server bound its port); until then every front-end answers 503.

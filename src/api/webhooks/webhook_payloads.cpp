@@ -4,6 +4,7 @@
 #include "api/runware/handlers.hpp"
 #include "api/tasks/intake.hpp"
 #include "api/wire/error_codes.hpp"
+#include "api/wire/json_text.hpp"
 
 namespace vidserve::api::webhooks {
 
@@ -17,9 +18,9 @@ std::vector<std::string> runware_bodies(const tasks::Context& s, const store::Ta
   runware::Envelope envelope;
   runware::handlers::task_items(s, record, envelope);
   std::vector<std::string> bodies;
-  for (const auto& item : envelope.data) bodies.push_back(json::serialize(json::object{{"data", json::array{item}}}));
+  for (const auto& item : envelope.data) bodies.push_back(wire::to_text(json::object{{"data", json::array{item}}}));
   for (const auto& error : envelope.errors) {
-    bodies.push_back(json::serialize(json::object{{"errors", json::array{error}}}));
+    bodies.push_back(wire::to_text(json::object{{"errors", json::array{error}}}));
   }
   return bodies;
 }
@@ -34,13 +35,13 @@ std::string webhook_url(const store::TaskRecord& record) {
 Result<std::vector<std::string>> webhook_bodies(const tasks::Context& context, const store::TaskRecord& record,
                                                 const TaskView& apimart_view) {
   if (record.api.rfind("kling:", 0) == 0) {
-    return std::vector<std::string>{json::serialize(kling::native_task(context, record))};
+    return std::vector<std::string>{wire::to_text(kling::native_task(context, record))};
   }
   if (record.api == "apimart") {
     if (!apimart_view)
       return Error{wire::errc::kNoWebhookShape,
                    "no APIMart task view is wired into the webhook notifier"};
-    return std::vector<std::string>{json::serialize(apimart_view(record))};
+    return std::vector<std::string>{wire::to_text(apimart_view(record))};
   }
   // "runware", and "" for tasks stored before the api column: the stored request is a Runware task.
   return runware_bodies(context, record);

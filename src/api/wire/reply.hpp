@@ -9,6 +9,7 @@ namespace vidserve::api::wire {
 struct Reply {
   int status = 200;
   std::string body;  // JSON
+  int retry_after_s = 0;  // > 0: the Retry-After to send (else the status's default)
 };
 
 using ReplyCallback = std::function<void(Reply)>;

@@ -146,7 +146,7 @@ TEST(TaskSpec, EveryValidSeedExamplePlansTheSameAfterStoring) {
     EXPECT_EQ(got.output_format, want.output_format) << id;
     ASSERT_EQ(decoded->quote.has_value(), verdict.validation.quote.has_value()) << id;
     if (decoded->quote) {
-      EXPECT_EQ(decoded->quote->cost_usd, verdict.validation.quote->cost_usd) << id;
+      EXPECT_EQ(decoded->quote->cost_micros, verdict.validation.quote->cost_micros) << id;
     }
 
     // What an earlier release stored for it (the Runware task, the caller's names beside it)

@@ -1,6 +1,8 @@
 // Behaviours of the validator that the data files do not show well: plans, defaults, hints.
 #include <gtest/gtest.h>
 
+#include "common/money.hpp"
+
 #include "test_support.hpp"
 
 namespace vidserve {
@@ -177,7 +179,7 @@ TEST(Catalog, AddingAModelIsADataChange) {
           "positivePrompt":"hi","width":640,"height":360,"numberResults":2})",
       *loaded);
   ASSERT_TRUE(result.valid());
-  EXPECT_DOUBLE_EQ(result.tasks[0].validation.quote->cost_usd, 2.0);
+  EXPECT_EQ(result.tasks[0].validation.quote->cost_micros, 2 * money::kMicrosPerUsd);
 }
 
 }  // namespace

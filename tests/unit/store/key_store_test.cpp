@@ -95,6 +95,20 @@ TYPED_TEST(KeyStoreContract, UnknownAndMalformedKeysDoNotVerify) {
   }
 }
 
+TYPED_TEST(KeyStoreContract, LimitsAreStoredWithTheKey) {
+  auto created = this->keys->create("limited");
+  ASSERT_TRUE(created.ok());
+  const auto& id = created->info.id;
+  EXPECT_EQ(*this->keys->limits(id), KeyLimits{});  // the server's defaults until set
+  const KeyLimits set{2.5, 10, 20'000'000};
+  ASSERT_TRUE(this->keys->set_limits(id, set).ok());
+  EXPECT_EQ(*this->keys->limits(id), set);
+  ASSERT_TRUE(this->keys->set_limits(id, KeyLimits{0.0, std::nullopt, std::nullopt}).ok());
+  EXPECT_EQ(*this->keys->limits(id), (KeyLimits{0.0, std::nullopt, std::nullopt}));
+  EXPECT_EQ(this->keys->limits("key_0000000000000000").error().code, "notFound");
+  EXPECT_EQ(this->keys->set_limits("key_0000000000000000", set).error().code, "notFound");
+}
+
 TYPED_TEST(KeyStoreContract, RevokedKeysStopVerifying) {
   auto a = this->keys->create("a");
   auto b = this->keys->create("b");

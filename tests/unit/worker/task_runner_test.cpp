@@ -342,5 +342,37 @@ TEST_F(TaskRunnerTest, EveryTaskCompletesOnceTheDiskHasSpaceAgain) {
   EXPECT_EQ(engine_->disk_full_renders, 0);
 }
 
+// The spend gate sees the task's engine and cost before the engine renders; a refusal fails the
+// task with its error and the engine never sees it. A task without a price is not charged.
+TEST_F(TaskRunnerTest, ASpendGateRefusalFailsTheTaskBeforeTheEngine) {
+  auto d = deps();
+  d.decode = [](const store::TaskRecord&) -> Result<DecodedTask> {
+    return DecodedTask{VideoRequest{}, Plan{}, core::Quote{370'000, "x", ""}, 7, std::nullopt};
+  };
+  std::vector<std::pair<std::string, money::Micros>> asked;
+  d.spend_gate = [&asked](const store::TaskRecord&, std::string_view engine, money::Micros cost) -> Status {
+    asked.emplace_back(std::string(engine), cost);
+    return Error{"spendCapExceeded", "over the cap of $0.40"};
+  };
+  run_task(d, claimed_task(2), "w");
+  EXPECT_EQ(status(), store::TaskStatus::Error);
+  EXPECT_EQ(tasks_.get("owner", "task-1")->error_code, "spendCapExceeded");
+  EXPECT_EQ(engine_->renders.load(), 0);
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0], (std::pair<std::string, money::Micros>{"fake", 370'000}));
+}
+
+TEST_F(TaskRunnerTest, AnUnpricedTaskIsNotCharged) {
+  auto d = deps();
+  int asked = 0;
+  d.spend_gate = [&asked](const store::TaskRecord&, std::string_view, money::Micros) -> Status {
+    ++asked;
+    return Ok{};
+  };
+  run_task(d, claimed_task(1), "w");
+  EXPECT_EQ(status(), store::TaskStatus::Success);
+  EXPECT_EQ(asked, 0);
+}
+
 }  // namespace
 }  // namespace vidserve::worker::runner_test

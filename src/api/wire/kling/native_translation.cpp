@@ -277,6 +277,7 @@ NativeVerdict check_native(const std::string& product, const json::object& body,
   for (auto& p : out.problems) p.message = with_native_models(std::move(p.message), catalog);
   if (out.problems.empty() && verdict.request) {
     out.plan = std::move(verdict.validation.plan);
+    out.quote = std::move(verdict.validation.quote);
     out.spec = core::TaskSpec{std::move(*verdict.request), translation.input_names()};
   }
   out.task = std::move(translation.task);

@@ -53,6 +53,7 @@ struct NativeVerdict {
   boost::json::object task;  // the Runware task the body translates to
   std::optional<core::TaskSpec> spec;
   std::optional<core::Plan> plan;
+  std::optional<core::Quote> quote;  // the catalog's price, when known at submission
   std::vector<core::Problem> problems;
   std::string external_id;
 };
