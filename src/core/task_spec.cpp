@@ -71,6 +71,7 @@ std::string encode_task_spec(const TaskSpec& spec) {
   o["kind"] = std::holds_alternative<VideoRequest>(spec.request) ? "video" : "image";
   o["request"] = std::visit([](const auto& r) { return json::value_from(r); }, spec.request);
   o["callerNames"] = json::value_from(spec.caller_names);
+  if (!spec.digest.empty()) o["digest"] = spec.digest;
   return json::serialize(o);
 }
 
@@ -102,6 +103,9 @@ Result<TaskSpec> decode_task_spec(std::string_view stored) {
     auto map = json::try_value_to<std::map<std::string, std::string>>(*names);
     if (!map) return invalid("its caller names are not strings");
     spec.caller_names = std::move(*map);
+  }
+  if (const auto* digest = o.if_contains("digest"); digest != nullptr && digest->is_string()) {
+    spec.digest = std::string(digest->get_string());
   }
   return spec;
 }

@@ -27,6 +27,10 @@ struct TaskSpec {
   // The caller's name of each input by Runware path ("inputs.frameImages[1].image" -> "image_tail"),
   // for errors in a Kling or APIMart client's own field names; empty for Runware's own tasks.
   std::map<std::string, std::string> caller_names;
+  // Names the request as its client sent it, whatever task uuid it got and before the server
+  // chose a seed for it: equal for two submissions of the same request (a resubmission is
+  // answered with the first one's acknowledgement). "" on tasks stored before it existed.
+  std::string digest = {};
 
   const GenerationRequest& generation() const;
   GenerationRequest& generation();

@@ -381,9 +381,10 @@ for name, value in (("not a UUID", "not-a-uuid"), ("SQL", "' OR '1'='1"), ("path
         body={"json": [{"taskType": "getResponse", "taskUUID": value}]})
 add("bad-uuid", "runware: getResponse without taskUUID", "POST", "/v1",
     rw(400, "missingParameter", parameter="taskUUID"), body={"json": [{"taskType": "getResponse"}]})
-add("bad-uuid", "runware: the same taskUUID twice in one request (the second is refused)", "POST", "/v1",
-    rw(200, "duplicateTaskUUID", parameter="taskUUID"),
-    body={"json": video_task(taskUUID=UUID.format(999999)) + video_task(taskUUID=UUID.format(999999))})
+add("bad-uuid", "runware: the same taskUUID twice in one request, for different requests (the second is refused)",
+    "POST", "/v1", rw(200, "duplicateTaskUUID", parameter="taskUUID"),
+    body={"json": video_task(taskUUID=UUID.format(999999)) +
+          video_task(taskUUID=UUID.format(999999), positivePrompt="another request")})
 for name, target in (("unknown", "0b6e9d46-3c41-4a8e-9d4c-1f2b3c4d5e6f"), ("garbage", "zzz"),
                      ("encoded slash", "a%2F..%2F..%2Fetc"), ("12 KB id", ["", {"repeat": "9", "times": 12000}]), ("SQL", "'%20OR%201=1")):
     path = [T2V + "/"] + target if isinstance(target, list) else f"{T2V}/{target}"

@@ -180,9 +180,10 @@ class RunwareRestTest(unittest.TestCase):
         status, body = s.post([{"taskType": "getResponse", "taskUUID": task["taskUUID"]}], key=KEY_B)
         self.assertEqual(status, 404)
         self.assertEqual(body["errors"][0]["code"], "taskNotFound")
-        # The same taskUUID twice is refused, not run twice.
-        status, body = s.post([task], key=KEY_A)
+        # The same taskUUID for another request is refused, naming taskUUID.
+        status, body = s.post([dict(task, positivePrompt="another request")], key=KEY_A)
         self.assertEqual(body["errors"][0]["code"], "duplicateTaskUUID")
+        self.assertEqual(body["errors"][0]["parameter"], "taskUUID")
         # Validation errors name the parameter and keep the taskUUID.
         bad = {"taskType": "videoInference", "taskUUID": new_uuid(), "model": "klingai:kling-video@3-standard",
                "positivePrompt": "too big", "width": 1920, "height": 1080}
@@ -203,7 +204,7 @@ class RunwareRestTest(unittest.TestCase):
         status, body = s.post([b], key=KEY_B)
         self.assertEqual(status, 200, body)
         self.assertEqual(body["data"][0]["taskUUID"], shared)
-        status, body = s.post([b], key=KEY_B)  # B's own second use is still a duplicate
+        status, body = s.post([dict(b, width=1280, height=720)], key=KEY_B)  # B's own second use: a duplicate
         self.assertEqual(body["errors"][0]["code"], "duplicateTaskUUID")
         sizes = {}
         for key in (KEY_A, KEY_B):

@@ -135,7 +135,8 @@ void NativeService::create(const std::string& product, std::string_view body, co
         return done(invalid_parameters(
             {{{"external_task_id"},
               store::errc::kDuplicateExternalId,
-              "external_task_id is already used by another of your tasks: " + e.message}},
+              "external_task_id is already used by another of your tasks, with a different request "
+              "(resending the same request returns that task): " + e.message}},
             request_id));
       }
       if (e.code == wire::errc::kServiceUnavailable)

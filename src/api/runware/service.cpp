@@ -193,7 +193,8 @@ void report_commit_errors(const std::vector<Result<store::TaskRecord>>& results,
     out.error(duplicate ? 400 : 500,
               duplicate ? store::errc::kDuplicateTaskUUID : http::errc::kInternalServerError,
               duplicate ? "taskUUID " + record.task_uuid +
-                              " was already used; send a new UUID v4 per task."
+                              " was already used for a different request; resending the same request returns "
+                              "its acknowledgement again, a new task needs a new UUID v4."
                         : "the task could not be stored: " + results[i].error().message,
               record.task_type, record.task_uuid, duplicate ? "taskUUID" : "");
   }

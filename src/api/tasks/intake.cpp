@@ -6,12 +6,14 @@
 
 #include "api/wire/error_codes.hpp"
 #include "common/uuid.hpp"
+#include "store/key_crypto.hpp"
 
 namespace vidserve::api::tasks {
 
 namespace json = boost::json;
 
 store::TaskRecord new_record(core::TaskSpec spec, const std::string& owner, const core::Plan& plan) {
+  spec.digest = request_digest(spec);
   auto& generation = spec.generation();
   if (!generation.options.seed) {
     thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -28,6 +30,13 @@ store::TaskRecord new_record(core::TaskSpec spec, const std::string& owner, cons
     record.results.push_back({i, uuid::generate_v4(), "processing", ""});
   }
   return record;
+}
+
+std::string request_digest(core::TaskSpec spec) {
+  spec.generation().task_uuid.clear();
+  spec.digest.clear();
+  auto hex = store::key_crypto::sha256_hex(core::encode_task_spec(spec));
+  return hex ? *hex : std::string();  // "" never matches: a resubmission then gets the duplicate error
 }
 
 void submit_one(const Context& s, store::TaskRecord record,

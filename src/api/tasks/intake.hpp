@@ -18,7 +18,12 @@ namespace vidserve::api::tasks {
 // what it would have before a restart. The stored request is the encoded core::TaskSpec; whatever
 // else a front-end needs to answer in its own shape is in the record's `api` and `external_id`,
 // and in the spec's caller_names.
+// The spec's digest (core::TaskSpec::digest) is set here, before the seed is chosen.
 store::TaskRecord new_record(core::TaskSpec spec, const std::string& owner, const core::Plan& plan);
+
+// SHA-256 (hex) of the spec as encoded without its task uuid and digest: what makes two
+// submissions the same request.
+std::string request_digest(core::TaskSpec spec);
 
 // The stored task's spec; "invalidStoredTask" when its request cannot be read.
 Result<core::TaskSpec> spec_of(const store::TaskRecord& record);

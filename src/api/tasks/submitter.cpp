@@ -1,6 +1,8 @@
 #include "api/tasks/submitter.hpp"
 
 #include "api/wire/error_codes.hpp"
+#include "core/task_spec.hpp"
+#include "store/error_codes.hpp"
 
 namespace vidserve::api::tasks {
 
@@ -34,9 +36,35 @@ bool Submitter::submit(std::vector<store::TaskRecord> records, Callback done) {
 }
 
 std::vector<Result<store::TaskRecord>> Submitter::commit(std::vector<store::TaskRecord> records) {
-  if (!has_space_ || has_space_()) return tasks_.enqueue_many(std::move(records));
-  return std::vector<Result<store::TaskRecord>>(
-      records.size(), Error{wire::errc::kInsufficientStorage, "the server's disk is nearly full; retry later."});
+  if (has_space_ && !has_space_()) {
+    return std::vector<Result<store::TaskRecord>>(
+        records.size(), Error{wire::errc::kInsufficientStorage, "the server's disk is nearly full; retry later."});
+  }
+  std::vector<Submitted> submitted;
+  submitted.reserve(records.size());
+  for (const auto& r : records) submitted.push_back({r.owner, r.task_uuid, r.external_id, r.api, r.request});
+  auto results = tasks_.enqueue_many(std::move(records));
+  for (std::size_t i = 0; i < results.size() && i < submitted.size(); ++i) {
+    if (results[i]) continue;
+    if (auto original = resubmitted(submitted[i], results[i].error())) results[i] = std::move(*original);
+  }
+  return results;
+}
+
+std::optional<store::TaskRecord> Submitter::resubmitted(const Submitted& submitted, const Error& duplicate) {
+  Result<store::TaskRecord> stored = duplicate;
+  if (duplicate.code == store::errc::kDuplicateTaskUUID) {
+    stored = tasks_.get(submitted.owner, submitted.task_uuid);
+  } else if (duplicate.code == store::errc::kDuplicateExternalId) {
+    stored = tasks_.get_by_external_id(submitted.owner, submitted.external_id);
+  } else {
+    return std::nullopt;
+  }
+  if (!stored || stored->api != submitted.api) return std::nullopt;
+  const auto first = core::decode_task_spec(stored->request);
+  const auto again = core::decode_task_spec(submitted.request);
+  if (!first || !again || again->digest.empty() || first->digest != again->digest) return std::nullopt;
+  return std::move(stored).value();
 }
 
 BackgroundLoop::Next Submitter::commit_queued() {

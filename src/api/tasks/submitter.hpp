@@ -3,8 +3,16 @@
 // committer thread (a BackgroundLoop), which stores everything that arrived meanwhile in one
 // transaction (one fsync) and then calls each handler back. The acknowledgement is sent only from
 // that callback.
+//
+// Idempotency: a task refused as a duplicate (its owner already used its taskUUID, or its Kling
+// external_task_id) whose stored namesake was created through the same API from the same request
+// (core::TaskSpec::digest) is answered with that stored task, as if it had just been stored: the
+// client gets the first acknowledgement again, and nothing runs or is charged twice. A duplicate
+// with a different request keeps its error.
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "common/background_loop.hpp"
@@ -37,6 +45,11 @@ class Submitter {
   // One step of the committer: everything queued in one commit. Waits for the next submit.
   BackgroundLoop::Next commit_queued();
   std::vector<Result<store::TaskRecord>> commit(std::vector<store::TaskRecord> records);
+  // The stored task a refused duplicate resubmits, or nothing when it is another request.
+  struct Submitted {
+    std::string owner, task_uuid, external_id, api, request;
+  };
+  std::optional<store::TaskRecord> resubmitted(const Submitted& submitted, const Error& duplicate);
 
   store::TaskStore& tasks_;
   SpaceCheck has_space_;

@@ -81,6 +81,22 @@ TEST(TaskSpec, KeepsEveryMemberOfAVideoAndAnImageRequest) {
   EXPECT_TRUE(back->request == stored.request);
 }
 
+// The digest that makes a resubmission the same request is stored with the spec; a spec stored
+// before digests existed reads back without one.
+TEST(TaskSpec, KeepsItsDigest) {
+  TaskSpec spec{filled_video(), {}};
+  spec.digest = "4f2a";
+  auto back = core::decode_task_spec(core::encode_task_spec(spec));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->digest, "4f2a");
+  spec.digest.clear();
+  const auto encoded = core::encode_task_spec(spec);
+  EXPECT_EQ(encoded.find("digest"), std::string::npos);
+  back = core::decode_task_spec(encoded);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->digest, "");
+}
+
 TEST(TaskSpec, UnreadableOrNewerRowsFailClearly) {
   for (const std::string stored : {"", "not json", "[]", R"({"taskType":"videoInference"})",
                                    R"({"taskSpec":1,"kind":"film","request":{}})",
