@@ -26,10 +26,8 @@ std::string encode(const ResultPayload& p) {
       << "width=" << p.width << "\nheight=" << p.height << "\n"
       << "duration_s=" << text::format_number(p.duration_s) << "\n"
       << "engine=" << one_line(p.engine) << "\n";
-  if (p.cost_micros) out << "cost_usd=" << money::decimal(*p.cost_micros) << "
-";
-  if (!p.upload_url.empty()) out << "upload_url=" << one_line(p.upload_url) << "
-";
+  if (p.cost_micros) out << "cost_usd=" << money::decimal(*p.cost_micros) << "\n";
+  if (!p.upload_url.empty()) out << "upload_url=" << one_line(p.upload_url) << "\n";
   if (!p.error_code.empty()) {
     out << "error_code=" << one_line(p.error_code) << "\nerror_message=" << one_line(p.error_message) << "\n";
     if (!p.error_parameter.empty()) out << "error_parameter=" << one_line(p.error_parameter) << "\n";
