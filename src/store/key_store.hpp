@@ -24,6 +24,7 @@ struct ApiKeyInfo {
 struct CreatedApiKey {
   ApiKeyInfo info;
   std::string plaintext;  // "vs_" + 43 base64url characters (32 random bytes); shown once
+  std::string webhook_secret;  // see KeyStore::webhook_secret
 };
 
 class KeyStore {
@@ -37,6 +38,13 @@ class KeyStore {
   virtual Result<std::vector<ApiKeyInfo>> list() = 0;
   // "notFound" for an unknown id; revoking twice is not an error.
   virtual Status revoke(std::string_view id) = 0;
+
+  // Webhook signing (Standard Webhooks): each key has a secret, "whsec_" + base64 of 24 random
+  // bytes, made by create() and replaced by rotate_webhook_secret(), which returns the new one.
+  // Stored as is (signing needs it); never logged. "" for a key created before secrets existed,
+  // until rotated. "notFound" for an unknown id.
+  virtual Result<std::string> webhook_secret(std::string_view id) = 0;
+  virtual Result<std::string> rotate_webhook_secret(std::string_view id) = 0;
 };
 
 }  // namespace vidserve::store

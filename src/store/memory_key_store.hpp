@@ -19,11 +19,14 @@ class MemoryKeyStore final : public KeyStore {
   Result<std::optional<std::string>> verify(std::string_view plaintext) override;
   Result<std::vector<ApiKeyInfo>> list() override;
   Status revoke(std::string_view id) override;
+  Result<std::string> webhook_secret(std::string_view id) override;
+  Result<std::string> rotate_webhook_secret(std::string_view id) override;
 
  private:
   struct Entry {
     ApiKeyInfo info;
     std::string key_hash;
+    std::string webhook_secret;
   };
   const Clock& clock_;
   std::mutex mutex_;

@@ -20,6 +20,8 @@ class SqliteKeyStore final : public KeyStore {
   Result<std::optional<std::string>> verify(std::string_view plaintext) override;
   Result<std::vector<ApiKeyInfo>> list() override;
   Status revoke(std::string_view id) override;
+  Result<std::string> webhook_secret(std::string_view id) override;
+  Result<std::string> rotate_webhook_secret(std::string_view id) override;
 
  private:
   std::shared_ptr<SqliteDatabase> db_;

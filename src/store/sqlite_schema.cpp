@@ -147,6 +147,7 @@ CREATE TABLE webhook_outbox (
 CREATE INDEX webhook_outbox_due ON webhook_outbox(due_ms, seq) WHERE state = 'pending';
 CREATE INDEX webhook_outbox_url ON webhook_outbox(url) WHERE state = 'pending';
 CREATE INDEX webhook_outbox_done ON webhook_outbox(created_ms) WHERE state <> 'pending';
+ALTER TABLE api_keys ADD COLUMN webhook_secret TEXT NOT NULL DEFAULT '';  -- KeyStore::webhook_secret
 )sql",
 };
 
