@@ -17,7 +17,9 @@ namespace vidserve::api::tasks {
 // media uuid, and the seed chosen now when the client gave none, so a resumed task renders exactly
 // what it would have before a restart. The stored request is the encoded core::TaskSpec; whatever
 // else a front-end needs to answer in its own shape is in the record's `api` and `external_id`,
-// and in the spec's caller_names.
+// and in the spec's caller_names. The spec's webhook URL (webhookURL, Kling's callback_url) is
+// the record's webhook_url, with the final state as its only event (store::kWebhookFinal); a
+// front-end that announces more adds them.
 store::TaskRecord new_record(core::TaskSpec spec, const std::string& owner, const core::Plan& plan);
 
 // The stored task's spec; "invalidStoredTask" when its request cannot be read.
