@@ -102,10 +102,19 @@ BackgroundLoop::Next WebhookNotifier::deliver_due() {
     deliver(std::move(message), deps_.clock->now_ms());
   }
   if (due->size() == options_.batch) return std::chrono::milliseconds(0);  // more may be due
+  prune(now);
   auto next = deps_.outbox.next_due();
   if (!next || !*next) return options_.poll;
   const auto wait = std::max<std::int64_t>(0, **next - deps_.clock->now_ms());
   return std::min(std::chrono::milliseconds(wait), options_.poll);
+}
+
+void WebhookNotifier::prune(std::int64_t now_ms) {
+  const auto now = deps_.clock->monotonic_ms();
+  if (last_prune_ms_ != 0 && now - last_prune_ms_ < 3600 * 1000) return;
+  last_prune_ms_ = now;
+  auto pruned = deps_.outbox.prune_outbox(now_ms - options_.keep_settled.count(), 1000);
+  if (!pruned) log_line("cannot prune the webhook outbox: " + pruned.error().message);
 }
 
 std::optional<store::OutboxMessage> WebhookNotifier::rendered(store::OutboxMessage message) {

@@ -40,6 +40,8 @@ struct WebhookOptions {
   std::chrono::milliseconds retry_for{std::chrono::hours(24)};  // then the row is given up
   std::chrono::milliseconds poll{1000};            // looks for new rows at least this often
   std::size_t batch = 32;                          // rows read from the store per pass
+  // Delivered and given-up rows are deleted this long after they were created (hourly sweep).
+  std::chrono::milliseconds keep_settled{std::chrono::hours(24 * 7)};
 };
 
 // POSTs a JSON body with extra headers: the HTTP status of the answer, or an error when there was
@@ -103,6 +105,8 @@ class WebhookNotifier final : public store::TaskEventListener {
   WebhookOptions options_;
   std::atomic<bool> running_{false};
   std::atomic<bool> stopping_{false};  // stop() ends a pass after the attempt in flight
+  void prune(std::int64_t now_ms);
+  std::int64_t last_prune_ms_ = 0;  // monotonic; the loop's thread only
   std::set<std::string> gone_;  // URLs that answered 410 in the current pass (the loop's thread only)
   std::atomic<std::uint64_t> attempts_{0}, delivered_{0}, retried_{0}, given_up_{0};
   BackgroundLoop loop_;  // last: its thread stops before the members it uses go

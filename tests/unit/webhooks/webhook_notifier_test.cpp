@@ -337,6 +337,17 @@ TEST(WebhookNotifier, ResumesFromTheStoredRowsAfterARestart) {
   EXPECT_EQ(s->outbox_backlog().value(), 0);
 }
 
+TEST(WebhookNotifier, SettledRowsArePrunedAfterAWeek) {
+  Harness h;
+  h.run("runware");
+  h.notifier->deliver_due();
+  const auto id = h.receiver.sent.at(0).header("webhook-id");
+  EXPECT_TRUE(h.w.tasks.outbox_message(id));  // kept for a while after delivery
+  h.w.clock.advance_ms(8 * 24 * 3600 * 1000LL);
+  h.notifier->deliver_due();
+  EXPECT_FALSE(h.w.tasks.outbox_message(id));
+}
+
 // The thread: start() sends what is due without being told, and stop() leaves the rest stored.
 TEST(WebhookNotifier, StartSendsWhatIsDueAndStopKeepsTheRest) {
   Harness h;
