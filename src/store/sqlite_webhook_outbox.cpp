@@ -53,6 +53,16 @@ Result<std::vector<OutboxMessage>> read_messages(Statement& stmt) {
   }
 }
 
+Result<OutboxMessage> find_message(Session& s, std::string_view id) {
+  auto stmt = s.prepare(std::string(kSelectMessage) + "WHERE id = ?1");
+  if (!stmt) return stmt.error();
+  stmt->text(1, id);
+  auto found = read_messages(*stmt);
+  if (!found) return found.error();
+  if (found->empty()) return rules::no_message(id);
+  return std::move(found->front());
+}
+
 Status insert_message(Session& s, const OutboxMessage& m) {
   auto stmt = s.prepare(
       "INSERT INTO webhook_outbox (id, owner, task_key, task_uuid, event, url, created_ms, due_ms, "
@@ -123,13 +133,7 @@ Result<std::optional<std::int64_t>> SqliteTaskStore::next_due() {
 
 Result<OutboxMessage> SqliteTaskStore::outbox_message(std::string_view id) {
   auto s = db_->session();
-  auto stmt = s.prepare(std::string(kSelectMessage) + "WHERE id = ?1");
-  if (!stmt) return stmt.error();
-  stmt->text(1, id);
-  auto found = read_messages(*stmt);
-  if (!found) return found.error();
-  if (found->empty()) return rules::no_message(id);
-  return std::move(found->front());
+  return find_message(s, id);
 }
 
 Status SqliteTaskStore::render(std::string_view id, const std::vector<std::string>& bodies) {
@@ -137,19 +141,15 @@ Status SqliteTaskStore::render(std::string_view id, const std::vector<std::strin
   auto s = db_->session();
   auto tx = Transaction::begin(s, Mode::Write);
   if (!tx) return tx.error();
-  auto stmt = s.prepare(std::string(kSelectMessage) + "WHERE id = ?1");
-  if (!stmt) return stmt.error();
-  stmt->text(1, id);
-  auto found = read_messages(*stmt);
+  auto found = find_message(s, id);
   if (!found) return found.error();
-  if (found->empty()) return rules::no_message(id);
-  if (found->front().rendered) return Ok{};
+  if (found->rendered) return Ok{};
   auto update = s.prepare("UPDATE webhook_outbox SET rendered = 1, body = ?1 WHERE id = ?2");
   if (!update) return update.error();
   update->blob(1, bodies[0]).text(2, id);
   if (auto ok = update->run(); !ok) return ok;
   for (std::size_t i = 1; i < bodies.size(); ++i) {
-    OutboxMessage more = found->front();
+    OutboxMessage more = *found;
     more.id += "_" + std::to_string(i);
     more.rendered = true;
     more.body = bodies[i];

@@ -77,17 +77,7 @@ struct Harness {
   // A task through the Kling or Runware front-end with a webhook, run to success.
   store::TaskRecord run(const std::string& api, const std::string& url = "http://hooks.test/a",
                         int results = 1) {
-    store::TaskRecord t;
-    t.task_uuid = uuid::generate_v4();
-    t.owner = testing::kOwner;
-    t.task_type = "videoInference";
-    t.model = "klingai:3@1";
-    t.api = api;
-    t.request = testing::runware_request(url);
-    t.webhook_url = url;
-    t.webhook_events = store::kWebhookFinal;
-    if (api.rfind("kling:", 0) == 0)
-      t.webhook_events |= store::kWebhookSubmitted | store::kWebhookProcessing;
+    auto t = testing::hooked_task(api, url);
     for (int i = 0; i < results; ++i)
       t.results.push_back({i, uuid::generate_v4(), "processing", ""});
     EXPECT_TRUE(w.tasks.enqueue(t));
@@ -274,15 +264,7 @@ TEST(WebhookNotifier, ARefusedAddressIsNotRetried) {
 
 TEST(WebhookNotifier, OwnersWithoutASecretGetUnsignedDeliveries) {
   Harness h;
-  store::TaskRecord t;
-  t.task_uuid = uuid::generate_v4();
-  t.owner = "someone-else";
-  t.task_type = "videoInference";
-  t.model = "klingai:3@1";
-  t.api = "runware";
-  t.request = testing::runware_request("http://hooks.test/u");
-  t.webhook_url = "http://hooks.test/u";
-  t.webhook_events = store::kWebhookFinal;
+  const auto t = testing::hooked_task("runware", "http://hooks.test/u", "someone-else");
   ASSERT_TRUE(h.w.tasks.enqueue(t));
   ASSERT_TRUE(h.w.tasks.cancel("someone-else", t.task_uuid));
   h.notifier->deliver_due();

@@ -151,13 +151,7 @@ TEST(WebhookPayloads, OnlyKlingHasIntermediateEvents) {
 TEST(WebhookPayloads, CancelledTaskReadsAsCancelled) {
   World w;
   auto cancelled = [&](const std::string& api) {
-    store::TaskRecord t;
-    t.task_uuid = uuid::generate_v4();
-    t.owner = testing::kOwner;
-    t.task_type = "videoInference";
-    t.model = "klingai:3@1";
-    t.api = api;
-    t.request = testing::runware_request("http://cb.example/c");
+    auto t = testing::hooked_task(api, "http://cb.example/c");
     t.results.push_back({0, uuid::generate_v4(), "processing", ""});
     EXPECT_TRUE(w.tasks.enqueue(t));
     EXPECT_TRUE(w.tasks.cancel(testing::kOwner, t.task_uuid));
