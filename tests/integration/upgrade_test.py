@@ -19,9 +19,14 @@ def video_task(prompt, width, height):
 
 def as_previous_release(db_path, finished, finished_seed, queued, owner):
     """Turns the database back into what the previous release wrote: schema 6 without the
-    request_version column, and each request the Runware task with the seed added."""
+    request_version column (7) nor the webhook columns and outbox (8), and each request the Runware
+    task with the seed added."""
     now = int(time.time() * 1000)
     with sqlite3.connect(db_path) as db:
+        db.execute("DROP TABLE webhook_outbox")
+        db.execute("ALTER TABLE tasks DROP COLUMN webhook_url")
+        db.execute("ALTER TABLE tasks DROP COLUMN webhook_events")
+        db.execute("ALTER TABLE api_keys DROP COLUMN webhook_secret")
         db.execute("DROP INDEX tasks_by_request_version")
         db.execute("ALTER TABLE tasks DROP COLUMN request_version")
         db.execute("UPDATE tasks SET request = ? WHERE client_uuid = ?",
@@ -77,7 +82,7 @@ class UpgradeTest(unittest.TestCase):
         log = server.proc.stderr.read()
         self.assertIn("converted 2 stored task(s)", log)
         with sqlite3.connect(db_path) as db:
-            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 7)
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 8)
             rows = db.execute("SELECT request_version, request FROM tasks").fetchall()
         self.assertEqual(len(rows), 2)
         for version, request in rows:
