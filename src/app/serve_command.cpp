@@ -69,9 +69,12 @@ void add_webhook_options(CLI::App& cmd, ServeOptions& options) {
       ->capture_default_str()
       ->check(CLI::Range(1, 24 * 30));
   cmd.add_option("--webhook-first-backoff-ms", options.webhook_first_backoff_ms,
-                 "Wait before a webhook's second attempt; each further wait doubles (with jitter), up to 1 h")
+                 "Wait before a webhook's second attempt; each further wait doubles (with jitter)")
       ->capture_default_str()
       ->check(CLI::Range(10, 3600 * 1000));
+  cmd.add_option("--webhook-max-backoff-ms", options.webhook_max_backoff_ms, "Longest wait between two attempts")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 24 * 3600 * 1000));
 }
 
 }  // namespace

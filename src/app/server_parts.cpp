@@ -169,6 +169,7 @@ Result<std::unique_ptr<api::webhooks::WebhookNotifier>> webhook_notifier(
   api::webhooks::WebhookOptions webhook_options;
   webhook_options.retry_for = std::chrono::hours(options.webhook_retry_hours);
   webhook_options.first_backoff = std::chrono::milliseconds(options.webhook_first_backoff_ms);
+  webhook_options.max_backoff = std::chrono::milliseconds(options.webhook_max_backoff_ms);
   return std::make_unique<api::webhooks::WebhookNotifier>(
       api::webhooks::NotifierDeps{
           *storage.tasks, *storage.tasks,

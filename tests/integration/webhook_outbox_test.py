@@ -21,7 +21,8 @@ from vidserve_harness import KEY_A, Server, new_uuid
 BINARY = os.environ["VIDSERVE_BIN"]
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 ENV = {"VIDSERVE_FETCH_ALLOW": "127.0.0.0/8", "VIDSERVE_WEBHOOK_SECRET": SECRET}
-ARGS = ["--webhook-first-backoff-ms", "2000"]  # 2, 4, 8, 16, 32 s (less jitter) while the receiver is down
+# 1, 2, 4, then every 5 s (less jitter) while the receiver is down.
+ARGS = ["--webhook-first-backoff-ms", "1000", "--webhook-max-backoff-ms", "5000"]
 DOWN_FOR = 60
 CONFORMANCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "conformance")
 
@@ -120,7 +121,7 @@ class WebhookOutboxTest(unittest.TestCase):
             time.sleep(max(0.0, DOWN_FOR - (time.time() - down_since)))
             self.assertEqual(receiver.calls, [])
             receiver.start()
-            calls = receiver.wait_for_ids(4, timeout=55)  # the Runware result + Kling's three states
+            calls = receiver.wait_for_ids(4, timeout=30)  # the Runware result + Kling's three states
             time.sleep(3)  # nothing more arrives: every id was acknowledged once
             calls = list(receiver.calls)
         finally:
