@@ -148,6 +148,14 @@ CREATE INDEX webhook_outbox_due ON webhook_outbox(due_ms, seq) WHERE state = 'pe
 CREATE INDEX webhook_outbox_url ON webhook_outbox(url) WHERE state = 'pending';
 CREATE INDEX webhook_outbox_done ON webhook_outbox(created_ms) WHERE state <> 'pending';
 ALTER TABLE api_keys ADD COLUMN webhook_secret TEXT NOT NULL DEFAULT '';  -- KeyStore::webhook_secret
+-- Tasks still queued or processing keep their webhook across the upgrade: their final state is
+-- announced. The URL is read from the stored request (a task spec, or an older Runware task).
+UPDATE tasks SET webhook_events = 4, webhook_url = COALESCE(
+    json_extract(CAST(request AS TEXT), '$.request.options.webhook_url'),
+    json_extract(CAST(request AS TEXT), '$.webhookURL'))
+  WHERE status IN ('queued', 'processing') AND json_valid(CAST(request AS TEXT))
+    AND 'text' IN (json_type(CAST(request AS TEXT), '$.request.options.webhook_url'),
+                   json_type(CAST(request AS TEXT), '$.webhookURL'));
 )sql",
 };
 

@@ -45,7 +45,8 @@ class UpgradeTest(unittest.TestCase):
         data_dir = tempfile.mkdtemp(prefix="vidserve-upgrade-")
         db_path = os.path.join(data_dir, "vidserve.db")
         finished = video_task("finished before the upgrade", 1280, 720)
-        queued = video_task("queued before the upgrade", 960, 960)
+        # Its webhook (a refused address: given up at once) survives the upgrade.
+        queued = dict(video_task("queued before the upgrade", 960, 960), webhookURL="http://127.0.0.1:9/hook")
         server = Server(BINARY, data_dir=data_dir, workers=1).start()
         try:
             self.assertEqual(server.post([finished])[0], 200)
@@ -83,6 +84,10 @@ class UpgradeTest(unittest.TestCase):
         self.assertIn("converted 2 stored task(s)", log)
         with sqlite3.connect(db_path) as db:
             self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 8)
+            self.assertEqual(db.execute("SELECT webhook_url, webhook_events FROM tasks WHERE client_uuid = ?",
+                                        (queued["taskUUID"],)).fetchone(), ("http://127.0.0.1:9/hook", 4))
+            self.assertEqual(db.execute("SELECT event FROM webhook_outbox WHERE task_uuid = ?",
+                                        (queued["taskUUID"],)).fetchall(), [("final",)])
             rows = db.execute("SELECT request_version, request FROM tasks").fetchall()
         self.assertEqual(len(rows), 2)
         for version, request in rows:
