@@ -14,7 +14,7 @@ Runner add_models_command(CLI::App& app);
 Runner add_validate_command(CLI::App& app);
 // `vidserve serve [--listen HOST:PORT] [--data DIR] ...`
 Runner add_serve_command(CLI::App& app);
-// `vidserve keys create|list|revoke`
+// `vidserve keys create|list|revoke|webhook-secret`
 Runner add_keys_command(CLI::App& app);
 // `vidserve generate --server URL --key KEY --model M ... -o out.mp4`
 Runner add_generate_command(CLI::App& app);

@@ -113,6 +113,29 @@ int run_list(store::KeyStore& keys, const KeysOptions& o) {
   return 0;
 }
 
+// The secret receivers verify webhooks with (Standard Webhooks). `keys create` prints it on
+// stderr with the key's id, so that its stdout stays the key alone (key=$(vidserve keys create));
+// `keys webhook-secret` prints the new one alone on stdout.
+void print_webhook_secret(const std::string& secret) {
+  std::cerr << "webhook secret: " << secret << " (receivers verify this key's webhooks with it)\n";
+}
+
+CLI::App* add_webhook_secret_command(CLI::App& cmd, KeysOptions& o) {
+  auto* secret = cmd.add_subcommand("webhook-secret",
+                                    "Replace a key's webhook signing secret and print the new one (the old one "
+                                    "stops verifying at once)");
+  secret->add_option("id", o.id, "Key id (from `keys list`)")->required();
+  secret->fallthrough();
+  return secret;
+}
+
+int rotate_webhook_secret(store::KeyStore& keys, const std::string& id) {
+  auto secret = keys.rotate_webhook_secret(id);
+  if (!secret) return std::cerr << secret.error().message << "\n", 1;
+  std::cout << *secret << "\n";
+  return 0;
+}
+
 }  // namespace
 
 Runner add_keys_command(CLI::App& app) {
@@ -127,15 +150,18 @@ Runner add_keys_command(CLI::App& app) {
   revoke->add_option("id", o->id, "Key id (from `keys list`)")->required();
   auto l = std::make_shared<LimitOptions>();
   auto* limits = add_limits_subcommand(*cmd, *o, *l);
+  auto* secret = add_webhook_secret_command(*cmd, *o);
   // `--data` may come before or after the action.
   for (auto* sub : {create, list, revoke, limits}) sub->fallthrough();
-  return [o, l, create, list, revoke, limits]() {
+  return [o, l, create, list, revoke, limits, secret]() {
     return with_store(*o, [&](store::KeyStore& keys) {
+      if (secret->parsed()) return rotate_webhook_secret(keys, o->id);
       if (create->parsed()) {
         auto made = keys.create(o->label);
         if (!made) return std::cerr << made.error().message << "\n", 1;
         std::cout << made->plaintext << "\n";
         std::cerr << "key id " << made->info.id << " (" << made->info.label << "); the key is not shown again\n";
+        print_webhook_secret(made->webhook_secret);
         return 0;
       }
       if (list->parsed()) return run_list(keys, *o);

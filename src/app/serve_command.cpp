@@ -85,6 +85,24 @@ void add_limit_options(CLI::App& cmd, ServeOptions& options) {
 
 }  // namespace
 
+namespace {
+
+void add_webhook_options(CLI::App& cmd, ServeOptions& options) {
+  cmd.add_option("--webhook-retry-hours", options.webhook_retry_hours,
+                 "Hours a webhook is retried before it is given up")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 24 * 30));
+  cmd.add_option("--webhook-first-backoff-ms", options.webhook_first_backoff_ms,
+                 "Wait before a webhook's second attempt; each further wait doubles (with jitter)")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 3600 * 1000));
+  cmd.add_option("--webhook-max-backoff-ms", options.webhook_max_backoff_ms, "Longest wait between two attempts")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 24 * 3600 * 1000));
+}
+
+}  // namespace
+
 Runner add_serve_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("serve", "Run the API server (SQLite + preview engine by default)");
   auto options = std::make_shared<ServeOptions>();
@@ -133,6 +151,7 @@ Runner add_serve_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   add_limit_options(*cmd, *options);
+  add_webhook_options(*cmd, *options);
   auto retention = std::make_shared<std::string>("30d");
   cmd->add_option("--retention", *retention,
                   "Delete finished tasks with their results and media this long after they finished "

@@ -34,6 +34,11 @@ struct ServeOptions {
   // Queued + processing tasks per API key at most; more are refused (tooManyQueuedTasks, 429).
   // 0: no limit.
   std::int64_t max_queued_per_key = 1000;
+  // Webhook delivery (api/webhooks/WebhookNotifier): retried for this many hours, the first retry
+  // after this many ms (then doubling, with jitter, at most webhook_max_backoff_ms apart).
+  int webhook_retry_hours = 24;
+  std::int64_t webhook_first_backoff_ms = 5000;
+  std::int64_t webhook_max_backoff_ms = 3600 * 1000;
   // Finished tasks, their results and media are deleted this long after their last update.
   // 0: never.
   std::int64_t retention_ms = 30LL * 24 * 3600 * 1000;

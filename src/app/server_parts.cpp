@@ -10,6 +10,7 @@
 
 #include "api/webhooks/http_sender.hpp"
 #include "api/webhooks/webhook_payloads.hpp"
+#include "api/webhooks/webhook_signature.hpp"
 #include "app/engine_config.hpp"
 #include "app/error_codes.hpp"
 #include "app/request_upgrade.hpp"
@@ -138,16 +139,47 @@ Result<std::unique_ptr<api::kling::NativeAuth>> kling_auth(const api::Authentica
                                                   *jwt_lifetime);
 }
 
-// Webhooks go out from their own thread, through the same SSRF guard as URL inputs. APIMart's
-// request has no callback field, so no APIMart task view is wired in.
+// The signing secret of a task's owner: the key store's for its keys, VIDSERVE_WEBHOOK_SECRET for
+// the keys of VIDSERVE_API_KEYS (owners "env:..."), none otherwise (sent unsigned).
+Result<api::webhooks::SecretLookup> webhook_secrets(Storage& storage) {
+  const char* env = std::getenv("VIDSERVE_WEBHOOK_SECRET");
+  std::string env_secret = env ? env : "";
+  if (!env_secret.empty()) {
+    if (auto ok = api::webhooks::check_webhook_secret(env_secret); !ok) {
+      return Error{ok.error().code, "VIDSERVE_WEBHOOK_SECRET: " + ok.error().message};
+    }
+  }
+  return api::webhooks::SecretLookup(
+      [keys = storage.keys.get(), env_secret](const std::string& owner) -> Result<std::string> {
+        if (owner.rfind("env:", 0) == 0) return env_secret;
+        if (keys == nullptr) return std::string();
+        auto secret = keys->webhook_secret(owner);
+        if (!secret && secret.error().code == store::errc::kNotFound) return std::string();
+        return secret;
+      });
+}
+
+// Webhooks go out from their own thread, from the store's outbox, through the same SSRF guard as
+// URL inputs. APIMart's request has no callback field, so no APIMart task view is wired in.
 Result<std::unique_ptr<api::webhooks::WebhookNotifier>> webhook_notifier(
-    Storage& storage, const api::tasks::Context& context) {
+    const ServeOptions& options, Storage& storage, const api::tasks::Context& context) {
   auto guard = fetch::AddressGuard::from_env();
   if (!guard) return guard.error();
-  return std::make_unique<api::webhooks::WebhookNotifier>(api::webhooks::NotifierDeps{
-      *storage.tasks,
-      [&context](const store::TaskRecord& r) { return api::webhooks::webhook_bodies(context, r); },
-      api::webhooks::http_sender(fetch::HttpClient(std::move(guard).value())), &storage.clock});
+  auto secrets = webhook_secrets(storage);
+  if (!secrets) return secrets.error();
+  api::webhooks::WebhookOptions webhook_options;
+  webhook_options.retry_for = std::chrono::hours(options.webhook_retry_hours);
+  webhook_options.first_backoff = std::chrono::milliseconds(options.webhook_first_backoff_ms);
+  webhook_options.max_backoff = std::chrono::milliseconds(options.webhook_max_backoff_ms);
+  return std::make_unique<api::webhooks::WebhookNotifier>(
+      api::webhooks::NotifierDeps{
+          *storage.tasks, *storage.tasks,
+          [&context](const store::TaskRecord& r, std::string_view event) {
+            return api::webhooks::webhook_bodies(context, r, event);
+          },
+          api::webhooks::http_sender(fetch::HttpClient(std::move(guard).value())), std::move(secrets).value(),
+          &storage.clock},
+      webhook_options);
 }
 
 }  // namespace
@@ -185,7 +217,7 @@ Result<std::unique_ptr<FrontEnds>> build_front_ends(const ServeOptions& options,
   f->runware = std::make_unique<api::runware::Service>(std::move(services));
   f->kling = std::make_unique<api::kling::NativeService>(*f->context, *f->kling_auth);
   f->apimart = std::make_unique<api::apimart::ApimartService>(*f->context);
-  auto webhooks = webhook_notifier(storage, *f->context);
+  auto webhooks = webhook_notifier(options, storage, *f->context);
   if (!webhooks) return webhooks.error();
   f->webhooks = std::move(webhooks).value();
   f->webhooks->start();

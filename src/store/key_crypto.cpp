@@ -53,6 +53,19 @@ std::string base64url(const std::vector<unsigned char>& bytes) {
 
 }  // namespace
 
+Result<std::string> new_webhook_secret() {
+  constexpr int kBytes = 24;  // 32 base64 characters, no padding
+  auto bytes = random_bytes(kBytes);
+  if (!bytes) return bytes.error();
+  std::array<unsigned char, 4 * kBytes / 3 + 1> text{};
+  const int n = EVP_EncodeBlock(text.data(), bytes->data(), kBytes);
+  return std::string(kWebhookSecretPrefix) + std::string(reinterpret_cast<const char*>(text.data()), static_cast<std::size_t>(n));
+}
+
+Error no_key(std::string_view id) {
+  return Error{errc::kNotFound, "no API key with id '" + std::string(id) + "'"};
+}
+
 Result<std::string> new_api_key() {
   auto bytes = random_bytes(32);
   if (!bytes) return bytes.error();

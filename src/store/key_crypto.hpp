@@ -22,6 +22,12 @@ struct NewKey {
 };
 Result<NewKey> new_key();
 
+// A webhook signing secret: "whsec_" + standard base64 of 24 bytes from RAND_bytes.
+inline constexpr std::string_view kWebhookSecretPrefix = "whsec_";
+Result<std::string> new_webhook_secret();
+// "notFound": no API key with this id.
+Error no_key(std::string_view id);
+
 // Whether `text` has the shape of a key from new_api_key(); anything else is rejected unhashed.
 bool looks_like_api_key(std::string_view text);
 

@@ -35,6 +35,7 @@ struct KeyLimits {
 struct CreatedApiKey {
   ApiKeyInfo info;
   std::string plaintext;  // "vs_" + 43 base64url characters (32 random bytes); shown once
+  std::string webhook_secret;  // see KeyStore::webhook_secret
 };
 
 class KeyStore {
@@ -52,6 +53,12 @@ class KeyStore {
   // A key's limits ("notFound" for an unknown id); set_limits replaces all three.
   virtual Result<KeyLimits> limits(std::string_view id) = 0;
   virtual Status set_limits(std::string_view id, const KeyLimits& limits) = 0;
+  // Webhook signing (Standard Webhooks): each key has a secret, "whsec_" + base64 of 24 random
+  // bytes, made by create() and replaced by rotate_webhook_secret(), which returns the new one.
+  // Stored as is (signing needs it); never logged. "" for a key created before secrets existed,
+  // until rotated. "notFound" for an unknown id.
+  virtual Result<std::string> webhook_secret(std::string_view id) = 0;
+  virtual Result<std::string> rotate_webhook_secret(std::string_view id) = 0;
 };
 
 }  // namespace vidserve::store

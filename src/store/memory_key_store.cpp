@@ -12,8 +12,10 @@ Result<CreatedApiKey> MemoryKeyStore::create(std::string_view label) {
   if (!made) return made.error();
   ApiKeyInfo info{made->id, std::string(label), clock_.now_ms(), false};
   Lock lock(mutex_);
-  keys_.push_back(Entry{info, made->hash, {}});
-  return CreatedApiKey{info, made->plaintext};
+  auto secret = key_crypto::new_webhook_secret();
+  if (!secret) return secret.error();
+  keys_.push_back(Entry{info, made->hash, {}, *secret});
+  return CreatedApiKey{info, made->plaintext, *secret};
 }
 
 Result<std::optional<std::string>> MemoryKeyStore::verify(std::string_view plaintext) {
@@ -62,6 +64,24 @@ Status MemoryKeyStore::set_limits(std::string_view id, const KeyLimits& limits) 
     }
   }
   return Error{errc::kNotFound, "no API key with id '" + std::string(id) + "'"};
+}
+
+Result<std::string> MemoryKeyStore::webhook_secret(std::string_view id) {
+  Lock lock(mutex_);
+  for (const auto& e : keys_) {
+    if (e.info.id == id) return e.webhook_secret;
+  }
+  return key_crypto::no_key(id);
+}
+
+Result<std::string> MemoryKeyStore::rotate_webhook_secret(std::string_view id) {
+  auto secret = key_crypto::new_webhook_secret();
+  if (!secret) return secret.error();
+  Lock lock(mutex_);
+  for (auto& e : keys_) {
+    if (e.info.id == id) return e.webhook_secret = *secret;
+  }
+  return key_crypto::no_key(id);
 }
 
 }  // namespace vidserve::store

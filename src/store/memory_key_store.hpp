@@ -21,12 +21,15 @@ class MemoryKeyStore final : public KeyStore {
   Status revoke(std::string_view id) override;
   Result<KeyLimits> limits(std::string_view id) override;
   Status set_limits(std::string_view id, const KeyLimits& limits) override;
+  Result<std::string> webhook_secret(std::string_view id) override;
+  Result<std::string> rotate_webhook_secret(std::string_view id) override;
 
  private:
   struct Entry {
     ApiKeyInfo info;
     std::string key_hash;
     KeyLimits limits;
+    std::string webhook_secret;
   };
   const Clock& clock_;
   std::mutex mutex_;

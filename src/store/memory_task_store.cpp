@@ -36,6 +36,7 @@ Result<TaskRecord> MemoryTaskStore::enqueue(TaskRecord task) {
   }
   task.key = tasks_.count(task.task_uuid) != 0 ? scoped_task_key(task.owner, task.task_uuid) : task.task_uuid;
   tasks_[task.key] = Entry{next_seq_++, task};
+  add_outbox(task, kWebhookSubmitted);
   return task;
 }
 
@@ -108,6 +109,7 @@ Result<std::optional<TaskRecord>> MemoryTaskStore::claim_next(std::string_view w
   t.not_before_ms = 0;
   t.updated_ms = now;
   last_claim_[t.owner] = ++claims_;
+  if (t.attempts == 1) add_outbox(t, kWebhookProcessing);
   return std::optional<TaskRecord>{t};
 }
 
@@ -195,6 +197,7 @@ Status MemoryTaskStore::finish(const Claim& claim, TaskStatus to, std::string_vi
   t.worker_id.clear();
   t.lease_expires_ms = 0;
   t.updated_ms = clock_.now_ms();
+  add_outbox(t, kWebhookFinal);
   return Ok{};
 }
 
@@ -218,6 +221,7 @@ Status MemoryTaskStore::cancel(std::string_view owner, std::string_view task_uui
     t.worker_id.clear();
     t.lease_expires_ms = 0;
     t.updated_ms = clock_.now_ms();
+    add_outbox(t, kWebhookFinal);
   }
   return Ok{};
 }

@@ -6,13 +6,15 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "store/task_store.hpp"
+#include "store/webhook_outbox.hpp"
 
 namespace vidserve::store {
 
-class MemoryTaskStore final : public TaskStore {
+class MemoryTaskStore final : public TaskStore, public WebhookOutbox {
  public:
   // `clock` must outlive the store.
   explicit MemoryTaskStore(const Clock& clock) : clock_(clock) {}
@@ -40,6 +42,18 @@ class MemoryTaskStore final : public TaskStore {
   using TaskRepository::list;
   Result<std::vector<TaskRecord>> list(std::string_view owner, const ListQuery& query) override;
 
+  // WebhookOutbox (memory_webhook_outbox.cpp).
+  Result<std::vector<OutboxMessage>> due_messages(std::int64_t now_ms, std::size_t limit) override;
+  Result<std::optional<std::int64_t>> next_due() override;
+  Result<OutboxMessage> outbox_message(std::string_view id) override;
+  Status render(std::string_view id, const std::vector<std::string>& bodies) override;
+  Status mark_delivered(std::string_view id) override;
+  Status reschedule(std::string_view id, std::int64_t due_ms, std::string_view error) override;
+  Status give_up(std::string_view id, std::string_view reason) override;
+  Result<std::int64_t> give_up_url(std::string_view url, std::string_view reason) override;
+  Result<std::int64_t> outbox_backlog() override;
+  Result<std::int64_t> prune_outbox(std::int64_t before_ms, std::size_t limit) override;
+
  private:
   struct Entry {
     std::uint64_t seq = 0;  // enqueue order, breaks created_ms ties
@@ -55,8 +69,16 @@ class MemoryTaskStore final : public TaskStore {
   Result<TaskRecord*> held(const Claim& claim);
   Status finish(const Claim& claim, TaskStatus to, std::string_view code, std::string_view message);
 
+  // With mutex_ held: the outbox row of `event` when the task wants it.
+  void add_outbox(const TaskRecord& task, unsigned event);
+  // With mutex_ held: the Pending message with this id, or nullptr.
+  OutboxMessage* pending_message(std::string_view id);
+  // One attempt's outcome on a Pending message (mark_delivered, reschedule, give_up).
+  Status settle(std::string_view id, OutboxState state, std::int64_t due_ms, std::string_view error);
+
   const Clock& clock_;
   std::mutex mutex_;
+  std::vector<OutboxMessage> outbox_;  // insertion order
   std::unordered_map<std::string, Entry> tasks_;
   std::uint64_t next_seq_ = 0;
   // Per owner, the number of the owner's latest claim (claims are numbered from 1).

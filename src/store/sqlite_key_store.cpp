@@ -22,13 +22,17 @@ Result<CreatedApiKey> SqliteKeyStore::create(std::string_view label) {
   auto made = key_crypto::new_key();
   if (!made) return made.error();
   ApiKeyInfo info{made->id, std::string(label), clock_.now_ms(), false};
-  auto s = db_->session();
-  auto stmt = s.prepare(
-      "INSERT INTO api_keys (id, label, key_hash, created_ms, revoked) VALUES (?1, ?2, ?3, ?4, 0)");
-  if (!stmt) return stmt.error();
-  stmt->text(1, info.id).text(2, info.label).text(3, made->hash).integer(4, info.created_ms);
-  if (auto ok = stmt->run(); !ok) return Error{errc::kStorage, ok.error().message};
-  return CreatedApiKey{std::move(info), std::move(made->plaintext)};
+  {
+    auto s = db_->session();
+    auto stmt = s.prepare(
+        "INSERT INTO api_keys (id, label, key_hash, created_ms, revoked) VALUES (?1, ?2, ?3, ?4, 0)");
+    if (!stmt) return stmt.error();
+    stmt->text(1, info.id).text(2, info.label).text(3, made->hash).integer(4, info.created_ms);
+    if (auto ok = stmt->run(); !ok) return Error{errc::kStorage, ok.error().message};
+  }  // the session ends: rotate_webhook_secret takes its own
+  auto secret = rotate_webhook_secret(info.id);
+  if (!secret) return secret.error();
+  return CreatedApiKey{std::move(info), std::move(made->plaintext), std::move(secret).value()};
 }
 
 Result<std::optional<std::string>> SqliteKeyStore::verify(std::string_view plaintext) {
@@ -66,9 +70,7 @@ Status SqliteKeyStore::revoke(std::string_view id) {
   if (!stmt) return stmt.error();
   stmt->text(1, id);
   if (auto ok = stmt->run(); !ok) return ok;
-  if (s.changes() == 0) {
-    return Error{errc::kNotFound, "no API key with id '" + std::string(id) + "'"};
-  }
+  if (s.changes() == 0) return key_crypto::no_key(id);
   return Ok{};
 }
 
@@ -99,6 +101,29 @@ Status SqliteKeyStore::set_limits(std::string_view id, const KeyLimits& limits) 
   if (auto ok = stmt->run(); !ok) return ok;
   if (s.changes() == 0) return Error{errc::kNotFound, "no API key with id '" + std::string(id) + "'"};
   return Ok{};
+}
+
+Result<std::string> SqliteKeyStore::webhook_secret(std::string_view id) {
+  auto s = db_->session();
+  auto stmt = s.prepare("SELECT webhook_secret FROM api_keys WHERE id = ?1");
+  if (!stmt) return stmt.error();
+  stmt->text(1, id);
+  auto row = stmt->step();
+  if (!row) return row.error();
+  if (!*row) return key_crypto::no_key(id);
+  return stmt->column_text(0);
+}
+
+Result<std::string> SqliteKeyStore::rotate_webhook_secret(std::string_view id) {
+  auto secret = key_crypto::new_webhook_secret();
+  if (!secret) return secret.error();
+  auto s = db_->session();
+  auto stmt = s.prepare("UPDATE api_keys SET webhook_secret = ?1 WHERE id = ?2");
+  if (!stmt) return stmt.error();
+  stmt->text(1, *secret).text(2, id);
+  if (auto ok = stmt->run(); !ok) return ok.error();
+  if (s.changes() == 0) return key_crypto::no_key(id);
+  return secret;
 }
 
 }  // namespace vidserve::store

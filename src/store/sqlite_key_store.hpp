@@ -22,6 +22,8 @@ class SqliteKeyStore final : public KeyStore {
   Status revoke(std::string_view id) override;
   Result<KeyLimits> limits(std::string_view id) override;
   Status set_limits(std::string_view id, const KeyLimits& limits) override;
+  Result<std::string> webhook_secret(std::string_view id) override;
+  Result<std::string> rotate_webhook_secret(std::string_view id) override;
 
  private:
   std::shared_ptr<SqliteDatabase> db_;

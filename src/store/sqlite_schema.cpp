@@ -10,7 +10,7 @@ namespace vidserve::store {
 namespace {
 
 // Append only: never edit a migration that has shipped, add a new one.
-constexpr std::array<const char*, 8> kMigrations = {
+constexpr std::array<const char*, 9> kMigrations = {
     // 1: tasks with their results, API keys, produced media.
     R"sql(
 CREATE TABLE tasks (
@@ -122,7 +122,42 @@ ALTER TABLE task_results ADD COLUMN provider_state BLOB NOT NULL DEFAULT '';
 ALTER TABLE tasks ADD COLUMN request_version INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX tasks_by_request_version ON tasks(request_version);
 )sql",
-    // 10 (per-key limits; numbered after the webhook-outbox and cancel migrations): a key's own
+    // 8: webhooks. Each task's webhook URL and the events it wants (TaskRecord::webhook_url,
+    // webhook_events), and the durable outbox of deliveries (WebhookOutbox), written in the
+    // transaction that moves the task. body holds the rendered bytes once rendered = 1.
+    R"sql(
+ALTER TABLE tasks ADD COLUMN webhook_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN webhook_events INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE webhook_outbox (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,  -- insertion order, ties of due_ms
+  id         TEXT NOT NULL UNIQUE,               -- the webhook-id
+  owner      TEXT NOT NULL,
+  task_key   TEXT NOT NULL,
+  task_uuid  TEXT NOT NULL,
+  event      TEXT NOT NULL,
+  url        TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  due_ms     INTEGER NOT NULL,
+  attempts   INTEGER NOT NULL DEFAULT 0,
+  rendered   INTEGER NOT NULL DEFAULT 0,
+  body       BLOB NOT NULL DEFAULT '',
+  state      TEXT NOT NULL DEFAULT 'pending',    -- 'pending', 'delivered', 'givenUp'
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX webhook_outbox_due ON webhook_outbox(due_ms, seq) WHERE state = 'pending';
+CREATE INDEX webhook_outbox_url ON webhook_outbox(url) WHERE state = 'pending';
+CREATE INDEX webhook_outbox_done ON webhook_outbox(created_ms) WHERE state <> 'pending';
+ALTER TABLE api_keys ADD COLUMN webhook_secret TEXT NOT NULL DEFAULT '';  -- KeyStore::webhook_secret
+-- Tasks still queued or processing keep their webhook across the upgrade: their final state is
+-- announced. The URL is read from the stored request (a task spec, or an older Runware task).
+UPDATE tasks SET webhook_events = 4, webhook_url = COALESCE(
+    json_extract(CAST(request AS TEXT), '$.request.options.webhook_url'),
+    json_extract(CAST(request AS TEXT), '$.webhookURL'))
+  WHERE status IN ('queued', 'processing') AND json_valid(CAST(request AS TEXT))
+    AND 'text' IN (json_type(CAST(request AS TEXT), '$.request.options.webhook_url'),
+                   json_type(CAST(request AS TEXT), '$.webhookURL'));
+)sql",
+    // 9: per-key limits. A key's own
     // request rate and burst and its kling-engine spend cap (NULL: the server's default), and
     // the kling-engine spend of every owner (keys and VIDSERVE_API_KEYS alike), one row per task
     // that reached the kling engine, so a retried task is counted once.

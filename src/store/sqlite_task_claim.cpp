@@ -136,6 +136,10 @@ Result<std::optional<TaskRecord>> SqliteTaskStore::claim_next(std::string_view w
   if (auto ok = take_turn(s, (*choice)->owner); !ok) return ok.error();
   auto task = find_task(s, (*choice)->task.task_uuid);
   if (!task) return task.error();
+  // The first move to Processing is announced (Kling's "processing" callback); a retry is not.
+  if (*task && (**task).attempts == 1) {
+    if (auto ok = add_outbox(s, **task, kWebhookProcessing, now); !ok) return ok.error();
+  }
   if (auto ok = tx->commit(); !ok) return ok.error();
   return task;
 }

@@ -9,7 +9,7 @@ namespace vidserve::store::sqlite_rows {
 const char* const kSelectTask =
     "SELECT task_uuid, owner, task_type, model, request, status, attempts, error_code, "
     "error_message, worker_id, lease_expires_ms, created_ms, updated_ms, api, external_id, progress, "
-    "not_before_ms, client_uuid, request_version FROM tasks ";
+    "not_before_ms, client_uuid, request_version, webhook_url, webhook_events FROM tasks ";
 
 Error corrupt_status(const std::string& text) {
   return Error{errc::kStorage, "unknown task status '" + text + "' in database"};
@@ -39,6 +39,8 @@ Result<TaskRecord> read_task(const Statement& s) {
   t.not_before_ms = s.column_int(16);
   t.task_uuid = s.column_text(17);
   t.request_version = static_cast<int>(s.column_int(18));
+  t.webhook_url = s.column_text(19);
+  t.webhook_events = static_cast<unsigned>(s.column_int(20));
   return t;
 }
 
@@ -130,7 +132,9 @@ Result<std::string> choose_key(Session& s, std::string_view owner, std::string_v
 }
 
 Result<TaskState> find_state(Session& s, std::string_view task_uuid) {
-  auto stmt = s.prepare("SELECT owner, status, worker_id, attempts FROM tasks WHERE task_uuid = ?1");
+  auto stmt = s.prepare(
+      "SELECT owner, status, worker_id, attempts, client_uuid, webhook_url, webhook_events FROM tasks "
+      "WHERE task_uuid = ?1");
   if (!stmt) return stmt.error();
   stmt->text(1, task_uuid);
   auto row = stmt->step();
@@ -139,7 +143,8 @@ Result<TaskState> find_state(Session& s, std::string_view task_uuid) {
   const std::string status = stmt->column_text(1);
   auto parsed = parse_task_status(status);
   if (!parsed) return corrupt_status(status);
-  return TaskState{stmt->column_text(0), *parsed, stmt->column_text(2), static_cast<int>(stmt->column_int(3))};
+  return TaskState{stmt->column_text(0), *parsed, stmt->column_text(2), static_cast<int>(stmt->column_int(3)),
+                   stmt->column_text(4), stmt->column_text(5), static_cast<unsigned>(stmt->column_int(6))};
 }
 
 Status upsert_result(Session& s, std::string_view task_uuid, const ResultRecord& r) {
@@ -156,9 +161,10 @@ Status upsert_result(Session& s, std::string_view task_uuid, const ResultRecord&
 Status insert_task(Session& s, const TaskRecord& t) {
   auto stmt = s.prepare(
       "INSERT INTO tasks (task_uuid, owner, task_type, model, request, status, created_ms, "
-      "updated_ms, api, external_id, client_uuid, request_version) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+      "updated_ms, api, external_id, client_uuid, request_version, webhook_url, webhook_events) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
   if (!stmt) return stmt.error();
+  stmt->text(13, t.webhook_url).integer(14, t.webhook_events);
   stmt->text(11, t.task_uuid).integer(12, t.request_version);
   stmt->text(1, t.key).text(2, t.owner).text(3, t.task_type).text(4, t.model);
   stmt->blob(5, t.request).text(6, to_string(t.status));

@@ -9,6 +9,7 @@
 #include "common/result.hpp"
 #include "store/sqlite_database.hpp"
 #include "store/task_store.hpp"
+#include "store/webhook_outbox.hpp"
 
 namespace vidserve::store::sqlite_rows {
 
@@ -40,8 +41,16 @@ struct TaskState {
   TaskStatus status = TaskStatus::Queued;
   std::string worker_id;
   int attempts = 0;
+  std::string task_uuid;  // the client's uuid
+  std::string webhook_url;
+  unsigned webhook_events = 0;
 };
 Result<TaskState> find_state(Session& s, std::string_view key);
+
+// Inserts the outbox row of `event` when the task wants it (rules::outbox_row); else nothing.
+// Defined in sqlite_webhook_outbox.cpp.
+Status add_outbox(Session& s, std::string_view key, const TaskState& task, unsigned event, std::int64_t now_ms);
+Status add_outbox(Session& s, const TaskRecord& task, unsigned event, std::int64_t now_ms);
 
 Status upsert_result(Session& s, std::string_view key, const ResultRecord& r);
 // Inserts a prepared task row (not its results) under t.key; maps constraint failures to

@@ -117,6 +117,7 @@ Status SqliteTaskStore::insert_one(Session& s, TaskRecord& task) {
   for (const auto& r : task.results) {
     if (auto ok = upsert_result(s, task.key, r); !ok) return ok;
   }
+  if (auto ok = add_outbox(s, task, kWebhookSubmitted, task.created_ms); !ok) return ok;
   return s.exec("RELEASE enqueue");
 }
 
@@ -217,7 +218,10 @@ Status SqliteTaskStore::finish(const Claim& claim, TaskStatus to, std::string_vi
     if (!update) return update.error();
     update->text(1, to_string(to)).text(2, code).text(3, message);
     update->integer(4, now).text(5, claim.key);
-    return update->run();
+    if (auto ok = update->run(); !ok) return ok;
+    auto state = find_state(s, claim.key);
+    if (!state) return state.error();
+    return add_outbox(s, claim.key, *state, kWebhookFinal, now);
   });
 }
 
@@ -245,8 +249,10 @@ Status SqliteTaskStore::cancel(std::string_view owner, std::string_view task_uui
       "UPDATE tasks SET status = 'cancelled', worker_id = '', lease_expires_ms = 0, "
       "updated_ms = ?1 WHERE task_uuid = ?2");
   if (!update) return update.error();
-  update->integer(1, clock_.now_ms()).text(2, **key);
+  const auto now = clock_.now_ms();
+  update->integer(1, now).text(2, **key);
   if (auto ok = update->run(); !ok) return ok;
+  if (auto ok = add_outbox(s, **key, *state, kWebhookFinal, now); !ok) return ok;
   return tx->commit();
 }
 

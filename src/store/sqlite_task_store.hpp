@@ -13,10 +13,11 @@
 #include "common/clock.hpp"
 #include "store/sqlite_database.hpp"
 #include "store/task_store.hpp"
+#include "store/webhook_outbox.hpp"
 
 namespace vidserve::store {
 
-class SqliteTaskStore final : public TaskStore {
+class SqliteTaskStore final : public TaskStore, public WebhookOutbox {
  public:
   // Opens or creates the database file (":memory:" for a private in-memory one) and migrates it.
   // `clock` must outlive the store.
@@ -48,7 +49,20 @@ class SqliteTaskStore final : public TaskStore {
   using TaskRepository::list;
   Result<std::vector<TaskRecord>> list(std::string_view owner, const ListQuery& query) override;
 
+  // WebhookOutbox (sqlite_webhook_outbox.cpp).
+  Result<std::vector<OutboxMessage>> due_messages(std::int64_t now_ms, std::size_t limit) override;
+  Result<std::optional<std::int64_t>> next_due() override;
+  Result<OutboxMessage> outbox_message(std::string_view id) override;
+  Status render(std::string_view id, const std::vector<std::string>& bodies) override;
+  Status mark_delivered(std::string_view id) override;
+  Status reschedule(std::string_view id, std::int64_t due_ms, std::string_view error) override;
+  Status give_up(std::string_view id, std::string_view reason) override;
+  Result<std::int64_t> give_up_url(std::string_view url, std::string_view reason) override;
+  Result<std::int64_t> outbox_backlog() override;
+  Result<std::int64_t> prune_outbox(std::int64_t before_ms, std::size_t limit) override;
+
  private:
+  Status settle(std::string_view id, OutboxState state, std::int64_t due_ms, std::string_view error);
   // Group commit: concurrent enqueues share one transaction and one fsync. The first caller to
   // find no commit in progress becomes the leader and commits everything pending; the others wait
   // for their own result. Each task gets its own savepoint, so a duplicate fails only itself.

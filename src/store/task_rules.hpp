@@ -2,10 +2,12 @@
 // The task state machine as checks shared by every TaskStore implementation, so the SQLite store
 // and the in-memory fake agree on which operation is allowed in which status.
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "common/result.hpp"
 #include "store/task_store.hpp"
+#include "store/webhook_outbox.hpp"
 
 namespace vidserve::store::rules {
 
@@ -39,5 +41,14 @@ int clamp_progress(int percent);
 // enqueue: checks identifiers and results, then stamps the fields the store owns
 // (status, attempts, lease, error, timestamps) and sorts the results by index.
 Status prepare_new_task(TaskRecord& task, std::int64_t now_ms);
+
+// The outbox row a task gets when it reaches `event` (a kWebhook* bit), or nullopt when it has no
+// webhook URL or does not want that event. Due now, with a new id ("msg_" + uuid).
+std::optional<OutboxMessage> outbox_row(std::string_view owner, std::string_view key, std::string_view task_uuid,
+                                        std::string_view url, unsigned wanted, unsigned event, std::int64_t now_ms);
+// render() without bodies.
+Error no_bodies(std::string_view id);
+// An outbox message that does not exist.
+Error no_message(std::string_view id);
 
 }  // namespace vidserve::store::rules

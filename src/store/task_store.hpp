@@ -59,6 +59,11 @@ struct TaskRecord {
   std::string api;
   // The client's own id for the task (Kling's external_task_id); unique per owner when not "".
   std::string external_id;
+  // Where the task's webhooks go ("" = none) and which of them it wants (kWebhook* bits in
+  // store/webhook_outbox.hpp); set by the front-end at enqueue. The store adds an outbox row for
+  // each wanted event in the transaction that reaches it (see WebhookOutbox).
+  std::string webhook_url;
+  unsigned webhook_events = 0;
   std::string request;  // opaque, serialised by the caller; may hold any bytes
   // The format of `request` as its writer numbers them (opaque to the store); 0 on tasks stored
   // before formats were numbered.

@@ -19,9 +19,14 @@ def video_task(prompt, width, height):
 
 def as_previous_release(db_path, finished, finished_seed, queued, owner):
     """Turns the database back into what the previous release wrote: schema 6 without the
-    request_version column, and each request the Runware task with the seed added."""
+    request_version column (7), the webhook columns and outbox (8) nor the per-key limits (9), and each request the Runware
+    task with the seed added."""
     now = int(time.time() * 1000)
     with sqlite3.connect(db_path) as db:
+        db.execute("DROP TABLE webhook_outbox")
+        db.execute("ALTER TABLE tasks DROP COLUMN webhook_url")
+        db.execute("ALTER TABLE tasks DROP COLUMN webhook_events")
+        db.execute("ALTER TABLE api_keys DROP COLUMN webhook_secret")
         db.execute("DROP INDEX tasks_by_request_version")
         db.execute("ALTER TABLE tasks DROP COLUMN request_version")
         db.execute("UPDATE tasks SET request = ? WHERE client_uuid = ?",
@@ -45,7 +50,8 @@ class UpgradeTest(unittest.TestCase):
         data_dir = tempfile.mkdtemp(prefix="vidserve-upgrade-")
         db_path = os.path.join(data_dir, "vidserve.db")
         finished = video_task("finished before the upgrade", 1280, 720)
-        queued = video_task("queued before the upgrade", 960, 960)
+        # Its webhook (a refused address: given up at once) survives the upgrade.
+        queued = dict(video_task("queued before the upgrade", 960, 960), webhookURL="http://127.0.0.1:9/hook")
         server = Server(BINARY, data_dir=data_dir, workers=1).start()
         try:
             self.assertEqual(server.post([finished])[0], 200)
@@ -82,8 +88,12 @@ class UpgradeTest(unittest.TestCase):
         log = server.proc.stderr.read()
         self.assertIn("converted 2 stored task(s)", log)
         with sqlite3.connect(db_path) as db:
-            self.assertGreaterEqual(db.execute("PRAGMA user_version").fetchone()[0], 7)  # every later migration ran
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 9)  # every later migration ran
             self.assertEqual(db.execute("SELECT count(*) FROM owner_spend").fetchone()[0], 0)
+            self.assertEqual(db.execute("SELECT webhook_url, webhook_events FROM tasks WHERE client_uuid = ?",
+                                        (queued["taskUUID"],)).fetchone(), ("http://127.0.0.1:9/hook", 4))
+            self.assertEqual(db.execute("SELECT event FROM webhook_outbox WHERE task_uuid = ?",
+                                        (queued["taskUUID"],)).fetchall(), [("final",)])
             rows = db.execute("SELECT request_version, request FROM tasks").fetchall()
         self.assertEqual(len(rows), 2)
         for version, request in rows:

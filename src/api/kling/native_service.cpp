@@ -15,6 +15,7 @@
 #include "common/uuid.hpp"
 #include "core/error_codes.hpp"
 #include "store/error_codes.hpp"
+#include "store/webhook_outbox.hpp"
 
 namespace vidserve::api::kling {
 
@@ -127,6 +128,8 @@ void NativeService::create(const std::string& product, std::string_view body, co
   }
   auto record = tasks::new_record(std::move(*verdict.spec), owner, *verdict.plan);
   record.api = api_label(product);
+  // Kling's callback protocol announces every status change: submitted, processing, then final.
+  record.webhook_events |= store::kWebhookSubmitted | store::kWebhookProcessing;
   record.external_id = std::move(verdict.external_id);
   tasks::submit_one(s, std::move(record), [request_id, done = std::move(done)](Result<store::TaskRecord> stored) {
     if (!stored) {

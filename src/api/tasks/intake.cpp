@@ -7,6 +7,7 @@
 #include "api/wire/error_codes.hpp"
 #include "common/uuid.hpp"
 #include "store/key_crypto.hpp"
+#include "store/webhook_outbox.hpp"
 
 namespace vidserve::api::tasks {
 
@@ -26,6 +27,8 @@ store::TaskRecord new_record(core::TaskSpec spec, const std::string& owner, cons
   record.model = plan.model->air;
   record.request = core::encode_task_spec(spec);
   record.request_version = static_cast<int>(core::kTaskSpecVersion);
+  record.webhook_url = spec.options().webhook_url.value_or("");
+  record.webhook_events = store::kWebhookFinal;
   for (int i = 0; i < plan.number_results; ++i) {
     record.results.push_back({i, uuid::generate_v4(), "processing", ""});
   }

@@ -17,8 +17,10 @@ namespace vidserve::api::tasks {
 // media uuid, and the seed chosen now when the client gave none, so a resumed task renders exactly
 // what it would have before a restart. The stored request is the encoded core::TaskSpec; whatever
 // else a front-end needs to answer in its own shape is in the record's `api` and `external_id`,
-// and in the spec's caller_names.
-// The spec's digest (core::TaskSpec::digest) is set here, before the seed is chosen.
+// and in the spec's caller_names. The spec's webhook URL (webhookURL, Kling's callback_url) is
+// the record's webhook_url, with the final state as its only event (store::kWebhookFinal); a
+// front-end that announces more adds them. The spec's digest (core::TaskSpec::digest) is set
+// here, before the seed is chosen.
 store::TaskRecord new_record(core::TaskSpec spec, const std::string& owner, const core::Plan& plan);
 
 // SHA-256 (hex) of the spec as encoded without its task uuid and digest: what makes two

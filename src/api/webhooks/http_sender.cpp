@@ -6,8 +6,9 @@ namespace vidserve::api::webhooks {
 
 Sender http_sender(fetch::HttpClient client) {
   auto shared = std::make_shared<const fetch::HttpClient>(std::move(client));
-  return [shared](const std::string& url, const std::string& body, std::chrono::milliseconds timeout) {
-    return shared->post(url, body, "application/json", {}, timeout);
+  return [shared](const std::string& url, const std::string& body, const fetch::Headers& headers,
+                  std::chrono::milliseconds timeout) {
+    return shared->post(url, body, "application/json", headers, timeout);
   };
 }
 

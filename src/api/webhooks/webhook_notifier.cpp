@@ -1,8 +1,12 @@
 #include "api/webhooks/webhook_notifier.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <exception>
+#include <random>
 
-#include "api/webhooks/webhook_payloads.hpp"
+#include "api/webhooks/webhook_signature.hpp"
+#include "api/wire/error_codes.hpp"
 #include "common/log.hpp"
 #include "fetch/error_codes.hpp"
 
@@ -14,18 +18,19 @@ void log_line(const std::string& text) {
   log::get(log::kWebhooks).warn("{}", text);
 }
 
-// A refused or malformed URL stays so; anything else without an answer may be transient.
-bool retryable(const Result<int>& sent) {
-  if (!sent)
-    return sent.error().code != fetch::errc::kInvalidUrl &&
-           sent.error().code != fetch::errc::kAddressRefused;
-  const int status = *sent;
-  return status >= 500 || status == 408 || status == 429;
+// A refused or malformed URL stays so.
+bool refused(const Result<int>& sent) {
+  return !sent &&
+         (sent.error().code == fetch::errc::kInvalidUrl || sent.error().code == fetch::errc::kAddressRefused);
 }
 
 std::string describe(const Result<int>& sent) {
   if (!sent) return sent.error().message;
   return "HTTP " + std::to_string(*sent);
+}
+
+std::string what(const store::OutboxMessage& m) {
+  return "task " + m.task_uuid + ": webhook " + m.id + " (" + m.event + ") to " + loggable_url(m.url);
 }
 
 }  // namespace
@@ -42,175 +47,168 @@ std::string loggable_url(std::string_view url) {
 }
 
 WebhookNotifier::WebhookNotifier(NotifierDeps deps, WebhookOptions options)
-    : deps_(std::move(deps)), options_(options), loop_([this] { return deliver_due(); }, deps_.wait) {
-  if (options_.attempts < 1) options_.attempts = 1;
+    : deps_(std::move(deps)), options_(options), loop_([this] { return deliver_due(); }) {
+  options_.backoff_factor = std::max(1, options_.backoff_factor);
+  options_.jitter = std::clamp(options_.jitter, 0.0, 1.0);
+  options_.batch = std::max<std::size_t>(1, options_.batch);
 }
 
 void WebhookNotifier::start() {
-  {
-    std::lock_guard lock(mutex_);
-    if (running_) return;
-    running_ = true;
-  }
+  if (running_.exchange(true)) return;
+  stopping_ = false;
   loop_.start();
+  loop_.wake();  // what a previous run left due goes out first
 }
 
 void WebhookNotifier::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    if (!running_) return;
-    running_ = false;
-  }
-  idle_.notify_all();
-  loop_.stop();  // an attempt in flight finishes first
-  std::unique_lock lock(mutex_);
-  last_attempts(lock);
-  const auto left = finished_.size() + deliveries_.size();
-  if (left > 0) {
-    log_line(std::to_string(left) + " webhook(s) not sent: the server is stopping (results stay readable by polling)");
-  }
-  dropped_ += left;
-  finished_.clear();
-  deliveries_.clear();
+  stopping_ = true;
+  running_ = false;
+  loop_.stop();
 }
 
 void WebhookNotifier::on_task_event(const store::TaskEvent& event) {
-  // Most tasks have no webhook: keep them off the queue without parsing JSON on the worker's
-  // thread. The delivery thread reads the stored spec properly.
-  if (event.kind != store::TaskEvent::Kind::Finished || !event.may_have_webhook) return;
-  const char* why = nullptr;
-  {
-    std::lock_guard lock(mutex_);
-    if (!running_) {
-      why = "the server is stopping";
-    } else if (finished_.size() + deliveries_.size() >= options_.max_queued) {
-      why = "too many webhooks queued";
-    } else {
-      finished_.push_back({event.owner, event.task_uuid});
-    }
-  }
-  if (!why) {
-    loop_.wake();
-    return;
-  }
-  ++dropped_;
-  log_line("task " + event.task_uuid + ": webhook not sent: " + why +
-           " (the result stays readable by polling)");
-}
-
-void WebhookNotifier::wait_idle() {
-  std::unique_lock lock(mutex_);
-  idle_.wait(lock, [this] { return !running_ || (finished_.empty() && deliveries_.empty() && !busy_); });
+  if (event.kind == store::TaskEvent::Kind::Finished && event.may_have_webhook && running_) loop_.wake();
 }
 
 WebhookNotifier::Counts WebhookNotifier::counts() const {
-  return {attempts_.load(), delivered_.load(), failed_.load(), dropped_.load()};
+  return {attempts_.load(), delivered_.load(), retried_.load(), given_up_.load()};
 }
 
-std::vector<WebhookNotifier::Delivery> WebhookNotifier::deliveries_for(const Finished& finished) const {
-  auto record = deps_.tasks.get(finished.owner, finished.task_uuid);
-  if (!record) {
-    log_line("task " + finished.task_uuid + ": webhook not sent: cannot read the task: " + record.error().message);
-    return {};
-  }
-  // A worker that lost its lease reports too; whoever finishes the task notifies again.
-  if (!store::is_terminal(record->status)) return {};
-  const auto url = webhook_url(*record);
-  if (url.empty()) return {};
-  auto bodies = deps_.format(*record);
-  if (!bodies) {
-    log_line("task " + finished.task_uuid + ": webhook not sent: " + bodies.error().message);
-    return {};
-  }
-  std::vector<Delivery> out;
-  for (auto& body : *bodies) out.push_back({record->task_uuid, url, std::move(body)});
-  return out;
+std::chrono::milliseconds WebhookNotifier::backoff(const WebhookOptions& o, int attempts, double u) {
+  double delay = static_cast<double>(o.first_backoff.count());
+  const double cap = static_cast<double>(o.max_backoff.count());
+  for (int i = 1; i < attempts && delay < cap; ++i) delay *= o.backoff_factor;
+  delay = std::min(delay, cap) * (1.0 - o.jitter * std::clamp(u, 0.0, 1.0));
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(delay)));
 }
 
-std::optional<std::chrono::milliseconds> WebhookNotifier::attempt(Delivery& d, bool last_chance) {
-  ++d.attempts;
-  ++attempts_;
-  const auto sent = deps_.send(d.url, d.body, options_.timeout);
-  if (sent && *sent >= 200 && *sent < 300) {
-    ++delivered_;
-    return std::nullopt;
-  }
-  if (retryable(sent) && d.attempts < options_.attempts && !last_chance) {
-    auto delay = options_.first_backoff;
-    for (int i = 1; i < d.attempts; ++i) delay *= options_.backoff_factor;
-    return delay;
-  }
-  ++failed_;
-  log_line("task " + d.task_uuid + ": POST " + loggable_url(d.url) + " failed after " + std::to_string(d.attempts) +
-           " attempt(s), giving up: " + describe(sent) + (last_chance && retryable(sent) ? " (server stopping)" : "") +
-           " (the result stays readable by polling)");
-  return std::nullopt;
-}
-
-void WebhookNotifier::expand_next(std::unique_lock<std::mutex>& lock) {
-  const auto finished = std::move(finished_.front());
-  finished_.pop_front();
-  busy_ = true;
-  lock.unlock();
-  std::vector<Delivery> ready;
-  try {
-    ready = deliveries_for(finished);
-  } catch (const std::exception& e) {
-    log_line("task " + finished.task_uuid + ": webhook not sent: " + e.what());
-  }
-  lock.lock();
-  busy_ = false;
-  const auto now = deps_.clock->monotonic_ms();
-  for (auto& d : ready) deliveries_.emplace(now, std::move(d));
-}
-
-void WebhookNotifier::send_next(std::unique_lock<std::mutex>& lock, bool last_chance) {
-  const auto next = deliveries_.begin();
-  auto delivery = std::move(next->second);
-  deliveries_.erase(next);
-  busy_ = true;
-  lock.unlock();
-  std::optional<std::chrono::milliseconds> retry_in;
-  try {
-    retry_in = attempt(delivery, last_chance);
-  } catch (const std::exception& e) {
-    ++failed_;
-    log_line("task " + delivery.task_uuid + ": POST " + loggable_url(delivery.url) + " failed: " + e.what());
-  }
-  lock.lock();
-  busy_ = false;
-  if (retry_in) deliveries_.emplace(deps_.clock->monotonic_ms() + retry_in->count(), std::move(delivery));
+double WebhookNotifier::random_unit() {
+  if (deps_.random) return deps_.random();
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
 BackgroundLoop::Next WebhookNotifier::deliver_due() {
-  std::unique_lock lock(mutex_);
-  while (running_) {
-    // Reading and formatting a task is local and quick: done first, so its first POST queues up.
-    if (!finished_.empty()) {
-      expand_next(lock);
-      continue;
-    }
-    if (deliveries_.empty()) {
-      idle_.notify_all();
-      return std::nullopt;  // until notify()
-    }
-    const auto now = deps_.clock->monotonic_ms();
-    if (deliveries_.begin()->first > now) return std::chrono::milliseconds(deliveries_.begin()->first - now);
-    send_next(lock, false);
+  const auto now = deps_.clock->now_ms();
+  auto due = deps_.outbox.due_messages(now, options_.batch);
+  if (!due) {
+    log_line("cannot read the webhook outbox: " + due.error().message);
+    return options_.poll;
   }
-  return std::nullopt;
+  gone_.clear();
+  for (auto& message : *due) {
+    if (stopping_) break;
+    if (gone_.count(message.url) != 0) continue;  // given up in this pass (410)
+    deliver(std::move(message), deps_.clock->now_ms());
+  }
+  if (due->size() == options_.batch) return std::chrono::milliseconds(0);  // more may be due
+  prune(now);
+  auto next = deps_.outbox.next_due();
+  if (!next || !*next) return options_.poll;
+  const auto wait = std::max<std::int64_t>(0, **next - deps_.clock->now_ms());
+  return std::min(std::chrono::milliseconds(wait), options_.poll);
 }
 
-// What is queued (tasks the workers finished while stopping, bodies waiting for a retry) gets one
-// last attempt, for a bounded time; stop() logs the rest.
-void WebhookNotifier::last_attempts(std::unique_lock<std::mutex>& lock) {
-  const auto deadline = deps_.clock->monotonic_ms() + options_.stop_grace.count();
-  while ((!finished_.empty() || !deliveries_.empty()) && deps_.clock->monotonic_ms() < deadline) {
-    if (!finished_.empty()) {
-      expand_next(lock);
-    } else {
-      send_next(lock, true);
+void WebhookNotifier::prune(std::int64_t now_ms) {
+  const auto now = deps_.clock->monotonic_ms();
+  if (last_prune_ms_ != 0 && now - last_prune_ms_ < 3600 * 1000) return;
+  last_prune_ms_ = now;
+  auto pruned = deps_.outbox.prune_outbox(now_ms - options_.keep_settled.count(), 1000);
+  if (!pruned) log_line("cannot prune the webhook outbox: " + pruned.error().message);
+}
+
+std::optional<store::OutboxMessage> WebhookNotifier::rendered(store::OutboxMessage message) {
+  auto task = deps_.tasks.get(message.owner, message.task_uuid);
+  if (!task) {
+    give_up(message, "the task cannot be read: " + task.error().message);
+    return std::nullopt;
+  }
+  auto bodies = [&]() -> Result<std::vector<std::string>> {
+    try {
+      return deps_.format(*task, message.event);
+    } catch (const std::exception& e) {
+      return Error{wire::errc::kWebhookFailed, e.what()};
     }
+  }();
+  if (!bodies || bodies->empty()) {
+    give_up(message, bodies ? "nothing to send" : bodies.error().message);
+    return std::nullopt;
+  }
+  if (auto ok = deps_.outbox.render(message.id, *bodies); !ok) {
+    log_line(what(message) + ": cannot store its body: " + ok.error().message);
+    return std::nullopt;
+  }
+  auto stored = deps_.outbox.outbox_message(message.id);
+  if (!stored || stored->state != store::OutboxState::Pending) return std::nullopt;
+  return std::move(stored).value();
+}
+
+fetch::Headers WebhookNotifier::signed_headers(const store::OutboxMessage& m, std::int64_t now_ms) {
+  const auto timestamp = now_ms / 1000;
+  fetch::Headers headers{{"webhook-id", m.id}, {"webhook-timestamp", std::to_string(timestamp)}};
+  auto secret = deps_.secret ? deps_.secret(m.owner) : Result<std::string>(std::string());
+  if (!secret) {
+    log_line(what(m) + ": sent unsigned, the key's secret cannot be read: " + secret.error().message);
+    return headers;
+  }
+  if (secret->empty()) return headers;
+  auto signature = webhook_signature(*secret, m.id, timestamp, m.body);
+  if (!signature) {
+    log_line(what(m) + ": sent unsigned: " + signature.error().message);  // the message never holds the secret
+    return headers;
+  }
+  headers.emplace_back("webhook-signature", std::move(signature).value());
+  return headers;
+}
+
+void WebhookNotifier::deliver(store::OutboxMessage message, std::int64_t now_ms) {
+  if (!message.rendered) {
+    auto ready = rendered(std::move(message));
+    if (!ready) return;
+    message = std::move(*ready);
+  }
+  const auto headers = signed_headers(message, now_ms);
+  ++attempts_;
+  const auto sent = [&]() -> Result<int> {
+    try {
+      return deps_.send(message.url, message.body, headers, options_.timeout);
+    } catch (const std::exception& e) {
+      return Error{wire::errc::kWebhookFailed, e.what()};
+    }
+  }();
+  settle(message, sent, deps_.clock->now_ms());
+}
+
+void WebhookNotifier::give_up(const store::OutboxMessage& m, const std::string& reason) {
+  ++given_up_;
+  log_line(what(m) + ": giving up after " + std::to_string(m.attempts) + " attempt(s): " + reason +
+           " (the result stays readable by polling)");
+  if (auto ok = deps_.outbox.give_up(m.id, reason); !ok) log_line(what(m) + ": " + ok.error().message);
+}
+
+void WebhookNotifier::settle(const store::OutboxMessage& m, const Result<int>& sent, std::int64_t now_ms) {
+  if (sent && *sent >= 200 && *sent < 300) {
+    ++delivered_;
+    if (auto ok = deps_.outbox.mark_delivered(m.id); !ok) log_line(what(m) + ": " + ok.error().message);
+    return;
+  }
+  store::OutboxMessage attempted = m;
+  attempted.attempts += 1;
+  if (sent && *sent == 410) {
+    give_up(attempted, "HTTP 410 Gone: no more webhooks to this URL are attempted");
+    gone_.insert(m.url);
+    auto more = deps_.outbox.give_up_url(m.url, "HTTP 410 Gone from this URL");
+    if (more) given_up_ += static_cast<std::uint64_t>(*more);
+    return;
+  }
+  if (refused(sent)) return give_up(attempted, describe(sent));
+  const auto delay = backoff(options_, attempted.attempts, random_unit());
+  if (now_ms + delay.count() > m.created_ms + options_.retry_for.count()) {
+    return give_up(attempted, describe(sent) + ", and the retry period is over");
+  }
+  ++retried_;
+  if (auto ok = deps_.outbox.reschedule(m.id, now_ms + delay.count(), describe(sent)); !ok) {
+    log_line(what(m) + ": " + ok.error().message);
   }
 }
 

@@ -1,22 +1,22 @@
 #pragma once
-// Delivers the webhooks of finished tasks without holding anyone up: the workers' Finished events
-// only queue the task (on_task_event), and one delivery thread (a BackgroundLoop) reads its final
-// record, builds the bodies in its API's shape (webhook_payloads.hpp) and POSTs them. Network
-// errors, timeouts, 408, 429 and 5xx are retried with exponential backoff; retries wait in a
-// queue ordered by due time, so a receiver that is down delays only its own webhooks. A webhook
-// that still fails is logged and dropped: the task was stored before it ran and stays readable by
-// polling, so a webhook can never fail or lose a task. Deliveries are kept in memory only: on
-// stop, what is queued gets one last attempt for a short grace period; what is left then (or lost
-// in a crash) is not sent, which the log says.
+// Delivers webhooks from the store's durable outbox (store::WebhookOutbox): the store adds a row
+// in the transaction that moves a task (accepted, first claimed, finished or cancelled), so no
+// webhook is lost to a crash; this loop sends the rows whenever they are due, in due order, on one
+// thread of its own (a BackgroundLoop), so nothing here ever blocks an io thread or a worker.
+//
+// Each row is rendered once, in the shape of the API that created the task (Formatter,
+// webhook_payloads.hpp), and the bytes are stored with it: every retry sends the same body under
+// the same webhook-id. Each attempt is signed the Standard Webhooks way with the owner's secret
+// (webhook_signature.hpp). 2xx: delivered. 410 Gone: the receiver is gone for good, so every
+// pending row to that URL is given up. An invalid or refused URL (SSRF guard) is given up.
+// Anything else (no answer, timeout, any other status) is retried with exponential backoff and
+// jitter until `retry_for` has passed since the row was created; then it is given up (logged).
+// A restart picks the pending rows up where they were: their due times are stored.
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <map>
-#include <mutex>
-#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,46 +24,52 @@
 #include "common/background_loop.hpp"
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "fetch/http_client.hpp"
 #include "store/task_events.hpp"
 #include "store/task_store.hpp"
+#include "store/webhook_outbox.hpp"
 
 namespace vidserve::api::webhooks {
 
 struct WebhookOptions {
-  int attempts = 3;                                // per body, the first one included
-  std::chrono::milliseconds timeout{5000};         // per attempt: one thread serves every receiver
-  std::chrono::milliseconds first_backoff{1000};   // before the second attempt
-  int backoff_factor = 4;                          // each further wait is this many times longer
-  std::size_t max_queued = 10000;                  // beyond this, new webhooks are dropped (logged)
-  std::chrono::milliseconds stop_grace{2000};      // stop(): one last attempt for what is queued
+  std::chrono::milliseconds timeout{10000};        // per attempt
+  std::chrono::milliseconds first_backoff{5000};   // before the second attempt (before jitter)
+  int backoff_factor = 2;                          // each further wait is this many times longer
+  std::chrono::milliseconds max_backoff{std::chrono::hours(1)};
+  double jitter = 0.5;                             // a wait d becomes d * (1 - jitter * u), u in [0, 1)
+  std::chrono::milliseconds retry_for{std::chrono::hours(24)};  // then the row is given up
+  std::chrono::milliseconds poll{1000};            // looks for new rows at least this often
+  std::size_t batch = 32;                          // rows read from the store per pass
+  // Delivered and given-up rows are deleted this long after they were created (hourly sweep).
+  std::chrono::milliseconds keep_settled{std::chrono::hours(24 * 7)};
 };
 
-// POSTs a JSON body: the HTTP status of the answer, or an error when there was none (network,
-// timeout; "invalidUrl" and "addressRefused" are not retried since they cannot change).
+// POSTs a JSON body with extra headers: the HTTP status of the answer, or an error when there was
+// none (network, timeout; "invalidUrl" and "addressRefused" are not retried).
 using Sender = std::function<Result<int>(const std::string& url, const std::string& body,
-                                         std::chrono::milliseconds timeout)>;
-// The bodies to POST for a finished task, one call each (webhook_bodies with the server's tasks::Context).
-using Formatter = std::function<Result<std::vector<std::string>>(const store::TaskRecord&)>;
-// Replaces the delivery thread's wait for the next retry (BackgroundLoop::TimedWait). The default
-// waits on the loop, so new work and stop() cut a backoff short; tests advance a FakeClock and
-// return at once, so retries are tested without sleeping.
-using Wait = BackgroundLoop::TimedWait;
+                                         const fetch::Headers& headers, std::chrono::milliseconds timeout)>;
+// The bodies of one outbox event ("submitted", "processing", "final") of a task, in order.
+using Formatter = std::function<Result<std::vector<std::string>>(const store::TaskRecord&, std::string_view event)>;
+// The owner's signing secret ("whsec_..."), "" to send unsigned (a key without a secret yet).
+using SecretLookup = std::function<Result<std::string>(const std::string& owner)>;
 
 struct NotifierDeps {
   store::TaskStore& tasks;
+  store::WebhookOutbox& outbox;
   Formatter format;
   Sender send;
-  const Clock* clock = &SystemClock::instance();  // due times of retries (monotonic)
-  Wait wait = nullptr;                            // default: the loop's own wait
+  SecretLookup secret;
+  const Clock* clock = &SystemClock::instance();  // wall time: due times are stored
+  std::function<double()> random = nullptr;        // u in [0, 1) for the jitter; default: a PRNG
 };
 
 class WebhookNotifier final : public store::TaskEventListener {
  public:
   struct Counts {
     std::uint64_t attempts = 0;   // POSTs sent
-    std::uint64_t delivered = 0;  // bodies a receiver accepted with 2xx
-    std::uint64_t failed = 0;     // bodies given up on after their last attempt
-    std::uint64_t dropped = 0;    // webhooks not attempted: queue full or server stopping
+    std::uint64_t delivered = 0;  // rows a receiver accepted with 2xx
+    std::uint64_t retried = 0;    // attempts rescheduled
+    std::uint64_t given_up = 0;   // rows given up (410, refused URL, retry_for passed, unrenderable)
   };
 
   explicit WebhookNotifier(NotifierDeps deps, WebhookOptions options = {});
@@ -71,45 +77,38 @@ class WebhookNotifier final : public store::TaskEventListener {
   WebhookNotifier(const WebhookNotifier&) = delete;
   WebhookNotifier& operator=(const WebhookNotifier&) = delete;
 
+  // Starts the delivery thread, which first sends what a previous run left due.
   void start();
-  // Gives every queued body one last attempt (no more retries) while stop_grace lasts, then logs
-  // and drops what is left. An attempt in flight always finishes (bounded by the timeout).
+  // Stops after the attempt in flight (bounded by the timeout); pending rows stay in the store.
   void stop();
-  // The workers' events: a Finished task that may have a webhook is queued (by owner and uuid;
-  // its final state is read from the store on the delivery thread). Never blocks on I/O.
+  // A finished task may have a row to send: look now rather than at the next poll.
   void on_task_event(const store::TaskEvent& event) override;
-  // Returns once nothing is queued, waiting for a retry or in flight (tests), or when stopped.
-  void wait_idle();
+  // One pass on the caller's thread (tests): sends what is due now; the wait until the next.
+  BackgroundLoop::Next deliver_due();
   Counts counts() const;
 
+  // The wait before attempt `attempts + 1` (after `attempts` failed ones), jitter applied with u.
+  static std::chrono::milliseconds backoff(const WebhookOptions& options, int attempts, double u);
+
  private:
-  struct Finished {
-    std::string owner, task_uuid;
-  };
-  struct Delivery {
-    std::string task_uuid, url, body;
-    int attempts = 0;  // made so far
-  };
-  // One step of the delivery thread: works off what is due; then the wait until the next retry.
-  BackgroundLoop::Next deliver_due();
-  // stop(): one last attempt for each queued body while stop_grace lasts.
-  void last_attempts(std::unique_lock<std::mutex>& lock);
-  std::vector<Delivery> deliveries_for(const Finished& finished) const;
-  // One attempt; the delay before the next one, or nothing when the body is done with.
-  std::optional<std::chrono::milliseconds> attempt(Delivery& delivery, bool last_chance);
-  // Each takes the front of its queue and works on it with the lock released.
-  void expand_next(std::unique_lock<std::mutex>& lock);
-  void send_next(std::unique_lock<std::mutex>& lock, bool last_chance);
+  // Sends one row (rendering it first when needed).
+  void deliver(store::OutboxMessage message, std::int64_t now_ms);
+  // Renders a row's bodies into the store; the row as it is then, or nullopt when given up.
+  std::optional<store::OutboxMessage> rendered(store::OutboxMessage message);
+  // What to do with the outcome of one attempt.
+  void settle(const store::OutboxMessage& message, const Result<int>& sent, std::int64_t now_ms);
+  void give_up(const store::OutboxMessage& message, const std::string& reason);
+  fetch::Headers signed_headers(const store::OutboxMessage& message, std::int64_t now_ms);
+  double random_unit();
 
   NotifierDeps deps_;
   WebhookOptions options_;
-  mutable std::mutex mutex_;
-  std::condition_variable idle_;  // the queues ran empty
-  std::deque<Finished> finished_;                     // tasks whose record is not read yet
-  std::multimap<std::int64_t, Delivery> deliveries_;  // bodies by due time (monotonic clock ms)
-  bool running_ = false;
-  bool busy_ = false;  // the delivery thread works outside the lock
-  std::atomic<std::uint64_t> attempts_{0}, delivered_{0}, failed_{0}, dropped_{0};
+  std::atomic<bool> running_{false};
+  std::atomic<bool> stopping_{false};  // stop() ends a pass after the attempt in flight
+  void prune(std::int64_t now_ms);
+  std::int64_t last_prune_ms_ = 0;  // monotonic; the loop's thread only
+  std::set<std::string> gone_;  // URLs that answered 410 in the current pass (the loop's thread only)
+  std::atomic<std::uint64_t> attempts_{0}, delivered_{0}, retried_{0}, given_up_{0};
   BackgroundLoop loop_;  // last: its thread stops before the members it uses go
 };
 

@@ -33,9 +33,21 @@ std::string webhook_url(const store::TaskRecord& record) {
 }
 
 Result<std::vector<std::string>> webhook_bodies(const tasks::Context& context, const store::TaskRecord& record,
-                                                const TaskView& apimart_view) {
+                                                std::string_view event, const TaskView& apimart_view) {
   if (record.api.rfind("kling:", 0) == 0) {
-    return std::vector<std::string>{wire::to_text(kling::native_task(context, record))};
+    // The state the event announces, whatever the task has reached since: a late "submitted"
+    // callback still says submitted.
+    store::TaskRecord at_event = record;
+    if (event == kEventSubmitted) {
+      at_event.status = store::TaskStatus::Queued;
+      at_event.progress = 0;
+    } else if (event == kEventProcessing) {
+      at_event.status = store::TaskStatus::Processing;
+    }
+    return std::vector<std::string>{wire::to_text(kling::native_task(context, at_event))};
+  }
+  if (event != kEventFinal) {
+    return Error{wire::errc::kNoWebhookShape, "only Kling-native tasks announce the " + std::string(event) + " state"};
   }
   if (record.api == "apimart") {
     if (!apimart_view)

@@ -9,6 +9,7 @@
 // - APIMart ("apimart"): the task object of GET /v1/tasks/{id} (its `data`).
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/json.hpp>
@@ -16,6 +17,7 @@
 #include "api/tasks/context.hpp"
 #include "common/result.hpp"
 #include "store/task_store.hpp"
+#include "store/webhook_outbox.hpp"
 
 namespace vidserve::api::webhooks {
 
@@ -27,9 +29,16 @@ std::string webhook_url(const store::TaskRecord& record);
 // notifier passes it in; without one, APIMart tasks get no webhook (error "noWebhookShape").
 using TaskView = std::function<boost::json::object(const store::TaskRecord&)>;
 
-// The bodies to POST for a finished task, in order (one per call). Media URLs use the
-// context's public base URL, exactly as the polling endpoints show them.
+// The outbox events (store::OutboxMessage::event).
+inline constexpr std::string_view kEventSubmitted = "submitted";
+inline constexpr std::string_view kEventProcessing = "processing";
+inline constexpr std::string_view kEventFinal = "final";
+
+// The bodies to POST for one event of a task, in order (one per call). Media URLs use the
+// context's public base URL, exactly as the polling endpoints show them. Kling-native tasks
+// render "submitted" and "processing" as the task object in that state; the other APIs have only
+// "final" (a cancelled task reads as cancelled in each API's shape).
 Result<std::vector<std::string>> webhook_bodies(const tasks::Context& context, const store::TaskRecord& record,
-                                                const TaskView& apimart_view = nullptr);
+                                                std::string_view event, const TaskView& apimart_view = nullptr);
 
 }  // namespace vidserve::api::webhooks

@@ -16,5 +16,9 @@ inline constexpr const char* kTooManyItems = "tooManyItems";
 
 // A webhook asked for a shape that is not wired in.
 inline constexpr const char* kNoWebhookShape = "noWebhookShape";
+// A webhook signing secret that is not "whsec_" + base64 (VIDSERVE_WEBHOOK_SECRET).
+// A webhook could not be rendered or sent (an exception from a formatter or sender).
+inline constexpr const char* kWebhookFailed = "webhookFailed";
+inline constexpr const char* kInvalidWebhookSecret = "invalidWebhookSecret";
 
 }  // namespace vidserve::api::wire::errc

@@ -126,6 +126,29 @@ TYPED_TEST(KeyStoreContract, RevokedKeysStopVerifying) {
   EXPECT_FALSE((*listed)[1].revoked);
 }
 
+TYPED_TEST(KeyStoreContract, WebhookSecretIsMadeWithTheKeyAndRotates) {
+  auto created = this->keys->create("hooks");
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  const auto& secret = created->webhook_secret;
+  EXPECT_TRUE(secret.starts_with("whsec_"));
+  EXPECT_EQ(secret.size(), 6u + 32u);  // 24 bytes in base64, no padding
+  EXPECT_EQ(secret.find_first_not_of(
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 6),
+            std::string::npos);
+  EXPECT_EQ(this->keys->webhook_secret(created->info.id).value(), secret);
+  auto rotated = this->keys->rotate_webhook_secret(created->info.id);
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_NE(*rotated, secret);
+  EXPECT_TRUE(rotated->starts_with("whsec_"));
+  EXPECT_EQ(this->keys->webhook_secret(created->info.id).value(), *rotated);
+  auto other = this->keys->create("other");
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other->webhook_secret, *rotated);
+  EXPECT_EQ(this->keys->webhook_secret(created->info.id).value(), *rotated);  // others untouched
+  EXPECT_FALSE(this->keys->webhook_secret("key_missing").ok());
+  EXPECT_FALSE(this->keys->rotate_webhook_secret("key_missing").ok());
+}
+
 TEST(SqliteKeyStore, StoresOnlyTheHash) {
   TempDir dir;
   FakeClock clock;

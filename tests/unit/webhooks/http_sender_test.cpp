@@ -20,7 +20,7 @@ TEST(HttpSender, PostsJsonAndReturnsTheStatus) {
     c.send(fetch::testing::http_response(503, "busy"));
   });
   auto send = http_sender(loopback_client());
-  auto status = send(receiver.url("/hook?token=t"), R"({"data":[]})", 2000ms);
+  auto status = send(receiver.url("/hook?token=t"), R"({"data":[]})", {{"webhook-id", "msg_1"}}, 2000ms);
   ASSERT_TRUE(status) << status.error().message;
   EXPECT_EQ(*status, 503);
   const auto requests = receiver.requests();
@@ -29,6 +29,7 @@ TEST(HttpSender, PostsJsonAndReturnsTheStatus) {
   EXPECT_EQ(requests[0].target, "/hook?token=t");
   EXPECT_EQ(requests[0].body, R"({"data":[]})");
   EXPECT_EQ(requests[0].header("Content-Type").value_or(""), "application/json");
+  EXPECT_EQ(requests[0].header("webhook-id").value_or(""), "msg_1");
 }
 
 TEST(HttpSender, ASilentReceiverTimesOut) {
@@ -36,7 +37,7 @@ TEST(HttpSender, ASilentReceiverTimesOut) {
     c.wait_until_closed(5s);
   });
   auto send = http_sender(loopback_client());
-  auto status = send(receiver.url("/hook"), "{}", 300ms);
+  auto status = send(receiver.url("/hook"), "{}", {}, 300ms);
   ASSERT_FALSE(status);
   EXPECT_EQ(status.error().code, "fetchTimeout");
 }
@@ -46,7 +47,7 @@ TEST(HttpSender, LoopbackIsRefusedUnlessAllowed) {
     c.send(fetch::testing::http_response(200, ""));
   });
   auto send = http_sender(fetch::HttpClient(fetch::AddressGuard()));
-  auto status = send(receiver.url("/hook"), "{}", 2000ms);
+  auto status = send(receiver.url("/hook"), "{}", {}, 2000ms);
   ASSERT_FALSE(status);
   EXPECT_EQ(status.error().code, "addressRefused");
   EXPECT_TRUE(receiver.requests().empty());

@@ -1,351 +1,344 @@
-// The delivery thread with a scripted sender and a FakeClock: retries and their backoff, what is
-// not retried, one receiver's retries not holding up another's webhook, shutdown, and faults in
-// the sender or formatter that must neither crash nor lose the task.
+// The webhook delivery loop over the store's outbox, driven one pass at a time (deliver_due) with
+// a FakeClock and a scripted sender: order, signatures, backoff with jitter, the retry period,
+// 410, refused URLs, and a restart that resumes from the stored rows.
+#include "api/webhooks/webhook_notifier.hpp"
+
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
 #include <deque>
-#include <future>
-#include <map>
-#include <stdexcept>
-#include <thread>
-#include <utility>
+#include <set>
+#include <string>
+#include <vector>
 
-#include "api/webhooks/webhook_notifier.hpp"
 #include "api/webhooks/webhook_payloads.hpp"
-#include "core/task_spec.hpp"
+#include "api/webhooks/webhook_signature.hpp"
+#include "store/sqlite_task_store.hpp"
+#include "store_test_support.hpp"
 #include "webhook_test_support.hpp"
 
 namespace vidserve::api::webhooks {
 namespace {
 
-namespace json = boost::json;
 using namespace std::chrono_literals;
 using testing::World;
 
-// What a worker publishes when it finished `task`.
-void finished(WebhookNotifier& notifier, const store::TaskRecord& task) {
-  notifier.on_task_event(
-      {store::TaskEvent::Kind::Finished, task.owner, task.task_uuid, 100, core::may_name_webhook(task.request)});
-}
+constexpr const char* kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 struct Sent {
   std::string url, body;
-  std::chrono::milliseconds timeout;
+  fetch::Headers headers;
+  std::string header(const std::string& name) const {
+    for (const auto& [k, v] : headers) {
+      if (k == name) return v;
+    }
+    return "";
+  }
 };
 
-// Answers each POST with the next scripted outcome (the last one repeats) and records it. Every
-// field is touched by the delivery thread only while the test waits in wait_idle() or stop(),
-// whose lock orders those accesses.
-struct FakeReceiver {
-  std::deque<Result<int>> script{Result<int>(200)};
-  std::map<std::string, std::deque<Result<int>>> per_url;  // overrides `script` for a URL
+// Answers from a script (then `otherwise`), recording every request.
+struct ScriptedSender {
+  std::deque<Result<int>> script;
+  Result<int> otherwise = 200;
   std::vector<Sent> sent;
-  std::function<void()> before_first_send;  // e.g. hold the delivery thread while the test acts
-
   Sender sender() {
-    return [this](const std::string& url, const std::string& body, std::chrono::milliseconds timeout) {
-      if (before_first_send) std::exchange(before_first_send, nullptr)();
-      sent.push_back({url, body, timeout});
-      auto& queue = per_url.count(url) ? per_url[url] : script;
-      auto outcome = queue.front();
-      if (queue.size() > 1) queue.pop_front();
-      return outcome;
+    return [this](const std::string& url, const std::string& body, const fetch::Headers& headers,
+                  std::chrono::milliseconds) {
+      sent.push_back({url, body, headers});
+      if (script.empty()) return otherwise;
+      auto next = script.front();
+      script.pop_front();
+      return next;
     };
   }
 };
 
-Result<int> network_error() { return Error{"fetchFailed", "connection refused"}; }
-
 struct Harness {
-  World world;
-  FakeReceiver receiver;
-  std::vector<std::chrono::milliseconds> waits;  // what the delivery thread waited for
+  World w;
+  ScriptedSender receiver;
+  double u = 0.0;  // the jitter's draw
   WebhookOptions options;
   std::unique_ptr<WebhookNotifier> notifier;
 
-  // `real_wait`: use the delivery loop's own wait (cut short by stop) instead of advancing the clock.
-  void start(bool real_wait = false) {
-    NotifierDeps deps{world.tasks,
-                      [this](const store::TaskRecord& r) { return webhook_bodies(*world.context, r); },
-                      receiver.sender(), &world.clock};
-    if (!real_wait) {
-      deps.wait = [this](std::chrono::milliseconds d) {
-        waits.push_back(d);
-        world.clock.advance_ms(d.count());
-      };
-    }
+  explicit Harness(WebhookOptions o = {}) : options(o) { make(); }
+  void make() {
+    NotifierDeps deps{w.tasks,
+                      w.tasks,
+                      [this](const store::TaskRecord& r, std::string_view event) {
+                        return webhook_bodies(*w.context, r, event);
+                      },
+                      receiver.sender(),
+                      [](const std::string& owner) -> Result<std::string> {
+                        return owner == testing::kOwner ? std::string(kSecret) : std::string();
+                      },
+                      &w.clock,
+                      [this] { return u; }};
     notifier = std::make_unique<WebhookNotifier>(std::move(deps), options);
-    notifier->start();
   }
-  store::TaskRecord finish(const std::string& webhook = "https://hooks.example/runware", int results = 1) {
-    auto t = world.finished("runware", testing::runware_request(webhook), results);
-    finished(*notifier, t);
-    return t;
+  // A task through the Kling or Runware front-end with a webhook, run to success.
+  store::TaskRecord run(const std::string& api, const std::string& url = "http://hooks.test/a",
+                        int results = 1) {
+    auto t = testing::hooked_task(api, url);
+    for (int i = 0; i < results; ++i)
+      t.results.push_back({i, uuid::generate_v4(), "processing", ""});
+    EXPECT_TRUE(w.tasks.enqueue(t));
+    auto claimed = w.tasks.claim_next("w1", 60000);
+    EXPECT_TRUE(claimed && *claimed);
+    const auto claim = store::claim_of(**claimed);
+    for (int i = 0; i < results; ++i) {
+      core::ResultPayload p;
+      p.content_type = "video/mp4";
+      p.duration_s = 5;
+      EXPECT_TRUE(w.tasks.put_result(claim, {i, t.results[static_cast<std::size_t>(i)].media_uuid,
+                                             "success", core::encode(p)}));
+    }
+    EXPECT_TRUE(w.tasks.complete(claim));
+    return w.tasks.get(testing::kOwner, t.task_uuid).value();
+  }
+  std::int64_t backlog() { return w.tasks.outbox_backlog().value(); }
+  // Passes until nothing is pending, moving the clock to each next due time; the passes made.
+  int drain(int max_passes = 1000) {
+    int passes = 0;
+    while (backlog() > 0 && passes++ < max_passes) {
+      const auto next = w.tasks.next_due().value();
+      if (next && *next > w.clock.now_ms()) w.clock.advance_ms(*next - w.clock.now_ms());
+      notifier->deliver_due();
+    }
+    return passes;
   }
 };
 
-TEST(WebhookNotifier, PostsEachResultOnceWithTheShortTimeout) {
+TEST(WebhookSignature, MatchesTheStandardWebhooksVector) {
+  // The vector of the standardwebhooks libraries' tests, also computed with Python's hmac module.
+  auto signature = webhook_signature(kSecret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+                                     R"({"test": 2432232314})");
+  ASSERT_TRUE(signature) << signature.error().message;
+  EXPECT_EQ(*signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+  EXPECT_NE(*webhook_signature(kSecret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+                               R"({"test": 2432232315})"),
+            *signature);
+}
+
+TEST(WebhookSignature, RefusesMalformedSecretsWithoutRepeatingThem) {
+  for (const char* bad :
+       {"", "whsec_", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_!!!not-base64!!!"}) {
+    auto checked = check_webhook_secret(bad);
+    ASSERT_FALSE(checked) << bad;
+    EXPECT_EQ(checked.error().code, "invalidWebhookSecret");
+    if (std::string_view(bad).size() > 6) {
+      EXPECT_EQ(checked.error().message.find(bad), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(check_webhook_secret(kSecret));
+}
+
+TEST(WebhookBackoff, DoublesWithJitterUpToTheCap) {
+  WebhookOptions o;
+  o.first_backoff = 1000ms;
+  o.max_backoff = 10000ms;
+  o.jitter = 0.5;
+  EXPECT_EQ(WebhookNotifier::backoff(o, 1, 0.0), 1000ms);
+  EXPECT_EQ(WebhookNotifier::backoff(o, 2, 0.0), 2000ms);
+  EXPECT_EQ(WebhookNotifier::backoff(o, 3, 0.0), 4000ms);
+  EXPECT_EQ(WebhookNotifier::backoff(o, 4, 0.0), 8000ms);
+  EXPECT_EQ(WebhookNotifier::backoff(o, 5, 0.0), 10000ms);    // capped
+  EXPECT_EQ(WebhookNotifier::backoff(o, 500, 0.0), 10000ms);  // no overflow
+  // The jitter takes off up to half: every draw lands in [d/2, d].
+  for (double u : {0.0, 0.25, 0.5, 0.999999}) {
+    const auto d = WebhookNotifier::backoff(o, 3, u);
+    EXPECT_GE(d, 2000ms) << u;
+    EXPECT_LE(d, 4000ms) << u;
+  }
+  EXPECT_EQ(WebhookNotifier::backoff(o, 3, 0.5), 3000ms);
+}
+
+TEST(WebhookNotifier, KlingTaskGetsSubmittedProcessingAndFinalInOrderSigned) {
   Harness h;
-  h.options.timeout = 1234ms;
-  h.start();
-  const auto t = h.finish("https://hooks.example/runware", 2);
-  h.notifier->wait_idle();
+  const auto t = h.run("kling:text2video");
+  h.notifier->deliver_due();
+  ASSERT_EQ(h.receiver.sent.size(), 3u);
+  std::vector<std::string> statuses;
+  std::set<std::string> ids;
+  for (const auto& s : h.receiver.sent) {
+    EXPECT_EQ(s.url, "http://hooks.test/a");
+    statuses.push_back(testing::text(boost::json::parse(s.body).at("task_status")));
+    ids.insert(s.header("webhook-id"));
+    const auto ts = s.header("webhook-timestamp");
+    EXPECT_EQ(ts, std::to_string(h.w.clock.now_ms() / 1000));
+    EXPECT_EQ(s.header("webhook-signature"),
+              *webhook_signature(kSecret, s.header("webhook-id"), std::stoll(ts), s.body));
+  }
+  EXPECT_EQ(statuses, (std::vector<std::string>{"submitted", "processing", "succeed"}));
+  EXPECT_EQ(ids.size(), 3u);
+  EXPECT_EQ(h.backlog(), 0);
+  EXPECT_EQ(h.notifier->counts().delivered, 3u);
+  EXPECT_EQ(t.webhook_url, "http://hooks.test/a");
+}
+
+TEST(WebhookNotifier, RunwareSendsOneMessagePerResult) {
+  Harness h;
+  h.run("runware", "http://hooks.test/r", 2);
+  h.notifier->deliver_due();  // renders into two messages; the second is sent on the next pass
+  h.drain();
   ASSERT_EQ(h.receiver.sent.size(), 2u);
-  for (std::size_t i = 0; i < 2; ++i) {
-    EXPECT_EQ(h.receiver.sent[i].url, "https://hooks.example/runware");
-    EXPECT_EQ(h.receiver.sent[i].timeout, 1234ms);
-    const auto item = json::parse(h.receiver.sent[i].body).at("data").as_array().at(0).as_object();
-    EXPECT_EQ(testing::text(item.at("taskUUID")), t.task_uuid);
-    EXPECT_EQ(testing::text(item.at("videoUUID")), t.results[i].media_uuid);
-  }
-  EXPECT_TRUE(h.waits.empty());
-  const auto c = h.notifier->counts();
-  EXPECT_EQ(c.attempts, 2u);
-  EXPECT_EQ(c.delivered, 2u);
-  EXPECT_EQ(c.failed, 0u);
+  const auto first = h.receiver.sent[0].header("webhook-id");
+  EXPECT_EQ(h.receiver.sent[1].header("webhook-id"), first + "_1");
+  EXPECT_NE(h.receiver.sent[0].body, h.receiver.sent[1].body);
+  EXPECT_TRUE(boost::json::parse(h.receiver.sent[1].body).as_object().contains("data"));
 }
 
-TEST(WebhookNotifier, KlingTaskGetsItsBareTaskObject) {
-  Harness h;
-  h.start();
-  auto t = h.world.finished("kling:text2video", testing::runware_request("http://cb.example/hook"), 1, "ext-1");
-  finished(*h.notifier, t);
-  h.notifier->wait_idle();
+TEST(WebhookNotifier, RetriesTheSameBytesUnderTheSameIdWithBackoff) {
+  WebhookOptions o;
+  o.first_backoff = 1000ms;
+  Harness h(o);
+  h.u = 0.0;  // no jitter taken off
+  h.receiver.script = {503, Error{"fetchNetwork", "connection refused"}};
+  h.run("runware");
+  h.notifier->deliver_due();
   ASSERT_EQ(h.receiver.sent.size(), 1u);
-  EXPECT_EQ(h.receiver.sent[0].url, "http://cb.example/hook");
-  const auto task = json::parse(h.receiver.sent[0].body).as_object();
-  EXPECT_EQ(testing::text(task.at("task_id")), t.task_uuid);
-  EXPECT_EQ(testing::text(task.at("task_status")), "succeed");
-  EXPECT_FALSE(task.at("task_result").at("videos").as_array().at(0).at("url").as_string().empty());
-}
-
-TEST(WebhookNotifier, RetriesServerErrorsWithGrowingBackoffUntilAccepted) {
-  Harness h;
-  h.receiver.script = {Result<int>(500), Result<int>(503), Result<int>(204)};
-  h.start();
-  h.finish();
-  h.notifier->wait_idle();
-  EXPECT_EQ(h.receiver.sent.size(), 3u);
-  EXPECT_EQ(h.waits, (std::vector<std::chrono::milliseconds>{1000ms, 4000ms}));
-  EXPECT_EQ(h.receiver.sent[0].body, h.receiver.sent[2].body);  // the same body each time
-  const auto c = h.notifier->counts();
-  EXPECT_EQ(c.attempts, 3u);
-  EXPECT_EQ(c.delivered, 1u);
-  EXPECT_EQ(c.failed, 0u);
-}
-
-TEST(WebhookNotifier, RetriesNetworkErrorsTimeoutsAnd429) {
-  Harness h;
-  h.receiver.script = {network_error(), Result<int>(Error{"fetchTimeout", "no answer within 5 s"}), Result<int>(429)};
-  h.options.attempts = 4;
-  h.start();
-  h.finish();
-  h.notifier->wait_idle();
-  EXPECT_EQ(h.receiver.sent.size(), 4u);  // the 4th got 429 again and was the last
-  EXPECT_EQ(h.waits, (std::vector<std::chrono::milliseconds>{1000ms, 4000ms, 16000ms}));
-  EXPECT_EQ(h.notifier->counts().failed, 1u);
-}
-
-TEST(WebhookNotifier, GivesUpAfterTheLastAttemptAndTheTaskStaysReadable) {
-  Harness h;
-  h.receiver.script = {Result<int>(500)};
-  h.start();
-  const auto t = h.finish();
-  h.notifier->wait_idle();
-  EXPECT_EQ(h.receiver.sent.size(), 3u);
-  EXPECT_EQ(h.waits.size(), 2u);
-  const auto c = h.notifier->counts();
-  EXPECT_EQ(c.delivered, 0u);
-  EXPECT_EQ(c.failed, 1u);
-  auto stored = h.world.tasks.get(testing::kOwner, t.task_uuid);
-  ASSERT_TRUE(stored);
-  EXPECT_EQ(stored->status, store::TaskStatus::Success);
-  EXPECT_EQ(stored->results, t.results);
-}
-
-TEST(WebhookNotifier, DoesNotRetryWhatCannotChange) {
-  for (auto outcome : {Result<int>(404), Result<int>(400), Result<int>(301),
-                       Result<int>(Error{"addressRefused", "127.0.0.1 is loopback"}),
-                       Result<int>(Error{"invalidUrl", "bad"})}) {
-    Harness h;
-    h.receiver.script = {outcome};
-    h.start();
-    h.finish();
-    h.notifier->wait_idle();
-    EXPECT_EQ(h.receiver.sent.size(), 1u);
-    EXPECT_TRUE(h.waits.empty());
-    EXPECT_EQ(h.notifier->counts().failed, 1u);
+  h.w.clock.advance_ms(999);
+  h.notifier->deliver_due();
+  EXPECT_EQ(h.receiver.sent.size(), 1u);  // not due yet
+  h.w.clock.advance_ms(1);
+  h.notifier->deliver_due();
+  ASSERT_EQ(h.receiver.sent.size(), 2u);
+  h.w.clock.advance_ms(1999);
+  h.notifier->deliver_due();
+  EXPECT_EQ(h.receiver.sent.size(), 2u);  // the second wait is twice as long
+  h.w.clock.advance_ms(1);
+  h.notifier->deliver_due();
+  ASSERT_EQ(h.receiver.sent.size(), 3u);
+  for (const auto& s : h.receiver.sent) {
+    EXPECT_EQ(s.body, h.receiver.sent[0].body);
+    EXPECT_EQ(s.header("webhook-id"), h.receiver.sent[0].header("webhook-id"));
   }
+  EXPECT_NE(h.receiver.sent[2].header("webhook-timestamp"),
+            h.receiver.sent[0].header("webhook-timestamp"));
+  EXPECT_EQ(h.backlog(), 0);
+  EXPECT_EQ(h.notifier->counts().retried, 2u);
 }
 
-TEST(WebhookNotifier, ARetryingReceiverDoesNotHoldUpAnotherTasksWebhook) {
+TEST(WebhookNotifier, GivesUpOnceTheRetryPeriodIsOver) {
+  Harness h;  // defaults: 24 h, first wait 5 s, at most 1 h apart
+  h.u = 0.3;
+  h.receiver.otherwise = 500;
+  const auto t = h.run("runware");
+  const auto start = h.w.clock.now_ms();
+  h.drain();
+  EXPECT_EQ(h.backlog(), 0);
+  const auto attempts = h.receiver.sent.size();
+  // 5 s doubling to 1 h, then hourly: about 12 attempts to reach the hour, then ~23 more.
+  EXPECT_GT(attempts, 20u);
+  EXPECT_LT(attempts, 60u);
+  EXPECT_GE(h.w.clock.now_ms() - start, 22 * 3600 * 1000LL);  // retried for (almost) the whole day
+  EXPECT_LE(h.w.clock.now_ms() - start, 24 * 3600 * 1000LL);  // and never after it
+  EXPECT_EQ(h.notifier->counts().given_up, 1u);
+  auto due = h.w.tasks.due_messages(h.w.clock.now_ms() + 48 * 3600 * 1000LL, 10).value();
+  EXPECT_TRUE(due.empty());
+  (void)t;
+}
+
+TEST(WebhookNotifier, GoneStopsEveryAttemptToThatUrl) {
   Harness h;
-  h.receiver.per_url["https://down.example/"] = {Result<int>(500)};
-  std::promise<void> in_flight, release;
-  h.receiver.before_first_send = [&] {
-    in_flight.set_value();
-    release.get_future().wait();
+  h.receiver.script = {410};
+  h.run("runware", "http://gone.test/x");
+  h.run("runware", "http://gone.test/x");
+  h.run("runware", "http://other.test/y");
+  h.notifier->deliver_due();
+  h.drain();
+  ASSERT_EQ(h.receiver.sent.size(), 2u);  // the 410, then the other URL; never gone.test again
+  EXPECT_EQ(h.receiver.sent[0].url, "http://gone.test/x");
+  EXPECT_EQ(h.receiver.sent[1].url, "http://other.test/y");
+  EXPECT_EQ(h.notifier->counts().given_up, 2u);
+  EXPECT_EQ(h.notifier->counts().delivered, 1u);
+}
+
+TEST(WebhookNotifier, ARefusedAddressIsNotRetried) {
+  Harness h;
+  h.receiver.script = {Error{"addressRefused", "10.0.0.1 is a private address"}};
+  h.run("runware");
+  h.notifier->deliver_due();
+  h.drain();
+  EXPECT_EQ(h.receiver.sent.size(), 1u);
+  EXPECT_EQ(h.notifier->counts().given_up, 1u);
+}
+
+TEST(WebhookNotifier, OwnersWithoutASecretGetUnsignedDeliveries) {
+  Harness h;
+  const auto t = testing::hooked_task("runware", "http://hooks.test/u", "someone-else");
+  ASSERT_TRUE(h.w.tasks.enqueue(t));
+  ASSERT_TRUE(h.w.tasks.cancel("someone-else", t.task_uuid));
+  h.notifier->deliver_due();
+  ASSERT_EQ(h.receiver.sent.size(), 1u);
+  EXPECT_FALSE(h.receiver.sent[0].header("webhook-id").empty());
+  EXPECT_EQ(h.receiver.sent[0].header("webhook-signature"), "");
+}
+
+// A restart: a new notifier over a reopened SQLite store sends what the old one left pending,
+// with the same id and bytes, when it is due.
+TEST(WebhookNotifier, ResumesFromTheStoredRowsAfterARestart) {
+  store::testing::TempDir dir;
+  FakeClock clock;
+  ScriptedSender receiver;
+  receiver.script = {503};
+  WebhookOptions o;
+  o.first_backoff = 60000ms;
+  auto make = [&](store::SqliteTaskStore& s) {
+    return std::make_unique<WebhookNotifier>(
+        NotifierDeps{s, s,
+                     [](const store::TaskRecord& r,
+                        std::string_view event) -> Result<std::vector<std::string>> {
+                       return std::vector<std::string>{r.task_uuid + ":" + std::string(event)};
+                     },
+                     receiver.sender(), nullptr, &clock, [] { return 0.0; }},
+        o);
   };
-  h.start();
-  // The second task finishes while the first one's first POST is in flight: its single POST must
-  // come before the first one's retries.
-  h.finish("https://down.example/");
-  in_flight.get_future().wait();
-  h.finish("https://up.example/");
-  release.set_value();
-  h.notifier->wait_idle();
-  std::vector<std::string> urls;
-  for (const auto& s : h.receiver.sent) urls.push_back(s.url);
-  EXPECT_EQ(urls, (std::vector<std::string>{"https://down.example/", "https://up.example/", "https://down.example/",
-                                            "https://down.example/"}));
-  const auto c = h.notifier->counts();
-  EXPECT_EQ(c.delivered, 1u);
-  EXPECT_EQ(c.failed, 1u);
-}
-
-TEST(WebhookNotifier, TasksWithoutWebhookSendNothing) {
-  Harness h;
-  h.start();
-  h.finish("");
-  h.notifier->wait_idle();
-  EXPECT_TRUE(h.receiver.sent.empty());
-  EXPECT_EQ(h.notifier->counts().attempts, 0u);
-}
-
-TEST(WebhookNotifier, FailedTaskSendsItsError) {
-  Harness h;
-  h.start();
-  auto t = h.world.finished("runware", testing::runware_request(), 0);
-  finished(*h.notifier, t);
-  h.notifier->wait_idle();
-  ASSERT_EQ(h.receiver.sent.size(), 1u);
-  const auto error = json::parse(h.receiver.sent[0].body).at("errors").as_array().at(0).as_object();
-  EXPECT_EQ(testing::text(error.at("taskUUID")), t.task_uuid);
-  EXPECT_EQ(testing::text(error.at("status")), "error");
-}
-
-TEST(WebhookNotifier, UnfinishedOrUnreadableTasksSendNothing) {
-  Harness h;
-  h.start();
-  // A worker that lost its lease reports a task that is still processing.
-  store::TaskRecord running;
-  running.task_uuid = uuid::generate_v4();
-  running.owner = testing::kOwner;
-  running.task_type = "videoInference";
-  running.request = testing::runware_request();
-  ASSERT_TRUE(h.world.tasks.enqueue(running));
-  ASSERT_TRUE(h.world.tasks.claim_next("w0", 60000));  // processing, so not claimed again below
-  finished(*h.notifier, running);
-  // Another owner's uuid cannot be read under this owner.
-  auto other = h.world.finished("runware", testing::runware_request(), 1);
-  other.owner = "owner-b";
-  finished(*h.notifier, other);
-  h.notifier->wait_idle();
-  EXPECT_TRUE(h.receiver.sent.empty());
-}
-
-// Only Finished events of tasks that may have a webhook are read back; progress is not a finish.
-TEST(WebhookNotifier, ProgressAndTasksWithoutAWebhookAreNotQueued) {
-  Harness h;
-  h.start();
-  const auto t = h.world.finished("runware", testing::runware_request(), 1);
-  h.notifier->on_task_event({store::TaskEvent::Kind::Progress, t.owner, t.task_uuid, 50, true});
-  h.notifier->on_task_event({store::TaskEvent::Kind::Finished, t.owner, t.task_uuid, 100, false});
-  h.notifier->wait_idle();
-  EXPECT_TRUE(h.receiver.sent.empty());
-  h.notifier->on_task_event({store::TaskEvent::Kind::Finished, t.owner, t.task_uuid, 100, true});
-  h.notifier->wait_idle();
-  EXPECT_EQ(h.receiver.sent.size(), 1u);
-}
-
-TEST(WebhookNotifier, SenderOrFormatterFaultsNeitherCrashNorStopLaterWebhooks) {
-  World world;
-  int calls = 0;
-  std::vector<std::string> sent;
-  NotifierDeps deps{world.tasks,
-                    [&world](const store::TaskRecord& r) -> Result<std::vector<std::string>> {
-                      const auto url = webhook_url(r);
-                      if (url.find("bad-format") != std::string::npos) return Error{"noWebhookShape", "no shape"};
-                      if (url.find("throwing-format") != std::string::npos) throw std::runtime_error("formatter blew up");
-                      return webhook_bodies(*world.context, r);
-                    },
-                    [&](const std::string& url, const std::string&, std::chrono::milliseconds) -> Result<int> {
-                      if (++calls == 1) throw std::runtime_error("sender blew up");
-                      sent.push_back(url);
-                      return 200;
-                    },
-                    &world.clock};
-  WebhookNotifier notifier(std::move(deps));
-  notifier.start();
-  for (const char* url : {"https://throwing-send.example/", "https://bad-format.example/",
-                          "https://throwing-format.example/", "https://fine.example/"}) {
-    finished(notifier, world.finished("runware", testing::runware_request(url), 1));
+  {
+    auto s = store::SqliteTaskStore::open(dir.file("t.db"), clock).value();
+    store::TaskRecord t;
+    t.task_uuid = "task-1";
+    t.owner = "o";
+    t.task_type = "videoInference";
+    t.model = "m";
+    t.request = "r";
+    t.webhook_url = "http://hooks.test/z";
+    t.webhook_events = store::kWebhookFinal;
+    ASSERT_TRUE(s->enqueue(t));
+    ASSERT_TRUE(s->cancel("o", "task-1"));
+    make(*s)->deliver_due();
+    ASSERT_EQ(receiver.sent.size(), 1u);
   }
-  notifier.wait_idle();
-  EXPECT_EQ(sent, (std::vector<std::string>{"https://fine.example/"}));
-  EXPECT_EQ(notifier.counts().failed, 1u);
-  EXPECT_EQ(notifier.counts().delivered, 1u);
+  auto s = store::SqliteTaskStore::open(dir.file("t.db"), clock).value();
+  auto notifier = make(*s);
+  notifier->deliver_due();
+  EXPECT_EQ(receiver.sent.size(), 1u);  // its retry is not due yet
+  clock.advance_ms(60000);
+  notifier->deliver_due();
+  ASSERT_EQ(receiver.sent.size(), 2u);
+  EXPECT_EQ(receiver.sent[1].body, "task-1:final");
+  EXPECT_EQ(receiver.sent[1].header("webhook-id"), receiver.sent[0].header("webhook-id"));
+  EXPECT_EQ(s->outbox_backlog().value(), 0);
 }
 
-TEST(WebhookNotifier, StopGivesQueuedRetriesOneLastAttempt) {
+TEST(WebhookNotifier, SettledRowsArePrunedAfterAWeek) {
   Harness h;
-  h.receiver.script = {Result<int>(500), Result<int>(200)};
-  h.options.first_backoff = 10min;  // the real wait would outlast the test
-  h.start(/*real_wait=*/true);
-  h.finish();
-  for (int i = 0; i < 500 && h.notifier->counts().attempts < 1; ++i) std::this_thread::sleep_for(10ms);
-  ASSERT_EQ(h.notifier->counts().attempts, 1u);
-  const auto started = std::chrono::steady_clock::now();
-  h.notifier->stop();
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
-  EXPECT_EQ(h.receiver.sent.size(), 2u);
-  const auto c = h.notifier->counts();
-  EXPECT_EQ(c.delivered, 1u);
-  EXPECT_EQ(c.dropped, 0u);
+  h.run("runware");
+  h.notifier->deliver_due();
+  const auto id = h.receiver.sent.at(0).header("webhook-id");
+  EXPECT_TRUE(h.w.tasks.outbox_message(id));  // kept for a while after delivery
+  h.w.clock.advance_ms(8 * 24 * 3600 * 1000LL);
+  h.notifier->deliver_due();
+  EXPECT_FALSE(h.w.tasks.outbox_message(id));
 }
 
-TEST(WebhookNotifier, StopWithoutGraceDropsAndCountsWhatIsLeft) {
+// The thread: start() sends what is due without being told, and stop() leaves the rest stored.
+TEST(WebhookNotifier, StartSendsWhatIsDueAndStopKeepsTheRest) {
   Harness h;
-  h.receiver.script = {Result<int>(500)};
-  h.options.first_backoff = 10min;
-  h.options.stop_grace = 0ms;
-  h.start(/*real_wait=*/true);
-  h.finish();
-  for (int i = 0; i < 500 && h.notifier->counts().attempts < 1; ++i) std::this_thread::sleep_for(10ms);
+  h.run("runware");
+  h.notifier->start();
+  for (int i = 0; i < 500 && h.backlog() > 0; ++i) std::this_thread::sleep_for(10ms);
   h.notifier->stop();
+  EXPECT_EQ(h.backlog(), 0);
   EXPECT_EQ(h.receiver.sent.size(), 1u);
-  EXPECT_EQ(h.notifier->counts().dropped, 1u);
-  finished(*h.notifier, h.world.finished("runware", testing::runware_request(), 1));  // after stop: dropped, logged
-  EXPECT_EQ(h.notifier->counts().dropped, 2u);
-}
-
-TEST(WebhookNotifier, AFullQueueDropsNewWebhooks) {
-  World world;
-  std::promise<void> in_flight, release;
-  auto released = release.get_future().share();
-  bool first = true;
-  NotifierDeps deps{world.tasks, [&world](const store::TaskRecord& r) { return webhook_bodies(*world.context, r); },
-                    [&](const std::string&, const std::string&, std::chrono::milliseconds) -> Result<int> {
-                      if (first) {
-                        first = false;
-                        in_flight.set_value();
-                        released.wait();
-                      }
-                      return 200;
-                    },
-                    &world.clock};
-  WebhookOptions options;
-  options.max_queued = 2;
-  WebhookNotifier notifier(std::move(deps), options);
-  notifier.start();
-  finished(notifier, world.finished("runware", testing::runware_request(), 1));
-  in_flight.get_future().wait();  // the first POST holds the thread; the queue is empty
-  for (int i = 0; i < 3; ++i) finished(notifier, world.finished("runware", testing::runware_request(), 1));
-  EXPECT_EQ(notifier.counts().dropped, 1u);
-  release.set_value();
-  notifier.wait_idle();
-  EXPECT_EQ(notifier.counts().delivered, 3u);
 }
 
 }  // namespace

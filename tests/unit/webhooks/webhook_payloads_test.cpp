@@ -31,7 +31,7 @@ TEST(WebhookUrl, ReadsTheStoredWebhookUrl) {
 TEST(WebhookPayloads, RunwareSendsOneDataEnvelopePerResultAsGetResponseShowsIt) {
   World w;
   const auto t = w.finished("runware", testing::runware_request(), 2);
-  auto bodies = webhook_bodies(*w.context, t);
+  auto bodies = webhook_bodies(*w.context, t, kEventFinal);
   ASSERT_TRUE(bodies);
   ASSERT_EQ(bodies->size(), 2u);
   for (std::size_t i = 0; i < 2; ++i) {
@@ -52,7 +52,7 @@ TEST(WebhookPayloads, RunwareSendsOneDataEnvelopePerResultAsGetResponseShowsIt) 
 TEST(WebhookPayloads, TasksFromBeforeTheApiColumnAreRunwareTasks) {
   World w;
   const auto t = w.finished("", testing::runware_request(), 1);
-  auto bodies = webhook_bodies(*w.context, t);
+  auto bodies = webhook_bodies(*w.context, t, kEventFinal);
   ASSERT_TRUE(bodies);
   ASSERT_EQ(bodies->size(), 1u);
   EXPECT_EQ(testing::text(parsed((*bodies)[0]).at("data").as_array()[0].as_object().at("taskUUID")), t.task_uuid);
@@ -61,7 +61,7 @@ TEST(WebhookPayloads, TasksFromBeforeTheApiColumnAreRunwareTasks) {
 TEST(WebhookPayloads, RunwareFailureSendsTheErrorInAnErrorsEnvelope) {
   World w;
   const auto t = w.finished("runware", testing::runware_request(), 0);
-  auto bodies = webhook_bodies(*w.context, t);
+  auto bodies = webhook_bodies(*w.context, t, kEventFinal);
   ASSERT_TRUE(bodies);
   ASSERT_EQ(bodies->size(), 1u);
   const auto body = parsed((*bodies)[0]);
@@ -78,7 +78,7 @@ TEST(WebhookPayloads, KlingSendsTheBareTaskObject) {
   World w;
   const auto request = testing::runware_request("http://cb.example/kling");
   const auto t = w.finished("kling:text2video", request, 1, "my-order-7");
-  auto bodies = webhook_bodies(*w.context, t);
+  auto bodies = webhook_bodies(*w.context, t, kEventFinal);
   ASSERT_TRUE(bodies);
   ASSERT_EQ(bodies->size(), 1u);
   const auto task = parsed((*bodies)[0]);
@@ -98,7 +98,7 @@ TEST(WebhookPayloads, KlingSendsTheBareTaskObject) {
 TEST(WebhookPayloads, FailedKlingTaskSaysFailedWithTheReason) {
   World w;
   const auto t = w.finished("kling:image2video", testing::runware_request("http://cb.example/k"), 0);
-  auto bodies = webhook_bodies(*w.context, t);
+  auto bodies = webhook_bodies(*w.context, t, kEventFinal);
   ASSERT_TRUE(bodies);
   ASSERT_EQ(bodies->size(), 1u);
   const auto task = parsed((*bodies)[0]);
@@ -110,16 +110,63 @@ TEST(WebhookPayloads, FailedKlingTaskSaysFailedWithTheReason) {
 TEST(WebhookPayloads, ApimartSendsItsTaskViewWhenOneIsWiredIn) {
   World w;
   const auto t = w.finished("apimart", testing::runware_request(), 1);
-  auto without = webhook_bodies(*w.context, t);
+  auto without = webhook_bodies(*w.context, t, kEventFinal);
   ASSERT_FALSE(without);
   EXPECT_EQ(without.error().code, "noWebhookShape");
   TaskView view = [](const store::TaskRecord& r) {
     return json::object{{"id", "task_" + r.task_uuid}, {"status", "completed"}};
   };
-  auto bodies = webhook_bodies(*w.context, t, view);
+  auto bodies = webhook_bodies(*w.context, t, kEventFinal, view);
   ASSERT_TRUE(bodies);
   ASSERT_EQ(bodies->size(), 1u);
   EXPECT_EQ(parsed((*bodies)[0]), (json::object{{"id", "task_" + t.task_uuid}, {"status", "completed"}}));
+}
+
+// A Kling-native task's "submitted" and "processing" callbacks say that state, even when they go
+// out after the task moved on (a receiver that was down, a restart).
+TEST(WebhookPayloads, KlingEventsSayTheStateTheyAnnounce) {
+  World w;
+  const auto t = w.finished("kling:text2video", testing::runware_request("http://cb.example/k"), 1);
+  const std::pair<std::string_view, std::string> expected[] = {
+      {kEventSubmitted, "submitted"}, {kEventProcessing, "processing"}, {kEventFinal, "succeed"}};
+  for (const auto& [event, status] : expected) {
+    auto bodies = webhook_bodies(*w.context, t, event);
+    ASSERT_TRUE(bodies) << event;
+    ASSERT_EQ(bodies->size(), 1u);
+    const auto task = parsed((*bodies)[0]);
+    EXPECT_EQ(testing::text(task.at("task_status")), status) << event;
+    EXPECT_EQ(task.at("task_result").at("videos").as_array().empty(), event != kEventFinal) << event;
+  }
+}
+
+TEST(WebhookPayloads, OnlyKlingHasIntermediateEvents) {
+  World w;
+  const auto t = w.finished("runware", testing::runware_request(), 1);
+  auto bodies = webhook_bodies(*w.context, t, kEventSubmitted);
+  ASSERT_FALSE(bodies);
+  EXPECT_EQ(bodies.error().code, "noWebhookShape");
+}
+
+// A cancelled task's final webhook says cancelled in each API's own words.
+TEST(WebhookPayloads, CancelledTaskReadsAsCancelled) {
+  World w;
+  auto cancelled = [&](const std::string& api) {
+    auto t = testing::hooked_task(api, "http://cb.example/c");
+    t.results.push_back({0, uuid::generate_v4(), "processing", ""});
+    EXPECT_TRUE(w.tasks.enqueue(t));
+    EXPECT_TRUE(w.tasks.cancel(testing::kOwner, t.task_uuid));
+    return w.tasks.get(testing::kOwner, t.task_uuid).value();
+  };
+  auto runware = webhook_bodies(*w.context, cancelled("runware"), kEventFinal);
+  ASSERT_TRUE(runware);
+  ASSERT_EQ(runware->size(), 1u);
+  const auto error = parsed((*runware)[0]).at("errors").as_array().at(0).as_object();
+  EXPECT_EQ(testing::text(error.at("code")), "taskCancelled");
+  auto kling = webhook_bodies(*w.context, cancelled("kling:text2video"), kEventFinal);
+  ASSERT_TRUE(kling);
+  const auto task = parsed((*kling)[0]);
+  EXPECT_EQ(testing::text(task.at("task_status")), "failed");
+  EXPECT_EQ(testing::text(task.at("task_status_msg")), "the task was cancelled");
 }
 
 TEST(LoggableUrl, DropsWhatMayCarryASecret) {

@@ -18,6 +18,7 @@
 #include "delivery/local_media_store.hpp"
 #include "store/memory_media_index.hpp"
 #include "store/memory_task_store.hpp"
+#include "store/webhook_outbox.hpp"
 
 namespace vidserve::api::webhooks::testing {
 
@@ -94,6 +95,23 @@ inline std::string runware_request(const std::string& webhook = "https://hooks.e
   r.positive_prompt = "a fox";
   if (!webhook.empty()) r.options.webhook_url = webhook;
   return core::encode_task_spec(core::TaskSpec{r, {}});
+}
+
+// A new task as a front-end would enqueue it with this webhook: the final state as its event, and
+// Kling's submitted and processing too for a "kling:" api.
+inline store::TaskRecord hooked_task(const std::string& api, const std::string& url,
+                                     const std::string& owner = kOwner) {
+  store::TaskRecord t;
+  t.task_uuid = uuid::generate_v4();
+  t.owner = owner;
+  t.task_type = "videoInference";
+  t.model = "klingai:3@1";
+  t.api = api;
+  t.request = runware_request(url);
+  t.webhook_url = url;
+  t.webhook_events = store::kWebhookFinal;
+  if (api.rfind("kling:", 0) == 0) t.webhook_events |= store::kWebhookSubmitted | store::kWebhookProcessing;
+  return t;
 }
 
 }  // namespace vidserve::api::webhooks::testing
