@@ -96,6 +96,24 @@ Result<store::TaskRecord> find_task(const Context& s, const std::string& owner, 
   return record;
 }
 
+void cancel_task(const Context& s, const std::string& owner, const std::string& id, const std::string& api,
+                 std::function<void(Result<store::TaskRecord>)> done) {
+  auto shared_done = std::make_shared<decltype(done)>(std::move(done));
+  const bool accepted = s.submitter->run([&s, owner, id, api, shared_done] {
+    auto record = find_task(s, owner, id, api);
+    if (!record) return (*shared_done)(record.error());
+    if (auto cancelled = s.tasks.cancel(owner, record->task_uuid); !cancelled) return (*shared_done)(cancelled.error());
+    (void)s.media.remove_task_media(owner, record->task_uuid);
+    if (s.events && !store::is_terminal(record->status)) {
+      s.events->publish({store::TaskEvent::Kind::Finished, owner, record->task_uuid, 100,
+                         core::may_name_webhook(record->request)});
+    }
+    (*shared_done)(s.tasks.get(owner, record->task_uuid));
+  });
+  if (!accepted)
+    (*shared_done)(Error{wire::errc::kServiceUnavailable, "the server is shutting down; retry shortly."});
+}
+
 std::string seconds_text(double seconds) {
   if (seconds <= 0 || !std::isfinite(seconds)) return "0";
   char text[32];

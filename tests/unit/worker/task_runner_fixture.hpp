@@ -53,6 +53,7 @@ class CountingStore final : public store::TaskStore {
     ++renewals;
     return inner_.renew_lease(claim, lease_ms);
   }
+  Status check_held(const store::Claim& claim) override { return inner_.check_held(claim); }
   Status defer(const store::Claim& claim, std::int64_t delay_ms) override { return inner_.defer(claim, delay_ms); }
   Result<std::vector<FinishedTask>> finished_before(std::int64_t before, std::size_t limit) override {
     return inner_.finished_before(before, limit);
