@@ -106,23 +106,21 @@ class Api:
             test.assertEqual(body["data"]["id"], task_id)
             test.assertEqual(body["data"]["status"], "cancelled")
 
+    def error_code(self, body):
+        """The error code as this API puts it in an error reply."""
+        if self.name == "runware":
+            return body["errors"][0]["code"]
+        return body["code"] if self.name == "kling" else body["error"]["code"]
+
     def check_not_found(self, test, status, body):
         test.assertEqual(status, 404, body)
-        if self.name == "runware":
-            test.assertEqual(body["errors"][0]["code"], "taskNotFound")
-        elif self.name == "kling":
-            test.assertEqual(body["code"], 1203)
-        else:
-            test.assertEqual(body["error"]["code"], "task_not_found")
+        test.assertEqual(self.error_code(body), {"runware": "taskNotFound", "kling": 1203,
+                                                 "apimart": "task_not_found"}[self.name])
 
     def check_finished(self, test, status, body):
         test.assertEqual(status, 409, body)
-        if self.name == "runware":
-            test.assertEqual(body["errors"][0]["code"], "taskNotCancellable")
-        elif self.name == "kling":
-            test.assertEqual(body["code"], 1200)
-        else:
-            test.assertEqual(body["error"]["code"], "task_not_cancellable")
+        test.assertEqual(self.error_code(body), {"runware": "taskNotCancellable", "kling": 1200,
+                                                 "apimart": "task_not_cancellable"}[self.name])
         test.assertIn("cannot be cancelled", json.dumps(body))
 
 
@@ -158,7 +156,20 @@ def wait_for(test, what, condition, timeout):
         time.sleep(0.02)
 
 
-class PreviewCancelTest(unittest.TestCase):
+class EachApi:
+    """One test per API, each running the subclass's scenario."""
+
+    def test_runware(self):
+        self.scenario("runware")
+
+    def test_kling_native(self):
+        self.scenario("kling")
+
+    def test_apimart(self):
+        self.scenario("apimart")
+
+
+class PreviewCancelTest(EachApi, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = Server(BINARY, workers=1).start()
@@ -208,17 +219,8 @@ class PreviewCancelTest(unittest.TestCase):
         api.check_finished(self, status, body)
         self.assertEqual(store.task(api.uuid(finished))[0], "success")
 
-    def test_runware(self):
-        self.scenario("runware")
 
-    def test_kling_native(self):
-        self.scenario("kling")
-
-    def test_apimart(self):
-        self.scenario("apimart")
-
-
-class KlingEngineCancelTest(unittest.TestCase):
+class KlingEngineCancelTest(EachApi, unittest.TestCase):
     POLL = "GET videos/text2video/id"
 
     @classmethod
@@ -253,15 +255,6 @@ class KlingEngineCancelTest(unittest.TestCase):
         self.assertEqual(self.polls(), after_cancel, "the kling engine kept polling a cancelled task")
         self.assertTrue(api.shown_cancelled(task_id))
         self.assertEqual(self.store.task(api.uuid(task_id))[0], "cancelled")
-
-    def test_runware(self):
-        self.scenario("runware")
-
-    def test_kling_native(self):
-        self.scenario("kling")
-
-    def test_apimart(self):
-        self.scenario("apimart")
 
 
 if __name__ == "__main__":
