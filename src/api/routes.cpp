@@ -63,7 +63,8 @@ http::AsyncHandler make_routes(Apis apis, delivery::MediaStore& store) {
     const auto query = query_at == std::string_view::npos ? std::string_view() : target.substr(query_at + 1);
     const auto method = view(req.method_string());
     const auto auth = view(req[bhttp::field::authorization]);
-    if (req.method() == bhttp::verb::delete_ && path.rfind(kRunwareTasks, 0) == 0 && path.size() > kRunwareTasks.size()) {
+    if (req.method() == bhttp::verb::delete_ && path.rfind(kRunwareTasks, 0) == 0 &&
+        path.size() > kRunwareTasks.size()) {
       // Runware has no cancel of its own: vidserve's, with the same Authorization as POST /v1.
       return runware.cancel_async(path.substr(kRunwareTasks.size()), auth, json_reply(req, std::move(respond)));
     }

@@ -199,7 +199,10 @@ void fail(const RunnerDeps& deps, const store::Claim& claim, const store::TaskRe
   }
   auto failed = deps.tasks.fail(claim, code, e.message);
   // Another claim runs it now; or a client cancelled it, and the cancel published its end.
-  if (!failed && (failed.error().code == store::errc::kLeaseLost || failed.error().code == store::errc::kCancelled)) return;
+  if (!failed && (failed.error().code == store::errc::kLeaseLost ||
+                  failed.error().code == store::errc::kCancelled)) {
+    return;
+  }
   publish(deps, task, store::TaskEvent::Kind::Finished, 100);
 }
 

@@ -210,21 +210,24 @@ wire::Reply ApimartService::read(const std::string& task_id, const std::string& 
   return {200, wire::to_text(body)};
 }
 
-void ApimartService::cancel(const std::string& task_id, const std::string& owner, wire::ReplyCallback done) const {
+void ApimartService::cancel(const std::string& task_id, const std::string& owner,
+                            wire::ReplyCallback done) const {
   const auto& s = context_;
-  tasks::cancel_task(s, owner, uuid_of(task_id), std::string(kApi),
-                     [&s, task_id, done = std::move(done)](Result<store::TaskRecord> record) {
-                       if (record) return done({200, wire::to_text(json::object{{"code", 200}, {"data", task_view(s, *record)}})});
-                       const auto& e = record.error();
-                       if (e.code == store::errc::kNotFound) return done(not_found(task_id));
-                       if (e.code == store::errc::kInvalidState) {
-                         return done(error_reply(409, errc::kInvalidRequestError, errc::kTaskNotCancellable,
-                                                 e.message, "task_id"));
-                       }
-                       const bool busy = e.code == wire::errc::kServiceUnavailable;
-                       done(error_reply(busy ? 503 : 500, errc::kServerError,
-                                        busy ? errc::kServiceUnavailable : errc::kInternalError, e.message));
-                     });
+  auto answer = [&s, task_id, done = std::move(done)](Result<store::TaskRecord> record) {
+    if (record) {
+      return done({200, wire::to_text(json::object{{"code", 200}, {"data", task_view(s, *record)}})});
+    }
+    const auto& e = record.error();
+    if (e.code == store::errc::kNotFound) return done(not_found(task_id));
+    if (e.code == store::errc::kInvalidState) {
+      return done(error_reply(409, errc::kInvalidRequestError, errc::kTaskNotCancellable, e.message,
+                              "task_id"));
+    }
+    const bool busy = e.code == wire::errc::kServiceUnavailable;
+    done(error_reply(busy ? 503 : 500, errc::kServerError,
+                     busy ? errc::kServiceUnavailable : errc::kInternalError, e.message));
+  };
+  tasks::cancel_task(s, owner, uuid_of(task_id), std::string(kApi), std::move(answer));
 }
 
 }  // namespace vidserve::api::apimart

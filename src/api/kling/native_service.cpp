@@ -188,18 +188,18 @@ wire::Reply NativeService::read_one(const std::string& product, const std::strin
 void NativeService::cancel(const std::string& product, const std::string& id, const std::string& owner,
                            const std::string& request_id, wire::ReplyCallback done) const {
   const auto& s = context_;
-  tasks::cancel_task(s, owner, id, api_label(product),
-                     [&s, product, id, request_id, done = std::move(done)](Result<store::TaskRecord> record) {
-                       if (record) return done(native_reply(200, 0, "SUCCEED", request_id, native_task(s, *record)));
-                       const auto& e = record.error();
-                       if (e.code == store::errc::kNotFound) return done(no_such_task(product, id, request_id));
-                       if (e.code == store::errc::kInvalidState) {
-                         return done(native_reply(409, errc::kBadRequest, "invalid request: " + e.message, request_id));
-                       }
-                       if (e.code == wire::errc::kServiceUnavailable)
-                         return done(native_reply(503, errc::kServiceUnavailable, e.message, request_id));
-                       done(store_error(e, request_id));
-                     });
+  auto answer = [&s, product, id, request_id, done = std::move(done)](Result<store::TaskRecord> record) {
+    if (record) return done(native_reply(200, 0, "SUCCEED", request_id, native_task(s, *record)));
+    const auto& e = record.error();
+    if (e.code == store::errc::kNotFound) return done(no_such_task(product, id, request_id));
+    if (e.code == store::errc::kInvalidState) {
+      return done(native_reply(409, errc::kBadRequest, "invalid request: " + e.message, request_id));
+    }
+    if (e.code == wire::errc::kServiceUnavailable)
+      return done(native_reply(503, errc::kServiceUnavailable, e.message, request_id));
+    done(store_error(e, request_id));
+  };
+  tasks::cancel_task(s, owner, id, api_label(product), std::move(answer));
 }
 
 wire::Reply NativeService::list(const std::string& product, std::string_view query, const std::string& owner,

@@ -244,15 +244,19 @@ void Service::handle_async(std::string_view body, std::string_view authorization
 namespace {
 
 void cancel_reply(const store::TaskRecord& record, Envelope& out) {
-  out.data.push_back(json::object{{"taskType", record.task_type}, {"taskUUID", record.task_uuid}, {"status", "cancelled"}});
+  out.data.push_back(
+      json::object{{"taskType", record.task_type}, {"taskUUID", record.task_uuid}, {"status", "cancelled"}});
 }
 
 void cancel_error(const Error& e, const std::string& task_uuid, Envelope& out) {
   if (e.code == store::errc::kNotFound) {
-    return out.error(404, errc::kTaskNotFound, "no task " + text::excerpt(task_uuid, handlers::kMaxEchoedId) + " for this API key.",
-                     "", task_uuid, "taskUUID");
+    return out.error(404, errc::kTaskNotFound,
+                     "no task " + text::excerpt(task_uuid, handlers::kMaxEchoedId) + " for this API key.", "",
+                     task_uuid, "taskUUID");
   }
-  if (e.code == store::errc::kInvalidState) return out.error(409, errc::kTaskNotCancellable, e.message, "", task_uuid);
+  if (e.code == store::errc::kInvalidState) {
+    return out.error(409, errc::kTaskNotCancellable, e.message, "", task_uuid);
+  }
   const bool busy = e.code == wire::errc::kServiceUnavailable;
   out.error(busy ? 503 : 500, busy ? e.code : http::errc::kInternalServerError, e.message, "", task_uuid);
 }
