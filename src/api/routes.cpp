@@ -50,6 +50,8 @@ wire::ReplyCallback json_reply(const http::Request& req, http::Responder respond
 
 std::string_view view(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
+constexpr std::string_view kRunwareTasks = "/v1/tasks/";  // DELETE /v1/tasks/{taskUUID}
+
 }  // namespace
 
 http::AsyncHandler make_routes(Apis apis, delivery::MediaStore& store) {
@@ -61,6 +63,11 @@ http::AsyncHandler make_routes(Apis apis, delivery::MediaStore& store) {
     const auto query = query_at == std::string_view::npos ? std::string_view() : target.substr(query_at + 1);
     const auto method = view(req.method_string());
     const auto auth = view(req[bhttp::field::authorization]);
+    if (req.method() == bhttp::verb::delete_ && path.rfind(kRunwareTasks, 0) == 0 &&
+        path.size() > kRunwareTasks.size()) {
+      // Runware has no cancel of its own: vidserve's, with the same Authorization as POST /v1.
+      return runware.cancel_async(path.substr(kRunwareTasks.size()), auth, json_reply(req, std::move(respond)));
+    }
     if (apimart::ApimartService::owns(method, path)) {
       return apis.apimart.handle(method, path, req.body(), auth, json_reply(req, std::move(respond)));
     }
@@ -79,7 +86,7 @@ http::AsyncHandler make_routes(Apis apis, delivery::MediaStore& store) {
       return respond(http::json_response(req, bhttp::status::ok, R"({"status":"ok"})"));
     }
     respond(http::json_response(req, bhttp::status::not_found,
-                                R"json({"errors":[{"code":"notFound","message":"no such endpoint; vidserve serves POST /v1 (Runware), /v1/videos/<product> (Kling) and /v1/videos/generations with /v1/tasks/{id} (APIMart)"}]})json"));
+                                R"json({"errors":[{"code":"notFound","message":"no such endpoint; vidserve serves POST /v1 (Runware) with DELETE /v1/tasks/{taskUUID}, /v1/videos/<product> (Kling) and /v1/videos/generations with /v1/tasks/{id} (APIMart)"}]})json"));
   };
 }
 

@@ -207,6 +207,7 @@ Result<std::unique_ptr<FrontEnds>> build_front_ends(const ServeOptions& options,
                                                      *storage.media, *f->auth);
   f->context->submitter = f->submitter.get();
   f->context->wake = std::move(wake);
+  f->context->events = storage.events.get();
   f->context->clock = &storage.clock;
   f->limiter = make_rate_limiter(options.limits, *storage.keys, storage.clock);
   f->context->limiter = f->limiter.get();

@@ -142,6 +142,13 @@ Status MemoryTaskStore::renew_lease(const Claim& claim, std::int64_t lease_ms) {
   return Ok{};
 }
 
+Status MemoryTaskStore::check_held(const Claim& claim) {
+  Lock lock(mutex_);
+  auto t = held(claim);
+  if (!t) return t.error();
+  return Ok{};
+}
+
 Status MemoryTaskStore::set_progress(const Claim& claim, int percent) {
   Lock lock(mutex_);
   auto t = held(claim);

@@ -163,6 +163,10 @@ Status SqliteTaskStore::renew_lease(const Claim& claim, std::int64_t lease_ms) {
                      [lease_ms](std::int64_t now) { return now + lease_ms; });
 }
 
+Status SqliteTaskStore::check_held(const Claim& claim) {
+  return with_held(claim, Mode::Read, [](Session&, std::int64_t) -> Status { return Ok{}; });
+}
+
 Status SqliteTaskStore::defer(const Claim& claim, std::int64_t delay_ms) {
   return update_held(claim,
                      "UPDATE tasks SET status = 'queued', worker_id = '', lease_expires_ms = 0, "

@@ -31,6 +31,7 @@ class SqliteTaskStore final : public TaskStore, public WebhookOutbox {
   Result<std::optional<TaskRecord>> claim_next(std::string_view worker_id,
                                                std::int64_t lease_ms) override;
   Status renew_lease(const Claim& claim, std::int64_t lease_ms) override;
+  Status check_held(const Claim& claim) override;
   Status defer(const Claim& claim, std::int64_t delay_ms) override;
   Status set_progress(const Claim& claim, int percent) override;
   Status put_result(const Claim& claim, ResultRecord result) override;

@@ -139,6 +139,11 @@ class TaskQueue {
   // Extends the lease to now + lease_ms.
   virtual Status renew_lease(const Claim& claim, std::int64_t lease_ms) = 0;
 
+  // Whether the claim still holds the task, with the errors of a write ("cancelled" once a client
+  // cancelled it), but only reading: what a worker asks a few times a second while it renders
+  // without writing, to stop soon after a cancel. Changes nothing.
+  virtual Status check_held(const Claim& claim) = 0;
+
   // Processing -> Queued, not claimable before now + delay_ms (a negative delay counts as 0): for
   // a task that cannot run now but will later, e.g. while the disk is full. Lease cleared;
   // attempts, progress, results and provider states kept. The claim ends here.

@@ -61,9 +61,20 @@ class TaskProgress final : public engine::Progress {
     if (lost_ || now - last_renewal_ < kRenewEvery) return;
     last_renewal_ = now;
     if (!deps_.tasks.renew_lease(claim_, deps_.lease_ms)) lost_ = true;
+    last_check_ = now;
   }
-  // A lost lease means the task was cancelled or handed to another worker: stop.
-  bool cancelled() const override { return lost_; }
+  // A lost lease means the task was cancelled or handed to another worker: stop. Between writes
+  // the store is asked (a read, TaskQueue::check_held) at most every 250 ms, so a cancel stops a
+  // render that writes nothing (a provider wait, an unchanged percent) within that time.
+  bool cancelled() const override {
+    if (lost_) return true;
+    const auto now = deps_.clock->monotonic();
+    if (now - last_check_ < kCheckEvery) return false;
+    last_check_ = now;
+    auto held = deps_.tasks.check_held(claim_);
+    if (!held) lost_ = fenced_out(held.error());
+    return lost_;
+  }
 
   Status save_provider_state(std::string state) override {
     auto saved = deps_.tasks.save_provider_state(claim_, result_index_, std::move(state));
@@ -75,6 +86,7 @@ class TaskProgress final : public engine::Progress {
   using Time = Clock::MonotonicTime;
   static constexpr std::chrono::seconds kRenewEvery{5};
   static constexpr std::chrono::milliseconds kProgressEvery{250};
+  static constexpr std::chrono::milliseconds kCheckEvery{250};
 
   void store_percent(double fraction, Time now) {
     if (lost_ || !(fraction >= 0)) return;  // also skips NaN
@@ -89,6 +101,7 @@ class TaskProgress final : public engine::Progress {
       return;
     }
     stored_percent_ = percent;
+    last_check_ = now;
     publish(deps_, task_, store::TaskEvent::Kind::Progress, percent);
   }
 
@@ -104,8 +117,9 @@ class TaskProgress final : public engine::Progress {
   int result_index_ = 0;
   int stored_percent_;
   Time last_renewal_ = deps_.clock->monotonic();
+  mutable Time last_check_ = last_renewal_;
   std::optional<Time> last_write_;
-  bool lost_ = false;
+  mutable bool lost_ = false;
 };
 
 // Frame roles follow the validator's rule: an explicit frame wins; otherwise the first image is
@@ -184,7 +198,11 @@ void fail(const RunnerDeps& deps, const store::Claim& claim, const store::TaskRe
     }
   }
   auto failed = deps.tasks.fail(claim, code, e.message);
-  if (!failed && failed.error().code == store::errc::kLeaseLost) return;  // another claim runs it now
+  // Another claim runs it now; or a client cancelled it, and the cancel published its end.
+  if (!failed && (failed.error().code == store::errc::kLeaseLost ||
+                  failed.error().code == store::errc::kCancelled)) {
+    return;
+  }
   publish(deps, task, store::TaskEvent::Kind::Finished, 100);
 }
 
@@ -330,13 +348,35 @@ void fetch_inputs_async(const RunnerDeps& deps, std::shared_ptr<PreparedTask> pr
   }
 }
 
+namespace {
+
+// A task a client cancelled while it ran leaves no media behind: render_result discarded what was
+// staged, and what earlier results committed goes here. A task merely claimed again by another
+// worker keeps its media (the new holder continues from it).
+void drop_media_if_cancelled(const RunnerDeps& deps, const PreparedTask& prepared) {
+  auto held = deps.tasks.check_held(prepared.claim);
+  if (held || held.error().code != store::errc::kCancelled) return;
+  const auto& task = prepared.task;
+  if (auto removed = deps.media.remove_task_media(task.owner, task.task_uuid); !removed) {
+    log::get().warn("cancelled task {}: its media stays until the retention removes it ({})", task.task_uuid,
+                    removed.error().message);
+  }
+}
+
+// The end of a task that did not complete: failed, deferred, cancelled or taken over.
+RunOutcome stopped(const RunnerDeps& deps, const PreparedTask& prepared, const Error& e) {
+  if (e.code == fetch::errc::kFetchCancelled) return {};  // the server stops: requeued at restart
+  auto outcome = defer_or_fail(deps, prepared.claim, prepared.task, e);
+  drop_media_if_cancelled(deps, prepared);
+  return outcome;
+}
+
+}  // namespace
+
 RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Status& fetched) {
   const auto& task = prepared.task;
   const auto& claim = prepared.claim;
-  if (!fetched) {
-    if (fetched.error().code == fetch::errc::kFetchCancelled) return {};  // the server stops: requeued at restart
-    return defer_or_fail(deps, claim, task, fetched.error());
-  }
+  if (!fetched) return stopped(deps, prepared, fetched.error());
   prepared.decoded.quote = measured_quote(prepared.decoded, prepared.inputs);
   if (deps.spend_gate && prepared.decoded.quote) {
     if (auto charged = deps.spend_gate(task, prepared.engine->name(), prepared.decoded.quote->cost_micros); !charged) {
@@ -355,17 +395,23 @@ RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Sta
     first = false;
     if (!fresh_claim) {
       auto lease = deps.tasks.renew_lease(claim, deps.lease_ms);
-      if (!lease) return {};
+      if (!lease) {
+        drop_media_if_cancelled(deps, prepared);
+        return {};
+      }
     }
     if (auto rendered = render_result(deps, *prepared.engine, claim, task, prepared.decoded, prepared.inputs,
                                       result, progress);
         !rendered) {
-      if (rendered.error().code == fetch::errc::kFetchCancelled) return {};  // the server stops: requeued at restart
-      return defer_or_fail(deps, claim, task, rendered.error());
+      return stopped(deps, prepared, rendered.error());
     }
   }
   auto completed = deps.tasks.complete(claim);
-  if (!completed && completed.error().code == store::errc::kLeaseLost) return {};  // another claim runs it now
+  if (!completed && (completed.error().code == store::errc::kLeaseLost ||
+                     completed.error().code == store::errc::kCancelled)) {
+    drop_media_if_cancelled(deps, prepared);  // another claim runs it now, or it was cancelled
+    return {};
+  }
   publish(deps, task, store::TaskEvent::Kind::Finished, 100);
   return {};
 }

@@ -21,8 +21,15 @@ add("http", "lower-case method (an unknown method to HTTP)", "post", "/v1",
     {"status": 404, "api": "runware", "code": "notFound"}, body=PING_TEXT)
 for method in ("DELETE", "PATCH", "PUT"):
     add("http", f"{method} a Kling task", method, T2V + "/${TASK_KLING_A}", kl(404, 1202), headers=[BEARER_A])
+for method in ("PATCH", "PUT"):
     add("http", f"{method} an APIMart task", method, "/v1/tasks/task_${TASK_APIMART_A}",
         {"status": 404, "api": "runware", "code": "notFound"}, headers=[BEARER_A])
+# DELETE /v1/tasks/{taskUUID} is Runware's cancel: it finds only Runware tasks, so an APIMart
+# task is not found there (and stays as it is).
+add("http", "DELETE an APIMart task (Runware's cancel)", "DELETE", "/v1/tasks/task_${TASK_APIMART_A}",
+    rw(404, "taskNotFound"), headers=[BEARER_A])
+add("http", "POST /v1/tasks/{unknown}/cancel", "POST", "/v1/tasks/task_00000000-0000-4000-8000-000000000000/cancel",
+    am(404, "task_not_found", "invalid_request_error"), headers=[BEARER_A])
 add("http", "GET /v1/videos/generations", "GET", GEN, {"status": 404, "api": "runware", "code": "notFound"},
     headers=[BEARER_A])
 add("http", "POST /v1/tasks/x", "POST", "/v1/tasks/x", {"status": 404, "api": "runware", "code": "notFound"},

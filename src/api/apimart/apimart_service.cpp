@@ -20,6 +20,8 @@ namespace {
 
 constexpr std::string_view kApi = "apimart";
 constexpr std::string_view kTaskPrefix = "task_";
+constexpr std::string_view kTasksPath = "/v1/tasks/";
+constexpr std::string_view kCancelSuffix = "/cancel";
 constexpr std::size_t kMaxEcho = 100;  // bytes of a caller's task id quoted in a reply
 constexpr std::int64_t kEstimatedSeconds = 60;  // what APIMart's example reports; ours is a guess too
 
@@ -106,8 +108,28 @@ json::object task_view(const tasks::Context& s, const store::TaskRecord& t) {
 
 }  // namespace
 
+namespace {
+
+bool is_cancel(std::string_view path) {
+  return path.size() > kTasksPath.size() + kCancelSuffix.size() && path.rfind(kTasksPath, 0) == 0 &&
+         path.ends_with(kCancelSuffix);
+}
+
+// The caller's task id: "task_<uuid>" or the bare uuid.
+std::string uuid_of(const std::string& task_id) {
+  return task_id.rfind(kTaskPrefix, 0) == 0 ? task_id.substr(kTaskPrefix.size()) : task_id;
+}
+
+wire::Reply not_found(const std::string& task_id) {
+  return error_reply(404, errc::kInvalidRequestError, errc::kTaskNotFound,
+                     "no task " + text::excerpt(task_id, kMaxEcho) + " for this API key.", "task_id");
+}
+
+}  // namespace
+
 bool ApimartService::owns(std::string_view method, std::string_view path) {
-  return (method == "POST" && path == "/v1/videos/generations") || (method == "GET" && path.rfind("/v1/tasks/", 0) == 0);
+  return (method == "POST" && (path == "/v1/videos/generations" || is_cancel(path))) ||
+         (method == "GET" && path.rfind(kTasksPath, 0) == 0);
 }
 
 void ApimartService::handle(std::string_view method, std::string_view path, std::string_view body,
@@ -129,8 +151,12 @@ void ApimartService::handle(std::string_view method, std::string_view path, std:
     reply.retry_after_s = *wait;
     return done(std::move(reply));
   }
+  if (method == "POST" && is_cancel(path)) {
+    const auto id = path.substr(kTasksPath.size(), path.size() - kTasksPath.size() - kCancelSuffix.size());
+    return cancel(std::string(id), *owner, std::move(done));
+  }
   if (method == "POST") return create(body, *owner, std::move(done));
-  done(read(std::string(path.substr(std::string_view("/v1/tasks/").size())), *owner));
+  done(read(std::string(path.substr(kTasksPath.size())), *owner));
 }
 
 void ApimartService::create(std::string_view body, const std::string& owner, wire::ReplyCallback done) const {
@@ -173,18 +199,35 @@ void ApimartService::create(std::string_view body, const std::string& owner, wir
 
 wire::Reply ApimartService::read(const std::string& task_id, const std::string& owner) const {
   const auto& s = context_;
-  const auto uuid = task_id.rfind(kTaskPrefix, 0) == 0 ? task_id.substr(kTaskPrefix.size()) : task_id;
-  auto record = tasks::find_task(s, owner, uuid, std::string(kApi));
+  auto record = tasks::find_task(s, owner, uuid_of(task_id), std::string(kApi));
   if (!record) {
     if (record.error().code != store::errc::kNotFound) {
       return error_reply(500, errc::kServerError, errc::kInternalError, record.error().message);
     }
-    return error_reply(404, errc::kInvalidRequestError, errc::kTaskNotFound,
-                       "no task " + text::excerpt(task_id, kMaxEcho) + " for this API key.",
-                       "task_id");
+    return not_found(task_id);
   }
   json::object body{{"code", 200}, {"data", task_view(s, *record)}};
   return {200, wire::to_text(body)};
+}
+
+void ApimartService::cancel(const std::string& task_id, const std::string& owner,
+                            wire::ReplyCallback done) const {
+  const auto& s = context_;
+  auto answer = [&s, task_id, done = std::move(done)](Result<store::TaskRecord> record) {
+    if (record) {
+      return done({200, wire::to_text(json::object{{"code", 200}, {"data", task_view(s, *record)}})});
+    }
+    const auto& e = record.error();
+    if (e.code == store::errc::kNotFound) return done(not_found(task_id));
+    if (e.code == store::errc::kInvalidState) {
+      return done(error_reply(409, errc::kInvalidRequestError, errc::kTaskNotCancellable, e.message,
+                              "task_id"));
+    }
+    const bool busy = e.code == wire::errc::kServiceUnavailable;
+    done(error_reply(busy ? 503 : 500, errc::kServerError,
+                     busy ? errc::kServiceUnavailable : errc::kInternalError, e.message));
+  };
+  tasks::cancel_task(s, owner, uuid_of(task_id), std::string(kApi), std::move(answer));
 }
 
 }  // namespace vidserve::api::apimart

@@ -1,6 +1,7 @@
 #pragma once
 // The APIMart-style API for Kling (seed 002): POST /v1/videos/generations creates a task and
-// GET /v1/tasks/{task_id} reads it (pending|processing|completed|failed|cancelled, progress).
+// GET /v1/tasks/{task_id} reads it (pending|processing|completed|failed|cancelled, progress);
+// POST /v1/tasks/{task_id}/cancel cancels a pending or processing task and answers its task view.
 // A body is mapped onto Kling's native text2video/image2video body (reference 7) and from there
 // into a Runware task, so all three APIs share validation, store and engines. Bearer vidserve keys.
 #include <string_view>
@@ -21,6 +22,7 @@ class ApimartService {
  private:
   void create(std::string_view body, const std::string& owner, wire::ReplyCallback done) const;
   wire::Reply read(const std::string& task_id, const std::string& owner) const;
+  void cancel(const std::string& task_id, const std::string& owner, wire::ReplyCallback done) const;
 
   const tasks::Context& context_;
 };

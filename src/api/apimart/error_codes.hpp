@@ -18,6 +18,7 @@ inline constexpr const char* kInvalidJson = "invalid_json";
 inline constexpr const char* kMissingApiKey = "missing_api_key";
 inline constexpr const char* kInvalidApiKey = "invalid_api_key";
 inline constexpr const char* kTaskNotFound = "task_not_found";
+inline constexpr const char* kTaskNotCancellable = "task_not_cancellable";  // already completed or failed
 inline constexpr const char* kTooManyQueuedTasks = "too_many_queued_tasks";
 inline constexpr const char* kRateLimitExceeded = "rate_limit_exceeded";  // the key's request rate
 inline constexpr const char* kSpendCapExceeded = "spend_cap_exceeded";    // its kling-engine spend cap

@@ -30,14 +30,23 @@ std::string_view without_kling_prefix(std::string_view path) {
   return path.rfind("/kling/", 0) == 0 ? path.substr(6) : path;
 }
 
-// "text2video" or "avatar/image2video" and the id after it ("" for the product itself).
-std::optional<std::pair<std::string, std::string>> split_target(std::string_view rest) {
+constexpr std::string_view kCancelSuffix = "/cancel";
+
+// "text2video" or "avatar/image2video", the id after it ("" for the product itself), and whether
+// the path asks to cancel that task ("<product>/<id>/cancel", vidserve's own: Kling has none).
+struct Target {
+  std::string product, id;
+  bool cancel = false;
+};
+std::optional<Target> split_target(std::string_view rest) {
   for (const auto& product : native_products()) {
     if (rest.rfind(product, 0) != 0) continue;
-    const auto tail = rest.substr(product.size());
-    if (tail.empty() || tail == "/") return std::make_pair(product, std::string());
+    auto tail = rest.substr(product.size());
+    if (tail.empty() || tail == "/") return Target{product, {}};
+    const bool cancel = tail.size() > kCancelSuffix.size() + 1 && tail.ends_with(kCancelSuffix);
+    if (cancel) tail.remove_suffix(kCancelSuffix.size());
     if (tail.front() == '/' && tail.find('/', 1) == std::string_view::npos) {
-      return std::make_pair(product, std::string(tail.substr(1)));
+      return Target{product, std::string(tail.substr(1)), cancel};
     }
   }
   return std::nullopt;
@@ -69,6 +78,13 @@ wire::Reply store_error(const Error& error, const std::string& request_id) {
                       request_id);
 }
 
+wire::Reply no_such_task(const std::string& product, const std::string& id, const std::string& request_id) {
+  return native_reply(404, errc::kNoSuchResource,
+                      "resource does not exist: no " + product + " task with task_id or external_task_id '" +
+                          text::excerpt(id, kMaxEcho) + "' for this key",
+                      request_id);
+}
+
 }  // namespace
 
 bool NativeService::owns(std::string_view path) {
@@ -89,11 +105,11 @@ void NativeService::handle(const NativeCall& call, wire::ReplyCallback done) con
                      "image2video,omni-video,multi-image2video,lip-sync,avatar/image2video}",
                      request_id));
   }
-  const auto& [product, id] = *target;
+  const auto& [product, id, cancel_call] = *target;
   const bool create_call = call.method == "POST" && id.empty();
-  if (!create_call && call.method != "GET") {
+  if (!create_call && (call.method != (cancel_call ? "POST" : "GET"))) {
     return done(native_reply(404, errc::kInvalidMethod,
-                             "invalid request method: use POST to create, GET to query",
+                             "invalid request method: use POST to create or cancel, GET to query",
                              request_id));
   }
   const auto who = auth_.authenticate(call.authorization);
@@ -107,6 +123,7 @@ void NativeService::handle(const NativeCall& call, wire::ReplyCallback done) con
     return done(std::move(reply));
   }
   if (create_call) return create(product, call.body, *who.owner, request_id, std::move(done));
+  if (cancel_call) return cancel(product, id, *who.owner, request_id, std::move(done));
   if (!id.empty()) return done(read_one(product, id, *who.owner, request_id));
   done(list(product, call.query, *who.owner, request_id));
 }
@@ -166,13 +183,26 @@ wire::Reply NativeService::read_one(const std::string& product, const std::strin
   auto record = tasks::find_task(s, owner, id, api_label(product));
   if (!record) {
     if (record.error().code != store::errc::kNotFound) return store_error(record.error(), request_id);
-    return native_reply(404, errc::kNoSuchResource,
-                        "resource does not exist: no " + product +
-                            " task with task_id or external_task_id '" +
-                            text::excerpt(id, kMaxEcho) + "' for this key",
-                        request_id);
+    return no_such_task(product, id, request_id);
   }
   return native_reply(200, 0, "SUCCEED", request_id, native_task(s, *record));
+}
+
+void NativeService::cancel(const std::string& product, const std::string& id, const std::string& owner,
+                           const std::string& request_id, wire::ReplyCallback done) const {
+  const auto& s = context_;
+  auto answer = [&s, product, id, request_id, done = std::move(done)](Result<store::TaskRecord> record) {
+    if (record) return done(native_reply(200, 0, "SUCCEED", request_id, native_task(s, *record)));
+    const auto& e = record.error();
+    if (e.code == store::errc::kNotFound) return done(no_such_task(product, id, request_id));
+    if (e.code == store::errc::kInvalidState) {
+      return done(native_reply(409, errc::kBadRequest, "invalid request: " + e.message, request_id));
+    }
+    if (e.code == wire::errc::kServiceUnavailable)
+      return done(native_reply(503, errc::kServiceUnavailable, e.message, request_id));
+    done(store_error(e, request_id));
+  };
+  tasks::cancel_task(s, owner, id, api_label(product), std::move(answer));
 }
 
 wire::Reply NativeService::list(const std::string& product, std::string_view query, const std::string& owner,

@@ -1,6 +1,7 @@
 #pragma once
 // Kling's native video API (/v1/videos/<product>, also under /kling): create a task, read one,
-// list them, in Kling's {code, message, request_id, data} envelope. Requests are translated into
+// list them, cancel one (POST /v1/videos/<product>/<id>/cancel, vidserve's own: Kling has no
+// cancel), in Kling's {code, message, request_id, data} envelope. Requests are translated into
 // Runware tasks and share validation, store and engines with the other APIs; a task created here
 // is read back here in Kling's shape. Transport-free like the other front-ends.
 #include <string_view>
@@ -33,6 +34,8 @@ class NativeService {
               const std::string& request_id, wire::ReplyCallback done) const;
   wire::Reply read_one(const std::string& product, const std::string& id, const std::string& owner,
                           const std::string& request_id) const;
+  void cancel(const std::string& product, const std::string& id, const std::string& owner,
+              const std::string& request_id, wire::ReplyCallback done) const;
   wire::Reply list(const std::string& product, std::string_view query, const std::string& owner,
                       const std::string& request_id) const;
 

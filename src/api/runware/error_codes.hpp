@@ -16,6 +16,8 @@ inline constexpr const char* kUnsupportedTaskType = "unsupportedTaskType";
 
 // Reading tasks: getResponse of an unknown task, a synchronous wait that ran out.
 inline constexpr const char* kTaskNotFound = "taskNotFound";
+// DELETE /v1/tasks/{taskUUID} of a task that already succeeded or failed (HTTP 409).
+inline constexpr const char* kTaskNotCancellable = "taskNotCancellable";
 inline constexpr const char* kTimeout = "timeout";
 
 }  // namespace vidserve::api::runware::errc

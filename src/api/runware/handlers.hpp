@@ -15,6 +15,8 @@ namespace vidserve::api::runware::handlers {
 inline constexpr std::string_view kRunwareApi = "runware";
 inline bool created_here(std::string_view api) { return api.empty() || api == kRunwareApi; }
 
+inline constexpr std::size_t kMaxEchoedId = 100;  // bytes of a caller's taskUUID quoted in a message
+
 // A validated inference task waiting for its durable commit; the reply is built afterwards.
 struct Deferred {
   store::TaskRecord record;

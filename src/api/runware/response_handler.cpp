@@ -15,8 +15,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t kMaxEchoedId = 100;  // bytes of a caller's taskUUID quoted in a message
-
 struct Delivery {
   std::string output_type = "URL";
   bool include_cost = false;

@@ -7,7 +7,9 @@
 #include "api/runware/document_check.hpp"
 #include "api/runware/error_codes.hpp"
 #include "api/runware/handlers.hpp"
+#include "api/tasks/intake.hpp"
 #include "api/wire/error_codes.hpp"
+#include "common/text.hpp"
 #include "common/uuid.hpp"
 #include "core/error_codes.hpp"
 #include "fetch/input_resolver.hpp"
@@ -237,6 +239,50 @@ void Service::handle_async(std::string_view body, std::string_view authorization
     out.data.push_back(handlers::authentication_item(uuid::generate_v4()));
   }
   run(std::move(*tasks), auth_task ? 1 : 0, *owner, std::move(out), nullptr, as_reply(std::move(done)));
+}
+
+namespace {
+
+void cancel_reply(const store::TaskRecord& record, Envelope& out) {
+  out.data.push_back(
+      json::object{{"taskType", record.task_type}, {"taskUUID", record.task_uuid}, {"status", "cancelled"}});
+}
+
+void cancel_error(const Error& e, const std::string& task_uuid, Envelope& out) {
+  if (e.code == store::errc::kNotFound) {
+    return out.error(404, errc::kTaskNotFound,
+                     "no task " + text::excerpt(task_uuid, handlers::kMaxEchoedId) + " for this API key.", "",
+                     task_uuid, "taskUUID");
+  }
+  if (e.code == store::errc::kInvalidState) {
+    return out.error(409, errc::kTaskNotCancellable, e.message, "", task_uuid);
+  }
+  const bool busy = e.code == wire::errc::kServiceUnavailable;
+  out.error(busy ? 503 : 500, busy ? e.code : http::errc::kInternalServerError, e.message, "", task_uuid);
+}
+
+}  // namespace
+
+void Service::cancel_async(std::string_view task_uuid, std::string_view authorization, ReplyCallback done) const {
+  Envelope out;
+  if (!ready()) {
+    out.error(503, wire::errc::kServiceUnavailable, "the server is starting; retry shortly.", "", "");
+    return done({out.status(), out.body()});
+  }
+  bool auth_task = false;
+  const auto owner = authenticate(s_, json::array{}, authorization, out, auth_task);
+  if (!owner) return done({out.status(), out.body()});
+  if (const auto wait = handlers::over_rate(s_, *owner, out)) return done({out.status(), out.body(), *wait});
+  tasks::cancel_task(s_.context, *owner, std::string(task_uuid), std::string(handlers::kRunwareApi),
+                     [uuid = std::string(task_uuid), done = std::move(done)](Result<store::TaskRecord> record) {
+                       Envelope reply;
+                       if (record) {
+                         cancel_reply(*record, reply);
+                       } else {
+                         cancel_error(record.error(), uuid, reply);
+                       }
+                       done({reply.status(), reply.body()});
+                     });
 }
 
 void Service::handle_socket(json::array tasks, std::size_t first, const SocketCall& call,

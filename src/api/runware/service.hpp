@@ -52,6 +52,9 @@ class Service {
   void handle_async(std::string_view body, std::string_view authorization, ReplyCallback done) const;
   // The same, waiting for the reply.
   Reply handle(std::string_view body, std::string_view authorization) const;
+  // DELETE /v1/tasks/{taskUUID}: cancels one of the key's queued or processing tasks (same
+  // Authorization as POST /v1). `done` is called once, possibly on another thread.
+  void cancel_async(std::string_view task_uuid, std::string_view authorization, ReplyCallback done) const;
 
   // One message of tasks (a JSON array, or one object); on failure `out` holds the error reply.
   Result<boost::json::array> parse_tasks(std::string_view body, Envelope& out) const;

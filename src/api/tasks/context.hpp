@@ -15,6 +15,7 @@
 #include "common/result.hpp"
 #include "core/pricing.hpp"
 #include "delivery/media_store.hpp"
+#include "store/task_events.hpp"
 #include "store/task_store.hpp"
 
 namespace vidserve::api::tasks {
@@ -33,6 +34,9 @@ class Context {
   const Authenticator& auth;
   Submitter* submitter = nullptr;  // durable commits off the io threads
   std::function<void()> wake;      // a task was enqueued
+  // Where a cancel is published (a Finished event, as a worker publishes a finished task), so that
+  // waiters and WebSocket subscribers learn of it. Null: nothing is published.
+  store::TaskEvents* events = nullptr;
   const Clock* clock = &SystemClock::instance();
   RateLimiter* limiter = nullptr;  // per-key request rates; none: no limits
   // Refuses (spendCapExceeded) a task the kling engine would run whose price, known at

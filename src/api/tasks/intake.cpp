@@ -42,6 +42,15 @@ std::string request_digest(core::TaskSpec spec) {
   return hex ? *hex : std::string();  // "" never matches: a resubmission then gets the duplicate error
 }
 
+namespace {
+
+// The committer no longer takes work: the server stops.
+Error shutting_down() {
+  return Error{wire::errc::kServiceUnavailable, "the server is shutting down; retry shortly."};
+}
+
+}  // namespace
+
 void submit_one(const Context& s, store::TaskRecord record,
                 std::function<void(Result<store::TaskRecord>)> done) {
   auto shared_done = std::make_shared<decltype(done)>(std::move(done));
@@ -51,9 +60,7 @@ void submit_one(const Context& s, store::TaskRecord record,
     if (s.wake && !results.empty() && results.front()) s.wake();
     (*shared_done)(std::move(results.front()));
   });
-  if (!accepted)
-    (*shared_done)(
-        Error{wire::errc::kServiceUnavailable, "the server is shutting down; retry shortly."});
+  if (!accepted) (*shared_done)(shutting_down());
 }
 
 std::string media_url(const Context& s, const store::ResultRecord& result,
@@ -97,6 +104,24 @@ Result<store::TaskRecord> find_task(const Context& s, const std::string& owner, 
   if (!record || record->api != api) record = s.tasks.get_by_external_id(owner, id);
   if (record && record->api != api) return Error{store::errc::kNotFound, "no task " + id};
   return record;
+}
+
+void cancel_task(const Context& s, const std::string& owner, const std::string& id, const std::string& api,
+                 std::function<void(Result<store::TaskRecord>)> done) {
+  auto shared_done = std::make_shared<decltype(done)>(std::move(done));
+  const bool accepted = s.submitter->run([&s, owner, id, api, shared_done] {
+    auto record = find_task(s, owner, id, api);
+    if (!record) return (*shared_done)(record.error());
+    auto cancelled = s.tasks.cancel(owner, record->task_uuid);
+    if (!cancelled) return (*shared_done)(cancelled.error());
+    (void)s.media.remove_task_media(owner, record->task_uuid);
+    if (s.events && !store::is_terminal(record->status)) {
+      s.events->publish({store::TaskEvent::Kind::Finished, owner, record->task_uuid, 100,
+                         core::may_name_webhook(record->request)});
+    }
+    (*shared_done)(s.tasks.get(owner, record->task_uuid));
+  });
+  if (!accepted) (*shared_done)(shutting_down());
 }
 
 std::string seconds_text(double seconds) {

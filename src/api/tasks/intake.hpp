@@ -70,6 +70,14 @@ inline constexpr const char* kPreviewNote =
 Result<store::TaskRecord> find_task(const Context& s, const std::string& owner, const std::string& id,
                                     const std::string& api);
 
+// Cancels a task of `api` found as find_task finds it (Queued|Processing -> Cancelled, durably, on
+// the committer thread), removes any media it already has (its worker stops within a second and
+// removes what it made after this), and answers with the cancelled record: "notFound" for no such
+// task of this owner and API, "invalidState" once it succeeded or failed; cancelling a cancelled
+// task answers it again. `done` may run on another thread.
+void cancel_task(const Context& s, const std::string& owner, const std::string& id, const std::string& api,
+                 std::function<void(Result<store::TaskRecord>)> done);
+
 // Seconds as Kling and APIMart write them: "5", "5.04".
 std::string seconds_text(double seconds);
 

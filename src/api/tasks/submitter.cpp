@@ -35,6 +35,16 @@ bool Submitter::submit(std::vector<store::TaskRecord> records, Callback done) {
   return true;
 }
 
+bool Submitter::run(std::function<void()> job) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!running_) return false;
+    jobs_.push_back(std::move(job));
+  }
+  committer_.wake();
+  return true;
+}
+
 std::vector<Result<store::TaskRecord>> Submitter::commit(std::vector<store::TaskRecord> records) {
   if (has_space_ && !has_space_()) {
     return std::vector<Result<store::TaskRecord>>(
@@ -69,10 +79,13 @@ std::optional<store::TaskRecord> Submitter::resubmitted(const Submitted& submitt
 
 BackgroundLoop::Next Submitter::commit_queued() {
   std::vector<Group> groups;
+  std::vector<std::function<void()>> jobs;
   {
     std::lock_guard lock(mutex_);
     groups.swap(queue_);
+    jobs.swap(jobs_);
   }
+  for (auto& job : jobs) job();
   if (groups.empty()) return std::nullopt;
   std::vector<store::TaskRecord> all;
   for (auto& g : groups) {

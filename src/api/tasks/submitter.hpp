@@ -36,6 +36,9 @@ class Submitter {
   void stop();
   // False (and `done` is not called) once stopped.
   bool submit(std::vector<store::TaskRecord> records, Callback done);
+  // Runs `job` on the committer thread before the next commit: another durable write a handler
+  // must not wait for on an io thread (a cancel). False (and `job` is not run) once stopped.
+  bool run(std::function<void()> job);
 
  private:
   struct Group {
@@ -55,6 +58,7 @@ class Submitter {
   SpaceCheck has_space_;
   std::mutex mutex_;
   std::vector<Group> queue_;
+  std::vector<std::function<void()>> jobs_;
   bool running_ = false;
   BackgroundLoop committer_;  // last: its thread stops before the members it uses go
 };

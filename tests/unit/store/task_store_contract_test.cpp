@@ -220,6 +220,19 @@ TYPED_TEST(TaskStoreContract, RenewTellsTheWorkerAboutCancellation) {
   EXPECT_EQ(this->store->renew_lease(this->as("b", "w1"), 1000).error().code, "leaseLost");  // queued
 }
 
+TYPED_TEST(TaskStoreContract, CheckHeldReadsWhatTheNextWriteWouldSay) {
+  this->enqueue("a");
+  ASSERT_TRUE(this->claim("w1").has_value());
+  const auto before = this->get("a");
+  this->clock.advance_ms(500);
+  EXPECT_TRUE(this->store->check_held(this->as("a", "w1")).ok());
+  EXPECT_EQ(this->get("a"), before);  // a read: nothing changed, not even updated_ms
+  EXPECT_EQ(this->store->check_held(this->as("a", "w2")).error().code, "leaseLost");
+  EXPECT_EQ(this->store->check_held(this->as("missing", "w1")).error().code, "notFound");
+  ASSERT_TRUE(this->store->cancel("key_a", "a").ok());
+  EXPECT_EQ(this->store->check_held(this->as("a", "w1")).error().code, "cancelled");
+}
+
 TYPED_TEST(TaskStoreContract, ProgressIsWrittenByTheLeaseHolder) {
   TaskRecord t = this->task("a");
   t.progress = 42;  // store-owned: a new task starts at 0

@@ -38,6 +38,7 @@ class CountingStore final : public store::TaskStore {
   explicit CountingStore(const Clock& clock) : inner_(clock) {}
   std::atomic<int> renewals{0};
   std::atomic<int> progress_writes{0};
+  std::atomic<int> checks{0};  // check_held: reads only
 
   Result<store::TaskRecord> enqueue(store::TaskRecord task) override {
     return inner_.enqueue(std::move(task));
@@ -52,6 +53,10 @@ class CountingStore final : public store::TaskStore {
   Status renew_lease(const store::Claim& claim, std::int64_t lease_ms) override {
     ++renewals;
     return inner_.renew_lease(claim, lease_ms);
+  }
+  Status check_held(const store::Claim& claim) override {
+    ++checks;
+    return inner_.check_held(claim);
   }
   Status defer(const store::Claim& claim, std::int64_t delay_ms) override { return inner_.defer(claim, delay_ms); }
   Result<std::vector<FinishedTask>> finished_before(std::int64_t before, std::size_t limit) override {
