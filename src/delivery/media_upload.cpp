@@ -61,7 +61,8 @@ std::string attempts_text(int n) {
 }  // namespace
 
 Status upload_media(const MediaStore& media, const store::MediaRecord& record, const std::string& url,
-                    const PutStream& put, const Clock& clock, const UploadOptions& options) {
+                    const PutStream& put, const Clock& clock, const UploadOptions& options,
+                    const std::function<Status()>& before_retry) {
   const int attempts = std::max(1, options.attempts);
   auto delay = options.first_backoff;
   for (int attempt = 1;; ++attempt) {
@@ -90,6 +91,9 @@ Status upload_media(const MediaStore& media, const store::MediaRecord& record, c
     }
     clock.sleep_for(delay);
     delay *= std::max(1, options.backoff_factor);
+    if (before_retry) {
+      if (auto go_on = before_retry(); !go_on) return go_on;
+    }
   }
 }
 

@@ -29,7 +29,10 @@ struct UploadOptions {
 // errc::kUploadFailed (errors of the URL itself, such as "addressRefused", keep their own code)
 // whose message says what the receiver answered and after how many attempts. Waits between
 // attempts on `clock` (a FakeClock moves its time instead).
+// `before_retry`, when set, runs before each further attempt: an error stops the upload with it
+// (the worker renews its lease there, which fails once the task was cancelled or taken over).
 Status upload_media(const MediaStore& media, const store::MediaRecord& record, const std::string& url,
-                    const PutStream& put, const Clock& clock, const UploadOptions& options = {});
+                    const PutStream& put, const Clock& clock, const UploadOptions& options = {},
+                    const std::function<Status()>& before_retry = nullptr);
 
 }  // namespace vidserve::delivery

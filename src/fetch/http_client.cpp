@@ -329,6 +329,12 @@ Result<Outcome> transfer(const UrlTarget& target, const Request& request, const 
       curl_easy_setopt(h, CURLOPT_SEEKDATA, &ex);
       curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
                        static_cast<curl_off_t>(ex.stream != nullptr ? ex.stream->size : request.body.size()));
+      if (ex.stream != nullptr) {
+        // A receiver that takes the body slower than 1 KiB/s for 30 s ends the attempt (a large
+        // media may take long; a trickle must not hold a worker for the whole timeout).
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
+      }
       break;
     case Method::post:
       curl_easy_setopt(h, CURLOPT_POST, 1L);

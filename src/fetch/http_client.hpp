@@ -85,7 +85,8 @@ class HttpClient {
                   std::chrono::milliseconds timeout, const Headers& headers = {}) const;
 
   // PUT of a body read while it is sent (uploadEndpoint: media never sit in memory whole).
-  // limits.timeout bounds the whole transfer, limits.cancel stops it. Returns the HTTP status;
+  // limits.timeout bounds the whole transfer, limits.cancel stops it, and a transfer slower than
+  // 1 KiB/s for 30 s ends as "fetchTimeout". Returns the HTTP status;
   // redirects are not followed. An error of the reader is returned as it is.
   Result<int> put_stream(const std::string& url, const StreamedBody& body, const FetchLimits& limits,
                          const Headers& headers = {}) const;

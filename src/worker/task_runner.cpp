@@ -230,11 +230,19 @@ RunOutcome defer_or_fail(const RunnerDeps& deps, const store::Claim& claim, cons
 
 // PUTs a stored result to the task's uploadEndpoint. A failure fails the task (see fail()); the
 // media stays served until it expires, and the error says where.
-Status upload_result(const RunnerDeps& deps, const store::MediaRecord& media, const std::string& url) {
+Status upload_result(const RunnerDeps& deps, const store::Claim& claim, const store::MediaRecord& media,
+                     const std::string& url) {
   if (!deps.upload) {
     return Error{delivery::errc::kUploadFailed, "this server does not upload results.", "uploadEndpoint"};
   }
-  auto uploaded = delivery::upload_media(deps.media, media, url, deps.upload, *deps.clock, deps.upload_options);
+  // Before each retry the lease is renewed, which also stops the upload of a cancelled task.
+  const auto renew = [&]() -> Status { return deps.tasks.renew_lease(claim, deps.lease_ms); };
+  auto uploaded =
+      delivery::upload_media(deps.media, media, url, deps.upload, *deps.clock, deps.upload_options, renew);
+  if (!uploaded && (uploaded.error().code == store::errc::kLeaseLost ||
+                    uploaded.error().code == store::errc::kCancelled)) {
+    return uploaded;  // no longer this worker's task: nothing to report
+  }
   if (uploaded || uploaded.error().code == fetch::errc::kFetchCancelled) return uploaded;  // cancelled: the server stops
   auto e = uploaded.error();
   e.message += "; the result stays at " + deps.media.url(media.media_uuid, media.content_type) + " until it expires.";
@@ -267,7 +275,7 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
   if (decoded.quote) payload.cost_micros = decoded.quote->cost_micros / decoded.plan.number_results;
   if (decoded.upload_endpoint) {
     // Before the result is recorded: a task run again after a crash here uploads again.
-    if (auto uploaded = upload_result(deps, *committed, *decoded.upload_endpoint); !uploaded) return uploaded;
+    if (auto uploaded = upload_result(deps, claim, *committed, *decoded.upload_endpoint); !uploaded) return uploaded;
     payload.upload_url = *decoded.upload_endpoint;
   }
   return deps.tasks.put_result(claim, {result.index, result.media_uuid, "success", core::encode(payload)});
@@ -380,7 +388,12 @@ RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Sta
   prepared.decoded.quote = measured_quote(prepared.decoded, prepared.inputs);
   if (deps.spend_gate && prepared.decoded.quote) {
     if (auto charged = deps.spend_gate(task, prepared.engine->name(), prepared.decoded.quote->cost_micros); !charged) {
-      fail(deps, claim, task, charged.error());
+      if (charged.error().code == errc::kSpendCapExceeded) {
+        fail(deps, claim, task, charged.error());
+        return {};
+      }
+      // The ledger could not be written (busy, disk): the task waits, uncharged, and tries again.
+      (void)deps.tasks.defer(claim, storage_retry_delay_ms(deps, task.attempts));
       return {};
     }
   }

@@ -42,7 +42,8 @@ using AsyncInputFetcher =
 
 // Charges a task's cost (its quote, measured once its inputs are fetched) before it is sent to an
 // engine that bills for it (the kling engine); an error (spendCapExceeded) fails the task there,
-// before the engine sees it. Called once per attempt; charging the same task again is a no-op.
+// before the engine sees it; any other error (the ledger could not be written) defers the task.
+// Called once per attempt; charging the same task again is a no-op.
 using SpendGate = std::function<Status(const store::TaskRecord& task, std::string_view engine,
                                        money::Micros cost)>;
 

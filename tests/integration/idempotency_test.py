@@ -76,6 +76,21 @@ class IdempotencyTest(unittest.TestCase):
         status, body = self.server.post([task], key=KEY_B)
         self.assertEqual(status, 200, body)
 
+    def test_resubmission_at_the_queue_cap_is_still_the_first_task(self):
+        # No workers: tasks stay queued, and one queued task is the key's cap.
+        server = Server(BINARY, workers=0, extra_args=["--max-queued-per-key", "1"]).start()
+        try:
+            task = {"taskType": "imageInference", "taskUUID": new_uuid(), "model": "klingai:kling-image@3",
+                    "positivePrompt": "a teapot", "width": 1024, "height": 1024, "deliveryMethod": "async"}
+            first = server.post([task])
+            self.assertEqual(first[0], 200, first)
+            self.assertEqual(server.post([task]), first)
+            status, body = server.post([dict(task, taskUUID=new_uuid())])  # a new task is over the cap
+            self.assertEqual(status, 429, body)
+            self.assertEqual(body["errors"][0]["code"], "tooManyQueuedTasks")
+        finally:
+            server.stop()
+
     def test_kling_external_task_id_resubmission(self):
         external = f"order-{time.time_ns()}"
         request = {"model_name": "kling-v1-6", "prompt": "a fox in the snow", "duration": "5",

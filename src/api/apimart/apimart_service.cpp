@@ -169,7 +169,7 @@ void ApimartService::create(std::string_view body, const std::string& owner, wir
   }
   auto verdict = check_apimart(doc->get_object(), s.catalog);
   if (!verdict.problems.empty()) return done(invalid(std::move(verdict.problems)));
-  if (auto spend = s.check_spend(owner, verdict.plan->model->air, verdict.quote); !spend) {
+  if (auto spend = s.check_spend(owner, verdict.plan->model->air, verdict.quote, {}); !spend) {
     return done(error_reply(402, errc::kInvalidRequestError, errc::kSpendCapExceeded, spend.error().message));
   }
   auto record = tasks::new_record(std::move(*verdict.spec), owner, *verdict.plan);

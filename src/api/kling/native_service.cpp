@@ -140,7 +140,7 @@ void NativeService::create(const std::string& product, std::string_view body, co
   }
   auto verdict = check_native(product, doc->get_object(), s.catalog);
   if (!verdict.problems.empty()) return done(invalid_parameters(verdict.problems, request_id));
-  if (auto spend = s.check_spend(owner, verdict.plan->model->air, verdict.quote); !spend) {
+  if (auto spend = s.check_spend(owner, verdict.plan->model->air, verdict.quote, {}, verdict.external_id); !spend) {
     return done(native_reply(402, errc::kSpendCapReached, spend.error().message, request_id));
   }
   auto record = tasks::new_record(std::move(*verdict.spec), owner, *verdict.plan);

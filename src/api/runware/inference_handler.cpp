@@ -31,7 +31,7 @@ void inference(const Services& s, const json::object& task, const std::string& o
     return;
   }
   const auto& model = verdict.validation.plan->model->air;
-  if (auto spend = s.context.check_spend(owner, model, verdict.validation.quote); !spend) {
+  if (auto spend = s.context.check_spend(owner, model, verdict.validation.quote, task_uuid); !spend) {
     out.error(402, spend.error().code, spend.error().message, type, task_uuid);
     return;
   }

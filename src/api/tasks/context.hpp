@@ -44,10 +44,17 @@ class Context {
   // task later, atomically; this only spares the client a task that cannot run.
   std::function<Status(const std::string& owner, const std::string& model, money::Micros cost)> spend_check;
 
-  Status check_spend(const std::string& owner, const std::string& model,
-                     const std::optional<core::Quote>& quote) const {
+  // A refused task that may resend one the owner already has (same taskUUID, or Kling's
+  // external_task_id) passes: the submitter answers a resubmission with the stored task, which
+  // runs and is charged once; anything else under that id is refused there as a duplicate.
+  Status check_spend(const std::string& owner, const std::string& model, const std::optional<core::Quote>& quote,
+                     const std::string& task_uuid, const std::string& external_id = {}) const {
     if (!spend_check || !quote) return Ok{};
-    return spend_check(owner, model, quote->cost_micros);
+    auto checked = spend_check(owner, model, quote->cost_micros);
+    if (checked) return checked;
+    if (!task_uuid.empty() && tasks.get(owner, task_uuid)) return Ok{};
+    if (!external_id.empty() && tasks.get_by_external_id(owner, external_id)) return Ok{};
+    return checked;
   }
 
   // nullopt when `owner` may send one more request now; else the whole seconds to wait (>= 1).

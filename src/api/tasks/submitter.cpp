@@ -67,6 +67,12 @@ std::optional<store::TaskRecord> Submitter::resubmitted(const Submitted& submitt
     stored = tasks_.get(submitted.owner, submitted.task_uuid);
   } else if (duplicate.code == store::errc::kDuplicateExternalId) {
     stored = tasks_.get_by_external_id(submitted.owner, submitted.external_id);
+  } else if (duplicate.code == store::errc::kTooManyQueuedTasks) {
+    // The cap is counted before the uuid is looked at: a resubmission while the owner is at its
+    // cap is still the task it has.
+    stored = tasks_.get(submitted.owner, submitted.task_uuid);
+    if (!stored && !submitted.external_id.empty())
+      stored = tasks_.get_by_external_id(submitted.owner, submitted.external_id);
   } else {
     return std::nullopt;
   }

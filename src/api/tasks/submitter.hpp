@@ -5,7 +5,7 @@
 // that callback.
 //
 // Idempotency: a task refused as a duplicate (its owner already used its taskUUID, or its Kling
-// external_task_id) whose stored namesake was created through the same API from the same request
+// external_task_id; or refused for the owner's queue cap while it has that task) whose stored namesake was created through the same API from the same request
 // (core::TaskSpec::digest) is answered with that stored task, as if it had just been stored: the
 // client gets the first acknowledgement again, and nothing runs or is charged twice. A duplicate
 // with a different request keeps its error.

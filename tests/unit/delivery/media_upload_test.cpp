@@ -124,6 +124,21 @@ TEST_F(MediaUploadTest, ANetworkErrorIsRetried) {
   EXPECT_EQ(calls, 3);
 }
 
+// Before each retry the caller's check runs (the worker renews its lease); its error stops the
+// upload as it is.
+TEST_F(MediaUploadTest, ACheckBeforeARetryCanStopIt) {
+  int checks = 0;
+  const auto lost = [&checks]() -> Status {
+    ++checks;
+    return Error{"cancelled", "the task was cancelled"};
+  };
+  auto uploaded = upload_media(media_, record_, "https://up.example/o", transport({503}), clock_, {}, lost);
+  ASSERT_FALSE(uploaded);
+  EXPECT_EQ(uploaded.error().code, "cancelled");
+  EXPECT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(checks, 1);
+}
+
 TEST_F(MediaUploadTest, AMediaThatIsGoneFailsClearly) {
   ASSERT_TRUE(media_.remove_task_media("key_a", "t1"));
   auto uploaded = upload_media(media_, record_, "https://up.example/o", transport({200}), clock_);
