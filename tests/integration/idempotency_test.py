@@ -6,23 +6,15 @@ import json
 import os
 import time
 import unittest
-import urllib.error
 import urllib.request
 
-from vidserve_harness import KEY_A, KEY_B, Server, new_uuid
+from vidserve_harness import KEY_A, KEY_B, Server, new_uuid, request
 
 BINARY = os.environ["VIDSERVE_BIN"]
 
 
 def kling(server, body, key=KEY_A):
-    req = urllib.request.Request(server.base + "/v1/videos/text2video", data=json.dumps(body).encode(),
-                                 method="POST", headers={"Authorization": f"Bearer {key}",
-                                                         "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
+    return request(server, "POST", "/v1/videos/text2video", body, key)
 
 
 class IdempotencyTest(unittest.TestCase):

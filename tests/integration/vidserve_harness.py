@@ -90,6 +90,18 @@ class Server:
         raise TimeoutError(f"task {task_uuid} did not finish in {timeout}s")
 
 
+def request(server, method, path, body=None, key=KEY_A):
+    """One JSON request to `path` with the key as a Bearer token: (HTTP status, parsed JSON)."""
+    req = urllib.request.Request(server.base + path, data=json.dumps(body).encode() if body is not None else None,
+                                 method=method, headers={"Authorization": f"Bearer {key}",
+                                                         "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
 def new_uuid():
     return str(uuid.uuid4())
 

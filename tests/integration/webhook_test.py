@@ -10,11 +10,9 @@ import os
 import threading
 import time
 import unittest
-import urllib.error
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from vidserve_harness import KEY_A, Server, new_uuid
+from vidserve_harness import Server, new_uuid, request
 
 BINARY = os.environ["VIDSERVE_BIN"]
 ENV = {"VIDSERVE_FETCH_ALLOW": "127.0.0.0/8"}
@@ -65,17 +63,6 @@ class Receiver:
     def close(self):
         self.httpd.shutdown()
         self.httpd.server_close()
-
-
-def request(server, method, path, body=None):
-    req = urllib.request.Request(server.base + path, data=json.dumps(body).encode() if body is not None else None,
-                                 method=method, headers={"Authorization": f"Bearer {KEY_A}",
-                                                         "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
 
 
 def video_task(webhook, **extra):
