@@ -286,8 +286,9 @@ TEST_F(TaskRunnerTest, EachResultIsUploadedBeforeItIsRecorded) {
   run_task(d, task, "w");
   EXPECT_EQ(status(), store::TaskStatus::Success);
   EXPECT_EQ(bodies, (std::vector<std::string>{"not really a video", "not really a video"}));
-  for (const auto& r : tasks_.get("owner", "task-1")->results)
-    EXPECT_EQ(decode_result_payload(r.payload).upload_url, "https://up.example/out.mp4");
+  const auto record = tasks_.get("owner", "task-1");
+  ASSERT_TRUE(record);
+  for (const auto& r : record->results) EXPECT_EQ(decode_result_payload(r.payload).upload_url, "https://up.example/out.mp4");
 }
 
 // A failed upload fails the task naming uploadEndpoint and where the result stays; the media is
