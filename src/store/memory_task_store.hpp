@@ -48,9 +48,6 @@ class MemoryTaskStore final : public TaskStore, public WebhookOutbox {
   Result<std::optional<std::int64_t>> next_due() override;
   Result<OutboxMessage> outbox_message(std::string_view id) override;
   Status render(std::string_view id, const std::vector<std::string>& bodies) override;
-  Status mark_delivered(std::string_view id) override;
-  Status reschedule(std::string_view id, std::int64_t due_ms, std::string_view error) override;
-  Status give_up(std::string_view id, std::string_view reason) override;
   Result<std::int64_t> give_up_url(std::string_view url, std::string_view reason) override;
   Result<std::int64_t> outbox_backlog() override;
   Result<std::int64_t> prune_outbox(std::int64_t before_ms, std::size_t limit) override;
@@ -74,8 +71,7 @@ class MemoryTaskStore final : public TaskStore, public WebhookOutbox {
   void add_outbox(const TaskRecord& task, unsigned event);
   // With mutex_ held: the Pending message with this id, or nullptr.
   OutboxMessage* pending_message(std::string_view id);
-  // One attempt's outcome on a Pending message (mark_delivered, reschedule, give_up).
-  Status settle(std::string_view id, OutboxState state, std::int64_t due_ms, std::string_view error);
+  Status settle(std::string_view id, OutboxState state, std::int64_t due_ms, std::string_view error) override;
 
   const Clock& clock_;
   std::mutex mutex_;

@@ -83,19 +83,6 @@ Status MemoryTaskStore::settle(std::string_view id, OutboxState state, std::int6
   return Ok{};
 }
 
-Status MemoryTaskStore::mark_delivered(std::string_view id) {
-  return settle(id, OutboxState::Delivered, 0, {});
-}
-
-Status MemoryTaskStore::reschedule(std::string_view id, std::int64_t due_ms,
-                                   std::string_view error) {
-  return settle(id, OutboxState::Pending, due_ms, error);
-}
-
-Status MemoryTaskStore::give_up(std::string_view id, std::string_view reason) {
-  return settle(id, OutboxState::GivenUp, 0, reason);
-}
-
 Result<std::int64_t> MemoryTaskStore::give_up_url(std::string_view url, std::string_view reason) {
   Lock lock(mutex_);
   std::int64_t count = 0;

@@ -55,15 +55,12 @@ class SqliteTaskStore final : public TaskStore, public WebhookOutbox {
   Result<std::optional<std::int64_t>> next_due() override;
   Result<OutboxMessage> outbox_message(std::string_view id) override;
   Status render(std::string_view id, const std::vector<std::string>& bodies) override;
-  Status mark_delivered(std::string_view id) override;
-  Status reschedule(std::string_view id, std::int64_t due_ms, std::string_view error) override;
-  Status give_up(std::string_view id, std::string_view reason) override;
   Result<std::int64_t> give_up_url(std::string_view url, std::string_view reason) override;
   Result<std::int64_t> outbox_backlog() override;
   Result<std::int64_t> prune_outbox(std::int64_t before_ms, std::size_t limit) override;
 
  private:
-  Status settle(std::string_view id, OutboxState state, std::int64_t due_ms, std::string_view error);
+  Status settle(std::string_view id, OutboxState state, std::int64_t due_ms, std::string_view error) override;
   // Group commit: concurrent enqueues share one transaction and one fsync. The first caller to
   // find no commit in progress becomes the leader and commits everything pending; the others wait
   // for their own result. Each task gets its own savepoint, so a duplicate fails only itself.

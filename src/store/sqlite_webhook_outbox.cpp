@@ -173,19 +173,6 @@ Status SqliteTaskStore::settle(std::string_view id, OutboxState state, std::int6
   return Ok{};
 }
 
-Status SqliteTaskStore::mark_delivered(std::string_view id) {
-  return settle(id, OutboxState::Delivered, 0, {});
-}
-
-Status SqliteTaskStore::reschedule(std::string_view id, std::int64_t due_ms,
-                                   std::string_view error) {
-  return settle(id, OutboxState::Pending, due_ms, error);
-}
-
-Status SqliteTaskStore::give_up(std::string_view id, std::string_view reason) {
-  return settle(id, OutboxState::GivenUp, 0, reason);
-}
-
 Result<std::int64_t> SqliteTaskStore::give_up_url(std::string_view url, std::string_view reason) {
   auto s = db_->session();
   auto stmt = s.prepare(

@@ -63,11 +63,15 @@ class WebhookOutbox {
   // "invalidArgument" when bodies is empty.
   virtual Status render(std::string_view id, const std::vector<std::string>& bodies) = 0;
   // Pending -> Delivered; attempts + 1.
-  virtual Status mark_delivered(std::string_view id) = 0;
+  Status mark_delivered(std::string_view id) { return settle(id, OutboxState::Delivered, 0, {}); }
   // Stays Pending, due again at due_ms; attempts + 1; `error` kept as last_error.
-  virtual Status reschedule(std::string_view id, std::int64_t due_ms, std::string_view error) = 0;
+  Status reschedule(std::string_view id, std::int64_t due_ms, std::string_view error) {
+    return settle(id, OutboxState::Pending, due_ms, error);
+  }
   // Pending -> GivenUp; attempts + 1; `reason` kept as last_error.
-  virtual Status give_up(std::string_view id, std::string_view reason) = 0;
+  Status give_up(std::string_view id, std::string_view reason) {
+    return settle(id, OutboxState::GivenUp, 0, reason);
+  }
   // Every Pending message to this exact URL -> GivenUp (a receiver answered 410 Gone). Returns how
   // many.
   virtual Result<std::int64_t> give_up_url(std::string_view url, std::string_view reason) = 0;
@@ -75,6 +79,11 @@ class WebhookOutbox {
   virtual Result<std::int64_t> outbox_backlog() = 0;
   // Deletes up to `limit` Delivered or GivenUp messages created before `before_ms`; how many.
   virtual Result<std::int64_t> prune_outbox(std::int64_t before_ms, std::size_t limit) = 0;
+
+ protected:
+  // One attempt's outcome on a Pending message: attempts + 1, the new state, due_ms when it stays
+  // Pending, `error` as last_error; "notFound" unless the message is Pending.
+  virtual Status settle(std::string_view id, OutboxState state, std::int64_t due_ms, std::string_view error) = 0;
 };
 
 }  // namespace vidserve::store
