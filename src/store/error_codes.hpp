@@ -21,6 +21,8 @@ inline constexpr const char* kLeaseLost = "leaseLost";
 // A TaskQueue write: the task was cancelled while the worker held it; it should stop.
 inline constexpr const char* kCancelled = "cancelled";
 inline constexpr const char* kInvalidArgument = "invalidArgument";
+// A PostgreSQL statement broke a unique constraint (SQLSTATE 23505).
+inline constexpr const char* kConflict = "conflict";
 // enqueue: the owner already has max_active_per_owner() tasks Queued or Processing.
 inline constexpr const char* kTooManyQueuedTasks = "tooManyQueuedTasks";
 }  // namespace errc
