@@ -4,7 +4,7 @@
 //
 // open() connects, then applies the schema migrations (pg_schema.cpp) under a session advisory
 // lock, so that of several nodes starting at once exactly one migrates and the others wait.
-// Connections are lent one at a time (a Lease) and come back to the pool; a connection found
+// Connections are lent one at a time and come back to the pool; a connection found
 // broken is dropped and replaced on the next lease. A transaction that fails because the
 // connection broke (PostgreSQL restarted, a network cut) before COMMIT was sent is run again on
 // a new connection, with backoff, for at most Options::retry_for_ms: a restart of PostgreSQL
@@ -123,7 +123,6 @@ class PgDatabase : public std::enable_shared_from_this<PgDatabase> {
 
  private:
   PgDatabase(std::string url, Options options);
-  struct Lease;
   // A connection from the pool (connecting a new one when needed); waits while all are lent.
   Result<pg_conn*> acquire();
   void release(pg_conn* conn, bool broken);
@@ -147,7 +146,7 @@ R PgDatabase::transaction(const std::function<R(PgConnection&)>& body) {
   Status status = run_transaction([&](PgConnection& conn) -> Status {
     out.emplace(body(conn));
     if (!out->ok()) return Status(out->error());
-    return Status();
+    return Ok{};
   });
   if (!status.ok()) return R(status.error());
   return std::move(*out);
