@@ -1,7 +1,8 @@
 #pragma once
 // The fixture of the TaskStore contract suites (task_store_contract_test.cpp,
-// task_store_queue_contract_test.cpp): every implementation (the in-memory fake, SQLite on a
-// temporary file and SQLite ":memory:") behind one typed fixture. Time only moves when a test
+// task_store_queue_contract_test.cpp, webhook_outbox_contract_test.cpp): every implementation
+// (the in-memory fake, SQLite on a temporary file, SQLite ":memory:" and PostgreSQL in a schema
+// of its own) behind one typed fixture. Time only moves when a test
 // advances the FakeClock.
 #include <gtest/gtest.h>
 
@@ -11,7 +12,9 @@
 #include <type_traits>
 
 #include "common/clock.hpp"
+#include "pg_test_support.hpp"
 #include "store/memory_task_store.hpp"
+#include "store/pg_task_store.hpp"
 #include "store/sqlite_task_store.hpp"
 #include "store_test_support.hpp"
 
@@ -40,11 +43,25 @@ struct SqliteInMemoryImpl {
   }
 };
 
+// The test PostgreSQL server (fixture pg_server), a fresh schema per test.
+struct PgImpl {
+  PgTestSchema schema;
+  std::unique_ptr<TaskStore> make(const Clock& clock) {
+    auto db = schema.open();  // a failure to open is reported there
+    if (!db) return nullptr;
+    auto store = PgTaskStore::open(std::move(db), clock);
+    EXPECT_TRUE(store.ok()) << store.error().message;
+    if (!store) return nullptr;
+    return std::move(store).value();
+  }
+};
+
 struct ImplNames {
   template <class T>
   static std::string GetName(int) {
     if (std::is_same_v<T, MemoryImpl>) return "Memory";
     if (std::is_same_v<T, SqliteFileImpl>) return "SqliteFile";
+    if (std::is_same_v<T, PgImpl>) return "Pg";
     return "SqliteInMemory";
   }
 };
@@ -52,6 +69,8 @@ struct ImplNames {
 template <class Impl>
 class TaskStoreContract : public ::testing::Test {
  protected:
+  void SetUp() override { ASSERT_NE(store, nullptr) << "the store did not open"; }
+
   static TaskRecord task(const std::string& uuid, const std::string& owner = "key_a") {
     TaskRecord t;
     t.task_uuid = uuid;
@@ -103,6 +122,6 @@ class TaskStoreContract : public ::testing::Test {
   std::unique_ptr<TaskStore> store = impl.make(clock);
 };
 
-using Impls = ::testing::Types<MemoryImpl, SqliteFileImpl, SqliteInMemoryImpl>;
+using Impls = ::testing::Types<MemoryImpl, SqliteFileImpl, SqliteInMemoryImpl, PgImpl>;
 
 }  // namespace vidserve::store::testing
