@@ -45,10 +45,13 @@ CREATE TABLE spend_charges (
       // 2: tasks with their results, the per-owner counts and turns of fair claims, and the
       // webhook outbox (PgTaskStore). tasks.task_key is the store's key (TaskRecord::key),
       // task_uuid the client's uuid, unique per owner. task_owners.active counts each owner's
-      // queued + processing tasks (kept by the trigger below); last_claim is the number of the
-      // owner's latest claim (from the sequence task_claim_turns; 0 = never), so claims visit
-      // owners in turn. The partial indexes tasks_queued, tasks_deferred and tasks_leased make
-      // each owner's oldest claimable task one index lookup.
+      // queued + processing tasks, written by PgTaskStore in the transactions that change it,
+      // once per owner and transaction (a trigger per row would update one row many times in a
+      // batch, and PostgreSQL slows down with every version of a row one transaction makes);
+      // last_claim is the number of the owner's latest claim (from the sequence
+      // task_claim_turns; 0 = never), so claims visit owners in turn. The partial indexes
+      // tasks_queued, tasks_deferred and tasks_leased make each owner's oldest claimable task
+      // one index lookup.
       R"sql(
 CREATE TABLE tasks (
   seq              bigserial NOT NULL UNIQUE,  -- enqueue order, claim tie-break
@@ -101,30 +104,6 @@ CREATE TABLE task_owners (
 );
 CREATE INDEX task_owners_by_turn ON task_owners(last_claim, owner) WHERE active > 0;
 CREATE SEQUENCE task_claim_turns;
-CREATE FUNCTION task_owners_count() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    INSERT INTO task_owners (owner, active)
-      VALUES (NEW.owner, CASE WHEN NEW.status IN ('queued', 'processing') THEN 1 ELSE 0 END)
-      ON CONFLICT (owner) DO UPDATE SET active = task_owners.active + excluded.active;
-  ELSIF TG_OP = 'DELETE' THEN
-    IF OLD.status IN ('queued', 'processing') THEN
-      UPDATE task_owners SET active = active - 1 WHERE owner = OLD.owner;
-    END IF;
-  ELSIF NEW.status IN ('queued', 'processing') THEN  -- an UPDATE that changed whether it counts
-    UPDATE task_owners SET active = active + 1 WHERE owner = NEW.owner;
-  ELSE
-    UPDATE task_owners SET active = active - 1 WHERE owner = NEW.owner;
-  END IF;
-  RETURN NULL;
-END $$;
-CREATE TRIGGER task_owners_on_insert AFTER INSERT ON tasks
-  FOR EACH ROW EXECUTE FUNCTION task_owners_count();
-CREATE TRIGGER task_owners_on_status AFTER UPDATE OF status ON tasks
-  FOR EACH ROW WHEN ((OLD.status IN ('queued', 'processing')) <> (NEW.status IN ('queued', 'processing')))
-  EXECUTE FUNCTION task_owners_count();
-CREATE TRIGGER task_owners_on_delete AFTER DELETE ON tasks
-  FOR EACH ROW WHEN (OLD.status IN ('queued', 'processing')) EXECUTE FUNCTION task_owners_count();
 CREATE TABLE webhook_outbox (
   seq        bigserial PRIMARY KEY,   -- insertion order, ties of due_ms
   id         text NOT NULL UNIQUE,    -- the webhook-id

@@ -69,6 +69,15 @@ Status upsert_result(PgConnection& c, std::string_view key, const ResultRecord& 
 // "duplicateTaskUUID" / "duplicateExternalId".
 Status insert_task(PgConnection& c, TaskRecord& t);
 
+// One statement with its parameters.
+struct Statement {
+  std::string sql;
+  PgParams params;
+};
+// The statements claim_next runs to claim one of `owner`'s tasks at `now`, with parameters, for
+// a test to EXPLAIN (pg_task_claim.cpp).
+std::vector<Statement> claim_statements(std::string_view owner, std::int64_t now);
+
 // This transaction's commit need not wait for the WAL flush: for the writes TaskQueue lets a
 // power failure lose (claims, renewals, progress), like SQLite's RelaxedWrite.
 Status relaxed(PgConnection& c);

@@ -3,7 +3,10 @@
 // pg_webhook_outbox.cpp).
 #include "store/pg_task_store.hpp"
 
+#include <map>
 #include <optional>
+#include <set>
+#include <string>
 #include <utility>
 
 #include "store/pg_task_rows.hpp"
@@ -21,6 +24,66 @@ bool refuses_only_this_task(const Error& error) {
          error.code == errc::kTooManyQueuedTasks;
 }
 
+// The owners an enqueue transaction adds tasks for: each one's queued + processing tasks as the
+// transaction found them, and how many it added. task_owners.active is written once per owner, at
+// the end (see migration 2).
+class OwnerCounts {
+ public:
+  explicit OwnerCounts(std::int64_t limit) : limit_(limit) {}
+
+  // Under a limit: locks the rows of these owners until the transaction ends (in one order, so
+  // two batches never wait for each other) and reads their counts, so the enqueues of one owner,
+  // from any process, count one after another.
+  Status lock(PgConnection& c, const std::set<std::string>& owners) {
+    if (limit_ <= 0) return Ok{};
+    for (const auto& owner : owners) {
+      auto active = c.exec(
+          "INSERT INTO task_owners (owner) VALUES ($1) "
+          "ON CONFLICT (owner) DO UPDATE SET owner = excluded.owner RETURNING active",
+          {PgParam::text(owner)});
+      if (!active) return active.error();
+      counts_[owner].active = active->int64(0, 0);
+    }
+    return Ok{};
+  }
+  // Whether one more task of `owner` stays within the limit.
+  Status admit(const std::string& owner) const {
+    auto it = counts_.find(owner);
+    if (limit_ <= 0 || it == counts_.end()) return Ok{};
+    if (it->second.active + it->second.added >= limit_) return rules::too_many_queued(limit_);
+    return Ok{};
+  }
+  void add(const std::string& owner) { ++counts_[owner].added; }
+  // Adds what this transaction added to each owner's count.
+  Status write(PgConnection& c) const {
+    for (const auto& [owner, count] : counts_) {
+      if (count.added == 0) continue;
+      if (auto ok = run(c,
+                        "INSERT INTO task_owners (owner, active) VALUES ($1, $2) "
+                        "ON CONFLICT (owner) DO UPDATE SET active = task_owners.active + "
+                        "excluded.active",
+                        {PgParam::text(owner), PgParam::int64(count.added)});
+          !ok) {
+        return ok;
+      }
+    }
+    return Ok{};
+  }
+
+ private:
+  struct Count {
+    std::int64_t active = 0, added = 0;
+  };
+  std::int64_t limit_;
+  std::map<std::string, Count> counts_;
+};
+
+// A task leaves the queued + processing count of its owner.
+Status count_finished(PgConnection& c, const std::string& owner) {
+  return run(c, "UPDATE task_owners SET active = active - 1 WHERE owner = $1",
+             {PgParam::text(owner)});
+}
+
 }  // namespace
 
 Result<std::unique_ptr<PgTaskStore>> PgTaskStore::open(std::shared_ptr<PgDatabase> db,
@@ -33,16 +96,6 @@ PgTaskStore::PgTaskStore(std::shared_ptr<PgDatabase> db, const Clock& clock)
     : db_(std::move(db)), clock_(clock) {}
 
 Status PgTaskStore::insert_one(PgConnection& c, TaskRecord& task) {
-  if (const auto limit = max_active_per_owner(); limit > 0) {
-    // Locks the owner's row until the transaction ends, so the enqueues of one owner count one
-    // after another, from any process; the trigger on tasks keeps `active` up to date.
-    auto active = c.exec(
-        "INSERT INTO task_owners (owner) VALUES ($1) "
-        "ON CONFLICT (owner) DO UPDATE SET owner = excluded.owner RETURNING active",
-        {PgParam::text(task.owner)});
-    if (!active) return active.error();
-    if (active->int64(0, 0) >= limit) return rules::too_many_queued(limit);
-  }
   if (auto ok = insert_task(c, task); !ok) return ok;
   for (const auto& r : task.results) {
     if (auto ok = upsert_result(c, task.key, r); !ok) return ok;
@@ -51,10 +104,40 @@ Status PgTaskStore::insert_one(PgConnection& c, TaskRecord& task) {
 }
 
 Result<TaskRecord> PgTaskStore::enqueue(TaskRecord task) {
-  if (auto ok = rules::prepare_new_task(task, clock_.now_ms()); !ok) return ok.error();
-  return db_->transaction<Result<TaskRecord>>([&](PgConnection& c) -> Result<TaskRecord> {
-    if (auto ok = insert_one(c, task); !ok) return ok.error();
-    return task;
+  std::vector<TaskRecord> one;
+  one.push_back(std::move(task));
+  return std::move(enqueue_many(std::move(one)).front());
+}
+
+Status PgTaskStore::insert_batch(std::vector<TaskRecord>& tasks,
+                                 const std::vector<std::size_t>& todo,
+                                 std::vector<std::optional<Error>>& refused) {
+  std::set<std::string> owners;
+  for (std::size_t i : todo) owners.insert(tasks[i].owner);
+  // Several tasks: each in a savepoint, so a duplicate fails only itself. Any other failure fails
+  // them all (and PgDatabase may run the whole transaction again), as does a lone task's.
+  const bool savepoints = todo.size() > 1;
+  return db_->transaction<Status>([&](PgConnection& c) -> Status {
+    OwnerCounts counts(max_active_per_owner());
+    if (auto ok = counts.lock(c, owners); !ok) return ok;
+    for (std::size_t i : todo) {
+      refused[i] = std::nullopt;
+      if (auto ok = counts.admit(tasks[i].owner); !ok) {
+        refused[i] = ok.error();
+        continue;
+      }
+      if (savepoints) {
+        if (auto ok = run(c, "SAVEPOINT enqueue"); !ok) return ok;
+      }
+      auto inserted = insert_one(c, tasks[i]);
+      if (!inserted && (!savepoints || !refuses_only_this_task(inserted.error()))) return inserted;
+      if (inserted) counts.add(tasks[i].owner);
+      if (!inserted) refused[i] = inserted.error();
+      if (savepoints) {
+        if (auto ok = run(c, inserted ? "RELEASE enqueue" : "ROLLBACK TO enqueue"); !ok) return ok;
+      }
+    }
+    return counts.write(c);
   });
 }
 
@@ -70,20 +153,7 @@ std::vector<Result<TaskRecord>> PgTaskStore::enqueue_many(std::vector<TaskRecord
       todo.push_back(i);
     }
   }
-  // One transaction; each task in a savepoint, so a duplicate fails only itself. Any other
-  // failure fails them all (and PgDatabase may run the whole transaction again).
-  Status stored =
-      todo.empty() ? Status(Ok{}) : db_->transaction<Status>([&](PgConnection& c) -> Status {
-        for (std::size_t i : todo) {
-          if (auto ok = run(c, "SAVEPOINT enqueue"); !ok) return ok;
-          auto inserted = insert_one(c, tasks[i]);
-          if (!inserted && !refuses_only_this_task(inserted.error())) return inserted;
-          refused[i] = inserted ? std::nullopt : std::optional<Error>(inserted.error());
-          if (auto ok = run(c, inserted ? "RELEASE enqueue" : "ROLLBACK TO enqueue"); !ok)
-            return ok;
-        }
-        return Ok{};
-      });
+  const Status stored = todo.empty() ? Status(Ok{}) : insert_batch(tasks, todo, refused);
   std::vector<Result<TaskRecord>> results;
   results.reserve(tasks.size());
   for (std::size_t i = 0; i < tasks.size(); ++i) {
@@ -205,6 +275,7 @@ Status PgTaskStore::finish(const Claim& claim, TaskStatus to, std::string_view c
             !ok) {
           return ok;
         }
+        if (auto ok = count_finished(c, state.owner); !ok) return ok;
         return add_outbox(c, claim.key, state, kWebhookFinal, now);
       });
 }
@@ -235,6 +306,7 @@ Status PgTaskStore::cancel(std::string_view owner, std::string_view task_uuid) {
         !ok) {
       return ok;
     }
+    if (auto ok = count_finished(c, state->owner); !ok) return ok;
     return add_outbox(c, **key, *state, kWebhookFinal, now);
   });
 }

@@ -11,13 +11,14 @@
 //     claimers never wait for each other's task and never take the same one (pg_task_claim.cpp).
 //   - Every TaskQueue write locks the task's row (FOR NO KEY UPDATE), checks the claim (fencing:
 //     worker id and attempt), then writes, in one transaction.
-//   - enqueue locks the owner's row in task_owners, so the per-owner limit holds across
-//     processes enqueueing at once; enqueue_many is one transaction, a savepoint per task.
+//   - Under a per-owner limit, enqueue locks the owner's row in task_owners, so the limit holds
+//     across processes enqueueing at once; enqueue_many is one transaction, a savepoint per task.
 //   - Outbox rows are written in the transaction of the task change that adds them.
 // Claims, renewals, deferrals, progress and put_result commit without waiting for the WAL flush
 // (synchronous_commit off for that transaction); everything else waits for it.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,8 +79,11 @@ class PgTaskStore final : public TaskStore, public WebhookOutbox {
 
   Status settle(std::string_view id, OutboxState state, std::int64_t due_ms,
                 std::string_view error) override;
-  // One task of an enqueue transaction: the per-owner limit, the row, its results, its outbox
-  // row. Sets task.key.
+  // The prepared tasks[i] for each i in `todo`, in one transaction; sets refused[i] for a task
+  // refused on its own (over the limit, a duplicate) while the others go in.
+  Status insert_batch(std::vector<TaskRecord>& tasks, const std::vector<std::size_t>& todo,
+                      std::vector<std::optional<Error>>& refused);
+  // One task of an enqueue transaction: the row, its results, its outbox row. Sets task.key.
   Status insert_one(PgConnection& c, TaskRecord& task);
   // How with_held runs: only reading (no lock), or writing with or without waiting for the WAL
   // flush (pg_rows::relaxed).

@@ -8,8 +8,8 @@
 // every retry sends the same bytes under the same id) and records what became of each attempt.
 //
 // Bodies are opaque here: the store knows no JSON or HTTP. Times are wall-clock ms (they survive
-// a restart). Implemented by SqliteTaskStore and MemoryTaskStore (contract suite in
-// tests/unit/store/webhook_outbox_contract_test.cpp). Thread-safe; failures as values.
+// a restart). Implemented by SqliteTaskStore, PgTaskStore and MemoryTaskStore (contract suite
+// in tests/unit/store/webhook_outbox_contract_test.cpp). Thread-safe; failures as values.
 #include <cstdint>
 #include <optional>
 #include <string>
