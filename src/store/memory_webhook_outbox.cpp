@@ -60,13 +60,7 @@ Status MemoryTaskStore::render(std::string_view id, const std::vector<std::strin
   if (it->rendered) return Ok{};
   it->rendered = true;
   it->body = bodies[0];
-  std::vector<OutboxMessage> more;
-  for (std::size_t i = 1; i < bodies.size(); ++i) {
-    OutboxMessage m = *it;
-    m.id = it->id + "_" + std::to_string(i);
-    m.body = bodies[i];
-    more.push_back(std::move(m));
-  }
+  auto more = rules::further_parts(*it, bodies);
   outbox_.insert(outbox_.end(), more.begin(), more.end());
   return Ok{};
 }

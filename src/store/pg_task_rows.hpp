@@ -12,6 +12,7 @@
 
 #include "common/result.hpp"
 #include "store/pg_database.hpp"
+#include "store/task_rules.hpp"
 #include "store/task_store.hpp"
 #include "store/webhook_outbox.hpp"
 
@@ -43,16 +44,7 @@ Result<std::optional<TaskRecord>> find_owned_task(PgConnection& c, std::string_v
 Result<std::optional<std::string>> find_key(PgConnection& c, std::string_view owner,
                                             std::string_view task_uuid);
 
-// What a state transition needs to know, without reading the (possibly large) request.
-struct TaskState {
-  std::string owner;
-  TaskStatus status = TaskStatus::Queued;
-  std::string worker_id;
-  int attempts = 0;
-  std::string task_uuid;  // the client's uuid
-  std::string webhook_url;
-  unsigned webhook_events = 0;
-};
+using TaskState = rules::TaskState;
 // "notFound" when there is no such task. `lock`: the row stays locked (FOR UPDATE) until the
 // transaction ends, so that no claim or other write changes it between a check and a write.
 Result<TaskState> find_state(PgConnection& c, std::string_view key, bool lock);

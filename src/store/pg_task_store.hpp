@@ -29,9 +29,9 @@
 
 namespace vidserve::store {
 
-namespace pg_rows {
-struct TaskState;  // pg_task_rows.hpp
-}  // namespace pg_rows
+namespace rules {
+struct TaskState;  // task_rules.hpp
+}  // namespace rules
 
 class PgTaskStore final : public TaskStore, public WebhookOutbox {
  public:
@@ -91,7 +91,7 @@ class PgTaskStore final : public TaskStore, public WebhookOutbox {
   // An operation on a task the caller holds: locks the row (unless Access::Read), checks the
   // claim (rules::check_claim), then runs `write` with the task's state and the time, in one
   // transaction.
-  using HeldWrite = std::function<Status(PgConnection&, const pg_rows::TaskState&, std::int64_t)>;
+  using HeldWrite = std::function<Status(PgConnection&, const rules::TaskState&, std::int64_t)>;
   Status with_held(const Claim& claim, Access access, const HeldWrite& write);
   // An UPDATE of the held task's row without waiting for the WAL flush: `sql` takes $1 =
   // value(now), $2 = now, $3 = the task's key.

@@ -83,12 +83,9 @@ Status add_outbox(PgConnection& c, std::string_view key, const TaskState& task, 
 }
 
 Status add_outbox(PgConnection& c, const TaskRecord& task, unsigned event, std::int64_t now_ms) {
-  TaskState state;
-  state.owner = task.owner;
-  state.task_uuid = task.task_uuid;
-  state.webhook_url = task.webhook_url;
-  state.webhook_events = task.webhook_events;
-  return add_outbox(c, task.key, state, event, now_ms);
+  auto row = rules::outbox_row(task.owner, task.key, task.task_uuid, task.webhook_url,
+                               task.webhook_events, event, now_ms);
+  return row ? insert_message(c, *row) : Status(Ok{});
 }
 
 }  // namespace pg_rows
@@ -127,11 +124,7 @@ Status PgTaskStore::render(std::string_view id, const std::vector<std::string>& 
         !ok) {
       return ok;
     }
-    for (std::size_t i = 1; i < bodies.size(); ++i) {
-      OutboxMessage more = *found;
-      more.id += "_" + std::to_string(i);
-      more.rendered = true;
-      more.body = bodies[i];
+    for (const auto& more : rules::further_parts(*found, bodies)) {
       if (auto ok = insert_message(c, more); !ok) return ok;
     }
     return Ok{};

@@ -8,6 +8,7 @@
 
 #include "common/result.hpp"
 #include "store/sqlite_database.hpp"
+#include "store/task_rules.hpp"
 #include "store/task_store.hpp"
 #include "store/webhook_outbox.hpp"
 
@@ -35,16 +36,7 @@ Result<std::optional<std::string>> find_key(Session& s, std::string_view owner, 
 // The key a new task of this owner gets: its uuid, or scoped_task_key when that key is taken.
 Result<std::string> choose_key(Session& s, std::string_view owner, std::string_view task_uuid);
 
-// What a state transition needs to know, without reading the (possibly large) request.
-struct TaskState {
-  std::string owner;
-  TaskStatus status = TaskStatus::Queued;
-  std::string worker_id;
-  int attempts = 0;
-  std::string task_uuid;  // the client's uuid
-  std::string webhook_url;
-  unsigned webhook_events = 0;
-};
+using TaskState = rules::TaskState;
 Result<TaskState> find_state(Session& s, std::string_view key);
 
 // Inserts the outbox row of `event` when the task wants it (rules::outbox_row); else nothing.

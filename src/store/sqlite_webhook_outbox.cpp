@@ -148,11 +148,7 @@ Status SqliteTaskStore::render(std::string_view id, const std::vector<std::strin
   if (!update) return update.error();
   update->blob(1, bodies[0]).text(2, id);
   if (auto ok = update->run(); !ok) return ok;
-  for (std::size_t i = 1; i < bodies.size(); ++i) {
-    OutboxMessage more = *found;
-    more.id += "_" + std::to_string(i);
-    more.rendered = true;
-    more.body = bodies[i];
+  for (const auto& more : rules::further_parts(*found, bodies)) {
     if (auto ok = insert_message(s, more); !ok) return ok;
   }
   return tx->commit();

@@ -3,7 +3,9 @@
 // and the in-memory fake agree on which operation is allowed in which status.
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.hpp"
 #include "store/task_store.hpp"
@@ -19,6 +21,18 @@ Error duplicate_task_uuid(std::string_view task_uuid);
 Error too_many_queued(std::int64_t limit);
 // defer: the task's not_before_ms (a negative delay counts as 0).
 std::int64_t defer_until(std::int64_t now_ms, std::int64_t delay_ms);
+
+// What a state transition needs to know about a stored task, without reading the (possibly
+// large) request: what the database stores read before they write.
+struct TaskState {
+  std::string owner;
+  TaskStatus status = TaskStatus::Queued;
+  std::string worker_id;
+  int attempts = 0;
+  std::string task_uuid;  // the client's uuid
+  std::string webhook_url;
+  unsigned webhook_events = 0;
+};
 
 // A result's index >= 0 and a known status.
 Status check_result(const ResultRecord& result);
@@ -48,6 +62,10 @@ std::optional<OutboxMessage> outbox_row(std::string_view owner, std::string_view
                                         std::string_view url, unsigned wanted, unsigned event, std::int64_t now_ms);
 // render() without bodies.
 Error no_bodies(std::string_view id);
+// render() of `message` into several bodies: the messages after it, one per bodies[i] for i >= 1,
+// each rendered, with the id `message.id + "_" + i`.
+std::vector<OutboxMessage> further_parts(const OutboxMessage& message,
+                                         const std::vector<std::string>& bodies);
 // An outbox message that does not exist.
 Error no_message(std::string_view id);
 

@@ -8,9 +8,8 @@
 // Request and result payloads are opaque byte strings serialised by the caller: no JSON or HTTP
 // type appears here.
 //
-// Implementations: SqliteTaskStore (embedded default, durable), PgTaskStore (PostgreSQL, for
-// several processes on one queue) and MemoryTaskStore (fake for unit tests of other modules). All
-// pass the same contract suite (tests/unit/store).
+// Implementations: SqliteTaskStore (embedded default, durable), PgTaskStore (PostgreSQL, shared
+// by several processes), MemoryTaskStore (fake); all pass one contract suite (tests/unit/store).
 // Every method is thread-safe and reports failures as values, never by throwing.
 #include <atomic>
 #include <cstddef>

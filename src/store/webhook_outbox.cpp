@@ -45,6 +45,19 @@ Error no_bodies(std::string_view id) {
   return Error{errc::kInvalidArgument, "webhook " + std::string(id) + ": nothing to render"};
 }
 
+std::vector<OutboxMessage> further_parts(const OutboxMessage& message,
+                                         const std::vector<std::string>& bodies) {
+  std::vector<OutboxMessage> out;
+  for (std::size_t i = 1; i < bodies.size(); ++i) {
+    OutboxMessage m = message;
+    m.id = message.id + "_" + std::to_string(i);
+    m.rendered = true;
+    m.body = bodies[i];
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 Error no_message(std::string_view id) {
   return Error{errc::kNotFound, "no webhook message '" + std::string(id) + "'"};
 }

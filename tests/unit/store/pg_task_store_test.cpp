@@ -23,6 +23,7 @@
 #include "pg_test_support.hpp"
 #include "store/error_codes.hpp"
 #include "store/pg_task_rows.hpp"
+#include "store_test_support.hpp"
 
 namespace vidserve::store {
 namespace {
@@ -30,14 +31,7 @@ namespace {
 using testing::PgTestSchema;
 
 TaskRecord make_task(const std::string& uuid, const std::string& owner = "key_a") {
-  TaskRecord t;
-  t.task_uuid = uuid;
-  t.owner = owner;
-  t.task_type = "videoInference";
-  t.model = "klingai:5@3";
-  t.request = "{}";
-  t.results = {{0, "m-" + uuid, "processing", ""}};
-  return t;
+  return testing::make_task(uuid, owner);
 }
 
 // One node: a pool of its own on the test schema, and a store over it.

@@ -19,18 +19,8 @@
 namespace vidserve::store {
 namespace {
 
+using testing::make_task;
 using testing::TempDir;
-
-TaskRecord make_task(const std::string& uuid, const std::string& owner) {
-  TaskRecord t;
-  t.task_uuid = uuid;
-  t.owner = owner;
-  t.task_type = "videoInference";
-  t.model = "klingai:5@3";
-  t.request = "{}";
-  t.results = {{0, "m-" + uuid, "processing", ""}};
-  return t;
-}
 
 // SQLite's plan for `sql`, one line per step ("SEARCH tasks USING INDEX ...").
 std::string query_plan(SqliteDatabase& db, const std::string& sql) {

@@ -1,5 +1,6 @@
 #pragma once
-// Helpers shared by the store tests: a temporary directory removed at the end of the test.
+// Helpers shared by the store tests: a temporary directory removed at the end of the test, a
+// task to enqueue.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "common/uuid.hpp"
+#include "store/task_store.hpp"
 
 namespace vidserve::store::testing {
 
@@ -31,6 +33,18 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// A task to enqueue with one "processing" result placeholder, as the front-ends store them.
+inline TaskRecord make_task(const std::string& uuid, const std::string& owner) {
+  TaskRecord t;
+  t.task_uuid = uuid;
+  t.owner = owner;
+  t.task_type = "videoInference";
+  t.model = "klingai:5@3";
+  t.request = "{}";
+  t.results = {{0, "m-" + uuid, "processing", ""}};
+  return t;
+}
 
 // Everything SQLite wrote for `db_path`: the main file and its write-ahead log.
 inline std::string read_database_bytes(const std::string& db_path) {
