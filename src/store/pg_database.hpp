@@ -11,6 +11,8 @@
 // pauses the callers instead of failing them. A transaction whose COMMIT was sent but whose answer
 // never came is not run again (it may have committed): it fails with errc::kStorage.
 // Serialization failures and deadlocks are retried the same way.
+// On an HTTP io thread (common/thread_role.hpp) a transaction is tried at most twice, without
+// waiting: a request during an outage fails at once instead of holding the io thread.
 //
 // Parameters go as text, except PgParam::bytes (binary, for bytea). Results come as text; read a
 // bytea column with PgResult::bytes. Thread-safe; failures are values, never exceptions.
