@@ -90,7 +90,10 @@ double WebhookNotifier::random_unit() {
 
 BackgroundLoop::Next WebhookNotifier::deliver_due() {
   const auto now = deps_.clock->now_ms();
-  auto due = deps_.outbox.due_messages(now, options_.batch);
+  // Taken for as long as this pass may take (each attempt is bounded by the timeout), so
+  // another API node's loop never sends the same messages meanwhile.
+  const auto lease = static_cast<std::int64_t>(options_.batch) * options_.timeout.count() + 30000;
+  auto due = deps_.outbox.due_messages(now, options_.batch, lease);
   if (!due) {
     log_line("cannot read the webhook outbox: " + due.error().message);
     return options_.poll;
