@@ -250,7 +250,7 @@ Status PgDatabase::attempt(const std::function<Status(PgConnection&)>& body, boo
 
 Status PgDatabase::run_transaction(const std::function<Status(PgConnection&)>& body) {
   const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.retry_for_ms);
+      options_.clock->monotonic() + std::chrono::milliseconds(options_.retry_for_ms);
   auto backoff = std::chrono::milliseconds(50);
   int io_attempts = 0;
   for (;;) {
@@ -263,8 +263,8 @@ Status PgDatabase::run_transaction(const std::function<Status(PgConnection&)>& b
       if (++io_attempts > 1) return done;
       continue;
     }
-    if (std::chrono::steady_clock::now() + backoff > deadline) return done;
-    std::this_thread::sleep_for(backoff);
+    if (options_.clock->monotonic() + backoff > deadline) return done;
+    options_.clock->sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
   }
 }
