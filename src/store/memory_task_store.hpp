@@ -44,7 +44,8 @@ class MemoryTaskStore final : public TaskStore, public WebhookOutbox {
   Result<std::vector<TaskRecord>> list(std::string_view owner, const ListQuery& query) override;
 
   // WebhookOutbox (memory_webhook_outbox.cpp).
-  Result<std::vector<OutboxMessage>> due_messages(std::int64_t now_ms, std::size_t limit) override;
+  Result<std::vector<OutboxMessage>> due_messages(std::int64_t now_ms, std::size_t limit,
+                                                  std::int64_t lease_ms) override;
   Result<std::optional<std::int64_t>> next_due() override;
   Result<OutboxMessage> outbox_message(std::string_view id) override;
   Status render(std::string_view id, const std::vector<std::string>& bodies) override;

@@ -22,16 +22,20 @@ OutboxMessage* MemoryTaskStore::pending_message(std::string_view id) {
 }
 
 Result<std::vector<OutboxMessage>> MemoryTaskStore::due_messages(std::int64_t now_ms,
-                                                                 std::size_t limit) {
+                                                                 std::size_t limit,
+                                                                 std::int64_t lease_ms) {
   Lock lock(mutex_);
-  std::vector<const OutboxMessage*> due;
-  for (const auto& m : outbox_) {
+  std::vector<OutboxMessage*> due;
+  for (auto& m : outbox_) {
     if (m.state == OutboxState::Pending && m.due_ms <= now_ms) due.push_back(&m);
   }
   std::stable_sort(due.begin(), due.end(),
                    [](const auto* a, const auto* b) { return a->due_ms < b->due_ms; });
   std::vector<OutboxMessage> out;
-  for (std::size_t i = 0; i < due.size() && i < limit; ++i) out.push_back(*due[i]);
+  for (std::size_t i = 0; i < due.size() && i < limit; ++i) {
+    out.push_back(*due[i]);
+    if (lease_ms > 0) due[i]->due_ms = now_ms + lease_ms;
+  }
   return out;
 }
 

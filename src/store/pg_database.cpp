@@ -7,6 +7,7 @@
 #include <cstring>
 #include <thread>
 
+#include "common/thread_role.hpp"
 #include "store/error_codes.hpp"
 #include "store/pg_schema.hpp"
 
@@ -174,8 +175,11 @@ Result<std::shared_ptr<pg_conn>> PgDatabase::connect_unpooled() const {
 
 Result<pg_conn*> PgDatabase::acquire() {
   std::unique_lock lock(mutex_);
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.retry_for_ms);
+  // An io thread waits for a free connection at most 2 s (see run_transaction).
+  const auto wait = thread_role::is_io_thread()
+                        ? std::min<std::int64_t>(options_.retry_for_ms, 2000)
+                        : options_.retry_for_ms;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait);
   while (idle_.empty() && open_ >= options_.pool_size) {
     if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
         open_ >= options_.pool_size) {
@@ -246,13 +250,21 @@ Status PgDatabase::attempt(const std::function<Status(PgConnection&)>& body, boo
 
 Status PgDatabase::run_transaction(const std::function<Status(PgConnection&)>& body) {
   const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.retry_for_ms);
+      options_.clock->monotonic() + std::chrono::milliseconds(options_.retry_for_ms);
   auto backoff = std::chrono::milliseconds(50);
+  int io_attempts = 0;
   for (;;) {
     bool retryable = false;
     Status done = attempt(body, retryable);
-    if (done || !retryable || std::chrono::steady_clock::now() + backoff > deadline) return done;
-    std::this_thread::sleep_for(backoff);
+    if (done || !retryable) return done;
+    // An io thread never waits out an outage: one more attempt at once (a pooled connection
+    // that went stale with a restart is replaced), then the error.
+    if (thread_role::is_io_thread()) {
+      if (++io_attempts > 1) return done;
+      continue;
+    }
+    if (options_.clock->monotonic() + backoff > deadline) return done;
+    options_.clock->sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
   }
 }

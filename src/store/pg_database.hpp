@@ -11,6 +11,8 @@
 // pauses the callers instead of failing them. A transaction whose COMMIT was sent but whose answer
 // never came is not run again (it may have committed): it fails with errc::kStorage.
 // Serialization failures and deadlocks are retried the same way.
+// On an HTTP io thread (common/thread_role.hpp) a transaction is tried at most twice, without
+// waiting: a request during an outage fails at once instead of holding the io thread.
 //
 // Parameters go as text, except PgParam::bytes (binary, for bytea). Results come as text; read a
 // bytea column with PgResult::bytes. Thread-safe; failures are values, never exceptions.
@@ -25,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "common/result.hpp"
 
 struct pg_conn;
@@ -94,6 +97,9 @@ class PgDatabase : public std::enable_shared_from_this<PgDatabase> {
     std::size_t pool_size = 8;          // connections at most
     int connect_timeout_s = 5;          // per connection attempt
     std::int64_t retry_for_ms = 60000;  // how long a transaction is retried through outages
+    // Times the retries' back-off and budget (the pool's wait for a free connection is a
+    // condition variable's, on the steady clock).
+    const Clock* clock = &SystemClock::instance();
   };
 
   // Connects to `url` (a libpq URI: postgresql://user@host:port/db?options=...), migrates.

@@ -90,12 +90,27 @@ Status add_outbox(PgConnection& c, const TaskRecord& task, unsigned event, std::
 
 }  // namespace pg_rows
 
-Result<std::vector<OutboxMessage>> PgTaskStore::due_messages(std::int64_t now_ms,
-                                                             std::size_t limit) {
-  auto rows =
-      db_->exec(std::string(kSelectMessage) +
-                    "WHERE state = 'pending' AND due_ms <= $1 ORDER BY due_ms, seq LIMIT $2",
-                {PgParam::int64(now_ms), count(limit)});
+Result<std::vector<OutboxMessage>> PgTaskStore::due_messages(std::int64_t now_ms, std::size_t limit,
+                                                             std::int64_t lease_ms) {
+  if (lease_ms <= 0) {
+    auto rows = db_->exec(std::string(kSelectMessage) +
+                              "WHERE state = 'pending' AND due_ms <= $1 "
+                              "ORDER BY due_ms, seq LIMIT $2",
+                          {PgParam::int64(now_ms), count(limit)});
+    if (!rows) return rows.error();
+    return read_messages(*rows);
+  }
+  // Taken in one statement: the rows are locked (SKIP LOCKED: two nodes taking at once take
+  // different messages), moved to now + lease, and returned as they were.
+  auto rows = db_->exec(
+      "WITH taken AS (SELECT seq, due_ms FROM webhook_outbox WHERE state = 'pending' "
+      "AND due_ms <= $1 ORDER BY due_ms, seq LIMIT $2 FOR UPDATE SKIP LOCKED), "
+      "moved AS (UPDATE webhook_outbox w SET due_ms = $3 FROM taken WHERE w.seq = taken.seq "
+      "RETURNING w.id, w.owner, w.task_key, w.task_uuid, w.event, w.url, w.created_ms, "
+      "taken.due_ms AS due_ms, w.attempts, w.rendered, w.body, w.state, w.last_error, w.seq) "
+      "SELECT id, owner, task_key, task_uuid, event, url, created_ms, due_ms, attempts, "
+      "rendered, body, state, last_error FROM moved ORDER BY due_ms, seq",
+      {PgParam::int64(now_ms), count(limit), PgParam::int64(now_ms + lease_ms)});
   if (!rows) return rows.error();
   return read_messages(*rows);
 }

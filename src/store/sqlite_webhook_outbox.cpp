@@ -111,13 +111,29 @@ Status add_outbox(Session& s, const TaskRecord& task, unsigned event, std::int64
 }  // namespace sqlite_rows
 
 Result<std::vector<OutboxMessage>> SqliteTaskStore::due_messages(std::int64_t now_ms,
-                                                                 std::size_t limit) {
+                                                                 std::size_t limit,
+                                                                 std::int64_t lease_ms) {
   auto s = db_->session();
-  auto stmt = s.prepare(std::string(kSelectMessage) +
-                        "WHERE state = 'pending' AND due_ms <= ?1 ORDER BY due_ms, seq LIMIT ?2");
-  if (!stmt) return stmt.error();
-  stmt->integer(1, now_ms).integer(2, clamp_limit(limit));
-  return read_messages(*stmt);
+  // A lease lost in a crash only makes the message due again at once: RelaxedWrite.
+  auto tx = Transaction::begin(s, lease_ms > 0 ? Mode::RelaxedWrite : Mode::Read);
+  if (!tx) return tx.error();
+  const std::string due_rows =
+      "WHERE state = 'pending' AND due_ms <= ?1 ORDER BY due_ms, seq LIMIT ?2";
+  Result<std::vector<OutboxMessage>> due = std::vector<OutboxMessage>{};
+  {
+    auto stmt = s.prepare(std::string(kSelectMessage) + due_rows);
+    if (!stmt) return stmt.error();
+    stmt->integer(1, now_ms).integer(2, clamp_limit(limit));
+    due = read_messages(*stmt);
+  }
+  if (!due || lease_ms <= 0 || due->empty()) return due;
+  auto lease = s.prepare("UPDATE webhook_outbox SET due_ms = ?3 WHERE id IN (SELECT id FROM "
+                         "webhook_outbox " + due_rows + ")");
+  if (!lease) return lease.error();
+  lease->integer(1, now_ms).integer(2, clamp_limit(limit)).integer(3, now_ms + lease_ms);
+  if (auto ok = lease->run(); !ok) return ok.error();
+  if (auto ok = tx->commit(); !ok) return ok.error();
+  return due;
 }
 
 Result<std::optional<std::int64_t>> SqliteTaskStore::next_due() {

@@ -63,7 +63,7 @@ std::optional<OutboxMessage> outbox_row(std::string_view owner, std::string_view
 // render() without bodies.
 Error no_bodies(std::string_view id);
 // render() of `message` into several bodies: the messages after it, one per bodies[i] for i >= 1,
-// each rendered, with the id `message.id + "_" + i`.
+// each rendered, with the id `message.id + "_" + i`, due at once (due_ms = its created_ms).
 std::vector<OutboxMessage> further_parts(const OutboxMessage& message,
                                          const std::vector<std::string>& bodies);
 // An outbox message that does not exist.

@@ -51,6 +51,7 @@ std::vector<OutboxMessage> further_parts(const OutboxMessage& message,
   for (std::size_t i = 1; i < bodies.size(); ++i) {
     OutboxMessage m = message;
     m.id = message.id + "_" + std::to_string(i);
+    m.due_ms = message.created_ms;  // due at once, even when the first part was put back
     m.rendered = true;
     m.body = bodies[i];
     out.push_back(std::move(m));

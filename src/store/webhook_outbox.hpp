@@ -50,16 +50,21 @@ class WebhookOutbox {
  public:
   virtual ~WebhookOutbox() = default;
 
-  // Up to `limit` Pending messages with due_ms <= now_ms, by due_ms then insertion order.
-  virtual Result<std::vector<OutboxMessage>> due_messages(std::int64_t now_ms,
-                                                          std::size_t limit) = 0;
+  // Up to `limit` Pending messages with due_ms <= now_ms, by due_ms then insertion order, as they
+  // were before this call. With lease_ms > 0 the messages are taken: in the same transaction
+  // their due_ms moves to now_ms + lease_ms, so that no other caller (another API node's
+  // delivery loop) takes them before the lease ends or the taker settles them; a taker that dies
+  // leaves them due again when the lease ends.
+  virtual Result<std::vector<OutboxMessage>> due_messages(std::int64_t now_ms, std::size_t limit,
+                                                          std::int64_t lease_ms = 0) = 0;
   // The earliest due_ms of a Pending message, nullopt when none is pending.
   virtual Result<std::optional<std::int64_t>> next_due() = 0;
   // The message with this id ("notFound" otherwise).
   virtual Result<OutboxMessage> outbox_message(std::string_view id) = 0;
   // Sets the body of a message that is not rendered yet (no-op when it is): bodies[0] becomes
   // its body; each further body becomes a new Pending, rendered message with the id
-  // `id + "_" + i` (i = 1, 2, ...), due with it, after it in order. One transaction.
+  // `id + "_" + i` (i = 1, 2, ...), due at once (its due_ms is the message's created_ms), after
+  // it in insertion order. One transaction.
   // "invalidArgument" when bodies is empty.
   virtual Status render(std::string_view id, const std::vector<std::string>& bodies) = 0;
   // Pending -> Delivered; attempts + 1.

@@ -1,10 +1,11 @@
 #include "api/http/server.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <condition_variable>
-#include <sys/resource.h>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "api/http/listener.hpp"
 #include "api/http/server_log.hpp"
 #include "api/http/session_context.hpp"
+#include "common/thread_role.hpp"
 
 namespace vidserve::api::http {
 
@@ -65,6 +67,7 @@ Result<tcp::acceptor> Server::Impl::open_acceptor() {
 }
 
 void Server::Impl::run_thread() {
+  thread_role::mark_io_thread();
   for (;;) {
     try {
       ioc->run();
@@ -87,7 +90,7 @@ bool Server::Impl::on_io_thread() const {
 Server::Server(ServerOptions options, Handler handler)
     : Server(std::move(options),
              AsyncHandler([handler = std::move(handler)](Request&& req, const ConnectionInfo& info,
-                                                          Responder respond) {
+                                                         Responder respond) {
                respond(handler(std::move(req), info));
              })) {}
 
@@ -122,7 +125,8 @@ Result<unsigned short> Server::start() {
   s.context->options = s.options;
   s.context->handler = s.handler;
   s.context->websocket = s.websocket;
-  const std::size_t total = s.options.max_connections ? s.options.max_connections : default_max_connections();
+  const std::size_t total =
+      s.options.max_connections ? s.options.max_connections : default_max_connections();
   s.context->limiter = std::make_unique<ConnectionLimiter>(
       total, s.options.max_connections_per_address ? s.options.max_connections_per_address
                                                    : std::max<std::size_t>(1, total / 2));

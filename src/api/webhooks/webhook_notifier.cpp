@@ -90,7 +90,12 @@ double WebhookNotifier::random_unit() {
 
 BackgroundLoop::Next WebhookNotifier::deliver_due() {
   const auto now = deps_.clock->now_ms();
-  auto due = deps_.outbox.due_messages(now, options_.batch);
+  // The messages are taken for three attempt timeouts, so another API node's loop never sends
+  // them meanwhile; no attempt starts that could end after the lease (the rest of the batch is
+  // due again when the lease ends).
+  const std::int64_t timeout = options_.timeout.count();
+  const std::int64_t lease = 3 * timeout;
+  auto due = deps_.outbox.due_messages(now, options_.batch, lease);
   if (!due) {
     log_line("cannot read the webhook outbox: " + due.error().message);
     return options_.poll;
@@ -99,7 +104,9 @@ BackgroundLoop::Next WebhookNotifier::deliver_due() {
   for (auto& message : *due) {
     if (stopping_) break;
     if (gone_.count(message.url) != 0) continue;  // given up in this pass (410)
-    deliver(std::move(message), deps_.clock->now_ms());
+    const auto at = deps_.clock->now_ms();
+    if (at + timeout > now + lease) break;
+    deliver(std::move(message), at);
   }
   if (due->size() == options_.batch) return std::chrono::milliseconds(0);  // more may be due
   prune(now);

@@ -8,7 +8,9 @@
 #include "common/clock.hpp"
 #include "store/key_crypto.hpp"
 #include "store/memory_key_store.hpp"
+#include "store/pg_stores.hpp"
 #include "store/sqlite_key_store.hpp"
+#include "pg_test_support.hpp"
 #include "store_test_support.hpp"
 
 namespace vidserve::store {
@@ -31,9 +33,17 @@ struct SqliteKeys {
   }
 };
 
+struct PgKeys {
+  testing::PgTestSchema schema;
+  std::unique_ptr<KeyStore> make(const Clock& clock) {
+    return std::make_unique<PgKeyStore>(schema.open(), clock);
+  }
+};
+
 struct KeyImplNames {
   template <class T>
   static std::string GetName(int) {
+    if (std::is_same_v<T, PgKeys>) return "Postgres";
     return std::is_same_v<T, MemoryKeys> ? "Memory" : "Sqlite";
   }
 };
@@ -46,7 +56,7 @@ class KeyStoreContract : public ::testing::Test {
   std::unique_ptr<KeyStore> keys = impl.make(clock);
 };
 
-using KeyImpls = ::testing::Types<MemoryKeys, SqliteKeys>;
+using KeyImpls = ::testing::Types<MemoryKeys, SqliteKeys, PgKeys>;
 TYPED_TEST_SUITE(KeyStoreContract, KeyImpls, KeyImplNames);
 
 TYPED_TEST(KeyStoreContract, CreatedKeyVerifiesToItsId) {

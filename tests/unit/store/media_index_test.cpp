@@ -7,7 +7,9 @@
 
 #include "common/clock.hpp"
 #include "store/memory_media_index.hpp"
+#include "store/pg_stores.hpp"
 #include "store/sqlite_media_index.hpp"
+#include "pg_test_support.hpp"
 #include "store_test_support.hpp"
 
 namespace vidserve::store {
@@ -30,9 +32,17 @@ struct SqliteMedia {
   }
 };
 
+struct PgMedia {
+  testing::PgTestSchema schema;
+  std::unique_ptr<MediaIndex> make(const Clock& clock) {
+    return std::make_unique<PgMediaIndex>(schema.open(), clock);
+  }
+};
+
 struct MediaImplNames {
   template <class T>
   static std::string GetName(int) {
+    if (std::is_same_v<T, PgMedia>) return "Postgres";
     return std::is_same_v<T, MemoryMedia> ? "Memory" : "Sqlite";
   }
 };
@@ -59,7 +69,7 @@ class MediaIndexContract : public ::testing::Test {
   std::unique_ptr<MediaIndex> index = impl.make(clock);
 };
 
-using MediaImpls = ::testing::Types<MemoryMedia, SqliteMedia>;
+using MediaImpls = ::testing::Types<MemoryMedia, SqliteMedia, PgMedia>;
 TYPED_TEST_SUITE(MediaIndexContract, MediaImpls, MediaImplNames);
 
 TYPED_TEST(MediaIndexContract, PutThenGet) {

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "store/sqlite_database.hpp"
+#include "store/pg_stores.hpp"
 #include "store/sqlite_key_store.hpp"
+#include "pg_test_support.hpp"
 #include "store_test_support.hpp"
 
 namespace vidserve::store {
@@ -30,9 +32,15 @@ struct SqliteLedger {
   }
 };
 
+struct PgLedger {
+  testing::PgTestSchema schema;
+  std::unique_ptr<SpendLedger> make() { return std::make_unique<PgSpendLedger>(schema.open()); }
+};
+
 struct LedgerNames {
   template <class T>
   static std::string GetName(int) {
+    if (std::is_same_v<T, PgLedger>) return "Postgres";
     return std::is_same_v<T, MemoryLedger> ? "Memory" : "Sqlite";
   }
 };
@@ -44,7 +52,7 @@ class SpendLedgerContract : public ::testing::Test {
   std::unique_ptr<SpendLedger> ledger = impl.make();
 };
 
-using LedgerImpls = ::testing::Types<MemoryLedger, SqliteLedger>;
+using LedgerImpls = ::testing::Types<MemoryLedger, SqliteLedger, PgLedger>;
 TYPED_TEST_SUITE(SpendLedgerContract, LedgerImpls, LedgerNames);
 
 TYPED_TEST(SpendLedgerContract, ChargesUpToTheCapAndNotBeyond) {

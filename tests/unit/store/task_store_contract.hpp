@@ -61,7 +61,7 @@ struct ImplNames {
   static std::string GetName(int) {
     if (std::is_same_v<T, MemoryImpl>) return "Memory";
     if (std::is_same_v<T, SqliteFileImpl>) return "SqliteFile";
-    if (std::is_same_v<T, PgImpl>) return "Pg";
+    if (std::is_same_v<T, PgImpl>) return "Postgres";
     return "SqliteInMemory";
   }
 };

@@ -146,6 +146,37 @@ TYPED_TEST(WebhookOutboxContract, DueOrderAndLimit) {
   EXPECT_EQ(a.state, OutboxState::Pending);
 }
 
+// Two API nodes' delivery loops share one outbox: what one took, the other does not take until
+// the lease ends, and a split of a taken message is due at once.
+TYPED_TEST(WebhookOutboxContract, ATakenMessageIsNotTakenAgainUntilItsLeaseEnds) {
+  this->enqueue_hooked("t1", kWebhookSubmitted);
+  this->enqueue_hooked("t2", kWebhookSubmitted);
+  const auto now = this->clock.now_ms();
+  auto taken = this->outbox().due_messages(now, 1, 60000);
+  ASSERT_TRUE(taken.ok());
+  ASSERT_EQ(taken->size(), 1u);
+  EXPECT_EQ(taken->at(0).task_uuid, "t1");
+  EXPECT_EQ(taken->at(0).due_ms, now);  // as it was before the lease
+  auto other = this->outbox().due_messages(now, 10, 60000);
+  ASSERT_TRUE(other.ok());
+  ASSERT_EQ(other->size(), 1u);
+  EXPECT_EQ(other->at(0).task_uuid, "t2");
+  EXPECT_TRUE(this->due().empty());
+  EXPECT_EQ(this->outbox().next_due().value(), std::optional<std::int64_t>(now + 60000));
+  // The taker of t1 renders it in two messages: the second is due at once.
+  ASSERT_TRUE(this->outbox().render(taken->at(0).id, {"a", "b"}).ok());
+  auto split = this->due();
+  ASSERT_EQ(split.size(), 1u);
+  EXPECT_EQ(split[0].id, taken->at(0).id + "_1");
+  // The taker of t2 dies: t2 is due again when the lease ends, and t1 settles normally.
+  ASSERT_TRUE(this->outbox().mark_delivered(taken->at(0).id).ok());
+  this->clock.advance_ms(60000);
+  auto again = this->due();  // t1's second message (never taken) and t2
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(again[0].id, taken->at(0).id + "_1");
+  EXPECT_EQ(again[1].task_uuid, "t2");
+}
+
 TYPED_TEST(WebhookOutboxContract, RenderOnceAndSplitIntoMessages) {
   this->enqueue_hooked("t1", kWebhookSubmitted);
   const auto id = this->due().at(0).id;

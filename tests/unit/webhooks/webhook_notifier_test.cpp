@@ -232,7 +232,7 @@ TEST(WebhookNotifier, GivesUpOnceTheRetryPeriodIsOver) {
   EXPECT_GE(h.w.clock.now_ms() - start, 22 * 3600 * 1000LL);  // retried for (almost) the whole day
   EXPECT_LE(h.w.clock.now_ms() - start, 24 * 3600 * 1000LL);  // and never after it
   EXPECT_EQ(h.notifier->counts().given_up, 1u);
-  auto due = h.w.tasks.due_messages(h.w.clock.now_ms() + 48 * 3600 * 1000LL, 10).value();
+  auto due = h.w.tasks.due_messages(h.w.clock.now_ms() + 48 * 3600 * 1000LL, 10, 0).value();
   EXPECT_TRUE(due.empty());
   (void)t;
 }
