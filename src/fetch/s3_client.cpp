@@ -52,6 +52,9 @@ struct Call {
   std::vector<std::string> headers;
   const std::filesystem::path* upload = nullptr;  // PUT: the body
   std::uint64_t max_body = kErrorBodyLimit;       // of a 2xx answer
+  // A range: the first max_body bytes of a longer answer are kept and the rest is not read
+  // (servers that send more than the range asked for); otherwise a longer body is too large.
+  bool prefix_only = false;
   milliseconds timeout{0};
 };
 
@@ -61,6 +64,7 @@ struct Answer {
   long long content_length = -1;
   std::string content_type;
   std::string etag;
+  std::string content_range;  // "bytes 3-6/10"
 };
 
 // The state the callbacks of one attempt share.
@@ -69,6 +73,7 @@ struct Attempt {
   const Call* call = nullptr;
   Answer answer;
   bool too_large = false;
+  bool enough = false;  // prefix_only: every byte wanted has come
   std::FILE* source = nullptr;
   int source_errno = 0;  // a failed read of the upload
 };
@@ -103,6 +108,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     at->answer.content_type = header_value(line, 13);
   } else if (text::istarts_with(line, "etag:")) {
     at->answer.etag = header_value(line, 5);
+  } else if (text::istarts_with(line, "content-range:")) {
+    at->answer.content_range = header_value(line, 14);
   }
   return length;
 }
@@ -117,9 +124,15 @@ std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user
     return length;
   }
   const auto limit = at->call->max_body;
+  const auto room = limit - at->answer.body.size();
+  if (at->call->prefix_only && length > room) {
+    at->answer.body.append(data, static_cast<std::size_t>(room));
+    at->enough = true;
+    return 0;  // ends the transfer: the rest is not wanted
+  }
   const bool declared_too_large = at->answer.content_length >= 0 &&
                                   static_cast<std::uint64_t>(at->answer.content_length) > limit;
-  if (declared_too_large || length > limit - at->answer.body.size()) {
+  if ((declared_too_large && !at->call->prefix_only) || length > room) {
     at->too_large = true;
     return 0;  // aborts the transfer
   }
@@ -287,7 +300,7 @@ Result<Answer> S3Transport::attempt(const Call& call, bool& retry) const {
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers->get());
   configure(h, call, at, static_cast<curl_off_t>(st.st_size));
   const CURLcode rc = curl_easy_perform(h);
-  if (rc != CURLE_OK) {
+  if (rc != CURLE_OK && !at.enough) {
     if (at.source_errno != 0) return io_error(at.source_errno, "cannot read the file to upload");
     if (at.too_large) {
       return Error{errc::kInputTooLarge, describe(call) +
@@ -410,14 +423,27 @@ Result<std::string> S3Client::get_range(const std::string& key, std::uint64_t of
   Call call;
   call.key = key;
   call.max_body = length;
+  call.prefix_only = true;
   call.timeout = options_.request_timeout;
   call.headers.push_back("Range: bytes=" + std::to_string(offset) + "-" +
                          std::to_string(offset + length - 1));
   auto answer = transport.perform(call);
   if (!answer) return answer.error();
-  // 200: a server that ignores Range sent the whole object, which is the range only from 0.
-  const bool whole = answer->status == 200 && offset == 0;
-  if (answer->status != 206 && !whole) return transport.status_error(call, *answer);
+  // What came back starts at `offset`: a 206 whose Content-Range says so, or a 200 (a server that
+  // ignores Range sends the whole object) when the range starts at 0. Bytes past the range (some
+  // servers answer bytes=0-0 with more) were not read.
+  const bool from_offset =
+      answer->status == 206 &&
+      answer->content_range.rfind("bytes " + std::to_string(offset) + "-", 0) == 0;
+  if (!from_offset && !(answer->status == 200 && offset == 0)) {
+    if (answer->status == 200 || answer->status == 206) {
+      return Error{errc::kObjectStoreFailed,
+                   transport.describe(call) + ": the answer (HTTP " +
+                       std::to_string(answer->status) + ", " + answer->content_range +
+                       ") does not start at byte " + std::to_string(offset)};
+    }
+    return transport.status_error(call, *answer);
+  }
   if (answer->body.size() != length) {
     return Error{errc::kObjectStoreFailed, transport.describe(call) + ": " +
                                                std::to_string(answer->body.size()) + " of " +

@@ -85,6 +85,10 @@ TEST_F(S3ClientWire, ReadsARangeAndAcceptsAWholeAnswerOnlyFromZero) {
   LoopbackServer server([](const RecordedRequest& r, Connection& c) {
     if (r.header("Range") == "bytes=3-6") {
       c.send(http_response(206, "3456", "Content-Range: bytes 3-6/10\r\n"));
+    } else if (r.header("Range") == "bytes=5-5") {  // more than asked for
+      c.send(http_response(206, "56789", "Content-Range: bytes 5-9/10\r\n"));
+    } else if (r.header("Range") == "bytes=7-7") {  // not where it was asked for
+      c.send(http_response(206, "0", "Content-Range: bytes 0-0/10\r\n"));
     } else {
       c.send(http_response(200, "0123"));  // a server that ignores Range
     }
@@ -92,6 +96,8 @@ TEST_F(S3ClientWire, ReadsARangeAndAcceptsAWholeAnswerOnlyFromZero) {
   auto s3 = client(server);
   EXPECT_EQ(s3.get_range("k", 3, 4).value(), "3456");
   EXPECT_EQ(s3.get_range("k", 0, 4).value(), "0123");
+  EXPECT_EQ(s3.get_range("k", 5, 1).value(), "5");
+  EXPECT_EQ(s3.get_range("k", 7, 1).error().code, errc::kObjectStoreFailed);
   auto ignored = s3.get_range("k", 1, 4);
   ASSERT_FALSE(ignored.ok());
   EXPECT_EQ(ignored.error().code, errc::kObjectStoreFailed);
