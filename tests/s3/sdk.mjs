@@ -5,7 +5,8 @@
 //   put ENDPOINT BUCKET KEY BASE64 CONTENT_TYPE   PutObject
 //   get ENDPOINT BUCKET KEY                       GetObject: the body in base64
 //   list ENDPOINT BUCKET PREFIX                   ListObjectsV2, every page: one key per line
-//   fetch URL                                     a plain GET without credentials: "STATUS BASE64"
+//   fetch URL [RANGE]                             a plain GET without credentials (with the header
+//                                                 Range: RANGE): "STATUS BASE64"
 // put, get and list use the test server's credentials, S3RVER / S3RVER, region us-east-1.
 // Errors go to stderr with exit status 1.
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -52,8 +53,8 @@ async function list([endpoint, bucket, prefix]) {
   return keys.join('\n');
 }
 
-async function plainFetch([url]) {
-  const answer = await fetch(url);
+async function plainFetch([url, range]) {
+  const answer = await fetch(url, range ? { headers: { Range: range } } : {});
   return `${answer.status} ${Buffer.from(await answer.arrayBuffer()).toString('base64')}`;
 }
 

@@ -166,6 +166,8 @@ TEST_F(S3MediaStoreTest, LocateAnswersAPresignedUrlThatDownloadsTheMedia) {
       << url;
   EXPECT_NE(url.find("X-Amz-Expires=120&"), std::string::npos) << url;  // the media's own life
   EXPECT_EQ(run_sdk({"fetch", url}).value(), "200 " + fetch::encode_base64("served bytes"));
+  // The Range a client sends to the media route goes along with the redirect.
+  EXPECT_EQ(run_sdk({"fetch", url, "bytes=3-6"}).value(), "206 " + fetch::encode_base64("ved "));
   const auto forever = commit(*media, "m2", "kept");
   const auto capped = std::get<RemoteUrl>(media->locate(forever).value()).url;
   EXPECT_NE(capped.find("X-Amz-Expires=3600&"), std::string::npos) << capped;
