@@ -97,15 +97,8 @@ Result<store::MediaRecord> LocalMediaStore::commit(const StagedMedia& staged,
   }
   const auto path = path_for(staged.uuid, staged.content_type);
   if (auto published = publish(staged.path, path); !published) return published.error();
-  store::MediaRecord record;
-  record.media_uuid = staged.uuid;
-  record.owner = owner;
-  record.task_uuid = task_uuid;
-  record.path = path.string();
-  record.content_type = staged.content_type;
-  record.size_bytes = static_cast<std::int64_t>(size);
-  record.created_ms = clock_.now_ms();
-  record.expires_ms = ttl_s ? record.created_ms + *ttl_s * 1000 : 0;
+  const auto record = detail::committed_record(staged, owner, task_uuid, ttl_s, path.string(),
+                                               size, clock_.now_ms());
   if (auto put = index_.put(record); !put) {
     ::unlink(path.c_str());  // no file the index does not name (no sweep would ever find it)
     return put.error();

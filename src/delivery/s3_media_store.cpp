@@ -100,15 +100,9 @@ Result<store::MediaRecord> S3MediaStore::commit(const StagedMedia& staged, const
     discard(staged);
     return Error{io_errc::kStorage, "the media file to store is missing"};
   }
-  store::MediaRecord record;
-  record.media_uuid = staged.uuid;
-  record.owner = owner;
-  record.task_uuid = task_uuid;
-  record.path = key_for(staged.uuid, staged.content_type);
-  record.content_type = staged.content_type;
-  record.size_bytes = static_cast<std::int64_t>(size);
-  record.created_ms = clock_.now_ms();
-  record.expires_ms = ttl_s ? record.created_ms + *ttl_s * 1000 : 0;
+  auto record =
+      detail::committed_record(staged, owner, task_uuid, ttl_s,
+                               key_for(staged.uuid, staged.content_type), size, clock_.now_ms());
   return publish(staged, size, std::move(record));
 }
 

@@ -24,6 +24,21 @@ Result<StagedMedia> stage_in(const fs::path& dir, const std::string& uuid,
   return StagedMedia{uuid, content_type, dir / name};
 }
 
+store::MediaRecord committed_record(const StagedMedia& staged, const std::string& owner,
+                                    const std::string& task_uuid, std::optional<std::int64_t> ttl_s,
+                                    std::string path, std::uint64_t size, std::int64_t now_ms) {
+  store::MediaRecord record;
+  record.media_uuid = staged.uuid;
+  record.owner = owner;
+  record.task_uuid = task_uuid;
+  record.path = std::move(path);
+  record.content_type = staged.content_type;
+  record.size_bytes = static_cast<std::int64_t>(size);
+  record.created_ms = now_ms;
+  record.expires_ms = ttl_s ? now_ms + *ttl_s * 1000 : 0;
+  return record;
+}
+
 bool is_scratch(const fs::path& dir, const fs::path& path) {
   return path.parent_path() == dir && path.filename().string().rfind(kScratchPrefix, 0) == 0;
 }

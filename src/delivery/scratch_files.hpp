@@ -9,6 +9,7 @@
 
 #include "common/result.hpp"
 #include "delivery/media_store.hpp"
+#include "store/media_index.hpp"
 
 namespace vidserve::delivery::detail {
 
@@ -16,6 +17,11 @@ namespace vidserve::delivery::detail {
 // errc::kInvalidMediaId unless valid_media_id(uuid).
 Result<StagedMedia> stage_in(const std::filesystem::path& dir, const std::string& uuid,
                              const std::string& content_type);
+// The index record of a media committed now (`now_ms`): stored at `path` (a file or an object
+// key), `size` bytes, expiring `ttl_s` seconds later (never without).
+store::MediaRecord committed_record(const StagedMedia& staged, const std::string& owner,
+                                    const std::string& task_uuid, std::optional<std::int64_t> ttl_s,
+                                    std::string path, std::uint64_t size, std::int64_t now_ms);
 // Whether `path` is a scratch file stage_in(dir, ...) hands out.
 bool is_scratch(const std::filesystem::path& dir, const std::filesystem::path& path);
 // Deletes every file of `dir` whose name starts with "."; returns how many.

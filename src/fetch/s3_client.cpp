@@ -78,16 +78,6 @@ struct Attempt {
   int source_errno = 0;  // a failed read of the upload
 };
 
-bool success(long status) {
-  return status >= 200 && status < 300;
-}
-
-long response_code(CURL* handle) {
-  long status = 0;
-  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
-  return status;
-}
-
 std::string header_value(std::string_view line, std::size_t name_length) {
   return std::string(text::trim_blanks(line.substr(name_length)));
 }
@@ -117,7 +107,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user) {
   auto* at = static_cast<Attempt*>(user);
   const std::size_t length = size * count;
-  if (!success(response_code(at->handle))) {  // an error body: keep its beginning
+  if (!http_success(response_code(at->handle))) {  // an error body: keep its beginning
     const auto room =
         kErrorBodyLimit - std::min<std::uint64_t>(kErrorBodyLimit, at->answer.body.size());
     at->answer.body.append(data, std::min<std::size_t>(length, room));
