@@ -1,7 +1,7 @@
 #include "api/routes.hpp"
 
-#include "api/http/file_response.hpp"
 #include "api/http/responses.hpp"
+#include "api/media_route.hpp"
 #include "delivery/media_urls.hpp"
 
 namespace vidserve::api {
@@ -9,36 +9,6 @@ namespace vidserve::api {
 namespace bhttp = http::bhttp;
 
 namespace {
-
-// Only media types are served as themselves; anything else (which no engine or upload produces)
-// would go out as opaque bytes.
-std::string served_type(const std::string& stored) {
-  static constexpr std::string_view kServed[] = {"image/png",  "image/jpeg", "image/webp",     "video/mp4",
-                                                 "video/webm", "video/quicktime", "audio/mpeg", "audio/mp4",
-                                                 "audio/wav",  "audio/ogg"};
-  for (auto type : kServed) {
-    if (stored == type) return stored;
-  }
-  return "application/octet-stream";
-}
-
-bhttp::message_generator media(const http::Request& req, delivery::MediaStore& store) {
-  const std::string_view target(req.target().data(), req.target().size());
-  auto name = target.substr(delivery::kMediaPathPrefix.size());
-  name = name.substr(0, name.find('?'));
-  const auto uuid = std::string(name.substr(0, name.find('.')));
-  auto record = store.find(uuid);
-  auto location = record ? store.locate(*record) : Result<delivery::MediaLocation>(record.error());
-  // Media a store keeps elsewhere (delivery::RemoteUrl, an object store) is not served yet: 404,
-  // until a redirect to its URL is added here.
-  const auto* file = location ? std::get_if<delivery::LocalFile>(&*location) : nullptr;
-  if (!file) {
-    return http::json_response(req, bhttp::status::not_found,
-                               R"({"errors":[{"code":"mediaNotFound","message":"no such media, or it expired"}]})");
-  }
-  // Media ids are random UUIDs: the URL itself is the capability, as with hosted result URLs.
-  return http::file_response(req, file->path.string(), served_type(record->content_type), "\"" + uuid + "\"");
-}
 
 // Replies of the transport-free services, sent on whichever thread produced them.
 wire::ReplyCallback json_reply(const http::Request& req, http::Responder respond) {
@@ -76,7 +46,7 @@ http::AsyncHandler make_routes(Apis apis, delivery::MediaStore& store) {
     }
     if (path.rfind(delivery::kMediaPathPrefix, 0) == 0 &&
         (req.method() == bhttp::verb::get || req.method() == bhttp::verb::head)) {
-      return respond(media(req, store));
+      return respond(media_response(req, store));
     }
     if ((path == "/v1" || path == "/v1/" || path == "/") && req.method() == bhttp::verb::post) {
       // Answered after the durable commit, from the committer thread; no io thread waits for it.

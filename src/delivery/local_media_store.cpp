@@ -8,8 +8,8 @@
 
 #include "common/io_error.hpp"
 #include "common/log.hpp"
-#include "common/uuid.hpp"
 #include "delivery/media_types.hpp"
+#include "delivery/scratch_files.hpp"
 #include "store/task_store.hpp"
 
 namespace vidserve::delivery {
@@ -17,8 +17,6 @@ namespace vidserve::delivery {
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr std::string_view kScratchPrefix = ".tmp-";
 
 // A failed write as a path-free error (it can reach a client as the task's error); the path goes
 // to the log.
@@ -56,24 +54,6 @@ Status publish(const fs::path& tmp, const fs::path& final_path) {
   return Ok{};
 }
 
-// The bytes a read returns: `range` when it lies within the media, the whole media otherwise;
-// never more than `limit`.
-Result<ByteRange> bounded(const std::optional<ByteRange>& range, std::uint64_t size,
-                          std::uint64_t limit) {
-  const ByteRange r = range.value_or(ByteRange{0, size});
-  if (range && (r.length == 0 || r.offset >= size || r.length > size - r.offset)) {
-    return Error{errc::kRangeNotSatisfiable,
-                 "bytes " + std::to_string(r.offset) + " + " + std::to_string(r.length) +
-                     " are not within the media (" + std::to_string(size) + " bytes)"};
-  }
-  if (r.length > limit) {
-    return Error{errc::kMediaTooLarge, "a read of " + std::to_string(r.length) +
-                                           " bytes is over the limit of " + std::to_string(limit) +
-                                           "; read a range"};
-  }
-  return r;
-}
-
 }  // namespace
 
 LocalMediaStore::LocalMediaStore(fs::path dir, store::MediaIndex& index, const Clock& clock,
@@ -88,17 +68,12 @@ fs::path LocalMediaStore::path_for(const std::string& uuid, const std::string& c
 }
 
 bool LocalMediaStore::is_scratch(const fs::path& path) const {
-  return path.parent_path() == dir_ && path.filename().string().rfind(kScratchPrefix, 0) == 0;
+  return detail::is_scratch(dir_, path);
 }
 
 Result<StagedMedia> LocalMediaStore::stage(const std::string& uuid,
                                            const std::string& content_type) {
-  if (!valid_media_id(uuid)) {
-    return Error{errc::kInvalidMediaId, "a media id is 1 to 64 letters, digits, '-' or '_'"};
-  }
-  const auto name = std::string(kScratchPrefix) + uuid::generate_v4() + "-" + uuid + "." +
-                    extension_for(content_type);
-  return StagedMedia{uuid, content_type, dir_ / name};
+  return detail::stage_in(dir_, uuid, content_type);
 }
 
 void LocalMediaStore::discard(const StagedMedia& staged) {
@@ -122,15 +97,8 @@ Result<store::MediaRecord> LocalMediaStore::commit(const StagedMedia& staged,
   }
   const auto path = path_for(staged.uuid, staged.content_type);
   if (auto published = publish(staged.path, path); !published) return published.error();
-  store::MediaRecord record;
-  record.media_uuid = staged.uuid;
-  record.owner = owner;
-  record.task_uuid = task_uuid;
-  record.path = path.string();
-  record.content_type = staged.content_type;
-  record.size_bytes = static_cast<std::int64_t>(size);
-  record.created_ms = clock_.now_ms();
-  record.expires_ms = ttl_s ? record.created_ms + *ttl_s * 1000 : 0;
+  const auto record = detail::committed_record(staged, owner, task_uuid, ttl_s, path.string(),
+                                               size, clock_.now_ms());
   if (auto put = index_.put(record); !put) {
     ::unlink(path.c_str());  // no file the index does not name (no sweep would ever find it)
     return put.error();
@@ -149,7 +117,7 @@ Result<std::string> LocalMediaStore::read(const std::string& uuid,
   std::ifstream in(record->path, std::ios::binary | std::ios::ate);
   if (!in) return Error{io_errc::kStorage, "media file missing for " + uuid};
   const auto size = static_cast<std::uint64_t>(in.tellg());
-  auto span = bounded(range, size, options_.max_read_bytes);
+  auto span = detail::bounded_read(range, size, options_.max_read_bytes);
   if (!span) return span.error();
   std::string bytes(static_cast<std::size_t>(span->length), '\0');
   in.seekg(static_cast<std::streamoff>(span->offset));
@@ -164,24 +132,10 @@ Result<MediaLocation> LocalMediaStore::locate(const store::MediaRecord& record) 
   return MediaLocation{LocalFile{record.path}};
 }
 
-std::size_t LocalMediaStore::remove_stale_scratch() {
-  std::size_t removed = 0;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    if (entry.path().filename().string().rfind('.', 0) != 0) continue;
-    std::error_code remove_ec;
-    if (fs::remove(entry.path(), remove_ec)) ++removed;
-  }
-  return removed;
-}
+std::size_t LocalMediaStore::remove_stale_scratch() { return detail::remove_hidden_files(dir_); }
 
 Result<std::uint64_t> LocalMediaStore::free_bytes() const {
-  std::error_code ec;
-  const auto space = std::filesystem::space(dir_, ec);
-  if (ec)
-    return Error{io_errc::kStorage,
-                 "cannot read the free space of the media directory: " + ec.message()};
-  return static_cast<std::uint64_t>(space.available);
+  return detail::free_space(dir_, "the media directory");
 }
 
 Result<std::size_t> LocalMediaStore::remove_task_media(const std::string& owner,

@@ -4,8 +4,8 @@
 // it; readers find, read (whole or a byte range) and locate it (where it can be served from);
 // the store builds media URLs and deletes media (a task's, expired ones, stale scratch files).
 // Nothing outside an implementation touches media files or builds a media URL.
-// Implementations: LocalMediaStore (a directory + store::MediaIndex). An object store (S3) fits
-// the same contract: commit uploads the scratch file, locate answers a (presigned) URL.
+// Implementations: LocalMediaStore (a directory + store::MediaIndex) and S3MediaStore (an S3
+// bucket + store::MediaIndex: commit uploads the scratch file, locate answers a presigned URL).
 // The contract suite: tests/unit/delivery/media_store_contract_test.cpp.
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +28,8 @@ inline constexpr const char* kRangeNotSatisfiable = "rangeNotSatisfiable";
 inline constexpr const char* kMediaTooLarge = "mediaTooLarge";
 // A result could not be PUT to the task's uploadEndpoint (media_upload.hpp).
 inline constexpr const char* kUploadFailed = "uploadFailed";
+// An s3:// media URL that cannot be read (s3_location.hpp).
+inline constexpr const char* kInvalidS3Url = "invalidS3Url";
 }  // namespace errc
 
 // A media being written: the writer fills `path`, a local scratch file, then hands it back to

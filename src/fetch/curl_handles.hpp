@@ -28,6 +28,15 @@ inline bool slist_append(CurlSlistPtr& list, const std::string& item) {
   return true;
 }
 
+// The HTTP status of the handle's last answer (0 before one).
+inline long response_code(CURL* handle) {
+  long status = 0;
+  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+  return status;
+}
+
+inline bool http_success(long status) { return status >= 200 && status < 300; }
+
 // curl_global_init, once per process, thread-safe. Returns false if it failed.
 bool curl_global_ready();
 

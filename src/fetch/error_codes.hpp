@@ -27,4 +27,16 @@ inline constexpr const char* kFetchBusy = "fetchBusy";
 // A transfer abandoned because the server stops.
 inline constexpr const char* kFetchCancelled = "fetchCancelled";
 
+// The S3 object store (s3_client.hpp). An object or bucket that does not exist is "notFound"
+// (vidserve::errc::kNotFound) and "noSuchBucket".
+// AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is not set.
+inline constexpr const char* kMissingS3Credentials = "missingS3Credentials";
+// The store refused the request (HTTP 403): wrong credentials, a bad signature, no permission.
+inline constexpr const char* kObjectStoreDenied = "objectStoreDenied";
+// The store did not answer, or answered 5xx, on every attempt.
+inline constexpr const char* kObjectStoreUnavailable = "objectStoreUnavailable";
+// Any other unexpected answer (an HTTP status the request does not expect, a malformed listing).
+inline constexpr const char* kObjectStoreFailed = "objectStoreFailed";
+inline constexpr const char* kNoSuchBucket = "noSuchBucket";
+
 }  // namespace vidserve::fetch::errc

@@ -91,16 +91,6 @@ struct Request {
   const std::atomic<bool>* cancel = nullptr;
 };
 
-bool success(long status) {
-  return status >= 200 && status < 300;
-}
-
-long response_code(CURL* handle) {
-  long status = 0;
-  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
-  return status;
-}
-
 // Header lines arrive one by one; at the blank line that ends a block the declared length of a
 // 2xx body is compared with the limit, so an oversized download stops before its first byte.
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
@@ -123,7 +113,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     }
     ex->content_length = digits ? value : -1;
   } else if ((line == "\r\n" || line == "\n") && ex->keep_body &&
-             success(response_code(ex->handle)) && ex->content_length >= 0 &&
+             http_success(response_code(ex->handle)) && ex->content_length >= 0 &&
              static_cast<unsigned long long>(ex->content_length) > ex->max_bytes) {
     ex->too_large = true;
     return 0;
@@ -134,7 +124,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user) {
   auto* ex = static_cast<Exchange*>(user);
   const std::size_t length = size * count;
-  if (!ex->keep_body || (!ex->any_status && !success(response_code(ex->handle)))) {
+  if (!ex->keep_body || (!ex->any_status && !http_success(response_code(ex->handle)))) {
     return length;  // discarded
   }
   if (ex->sink != nullptr) {
@@ -448,7 +438,7 @@ Result<Outcome> get_following_redirects(const std::string& url, const FetchLimit
       current = outcome->redirect_url;
       continue;
     }
-    if (!success(status)) {
+    if (!http_success(status)) {
       return Error{errc::kFetchFailed,
                    "GET " + target->display + " answered HTTP " + std::to_string(status) +
                        (status >= 400 ? "." : ", which is not a usable answer.")};

@@ -51,6 +51,16 @@ bhttp::message_generator text_response(const Request& req, bhttp::status status,
                        std::move(body), content_type);
 }
 
+bhttp::message_generator redirect_response(const Request& req, std::string location) {
+  bhttp::response<bhttp::string_body> res{bhttp::status::temporary_redirect, req.version()};
+  res.set(bhttp::field::server, kServerName);
+  res.set(bhttp::field::location, std::move(location));
+  res.set(bhttp::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.prepare_payload();
+  return res;
+}
+
 std::string error_json(std::string_view code, std::string_view message) {
   boost::json::object error;
   error["code"] = code;

@@ -19,6 +19,10 @@ bhttp::message_generator json_response(unsigned version, bool keep_alive, bhttp:
 bhttp::message_generator text_response(const Request& req, bhttp::status status, std::string body,
                                        std::string_view content_type = "text/plain");
 
+// 307 Temporary Redirect to `location` (the method, and a Range header, go along to it), with
+// Cache-Control: no-store (the target may be a URL that expires) and an empty body.
+bhttp::message_generator redirect_response(const Request& req, std::string location);
+
 // {"errors":[{"code":code,"message":message}]}
 std::string error_json(std::string_view code, std::string_view message);
 

@@ -1,0 +1,16 @@
+#pragma once
+// GET and HEAD /media/<uuid>.<ext>: the media the store names. A media in a local file is sent
+// from it (http::file_response: Range, ETag); a media the store keeps elsewhere (an object store)
+// is answered with a 307 redirect to the URL locate() gives (a presigned URL, asked for afresh on
+// every request, so a media URL keeps working for the media's whole life while each redirect
+// target expires), with Cache-Control: no-store; the client sends its Range to that URL. Unknown
+// or expired media: 404 mediaNotFound.
+#include "api/http/types.hpp"
+#include "delivery/media_store.hpp"
+
+namespace vidserve::api {
+
+http::bhttp::message_generator media_response(const http::Request& req,
+                                              delivery::MediaStore& store);
+
+}  // namespace vidserve::api
