@@ -14,8 +14,8 @@ void add_store_option(CLI::App& cmd, std::string& store_url) {
          "workers; the password from ~/.pgpass or PGPASSWORD)")
       ->envname("VIDSERVE_STORE")
       ->check([](const std::string& url) {
-        auto kinds = storage_kinds(url, "");
-        return kinds ? std::string() : kinds.error().message;
+        auto kind = store_kind(url);
+        return kind ? std::string() : kind.error().message;
       });
 }
 
@@ -31,7 +31,11 @@ void add_storage_options(CLI::App& cmd, ServeOptions& options) {
          "Where media live: the --data directory's media/ (the default), or "
          "s3://BUCKET[/PREFIX]?endpoint=URL&region=REGION with a shared --store (credentials from "
          "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
-      ->envname("VIDSERVE_MEDIA");
+      ->envname("VIDSERVE_MEDIA")
+      ->check([](const std::string& url) {
+        auto kind = media_kind(url);
+        return kind ? std::string() : kind.error().message;
+      });
   cmd.add_option_function<std::string>(
          "--lease", [&options](const std::string& text) { options.lease_ms = *parse_lease(text); },
          "How long a claimed task stays with a worker that stopped renewing it (renewed every "

@@ -39,30 +39,36 @@ std::string shown_query(std::string_view query) {
 
 }  // namespace
 
-Result<StorageKinds> storage_kinds(std::string_view store_url, std::string_view media_url) {
-  StorageKinds kinds;
+Result<StoreKind> store_kind(std::string_view store_url) {
   if (starts_with(store_url, "postgresql://") || starts_with(store_url, "postgres://")) {
-    kinds.store = StoreKind::Postgres;
-  } else if (!store_url.empty() && store_url != "sqlite:") {
-    return Error{
-        errc::kInvalidStore,
-        "--store needs postgresql://USER@HOST[:PORT]/DATABASE, or sqlite: (the default, SQLite "
-        "in the --data directory); got '" +
-            shown_url(store_url) + "'"};
+    return StoreKind::Postgres;
   }
-  if (starts_with(media_url, "s3://")) {
-    kinds.media = MediaKind::S3;
-  } else if (!media_url.empty()) {
-    return Error{errc::kInvalidMedia,
-                 "--media needs s3://BUCKET[/PREFIX]?endpoint=URL&region=REGION, or nothing (the "
-                 "default, media in DATA/media); got '" +
-                     shown_url(media_url) + "'"};
-  }
+  if (store_url.empty() || store_url == "sqlite:") return StoreKind::Sqlite;
+  return Error{errc::kInvalidStore,
+               "--store needs postgresql://USER@HOST[:PORT]/DATABASE, or sqlite: (the default, "
+               "SQLite in the --data directory); got '" +
+                   shown_url(store_url) + "'"};
+}
+
+Result<MediaKind> media_kind(std::string_view media_url) {
+  if (starts_with(media_url, "s3://")) return MediaKind::S3;
+  if (media_url.empty()) return MediaKind::Local;
+  return Error{errc::kInvalidMedia,
+               "--media needs s3://BUCKET[/PREFIX]?endpoint=URL&region=REGION, or nothing (the "
+               "default, media in DATA/media); got '" +
+                   shown_url(media_url) + "'"};
+}
+
+Result<StorageKinds> storage_kinds(std::string_view store_url, std::string_view media_url) {
+  auto store = store_kind(store_url);
+  if (!store) return store.error();
+  auto media = media_kind(media_url);
+  if (!media) return media.error();
+  const StorageKinds kinds{*store, *media};
   if (kinds.media == MediaKind::S3 && !kinds.shared()) {
-    return Error{
-        errc::kInvalidMedia,
-        "--media s3://... needs a shared store (--store postgresql://...): the media index "
-        "lives in the store, and every process serving the media must read it"};
+    return Error{errc::kInvalidMedia,
+                 "--media s3://... needs a shared store (--store postgresql://...): the media "
+                 "index lives in the store, and every process serving the media must read it"};
   }
   return kinds;
 }

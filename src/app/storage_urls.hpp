@@ -26,6 +26,9 @@ struct StorageKinds {
 // media with a SQLite store (kInvalidMedia: the media index lives in the store, which the
 // processes serving the media must share).
 Result<StorageKinds> storage_kinds(std::string_view store_url, std::string_view media_url);
+// Each URL alone (the flags' checks while parsing): the scheme only.
+Result<StoreKind> store_kind(std::string_view store_url);
+Result<MediaKind> media_kind(std::string_view media_url);
 
 // The URL without its password: "postgresql://app:secret@db:5432/vs" ->
 // "postgresql://app@db:5432/vs"; query parameters that may carry a secret (password, secret, token,
