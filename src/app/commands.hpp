@@ -14,7 +14,9 @@ Runner add_models_command(CLI::App& app);
 Runner add_validate_command(CLI::App& app);
 // `vidserve serve [--listen HOST:PORT] [--data DIR] ...`
 Runner add_serve_command(CLI::App& app);
-// `vidserve keys create|list|revoke|webhook-secret`
+// `vidserve worker --store postgresql://... --media s3://... [--workers N] [--health-listen HOST:PORT]`
+Runner add_worker_command(CLI::App& app);
+// `vidserve keys create|list|revoke|limits|webhook-secret [--data DIR | --store URL]`
 Runner add_keys_command(CLI::App& app);
 // `vidserve generate --server URL --key KEY --model M ... -o out.mp4`
 Runner add_generate_command(CLI::App& app);

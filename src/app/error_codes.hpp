@@ -11,6 +11,15 @@ inline constexpr const char* kInvalidEngineRoutes = "invalidEngineRoutes";
 inline constexpr const char* kEngineNotConfigured = "engineNotConfigured";
 // Another process holds the data directory (its lock file, DATA/vidserve.lock).
 inline constexpr const char* kDataDirInUse = "dataDirInUse";
+// --store / --media name something this build does not know, or S3 media with a SQLite store.
+inline constexpr const char* kInvalidStore = "invalidStore";
+inline constexpr const char* kInvalidMedia = "invalidMedia";
+// --store postgresql://... in a build without the PostgreSQL store.
+inline constexpr const char* kSharedStoreUnavailable = "sharedStoreUnavailable";
+// `vidserve worker` on the SQLite store (only one process may work it), or with media in its own
+// data directory (no API node could serve them).
+inline constexpr const char* kWorkerNeedsSharedStore = "workerNeedsSharedStore";
+inline constexpr const char* kInvalidLease = "invalidLease";
 
 // The client commands (generate, the API client) and validate.
 inline constexpr const char* kConnectionFailed = "connectionFailed";

@@ -4,12 +4,11 @@
 #include <memory>
 #include <optional>
 
+#include "app/command_options.hpp"
 #include "app/commands.hpp"
+#include "app/server_parts.hpp"
 #include "common/money.hpp"
 #include "common/text.hpp"
-#include "store/spend_ledger.hpp"
-#include "store/sqlite_database.hpp"
-#include "store/sqlite_key_store.hpp"
 
 namespace vidserve::app {
 
@@ -17,6 +16,7 @@ namespace {
 
 struct KeysOptions {
   std::filesystem::path data_dir = "./data";
+  std::string store_url;  // "" / sqlite: -> DATA/vidserve.db
   std::string label = "default";
   std::string id;
 };
@@ -86,27 +86,22 @@ int run_limits(store::KeyStore& keys, const KeysOptions& o, const LimitOptions& 
   return 0;
 }
 
-int with_store(const KeysOptions& o, const std::function<int(store::KeyStore&)>& body) {
-  std::error_code ec;
-  std::filesystem::create_directories(o.data_dir, ec);
-  auto keys = store::SqliteKeyStore::open((o.data_dir / "vidserve.db").string(), SystemClock::instance());
-  if (!keys) {
-    std::cerr << "vidserve keys: " << keys.error().message << "\n";
+int with_store(const KeysOptions& o, const std::function<int(KeyStorage&)>& body) {
+  auto storage = open_key_storage(o.store_url, o.data_dir, SystemClock::instance());
+  if (!storage) {
+    std::cerr << "vidserve keys: " << storage.error().message << "\n";
     return 2;
   }
-  return body(**keys);
+  return body(*storage);
 }
 
 // Each key: id, label, its limits and what its tasks have spent through the kling engine.
-int run_list(store::KeyStore& keys, const KeysOptions& o) {
-  auto all = keys.list();
+int run_list(KeyStorage& storage) {
+  auto all = storage.keys->list();
   if (!all) return std::cerr << all.error().message << "\n", 1;
-  auto db = store::SqliteDatabase::open((o.data_dir / "vidserve.db").string());
-  if (!db) return std::cerr << db.error().message << "\n", 1;
-  store::SqliteSpendLedger ledger(std::move(db).value());
   for (const auto& k : *all) {
-    auto own = keys.limits(k.id);
-    auto spent = ledger.spent(k.id);
+    auto own = storage.keys->limits(k.id);
+    auto spent = storage.spend->spent(k.id);
     std::cout << k.id << "  " << k.label << "  " << (own ? limits_text(*own) : "limits unreadable") << "  spent "
               << (spent ? money::usd(*spent) : "unreadable") << (k.revoked ? "  (revoked)" : "") << "\n";
   }
@@ -139,10 +134,11 @@ int rotate_webhook_secret(store::KeyStore& keys, const std::string& id) {
 }  // namespace
 
 Runner add_keys_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("keys", "Manage API keys (stored hashed in the data directory)");
+  auto* cmd = app.add_subcommand("keys", "Manage API keys (stored hashed in the store: the data directory's by default)");
   cmd->require_subcommand(1);
   auto o = std::make_shared<KeysOptions>();
-  cmd->add_option("--data", o->data_dir, "Data directory")->capture_default_str();
+  cmd->add_option("--data", o->data_dir, "Data directory (with the SQLite store)")->capture_default_str();
+  add_store_option(*cmd, o->store_url);
   auto* create = cmd->add_subcommand("create", "Create a key; it is printed once");
   create->add_option("--label", o->label, "A name for the key")->capture_default_str();
   auto* list = cmd->add_subcommand("list", "List keys (ids and labels, never the keys)");
@@ -151,10 +147,11 @@ Runner add_keys_command(CLI::App& app) {
   auto l = std::make_shared<LimitOptions>();
   auto* limits = add_limits_subcommand(*cmd, *o, *l);
   auto* secret = add_webhook_secret_command(*cmd, *o);
-  // `--data` may come before or after the action.
+  // `--data` and `--store` may come before or after the action.
   for (auto* sub : {create, list, revoke, limits}) sub->fallthrough();
   return [o, l, create, list, revoke, limits, secret]() {
-    return with_store(*o, [&](store::KeyStore& keys) {
+    return with_store(*o, [&](KeyStorage& storage) {
+      auto& keys = *storage.keys;
       if (secret->parsed()) return rotate_webhook_secret(keys, o->id);
       if (create->parsed()) {
         auto made = keys.create(o->label);
@@ -164,7 +161,7 @@ Runner add_keys_command(CLI::App& app) {
         print_webhook_secret(made->webhook_secret);
         return 0;
       }
-      if (list->parsed()) return run_list(keys, *o);
+      if (list->parsed()) return run_list(storage);
       if (limits->parsed()) return run_limits(keys, *o, *l);
       if (revoke->parsed()) {
         auto done = keys.revoke(o->id);

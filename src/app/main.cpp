@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   add(vidserve::app::add_models_command(app));
   add(vidserve::app::add_validate_command(app));
   add(vidserve::app::add_serve_command(app));
+  add(vidserve::app::add_worker_command(app));
   add(vidserve::app::add_keys_command(app));
   add(vidserve::app::add_generate_command(app));
   try {

@@ -1,42 +1,24 @@
-#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 
+#include "app/command_options.hpp"
 #include "app/commands.hpp"
+#include "app/storage_urls.hpp"
+#include "app/stop_signals.hpp"
 #include "app/server_app.hpp"
 #include "common/log.hpp"
-#include "common/money.hpp"
 
 namespace vidserve::app {
 
 namespace {
-
-// Blocks until SIGINT or SIGTERM; the signals are blocked in every thread started after this.
-int wait_for_signal() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  int signal = 0;
-  sigwait(&set, &signal);
-  return signal;
-}
-
-void block_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
 
 int run_serve(const ServeOptions& options) {
   if (auto level = log::set_level_from_env(); !level) {
     std::cerr << "vidserve serve: VIDSERVE_LOG_LEVEL: " << level.error().message << "\n";
     return 1;
   }
-  block_signals();
+  block_stop_signals();
   ServerApp app(options);
   auto base = app.start();
   if (!base) {
@@ -47,14 +29,17 @@ int run_serve(const ServeOptions& options) {
   const std::string ws = (base->rfind("https:", 0) == 0 ? "wss" : "ws") + base->substr(base->find(':'));
   std::cout << "vidserve listening on " << *base << "  (Runware task API: POST " << *base << "/v1, WebSocket " << ws
             << "/v1)\n";
+  std::cout << app.summary() << "\n";
   if (const char* keys = std::getenv("VIDSERVE_API_KEYS"); keys && *keys) {
     const std::string_view all(keys);
     std::cout << "API key (from VIDSERVE_API_KEYS): " << all.substr(0, all.find(',')) << "\n";
   } else {
-    std::cout << "API keys: create one with `vidserve keys create --data " << options.data_dir.string() << "`\n";
+    const auto where = options.store_url.empty() ? "--data " + options.data_dir.string()
+                                                 : "--store " + shown_url(options.store_url);
+    std::cout << "API keys: create one with `vidserve keys create " << where << "`\n";
   }
   std::cout.flush();
-  wait_for_signal();
+  wait_for_stop_signal();
   std::cerr << "vidserve: shutting down\n";
   app.stop();
   return 0;
@@ -73,19 +58,9 @@ void add_limit_options(CLI::App& cmd, ServeOptions& options) {
       ->envname("VIDSERVE_RATE_BURST")
       ->capture_default_str()
       ->check(CLI::Range(0, 1'000'000));
-  cmd.add_option_function<std::string>(
-         "--spend-cap",
-         [&options](const std::string& text) { options.limits.spend_cap = money::parse(text); },
-         "Kling-engine spend cap per API key in USD, for keys without their own (e.g. 20.00; default: none)")
-      ->envname("VIDSERVE_SPEND_CAP")
-      ->check([](const std::string& text) {
-        return money::parse(text) ? std::string() : "a plain decimal amount in USD, e.g. 20.00";
-      });
+  add_spend_cap_option(cmd, options);
 }
 
-}  // namespace
-
-namespace {
 
 void add_webhook_options(CLI::App& cmd, ServeOptions& options) {
   cmd.add_option("--webhook-retry-hours", options.webhook_retry_hours,
@@ -108,11 +83,11 @@ Runner add_serve_command(CLI::App& app) {
   auto options = std::make_shared<ServeOptions>();
   cmd->add_option("--listen", options->listen, "HOST:PORT to listen on (port 0 picks a free port)")
       ->capture_default_str();
-  cmd->add_option("--data", options->data_dir, "Data directory: database and media")->capture_default_str();
+  add_storage_options(*cmd, *options);
   cmd->add_option("--public-url", options->public_url, "Base URL for media links (default: http://LISTEN)");
   cmd->add_option("--workers", options->workers,
-                  "Tasks rendered at once (0: accept and store only; tasks wait for a worker)")
-      ->capture_default_str()
+                  "Tasks rendered at once (0: accept and store only; tasks wait for a worker). Default: 2 on "
+                  "SQLite, 0 on a shared store (an API node; `vidserve worker` renders)")
       ->check(CLI::Range(0, 64));
   cmd->add_option("--io-threads", options->io_threads, "HTTP threads")->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_option("--body-limit", options->body_limit, "Largest request body in bytes")->capture_default_str();
@@ -127,21 +102,7 @@ Runner add_serve_command(CLI::App& app) {
                   "e.g. 500MiB or 2GB (0: never)")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
-  cmd->add_option("--fetch-threads", options->fetch_threads,
-                  "Threads that fetch URLs (imageUpload, task inputs), never the HTTP threads")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 256));
-  cmd->add_option("--fetch-per-host", options->fetch_per_host, "URL fetches from one host at once")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 256));
-  cmd->add_option("--fetch-queue", options->fetch_queue,
-                  "URL fetches waiting for a thread at most (a quarter of it per host); beyond, 503")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 100000));
-  cmd->add_option("--input-fetch-timeout", options->input_timeout_s,
-                  "Seconds for fetching one URL input of a task, in total (connect, wait, body)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 3600));
+  add_fetch_options(*cmd, *options);
   cmd->add_option("--upload-fetch-timeout", options->upload_timeout_s,
                   "Seconds for fetching an imageUpload URL, in total")
       ->capture_default_str()

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <optional>
 #include <sys/resource.h>
 
 #include "api/http/server.hpp"
@@ -56,10 +57,8 @@ void sweep_old_tasks(store::TaskStore& tasks, delivery::MediaStore& media, const
   }
 }
 
-}  // namespace
-
-Result<std::int64_t> parse_retention(const std::string& text) {
-  if (text == "off" || text == "0") return std::int64_t{0};
+// "30d", "12h", "90m", "45s", "1500ms" or a plain number of seconds, in ms.
+std::optional<std::int64_t> parse_duration(const std::string& text) {
   static constexpr std::pair<const char*, std::int64_t> kUnits[] = {
       {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}, {"", 1000}};
   const auto digits = text.find_first_not_of("0123456789");
@@ -69,9 +68,24 @@ Result<std::int64_t> parse_retention(const std::string& text) {
     if (unit != name || number.empty() || number.size() > 9) continue;
     return std::stoll(number) * ms;
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::int64_t> parse_retention(const std::string& text) {
+  if (text == "off" || text == "0") return std::int64_t{0};
+  if (auto ms = parse_duration(text)) return *ms;
   return Error{errc::kInvalidRetention,
                "--retention needs a duration such as 30d, 12h, 90m or 45s, or off; got '" +
                    text.substr(0, 40) + "'"};
+}
+
+Result<std::int64_t> parse_lease(const std::string& text) {
+  constexpr std::int64_t kMin = 5'000, kMax = 3'600'000;
+  if (auto ms = parse_duration(text); ms && *ms >= kMin && *ms <= kMax) return *ms;
+  return Error{errc::kInvalidLease, "--lease needs a duration from 5s to 1h, such as 30s or 2m; got '" +
+                                        text.substr(0, 40) + "'"};
 }
 
 Result<std::pair<std::string, unsigned short>> parse_listen(const std::string& listen) {
@@ -97,19 +111,14 @@ Result<std::string> ServerApp::start() {
   auto& p = *parts_;
   auto listen = parse_listen(options_.listen);
   if (!listen) return listen.error();
-  auto storage = open_storage(options_, SystemClock::instance());
-  if (!storage) return storage.error();
-  p.storage = std::move(storage).value();
-  auto engines = build_engines(options_, *p.storage);
-  if (!engines) return engines.error();
-  p.engines = std::move(engines).value();
-  // Interrupted tasks go back to the queue before anything runs.
-  if (auto resumed = resume_stored_tasks(*p.storage); !resumed) return resumed.error();
-  auto front_ends = build_front_ends(options_, *p.storage, *p.engines, [this] { parts_->scheduler->wake(); });
+  // Interrupted tasks go back to the queue (SQLite) before anything runs.
+  if (auto opened = open_storage_and_engines(options_, p.storage, p.engines); !opened) return opened.error();
+  auto front_ends = build_front_ends(options_, *p.storage, *p.engines);
   if (!front_ends) return front_ends.error();
   p.front_ends = std::move(front_ends).value();
   // Workers start before the server accepts anything, so a submission can always wake them.
   p.scheduler = build_workers(options_, *p.storage, *p.engines);
+  p.storage->events->start();  // every listener and wake is in place
   auto base = start_http(listen->first, listen->second);
   if (!base) return base.error();
   p.sweeper = std::make_unique<BackgroundLoop>(kSweepPeriod, [this] {
@@ -120,6 +129,14 @@ Result<std::string> ServerApp::start() {
   });
   p.sweeper->start();
   return base;
+}
+
+std::string ServerApp::summary() const {
+  const auto& p = *parts_;
+  if (!p.storage) return {};
+  const int workers = worker_count(options_, *p.storage);
+  return "store " + p.storage->store_shown + ", media " + p.storage->media_shown + ", " + std::to_string(workers) +
+         (workers == 1 ? " worker" : " workers");
 }
 
 Result<std::string> ServerApp::start_http(const std::string& host, unsigned short port) {
@@ -161,6 +178,8 @@ void ServerApp::stop() {
   if (f) f->subscriptions.close();
   if (p.server) p.server->stop();
   if (p.scheduler) p.scheduler->stop();
+  // After the workers, whose last events and queue wakes still go out; before the listeners go.
+  if (p.storage) p.storage->events->stop();
   // After the workers, so nothing reports to it any more; it logs what it could not send.
   if (f) f->webhooks->stop();
   if (p.sweeper) p.sweeper->stop();

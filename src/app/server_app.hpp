@@ -17,8 +17,21 @@ namespace vidserve::app {
 struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   std::filesystem::path data_dir = "./data";
+  // Where tasks, keys, spend and the media index live (app/storage_urls.hpp): "" or "sqlite:" for
+  // SQLite in data_dir/vidserve.db (one process, the default); "postgresql://..." for a store
+  // shared by several processes (API nodes and `vidserve worker`s), each with its own data_dir
+  // for scratch and spool files.
+  std::string store_url;
+  // Where media live: "" for data_dir/media; "s3://BUCKET[/PREFIX]?endpoint=...&region=..." (with
+  // a shared store only).
+  std::string media_url;
   std::string public_url;      // default: http://<listen>
-  int workers = 2;             // tasks rendered at once
+  int workers = -1;            // tasks rendered at once; -1: 2 on SQLite, 0 on a shared store
+  // How long a claimed task stays with its worker without a renewal (renewed every sixth of it);
+  // 0: 10 minutes on SQLite, 30 s on a shared store (a dead worker's tasks wait this long).
+  std::int64_t lease_ms = 0;
+  // `vidserve worker` only: HOST:PORT answering GET /healthz ("" = no HTTP at all).
+  std::string health_listen;
   int io_threads = 4;
   std::size_t body_limit = 10 * 1024 * 1024;
   std::size_t max_connections = 0;         // 0: from the file-descriptor limit
@@ -50,6 +63,8 @@ struct ServeOptions {
 
 // "30d", "12h", "90m", "45s", "1500ms", a plain number of seconds, or "0"/"off" (0: never).
 Result<std::int64_t> parse_retention(const std::string& text);
+// The same units, from 5 s to 1 h (--lease).
+Result<std::int64_t> parse_lease(const std::string& text);
 
 class ServerApp {
  public:
@@ -58,6 +73,8 @@ class ServerApp {
   // Opens the store, resumes interrupted tasks, starts workers and the HTTP server.
   Result<std::string> start();  // the base URL
   void stop();
+  // After start(): "store SQLite (DATA/vidserve.db), media DATA/media, 2 workers" (no passwords).
+  std::string summary() const;
 
  private:
   // The HTTP server and WebSocket sessions over the built front-ends; the base URL.

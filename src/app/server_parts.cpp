@@ -1,11 +1,6 @@
 #include "app/server_parts.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
 
 #include "api/webhooks/http_sender.hpp"
@@ -13,82 +8,12 @@
 #include "api/webhooks/webhook_signature.hpp"
 #include "app/engine_config.hpp"
 #include "app/error_codes.hpp"
-#include "app/request_upgrade.hpp"
 #include "common/io_error.hpp"
 #include "common/log.hpp"
 
 namespace vidserve::app {
 
 namespace fs = std::filesystem;
-
-Storage::~Storage() {
-  if (lock_fd >= 0) ::close(lock_fd);  // releases the flock
-}
-
-namespace {
-
-// The descriptor holding an exclusive flock on DATA/vidserve.lock. A second server on the same
-// directory is refused before it touches anything; the lock goes with the process, even after
-// kill -9, so a crash never leaves the directory locked.
-Result<int> lock_data_dir(const fs::path& data_dir) {
-  const auto path = data_dir / "vidserve.lock";
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return io_error(errno, "cannot open the lock file in " + data_dir.string());
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    const int err = errno;
-    ::close(fd);
-    if (err == EWOULDBLOCK) {
-      return Error{errc::kDataDirInUse, "another vidserve process uses the data directory " + data_dir.string() +
-                                            "; give each server its own --data"};
-    }
-    return io_error(err, "cannot lock " + path.string());
-  }
-  return fd;
-}
-
-}  // namespace
-
-Result<std::unique_ptr<Storage>> open_storage(const ServeOptions& options, const Clock& clock) {
-  auto s = std::make_unique<Storage>(clock);
-  auto catalog = catalog::Catalog::load_default();
-  if (!catalog) return catalog.error();
-  s->catalog = std::move(catalog).value();
-  std::error_code ec;
-  fs::create_directories(options.data_dir / "media", ec);
-  if (ec)
-    return Error{io_errc::kStorage,
-                 "cannot create " + options.data_dir.string() + ": " + ec.message()};
-  auto locked = lock_data_dir(options.data_dir);
-  if (!locked) return locked.error();
-  s->lock_fd = *locked;
-  auto db = store::SqliteDatabase::open((options.data_dir / "vidserve.db").string());
-  if (!db) return db.error();
-  s->db = *db;
-  s->tasks = std::make_unique<store::SqliteTaskStore>(s->db, clock);
-  s->tasks->set_max_active_per_owner(options.max_queued_per_key);
-  s->keys = std::make_unique<store::SqliteKeyStore>(s->db, clock);
-  s->spend = std::make_unique<store::SqliteSpendLedger>(s->db);
-  s->media_index = std::make_unique<store::SqliteMediaIndex>(s->db, clock);
-  s->media =
-      std::make_unique<delivery::LocalMediaStore>(options.data_dir / "media", *s->media_index, clock);
-  s->events = std::make_unique<store::LocalTaskEvents>();
-  return s;
-}
-
-Status resume_stored_tasks(Storage& storage) {
-  // An explicit start-up step (TaskStore::requeue_interrupted), right only because this process
-  // is the only one working this database.
-  storage.media->remove_stale_scratch();
-  if (auto requeued = storage.tasks->requeue_interrupted(); requeued && *requeued > 0) {
-    log::get().info("resuming {} interrupted task(s)", *requeued);
-  }
-  auto upgraded = upgrade_stored_requests(*storage.tasks);
-  if (!upgraded) return upgraded.error();
-  if (*upgraded > 0) {
-    log::get().info("converted {} stored task(s) to the current format", *upgraded);
-  }
-  return Ok{};
-}
 
 namespace {
 
@@ -123,6 +48,17 @@ Result<std::unique_ptr<Engines>> build_engines(const ServeOptions& options, Stor
   e->fetcher = std::move(fetcher).value();
   e->fetcher->start();
   return e;
+}
+
+Status open_storage_and_engines(const ServeOptions& options, std::unique_ptr<Storage>& storage,
+                                std::unique_ptr<Engines>& engines) {
+  auto opened = open_storage(options, SystemClock::instance());
+  if (!opened) return opened.error();
+  storage = std::move(opened).value();
+  auto built = build_engines(options, *storage);
+  if (!built) return built.error();
+  engines = std::move(built).value();
+  return resume_stored_tasks(*storage);
 }
 
 namespace {
@@ -173,7 +109,7 @@ Result<std::unique_ptr<api::webhooks::WebhookNotifier>> webhook_notifier(
   webhook_options.max_backoff = std::chrono::milliseconds(options.webhook_max_backoff_ms);
   return std::make_unique<api::webhooks::WebhookNotifier>(
       api::webhooks::NotifierDeps{
-          *storage.tasks, *storage.tasks,
+          *storage.tasks, *storage.outbox,
           [&context](const store::TaskRecord& r, std::string_view event) {
             return api::webhooks::webhook_bodies(context, r, event);
           },
@@ -185,7 +121,7 @@ Result<std::unique_ptr<api::webhooks::WebhookNotifier>> webhook_notifier(
 }  // namespace
 
 Result<std::unique_ptr<FrontEnds>> build_front_ends(const ServeOptions& options, Storage& storage,
-                                                    Engines& engines, std::function<void()> wake) {
+                                                    Engines& engines) {
   auto f = std::make_unique<FrontEnds>();
   const char* env_keys = std::getenv("VIDSERVE_API_KEYS");
   f->auth = std::make_unique<api::Authenticator>(
@@ -206,7 +142,7 @@ Result<std::unique_ptr<FrontEnds>> build_front_ends(const ServeOptions& options,
   f->context = std::make_unique<api::tasks::Context>(storage.catalog, *storage.tasks,
                                                      *storage.media, *f->auth);
   f->context->submitter = f->submitter.get();
-  f->context->wake = std::move(wake);
+  f->context->wake = [events = storage.events.get()] { events->publish_queued(); };
   f->context->events = storage.events.get();
   f->context->clock = &storage.clock;
   f->limiter = make_rate_limiter(options.limits, *storage.keys, storage.clock);
@@ -241,8 +177,11 @@ std::unique_ptr<worker::Scheduler> build_workers(const ServeOptions& options, St
   deps.upload = engines.fetcher->for_result_uploads();
   deps.events = storage.events.get();
   deps.spend_gate = make_spend_gate(options.limits, *storage.keys, *storage.spend);
-  auto scheduler =
-      std::make_unique<worker::Scheduler>(std::move(deps), worker::SchedulerOptions{options.workers});
+  deps.lease_ms = lease_ms(options, storage);
+  worker::SchedulerOptions scheduler_options{worker_count(options, storage)};
+  scheduler_options.hand_back_on_stop = storage.shared;
+  auto scheduler = std::make_unique<worker::Scheduler>(std::move(deps), scheduler_options);
+  storage.events->on_queued([s = scheduler.get()] { s->wake(); });
   scheduler->start();
   return scheduler;
 }

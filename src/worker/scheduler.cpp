@@ -9,18 +9,33 @@
 
 namespace vidserve::worker {
 
-Scheduler::Scheduler(RunnerDeps deps, SchedulerOptions options) : deps_(std::move(deps)), options_(options) {
+namespace {
+
+std::chrono::milliseconds renew_period(const SchedulerOptions& options, std::int64_t lease_ms) {
+  return options.renew_every_ms > 0 ? std::chrono::milliseconds(options.renew_every_ms)
+                                    : LeaseKeeper::period_for(lease_ms);
+}
+
+}  // namespace
+
+Scheduler::Scheduler(RunnerDeps deps, SchedulerOptions options)
+    : deps_(std::move(deps)),
+      options_(options),
+      leases_(deps_.tasks, deps_.lease_ms, renew_period(options, deps_.lease_ms), *deps_.clock) {
   if (options_.max_fetching == 0) options_.max_fetching = 1;
+  if (options_.hand_back_on_stop) deps_.hand_back = &handing_back_;
 }
 
 Scheduler::~Scheduler() { stop(); }
 
 void Scheduler::start() {
   if (running_.exchange(true)) return;
+  leases_.start();
   for (int i = 0; i < options_.concurrency; ++i) threads_.emplace_back([this, i] { work(i); });
 }
 
 void Scheduler::stop() {
+  if (options_.hand_back_on_stop) handing_back_ = true;  // renders in hand stop
   if (!running_.exchange(false)) return;
   { std::lock_guard lock(mutex_); }  // a worker between its check of running_ and its wait gets the notice
   wakeup_.notify_all();
@@ -30,7 +45,22 @@ void Scheduler::stop() {
   // Fetch callbacks still to come refer to this object.
   std::unique_lock lock(mutex_);
   settled_.wait(lock, [this] { return fetching_ == 0; });
-  ready_.clear();  // left in processing: requeued at the next start
+  lock.unlock();
+  drop_ready();
+  leases_.stop();
+}
+
+void Scheduler::drop_ready() {
+  std::deque<Ready> ready;
+  {
+    std::lock_guard lock(mutex_);
+    ready.swap(ready_);
+  }
+  for (auto& r : ready) {
+    // Without hand_back_on_stop: left in processing, requeued at the next start.
+    if (options_.hand_back_on_stop) hand_back(deps_, r.task->claim);
+    leases_.release(r.task->claim);
+  }
 }
 
 void Scheduler::wake() {
@@ -64,6 +94,7 @@ Result<std::optional<store::TaskRecord>> Scheduler::claim(const std::string& wor
   auto claimed = deps_.tasks.claim_next(worker_id, deps_.lease_ms);
   if (claimed) {
     failures = 0;
+    if (*claimed) leases_.hold(store::claim_of(**claimed));
     return claimed;
   }
   log_claim_failure(claimed.error());
@@ -81,7 +112,10 @@ bool Scheduler::claim_and_fetch(const std::string& worker_id, int& failures) {
   if (!claimed) return true;  // paused already; look again
   if (!*claimed) return false;
   auto prepared = prepare_task(deps_, **claimed, worker_id);
-  if (!prepared) return true;  // failed already
+  if (!prepared) {
+    leases_.release(store::claim_of(**claimed));
+    return true;  // failed already
+  }
   {
     std::lock_guard lock(mutex_);
     ++fetching_;
@@ -106,7 +140,9 @@ void Scheduler::work(int index) {
       auto claimed = claim(worker_id, failures);
       if (!claimed) continue;
       if (*claimed) {
-        after(run_task(deps_, **claimed, worker_id));
+        const auto outcome = run_task(deps_, **claimed, worker_id);
+        leases_.release(store::claim_of(**claimed));
+        after(outcome);
         continue;
       }
       wait_for_work();
@@ -125,7 +161,9 @@ void Scheduler::work(int index) {
     if (ready) {
       // Fetches are cancelled only when the server stops: claim nothing more that would wait.
       if (!ready->fetched && ready->fetched.error().code == fetch::errc::kFetchCancelled) draining_ = true;
-      after(finish_task(deps_, *ready->task, ready->fetched));
+      const auto outcome = finish_task(deps_, *ready->task, ready->fetched);
+      leases_.release(ready->task->claim);
+      after(outcome);
       continue;
     }
     if (may_claim && !draining_ && claim_and_fetch(worker_id, failures)) continue;

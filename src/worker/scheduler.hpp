@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/log_throttle.hpp"
+#include "worker/lease_keeper.hpp"
 #include "worker/task_runner.hpp"
 
 namespace vidserve::worker {
@@ -31,6 +32,14 @@ struct SchedulerOptions {
   // A worker whose task was deferred for lack of disk space waits as long as the task (at most
   // this) before claiming again: the next task would meet the same full disk.
   std::int64_t max_storage_pause_ms = 30'000;
+  // How often the leases of the tasks in hand are renewed (LeaseKeeper); 0: lease/6, 1 s to 60 s.
+  std::int64_t renew_every_ms = 0;
+  // Set when other processes' workers share the store: stop() hands every task in hand back to
+  // the queue at once (TaskQueue::defer, no delay) for them to claim, renders included (they stop
+  // as on a cancel; an engine's provider state lets the next attempt resume). Otherwise stop()
+  // lets the renders in hand finish and leaves fetching tasks in processing, for the next start
+  // of this single process to requeue.
+  bool hand_back_on_stop = false;
 };
 
 class Scheduler {
@@ -39,11 +48,14 @@ class Scheduler {
   ~Scheduler();
 
   void start();
-  // Finishes the renders in hand, then joins. Tasks still fetching or ready stay in processing
-  // and are requeued at the next start; stop() waits for their fetches to answer, so stop the
-  // fetcher first (its stop cancels transfers) to return at once.
+  // Claims nothing more; finishes the renders in hand, then joins. Tasks still fetching or ready
+  // stay in processing and are requeued at the next start; stop() waits for their fetches to
+  // answer, so stop the fetcher first (its stop cancels transfers) to return at once. With
+  // hand_back_on_stop every one of them goes back to the queue instead (see SchedulerOptions).
   void stop();
   void wake();  // a task was enqueued
+  // Tasks claimed and not yet ended: rendering, fetching inputs or ready to render.
+  std::size_t in_hand() const { return leases_.held(); }
 
  private:
   struct Ready {
@@ -62,6 +74,8 @@ class Scheduler {
   // Waits `ms` or until stop(); wake() does not end it.
   void pause(std::int64_t ms);
   void log_claim_failure(const Error& error);
+  // stop(), after the workers joined: the tasks whose fetches had answered but no worker took.
+  void drop_ready();
 
   RunnerDeps deps_;
   SchedulerOptions options_;
@@ -72,10 +86,12 @@ class Scheduler {
   std::condition_variable stopping_;  // ends pause(); wake() notifies only wakeup_
   std::atomic<bool> running_{false};
   std::atomic<bool> draining_{false};  // a fetch was cancelled: the server stops
+  std::atomic<bool> handing_back_{false};  // stop() with hand_back_on_stop: deps_.hand_back
   std::uint64_t pending_wakes_ = 0;
   std::deque<Ready> ready_;
   std::size_t fetching_ = 0;  // tasks whose inputs are being fetched
   LogThrottle claim_log_{30'000};  // one "claiming a task failed" line per 30 s at most
+  LeaseKeeper leases_;  // every task claimed, until it ends
 };
 
 }  // namespace vidserve::worker

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 
+#include "common/error_codes.hpp"
 #include "common/io_error.hpp"
 #include "common/log.hpp"
 #include "common/log_throttle.hpp"
@@ -67,7 +68,7 @@ class TaskProgress final : public engine::Progress {
   // the store is asked (a read, TaskQueue::check_held) at most every 250 ms, so a cancel stops a
   // render that writes nothing (a provider wait, an unchanged percent) within that time.
   bool cancelled() const override {
-    if (lost_) return true;
+    if (lost_ || (deps_.hand_back && deps_.hand_back->load())) return true;
     const auto now = deps_.clock->monotonic();
     if (now - last_check_ < kCheckEvery) return false;
     last_check_ = now;
@@ -283,6 +284,11 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
 
 }  // namespace
 
+void hand_back(const RunnerDeps& deps, const store::Claim& claim) {
+  if (!deps.tasks.defer(claim, 0)) return;
+  if (deps.events) deps.events->publish_queued();
+}
+
 std::int64_t storage_retry_delay_ms(const RunnerDeps& deps, int attempts) {
   std::int64_t delay = std::max<std::int64_t>(1, deps.storage_retry_first_ms);
   for (int i = 1; i < attempts && delay < deps.storage_retry_max_ms; ++i) delay *= 2;
@@ -373,6 +379,14 @@ void drop_media_if_cancelled(const RunnerDeps& deps, const PreparedTask& prepare
 
 // The end of a task that did not complete: failed, deferred, cancelled or taken over.
 RunOutcome stopped(const RunnerDeps& deps, const PreparedTask& prepared, const Error& e) {
+  // The process stops on a shared store: back to the queue for another process's worker (a task
+  // cancelled meanwhile stays cancelled, and its media goes).
+  if (deps.hand_back && (e.code == fetch::errc::kFetchCancelled ||
+                         (e.code == vidserve::errc::kTaskCancelled && deps.hand_back->load()))) {
+    hand_back(deps, prepared.claim);
+    drop_media_if_cancelled(deps, prepared);
+    return {};
+  }
   if (e.code == fetch::errc::kFetchCancelled) return {};  // the server stops: requeued at restart
   auto outcome = defer_or_fail(deps, prepared.claim, prepared.task, e);
   drop_media_if_cancelled(deps, prepared);

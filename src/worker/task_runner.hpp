@@ -1,6 +1,7 @@
 #pragma once
 // Runs one claimed task to the end: decode the stored request, fetch its inputs, render every
 // result that is not done yet, store the media, complete or fail the task with a clear error.
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -75,6 +76,11 @@ struct RunnerDeps {
   // Monotonic time for fresh claims, lease renewals, progress throttling and log throttling.
   const Clock* clock = &SystemClock::instance();
   SpendGate spend_gate = nullptr;  // none: no spend caps
+  // Set by a Scheduler whose store other processes' workers share (hand_back_on_stop). Once it
+  // reads true the process stops: renders stop as on a cancel (engine::Progress::cancelled) and
+  // their tasks go back to the queue (hand_back); so does a task whose input fetch or upload was
+  // cancelled by the stop, which otherwise stays in processing for the next start to requeue.
+  const std::atomic<bool>* hand_back = nullptr;
 };
 
 struct RunOutcome {
@@ -85,6 +91,10 @@ struct RunOutcome {
 
 // The delay before attempt `attempts + 1` of a task deferred for lack of space.
 std::int64_t storage_retry_delay_ms(const RunnerDeps& deps, int attempts);
+
+// Gives a claimed task back to the queue, claimable at once (TaskQueue::defer with no delay), and
+// wakes idle workers (TaskEvents::publish_queued). A task the claim no longer holds is left alone.
+void hand_back(const RunnerDeps& deps, const store::Claim& claim);
 
 // `task` as claim_next returned it, just now (its lease is taken as fresh). Returns after the
 // task reached a final status, was deferred, or its lease was lost.

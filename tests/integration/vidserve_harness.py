@@ -90,6 +90,55 @@ class Server:
         raise TimeoutError(f"task {task_uuid} did not finish in {timeout}s")
 
 
+class Worker:
+    """`vidserve worker` on a shared store (--store postgresql://..., --media s3://...), in a data
+    directory of its own. `summary` is its start line after "running: "; `health` its GET /healthz
+    URL (with health=True) or None."""
+
+    def __init__(self, binary, store, media, data_dir=None, workers=2, health=True, extra_args=(), env=None):
+        self.binary = binary
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="vidserve-worker-")
+        self.args = [binary, "worker", "--store", store, "--media", media, "--data", self.data_dir,
+                     "--workers", str(workers)] + (["--health-listen", "127.0.0.1:0"] if health else [])
+        self.args += list(extra_args)
+        self.env = dict(os.environ, **(env or {}))
+        self.proc = None
+        self.summary = None
+        self.health = None
+
+    def start(self):
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env,
+                                     text=True)
+        line = self.proc.stdout.readline()
+        m = re.search(r"vidserve worker running: (.*?)(, health http://\S+)?$", line.strip())
+        if not m:
+            self.proc.kill()
+            raise RuntimeError(f"worker did not start: {line!r} {self.proc.stderr.read()}")
+        self.summary = m.group(1)
+        h = re.search(r"health (http://\S+)", line)
+        self.health = h.group(1) if h else None
+        return self
+
+    def healthz(self):
+        with urllib.request.urlopen(self.health, timeout=30) as resp:
+            return resp.status, json.loads(resp.read())
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self, timeout=60):
+        """SIGTERM; the exit code (tasks in hand go back to the queue first)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                raise
+        return self.proc.returncode
+
+
 def request(server, method, path, body=None, key=KEY_A):
     """One JSON request to `path` with the key as a Bearer token: (HTTP status, parsed JSON)."""
     req = urllib.request.Request(server.base + path, data=json.dumps(body).encode() if body is not None else None,

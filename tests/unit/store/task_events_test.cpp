@@ -48,5 +48,37 @@ TEST(LocalTaskEvents, AListenerMayPublish) {
   EXPECT_EQ(echo.seen, (std::vector<std::string>{"t1", "t2"}));
 }
 
+// Queue wakes: every wake added in this process is called by publish_queued; an implementation
+// for a shared store is told (send_queued) and calls the wakes when another process queued.
+TEST(LocalTaskEvents, PublishQueuedCallsEveryWake) {
+  LocalTaskEvents events;
+  events.publish_queued();  // no wake yet: nothing happens
+  int first = 0, second = 0;
+  events.on_queued([&] { ++first; });
+  events.on_queued([&] { ++second; });
+  events.publish_queued();
+  events.publish_queued();
+  EXPECT_EQ(first, 2);
+  EXPECT_EQ(second, 2);
+}
+
+TEST(TaskEvents, ASharedImplementationSendsQueuedAndWakesOnWhatItHears) {
+  struct Shared final : TaskEvents {
+    void publish(const TaskEvent&) override {}
+    void listen(TaskEventListener&) override {}
+    void send_queued() override { ++sent; }
+    void heard_from_another_process() { wake_workers(); }
+    int sent = 0;
+  } events;
+  int woken = 0;
+  events.on_queued([&] { ++woken; });
+  events.publish_queued();
+  EXPECT_EQ(events.sent, 1);
+  EXPECT_EQ(woken, 1);
+  events.heard_from_another_process();
+  EXPECT_EQ(events.sent, 1);  // what another process queued is not sent back
+  EXPECT_EQ(woken, 2);
+}
+
 }  // namespace
 }  // namespace vidserve::store

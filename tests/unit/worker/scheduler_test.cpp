@@ -12,6 +12,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/result_payload.hpp"
@@ -49,6 +50,11 @@ class RecordingEngine final : public engine::Engine {
       if (job.task_uuid.rfind("blocker-", 0) == 0) {
         changed.wait(lock, [&] { return released.count(job.task_uuid) > 0; });
       }
+    }
+    // A render that only a cancel (or a stop handing it back) ends.
+    if (job.task_uuid.rfind("endless-", 0) == 0) {
+      while (!progress.cancelled()) std::this_thread::sleep_for(1ms);
+      return Error{"taskCancelled", "the render was stopped"};
     }
     progress.update(0.5);
     if (progress.cancelled()) return Error{"taskCancelled", "the lease was lost"};
@@ -221,6 +227,57 @@ TEST_F(SchedulerTest, ACancelledFetchLeavesTheTaskForTheNextStart) {
   scheduler.stop();
   EXPECT_EQ(record("cut").status, store::TaskStatus::Processing);
   EXPECT_EQ(*tasks_.requeue_interrupted(), 1);
+}
+
+// On a shared store a stopping worker process hands its tasks back at once, for the workers of
+// the other processes: a task whose fetch the stop cancelled, and a render in hand (stopped as on
+// a cancel). Both are Queued again, claimable at once, with their attempt counted, and a queue
+// wake goes out.
+TEST_F(SchedulerTest, HandingBackOnStopRequeuesFetchesAndRendersAtOnce) {
+  enqueue("endless-1", "other-user", {});
+  enqueue("cut", "tarpit-user", {"http://tarpit/x"});
+  int wakes = 0;
+  events_.on_queued([&] { ++wakes; });
+  SchedulerOptions options{2, 50, 16};
+  options.hand_back_on_stop = true;
+  Scheduler scheduler(deps(), options);
+  scheduler.start();
+  ASSERT_TRUE(engine_->wait_rendering("endless-1"));
+  ASSERT_TRUE(wait_held(1));
+  EXPECT_EQ(scheduler.in_hand(), 2u);
+  answer_all(Error{fetch::errc::kFetchCancelled, "the server is stopping."});  // as the fetcher's stop does
+  scheduler.stop();
+  EXPECT_EQ(scheduler.in_hand(), 0u);
+  for (const auto& [owner, uuid] : {std::pair{"other-user", "endless-1"}, std::pair{"tarpit-user", "cut"}}) {
+    const auto task = *tasks_.get(owner, uuid);
+    EXPECT_EQ(task.status, store::TaskStatus::Queued) << uuid;
+    EXPECT_EQ(task.attempts, 1) << uuid;
+    EXPECT_LE(task.not_before_ms, clock_.now_ms()) << uuid;  // claimable now
+  }
+  EXPECT_EQ(wakes, 2);
+  EXPECT_EQ(*tasks_.requeue_interrupted(), 0);  // nothing left in processing
+}
+
+// The lease of a task in hand is renewed while it waits for a host, though nothing else writes to
+// it meanwhile: another worker (another process) cannot claim it once the first lease ran out.
+TEST_F(SchedulerTest, TheLeaseOfAFetchingTaskIsKeptAlive) {
+  enqueue("slow", "tarpit-user", {"http://tarpit/x"});
+  SchedulerOptions options{1, 50, 16};
+  options.renew_every_ms = 10;
+  Scheduler scheduler(deps(), options);  // leases of 60 s
+  scheduler.start();
+  ASSERT_TRUE(wait_held(1));
+  const auto first = record("slow").lease_expires_ms;
+  clock_.advance_ms(50'000);
+  const auto renewed = [&] { return record("slow").lease_expires_ms >= clock_.now_ms() + 50'000; };
+  for (int i = 0; i < 30'000 && !renewed(); ++i) std::this_thread::sleep_for(1ms);  // a hang bound only
+  EXPECT_GT(record("slow").lease_expires_ms, first);
+  clock_.advance_ms(20'000);  // past the first lease
+  EXPECT_FALSE(*tasks_.claim_next("another-process", 60'000));
+  answer("http://tarpit/x", fetch::Blob{image("x"), "image/png"});
+  ASSERT_TRUE(wait_finished("slow"));
+  EXPECT_EQ(record("slow").status, store::TaskStatus::Success);
+  scheduler.stop();
 }
 
 // The worker that renders a fetched task need not be the one that claimed it; the lease renewal
