@@ -13,7 +13,8 @@ namespace vidserve::store {
 
 namespace {
 
-constexpr std::size_t kBatch = 200;  // NOTIFYs sent in one statement
+constexpr std::size_t kBatch = 200;
+constexpr std::string_view kQueuedWake = "queued";  // NOTIFYs sent in one statement
 constexpr auto kPollWait = std::chrono::milliseconds(250);
 constexpr auto kReconnectWait = std::chrono::milliseconds(1000);
 
@@ -88,13 +89,20 @@ void PgTaskEvents::stop() {
 
 void PgTaskEvents::publish(const TaskEvent& event) {
   local_.publish(event);
+  enqueue_payload(encode_task_event(origin_, event));
+}
+
+// "origin\nqueued": no task named, so nothing a listener could mistake for a TaskEvent.
+void PgTaskEvents::send_queued() { enqueue_payload(origin_ + "\n" + std::string(kQueuedWake)); }
+
+void PgTaskEvents::enqueue_payload(std::string payload) {
   {
     std::lock_guard lock(mutex_);
     if (outgoing_.size() >= kMaxQueued) {
       outgoing_.pop_front();
       ++dropped_;
     }
-    outgoing_.push_back(encode_task_event(origin_, event));
+    outgoing_.push_back(std::move(payload));
   }
   sender_.wake();
 }
@@ -173,11 +181,21 @@ BackgroundLoop::Next PgTaskEvents::listen_step() {
     listening_.reset();
     return kReconnectWait;
   }
+  bool wake = false;
   while (PGnotify* n = PQnotifies(listening_.get())) {
-    auto decoded = decode_task_event(n->extra ? n->extra : "");
+    const std::string payload = n->extra ? n->extra : "";
     PQfreemem(n);
-    if (decoded && decoded->origin != origin_) deliver(decoded->event);
+    if (payload.rfind(origin_ + "\n", 0) == 0) continue;  // our own
+    if (payload.size() > kQueuedWake.size() &&
+        payload.compare(payload.size() - kQueuedWake.size() - 1, std::string::npos,
+                        "\n" + std::string(kQueuedWake)) == 0 &&
+        payload.find('\n') == payload.size() - kQueuedWake.size() - 1) {
+      wake = true;
+      continue;
+    }
+    if (auto decoded = decode_task_event(payload)) deliver(decoded->event);
   }
+  if (wake) wake_workers();
   return std::chrono::milliseconds(0);
 }
 

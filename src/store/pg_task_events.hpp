@@ -7,7 +7,8 @@
 // for the other processes; a sender thread sends the queue as NOTIFYs on the channel
 // `vidserve_task_events:<schema>`, in batches. A listener thread holds one connection that LISTENs
 // and calls this process's listeners for every event another process published (each event carries
-// its process's random origin id, so a process never hears its own events twice).
+// its process's random origin id, so a process never hears its own events twice). Queue wakes
+// (TaskEvents::publish_queued) go the same way: another process that hears one wakes its workers.
 //
 // Events are hints: the store holds the truth. The queue is bounded (the oldest events are
 // dropped when PostgreSQL is away for long), and events published while the listening connection
@@ -43,9 +44,9 @@ class PgTaskEvents final : public TaskEvents {
   explicit PgTaskEvents(std::shared_ptr<PgDatabase> db);
   ~PgTaskEvents() override;
 
-  // Starts the sender and the listener; listeners are added before.
-  void start();
-  void stop();
+  // Starts the sender and the listener; listeners and wakes are added before.
+  void start() override;
+  void stop() override;
 
   void publish(const TaskEvent& event) override;
   void listen(TaskEventListener& listener) override;
@@ -57,6 +58,8 @@ class PgTaskEvents final : public TaskEvents {
   BackgroundLoop::Next send_step();
   BackgroundLoop::Next listen_step();
   void deliver(const TaskEvent& event);
+  void send_queued() override;  // a queue wake for the other processes
+  void enqueue_payload(std::string payload);
 
   std::shared_ptr<PgDatabase> db_;
   const std::string origin_;

@@ -53,22 +53,29 @@ class Postgres:
 
 
 class S3:
-    """An s3rver with one bucket; `media_url` is what --media takes."""
+    """The S3 test server (s3rver behind a SigV4 check) with its bucket `vidserve-test`;
+    `media_url` is what --media takes."""
+    BUCKET = "vidserve-test"
 
     def __init__(self):
         self.state = tempfile.mkdtemp(prefix="vidserve-s3-state-")
+        self.endpoint = None
         self.media_url = None
 
     def start(self):
         _run_support("s3-test-server", "start", self.state)
-        with open(os.path.join(self.state, "media_url")) as f:
-            self.media_url = f.read().strip()
+        with open(os.path.join(self.state, "url")) as f:
+            self.endpoint = f.read().strip()
+        self.media_url = f"s3://{self.BUCKET}/media?endpoint={self.endpoint}&region=us-east-1"
         return self
 
     def objects(self):
         """Every object key in the bucket, listed with @aws-sdk/client-s3."""
-        out = _run_support("s3-test-server", "list", self.state)
-        return sorted(line for line in out.splitlines() if line)
+        out = subprocess.run(["node", os.path.join(HERE, "..", "s3", "sdk.mjs"), "list", self.endpoint,
+                              self.BUCKET, ""], capture_output=True, text=True, timeout=120)
+        if out.returncode != 0:
+            raise RuntimeError(f"listing the bucket failed: {out.stderr}")
+        return sorted(line for line in out.stdout.splitlines() if line)
 
     def stop(self):
         _run_support("s3-test-server", "stop", self.state)
