@@ -133,7 +133,11 @@ bool Scheduler::claim_and_fetch(const std::string& worker_id, int& failures) {
 }
 
 void Scheduler::work(int index) {
-  const std::string worker_id = "pid" + std::to_string(::getpid()) + "-w" + std::to_string(index);
+  // Unique across the machines working one shared store: host name, process id, worker index.
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  const std::string worker_id = std::string(host) + ":pid" + std::to_string(::getpid()) + "-w" +
+                                std::to_string(index);
   int failures = 0;  // consecutive failed claims
   while (running_) {
     if (!deps_.fetch_async) {

@@ -11,6 +11,7 @@ SCALEOUT_TASKS sets the number of tasks (100 here; bench/scaleout runs 500).
 import http.server
 import json
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -98,6 +99,22 @@ class ScaleOutTest(unittest.TestCase):
         self.assertFalse(pending, f"{len(pending)} tasks not finished in {timeout}s")
         return results
 
+    def psql(self, sql):
+        out = subprocess.run(["psql", "-qAt", self.pg.url, "-c", sql], capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return out.stdout.strip()
+
+    def wait_holding(self, worker, timeout=120):
+        """The uuid of a task `worker` holds in processing (worker ids name the process id)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            held = self.psql(f"SELECT task_uuid FROM tasks WHERE status = 'processing' "
+                             f"AND worker_id LIKE '%:pid{worker.proc.pid}-w%' LIMIT 1")
+            if held:
+                return held
+            time.sleep(0.05)
+        self.fail("the worker never held a task")
+
     def test_nodes_and_workers_die_postgres_restarts_nothing_lost_nothing_twice(self):
         node_a = self.cluster.add_node()
         node_b = self.cluster.add_node()
@@ -109,9 +126,8 @@ class ScaleOutTest(unittest.TestCase):
         ws = ws_submit(node_a.base, ws_tasks)
         self.submit_rest([node_a, node_b], rest_tasks[: len(rest_tasks) // 2])
 
-        # A worker dies in the middle of a render (each worker runs one task at a time and the
-        # queue is full, so it is rendering now).
-        time.sleep(3)
+        # A worker dies in the middle of a render: once PostgreSQL shows it holding a task.
+        victim = self.wait_holding(workers[0])
         workers[0].kill()
         # An API node dies and comes back on the same port; submissions go on meanwhile.
         node_b.kill()
@@ -128,6 +144,9 @@ class ScaleOutTest(unittest.TestCase):
         self.assertEqual(ws.returncode, 0, f"WebSocket client: {summary} {err[-2000:]}")
         self.assertEqual(set(summary["finished"]), {t["taskUUID"] for t in ws_tasks})
         self.assertEqual(set(summary["finished"].values()), {"success"})
+
+        # The killed worker's task ran again (a second attempt) and still finished once.
+        self.assertGreaterEqual(int(self.psql(f"SELECT attempts FROM tasks WHERE task_uuid = '{victim}'")), 2)
 
         # One result set per task, and the bucket holds exactly those objects.
         media = {}
