@@ -4,7 +4,8 @@ serving a static file, all in one run on loopback. Prints figures and ratios; ex
 when something failed to run.
 
 Usage: python3 bench/scaleout/scaleout.py VIDSERVE_BINARY
-Knobs: SCALEOUT_TASKS (500), SCALEOUT_SECONDS (10, per wrk run), SCALEOUT_CONNECTIONS (64).
+Knobs: SCALEOUT_TASKS (500), SCALEOUT_SECONDS (10, per wrk run), SCALEOUT_CONNECTIONS (64),
+SCALEOUT_PARTS ("all", or "submit" for the submit rates only).
 """
 import os
 import re
@@ -22,6 +23,7 @@ BINARY = os.path.abspath(sys.argv[1])
 TASKS = int(os.environ.get("SCALEOUT_TASKS", "500"))
 SECONDS = int(os.environ.get("SCALEOUT_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("SCALEOUT_CONNECTIONS", "64"))
+PARTS = os.environ.get("SCALEOUT_PARTS", "all")  # "submit": the submit rates only
 
 
 def small_task(i):
@@ -37,9 +39,17 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / tick
 
 
+class Database:
+    """A fresh database on the server, so each run starts from an empty queue."""
+
+    def __init__(self, pg, name):
+        subprocess.run(["psql", "-q", pg.url, "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+        self.url = pg.url.rsplit("/", 1)[0] + "/" + name
+
+
 def throughput(pg, s3, worker_processes):
     """Submits TASKS to one API node, starts the workers, times until every task succeeded."""
-    cluster = Cluster(BINARY, pg, s3)
+    cluster = Cluster(BINARY, Database(pg, f"bench_workers_{worker_processes}"), s3)
     try:
         node = cluster.add_node()
         uuids = []
@@ -68,9 +78,6 @@ def throughput(pg, s3, worker_processes):
         return TASKS / elapsed, elapsed, cpu
     finally:
         cluster.stop()
-        # The next run starts from an empty queue.
-        subprocess.run(["psql", "-q", pg.url, "-c", "TRUNCATE tasks CASCADE"], check=False,
-                       capture_output=True)
 
 
 def wrk(url, script=None):
@@ -114,6 +121,7 @@ def submit_rates(pg, s3):
             proc.terminate()
             proc.wait()
     www = tempfile.mkdtemp(prefix="vidserve-bench-nginx-")
+    os.chmod(www, 0o755)  # nginx's workers run as another user
     os.makedirs(os.path.join(www, "www"))
     with open(os.path.join(www, "www", "ack.json"), "w") as f:
         f.write('{"data":[{"taskType":"videoInference","taskUUID":"00000000-0000-4000-8000-000000000000"}]}')
@@ -133,24 +141,33 @@ def submit_rates(pg, s3):
 
 
 def main():
+    # PostgreSQL with fsync on, as in production: a durable submit waits for the disk there too.
+    os.environ["VIDSERVE_PG_FSYNC"] = "on"
     pg, s3 = Postgres().start(), S3().start()
     try:
-        one, t1, cpu1 = throughput(pg, s3, 1)
-        two, t2, cpu2 = throughput(pg, s3, 2)
         rates = submit_rates(pg, s3)
+        if PARTS != "submit":
+            one, t1, cpu1 = throughput(pg, s3, 1)
+            two, t2, cpu2 = throughput(pg, s3, 2)
     finally:
         s3.stop()
         pg.stop()
-    print(f"preview engine, {TASKS} tasks (3 s 720x1280), PostgreSQL + s3rver, 1 API node")
-    print(f"  1 worker process : {one:6.2f} tasks/s ({t1:.1f} s)  CPU s: {cpu1}")
-    print(f"  2 worker processes: {two:6.2f} tasks/s ({t2:.1f} s)  CPU s: {cpu2}")
-    print(f"  ratio 2 workers / 1 worker = {two / one:.2f}  (target >= 1.7; {os.cpu_count()} cores)")
-    print(f"durable submit, wrk -t2 -c{CONNECTIONS} -d{SECONDS}s")
+    print(f"durable submit, wrk -t2 -c{CONNECTIONS} -d{SECONDS}s (PostgreSQL with fsync on)")
     for name, (rps, non2xx) in rates.items():
         print(f"  {name:13}: {rps:9.0f} req/s  ({non2xx} non-2xx)")
     print(f"  ratio PostgreSQL / SQLite = {rates['PostgreSQL'][0] / rates['SQLite'][0]:.2f}")
     print(f"  ratio PostgreSQL / nginx  = {rates['PostgreSQL'][0] / rates['nginx static'][0]:.2f}")
     print(f"  ratio SQLite / nginx      = {rates['SQLite'][0] / rates['nginx static'][0]:.2f}")
+    if PARTS == "submit":
+        return
+    print(f"preview engine, {TASKS} tasks (3 s 720x1280), PostgreSQL + s3rver, 1 API node")
+    print(f"  1 worker process : {one:6.2f} tasks/s ({t1:.1f} s)  CPU s: {cpu1}")
+    print(f"  2 worker processes: {two:6.2f} tasks/s ({t2:.1f} s)  CPU s: {cpu2}")
+    print(f"  ratio 2 workers / 1 worker = {two / one:.2f}  (target >= 1.7; {os.cpu_count()} cores)")
+    per_task = {n: sum(c.values()) / TASKS for n, c in (("1", cpu1), ("2", cpu2))}
+    print(f"  CPU per task: {per_task['1']:.2f} s with 1 worker process, {per_task['2']:.2f} s with 2: one render"
+          f" keeps {sum(cpu1.values()) / t1:.2f} of {os.cpu_count()} cores busy, so 2 processes can add at most"
+          f" {os.cpu_count() / (sum(cpu1.values()) / t1):.2f}x here")
 
 
 if __name__ == "__main__":
