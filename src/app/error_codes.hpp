@@ -14,8 +14,6 @@ inline constexpr const char* kDataDirInUse = "dataDirInUse";
 // --store / --media name something this build does not know, or S3 media with a SQLite store.
 inline constexpr const char* kInvalidStore = "invalidStore";
 inline constexpr const char* kInvalidMedia = "invalidMedia";
-// --store postgresql://... in a build without the PostgreSQL store.
-inline constexpr const char* kSharedStoreUnavailable = "sharedStoreUnavailable";
 // `vidserve worker` on the SQLite store (only one process may work it), or with media in its own
 // data directory (no API node could serve them).
 inline constexpr const char* kWorkerNeedsSharedStore = "workerNeedsSharedStore";

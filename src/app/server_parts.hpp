@@ -83,7 +83,8 @@ Result<std::unique_ptr<Storage>> open_storage(const ServeOptions& options, const
 // postgres:// options.store_url, with the media of options.media_url ("" = options.data_dir/media;
 // s3://... = the object store, scratch files in options.data_dir/scratch). Fills every member from
 // `db` to `events` (events not started; tasks->set_max_active_per_owner(options.max_queued_per_key));
-// open_storage sets the rest. app::errc::kSharedStoreUnavailable in a build without one.
+// open_storage sets the rest. A database or bucket that cannot be reached is the store's error, with
+// the URL shown without its password.
 Result<std::unique_ptr<Storage>> open_shared_storage(const ServeOptions& options, const Clock& clock);
 
 // What `vidserve keys` needs: the key store and the spend ledger, over one database.
