@@ -110,6 +110,8 @@ Result<PgResult> PgConnection::exec(std::string_view sql, const PgParams& params
   if (message.empty()) message = connection_message(conn_);
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   if (sqlstate_ == "23505") return Error{errc::kConflict, "PostgreSQL: " + message};
+  // disk_full: the task runner waits for space instead of failing the task, as on SQLite.
+  if (sqlstate_ == "53100") return Error{errc::kStorageFull, "PostgreSQL: " + message};
   return Error{errc::kStorage, "PostgreSQL: " + message};
 }
 

@@ -78,8 +78,8 @@ class PgConnection {
  public:
   explicit PgConnection(pg_conn* conn) : conn_(conn) {}
   // Runs one statement (with $1, $2, ... parameters). A failed statement is errc::kStorage with
-  // PostgreSQL's message, or errc::kConflict for a unique violation (SQLSTATE 23505); a broken
-  // connection marks this connection broken.
+  // PostgreSQL's message, errc::kConflict for a unique violation (SQLSTATE 23505),
+  // errc::kStorageFull for a full disk (53100); a broken connection marks this connection broken.
   Result<PgResult> exec(std::string_view sql, const PgParams& params = {});
   bool broken() const;
   // The SQLSTATE of the last failed statement ("" when the last one succeeded).
