@@ -1,10 +1,9 @@
-#include <algorithm>
-#include <limits>
 #include <utility>
 
 #include "store/error_codes.hpp"
 #include "store/pg_database.hpp"
 #include "store/pg_stores.hpp"
+#include "store/pg_task_rows.hpp"
 
 namespace vidserve::store {
 
@@ -60,12 +59,11 @@ Result<MediaRecord> PgMediaIndex::get(std::string_view media_uuid) {
 }
 
 Result<std::vector<MediaRecord>> PgMediaIndex::expired(std::int64_t now_ms, std::size_t limit) {
-  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
   auto rows = db_->exec(
       std::string(kSelectMedia) +
           "WHERE expires_ms > 0 AND expires_ms <= $1 "
           "ORDER BY expires_ms, media_uuid LIMIT $2",
-      {PgParam::int64(now_ms), PgParam::int64(static_cast<std::int64_t>(std::min(limit, kMax)))});
+      {PgParam::int64(now_ms), pg_rows::count(limit)});
   if (!rows) return rows.error();
   return read_all(*rows);
 }

@@ -16,13 +16,6 @@ constexpr const char* kSelectMessage =
     "SELECT id, owner, task_key, task_uuid, event, url, created_ms, due_ms, attempts, rendered, "
     "body, state, last_error FROM webhook_outbox ";
 
-std::optional<OutboxState> parse_state(const std::string& text) {
-  for (auto s : {OutboxState::Pending, OutboxState::Delivered, OutboxState::GivenUp}) {
-    if (to_string(s) == text) return s;
-  }
-  return std::nullopt;
-}
-
 Result<std::vector<OutboxMessage>> read_messages(const PgResult& rows) {
   std::vector<OutboxMessage> out;
   for (int i = 0; i < rows.rows(); ++i) {
@@ -38,7 +31,7 @@ Result<std::vector<OutboxMessage>> read_messages(const PgResult& rows) {
     m.attempts = static_cast<int>(rows.int64(i, 8));
     m.rendered = rows.text(i, 9) == "t";
     m.body = rows.bytes(i, 10);
-    const auto state = parse_state(rows.text(i, 11));
+    const auto state = parse_outbox_state(rows.text(i, 11));
     if (!state) {
       return Error{errc::kStorage, "unknown outbox state '" + rows.text(i, 11) + "' in database"};
     }

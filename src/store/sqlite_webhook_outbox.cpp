@@ -18,13 +18,6 @@ constexpr const char* kSelectMessage =
     "body, state, "
     "last_error FROM webhook_outbox ";
 
-std::optional<OutboxState> parse_state(const std::string& text) {
-  for (auto s : {OutboxState::Pending, OutboxState::Delivered, OutboxState::GivenUp}) {
-    if (to_string(s) == text) return s;
-  }
-  return std::nullopt;
-}
-
 Result<std::vector<OutboxMessage>> read_messages(Statement& stmt) {
   std::vector<OutboxMessage> out;
   for (;;) {
@@ -43,7 +36,7 @@ Result<std::vector<OutboxMessage>> read_messages(Statement& stmt) {
     m.attempts = static_cast<int>(stmt.column_int(8));
     m.rendered = stmt.column_int(9) != 0;
     m.body = stmt.column_blob(10);
-    const auto state = parse_state(stmt.column_text(11));
+    const auto state = parse_outbox_state(stmt.column_text(11));
     if (!state)
       return Error{errc::kStorage,
                    "unknown outbox state '" + stmt.column_text(11) + "' in database"};

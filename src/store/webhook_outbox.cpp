@@ -23,6 +23,13 @@ std::string_view to_string(OutboxState state) {
   return kNames.at(static_cast<std::size_t>(state));
 }
 
+std::optional<OutboxState> parse_outbox_state(std::string_view text) {
+  for (auto s : {OutboxState::Pending, OutboxState::Delivered, OutboxState::GivenUp}) {
+    if (to_string(s) == text) return s;
+  }
+  return std::nullopt;
+}
+
 namespace rules {
 
 std::optional<OutboxMessage> outbox_row(std::string_view owner, std::string_view key,

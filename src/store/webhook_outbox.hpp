@@ -27,6 +27,8 @@ inline constexpr unsigned kWebhookFinal = 4;       // Success, Error or Cancelle
 
 enum class OutboxState { Pending, Delivered, GivenUp };
 std::string_view to_string(OutboxState state);
+// The state to_string names; nullopt for any other text.
+std::optional<OutboxState> parse_outbox_state(std::string_view text);
 
 struct OutboxMessage {
   std::string id;         // "msg_" + uuid: the webhook-id, stable across retries
