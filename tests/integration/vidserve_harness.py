@@ -15,6 +15,18 @@ KEY_A = "test-key-alpha"
 KEY_B = "test-key-beta"
 
 
+def spawn_logged(args, data_dir, env, preexec_fn=None):
+    """Popen with stdout on a pipe and stderr (the server's log) in DATA_DIR/../<name>.log, so that
+    a chatty log (an access line per request) never fills a pipe nobody reads and blocks the
+    process. `proc.stderr` is a reader of that file: read() returns what was logged so far."""
+    fd, path = tempfile.mkstemp(prefix=os.path.basename(os.path.normpath(data_dir)) + "-", suffix=".log")
+    with os.fdopen(fd, "w") as log:
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, env=env, text=True, preexec_fn=preexec_fn)
+    proc.stderr = open(path, encoding="utf-8", errors="replace")
+    proc.log_path = path
+    return proc
+
+
 class Server:
     def __init__(self, binary, data_dir=None, workers=2, extra_args=(), env=None, preexec_fn=None):
         self.binary = binary
@@ -29,8 +41,7 @@ class Server:
     def start(self):
         args = [self.binary, "serve", "--listen", "127.0.0.1:0", "--data", self.data_dir,
                 "--workers", str(self.workers)] + self.extra_args
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env, text=True,
-                                     preexec_fn=self.preexec_fn)
+        self.proc = spawn_logged(args, self.data_dir, env=self.env, preexec_fn=self.preexec_fn)
         line = self.proc.stdout.readline()
         m = re.search(r"listening on (http://\S+)", line)
         if not m:
@@ -107,8 +118,7 @@ class Worker:
         self.health = None
 
     def start(self):
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env,
-                                     text=True)
+        self.proc = spawn_logged(self.args, self.data_dir, env=self.env)
         line = self.proc.stdout.readline()
         m = re.search(r"vidserve worker running: (.*?)(, health http://\S+)?$", line.strip())
         if not m:
