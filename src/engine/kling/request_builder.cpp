@@ -267,7 +267,7 @@ struct Builder {
     return Ok{};
   }
 
-  // POST /v1/videos/multi-image2video (reference images; Kling takes only kling-v1-6 there).
+  // POST /v1/videos/multi-image2video: reference images; Kling takes only kling-v1-6 there.
   Status multi_image2video() {
     model_and_mode();
     prompts();
