@@ -34,7 +34,8 @@ class Server:
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="vidserve-it-")
         self.workers = workers
         self.extra_args = list(extra_args)
-        self.env = dict(os.environ, VIDSERVE_API_KEYS=f"{KEY_A},{KEY_B}", **(env or {}))
+        self.env = dict(os.environ, VIDSERVE_API_KEYS=f"{KEY_A},{KEY_B}")
+        self.env.update(env or {})
         self.proc = None
         self.base = None
 
