@@ -92,7 +92,11 @@ class StoresTest(unittest.TestCase):
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         first = proc.stdout.readline()
         if "listening on" in first:  # a build with the PostgreSQL store: it runs as an API node
-            first += proc.stdout.readline()
+            while "API key" not in first:  # the whole banner: communicate() misses what readline buffered
+                line = proc.stdout.readline()
+                if not line:
+                    break
+                first += line
             proc.send_signal(15)
         out, err = proc.communicate(timeout=120)
         printed = first + out + err
