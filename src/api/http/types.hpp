@@ -9,6 +9,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace vidserve::api::http {
 
@@ -20,6 +22,9 @@ using tcp = net::ip::tcp;
 using Request = bhttp::request<bhttp::string_body>;
 
 class TlsCredentials;  // tls_context.hpp
+
+// Header fields a caller adds to a response the helpers build (e.g. CORS), name and value.
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct ConnectionInfo {
   std::string remote_address;  // peer IP address, e.g. "127.0.0.1" or "::1"
