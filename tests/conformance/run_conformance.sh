@@ -5,10 +5,16 @@
 # in VIDSERVE_KLING_KEYS) in its environment.
 # --tls: the server uses the test certificate of tests/data/tls (base URL https://, WebSocket
 # wss://) and Node trusts its CA (NODE_EXTRA_CA_CERTS).
-# Usage: run_conformance.sh <vidserve binary> [--tls] <script.mjs> [args...]
+# --own-server: the script starts its servers itself and gets the binary: node <script> <binary>.
+# Usage: run_conformance.sh <vidserve binary> [--tls | --own-server] <script.mjs> [args...]
 set -euo pipefail
 bin=$1
 shift
+own_server=
+if [ "${1:-}" = --own-server ]; then
+  own_server=1
+  shift
+fi
 tls_args=()
 if [ "${1:-}" = --tls ]; then
   shift
@@ -23,6 +29,9 @@ cd "$here"
 if [ ! -d node_modules/runware-sdk-js-latest ] || [ ! -d node_modules/ws ] || [ ! -d node_modules/@runware/ai-sdk-provider ] ||
    [ ! -d node_modules/kling-api ] || [ ! -d node_modules/playwright-core ]; then
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+if [ -n "$own_server" ]; then
+  exec node "$script" "$bin" "$@"
 fi
 data=$(mktemp -d)
 out=$(mktemp)
