@@ -55,7 +55,9 @@ bool valid_origin(std::string_view origin) {
 Result<CorsPolicy> CorsPolicy::parse(const std::vector<std::string>& origins) {
   CorsPolicy policy;
   for (const auto& given : origins) {
-    std::string origin = lower(given);
+    const auto first = given.find_first_not_of(" \t");
+    const auto last = given.find_last_not_of(" \t");
+    std::string origin = first == std::string::npos ? std::string() : lower(given.substr(first, last - first + 1));
     if (!origin.empty() && origin.back() == '/') origin.pop_back();
     if (origin.empty()) continue;
     if (origin == "*") {

@@ -37,7 +37,8 @@ class CorsPolicy {
   CorsPolicy() = default;  // no origin allowed: no CORS headers anywhere
 
   // Each origin is "*" or scheme://host[:port] (http or https; no path, query or credentials),
-  // compared case-insensitively; a trailing "/" is dropped. Empty entries are skipped.
+  // compared case-insensitively; blanks around it and a trailing "/" are dropped; empty entries
+  // are skipped.
   static Result<CorsPolicy> parse(const std::vector<std::string>& origins);
 
   bool enabled() const { return any_ || !origins_.empty(); }
