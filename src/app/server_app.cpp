@@ -26,6 +26,7 @@ struct ServerApp::Parts {
   std::unique_ptr<worker::Scheduler> scheduler;
   std::unique_ptr<api::runware::SessionDirectory> ws_sessions;
   std::shared_ptr<api::http::TlsCredentials> tls;  // null: plain HTTP
+  api::CorsPolicy cors;
   std::unique_ptr<api::http::Server> server;
   std::unique_ptr<BackgroundLoop> sweeper;  // expired media, WebSocket sessions, retention
 };
@@ -114,6 +115,9 @@ Result<std::string> ServerApp::start() {
   auto listen = parse_listen(options_.listen);
   if (!listen) return listen.error();
   if (auto tls = load_tls(); !tls) return tls.error();
+  auto cors = api::CorsPolicy::parse(options_.cors_origins);
+  if (!cors) return cors.error();
+  p.cors = std::move(*cors);
   // Interrupted tasks go back to the queue (SQLite) before anything runs.
   if (auto opened = open_storage_and_engines(options_, p.storage, p.engines); !opened) return opened.error();
   auto front_ends = build_front_ends(options_, *p.storage, *p.engines);
@@ -154,10 +158,8 @@ Result<std::string> ServerApp::start_http(const std::string& host, unsigned shor
   http.max_connections = options_.max_connections;
   http.max_connections_per_address = options_.max_connections_per_ip;
   http.tls = p.tls;
-  auto cors = api::CorsPolicy::parse(options_.cors_origins);
-  if (!cors) return cors.error();
   p.server = std::make_unique<api::http::Server>(
-      http, api::make_routes({*f.runware, *f.kling, *f.apimart}, *p.storage->media, std::move(*cors)));
+      http, api::make_routes({*f.runware, *f.kling, *f.apimart}, *p.storage->media, p.cors));
   p.ws_sessions = std::make_unique<api::runware::SessionDirectory>(*f.runware, f.subscriptions);
   p.server->on_websocket(api::runware::runware_websocket_route(*f.runware, *p.ws_sessions));
   auto bound = p.server->start();
