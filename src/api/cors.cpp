@@ -75,7 +75,7 @@ Result<CorsPolicy> CorsPolicy::parse(const std::vector<std::string>& origins) {
 
 std::optional<std::string_view> CorsPolicy::route_methods(std::string_view path) {
   if (path == "/v1" || path == "/v1/" || path == "/") return "POST";
-  if (starts_with(path, "/v1/tasks/")) return "GET, DELETE";
+  if (starts_with(path, "/v1/tasks/")) return "GET, POST, DELETE";
   if (starts_with(path, "/v1/videos/") || starts_with(path, "/kling/v1/videos/")) return "GET, POST";
   if (starts_with(path, "/media/")) return "GET, HEAD";
   if (path == "/health" || path == "/healthz" || path == "/readyz" || path == "/metrics") return "GET";

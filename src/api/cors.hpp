@@ -10,7 +10,7 @@
 //   any origin is allowed), Vary: Origin (not with "*"), Access-Control-Expose-Headers.
 //   Requests without Origin, or from other origins: no CORS headers.
 //   OPTIONS without a preflight's headers on a CORS route: 204 with Allow.
-// CORS routes and their methods: POST /v1 (and /), GET and DELETE /v1/tasks/*, GET and POST
+// CORS routes and their methods: POST /v1 (and /), GET, POST and DELETE /v1/tasks/*, GET and POST
 // /v1/videos/* (and /kling/v1/videos/*), GET and HEAD /media/*, GET on the health routes.
 #include <optional>
 #include <string>

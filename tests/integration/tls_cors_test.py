@@ -161,7 +161,7 @@ class CorsTest(unittest.TestCase):
             "Access-Control-Request-Headers": "authorization,content-type"})
 
     def test_preflights_of_the_cors_routes(self):
-        for path, methods in [("/v1", "POST"), ("/v1/tasks/abc", "GET, DELETE"), ("/v1/videos/text2video", "GET, POST"),
+        for path, methods in [("/v1", "POST"), ("/v1/tasks/abc", "GET, POST, DELETE"), ("/v1/videos/text2video", "GET, POST"),
                               ("/kling/v1/videos/image2video/1", "GET, POST"), ("/media/x.mp4", "GET, HEAD")]:
             status, headers, _ = self.preflight(path)
             self.assertEqual(status, 204, path)
@@ -184,7 +184,7 @@ class CorsTest(unittest.TestCase):
         self.assertNotIn("access-control-allow-origin", headers)
         self.assertEqual(self.preflight("/v1", "https://app.example:8443")[0], 403)  # the port is part of it
         status, headers, _ = call(self.server.base, "OPTIONS", "/v1/tasks/abc")  # not a preflight
-        self.assertEqual((status, headers["allow"]), (204, "GET, DELETE, OPTIONS"))
+        self.assertEqual((status, headers["allow"]), (204, "GET, POST, DELETE, OPTIONS"))
         self.assertNotIn("access-control-allow-origin", headers)
         self.assertEqual(self.preflight("/nowhere")[0], 404)
 
