@@ -119,6 +119,31 @@ TEST(HttpTls, RequestsOverTlsOnOneConnection) {
   }
 }
 
+// Connection: close and a 413 before the body: the answer arrives whole, then close_notify.
+TEST(HttpTls, ClosingAnswersArriveWholeThenTheConnectionEnds) {
+  auto options = tls_options(load_or_fail(pair_of("a")));
+  options.body_limit = 1024;
+  test::RunningServer s(options, hello);
+  auto ctx = client_context();
+  for (const char* request : {"GET /bye HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+                              "POST /big HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\nxxxx"}) {
+    TlsClient client(s.port, ctx);
+    ASSERT_FALSE(client.handshake());
+    net::write(client.stream, net::buffer(std::string(request)));
+    test::Response res;
+    bhttp::read(client.stream, client.buffer, res);
+    EXPECT_EQ(res.result(), std::string(request).starts_with("GET") ? bhttp::status::ok
+                                                                     : bhttp::status::payload_too_large);
+    EXPECT_FALSE(res.keep_alive());
+    const auto start = std::chrono::steady_clock::now();
+    char byte = 0;
+    beast::error_code ec;
+    client.stream.read_some(net::buffer(&byte, 1), ec);
+    EXPECT_TRUE(ec == net::error::eof || ec == ssl::error::stream_truncated) << ec.message();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  }
+}
+
 TEST(HttpTls, Tls11IsRefusedAndTls12Accepted) {
   test::RunningServer s(tls_options(load_or_fail(pair_of("a"))), hello);
   auto old_ctx = client_context(TLS1_1_VERSION, TLS1_1_VERSION);
