@@ -1,5 +1,5 @@
 // Fuzz target: raw bytes from a client, read by the server's own HTTP session
-// (api::http::Session: Beast's parser with the server's limits, the Transfer-Encoding and
+// (api::http::Session over plain TCP: Beast's parser with the server's limits, the Transfer-Encoding and
 // Content-Length checks, 100-continue, keep-alive and pipelining, error replies) and answered by
 // the routes of `vidserve serve` (api::make_routes over the fuzz world's services). The session
 // owns one end of a connected socket pair; the other end writes the input, shuts its sending
@@ -70,9 +70,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   server_end.assign(http::tcp::v4(), fds[0]);
   local::socket client(io, local(), fds[1]);
 
-  auto session = std::make_shared<http::Session>(std::move(server_end), context,
-                                                 http::ConnectionInfo{"127.0.0.1", 40000},
-                                                 http::ConnectionLimiter::Slot{});
+  auto session = std::make_shared<http::Session<http::PlainStream>>(
+      http::PlainStream(std::move(server_end)), context, http::ConnectionInfo{"127.0.0.1", 40000},
+      http::ConnectionLimiter::Slot{});
   session->start();
   session.reset();  // it lives as long as its pending operations
   net::async_write(client, net::buffer(data, size),

@@ -10,7 +10,8 @@
 
 namespace vidserve::api {
 
-http::bhttp::message_generator media_response(const http::Request& req,
-                                              delivery::MediaStore& store);
+// `extra` (CORS headers) goes on every answer.
+http::bhttp::message_generator media_response(const http::Request& req, delivery::MediaStore& store,
+                                              const http::HeaderList& extra = {});
 
 }  // namespace vidserve::api

@@ -3,6 +3,7 @@
 // API under /v1/videos/ (and /kling/v1/videos/), the APIMart-style API at /v1/videos/generations
 // and /v1/tasks/, media files at GET /media/<uuid>.<ext>, and GET /health.
 #include "api/apimart/apimart_service.hpp"
+#include "api/cors.hpp"
 #include "api/http/types.hpp"
 #include "api/kling/native_service.hpp"
 #include "api/runware/service.hpp"
@@ -15,6 +16,7 @@ struct Apis {
   const apimart::ApimartService& apimart;
 };
 
-http::AsyncHandler make_routes(Apis apis, delivery::MediaStore& media);
+// `cors`: answers OPTIONS on the CORS routes and adds CORS headers to answers (api/cors.hpp).
+http::AsyncHandler make_routes(Apis apis, delivery::MediaStore& media, CorsPolicy cors = {});
 
 }  // namespace vidserve::api

@@ -5,6 +5,7 @@ namespace vidserve::app::errc {
 
 // serve: options and engines.
 inline constexpr const char* kInvalidListen = "invalidListen";
+inline constexpr const char* kInvalidTls = "invalidTls";  // one of --tls-cert / --tls-key alone
 inline constexpr const char* kInvalidRetention = "invalidRetention";
 inline constexpr const char* kInvalidEngineConfig = "invalidEngineConfig";
 inline constexpr const char* kInvalidEngineRoutes = "invalidEngineRoutes";

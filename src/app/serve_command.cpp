@@ -46,7 +46,7 @@ int run_serve(const ServeOptions& options) {
     std::cerr << "vidserve serve: VIDSERVE_LOG_LEVEL: " << level.error().message << "\n";
     return 1;
   }
-  block_stop_signals();
+  block_stop_signals(/*hangup=*/true);  // SIGHUP: reload the TLS certificate and key
   ServerApp app(options);
   auto base = app.start();
   if (!base) {
@@ -55,7 +55,13 @@ int run_serve(const ServeOptions& options) {
   }
   print_banner(*base, app, options);
   std::cout.flush();
-  wait_for_stop_signal();
+  wait_for_stop_signal([&app] {
+    if (!app.tls()) return log::get().info("SIGHUP: no TLS certificate to reload");
+    if (auto reloaded = app.reload_tls(); !reloaded) {
+      return log::get().error("SIGHUP: the TLS certificate and key stay as they were: {}", reloaded.error().message);
+    }
+    log::get().info("SIGHUP: TLS certificate and key reloaded; new connections use them");
+  });
   std::cerr << "vidserve: shutting down\n";
   app.stop();
   return 0;
@@ -77,6 +83,21 @@ void add_limit_options(CLI::App& cmd, ServeOptions& options) {
   add_spend_cap_option(cmd, options);
 }
 
+
+// TLS on the listener and the origins browsers may call from.
+void add_tls_cors_options(CLI::App& cmd, ServeOptions& options) {
+  cmd.add_option("--tls-cert", options.tls_cert,
+                 "PEM certificate chain: every connection is TLS 1.2+ (HTTPS, WSS); needs --tls-key; "
+                 "SIGHUP reloads both files")
+      ->envname("VIDSERVE_TLS_CERT");
+  cmd.add_option("--tls-key", options.tls_key, "PEM private key of --tls-cert (unencrypted)")
+      ->envname("VIDSERVE_TLS_KEY");
+  cmd.add_option("--cors-origin", options.cors_origins,
+                 "Origins browser apps may call from, e.g. https://app.example.com (repeatable, or "
+                 "comma-separated; * for any); default: none")
+      ->envname("VIDSERVE_CORS_ORIGINS")
+      ->delimiter(',');
+}
 
 void add_webhook_options(CLI::App& cmd, ServeOptions& options) {
   cmd.add_option("--webhook-retry-hours", options.webhook_retry_hours,
@@ -100,7 +121,9 @@ Runner add_serve_command(CLI::App& app) {
   cmd->add_option("--listen", options->listen, "HOST:PORT to listen on (port 0 picks a free port)")
       ->capture_default_str();
   add_storage_options(*cmd, *options);
-  cmd->add_option("--public-url", options->public_url, "Base URL for media links (default: http://LISTEN)");
+  cmd->add_option("--public-url", options->public_url,
+                  "Base URL for media links (default: http://LISTEN, https://LISTEN with TLS)");
+  add_tls_cors_options(*cmd, *options);
   cmd->add_option("--workers", options->workers,
                   "Tasks rendered at once (0: accept and store only; tasks wait for a worker). Default: 2 on "
                   "SQLite, 0 on a shared store (an API node; `vidserve worker` renders)")

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include "api/http/server.hpp"
+#include "api/http/tls_context.hpp"
 #include "api/routes.hpp"
 #include "api/runware/ws_socket.hpp"
 #include "app/error_codes.hpp"
@@ -24,6 +25,8 @@ struct ServerApp::Parts {
   std::unique_ptr<FrontEnds> front_ends;
   std::unique_ptr<worker::Scheduler> scheduler;
   std::unique_ptr<api::runware::SessionDirectory> ws_sessions;
+  std::shared_ptr<api::http::TlsCredentials> tls;  // null: plain HTTP
+  api::CorsPolicy cors;
   std::unique_ptr<api::http::Server> server;
   std::unique_ptr<BackgroundLoop> sweeper;  // expired media, WebSocket sessions, retention
 };
@@ -111,6 +114,10 @@ Result<std::string> ServerApp::start() {
   auto& p = *parts_;
   auto listen = parse_listen(options_.listen);
   if (!listen) return listen.error();
+  if (auto tls = load_tls(); !tls) return tls.error();
+  auto cors = api::CorsPolicy::parse(options_.cors_origins);
+  if (!cors) return cors.error();
+  p.cors = std::move(*cors);
   // Interrupted tasks go back to the queue (SQLite) before anything runs.
   if (auto opened = open_storage_and_engines(options_, p.storage, p.engines); !opened) return opened.error();
   auto front_ends = build_front_ends(options_, *p.storage, *p.engines);
@@ -158,19 +165,36 @@ Result<std::string> ServerApp::start_http(const std::string& host, unsigned shor
   raise_fd_limit();  // before the connection limit is derived from it
   http.max_connections = options_.max_connections;
   http.max_connections_per_address = options_.max_connections_per_ip;
-  p.server = std::make_unique<api::http::Server>(http, api::make_routes({*f.runware, *f.kling, *f.apimart},
-                                                                        *p.storage->media));
+  http.tls = p.tls;
+  p.server = std::make_unique<api::http::Server>(
+      http, api::make_routes({*f.runware, *f.kling, *f.apimart}, *p.storage->media, p.cors));
   p.ws_sessions = std::make_unique<api::runware::SessionDirectory>(*f.runware, f.subscriptions);
   p.server->on_websocket(api::runware::runware_websocket_route(*f.runware, *p.ws_sessions));
   auto bound = p.server->start();
   if (!bound) return bound.error();
   const std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   const std::string base =
-      options_.public_url.empty() ? "http://" + shown + ":" + std::to_string(*bound) : options_.public_url;
+      options_.public_url.empty() ? (p.tls ? "https://" : "http://") + shown + ":" + std::to_string(*bound) : options_.public_url;
   // With port 0 the URL is known only now; media links of replies sent in the first instant
   // could carry an empty base, so a fixed --listen port or --public-url is used in production.
   p.storage->media->set_public_base_url(base);
   return base;
+}
+
+Status ServerApp::load_tls() {
+  if (options_.tls_cert.empty() != options_.tls_key.empty()) {
+    return Error{errc::kInvalidTls, "TLS needs both --tls-cert and --tls-key (or neither)"};
+  }
+  if (options_.tls_cert.empty()) return Ok{};
+  auto tls = api::http::TlsCredentials::load({options_.tls_cert, options_.tls_key});
+  if (!tls) return tls.error();
+  parts_->tls = std::move(*tls);
+  return Ok{};
+}
+
+Status ServerApp::reload_tls() {
+  if (!parts_->tls) return Ok{};
+  return parts_->tls->reload();
 }
 
 void ServerApp::stop() {

@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "app/key_limits.hpp"
 #include "common/result.hpp"
@@ -25,7 +26,12 @@ struct ServeOptions {
   // Where media live: "" for data_dir/media; "s3://BUCKET[/PREFIX]?endpoint=...&region=..." (with
   // a shared store only).
   std::string media_url;
-  std::string public_url;      // default: http://<listen>
+  std::string public_url;      // default: http://<listen> (https:// with TLS)
+  // TLS on the listener: both PEM files or neither. SIGHUP reloads them (ServerApp::reload_tls).
+  std::string tls_cert;
+  std::string tls_key;
+  // Origins browsers may call the APIs and media routes from ("*": any); empty: no CORS.
+  std::vector<std::string> cors_origins;
   int workers = -1;            // tasks rendered at once; -1: 2 on SQLite, 0 on a shared store
   // How long a claimed task stays with its worker without a renewal (renewed every sixth of it);
   // 0: 10 minutes on SQLite, 30 s on a shared store (a dead worker's tasks wait this long).
@@ -73,6 +79,10 @@ class ServerApp {
   // Opens the store, resumes interrupted tasks, starts workers and the HTTP server.
   Result<std::string> start();  // the base URL
   void stop();
+  // Reads the TLS certificate and key again: new connections use the new pair; on an error the
+  // current pair stays and the error is returned. Ok without TLS (nothing to reload).
+  Status reload_tls();
+  bool tls() const { return !options_.tls_cert.empty(); }
   // After start(): "store SQLite (DATA/vidserve.db), media DATA/media, 2 workers" (no passwords).
   std::string summary() const;
   // After start(): what serves the models, "*=preview" or "klingai:*=kling, *=preview; kling
@@ -82,6 +92,7 @@ class ServerApp {
  private:
   // The HTTP server and WebSocket sessions over the built front-ends; the base URL.
   Result<std::string> start_http(const std::string& host, unsigned short port);
+  Status load_tls();  // both files or neither; unreadable or mismatched files are errors
 
   struct Parts;
   ServeOptions options_;

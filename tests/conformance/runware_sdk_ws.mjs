@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 const [base, apiKey, pkg] = process.argv.slice(2);
 const { Runware } = await import(pkg);
 const version = JSON.parse(readFileSync(new URL(`./node_modules/${pkg}/package.json`, import.meta.url))).version;
-const url = base.replace(/^http:/, 'ws:') + '/v1';
+const url = base.replace(/^http/, 'ws') + '/v1';  // https:// (run_conformance.sh --tls) -> wss://
 const rw = await Runware.initialize({ apiKey, url, timeoutDuration: 60000, globalMaxRetries: 1 });
 assert.ok(rw._connectionSessionUUID, 'authentication gives a connectionSessionUUID');
 

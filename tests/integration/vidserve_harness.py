@@ -44,7 +44,7 @@ class Server:
                 "--workers", str(self.workers)] + self.extra_args
         self.proc = spawn_logged(args, self.data_dir, env=self.env, preexec_fn=self.preexec_fn)
         line = self.proc.stdout.readline()
-        m = re.search(r"listening on (http://\S+)", line)
+        m = re.search(r"listening on (https?://\S+)", line)
         if not m:
             self.proc.kill()
             raise RuntimeError(f"server did not start: {line!r} {self.proc.stderr.read()}")

@@ -17,5 +17,10 @@ inline constexpr const char* kRangeNotSatisfiable = "rangeNotSatisfiable";
 inline constexpr const char* kInvalidAddress = "invalidAddress";
 inline constexpr const char* kListenFailed = "listenFailed";
 inline constexpr const char* kAlreadyStarted = "alreadyStarted";
+// TLS files (tls_context.hpp): missing, unreadable or not PEM; a key of another certificate;
+// OpenSSL refusing the TLS settings.
+inline constexpr const char* kTlsFilesUnreadable = "tlsFilesUnreadable";
+inline constexpr const char* kTlsKeyMismatch = "tlsKeyMismatch";
+inline constexpr const char* kTlsInvalid = "tlsInvalid";
 
 }  // namespace vidserve::api::http::errc

@@ -22,6 +22,7 @@ struct FileFacts {
   std::time_t mtime = 0;
   std::string etag;           // quoted
   std::string last_modified;  // HTTP date
+  HeaderList extra;           // the caller's fields, on every answer
 };
 
 std::string default_etag(const struct stat& st) {
@@ -54,6 +55,7 @@ void set_common(bhttp::response<Body>& res, const Request& req, const FileFacts&
   // Served files are media, never pages: no type guessing, no scripts, no same-origin access.
   res.set("X-Content-Type-Options", "nosniff");
   res.set("Content-Security-Policy", "sandbox; default-src 'none'");
+  for (const auto& [name, value] : facts.extra) res.set(name, value);
   res.keep_alive(req.keep_alive());
 }
 
@@ -97,7 +99,7 @@ bhttp::message_generator headers_only(const Request& req, const FileFacts& facts
 
 bhttp::message_generator file_response(const Request& req, const std::string& path,
                                        std::string_view content_type,
-                                       std::optional<std::string> etag) {
+                                       std::optional<std::string> etag, const HeaderList& extra) {
   const bool head = req.method() == bhttp::verb::head;
   if (!head && req.method() != bhttp::verb::get) {
     bhttp::response<bhttp::string_body> res{bhttp::status::method_not_allowed, req.version()};
@@ -112,10 +114,12 @@ bhttp::message_generator file_response(const Request& req, const std::string& pa
   beast::error_code ec;
   beast::file file;
   file.open(path.c_str(), beast::file_mode::scan, ec);
-  const auto facts = ec ? std::nullopt : file_facts(file, std::move(etag));
-  if (!facts)
-    return error_response(req, bhttp::status::not_found, vidserve::errc::kNotFound,
-                          "file not found");
+  auto facts = ec ? std::nullopt : file_facts(file, std::move(etag));
+  if (!facts) {
+    return json_response(req, bhttp::status::not_found, error_json(vidserve::errc::kNotFound, "file not found"),
+                         extra);
+  }
+  facts->extra = extra;
 
   if (not_modified(req, *facts)) return headers_only(req, *facts, bhttp::status::not_modified);
   const RangeRequest range = requested_range(req, *facts);

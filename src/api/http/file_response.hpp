@@ -15,8 +15,9 @@
 namespace vidserve::api::http {
 
 // `etag` replaces the default strong tag ("<size hex>-<mtime ns hex>"); it is quoted if bare.
+// `extra` goes on every GET/HEAD answer (200, 206, 304, 404, 416).
 bhttp::message_generator file_response(const Request& req, const std::string& path,
                                        std::string_view content_type,
-                                       std::optional<std::string> etag = {});
+                                       std::optional<std::string> etag = {}, const HeaderList& extra = {});
 
 }  // namespace vidserve::api::http

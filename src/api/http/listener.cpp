@@ -7,6 +7,7 @@
 
 #include "api/http/server_log.hpp"
 #include "api/http/session.hpp"
+#include "api/http/tls_context.hpp"
 
 namespace vidserve::api::http {
 
@@ -87,7 +88,17 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
   }
   beast::error_code nodelay_ec;
   socket.set_option(tcp::no_delay(true), nodelay_ec);  // best effort: a failure only costs latency
-  std::make_shared<Session>(std::move(socket), context_, std::move(peer), std::move(*slot))->start();
+  if (context_->options.tls) {
+    auto tls = context_->options.tls->current();
+    TlsStream stream(std::move(socket), *tls);
+    std::make_shared<Session<TlsStream>>(std::move(stream), context_, std::move(peer), std::move(*slot),
+                                         std::move(tls))
+        ->start();
+  } else {
+    std::make_shared<Session<PlainStream>>(PlainStream(std::move(socket)), context_, std::move(peer),
+                                           std::move(*slot))
+        ->start();
+  }
   accept();
 }
 

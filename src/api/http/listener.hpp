@@ -1,6 +1,7 @@
 #pragma once
 // Listener: accepts connections and starts a Session for each, every one on its own strand.
-// The acceptor arrives bound and listening (Server::start opens it to report errors).
+// The acceptor arrives bound and listening (Server::start opens it to report errors). With TLS
+// (ServerOptions::tls) each connection gets the credentials' context current when it is accepted.
 // Accepted sockets get TCP_NODELAY. A connection over the ConnectionLimiter's limits (in all, or
 // for its address) is closed at once; accept errors (EMFILE) pause 100 ms; both log at most once
 // a second.

@@ -18,9 +18,11 @@ int retry_after_s(bhttp::status status) {
 
 bhttp::response<bhttp::string_body> make_response(unsigned version, bool keep_alive, bool head,
                                                   bhttp::status status, std::string body,
-                                                  std::string_view content_type, int retry_after = 0) {
+                                                  std::string_view content_type, int retry_after = 0,
+                                                  const HeaderList& extra = {}) {
   bhttp::response<bhttp::string_body> res{status, version};
   res.set(bhttp::field::server, kServerName);
+  for (const auto& [name, value] : extra) res.set(name, value);
   res.set(bhttp::field::content_type, content_type);
   res.keep_alive(keep_alive);
   if (const int wait = retry_after > 0 ? retry_after : retry_after_s(status)) res.set(bhttp::field::retry_after, std::to_string(wait));
@@ -35,14 +37,16 @@ bhttp::response<bhttp::string_body> make_response(unsigned version, bool keep_al
 
 }  // namespace
 
-bhttp::message_generator json_response(const Request& req, bhttp::status status, std::string body) {
+bhttp::message_generator json_response(const Request& req, bhttp::status status, std::string body,
+                                       const HeaderList& extra) {
   return make_response(req.version(), req.keep_alive(), req.method() == bhttp::verb::head, status,
-                       std::move(body), "application/json");
+                       std::move(body), "application/json", 0, extra);
 }
 
 bhttp::message_generator json_response(unsigned version, bool keep_alive, bhttp::status status,
-                                       std::string body, int retry_after) {
-  return make_response(version, keep_alive, false, status, std::move(body), "application/json", retry_after);
+                                       std::string body, int retry_after, const HeaderList& extra) {
+  return make_response(version, keep_alive, false, status, std::move(body), "application/json", retry_after,
+                       extra);
 }
 
 bhttp::message_generator text_response(const Request& req, bhttp::status status, std::string body,
@@ -51,9 +55,11 @@ bhttp::message_generator text_response(const Request& req, bhttp::status status,
                        std::move(body), content_type);
 }
 
-bhttp::message_generator redirect_response(const Request& req, std::string location) {
+bhttp::message_generator redirect_response(const Request& req, std::string location,
+                                           const HeaderList& extra) {
   bhttp::response<bhttp::string_body> res{bhttp::status::temporary_redirect, req.version()};
   res.set(bhttp::field::server, kServerName);
+  for (const auto& [name, value] : extra) res.set(name, value);
   res.set(bhttp::field::location, std::move(location));
   res.set(bhttp::field::cache_control, "no-store");
   res.keep_alive(req.keep_alive());

@@ -10,18 +10,21 @@
 
 namespace vidserve::api::http {
 
-bhttp::message_generator json_response(const Request& req, bhttp::status status, std::string body);
+// `extra` (every helper taking it): header fields added to the response, e.g. CORS headers.
+bhttp::message_generator json_response(const Request& req, bhttp::status status, std::string body,
+                                       const HeaderList& extra = {});
 // For answers built after the request was moved away (asynchronous handlers). `retry_after`
 // (seconds, > 0) replaces the status's default Retry-After (a key over its request rate).
 bhttp::message_generator json_response(unsigned version, bool keep_alive, bhttp::status status,
-                                       std::string body, int retry_after = 0);
+                                       std::string body, int retry_after = 0, const HeaderList& extra = {});
 
 bhttp::message_generator text_response(const Request& req, bhttp::status status, std::string body,
                                        std::string_view content_type = "text/plain");
 
 // 307 Temporary Redirect to `location` (the method, and a Range header, go along to it), with
 // Cache-Control: no-store (the target may be a URL that expires) and an empty body.
-bhttp::message_generator redirect_response(const Request& req, std::string location);
+bhttp::message_generator redirect_response(const Request& req, std::string location,
+                                           const HeaderList& extra = {});
 
 // {"errors":[{"code":code,"message":message}]}
 std::string error_json(std::string_view code, std::string_view message);

@@ -9,6 +9,8 @@
 //   ...
 //   server.stop();                // or let the destructor do it
 //
+// TLS (ServerOptions::tls, tls_context.hpp): every connection of the listener is TLS 1.2+, HTTP
+// and WebSocket alike; without it, plain TCP.
 // Limits (ServerOptions): bodies over body_limit get 413 before the body is read (and
 // before any 100 Continue), headers over header_limit 431, malformed requests 400; slow or
 // idle connections are closed at the header/body/idle/write timeouts.

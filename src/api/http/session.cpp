@@ -8,6 +8,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/rfc7230.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <exception>
 #include <utility>
@@ -50,56 +51,79 @@ bool expects_continue(const Request& req) {
 
 }  // namespace
 
-Session::Session(tcp::socket&& socket, std::shared_ptr<SessionContext> context, ConnectionInfo info,
-                 ConnectionLimiter::Slot slot)
+template <class Stream>
+Session<Stream>::Session(Stream&& stream, std::shared_ptr<SessionContext> context, ConnectionInfo info,
+                         ConnectionLimiter::Slot slot, TlsContextRef tls)
     : context_(std::move(context)),
       options_(context_->options),
-      strand_(socket.get_executor()),
-      stream_(std::move(socket)),
+      strand_(stream.get_executor()),
+      tls_(std::move(tls)),
+      stream_(std::move(stream)),
       info_(std::move(info)),
       slot_(std::move(slot)) {}
 
-Session::~Session() {
+template <class Stream>
+Session<Stream>::~Session() {
   context_->registry.remove(this);
 }
 
-void Session::start() {
-  net::dispatch(strand_, [self = shared_from_this()] {
+template <class Stream>
+void Session<Stream>::start() {
+  net::dispatch(strand_, [self = this->shared_from_this()] {
     if (!self->context_->registry.add(self)) return self->close_now();  // server stopping
-    self->read_header();  // a new connection must send its header within header_timeout
+    // A new connection must complete the TLS handshake, and then send its header, each within
+    // header_timeout.
+    if constexpr (kIsTls<Stream>) {
+      self->tcp().expires_after(self->options_.header_timeout);
+      self->stream_.async_handshake(net::ssl::stream_base::server,
+                                    beast::bind_front_handler(&Session::on_handshake, self));
+    } else {
+      self->read_header();
+    }
   });
 }
 
-void Session::close() {
-  net::post(strand_, [self = shared_from_this()] { self->close_now(); });
+template <class Stream>
+void Session<Stream>::on_handshake(beast::error_code ec) {
+  if (ec) return close_now();  // not TLS, a refused version, timeout, or stop()
+  read_header();
+}
+
+template <class Stream>
+void Session<Stream>::close() {
+  net::post(strand_, [self = this->shared_from_this()] { self->close_now(); });
 }
 
 // Keep-alive: wait up to idle_timeout for the first byte of the next request.
-void Session::wait_for_request() {
+template <class Stream>
+void Session<Stream>::wait_for_request() {
   if (buffer_.size() > 0) return read_header();  // pipelined: already here
-  stream_.expires_after(options_.idle_timeout);
+  tcp().expires_after(options_.idle_timeout);
   stream_.async_read_some(buffer_.prepare(kReadChunk),
-                          beast::bind_front_handler(&Session::on_idle_data, shared_from_this()));
+                          beast::bind_front_handler(&Session::on_idle_data, this->shared_from_this()));
 }
 
-void Session::on_idle_data(beast::error_code ec, std::size_t bytes) {
+template <class Stream>
+void Session<Stream>::on_idle_data(beast::error_code ec, std::size_t bytes) {
   buffer_.commit(bytes);
   if (ec) return close_now();  // idle timeout, peer closed, or stop()
   read_header();
 }
 
-void Session::read_header() {
+template <class Stream>
+void Session<Stream>::read_header() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(options_.header_limit));
   parser_->body_limit(options_.body_limit);
-  stream_.expires_after(options_.header_timeout);
+  tcp().expires_after(options_.header_timeout);
   header_scan_ = {};
   scan_header();
 }
 
 // Reads until the header section is complete (or over the limit, which Beast then reports) and
 // refuses obsolete line folding before Beast, which would accept it, parses the buffered bytes.
-void Session::scan_header() {
+template <class Stream>
+void Session<Stream>::scan_header() {
   const auto data = buffer_.data();
   const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
   const auto scan = http::scan_header(bytes, header_scan_);
@@ -110,20 +134,22 @@ void Session::scan_header() {
   }
   if (scan == HeaderScan::Complete || bytes.size() > options_.header_limit) {
     bhttp::async_read_header(stream_, buffer_, *parser_,
-                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
+                             beast::bind_front_handler(&Session::on_header, this->shared_from_this()));
     return;
   }
   stream_.async_read_some(buffer_.prepare(kReadChunk),
-                          beast::bind_front_handler(&Session::on_header_bytes, shared_from_this()));
+                          beast::bind_front_handler(&Session::on_header_bytes, this->shared_from_this()));
 }
 
-void Session::on_header_bytes(beast::error_code ec, std::size_t bytes) {
+template <class Stream>
+void Session<Stream>::on_header_bytes(beast::error_code ec, std::size_t bytes) {
   buffer_.commit(bytes);
   if (ec) return close_now();  // header timeout, peer closed, or stop()
   scan_header();
 }
 
-void Session::on_header(beast::error_code ec, std::size_t header_bytes) {
+template <class Stream>
+void Session<Stream>::on_header(beast::error_code ec, std::size_t header_bytes) {
   if (ec) return on_read_error(ec);
   // Beast enforces header_limit only while the header is incomplete: one that arrives whole in a
   // single read (24 KB of small fields, say) would pass.
@@ -139,31 +165,35 @@ void Session::on_header(beast::error_code ec, std::size_t header_bytes) {
   if (length && *length > options_.body_limit) return on_read_error(bhttp::error::body_limit);
   if (parser_->is_done()) return handle_request();
   if (expects_continue(parser_->get())) {
-    stream_.expires_after(options_.body_timeout);
+    tcp().expires_after(options_.body_timeout);
     net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                     beast::bind_front_handler(&Session::on_continue_sent, shared_from_this()));
+                     beast::bind_front_handler(&Session::on_continue_sent, this->shared_from_this()));
     return;
   }
   read_body();
 }
 
-void Session::on_continue_sent(beast::error_code ec, std::size_t) {
+template <class Stream>
+void Session<Stream>::on_continue_sent(beast::error_code ec, std::size_t) {
   if (ec) return close_now();
   read_body();
 }
 
-void Session::read_body() {
-  stream_.expires_after(options_.body_timeout);
+template <class Stream>
+void Session<Stream>::read_body() {
+  tcp().expires_after(options_.body_timeout);
   bhttp::async_read(stream_, buffer_, *parser_,
-                    beast::bind_front_handler(&Session::on_body, shared_from_this()));
+                    beast::bind_front_handler(&Session::on_body, this->shared_from_this()));
 }
 
-void Session::on_body(beast::error_code ec, std::size_t) {
+template <class Stream>
+void Session<Stream>::on_body(beast::error_code ec, std::size_t) {
   if (ec) return on_read_error(ec);
   handle_request();
 }
 
-void Session::on_read_error(beast::error_code ec) {
+template <class Stream>
+void Session<Stream>::on_read_error(beast::error_code ec) {
   if (ec == bhttp::error::body_limit) {
     return reject(bhttp::status::payload_too_large, errc::kPayloadTooLarge,
                   "request body exceeds " + std::to_string(options_.body_limit) + " bytes");
@@ -179,14 +209,15 @@ void Session::on_read_error(beast::error_code ec) {
   close_now();  // end of stream, timeout, reset, stop()
 }
 
-void Session::handle_request() {
+template <class Stream>
+void Session<Stream>::handle_request() {
   Request req = parser_->release();
   if (beast::websocket::is_upgrade(req)) return hand_off_upgrade(std::move(req));
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
   // The responder may run on another thread: it only posts the response to this strand.
   auto answered = std::make_shared<std::atomic<bool>>(false);
-  Responder respond = [self = shared_from_this(), answered](bhttp::message_generator response) {
+  Responder respond = [self = this->shared_from_this(), answered](bhttp::message_generator response) {
     if (answered->exchange(true)) return;  // answered already (e.g. after an exception)
     auto holder = std::make_shared<bhttp::message_generator>(std::move(response));
     net::post(self->strand_, [self, holder] { self->send(std::move(*holder)); });
@@ -207,7 +238,8 @@ void Session::handle_request() {
   }
 }
 
-void Session::hand_off_upgrade(Request&& req) {
+template <class Stream>
+void Session<Stream>::hand_off_upgrade(Request&& req) {
   std::shared_ptr<WsHandler> handler;
   try {
     if (context_->websocket) handler = context_->websocket(req, info_);
@@ -220,40 +252,44 @@ void Session::hand_off_upgrade(Request&& req) {
     return send(error_response(req, bhttp::status::not_found, vidserve::errc::kNotFound,
                                "no WebSocket endpoint at " + std::string(req.target())));
   }
-  stream_.expires_never();
+  tcp().expires_never();
   closed_ = true;  // the socket belongs to the WebSocket session from here on
   context_->registry.remove(this);
-  auto session = std::make_shared<WebSocketSession>(std::move(stream_), context_, std::move(handler),
-                                                    info_, std::move(slot_));
+  auto session = std::make_shared<WebSocketSession<Stream>>(std::move(stream_), context_, std::move(handler),
+                                                            info_, std::move(slot_), std::move(tls_));
   session->run(std::move(req));
 }
 
 // Answers a request that could not be read completely; the connection closes afterwards.
-void Session::reject(bhttp::status status, std::string_view code, const std::string& message) {
+template <class Stream>
+void Session<Stream>::reject(bhttp::status status, std::string_view code, const std::string& message) {
   const unsigned version = parser_ && parser_->get().version() == 10 ? 10 : 11;
   send(error_response(version, false, status, code, message));
 }
 
-void Session::send(bhttp::message_generator response) {
+template <class Stream>
+void Session<Stream>::send(bhttp::message_generator response) {
   response_.emplace(std::move(response));
   write_some();
 }
 
 // Writes the response piece by piece so that write_timeout limits each step rather than the
 // whole transfer of a large file.
-void Session::write_some() {
+template <class Stream>
+void Session<Stream>::write_some() {
   beast::error_code ec;
   const auto buffers = response_->prepare(ec);
   if (ec) {
     log_error("response body", ec.message());
     return close_now();
   }
-  stream_.expires_after(options_.write_timeout);
+  tcp().expires_after(options_.write_timeout);
   stream_.async_write_some(buffers,
-                           beast::bind_front_handler(&Session::on_write_some, shared_from_this()));
+                           beast::bind_front_handler(&Session::on_write_some, this->shared_from_this()));
 }
 
-void Session::on_write_some(beast::error_code ec, std::size_t bytes) {
+template <class Stream>
+void Session<Stream>::on_write_some(beast::error_code ec, std::size_t bytes) {
   if (ec) return close_now();
   response_->consume(bytes);
   if (!response_->is_done()) return write_some();
@@ -263,29 +299,41 @@ void Session::on_write_some(beast::error_code ec, std::size_t bytes) {
   wait_for_request();
 }
 
-void Session::linger_close() {
+template <class Stream>
+void Session<Stream>::linger_close() {
+  if constexpr (kIsTls<Stream>) {
+    // close_notify, then the peer's (unread request bytes are discarded meanwhile).
+    tcp().expires_after(kLingerTime);
+    stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->close_now(); });
+    return;
+  }
   beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
   if (ec) return close_now();
   buffer_.consume(buffer_.size());
-  stream_.expires_after(kLingerTime);
+  tcp().expires_after(kLingerTime);
   stream_.async_read_some(buffer_.prepare(kReadChunk),
-                          beast::bind_front_handler(&Session::on_linger, shared_from_this()));
+                          beast::bind_front_handler(&Session::on_linger, this->shared_from_this()));
 }
 
-void Session::on_linger(beast::error_code ec, std::size_t bytes) {
+template <class Stream>
+void Session<Stream>::on_linger(beast::error_code ec, std::size_t bytes) {
   drained_ += bytes;
   if (ec || drained_ > kLingerBytes) return close_now();
   stream_.async_read_some(buffer_.prepare(kReadChunk),
-                          beast::bind_front_handler(&Session::on_linger, shared_from_this()));
+                          beast::bind_front_handler(&Session::on_linger, this->shared_from_this()));
 }
 
-void Session::close_now() {
+template <class Stream>
+void Session<Stream>::close_now() {
   if (closed_) return;
   closed_ = true;
   beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-  stream_.close();
+  tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+  tcp().close();
 }
+
+template class Session<PlainStream>;
+template class Session<TlsStream>;
 
 }  // namespace vidserve::api::http

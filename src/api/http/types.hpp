@@ -7,7 +7,10 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace vidserve::api::http {
 
@@ -17,6 +20,11 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 using Request = bhttp::request<bhttp::string_body>;
+
+class TlsCredentials;  // tls_context.hpp
+
+// Header fields a caller adds to a response the helpers build (e.g. CORS), name and value.
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct ConnectionInfo {
   std::string remote_address;  // peer IP address, e.g. "127.0.0.1" or "::1"
@@ -36,6 +44,9 @@ using AsyncHandler = std::function<void(Request&& req, const ConnectionInfo&, Re
 struct ServerOptions {
   std::string address = "127.0.0.1";  // numeric IPv4 or IPv6 address
   unsigned short port = 8080;         // 0 = pick a free port
+  // Set: every connection is TLS (HTTP and WebSocket), with the credentials' current context at
+  // the time it is accepted. The handshake must end within header_timeout.
+  std::shared_ptr<TlsCredentials> tls;
   int threads = 4;
   std::size_t body_limit = 10 * 1024 * 1024;  // bytes; larger bodies get 413
   std::size_t header_limit = 16 * 1024;       // bytes; larger headers get 431

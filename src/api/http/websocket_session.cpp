@@ -6,6 +6,7 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket/error.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <exception>
 #include <utility>
 
@@ -43,24 +44,27 @@ bool guarded(std::string_view what, F&& f) {
 
 }  // namespace
 
-WebSocketSession::WebSocketSession(beast::tcp_stream&& stream,
-                                   std::shared_ptr<SessionContext> context,
-                                   std::shared_ptr<WsHandler> handler, ConnectionInfo info,
-                                   ConnectionLimiter::Slot slot)
+template <class Stream>
+WebSocketSession<Stream>::WebSocketSession(Stream&& stream, std::shared_ptr<SessionContext> context,
+                                           std::shared_ptr<WsHandler> handler, ConnectionInfo info,
+                                           ConnectionLimiter::Slot slot, TlsContextRef tls)
     : context_(std::move(context)),
       options_(context_->options),
+      tls_(std::move(tls)),
       ws_(std::move(stream)),
       handler_(std::move(handler)),
       info_(std::move(info)),
       stall_timer_(ws_.get_executor()),
       slot_(std::move(slot)) {}
 
-WebSocketSession::~WebSocketSession() {
+template <class Stream>
+WebSocketSession<Stream>::~WebSocketSession() {
   context_->registry.remove(this);
 }
 
-void WebSocketSession::run(Request&& upgrade) {
-  if (!context_->registry.add(shared_from_this())) return;  // stopping: the socket closes with us
+template <class Stream>
+void WebSocketSession<Stream>::run(Request&& upgrade) {
+  if (!context_->registry.add(this->shared_from_this())) return;  // stopping: the socket closes with us
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = options_.ws_handshake_timeout;
   timeouts.idle_timeout = options_.ws_idle_timeout;
@@ -73,13 +77,14 @@ void WebSocketSession::run(Request&& upgrade) {
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(bhttp::field::server, "vidserve"); }));
   ws_.async_accept(upgrade,
-                   beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
+                   beast::bind_front_handler(&WebSocketSession::on_accept, this->shared_from_this()));
 }
 
-void WebSocketSession::on_accept(beast::error_code ec) {
+template <class Stream>
+void WebSocketSession<Stream>::on_accept(beast::error_code ec) {
   if (ec) return finish();
   open_ = true;
-  guarded("websocket open", [&] { handler_->on_open(weak_from_this()); });
+  guarded("websocket open", [&] { handler_->on_open(this->weak_from_this()); });
   if (closing_) return close_gracefully();  // close() came during the handshake
   read_next();
 }
@@ -87,15 +92,17 @@ void WebSocketSession::on_accept(beast::error_code ec) {
 // Reads while fewer than ws_max_pending messages wait for their answer and less than half the
 // queue limit waits to be written: a client cannot pile up work or replies faster than they are
 // done and read; it only waits.
-void WebSocketSession::read_next() {
+template <class Stream>
+void WebSocketSession<Stream>::read_next() {
   if (!open_ || reading_ || closing_ || pending_ >= options_.ws_max_pending) return;
   if (queued_bytes_ > options_.ws_queue_limit / 2) return;  // on_write reads again
   reading_ = true;
   ws_.async_read(buffer_,
-                 beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
+                 beast::bind_front_handler(&WebSocketSession::on_read, this->shared_from_this()));
 }
 
-void WebSocketSession::on_read(beast::error_code ec, std::size_t) {
+template <class Stream>
+void WebSocketSession<Stream>::on_read(beast::error_code ec, std::size_t) {
   reading_ = false;
   if (ec) {
     if (ec == websocket::error::message_too_big) {
@@ -111,23 +118,26 @@ void WebSocketSession::on_read(beast::error_code ec, std::size_t) {
   read_next();
 }
 
-void WebSocketSession::message_done() {
-  net::post(ws_.get_executor(), [self = shared_from_this()] {
+template <class Stream>
+void WebSocketSession<Stream>::message_done() {
+  net::post(ws_.get_executor(), [self = this->shared_from_this()] {
     if (self->pending_ > 0) --self->pending_;
     self->read_next();
   });
 }
 
-void WebSocketSession::send(std::string text) {
+template <class Stream>
+void WebSocketSession<Stream>::send(std::string text) {
   auto holder = std::make_shared<std::string>(std::move(text));
   net::post(ws_.get_executor(),
-            [self = shared_from_this(), holder] { self->enqueue(std::move(*holder)); });
+            [self = this->shared_from_this(), holder] { self->enqueue(std::move(*holder)); });
 }
 
 // The frame at the front is being written (or is next): the limit applies to what waits behind
 // it, so one large reply is sent whole, as over HTTP, while a peer that stops reading cannot make
 // the queue grow past the limit.
-void WebSocketSession::enqueue(std::string&& text) {
+template <class Stream>
+void WebSocketSession<Stream>::enqueue(std::string&& text) {
   if (!open_ || closing_) return;
   const std::size_t waiting = queued_bytes_ - (queue_.empty() ? 0 : queue_.front().size());
   if (!queue_.empty() && waiting + text.size() > options_.ws_queue_limit) {
@@ -139,7 +149,8 @@ void WebSocketSession::enqueue(std::string&& text) {
   if (!writing_) write_next();
 }
 
-void WebSocketSession::write_next() {
+template <class Stream>
+void WebSocketSession<Stream>::write_next() {
   if (queue_.empty()) {
     if (closing_) close_gracefully();
     return;
@@ -152,10 +163,11 @@ void WebSocketSession::write_next() {
   watch_writes();
   ws_.text(true);
   ws_.async_write_some(last, net::buffer(frame.data() + written_, size),
-                       beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
+                       beast::bind_front_handler(&WebSocketSession::on_write, this->shared_from_this()));
 }
 
-void WebSocketSession::on_write(beast::error_code ec, std::size_t bytes) {
+template <class Stream>
+void WebSocketSession<Stream>::on_write(beast::error_code ec, std::size_t bytes) {
   writing_ = false;
   // After drop() or finish() only the frame that was in flight is left; nothing more is written.
   if (ec || finished_) return finish();
@@ -171,15 +183,17 @@ void WebSocketSession::on_write(beast::error_code ec, std::size_t bytes) {
 
 // One timer per connection, armed while a piece is being written: a piece that makes no progress
 // for ws_write_timeout means the peer stopped reading.
-void WebSocketSession::watch_writes() {
+template <class Stream>
+void WebSocketSession<Stream>::watch_writes() {
   if (watching_) return;
   watching_ = true;
   stall_timer_.expires_after(options_.ws_write_timeout);
   stall_timer_.async_wait(
-      beast::bind_front_handler(&WebSocketSession::on_stall_check, shared_from_this()));
+      beast::bind_front_handler(&WebSocketSession::on_stall_check, this->shared_from_this()));
 }
 
-void WebSocketSession::on_stall_check(beast::error_code ec) {
+template <class Stream>
+void WebSocketSession<Stream>::on_stall_check(beast::error_code ec) {
   watching_ = false;
   if (ec || finished_ || !writing_) return;
   const auto stalled = context_->clock->monotonic() - write_started_;
@@ -189,8 +203,9 @@ void WebSocketSession::on_stall_check(beast::error_code ec) {
        " bytes queued");
 }
 
-void WebSocketSession::close() {
-  net::post(ws_.get_executor(), [self = shared_from_this()] {
+template <class Stream>
+void WebSocketSession<Stream>::close() {
+  net::post(ws_.get_executor(), [self = this->shared_from_this()] {
     if (self->closing_) return;
     self->closing_ = true;
     // During the handshake on_accept sends the close frame: the peer may already hold the 101
@@ -201,16 +216,19 @@ void WebSocketSession::close() {
 }
 
 // Close frame 1001 (going away); the handshake_timeout bounds the wait for the peer's answer.
-void WebSocketSession::close_gracefully() {
+template <class Stream>
+void WebSocketSession<Stream>::close_gracefully() {
   ws_.async_close(websocket::close_code::going_away,
-                  beast::bind_front_handler(&WebSocketSession::on_closed, shared_from_this()));
+                  beast::bind_front_handler(&WebSocketSession::on_closed, this->shared_from_this()));
 }
 
-void WebSocketSession::on_closed(beast::error_code) {
+template <class Stream>
+void WebSocketSession<Stream>::on_closed(beast::error_code) {
   finish();
 }
 
-void WebSocketSession::drop(std::string_view reason) {
+template <class Stream>
+void WebSocketSession<Stream>::drop(std::string_view reason) {
   log_error("websocket " + describe(info_) + " dropped", reason);
   beast::error_code ec;
   beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -218,7 +236,8 @@ void WebSocketSession::drop(std::string_view reason) {
   finish();
 }
 
-void WebSocketSession::finish() {
+template <class Stream>
+void WebSocketSession<Stream>::finish() {
   if (finished_) return;
   finished_ = true;
   const bool was_open = open_;
@@ -231,5 +250,8 @@ void WebSocketSession::finish() {
   if (was_open) guarded("websocket close", [&] { handler_->on_close(); });
   handler_.reset();  // the handler may hold what the connection's events refer to
 }
+
+template class WebSocketSession<PlainStream>;
+template class WebSocketSession<TlsStream>;
 
 }  // namespace vidserve::api::http

@@ -1,6 +1,6 @@
 #pragma once
 // WebSocketSession: one upgraded connection (Beast websocket::stream over the HTTP session's
-// socket, on the same strand). After Beast's advanced server: every step runs on the strand;
+// stream, plain TCP or TLS, on the same strand). After Beast's advanced server: every step runs on the strand;
 // outgoing frames wait in a queue and are written one at a time.
 //
 //   accept (handshake_timeout) → read a message (idle_timeout without data closes)
@@ -20,17 +20,19 @@
 #include <string>
 
 #include "api/http/session_context.hpp"
+#include "api/http/streams.hpp"
 #include "api/http/websocket.hpp"
 
 namespace vidserve::api::http {
 
+template <class Stream>
 class WebSocketSession final : public WsConnection,
                                public Closable,
-                               public std::enable_shared_from_this<WebSocketSession> {
+                               public std::enable_shared_from_this<WebSocketSession<Stream>> {
  public:
-  WebSocketSession(beast::tcp_stream&& stream, std::shared_ptr<SessionContext> context,
+  WebSocketSession(Stream&& stream, std::shared_ptr<SessionContext> context,
                    std::shared_ptr<WsHandler> handler, ConnectionInfo info,
-                   ConnectionLimiter::Slot slot);
+                   ConnectionLimiter::Slot slot, TlsContextRef tls = {});
   ~WebSocketSession() override;
 
   void run(Request&& upgrade);  // once, on the strand, right after construction
@@ -55,7 +57,8 @@ class WebSocketSession final : public WsConnection,
 
   std::shared_ptr<SessionContext> context_;
   const ServerOptions& options_;
-  beast::websocket::stream<beast::tcp_stream> ws_;
+  TlsContextRef tls_;  // outlives ws_
+  beast::websocket::stream<Stream> ws_;
   beast::flat_buffer buffer_;
   std::shared_ptr<WsHandler> handler_;
   ConnectionInfo info_;
@@ -73,5 +76,8 @@ class WebSocketSession final : public WsConnection,
   bool watching_ = false;  // stall_timer_ armed
   ConnectionLimiter::Slot slot_;
 };
+
+extern template class WebSocketSession<PlainStream>;
+extern template class WebSocketSession<TlsStream>;
 
 }  // namespace vidserve::api::http
