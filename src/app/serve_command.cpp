@@ -27,7 +27,9 @@ void print_banner(const std::string& base, const ServerApp& app, const ServeOpti
             << "/v1/tasks/<id>\n"
             << "  Media              " << base << "/media/<uuid>.<ext>\n"
             << "  Operations         " << base << "/healthz  /readyz  /metrics\n"
-            << "  Transport          " << (tls ? "TLS (HTTPS and WSS)" : "plain HTTP (TLS with --tls-cert and --tls-key)")
+            << "  Transport          "
+            << (tls ? "TLS 1.2+ (HTTPS and WSS), certificate " + options.tls_cert + ", reloaded on SIGHUP"
+                    : std::string("plain HTTP (TLS with --tls-cert and --tls-key)"))
             << "\n"
             << "  Engines            " << app.engines_summary() << "\n"
             << "  Data               " << app.summary() << "\n";
