@@ -80,7 +80,7 @@ gen --model klingai:kling-image@o1 --prompt "a red apple" -o "$work/img.mp4"; rc
 [ $rc -eq 2 ] || fail "-o img.mp4 on an image model exited $rc"
 grep -q ".jpg, .jpeg, .png or .webp" "$work/gen.err" || fail "mismatch error: $(cat "$work/gen.err")"
 [ ! -e "$work/img.mp4" ] || fail "img.mp4 was written"
-gen --model klingai:kling-image@o1 --prompt "a red apple" -o "$work/img.png" >/dev/null || fail "image: $(cat "$work/gen.err")"
+gen --model klingai:kling-image@o1 --prompt "a red apple" --width 1024 --height 1024 -o "$work/img.png" >/dev/null || fail "image: $(cat "$work/gen.err")"
 [ "$(head -c 8 "$work/img.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "img.png is not a PNG"
 
 # Lip-sync (video + audio) and avatar (image + audio).
