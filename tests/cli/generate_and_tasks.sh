@@ -114,4 +114,11 @@ done_uuid=$(json_of 'd[0]["taskUUID"]' <<<"$out")
 grep -q "taskNotCancellable" "$work/err" || fail "cancel of a finished task: $(cat "$work/err")"
 "$bin" tasks get 00000000-0000-4000-8000-000000000000 2>&1 | grep -q taskNotFound || fail "tasks get unknown"
 "$bin" tasks list --key wrong-key 2>&1 | grep -q invalidApiKey || fail "tasks list with a wrong key"
+# GET /v1/tasks refuses a bad status or limit, naming the parameter.
+for q in "status=done" "limit=0" "limit=501" "limit=x"; do
+  reply=$(curl -s -w '\n%{http_code}' "$base/v1/tasks?$q" -H "Authorization: Bearer $VIDSERVE_API_KEY")
+  [ "$(tail -1 <<<"$reply")" = 400 ] || fail "GET /v1/tasks?$q: $reply"
+  [ "$(head -1 <<<"$reply" | json_of 'd["errors"][0]["code"], d["errors"][0]["parameter"]')" = \
+    "invalidValue ${q%%=*}" ] || fail "GET /v1/tasks?$q: $reply"
+done
 echo ok
