@@ -57,9 +57,12 @@ std::size_t results_wanted(const json::object& task) {
   return n != nullptr && n->is_int64() && n->get_int64() > 1 ? static_cast<std::size_t>(n->get_int64()) : 1;
 }
 
-// Polls getResponse until `wanted` results succeeded; returns them.
-Result<json::array> wait_for_results(const ApiClient& client, const std::string& task_uuid, std::size_t wanted) {
+// Polls getResponse until `wanted` results succeeded, for at most `wait_s` seconds; returns them.
+Result<json::array> wait_for_results(const ApiClient& client, const std::string& task_uuid, std::size_t wanted,
+                                     int wait_s) {
   ProgressLine progress;
+  const auto& clock = SystemClock::instance();
+  const auto deadline = clock.monotonic() + std::chrono::seconds(wait_s);
   const std::string poll =
       json::serialize(json::array{json::object{{"taskType", "getResponse"}, {"taskUUID", task_uuid}}});
   for (;;) {
@@ -84,6 +87,11 @@ Result<json::array> wait_for_results(const ApiClient& client, const std::string&
     if (done) {
       progress.done();
       return items;
+    }
+    if (clock.monotonic() >= deadline) {
+      progress.done();
+      return Error{errc::kWaitTimeout, "task " + task_uuid + " is still processing after " + std::to_string(wait_s) +
+                                           " s; `vidserve tasks get " + task_uuid + "` reads it later"};
     }
     progress.status("processing");
     std::this_thread::sleep_for(kPollInterval);
@@ -142,7 +150,7 @@ int run_generate(const GenerateOptions& o) {
   ApiClient client(o.server, o.key);
   if (int rc = submit(client, task); rc != 0) return rc;
   if (o.no_wait) return std::cout << task_uuid << "\n", 0;
-  auto results = wait_for_results(client, task_uuid, results_wanted(task));
+  auto results = wait_for_results(client, task_uuid, results_wanted(task), o.wait_s);
   if (!results) return std::cerr << "vidserve generate: " << results.error().message << "\n", 1;
   for (std::size_t i = 0; i < results->size(); ++i) {
     const auto& item = (*results)[i].get_object();
@@ -197,6 +205,9 @@ Runner add_generate_command(CLI::App& app) {
                   "Where to write the result; its extension sets outputFormat (.mp4 .webm .mov for video, .jpg "
                   ".png .webp for images; default out.mp4 or out.jpg)");
   cmd->add_flag("--no-wait", o->no_wait, "Print the task UUID once the server accepted it, and exit");
+  cmd->add_option("--timeout", o->wait_s, "Seconds to wait for the results; then exit 1 (the task runs on)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 7 * 24 * 3600));
   cmd->add_flag("--json", o->as_json, "Print the final result items (getResponse's data) as JSON");
   return [o] { return run_generate(*o); };
 }

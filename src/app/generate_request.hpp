@@ -23,6 +23,7 @@ struct GenerateOptions {
   std::optional<double> duration;
   std::optional<int> width, height, results;
   bool no_wait = false, as_json = false;
+  int wait_s = 3600;  // how long to wait for the results before giving up (the task runs on)
 };
 
 struct GenerateRequest {

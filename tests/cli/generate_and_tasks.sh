@@ -97,6 +97,8 @@ long=$(gen --model klingai:kling-video@3-pro --prompt "a long pan" --duration 10
   || fail "--no-wait: $(cat "$work/gen.err")"
 grep -Eq '^[0-9a-f-]{36}$' <<<"$long" || fail "--no-wait printed '$long'"
 queued=$(gen --model klingai:3@1 --prompt "waits" --duration 5 --width 1280 --height 720 --no-wait) || fail "--no-wait 2"
+gen --model klingai:3@1 --prompt "too slow" --duration 5 --width 1280 --height 720 --timeout 1 -o "$work/t.mp4"
+[ $? -eq 1 ] && grep -q "is still processing after 1 s" "$work/gen.err" || fail "--timeout 1: $(cat "$work/gen.err")"
 "$bin" tasks list --status queued >"$work/list" || fail "tasks list --status queued"
 grep -q "^$queued  queued  0%  klingai:3@1  20" "$work/list" || fail "tasks list --status queued: $(cat "$work/list")"
 grep -q "$long" "$work/list" && fail "tasks list --status queued shows the running task"
