@@ -5,11 +5,10 @@
 
 #include "common/text.hpp"
 
+#include "vidserve_git.hpp"  // VIDSERVE_GIT_DESCRIBE, written at build time (cmake/git_version.cmake)
+
 #ifndef VIDSERVE_VERSION
 #define VIDSERVE_VERSION "unknown"
-#endif
-#ifndef VIDSERVE_GIT_DESCRIBE
-#define VIDSERVE_GIT_DESCRIBE ""
 #endif
 
 namespace vidserve::app {
