@@ -48,7 +48,7 @@ grep -q "take-2.mp4 .*seed 11" <<<"$out" || fail "-n 2 output: $out"
 
 # --sound (priced with audio), and the same through --param; --shot sets the duration.
 cost() { json_of 'd[0]["cost"]' <<<"$1"; }
-silent=$(gen --model klingai:kling-video@3-standard --prompt "waves" --duration 5 --width 1280 --height 720 --json \
+silent=$(gen --model klingai:kling-video@3-standard --prompt "waves" --duration 5 --width 1280 --height 720 --no-sound --json \
   -o "$work/silent.mp4") || fail "generate silent: $(cat "$work/gen.err")"
 loud=$(gen --model klingai:kling-video@3-standard --prompt "waves" --duration 5 --width 1280 --height 720 --sound \
   --json -o "$work/loud.mp4") || fail "generate --sound: $(cat "$work/gen.err")"
@@ -56,6 +56,8 @@ param=$(gen --model klingai:kling-video@3-standard --prompt "waves" --duration 5
   --param providerSettings.klingai.sound=true --json -o "$work/param.mp4") || fail "--param: $(cat "$work/gen.err")"
 [ "$(cost "$silent")" = 0.42 ] && [ "$(cost "$loud")" = 0.63 ] || fail "--sound cost: $(cost "$silent") $(cost "$loud")"
 [ "$(cost "$param")" = 0.63 ] || fail "--param providerSettings.klingai.sound=true cost $(cost "$param")"
+[ "$(probe "$work/loud.mp4" stream=codec_type | sort | tr '\n' ' ')" = "audio video " ] || fail "--sound: no audio track"
+[ "$(probe "$work/silent.mp4" stream=codec_type | tr '\n' ' ')" = "video " ] || fail "--no-sound: an audio track"
 gen --model klingai:kling-video@3-standard --prompt "shots" --width 1280 --height 720 \
   --shot "a calm sea at dawn:2" --shot "a storm rolls in:3" -o "$work/shots.mp4" >/dev/null \
   || fail "generate --shot: $(cat "$work/gen.err")"
