@@ -10,6 +10,7 @@
 #include <memory>
 #include <thread>
 
+#include "api/wire/json_text.hpp"
 #include "app/api_client.hpp"
 #include "app/commands.hpp"
 #include "app/error_codes.hpp"
@@ -64,7 +65,7 @@ Result<json::array> wait_for_results(const ApiClient& client, const std::string&
   const auto& clock = SystemClock::instance();
   const auto deadline = clock.monotonic() + std::chrono::seconds(wait_s);
   const std::string poll =
-      json::serialize(json::array{json::object{{"taskType", "getResponse"}, {"taskUUID", task_uuid}}});
+      api::wire::to_text(json::array{json::object{{"taskType", "getResponse"}, {"taskUUID", task_uuid}}});
   for (;;) {
     auto reply = client.post_tasks(poll);
     if (!reply) return reply.error();
@@ -124,13 +125,13 @@ void print_result_line(const std::string& path, const json::object& item) {
   if (const auto* cost = item.if_contains("cost"); cost && cost->is_number()) {
     std::cout << "  cost " << money::usd(money::from_usd(cost->to_number<double>()));
   }
-  if (const auto* seed = item.if_contains("seed")) std::cout << "  seed " << json::serialize(*seed);
+  if (const auto* seed = item.if_contains("seed")) std::cout << "  seed " << api::wire::to_text(*seed);
   std::cout << "\n";
 }
 
 // Submits the task; 0 when the server acknowledged it.
 int submit(const ApiClient& client, const json::object& task) {
-  auto reply = client.post_tasks(json::serialize(json::array{task}));
+  auto reply = client.post_tasks(api::wire::to_text(json::array{task}));
   if (!reply) return std::cerr << "vidserve generate: " << reply.error().message << "\n", 2;
   boost::system::error_code ec;
   auto body = json::parse(reply->body, ec);
@@ -159,7 +160,7 @@ int run_generate(const GenerateOptions& o) {
       return std::cerr << "vidserve generate: " << ok.error().message << "\n", 1;
     if (!o.as_json) print_result_line(path, item);
   }
-  if (o.as_json) std::cout << json::serialize(*results) << "\n";
+  if (o.as_json) std::cout << api::wire::to_text(*results) << "\n";
   return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 
+#include "api/wire/json_text.hpp"
 #include "app/cli_help.hpp"
 #include "app/commands.hpp"
 #include "app/model_view.hpp"
@@ -23,7 +24,7 @@ int run_one(const catalog::Catalog& catalog, const std::string& air, bool as_jso
     return kUsageError;
   }
   if (as_json) {
-    std::cout << boost::json::serialize(model_json(catalog, *model)) << "\n";
+    std::cout << api::wire::to_text(model_json(catalog, *model)) << "\n";
   } else {
     print_model_details(std::cout, catalog, *model);
   }
@@ -41,7 +42,7 @@ int run_models(const std::string& air, bool as_json) {
   if (as_json) {
     boost::json::array out;
     for (const auto& m : models) out.push_back(model_json(*loaded, m));
-    std::cout << boost::json::serialize(out) << "\n";
+    std::cout << api::wire::to_text(out) << "\n";
     return 0;
   }
   for (const auto& m : models) print_model_summary(std::cout, m);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 
+#include "api/wire/json_text.hpp"
 #include "app/api_client.hpp"
 #include "app/commands.hpp"
 
@@ -26,7 +27,7 @@ struct TasksOptions {
 std::string field(const json::object& o, const char* key) {
   const auto* v = o.if_contains(key);
   if (v == nullptr) return "";
-  return v->is_string() ? std::string(v->get_string()) : json::serialize(*v);
+  return v->is_string() ? std::string(v->get_string()) : api::wire::to_text(*v);
 }
 
 // 1700000000000 -> "2023-11-14 22:13:20Z"
@@ -75,10 +76,10 @@ int run_get(const TasksOptions& o) {
   ApiClient client(o.server, o.key);
   const auto poll = json::array{json::object{{"taskType", "getResponse"}, {"taskUUID", o.uuid}}};
   int rc = 0;
-  auto body = call("get", client.post_tasks(json::serialize(poll)), rc);
+  auto body = call("get", client.post_tasks(api::wire::to_text(poll)), rc);
   if (!body) return rc;
   if (o.as_json) {
-    std::cout << json::serialize(*body) << "\n";
+    std::cout << api::wire::to_text(*body) << "\n";
     return rc;
   }
   if (const auto* data = body->get_object().if_contains("data"); data && data->is_array()) {
@@ -98,7 +99,7 @@ int run_list(const TasksOptions& o) {
   if (!body || rc != 0) return rc == 0 ? kFailed : rc;
   const auto* data = body->get_object().if_contains("data");
   if (o.as_json) {
-    std::cout << (data ? json::serialize(*data) : "[]") << "\n";
+    std::cout << (data ? api::wire::to_text(*data) : "[]") << "\n";
     return 0;
   }
   if (data == nullptr || !data->is_array()) return 0;
@@ -118,7 +119,7 @@ int run_cancel(const TasksOptions& o) {
   int rc = 0;
   auto body = call("cancel", client.remove("/v1/tasks/" + o.uuid), rc);
   if (!body || rc != 0) return rc == 0 ? kFailed : rc;
-  std::cout << (o.as_json ? json::serialize(*body) : "cancelled " + o.uuid) << "\n";
+  std::cout << (o.as_json ? api::wire::to_text(*body) : "cancelled " + o.uuid) << "\n";
   return 0;
 }
 

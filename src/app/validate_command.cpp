@@ -9,6 +9,7 @@
 #include "api/runware/error_codes.hpp"
 #include "api/wire/json.hpp"
 #include "api/wire/problem_json.hpp"
+#include "api/wire/json_text.hpp"
 #include "app/commands.hpp"
 #include "app/error_codes.hpp"
 #include "catalog/error_codes.hpp"
@@ -85,14 +86,14 @@ void print_json(const DocumentCheck& check) {
       out.push_back(std::move(o));
     }
   }
-  std::cout << boost::json::serialize(out) << "\n";
+  std::cout << api::wire::to_text(out) << "\n";
 }
 
 int report_unreadable(const std::string& message, bool as_json, const char* code) {
   std::cerr << "vidserve validate: " << message << "\n";
   if (as_json) {
     boost::json::array out{{{"parameter", ""}, {"code", code}, {"message", message}}};
-    std::cout << boost::json::serialize(out) << "\n";
+    std::cout << api::wire::to_text(out) << "\n";
   }
   return kUnreadable;
 }
