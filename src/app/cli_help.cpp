@@ -89,6 +89,18 @@ void report_mistake(const Mistake& m) {
   std::cerr << "Run '" << path << " --help' for its " << (m.flag ? "flags" : "commands and flags") << ".\n";
 }
 
+// "--key can also come from VIDSERVE_API_KEY" for each required flag with an environment
+// variable that was given neither way.
+void explain_missing_env(const CLI::App& cmd) {
+  for (const CLI::App* at = &cmd; at != nullptr; at = at->get_parent()) {
+    for (const auto* opt : at->get_options()) {
+      if (opt->get_required() && opt->count() == 0 && !opt->get_envname().empty()) {
+        std::cerr << opt->get_name() << " can also come from " << opt->get_envname() << "\n";
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::string version_text() {
@@ -128,8 +140,9 @@ int usage_error(const CLI::App& app, const CLI::ParseError& error, const std::ve
     std::cerr << last->help();
     return kUsageError;
   }
-  std::cerr << command_path(*last) << ": " << error.what() << "\n"
-            << "Run '" << command_path(*last) << " --help' for its flags.\n";
+  std::cerr << command_path(*last) << ": " << error.what() << "\n";
+  explain_missing_env(*last);
+  std::cerr << "Run '" << command_path(*last) << " --help' for its flags.\n";
   return kUsageError;
 }
 

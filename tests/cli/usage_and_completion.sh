@@ -27,6 +27,10 @@ run generate --key k --model klingai:6@1 --sed 3
 [ $rc -eq 2 ] || fail "unknown flag exited $rc"
 grep -q "vidserve generate: unknown flag '--sed'; did you mean '--seed'?" <<<"$err" || fail "no flag suggestion: $err"
 
+env -u VIDSERVE_API_KEY "$bin" tasks list 2>"$work/err"; rc=$?
+[ $rc -eq 2 ] || fail "tasks list without a key exited $rc"
+grep -q -- "--key can also come from VIDSERVE_API_KEY" "$work/err" || fail "no env hint: $(cat "$work/err")"
+
 run keys lsit
 [ $rc -eq 2 ] || fail "unknown keys action exited $rc"
 grep -q "did you mean 'list'?" <<<"$err" || fail "no keys suggestion: $err"
