@@ -43,11 +43,16 @@ Result<HttpReply> ApiClient::post_tasks(const std::string& json_array) const {
   return request("POST", "/v1", json_array);
 }
 
-Result<HttpReply> ApiClient::get(const std::string& path) const { return request("GET", path, ""); }
+Result<HttpReply> ApiClient::get(const std::string& path) const {
+  return request("GET", path, "");
+}
 
-Result<HttpReply> ApiClient::remove(const std::string& path) const { return request("DELETE", path, ""); }
+Result<HttpReply> ApiClient::remove(const std::string& path) const {
+  return request("DELETE", path, "");
+}
 
-Result<HttpReply> ApiClient::request(const char* method, const std::string& path, const std::string& body) const {
+Result<HttpReply> ApiClient::request(const char* method, const std::string& path,
+                                     const std::string& body) const {
   if (!fetch::curl_global_ready())
     return Error{vidserve::errc::kInternal, "libcurl could not start"};
   fetch::CurlEasyPtr curl(curl_easy_init());
@@ -108,7 +113,8 @@ void print_reply_errors(const boost::json::value& reply) {
     if (!e.is_object()) continue;
     const auto& o = e.get_object();
     std::cerr << "error";
-    if (const auto* parameter = o.if_contains("parameter")) std::cerr << " (" << boost::json::serialize(*parameter) << ")";
+    if (const auto* parameter = o.if_contains("parameter"))
+      std::cerr << " (" << boost::json::serialize(*parameter) << ")";
     std::cerr << ": " << text(o, "message") << " [" << text(o, "code") << "]\n";
   }
 }

@@ -29,7 +29,8 @@ class ApiClient {
 
  private:
   // `method` "POST" sends `body`; others send none.
-  Result<HttpReply> request(const char* method, const std::string& path, const std::string& body) const;
+  Result<HttpReply> request(const char* method, const std::string& path,
+                            const std::string& body) const;
 
   std::string server_, key_;
 };

@@ -4,7 +4,6 @@
 #include <optional>
 
 #include "common/text.hpp"
-
 #include "vidserve_git.hpp"  // VIDSERVE_GIT_DESCRIBE, written at build time (cmake/git_version.cmake)
 
 #ifndef VIDSERVE_VERSION
@@ -36,7 +35,9 @@ const CLI::Option* find_flag(const CLI::App& cmd, const std::string& name) {
   return nullptr;
 }
 
-bool is_flag_word(const std::string& word) { return word.size() > 1 && word[0] == '-'; }
+bool is_flag_word(const std::string& word) {
+  return word.size() > 1 && word[0] == '-';
+}
 
 // The name part of a flag word: "--seed=3" -> "--seed", "-n3" -> "-n".
 std::string flag_name_of(const std::string& word) {
@@ -45,7 +46,8 @@ std::string flag_name_of(const std::string& word) {
 }
 
 // Walks the words as CLI11 does, far enough to tell which command each word went to.
-std::optional<Mistake> find_mistake(CLI::App& app, const std::vector<std::string>& args, CLI::App*& last) {
+std::optional<Mistake> find_mistake(CLI::App& app, const std::vector<std::string>& args,
+                                    CLI::App*& last) {
   CLI::App* cmd = &app;
   bool sub_chosen = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -86,7 +88,8 @@ void report_mistake(const Mistake& m) {
   if (auto near = text::nearest(m.word, known)) std::cerr << "; did you mean '" << *near << "'?";
   std::cerr << "\n";
   if (!m.flag) std::cerr << "commands: " << text::join(known, ", ") << "\n";
-  std::cerr << "Run '" << path << " --help' for its " << (m.flag ? "flags" : "commands and flags") << ".\n";
+  std::cerr << "Run '" << path << " --help' for its " << (m.flag ? "flags" : "commands and flags")
+            << ".\n";
 }
 
 // "--key can also come from VIDSERVE_API_KEY" for each required flag with an environment
@@ -127,7 +130,8 @@ std::vector<std::string> flag_names(const CLI::App& cmd) {
   return names;
 }
 
-int usage_error(const CLI::App& app, const CLI::ParseError& error, const std::vector<std::string>& args) {
+int usage_error(const CLI::App& app, const CLI::ParseError& error,
+                const std::vector<std::string>& args) {
   // CLI11 looks subcommands up through non-const accessors only; nothing is changed.
   auto& root = const_cast<CLI::App&>(app);
   CLI::App* last = &root;

@@ -17,7 +17,8 @@ std::string version_text();
 // program name) that names no subcommand or flag of the command it was given to is reported as
 // such, with the nearest known name; otherwise CLI11's own message is printed. Either way the
 // message ends with how to get the command's help.
-int usage_error(const CLI::App& app, const CLI::ParseError& error, const std::vector<std::string>& args);
+int usage_error(const CLI::App& app, const CLI::ParseError& error,
+                const std::vector<std::string>& args);
 
 // The names a word can take after `cmd`: its subcommands' names and its flags' long and short
 // forms (with dashes). Shared with the completion scripts.

@@ -20,11 +20,14 @@ struct Node {
 
 void collect(CLI::App& cmd, const std::string& path, std::vector<Node>& out) {
   Node node{path, {}, {}};
-  for (auto* sub : cmd.get_subcommands({})) node.subcommands.emplace_back(sub->get_name(), sub->get_description());
+  for (auto* sub : cmd.get_subcommands({}))
+    node.subcommands.emplace_back(sub->get_name(), sub->get_description());
   for (const CLI::App* at = &cmd; at != nullptr; at = at->get_parent()) {
     for (const auto* opt : at->get_options()) {
-      for (const auto& l : opt->get_lnames()) node.flags.emplace_back("--" + l, opt->get_description());
-      for (const auto& s : opt->get_snames()) node.flags.emplace_back("-" + s, opt->get_description());
+      for (const auto& l : opt->get_lnames())
+        node.flags.emplace_back("--" + l, opt->get_description());
+      for (const auto& s : opt->get_snames())
+        node.flags.emplace_back("-" + s, opt->get_description());
     }
     if (!at->get_fallthrough()) break;
   }
@@ -114,8 +117,8 @@ std::string zsh_script(const std::vector<Node>& nodes) {
     << "  done\n"
     << "  case \"$sub\" in\n";
   for (const auto& n : nodes) {
-    s << "    " << sh_quote(key_of(n.path)) << ") cmds=(" << zsh_items(n.subcommands) << " ) flags=("
-      << zsh_items(n.flags) << " ) ;;\n";
+    s << "    " << sh_quote(key_of(n.path)) << ") cmds=(" << zsh_items(n.subcommands)
+      << " ) flags=(" << zsh_items(n.flags) << " ) ;;\n";
   }
   s << "  esac\n"
     << "  if [[ \"$PREFIX\" == -* ]]; then\n"
@@ -126,18 +129,22 @@ std::string zsh_script(const std::vector<Node>& nodes) {
     << "    _files\n"
     << "  fi\n"
     << "}\n"
-    << "if [[ \"${funcstack[1]}\" == _vidserve ]]; then _vidserve \"$@\"; else compdef _vidserve vidserve; fi\n";
+    << "if [[ \"${funcstack[1]}\" == _vidserve ]]; then _vidserve \"$@\"; else compdef _vidserve "
+       "vidserve; fi\n";
   return s.str();
 }
 
 }  // namespace
 
 Runner add_completion_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("completion",
-                                 "Print a shell completion script: source <(vidserve completion bash), or "
-                                 "zsh");
+  auto* cmd =
+      app.add_subcommand("completion",
+                         "Print a shell completion script: source <(vidserve completion bash), or "
+                         "zsh");
   auto shell = std::make_shared<std::string>();
-  cmd->add_option("shell", *shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
+  cmd->add_option("shell", *shell, "bash or zsh")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh"}));
   return [&app, shell] {
     std::vector<Node> nodes;
     collect(app, "", nodes);

@@ -26,7 +26,8 @@ struct Format {
   const char* format;
 };
 constexpr Format kVideoFormats[] = {{".mp4", "MP4"}, {".webm", "WEBM"}, {".mov", "MOV"}};
-constexpr Format kImageFormats[] = {{".jpg", "JPG"}, {".jpeg", "JPG"}, {".png", "PNG"}, {".webp", "WEBP"}};
+constexpr Format kImageFormats[] = {
+    {".jpg", "JPG"}, {".jpeg", "JPG"}, {".png", "PNG"}, {".webp", "WEBP"}};
 
 Result<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -37,12 +38,13 @@ Result<std::string> read_file(const std::string& path) {
 }
 
 bool passed_as_is(const std::string& value) {
-  return value.rfind("http://", 0) == 0 || value.rfind("https://", 0) == 0 || value.rfind("data:", 0) == 0 ||
-         uuid::is_uuid(value);
+  return value.rfind("http://", 0) == 0 || value.rfind("https://", 0) == 0 ||
+         value.rfind("data:", 0) == 0 || uuid::is_uuid(value);
 }
 
 // A file as a data URI; `kind` is "image", "video" or "audio". URLs and UUIDs pass unchanged.
-Result<std::string> media_value(const std::string& value, const std::string& kind, const char* flag) {
+Result<std::string> media_value(const std::string& value, const std::string& kind,
+                                const char* flag) {
   if (passed_as_is(value)) return value;
   auto bytes = read_file(value);
   if (!bytes) return Error{errc::kUnreadable, std::string(flag) + ": " + bytes.error().message};
@@ -50,7 +52,8 @@ Result<std::string> media_value(const std::string& value, const std::string& kin
   const bool fits = kind == "image" ? type.rfind("image/", 0) == 0
                                     : type.rfind("video/", 0) == 0 || type.rfind("audio/", 0) == 0;
   if (!fits) {
-    return Error{errc::kNotAnImage, std::string(flag) + ": " + value + " is not a recognised " + kind +
+    return Error{errc::kNotAnImage, std::string(flag) + ": " + value + " is not a recognised " +
+                                        kind +
                                         (kind == "image" ? " (PNG, JPEG or WEBP)" : " file")};
   }
   return "data:" + type + ";base64," + fetch::encode_base64(*bytes);
@@ -66,14 +69,17 @@ bool any_workflow_accepts(const catalog::Model* model, const std::string& input)
 
 Result<json::object> base_task(const GenerateOptions& o) {
   if (o.request_file.empty()) return json::object{};
-  auto text = o.request_file == "-" ? Result<std::string>(std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()))
-                                    : read_file(o.request_file);
+  auto text = o.request_file == "-"
+                  ? Result<std::string>(std::string(std::istreambuf_iterator<char>(std::cin),
+                                                    std::istreambuf_iterator<char>()))
+                  : read_file(o.request_file);
   if (!text) return Error{errc::kUnreadable, "--request: " + text.error().message};
   boost::system::error_code ec;
   auto doc = json::parse(*text, ec);
   if (!ec && doc.is_array() && doc.get_array().size() == 1) doc = doc.get_array()[0];
   if (ec || !doc.is_object())
-    return Error{errc::kInvalidFlag, "--request " + o.request_file + " must hold one task: a JSON object (or an array of one)"};
+    return Error{errc::kInvalidFlag, "--request " + o.request_file +
+                                         " must hold one task: a JSON object (or an array of one)"};
   return std::move(doc.get_object());
 }
 
@@ -84,7 +90,8 @@ json::object& object_at(json::object& parent, const std::string& key) {
 }
 
 // --image, --image-last, --video, --audio into `inputs`, shaped by what the model's workflows take.
-Status add_inputs(const GenerateOptions& o, const catalog::Model* model, bool video, json::object& task) {
+Status add_inputs(const GenerateOptions& o, const catalog::Model* model, bool video,
+                  json::object& task) {
   json::object& inputs = object_at(task, "inputs");
   json::array frames, references;
   const bool single_image = any_workflow_accepts(model, "image");
@@ -160,7 +167,8 @@ void add_fields(const GenerateOptions& o, bool video, json::object& task) {
 // default, MP4 or JPG) names out.<extension>.
 Result<std::string> resolve_output(const GenerateOptions& o, bool video, json::object& task) {
   const auto* given = task.if_contains("outputFormat");
-  const std::string asked = given != nullptr && given->is_string() ? std::string(given->get_string()) : "";
+  const std::string asked =
+      given != nullptr && given->is_string() ? std::string(given->get_string()) : "";
   if (o.output.empty()) {
     const std::string format = asked.empty() ? (video ? "MP4" : "JPG") : asked;
     task["outputFormat"] = format;
@@ -169,8 +177,8 @@ Result<std::string> resolve_output(const GenerateOptions& o, bool video, json::o
   auto format = output_format_for(o.output, video);
   if (!format) return format.error();
   if (!asked.empty() && asked != *format) {
-    return Error{errc::kOutputFormatMismatch,
-                 "-o " + o.output + " asks for " + *format + " but the request's outputFormat is " + asked};
+    return Error{errc::kOutputFormatMismatch, "-o " + o.output + " asks for " + *format +
+                                                  " but the request's outputFormat is " + asked};
   }
   task["outputFormat"] = *format;
   return o.output;
@@ -182,17 +190,20 @@ Result<std::string> output_format_for(const std::string& path, bool video) {
   auto ext = std::filesystem::path(path).extension().string();
   for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::vector<std::string> allowed;
-  for (const auto& f : video ? std::span<const Format>(kVideoFormats) : std::span<const Format>(kImageFormats)) {
+  for (const auto& f :
+       video ? std::span<const Format>(kVideoFormats) : std::span<const Format>(kImageFormats)) {
     if (ext == f.extension) return std::string(f.format);
     allowed.push_back(f.extension);
   }
   return Error{errc::kOutputFormatMismatch,
                "-o " + path + ": a" + (video ? " video" : "n image") + " model writes " +
-                   text::join_list(allowed, " or ") + " files" + (ext.empty() ? " (the path has no extension)" : "")};
+                   text::join_list(allowed, " or ") + " files" +
+                   (ext.empty() ? " (the path has no extension)" : "")};
 }
 
 std::string extension_for(const std::string& output_format) {
-  for (const auto& list : {std::span<const Format>(kVideoFormats), std::span<const Format>(kImageFormats)}) {
+  for (const auto& list :
+       {std::span<const Format>(kVideoFormats), std::span<const Format>(kImageFormats)}) {
     for (const auto& f : list) {
       if (output_format == f.format) return f.extension;
     }
@@ -203,20 +214,24 @@ std::string extension_for(const std::string& output_format) {
 Status apply_param(json::object& task, const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
-    return Error{errc::kInvalidFlag, "--param " + text::quoted(assignment) + ": expected PATH=VALUE, e.g. seed=42"};
+    return Error{errc::kInvalidFlag,
+                 "--param " + text::quoted(assignment) + ": expected PATH=VALUE, e.g. seed=42"};
   const std::string path = assignment.substr(0, eq), raw = assignment.substr(eq + 1);
   boost::system::error_code ec;
   json::value value = json::parse(raw, ec);
   if (ec) value = json::string(raw);
   json::object* at = &task;
   std::size_t start = 0;
-  for (auto dot = path.find('.'); dot != std::string::npos; start = dot + 1, dot = path.find('.', start)) {
+  for (auto dot = path.find('.'); dot != std::string::npos;
+       start = dot + 1, dot = path.find('.', start)) {
     const auto key = path.substr(start, dot - start);
-    if (key.empty()) return Error{errc::kInvalidFlag, "--param " + text::quoted(path) + ": an empty path segment"};
+    if (key.empty())
+      return Error{errc::kInvalidFlag, "--param " + text::quoted(path) + ": an empty path segment"};
     at = &object_at(*at, key);
   }
   const auto last = path.substr(start);
-  if (last.empty()) return Error{errc::kInvalidFlag, "--param " + text::quoted(path) + ": an empty path segment"};
+  if (last.empty())
+    return Error{errc::kInvalidFlag, "--param " + text::quoted(path) + ": an empty path segment"};
   (*at)[last] = std::move(value);
   return Ok{};
 }
@@ -227,7 +242,8 @@ Result<json::object> parse_shot(const std::string& shot) {
   char* end = nullptr;
   const double d = seconds.empty() ? 0 : std::strtod(seconds.c_str(), &end);
   if (colon == std::string::npos || colon == 0 || seconds.empty() || *end != '\0' || d <= 0) {
-    return Error{errc::kInvalidFlag, "--shot " + text::quoted(shot) + ": expected \"PROMPT:SECONDS\", e.g. \"a cat walks:3\""};
+    return Error{errc::kInvalidFlag, "--shot " + text::quoted(shot) +
+                                         ": expected \"PROMPT:SECONDS\", e.g. \"a cat walks:3\""};
   }
   return json::object{{"prompt", shot.substr(0, colon)}, {"duration", d}};
 }
@@ -238,7 +254,8 @@ Result<GenerateRequest> build_request(const GenerateOptions& o, const catalog::C
   if (!o.model.empty()) (*task)["model"] = o.model;
   const auto* model_id = task->if_contains("model");
   if (model_id == nullptr || !model_id->is_string())
-    return Error{errc::kInvalidFlag, "no model: give --model (e.g. klingai:6@1) or a \"model\" in --request"};
+    return Error{errc::kInvalidFlag,
+                 "no model: give --model (e.g. klingai:6@1) or a \"model\" in --request"};
   const auto* model = catalog.find(std::string(model_id->get_string()));
   const bool video = model == nullptr || model->type == catalog::ModelType::Video;
   add_fields(o, video, *task);

@@ -33,7 +33,8 @@ struct GenerateRequest {
 };
 
 // The task to submit, with outputFormat set from -o's extension; errors name the flag at fault.
-Result<GenerateRequest> build_request(const GenerateOptions& options, const catalog::Catalog& catalog);
+Result<GenerateRequest> build_request(const GenerateOptions& options,
+                                      const catalog::Catalog& catalog);
 
 // The output format (outputFormat) an output path asks for: "out.webm" on a video model -> "WEBM";
 // an extension the model's type cannot produce is an error naming the allowed extensions.

@@ -153,10 +153,12 @@ Runner add_keys_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("keys", "Manage API keys (stored hashed in the store: the data directory's by default)");
   cmd->require_subcommand(1);
   auto o = std::make_shared<KeysOptions>();
-  auto* data = cmd->add_option("--data", o->data_dir,
-                               "Data directory (with the SQLite store; created when missing). Without --data "
-                               "or --store, ./data/vidserve.db must exist")
-                   ->capture_default_str();
+  auto* data =
+      cmd->add_option(
+             "--data", o->data_dir,
+             "Data directory (with the SQLite store; created when missing). Without --data "
+             "or --store, ./data/vidserve.db must exist")
+          ->capture_default_str();
   add_store_option(*cmd, o->store_url);
   auto* store = cmd->get_option("--store");
   auto* create = cmd->add_subcommand("create", "Create a key; it is printed once");

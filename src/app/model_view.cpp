@@ -22,7 +22,8 @@ std::vector<catalog::Size> all_sizes(const Model& m, bool& from_input) {
   std::vector<catalog::Size> sizes;
   from_input = false;
   for (const auto& w : m.workflows) {
-    if (w.size.kind == catalog::SizeSpec::Kind::FromInput || w.size.absent_from_input) from_input = true;
+    if (w.size.kind == catalog::SizeSpec::Kind::FromInput || w.size.absent_from_input)
+      from_input = true;
     for (const auto& s : w.size.values) add_unique(sizes, s);
   }
   return sizes;
@@ -50,7 +51,8 @@ std::string duration_text(const catalog::DurationSpec& d) {
     for (double x : d.values) v.push_back(text::format_number(x));
     return text::join(v, "|") + "s";
   }
-  if (d.kind == Kind::Range) return text::format_number(d.min) + "-" + text::format_number(d.max) + "s";
+  if (d.kind == Kind::Range)
+    return text::format_number(d.min) + "-" + text::format_number(d.max) + "s";
   return "from " + d.from_input;
 }
 
@@ -76,10 +78,18 @@ std::string price_rule_text(const catalog::PriceRule& p) {
   const auto amount = money::usd(money::from_usd(p.amount));
   std::string s;
   switch (p.basis) {
-    case catalog::PriceRule::Basis::PerSecond: s = amount + "/s"; break;
-    case catalog::PriceRule::Basis::PerItem: s = amount + " each"; break;
-    case catalog::PriceRule::Basis::InputPerSecond: s = amount + "/s of " + p.input; break;
-    case catalog::PriceRule::Basis::InputTiers: s = "tiered by " + p.input + " length"; break;
+    case catalog::PriceRule::Basis::PerSecond:
+      s = amount + "/s";
+      break;
+    case catalog::PriceRule::Basis::PerItem:
+      s = amount + " each";
+      break;
+    case catalog::PriceRule::Basis::InputPerSecond:
+      s = amount + "/s of " + p.input;
+      break;
+    case catalog::PriceRule::Basis::InputTiers:
+      s = "tiered by " + p.input + " length";
+      break;
   }
   std::vector<std::string> when = p.workflows;
   if (p.sound) when.push_back(*p.sound ? "sound" : "silent");
@@ -97,9 +107,12 @@ std::string price_of(const Model& m) {
 
 const char* prompt_text(catalog::PromptRule rule) {
   switch (rule) {
-    case catalog::PromptRule::Required: return "required";
-    case catalog::PromptRule::Optional: return "optional";
-    case catalog::PromptRule::None: return "none";
+    case catalog::PromptRule::Required:
+      return "required";
+    case catalog::PromptRule::Optional:
+      return "optional";
+    case catalog::PromptRule::None:
+      return "none";
   }
   return "optional";
 }
@@ -107,8 +120,9 @@ const char* prompt_text(catalog::PromptRule rule) {
 std::string inputs_text(const Workflow& w) {
   std::vector<std::string> parts;
   for (const auto& [name, spec] : w.inputs) {
-    std::string count = spec.min == spec.max ? std::to_string(spec.min)
-                                             : std::to_string(spec.min) + "-" + std::to_string(spec.max);
+    std::string count = spec.min == spec.max
+                            ? std::to_string(spec.min)
+                            : std::to_string(spec.min) + "-" + std::to_string(spec.max);
     std::string s = name + " (" + count;
     if (!spec.frames.empty()) s += ": " + text::join(spec.frames, ", ");
     parts.push_back(s + ")");
@@ -126,11 +140,16 @@ json::object workflow_json(const Workflow& w, bool video) {
     inputs[name] = std::move(o);
   }
   json::array sizes, settings;
-  for (const auto& s : w.size.values) sizes.push_back(json::object{{"width", s.width}, {"height", s.height}});
+  for (const auto& s : w.size.values)
+    sizes.push_back(json::object{{"width", s.width}, {"height", s.height}});
   for (const auto& s : w.settings) settings.emplace_back(s);
-  json::object o{{"kind", w.kind}, {"inputs", std::move(inputs)}, {"sizes", std::move(sizes)},
-                 {"sizeFromInput", w.size.kind == catalog::SizeSpec::Kind::FromInput || w.size.absent_from_input},
-                 {"prompt", prompt_text(w.prompt)}, {"providerSettings", std::move(settings)}};
+  json::object o{{"kind", w.kind},
+                 {"inputs", std::move(inputs)},
+                 {"sizes", std::move(sizes)},
+                 {"sizeFromInput",
+                  w.size.kind == catalog::SizeSpec::Kind::FromInput || w.size.absent_from_input},
+                 {"prompt", prompt_text(w.prompt)},
+                 {"providerSettings", std::move(settings)}};
   if (video) o["duration"] = duration_json(w.duration);
   if (w.fps) o["fps"] = *w.fps;
   return o;
@@ -163,7 +182,8 @@ std::string limits_text(const catalog::MediaLimits& l) {
   if (l.max_side) parts.push_back("max side " + std::to_string(*l.max_side));
   if (l.max_bytes) parts.push_back("max " + std::to_string(*l.max_bytes / (1024 * 1024)) + " MiB");
   if (l.min_aspect && l.max_aspect)
-    parts.push_back("aspect " + text::format_number(*l.min_aspect) + "-" + text::format_number(*l.max_aspect));
+    parts.push_back("aspect " + text::format_number(*l.min_aspect) + "-" +
+                    text::format_number(*l.max_aspect));
   if (l.min_seconds) parts.push_back("min " + text::format_number(*l.min_seconds) + " s");
   if (l.max_seconds) parts.push_back("max " + text::format_number(*l.max_seconds) + " s");
   if (!l.formats.empty()) parts.push_back(text::join(l.formats, "|"));
@@ -200,7 +220,8 @@ void print_workflows(std::ostream& out, const Model& m) {
       out << "\n";
     }
     out << "      prompt:    " << prompt_text(w.prompt) << "\n"
-        << "      settings:  " << (w.settings.empty() ? "none" : text::join(w.settings, ", ")) << "\n";
+        << "      settings:  " << (w.settings.empty() ? "none" : text::join(w.settings, ", "))
+        << "\n";
   }
 }
 
@@ -215,7 +236,8 @@ void print_model_summary(std::ostream& out, const Model& m) {
 }
 
 void print_model_details(std::ostream& out, const catalog::Catalog& catalog, const Model& m) {
-  out << m.air << "  (" << m.name << ", " << (m.type == catalog::ModelType::Video ? "video" : "image") << ")\n";
+  out << m.air << "  (" << m.name << ", "
+      << (m.type == catalog::ModelType::Video ? "video" : "image") << ")\n";
   print_workflows(out, m);
   if (const auto all = m.all_settings(); !all.empty()) {
     out << "  providerSettings.klingai:\n";
@@ -224,10 +246,13 @@ void print_model_details(std::ostream& out, const catalog::Catalog& catalog, con
     }
   }
   if (m.positive_prompt)
-    out << "  positivePrompt: " << m.positive_prompt->min << "-" << m.positive_prompt->max << " characters\n";
+    out << "  positivePrompt: " << m.positive_prompt->min << "-" << m.positive_prompt->max
+        << " characters\n";
   if (m.negative_prompt)
-    out << "  negativePrompt: " << m.negative_prompt->min << "-" << m.negative_prompt->max << " characters\n";
-  for (const auto& [kind, limits] : m.input_limits) out << "  " << kind << " inputs: " << limits_text(limits) << "\n";
+    out << "  negativePrompt: " << m.negative_prompt->min << "-" << m.negative_prompt->max
+        << " characters\n";
+  for (const auto& [kind, limits] : m.input_limits)
+    out << "  " << kind << " inputs: " << limits_text(limits) << "\n";
   out << "  price: " << price_of(m) << "\n";
 }
 
@@ -235,11 +260,13 @@ json::object model_json(const catalog::Catalog& catalog, const Model& m) {
   const bool video = m.type == catalog::ModelType::Video;
   bool from_input = false;
   json::array sizes, durations, workflows, details, names, settings;
-  for (const auto& s : all_sizes(m, from_input)) sizes.push_back(json::object{{"width", s.width}, {"height", s.height}});
+  for (const auto& s : all_sizes(m, from_input))
+    sizes.push_back(json::object{{"width", s.width}, {"height", s.height}});
   for (const auto& w : m.workflows) {
     if (video) {
       auto d = json::value(duration_json(w.duration));
-      if (std::find(durations.begin(), durations.end(), d) == durations.end()) durations.push_back(std::move(d));
+      if (std::find(durations.begin(), durations.end(), d) == durations.end())
+        durations.push_back(std::move(d));
     }
     details.push_back(workflow_json(w, video));
   }
@@ -250,10 +277,17 @@ json::object model_json(const catalog::Catalog& catalog, const Model& m) {
   }
   json::object limits;
   for (const auto& [kind, l] : m.input_limits) limits[kind] = limits_json(l);
-  return {{"air", m.air}, {"name", m.name}, {"type", video ? "video" : "image"},
-          {"workflows", std::move(workflows)}, {"sizes", std::move(sizes)}, {"sizeFromInput", from_input},
-          {"durations", std::move(durations)}, {"price", price_of(m)}, {"providerSettings", std::move(names)},
-          {"workflowDetails", std::move(details)}, {"settings", std::move(settings)},
+  return {{"air", m.air},
+          {"name", m.name},
+          {"type", video ? "video" : "image"},
+          {"workflows", std::move(workflows)},
+          {"sizes", std::move(sizes)},
+          {"sizeFromInput", from_input},
+          {"durations", std::move(durations)},
+          {"price", price_of(m)},
+          {"providerSettings", std::move(names)},
+          {"workflowDetails", std::move(details)},
+          {"settings", std::move(settings)},
           {"inputLimits", std::move(limits)}};
 }
 

@@ -13,7 +13,8 @@ namespace vidserve::app {
 void print_model_summary(std::ostream& out, const catalog::Model& model);
 // `vidserve models MODEL`: the summary, then each workflow's inputs, size, duration, prompt and
 // settings, the settings' types and ranges, the input limits.
-void print_model_details(std::ostream& out, const catalog::Catalog& catalog, const catalog::Model& model);
+void print_model_details(std::ostream& out, const catalog::Catalog& catalog,
+                         const catalog::Model& model);
 // {"air","name","type","workflows":[kinds],"sizes":[{"width","height"}],"sizeFromInput",
 //  "durations":[{"values":[5,10]} | {"min","max","default"} | {"fromInput":"video"}],"price",
 //  "providerSettings":[names],"workflowDetails":[...],"settings":[...],"inputLimits":{...}}

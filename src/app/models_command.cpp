@@ -46,17 +46,20 @@ int run_models(const std::string& air, bool as_json) {
     return 0;
   }
   for (const auto& m : models) print_model_summary(std::cout, m);
-  std::cout << models.size() << " models; `vidserve models MODEL` shows one model's inputs and settings\n";
+  std::cout << models.size()
+            << " models; `vidserve models MODEL` shows one model's inputs and settings\n";
   return 0;
 }
 
 }  // namespace
 
 Runner add_models_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("models", "List the models in the catalog, or show one model's inputs and settings");
+  auto* cmd = app.add_subcommand(
+      "models", "List the models in the catalog, or show one model's inputs and settings");
   auto air = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
-  cmd->add_option("model", *air, "A model's AIR id, e.g. klingai:7@1: its workflows, inputs and settings");
+  cmd->add_option("model", *air,
+                  "A model's AIR id, e.g. klingai:7@1: its workflows, inputs and settings");
   cmd->add_flag("--json", *as_json, "Print JSON (sizes as {width, height}, durations as numbers)");
   return [air, as_json] { return run_models(*air, *as_json); };
 }

@@ -106,8 +106,8 @@ int run_list(const TasksOptions& o) {
   for (const auto& v : data->get_array()) {
     if (!v.is_object()) continue;
     const auto& t = v.get_object();
-    std::cout << field(t, "taskUUID") << "  " << field(t, "status") << "  " << field(t, "progress") << "%  "
-              << field(t, "model") << "  " << utc_time(t, "createdAt");
+    std::cout << field(t, "taskUUID") << "  " << field(t, "status") << "  " << field(t, "progress")
+              << "%  " << field(t, "model") << "  " << utc_time(t, "createdAt");
     if (auto code = field(t, "errorCode"); !code.empty()) std::cout << "  " << code;
     std::cout << "\n";
   }
@@ -129,7 +129,9 @@ Runner add_tasks_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("tasks", "Get, list or cancel your tasks on a server");
   cmd->require_subcommand(1);
   auto o = std::make_shared<TasksOptions>();
-  cmd->add_option("--server", o->server, "Server base URL")->capture_default_str()->envname("VIDSERVE_SERVER");
+  cmd->add_option("--server", o->server, "Server base URL")
+      ->capture_default_str()
+      ->envname("VIDSERVE_SERVER");
   cmd->add_option("--key", o->key, "API key")->required()->envname("VIDSERVE_API_KEY");
   cmd->add_flag("--json", o->as_json, "Print the server's JSON");
   auto* get = cmd->add_subcommand("get", "A task's status and results (getResponse)");
@@ -137,8 +139,11 @@ Runner add_tasks_command(CLI::App& app) {
   auto* list = cmd->add_subcommand("list", "Your tasks, newest first (GET /v1/tasks)");
   list->add_option("--status", o->status, "Only tasks in this status")
       ->check(CLI::IsMember({"queued", "processing", "success", "error", "cancelled"}));
-  list->add_option("--limit", o->limit, "At most this many")->capture_default_str()->check(CLI::Range(1, 500));
-  auto* cancel = cmd->add_subcommand("cancel", "Cancel a queued or processing task (DELETE /v1/tasks/UUID)");
+  list->add_option("--limit", o->limit, "At most this many")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 500));
+  auto* cancel =
+      cmd->add_subcommand("cancel", "Cancel a queued or processing task (DELETE /v1/tasks/UUID)");
   cancel->add_option("uuid", o->uuid, "The task's taskUUID")->required();
   for (auto* sub : {get, list, cancel}) sub->fallthrough();
   return [o, get, list]() {

@@ -8,8 +8,8 @@
 #include "api/runware/document_check.hpp"
 #include "api/runware/error_codes.hpp"
 #include "api/wire/json.hpp"
-#include "api/wire/problem_json.hpp"
 #include "api/wire/json_text.hpp"
+#include "api/wire/problem_json.hpp"
 #include "app/commands.hpp"
 #include "app/error_codes.hpp"
 #include "catalog/error_codes.hpp"
@@ -105,11 +105,13 @@ void add_missing_uuids(boost::json::value& doc) {
     auto* o = task.if_object();
     if (o == nullptr || o->contains("taskUUID")) return;
     const auto* type = o->if_contains("taskType");
-    if (type == nullptr || !type->is_string() || !std::string(type->get_string()).ends_with("Inference")) return;
+    if (type == nullptr || !type->is_string() ||
+        !std::string(type->get_string()).ends_with("Inference"))
+      return;
     const auto made_up = uuid::generate_v4();
     (*o)["taskUUID"] = made_up;
-    std::cerr << "vidserve validate: task " << index << " has no taskUUID (the server requires one); checked with "
-              << made_up << "\n";
+    std::cerr << "vidserve validate: task " << index
+              << " has no taskUUID (the server requires one); checked with " << made_up << "\n";
   };
   if (auto* tasks = doc.if_array()) {
     for (std::size_t i = 0; i < tasks->size(); ++i) fill((*tasks)[i], i);
@@ -140,7 +142,8 @@ Runner add_validate_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("validate", "Validate Runware tasks against the catalog and quote the cost");
   auto file = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
-  cmd->add_option("file", *file, "A JSON file with one task or an array of tasks; '-' reads stdin")->required();
+  cmd->add_option("file", *file, "A JSON file with one task or an array of tasks; '-' reads stdin")
+      ->required();
   cmd->add_flag("--json", *as_json, "Print the problems as a JSON array of {parameter, code, message}");
   return [file, as_json] { return run_validate(*file, *as_json); };
 }

@@ -286,16 +286,19 @@ void Service::cancel_async(std::string_view task_uuid, std::string_view authoriz
                      });
 }
 
-void Service::list_async(std::string_view query, std::string_view authorization, ReplyCallback done) const {
+void Service::list_async(std::string_view query, std::string_view authorization,
+                         ReplyCallback done) const {
   Envelope out;
   if (!ready()) {
-    out.error(503, wire::errc::kServiceUnavailable, "the server is starting; retry shortly.", "", "");
+    out.error(503, wire::errc::kServiceUnavailable, "the server is starting; retry shortly.", "",
+              "");
     return done({out.status(), out.body()});
   }
   bool auth_task = false;
   const auto owner = authenticate(s_, json::array{}, authorization, out, auth_task);
   if (!owner) return done({out.status(), out.body()});
-  if (const auto wait = handlers::over_rate(s_, *owner, out)) return done({out.status(), out.body(), *wait});
+  if (const auto wait = handlers::over_rate(s_, *owner, out))
+    return done({out.status(), out.body(), *wait});
   auto list = parse_list_query(query, out);
   if (!list) return done({out.status(), out.body()});
   list->api = std::string(handlers::kRunwareApi);

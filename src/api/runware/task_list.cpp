@@ -14,15 +14,18 @@ namespace {
 
 constexpr std::size_t kMaxEcho = 40;
 
-void bad_value(Envelope& out, const char* name, const std::string& value, const std::string& expected) {
+void bad_value(Envelope& out, const char* name, const std::string& value,
+               const std::string& expected) {
   out.error(400, core::errc::kInvalidValue,
-            std::string(name) + " must be " + expected + "; got " + text::quoted(text::excerpt(value, kMaxEcho)) + ".",
+            std::string(name) + " must be " + expected + "; got " +
+                text::quoted(text::excerpt(value, kMaxEcho)) + ".",
             "", "", name);
 }
 
 }  // namespace
 
-std::optional<store::TaskRepository::ListQuery> parse_list_query(std::string_view query, Envelope& out) {
+std::optional<store::TaskRepository::ListQuery> parse_list_query(std::string_view query,
+                                                                 Envelope& out) {
   // Parsed as a relative reference, as the Kling list does (a query view that is not
   // NUL-terminated is not safe to parse on its own).
   const std::string reference = "?" + std::string(query);
@@ -45,7 +48,8 @@ std::optional<store::TaskRepository::ListQuery> parse_list_query(std::string_vie
     const std::string value((*it).value);
     std::size_t limit = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
-    if (ec != std::errc() || end != value.data() + value.size() || limit < 1 || limit > kMaxListLimit) {
+    if (ec != std::errc() || end != value.data() + value.size() || limit < 1 ||
+        limit > kMaxListLimit) {
       bad_value(out, "limit", value, "a whole number from 1 to " + std::to_string(kMaxListLimit));
       return std::nullopt;
     }
@@ -55,10 +59,11 @@ std::optional<store::TaskRepository::ListQuery> parse_list_query(std::string_vie
 }
 
 boost::json::object list_item(const store::TaskRecord& record) {
-  boost::json::object item{{"taskType", record.task_type}, {"taskUUID", record.task_uuid},
-                           {"model", record.model},        {"status", store::to_string(record.status)},
-                           {"progress", record.progress},  {"createdAt", record.created_ms},
-                           {"updatedAt", record.updated_ms}};
+  boost::json::object item{
+      {"taskType", record.task_type},  {"taskUUID", record.task_uuid},
+      {"model", record.model},         {"status", store::to_string(record.status)},
+      {"progress", record.progress},   {"createdAt", record.created_ms},
+      {"updatedAt", record.updated_ms}};
   if (record.status == store::TaskStatus::Error) {
     item["errorCode"] = record.error_code;
     item["errorMessage"] = record.error_message;

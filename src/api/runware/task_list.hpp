@@ -15,7 +15,8 @@ inline constexpr std::size_t kMaxListLimit = 500;
 
 // "status=success&limit=10" -> the store query (the api is left to the caller); a bad value adds
 // a 400 invalidValue error naming the parameter to `out` and returns nullopt.
-std::optional<store::TaskRepository::ListQuery> parse_list_query(std::string_view query, Envelope& out);
+std::optional<store::TaskRepository::ListQuery> parse_list_query(std::string_view query,
+                                                                 Envelope& out);
 
 // {taskType, taskUUID, model, status, progress, createdAt, updatedAt} (times in ms since the
 // epoch), with errorCode and errorMessage for a failed task.

@@ -12,7 +12,9 @@ namespace {
 
 namespace json = boost::json;
 
-const catalog::Catalog& cat() { return catalog::Catalog::builtin(); }
+const catalog::Catalog& cat() {
+  return catalog::Catalog::builtin();
+}
 
 json::object build(const GenerateOptions& o) {
   auto r = build_request(o, cat());
@@ -43,8 +45,9 @@ TEST(GenerateRequest, FlagsBecomeFields) {
   const auto& k = t.at("providerSettings").at("klingai");
   EXPECT_EQ(k.at("sound"), true);
   EXPECT_EQ(k.at("shotType"), "customize");
-  EXPECT_EQ(json::serialize(k.at("multiPrompt")),
-            R"([{"prompt":"a calm sea","duration":2E0},{"prompt":"a storm: rolls in","duration":3.5E0}])");
+  EXPECT_EQ(
+      json::serialize(k.at("multiPrompt")),
+      R"([{"prompt":"a calm sea","duration":2E0},{"prompt":"a storm: rolls in","duration":3.5E0}])");
 }
 
 TEST(GenerateRequest, InputsFollowTheModelsWorkflows) {
@@ -60,16 +63,17 @@ TEST(GenerateRequest, InputsFollowTheModelsWorkflows) {
   avatar.images = {kUuidA};
   avatar.audio = "https://example.com/voice.mp3";
   t = build(avatar);
-  EXPECT_EQ(t.at("inputs"), (json::object{{"image", kUuidA}, {"audio", "https://example.com/voice.mp3"}}));
+  EXPECT_EQ(t.at("inputs"),
+            (json::object{{"image", kUuidA}, {"audio", "https://example.com/voice.mp3"}}));
 
   GenerateOptions frames;
   frames.model = "klingai:6@1";
   frames.images = {kUuidA};
   frames.image_last = kUuidB;
   t = build(frames);
-  EXPECT_EQ(json::serialize(t.at("inputs")),
-            std::string(R"({"frameImages":[{"image":")") + kUuidA + R"(","frame":"first"},{"image":")" + kUuidB +
-                R"(","frame":"last"}]})");
+  EXPECT_EQ(json::serialize(t.at("inputs")), std::string(R"({"frameImages":[{"image":")") + kUuidA +
+                                                 R"(","frame":"first"},{"image":")" + kUuidB +
+                                                 R"(","frame":"last"}]})");
 
   GenerateOptions image;
   image.model = "klingai:kling-image@o1";
@@ -95,7 +99,8 @@ TEST(GenerateRequest, AFileThatIsNotAnImageIsRefused) {
   o.images = {path.string()};
   auto r = build_request(o, cat());
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("is not a recognised image"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("is not a recognised image"), std::string::npos)
+      << r.error().message;
   std::filesystem::remove(path);
 }
 
@@ -106,7 +111,8 @@ TEST(GenerateRequest, ParamsSetDottedPathsWithJsonValues) {
   ASSERT_TRUE(apply_param(t, "positivePrompt=a cat = a dog").ok());
   ASSERT_TRUE(apply_param(t, "seed=\"12\"").ok());
   ASSERT_TRUE(apply_param(t, "inputs.referenceImages=[\"a\",\"b\"]").ok());
-  EXPECT_EQ(t.at("providerSettings").at("klingai"), (json::object{{"sound", true}, {"soundVolume", 0.8}}));
+  EXPECT_EQ(t.at("providerSettings").at("klingai"),
+            (json::object{{"sound", true}, {"soundVolume", 0.8}}));
   EXPECT_EQ(t.at("positivePrompt"), "a cat = a dog");
   EXPECT_EQ(t.at("seed"), "12");  // a JSON string stays a string
   EXPECT_EQ(t.at("inputs").at("referenceImages"), (json::array{"a", "b"}));
@@ -118,7 +124,8 @@ TEST(GenerateRequest, ParamsSetDottedPathsWithJsonValues) {
 
 TEST(GenerateRequest, ParamsApplyLastAndTheRequestFileIsTheBase) {
   const auto path = std::filesystem::temp_directory_path() / "generate_request_test.json";
-  std::ofstream(path) << R"([{"model":"klingai:3@1","duration":10,"seed":7,"taskUUID":")" << kUuidA << R"("}])";
+  std::ofstream(path) << R"([{"model":"klingai:3@1","duration":10,"seed":7,"taskUUID":")" << kUuidA
+                      << R"("}])";
   GenerateOptions o;
   o.request_file = path.string();
   o.duration = 5;
@@ -148,7 +155,8 @@ TEST(GenerateRequest, TheOutputExtensionSetsTheFormat) {
   EXPECT_EQ(*output_format_for("b.webp", false), "WEBP");
   auto mismatch = output_format_for("img.mp4", false);
   ASSERT_FALSE(mismatch.ok());
-  EXPECT_EQ(mismatch.error().message, "-o img.mp4: an image model writes .jpg, .jpeg, .png or .webp files");
+  EXPECT_EQ(mismatch.error().message,
+            "-o img.mp4: an image model writes .jpg, .jpeg, .png or .webp files");
   EXPECT_FALSE(output_format_for("clip.png", true).ok());
   EXPECT_FALSE(output_format_for("noext", true).ok());
 
