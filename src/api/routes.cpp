@@ -22,6 +22,7 @@ wire::ReplyCallback json_reply(const http::Request& req, http::Responder respond
 std::string_view view(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
 constexpr std::string_view kRunwareTasks = "/v1/tasks/";  // DELETE /v1/tasks/{taskUUID}
+constexpr std::string_view kRunwareTaskList = "/v1/tasks";  // GET /v1/tasks?status=S&limit=N
 
 }  // namespace
 
@@ -42,6 +43,9 @@ http::AsyncHandler make_routes(Apis apis, delivery::MediaStore& store, CorsPolic
         path.size() > kRunwareTasks.size()) {
       // Runware has no cancel of its own: vidserve's, with the same Authorization as POST /v1.
       return runware.cancel_async(path.substr(kRunwareTasks.size()), auth, json_reply(req, std::move(respond), cors_headers));
+    }
+    if (req.method() == bhttp::verb::get && path == kRunwareTaskList) {
+      return runware.list_async(query, auth, json_reply(req, std::move(respond)));
     }
     if (apimart::ApimartService::owns(method, path)) {
       return apis.apimart.handle(method, path, req.body(), auth, json_reply(req, std::move(respond), cors_headers));

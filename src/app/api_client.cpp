@@ -1,7 +1,10 @@
 #include "app/api_client.hpp"
 
+#include <boost/json.hpp>
 #include <cstdio>
+#include <iostream>
 #include <memory>
+#include <string_view>
 
 #include "app/error_codes.hpp"
 #include "common/error_codes.hpp"
@@ -37,6 +40,19 @@ ApiClient::ApiClient(std::string server, std::string key) : server_(std::move(se
 }
 
 Result<HttpReply> ApiClient::post_tasks(const std::string& json_array) const {
+  return request("POST", "/v1", json_array);
+}
+
+Result<HttpReply> ApiClient::get(const std::string& path) const {
+  return request("GET", path, "");
+}
+
+Result<HttpReply> ApiClient::remove(const std::string& path) const {
+  return request("DELETE", path, "");
+}
+
+Result<HttpReply> ApiClient::request(const char* method, const std::string& path,
+                                     const std::string& body) const {
   if (!fetch::curl_global_ready())
     return Error{vidserve::errc::kInternal, "libcurl could not start"};
   fetch::CurlEasyPtr curl(curl_easy_init());
@@ -46,11 +62,15 @@ Result<HttpReply> ApiClient::post_tasks(const std::string& json_array) const {
     return Error{vidserve::errc::kInternal, "libcurl could not allocate"};
   }
   HttpReply reply;
-  const std::string url = server_ + "/v1";
+  const std::string url = server_ + path;
   curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, json_array.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json_array.size()));
+  if (std::string_view(method) == "POST") {
+    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  } else if (std::string_view(method) != "GET") {
+    curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method);
+  }
   curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, append_body);
   curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &reply.body);
   curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 300L);
@@ -80,6 +100,23 @@ Status ApiClient::download(const std::string& url, const std::string& path,
     return Error{errc::kDownloadFailed, url + ": " + curl_easy_strerror(rc)};
   }
   return Ok{};
+}
+
+void print_reply_errors(const boost::json::value& reply) {
+  const auto* errors = reply.is_object() ? reply.get_object().if_contains("errors") : nullptr;
+  if (!errors || !errors->is_array()) return;
+  auto text = [](const boost::json::object& o, const char* key) {
+    const auto* v = o.if_contains(key);
+    return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string("?");
+  };
+  for (const auto& e : errors->get_array()) {
+    if (!e.is_object()) continue;
+    const auto& o = e.get_object();
+    std::cerr << "error";
+    if (const auto* parameter = o.if_contains("parameter"))
+      std::cerr << " (" << boost::json::serialize(*parameter) << ")";
+    std::cerr << ": " << text(o, "message") << " [" << text(o, "code") << "]\n";
+  }
 }
 
 }  // namespace vidserve::app

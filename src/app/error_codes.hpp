@@ -29,5 +29,11 @@ inline constexpr const char* kUnreadableInput = "unreadableInput";
 inline constexpr const char* kNotAnImage = "notAnImage";
 inline constexpr const char* kBadReply = "badReply";
 inline constexpr const char* kTaskFailed = "taskFailed";
+// generate: the results were not there within --timeout.
+inline constexpr const char* kWaitTimeout = "waitTimeout";
+// generate: a flag's value cannot be used (a --param without '=', a --shot without ":SECONDS", a
+// --request that is not a task object), or -o's extension is not a format the model produces.
+inline constexpr const char* kInvalidFlag = "invalidFlag";
+inline constexpr const char* kOutputFormatMismatch = "outputFormatMismatch";
 
 }  // namespace vidserve::app::errc

@@ -17,6 +17,7 @@ namespace {
 struct KeysOptions {
   std::filesystem::path data_dir = "./data";
   std::string store_url;  // "" / sqlite: -> DATA/vidserve.db
+  bool store_named = false;  // --data or --store (or VIDSERVE_STORE) was given
   std::string label = "default";
   std::string id;
 };
@@ -86,7 +87,22 @@ int run_limits(store::KeyStore& keys, const KeysOptions& o, const LimitOptions& 
   return 0;
 }
 
+// Without --data or --store, the default ./data/vidserve.db must exist already: a `keys` command
+// run from the wrong directory says so instead of creating an empty store there.
+bool default_store_missing(const KeysOptions& o) {
+  if (o.store_named) return false;
+  const auto db = o.data_dir / "vidserve.db";
+  std::error_code ec;
+  if (std::filesystem::exists(db, ec)) return false;
+  std::cerr << "vidserve keys: no key store at " << db.string()
+            << " (neither --data nor --store was given, so that is where it looked).\n"
+            << "Name the store: --data DIR (its DIR/vidserve.db, created when missing) or --store "
+               "postgresql://...; `vidserve serve --data DIR` creates DIR/vidserve.db too.\n";
+  return true;
+}
+
 int with_store(const KeysOptions& o, const std::function<int(KeyStorage&)>& body) {
+  if (default_store_missing(o)) return 2;
   auto storage = open_key_storage(o.store_url, o.data_dir, SystemClock::instance());
   if (!storage) {
     std::cerr << "vidserve keys: " << storage.error().message << "\n";
@@ -137,8 +153,14 @@ Runner add_keys_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("keys", "Manage API keys (stored hashed in the store: the data directory's by default)");
   cmd->require_subcommand(1);
   auto o = std::make_shared<KeysOptions>();
-  cmd->add_option("--data", o->data_dir, "Data directory (with the SQLite store)")->capture_default_str();
+  auto* data =
+      cmd->add_option(
+             "--data", o->data_dir,
+             "Data directory (with the SQLite store; created when missing). Without --data "
+             "or --store, ./data/vidserve.db must exist")
+          ->capture_default_str();
   add_store_option(*cmd, o->store_url);
+  auto* store = cmd->get_option("--store");
   auto* create = cmd->add_subcommand("create", "Create a key; it is printed once");
   create->add_option("--label", o->label, "A name for the key")->capture_default_str();
   auto* list = cmd->add_subcommand("list", "List keys (ids and labels, never the keys)");
@@ -149,7 +171,8 @@ Runner add_keys_command(CLI::App& app) {
   auto* secret = add_webhook_secret_command(*cmd, *o);
   // `--data` and `--store` may come before or after the action.
   for (auto* sub : {create, list, revoke, limits}) sub->fallthrough();
-  return [o, l, create, list, revoke, limits, secret]() {
+  return [o, l, create, list, revoke, limits, secret, data, store]() {
+    o->store_named = data->count() > 0 || store->count() > 0;
     return with_store(*o, [&](KeyStorage& storage) {
       auto& keys = *storage.keys;
       if (secret->parsed()) return rotate_webhook_secret(keys, o->id);

@@ -1,121 +1,67 @@
+// `vidserve models [MODEL] [--json]`: the catalog's models, or one model's workflows, inputs and
+// settings.
 #include <boost/json.hpp>
 #include <iostream>
 #include <memory>
 
+#include "api/wire/json_text.hpp"
+#include "app/cli_help.hpp"
 #include "app/commands.hpp"
-#include "catalog/catalog.hpp"
-#include "common/money.hpp"
+#include "app/model_view.hpp"
 #include "common/text.hpp"
 
 namespace vidserve::app {
 
 namespace {
 
-using catalog::Model;
-
-std::string sizes_of(const Model& m) {
-  std::vector<std::string> sizes;
-  bool from_input = false;
-  for (const auto& w : m.workflows) {
-    if (w.size.kind == catalog::SizeSpec::Kind::FromInput) from_input = true;
-    for (const auto& s : w.size.values) {
-      const auto name = catalog::to_string(s);
-      if (std::find(sizes.begin(), sizes.end(), name) == sizes.end()) sizes.push_back(name);
-    }
+int run_one(const catalog::Catalog& catalog, const std::string& air, bool as_json) {
+  const auto* model = catalog.find(air);
+  if (model == nullptr) {
+    const auto ids = catalog.model_ids();
+    std::cerr << "vidserve models: no model " << text::quoted(air) << " in the catalog";
+    if (auto near = text::nearest(air, ids)) std::cerr << "; did you mean '" << *near << "'?";
+    std::cerr << "\n`vidserve models` lists them.\n";
+    return kUsageError;
   }
-  if (sizes.empty()) return "from input";
-  return text::join(sizes, " ") + (from_input ? " | from input" : "");
-}
-
-std::string durations_of(const Model& m) {
-  std::vector<std::string> parts;
-  for (const auto& w : m.workflows) {
-    const auto& d = w.duration;
-    std::string s;
-    if (m.type == catalog::ModelType::Image) continue;
-    if (d.kind == catalog::DurationSpec::Kind::Values) {
-      std::vector<std::string> v;
-      for (double x : d.values) v.push_back(text::format_number(x));
-      s = text::join(v, "|") + "s";
-    } else if (d.kind == catalog::DurationSpec::Kind::Range) {
-      s = text::format_number(d.min) + "-" + text::format_number(d.max) + "s";
-    } else {
-      s = "from " + d.from_input;
-    }
-    if (std::find(parts.begin(), parts.end(), s) == parts.end()) parts.push_back(s);
+  if (as_json) {
+    std::cout << api::wire::to_text(model_json(catalog, *model)) << "\n";
+  } else {
+    print_model_details(std::cout, catalog, *model);
   }
-  return parts.empty() ? "-" : text::join(parts, ", ");
+  return 0;
 }
 
-std::string price_of(const Model& m) {
-  std::vector<std::string> parts;
-  for (const auto& p : m.pricing) {
-    std::string s;
-    const auto amount = money::usd(money::from_usd(p.amount));
-    switch (p.basis) {
-      case catalog::PriceRule::Basis::PerSecond: s = amount + "/s"; break;
-      case catalog::PriceRule::Basis::PerItem: s = amount + " each"; break;
-      case catalog::PriceRule::Basis::InputPerSecond: s = amount + "/s of " + p.input; break;
-      case catalog::PriceRule::Basis::InputTiers: s = "tiered by " + p.input + " length"; break;
-    }
-    std::vector<std::string> when = p.workflows;
-    if (p.sound) when.push_back(*p.sound ? "sound" : "silent");
-    if (p.video_input) when.push_back(*p.video_input ? "video input" : "no video input");
-    if (p.min_pixels) when.push_back("4K");
-    if (!when.empty()) s += " (" + text::join(when, ", ") + ")";
-    parts.push_back(s);
-  }
-  return parts.empty() ? "-" : text::join(parts, "; ");
-}
-
-boost::json::object model_json(const Model& m) {
-  boost::json::object o;
-  o["air"] = m.air;
-  o["name"] = m.name;
-  o["type"] = m.type == catalog::ModelType::Video ? "video" : "image";
-  boost::json::array workflows;
-  for (const auto& k : m.workflow_kinds()) workflows.emplace_back(k);
-  o["workflows"] = std::move(workflows);
-  o["sizes"] = sizes_of(m);
-  o["durations"] = durations_of(m);
-  o["price"] = price_of(m);
-  boost::json::array settings;
-  for (const auto& s : m.all_settings()) settings.emplace_back(s);
-  o["providerSettings"] = std::move(settings);
-  return o;
-}
-
-int run_models(bool as_json) {
+int run_models(const std::string& air, bool as_json) {
   auto loaded = catalog::Catalog::load_default();
   if (!loaded) {
     std::cerr << "vidserve: " << loaded.error().message << "\n";
     return 2;
   }
+  if (!air.empty()) return run_one(*loaded, air, as_json);
   const auto& models = loaded->models();
   if (as_json) {
     boost::json::array out;
-    for (const auto& m : models) out.push_back(model_json(m));
-    std::cout << boost::json::serialize(out) << "\n";
+    for (const auto& m : models) out.push_back(model_json(*loaded, m));
+    std::cout << api::wire::to_text(out) << "\n";
     return 0;
   }
-  for (const auto& m : models) {
-    std::cout << m.air << "  (" << m.name << ")\n"
-              << "    workflows: " << text::join(m.workflow_kinds(), ", ") << "\n"
-              << "    sizes:     " << sizes_of(m) << "\n"
-              << "    durations: " << durations_of(m) << "\n"
-              << "    price:     " << price_of(m) << "\n";
-  }
-  std::cout << models.size() << " models\n";
+  for (const auto& m : models) print_model_summary(std::cout, m);
+  std::cout << models.size()
+            << " models; `vidserve models MODEL` shows one model's inputs and settings\n";
   return 0;
 }
 
 }  // namespace
 
 Runner add_models_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("models", "List the models in the catalog");
+  auto* cmd = app.add_subcommand(
+      "models", "List the models in the catalog, or show one model's inputs and settings");
+  auto air = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
-  cmd->add_flag("--json", *as_json, "Print JSON instead of a table");
-  return [as_json] { return run_models(*as_json); };
+  cmd->add_option("model", *air,
+                  "A model's AIR id, e.g. klingai:7@1: its workflows, inputs and settings");
+  cmd->add_flag("--json", *as_json, "Print JSON (sizes as {width, height}, durations as numbers)");
+  return [air, as_json] { return run_models(*air, *as_json); };
 }
 
 }  // namespace vidserve::app

@@ -7,12 +7,15 @@
 
 #include "api/runware/document_check.hpp"
 #include "api/runware/error_codes.hpp"
+#include "api/wire/json.hpp"
+#include "api/wire/json_text.hpp"
 #include "api/wire/problem_json.hpp"
 #include "app/commands.hpp"
 #include "app/error_codes.hpp"
 #include "catalog/error_codes.hpp"
 #include "common/money.hpp"
 #include "common/text.hpp"
+#include "common/uuid.hpp"
 
 namespace vidserve::app {
 
@@ -83,16 +86,38 @@ void print_json(const DocumentCheck& check) {
       out.push_back(std::move(o));
     }
   }
-  std::cout << boost::json::serialize(out) << "\n";
+  std::cout << api::wire::to_text(out) << "\n";
 }
 
 int report_unreadable(const std::string& message, bool as_json, const char* code) {
   std::cerr << "vidserve validate: " << message << "\n";
   if (as_json) {
     boost::json::array out{{{"parameter", ""}, {"code", code}, {"message", message}}};
-    std::cout << boost::json::serialize(out) << "\n";
+    std::cout << api::wire::to_text(out) << "\n";
   }
   return kUnreadable;
+}
+
+// A dry run needs no taskUUID: an inference task without one gets a made-up one (said on stderr),
+// so that only what the server would really refuse is reported.
+void add_missing_uuids(boost::json::value& doc) {
+  auto fill = [](boost::json::value& task, std::size_t index) {
+    auto* o = task.if_object();
+    if (o == nullptr || o->contains("taskUUID")) return;
+    const auto* type = o->if_contains("taskType");
+    if (type == nullptr || !type->is_string() ||
+        !std::string(type->get_string()).ends_with("Inference"))
+      return;
+    const auto made_up = uuid::generate_v4();
+    (*o)["taskUUID"] = made_up;
+    std::cerr << "vidserve validate: task " << index
+              << " has no taskUUID (the server requires one); checked with " << made_up << "\n";
+  };
+  if (auto* tasks = doc.if_array()) {
+    for (std::size_t i = 0; i < tasks->size(); ++i) fill((*tasks)[i], i);
+  } else {
+    fill(doc, 0);
+  }
 }
 
 int run_validate(const std::string& file, bool as_json) {
@@ -102,11 +127,11 @@ int run_validate(const std::string& file, bool as_json) {
   auto catalog = catalog::Catalog::load_default();
   if (!catalog)
     return report_unreadable(catalog.error().message, as_json, catalog::errc::kInvalidCatalog);
-  const auto check = api::runware::check_document(text, *catalog);
-  if (check.syntax_error) {
-    return report_unreadable(check.syntax_error->describe(), as_json,
-                             api::runware::errc::kInvalidJSON);
-  }
+  api::wire::SyntaxError syntax;
+  auto doc = api::wire::parse_json(text, syntax);
+  if (!doc) return report_unreadable(syntax.describe(), as_json, api::runware::errc::kInvalidJSON);
+  add_missing_uuids(*doc);
+  const auto check = api::runware::check_document(*doc, *catalog);
   as_json ? print_json(check) : print_text(check);
   return check.valid() ? kValid : kInvalid;
 }
@@ -115,9 +140,10 @@ int run_validate(const std::string& file, bool as_json) {
 
 Runner add_validate_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("validate", "Validate Runware tasks against the catalog and quote the cost");
-  auto file = std::make_shared<std::string>("-");
+  auto file = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
-  cmd->add_option("file", *file, "A JSON file with one task or an array of tasks ('-' for stdin)");
+  cmd->add_option("file", *file, "A JSON file with one task or an array of tasks; '-' reads stdin")
+      ->required();
   cmd->add_flag("--json", *as_json, "Print the problems as a JSON array of {parameter, code, message}");
   return [file, as_json] { return run_validate(*file, *as_json); };
 }

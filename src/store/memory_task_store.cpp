@@ -313,7 +313,10 @@ Result<std::vector<TaskRecord>> MemoryTaskStore::list(std::string_view owner, co
   Lock lock(mutex_);
   std::vector<const Entry*> mine;
   for (const auto& [uuid, entry] : tasks_) {
-    if (entry.task.owner == owner && (query.api.empty() || entry.task.api == query.api)) mine.push_back(&entry);
+    if (entry.task.owner == owner && (query.api.empty() || entry.task.api == query.api) &&
+        (!query.status || entry.task.status == *query.status)) {
+      mine.push_back(&entry);
+    }
   }
   std::sort(mine.begin(), mine.end(), [](const Entry* a, const Entry* b) {
     return std::tie(a->task.created_ms, a->seq) > std::tie(b->task.created_ms, b->seq);

@@ -102,13 +102,20 @@ Result<std::int64_t> PgTaskStore::remove_finished(const std::vector<FinishedTask
 }
 
 Result<std::vector<TaskRecord>> PgTaskStore::list(std::string_view owner, const ListQuery& query) {
-  // Two statements so that each uses its index (tasks_by_owner, tasks_by_owner_api).
-  const std::string sql = select_tasks(
-      query.api.empty()
-          ? "WHERE owner = $1 ORDER BY created_ms DESC, seq DESC LIMIT $2 OFFSET $3"
-          : "WHERE owner = $1 AND api = $4 ORDER BY created_ms DESC, seq DESC LIMIT $2 OFFSET $3");
+  // The api condition only when asked, so that each statement uses its index (tasks_by_owner,
+  // tasks_by_owner_api); a status condition filters within it.
+  std::string where = "WHERE owner = $1";
   PgParams params = {PgParam::text(owner), count(query.limit), count(query.offset)};
-  if (!query.api.empty()) params.push_back(PgParam::text(query.api));
+  if (!query.api.empty()) {
+    params.push_back(PgParam::text(query.api));
+    where += " AND api = $" + std::to_string(params.size());
+  }
+  if (query.status) {
+    params.push_back(PgParam::text(to_string(*query.status)));
+    where += " AND status = $" + std::to_string(params.size());
+  }
+  const std::string sql =
+      select_tasks(where + " ORDER BY created_ms DESC, seq DESC LIMIT $2 OFFSET $3");
   return db_->transaction<Result<std::vector<TaskRecord>>>(
       [&](PgConnection& c) -> Result<std::vector<TaskRecord>> {
         if (auto ok = snapshot(c); !ok) return ok.error();

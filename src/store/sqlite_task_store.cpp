@@ -378,11 +378,12 @@ Result<std::vector<TaskRecord>> SqliteTaskStore::list(std::string_view owner, co
   auto tx = Transaction::begin(s, Mode::Read);
   if (!tx) return tx.error();
   auto stmt = s.prepare(std::string(kSelectTask) +
-                        "WHERE owner = ?1 AND (?4 = '' OR api = ?4) "
+                        "WHERE owner = ?1 AND (?4 = '' OR api = ?4) AND (?5 = '' OR status = ?5) "
                         "ORDER BY created_ms DESC, seq DESC LIMIT ?2 OFFSET ?3");
   if (!stmt) return stmt.error();
   stmt->text(1, owner).integer(2, clamp_to_int64(query.limit)).integer(3, clamp_to_int64(query.offset));
   stmt->text(4, query.api);
+  stmt->text(5, query.status ? to_string(*query.status) : std::string_view());
   auto tasks = read_tasks(s, *stmt);
   if (!tasks) return tasks.error();
   if (auto ok = tx->commit(); !ok) return ok.error();

@@ -223,6 +223,7 @@ class TaskRepository {
     std::size_t limit = 30;
     std::size_t offset = 0;
     std::string api;  // only tasks created through this front-end; "" = all
+    std::optional<TaskStatus> status = {};  // only tasks in this status; none = all
   };
   // The owner's tasks, newest first.
   virtual Result<std::vector<TaskRecord>> list(std::string_view owner, const ListQuery& query) = 0;

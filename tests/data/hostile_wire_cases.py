@@ -157,7 +157,7 @@ for target in ("/media/../../etc/passwd", "/media/..%2f..%2fetc%2fpasswd", "/med
 
 for method, target in (("GET", "/"), ("GET", "/v2"), ("POST", "/v2"), ("GET", "/admin"), ("GET", "/.env"),
                        ("GET", "/../../etc/passwd"), ("GET", "/v1/../etc/passwd"), ("POST", "/v1/v1"),
-                       ("GET", "/healthz/x"), ("POST", "/health"), ("GET", "/v1/tasks"),
+                       ("GET", "/healthz/x"), ("POST", "/health"), ("PUT", "/v1/tasks"),
                        ("GET", "/%2e%2e/%2e%2e/etc/passwd"), ("GET", ["/", {"repeat": "x", "times": 8000}]),
                        ("GET", "/v1/videos"), ("POST", "/v1/task")):
     label = target if isinstance(target, str) else "/x... (8000 bytes)"
@@ -167,6 +167,13 @@ for target in ("/v1/videos/unknown", "/v1/videos/text2video/a/b", "/v1/videos/av
                ["/v1/videos/", {"repeat": "p", "times": 8000}], "/kling/v1/videos/nope", "/v1/videos/text2video/../../etc"):
     label = target if isinstance(target, str) else "/v1/videos/p... (8000 bytes)"
     add("route", f"GET {label}", "GET", target, kl(404, 1203, max_bytes=SMALL_REPLY), headers=[BEARER_A])
+# GET /v1/tasks (the Runware task list): its query is checked, its key required.
+for query, parameter in (("status=done", "status"), ("status=%00", "status"), ("limit=0", "limit"),
+                         ("limit=99999999999999999999999", "limit"), ("limit=-1", "limit"),
+                         ("limit=" + "9" * 5000, "limit")):
+    add("route", f"GET /v1/tasks?{query[:40]}", "GET", "/v1/tasks?" + query,
+        rw(400, "invalidValue", parameter=parameter, max_bytes=SMALL_REPLY), headers=[BEARER_A])
+add("route", "GET /v1/tasks without a key", "GET", "/v1/tasks", rw(401, "missingApiKey"), headers=[])
 add("route", "GET /v1/tasks/ (APIMart, no id)", "GET", "/v1/tasks/",
     am(404, "task_not_found", "invalid_request_error"), headers=[BEARER_A])
 for product in KLING_PRODUCTS:

@@ -51,8 +51,13 @@ DocumentCheck check_document(std::string_view text, const catalog::Catalog& cata
     result.syntax_error = error;
     return result;
   }
-  if (doc->is_array()) {
-    const auto& tasks = doc->get_array();
+  return check_document(*doc, catalog);
+}
+
+DocumentCheck check_document(const json::value& doc, const catalog::Catalog& catalog) {
+  DocumentCheck result;
+  if (doc.is_array()) {
+    const auto& tasks = doc.get_array();
     if (tasks.empty()) {
       TaskVerdict empty;
       empty.validation.problems.push_back(
@@ -61,7 +66,7 @@ DocumentCheck check_document(std::string_view text, const catalog::Catalog& cata
     }
     for (std::size_t i = 0; i < tasks.size(); ++i) result.tasks.push_back(check_task(tasks[i], i, catalog));
   } else {
-    result.tasks.push_back(check_task(*doc, 0, catalog));
+    result.tasks.push_back(check_task(doc, 0, catalog));
   }
   return result;
 }

@@ -29,6 +29,8 @@ struct DocumentCheck {
 };
 
 DocumentCheck check_document(std::string_view text, const catalog::Catalog& catalog);
+// The same for a document parsed already.
+DocumentCheck check_document(const boost::json::value& doc, const catalog::Catalog& catalog);
 
 // Validates one parsed task.
 TaskVerdict check_task(const boost::json::value& task, std::size_t index, const catalog::Catalog& catalog);

@@ -7,6 +7,7 @@
 #include "api/runware/document_check.hpp"
 #include "api/runware/error_codes.hpp"
 #include "api/runware/handlers.hpp"
+#include "api/runware/task_list.hpp"
 #include "api/tasks/intake.hpp"
 #include "api/wire/error_codes.hpp"
 #include "common/text.hpp"
@@ -283,6 +284,33 @@ void Service::cancel_async(std::string_view task_uuid, std::string_view authoriz
                        }
                        done({reply.status(), reply.body()});
                      });
+}
+
+void Service::list_async(std::string_view query, std::string_view authorization,
+                         ReplyCallback done) const {
+  Envelope out;
+  if (!ready()) {
+    out.error(503, wire::errc::kServiceUnavailable, "the server is starting; retry shortly.", "",
+              "");
+    return done({out.status(), out.body()});
+  }
+  bool auth_task = false;
+  const auto owner = authenticate(s_, json::array{}, authorization, out, auth_task);
+  if (!owner) return done({out.status(), out.body()});
+  if (const auto wait = handlers::over_rate(s_, *owner, out))
+    return done({out.status(), out.body(), *wait});
+  auto list = parse_list_query(query, out);
+  if (!list) return done({out.status(), out.body()});
+  list->api = std::string(handlers::kRunwareApi);
+  auto records = s_.context.tasks.list(*owner, *list);
+  if (!records) {
+    const bool busy = records.error().code == wire::errc::kServiceUnavailable;
+    out.error(busy ? 503 : 500, busy ? records.error().code : http::errc::kInternalServerError,
+              records.error().message, "", "");
+    return done({out.status(), out.body()});
+  }
+  for (const auto& record : *records) out.data.push_back(list_item(record));
+  done({200, out.body()});
 }
 
 void Service::handle_socket(json::array tasks, std::size_t first, const SocketCall& call,

@@ -55,6 +55,10 @@ class Service {
   // DELETE /v1/tasks/{taskUUID}: cancels one of the key's queued or processing tasks (same
   // Authorization as POST /v1). `done` is called once, possibly on another thread.
   void cancel_async(std::string_view task_uuid, std::string_view authorization, ReplyCallback done) const;
+  // GET /v1/tasks?status=S&limit=N: the key's Runware tasks, newest first, at most N (1-500,
+  // default 30), only those in status S when given. A store read on the calling thread, as
+  // getResponse's. Same Authorization as POST /v1.
+  void list_async(std::string_view query, std::string_view authorization, ReplyCallback done) const;
 
   // One message of tasks (a JSON array, or one object); on failure `out` holds the error reply.
   Result<boost::json::array> parse_tasks(std::string_view body, Envelope& out) const;

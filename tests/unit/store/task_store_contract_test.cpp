@@ -453,6 +453,30 @@ TYPED_TEST(TaskStoreContract, ListFiltersByFrontEnd) {
   EXPECT_TRUE(this->store->list("key_b", TaskStore::ListQuery{10, 0, "runware"})->empty());
 }
 
+TYPED_TEST(TaskStoreContract, ListFiltersByStatus) {
+  for (const auto* uuid : {"s1", "s2", "s3"}) {
+    auto t = this->task(uuid);
+    t.api = "runware";
+    ASSERT_TRUE(this->store->enqueue(t).ok());
+    this->clock.advance_ms(1);
+  }
+  ASSERT_TRUE(this->store->cancel("key_a", "s2").ok());
+  TaskStore::ListQuery cancelled{10, 0, "runware", TaskStatus::Cancelled};
+  auto only = this->store->list("key_a", cancelled);
+  ASSERT_TRUE(only.ok());
+  ASSERT_EQ(only->size(), 1u);
+  EXPECT_EQ((*only)[0].task_uuid, "s2");
+  TaskStore::ListQuery queued{10, 0, "", TaskStatus::Queued};
+  auto waiting = this->store->list("key_a", queued);
+  ASSERT_TRUE(waiting.ok());
+  ASSERT_EQ(waiting->size(), 2u);
+  EXPECT_EQ((*waiting)[0].task_uuid, "s3");  // newest first
+  TaskStore::ListQuery done{10, 0, "", TaskStatus::Success};
+  EXPECT_TRUE(this->store->list("key_a", done)->empty());
+  TaskStore::ListQuery other_api{10, 0, "kling:text2video", TaskStatus::Cancelled};
+  EXPECT_TRUE(this->store->list("key_a", other_api)->empty());
+}
+
 TYPED_TEST(TaskStoreContract, ExternalIdsAreUniquePerOwner) {
   auto a = this->task("t1");
   a.external_id = "order-7";
