@@ -131,7 +131,7 @@ int run_validate(const std::string& file, bool as_json) {
   auto doc = api::wire::parse_json(text, syntax);
   if (!doc) return report_unreadable(syntax.describe(), as_json, api::runware::errc::kInvalidJSON);
   add_missing_uuids(*doc);
-  const auto check = api::runware::check_document(*doc, *catalog);
+  const auto check = api::runware::check_parsed_document(*doc, *catalog);
   as_json ? print_json(check) : print_text(check);
   return check.valid() ? kValid : kInvalid;
 }

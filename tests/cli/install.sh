@@ -15,6 +15,8 @@ unit=$prefix/share/vidserve/systemd/vidserve.service
 [ -f "$unit" ] || fail "no systemd unit"
 grep -q "^ExecStart=$prefix/bin/vidserve serve " "$unit" || fail "ExecStart does not name the installed binary: $(grep ExecStart "$unit")"
 grep -q "@" "$unit" && fail "unsubstituted @VARIABLE@ in the unit"
+bash -n "$prefix/share/bash-completion/completions/vidserve" || fail "the bash completion is not valid bash"
+[ -s "$prefix/share/zsh/site-functions/_vidserve" ] || fail "no zsh completion"
 # DESTDIR stages the same tree under another root.
 DESTDIR=$work/stage cmake --install "$build" --prefix /opt/vidserve >/dev/null
 [ -x "$work/stage/opt/vidserve/bin/vidserve" ] || fail "DESTDIR not honoured"

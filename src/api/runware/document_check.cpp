@@ -51,10 +51,10 @@ DocumentCheck check_document(std::string_view text, const catalog::Catalog& cata
     result.syntax_error = error;
     return result;
   }
-  return check_document(*doc, catalog);
+  return check_parsed_document(*doc, catalog);
 }
 
-DocumentCheck check_document(const json::value& doc, const catalog::Catalog& catalog) {
+DocumentCheck check_parsed_document(const json::value& doc, const catalog::Catalog& catalog) {
   DocumentCheck result;
   if (doc.is_array()) {
     const auto& tasks = doc.get_array();

@@ -30,7 +30,7 @@ struct DocumentCheck {
 
 DocumentCheck check_document(std::string_view text, const catalog::Catalog& catalog);
 // The same for a document parsed already.
-DocumentCheck check_document(const boost::json::value& doc, const catalog::Catalog& catalog);
+DocumentCheck check_parsed_document(const boost::json::value& doc, const catalog::Catalog& catalog);
 
 // Validates one parsed task.
 TaskVerdict check_task(const boost::json::value& task, std::size_t index, const catalog::Catalog& catalog);
