@@ -4,6 +4,7 @@
 
 #include "app/command_options.hpp"
 #include "app/commands.hpp"
+#include "app/ops_parts.hpp"
 #include "app/storage_urls.hpp"
 #include "app/stop_signals.hpp"
 #include "app/server_app.hpp"
@@ -14,8 +15,8 @@ namespace vidserve::app {
 namespace {
 
 int run_serve(const ServeOptions& options) {
-  if (auto level = log::set_level_from_env(); !level) {
-    std::cerr << "vidserve serve: VIDSERVE_LOG_LEVEL: " << level.error().message << "\n";
+  if (auto logs = apply_log_options(options); !logs) {
+    std::cerr << "vidserve serve: " << logs.error().message << "\n";
     return 1;
   }
   block_stop_signals();
@@ -40,7 +41,7 @@ int run_serve(const ServeOptions& options) {
   }
   std::cout.flush();
   wait_for_stop_signal();
-  std::cerr << "vidserve: shutting down\n";
+  log::get().info("shutting down");
   app.stop();
   return 0;
 }
@@ -113,6 +114,7 @@ Runner add_serve_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   add_limit_options(*cmd, *options);
   add_webhook_options(*cmd, *options);
+  add_ops_options(*cmd, *options);
   auto retention = std::make_shared<std::string>("30d");
   cmd->add_option("--retention", *retention,
                   "Delete finished tasks with their results and media this long after they finished "
