@@ -48,17 +48,17 @@ struct Metrics {
           .Register(*registry);
   pm::Family<pm::Gauge>& tasks = pm::BuildGauge()
                                      .Name("vidserve_tasks")
-                                     .Help("Tasks in the store, by state (read every second)")
+                                     .Help("Tasks in the store, by state (read every 5 s)")
                                      .Register(*registry);
   pm::Gauge& queue_depth = pm::BuildGauge()
                                .Name("vidserve_queue_depth")
-                               .Help("Queued tasks in the store (read every second)")
+                               .Help("Queued tasks in the store (read every 5 s)")
                                .Register(*registry)
                                .Add({});
   pm::Gauge& webhook_backlog =
       pm::BuildGauge()
           .Name("vidserve_webhook_backlog")
-          .Help("Webhook messages waiting for delivery in the outbox (read every second)")
+          .Help("Webhook messages waiting for delivery in the outbox (read every 5 s)")
           .Register(*registry)
           .Add({});
   pm::Family<pm::Histogram>& render_seconds =

@@ -6,10 +6,41 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
+
+class _DrainedStderr:
+    """Reads a process's stderr on a thread as it comes (the server logs a line per request, and a
+    full pipe would block it); read() returns everything once the process closed it, as the pipe's
+    own read() would, and lines() what came so far."""
+
+    def __init__(self, pipe):
+        self._pipe = pipe
+        self._chunks = []
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        for line in self._pipe:
+            with self._lock:
+                self._chunks.append(line)
+
+    def lines(self):
+        with self._lock:
+            return "".join(self._chunks).splitlines()
+
+    def read(self):
+        self._thread.join()
+        with self._lock:
+            return "".join(self._chunks)
+
+    def close(self):
+        pass
+
 
 KEY_A = "test-key-alpha"
 KEY_B = "test-key-beta"
@@ -37,6 +68,7 @@ class Server:
             self.proc.kill()
             raise RuntimeError(f"server did not start: {line!r} {self.proc.stderr.read()}")
         self.base = m.group(1)
+        self.proc.stderr = _DrainedStderr(self.proc.stderr)
         return self
 
     def kill(self):
@@ -117,6 +149,7 @@ class Worker:
         self.summary = m.group(1)
         h = re.search(r"health (http://\S+)", line)
         self.health = h.group(1) if h else None
+        self.proc.stderr = _DrainedStderr(self.proc.stderr)
         return self
 
     def healthz(self):
