@@ -9,6 +9,7 @@
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 import unittest
@@ -184,6 +185,38 @@ class Ops(unittest.TestCase):
         self.assertEqual((config[0]["role"], config[0]["log_format"], config[0]["metrics_token"]),
                          ("serve", "json", "set"))
         self.assertIn("preview", config[0]["engines"])
+
+
+class LogFlags(unittest.TestCase):
+    def test_log_level_warning_drops_info_lines(self):
+        server = Server(BINARY, workers=0, extra_args=["--log-level", "warning"]).start()
+        try:
+            self.assertEqual(server.get(server.base + "/healthz")[0], 200)
+            self.assertEqual(server.post([{"taskType": "ping"}])[0], 200)
+        finally:
+            server.stop()
+        text = server.proc.stderr.read()
+        self.assertNotIn("vidserve access", text)
+        self.assertNotIn("configuration", text)
+
+    def test_text_format_access_line(self):
+        server = Server(BINARY, workers=0).start()
+        try:
+            self.assertEqual(server.post([{"taskType": "ping"}], key=KEY_B)[0], 200)
+        finally:
+            server.stop()
+        lines = [l for l in server.proc.stderr.read().splitlines() if " vidserve access: " in l]
+        self.assertEqual(len(lines), 1, lines)
+        self.assertRegex(lines[0], r"^\d{4}-\d\d-\d\dT\S+Z info vidserve access: access method=POST route=runware "
+                                   r"status=200 bytes=\d+ ms=[\d.]+ key_id=env:[0-9a-f]+ remote=127\.0\.0\.1$")
+        self.assertNotIn(KEY_B, lines[0])
+
+    def test_unknown_format_or_level_stops_at_start(self):
+        for args in (["--log-format", "xml"], ["--log-level", "loud"]):
+            out = subprocess.run([BINARY, "serve", "--listen", "127.0.0.1:0", *args], capture_output=True,
+                                 text=True, timeout=30)
+            self.assertNotEqual(out.returncode, 0, args)
+            self.assertIn(args[1], out.stderr, args)
 
 
 if __name__ == "__main__":
