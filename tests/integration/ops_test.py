@@ -151,6 +151,10 @@ class Ops(unittest.TestCase):
             self.assertRegex(line["ts"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
         for secret in (KEY_A, KEY_B, TOKEN):
             self.assertNotIn(secret, text)
+        # stdout is the start banner; its only key is the one it offers for copying.
+        banner = [l for l in self.server.proc.stdout.read().splitlines() if "(from VIDSERVE_API_KEYS)" not in l]
+        for secret in (KEY_A, KEY_B, TOKEN):
+            self.assertFalse([l for l in banner if secret in l], secret)
         access = [l for l in lines if l["logger"] == "vidserve access"]
         posts = [l for l in access if l["route"] == "runware" and l["status"] == 200 and l["method"] == "POST"]
         self.assertTrue(posts)
