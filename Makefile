@@ -8,7 +8,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DVIDSERVE_WERROR=ON
 endif
 
-.PHONY: deps build run test test-asan fuzz bench format clean
+.PHONY: deps build server run install test test-asan fuzz bench format clean
 
 deps:
 	@scripts/install-deps
@@ -17,11 +17,30 @@ build: deps
 	cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS)
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# Only the server binary: the Debian packages it needs (checked again only when install-deps
+# changes), the build directory configured once and reused, then the one target.
+$(BUILD_DIR)/.deps-server: scripts/install-deps
+	@scripts/install-deps --server
+	@mkdir -p $(BUILD_DIR) && touch $@
+server: $(BUILD_DIR)/.deps-server
+	@if [ ! -f $(BUILD_DIR)/build.ninja ]; then \
+	  echo "First build of the server: about $(FIRST_BUILD_MINUTES) minutes on 2 cores; later ones only rebuild what changed."; \
+	  cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS); \
+	fi
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target vidserve
+FIRST_BUILD_MINUTES ?= 6
+
 # Serves on loopback with a development key unless VIDSERVE_API_KEYS is set.
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= ./data
-run: build
+run: server
 	VIDSERVE_API_KEYS="$${VIDSERVE_API_KEYS:-dev-local-key}" $(BUILD_DIR)/src/app/vidserve serve --listen $(LISTEN) --data $(DATA_DIR)
+
+# The binary, the model catalog, an example config file and a systemd unit under PREFIX
+# (bin/vidserve, share/vidserve/...); DESTDIR stages a package.
+PREFIX ?= /usr/local
+install: server
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 bench: build
 	bench/control_plane/run.sh $(BUILD_DIR)/src/app/vidserve

@@ -175,7 +175,7 @@ Status configure_engines(engine::EngineRouter& router, fetch::AddressGuard guard
   return Ok{};
 }
 
-Status configure_engines(engine::EngineRouter& router) {
+Result<std::string> configure_engines(engine::EngineRouter& router) {
   auto guard = fetch::AddressGuard::from_env();
   if (!guard) return guard.error();
   std::string summary;
@@ -184,7 +184,7 @@ Status configure_engines(engine::EngineRouter& router) {
     return configured.error();
   }
   log::get().info("{}", summary);
-  return Ok{};
+  return summary;
 }
 
 }  // namespace vidserve::app

@@ -47,7 +47,8 @@ Result<std::optional<engine::KlingConfig>> kling_config_from_env(const EnvLookup
 Status configure_engines(engine::EngineRouter& router, fetch::AddressGuard guard,
                          const EnvLookup& env, std::string* summary = nullptr);
 
-// The process environment, the SSRF guard from VIDSERVE_FETCH_ALLOW; logs the summary to stderr.
-Status configure_engines(engine::EngineRouter& router);
+// The process environment, the SSRF guard from VIDSERVE_FETCH_ALLOW; logs the summary and
+// returns it ("engines: *=preview").
+Result<std::string> configure_engines(engine::EngineRouter& router);
 
 }  // namespace vidserve::app

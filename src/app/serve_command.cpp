@@ -4,6 +4,7 @@
 
 #include "app/command_options.hpp"
 #include "app/commands.hpp"
+#include "app/config_file.hpp"
 #include "app/ops_parts.hpp"
 #include "app/storage_urls.hpp"
 #include "app/stop_signals.hpp"
@@ -13,6 +14,33 @@
 namespace vidserve::app {
 
 namespace {
+
+// The start banner on stdout: where each API, the media and the operations endpoints are, what
+// serves the models, where data lives and which API key to use. Tests read the first line.
+void print_banner(const std::string& base, const ServerApp& app, const ServeOptions& options) {
+  // http://HOST:PORT -> ws://HOST:PORT (https -> wss)
+  const bool tls = base.rfind("https:", 0) == 0;
+  const std::string ws = (tls ? "wss" : "ws") + base.substr(base.find(':'));
+  std::cout << "vidserve listening on " << base << "\n"
+            << "  Runware task API   POST " << base << "/v1   WebSocket " << ws << "/v1\n"
+            << "  Kling native API   " << base << "/v1/videos/<product> (text2video, image2video, ...)\n"
+            << "  APIMart-style API  POST " << base << "/v1/videos/generations   GET " << base
+            << "/v1/tasks/<id>\n"
+            << "  Media              " << base << "/media/<uuid>.<ext>\n"
+            << "  Operations         " << base << "/healthz  /readyz  /metrics\n"
+            << "  Transport          " << (tls ? "TLS (HTTPS and WSS)" : "plain HTTP (TLS with --tls-cert and --tls-key)")
+            << "\n"
+            << "  Engines            " << app.engines_summary() << "\n"
+            << "  Data               " << app.summary() << "\n";
+  if (const char* keys = std::getenv("VIDSERVE_API_KEYS"); keys && *keys) {
+    const std::string_view all(keys);
+    std::cout << "  API key            " << all.substr(0, all.find(',')) << " (from VIDSERVE_API_KEYS)\n";
+  } else {
+    const auto where = options.store_url.empty() ? "--data " + options.data_dir.string()
+                                                 : "--store " + shown_url(options.store_url);
+    std::cout << "  API keys           create one with `vidserve keys create " << where << "`\n";
+  }
+}
 
 int run_serve(const ServeOptions& options) {
   if (auto logs = apply_log_options(options); !logs) {
@@ -26,19 +54,7 @@ int run_serve(const ServeOptions& options) {
     std::cerr << "vidserve serve: " << base.error().message << "\n";
     return 1;
   }
-  // http://HOST:PORT -> ws://HOST:PORT (https -> wss)
-  const std::string ws = (base->rfind("https:", 0) == 0 ? "wss" : "ws") + base->substr(base->find(':'));
-  std::cout << "vidserve listening on " << *base << "  (Runware task API: POST " << *base << "/v1, WebSocket " << ws
-            << "/v1)\n";
-  std::cout << app.summary() << "\n";
-  if (const char* keys = std::getenv("VIDSERVE_API_KEYS"); keys && *keys) {
-    const std::string_view all(keys);
-    std::cout << "API key (from VIDSERVE_API_KEYS): " << all.substr(0, all.find(',')) << "\n";
-  } else {
-    const auto where = options.store_url.empty() ? "--data " + options.data_dir.string()
-                                                 : "--store " + shown_url(options.store_url);
-    std::cout << "API keys: create one with `vidserve keys create " << where << "`\n";
-  }
+  print_banner(*base, app, options);
   std::cout.flush();
   wait_for_stop_signal();
   log::get().info("shutting down");
@@ -124,7 +140,12 @@ Runner add_serve_command(CLI::App& app) {
         auto parsed = parse_retention(text);
         return parsed ? std::string() : parsed.error().message;
       });
-  return [options, retention] {
+  auto config = add_config_file(*cmd);  // after every option
+  return [options, retention, config] {
+    if (!config->error.empty()) {
+      std::cerr << "vidserve serve: --config " << config->error << "\n";
+      return 2;
+    }
     options->retention_ms = *parse_retention(*retention);  // checked while parsing
     return run_serve(*options);
   };

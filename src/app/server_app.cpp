@@ -144,6 +144,14 @@ std::string ServerApp::summary() const {
          (workers == 1 ? " worker" : " workers");
 }
 
+std::string ServerApp::engines_summary() const {
+  const auto& p = *parts_;
+  if (!p.engines) return {};
+  constexpr std::string_view kPrefix = "engines: ";
+  const auto& text = p.engines->summary;
+  return text.rfind(kPrefix, 0) == 0 ? text.substr(kPrefix.size()) : text;
+}
+
 Result<std::string> ServerApp::start_http(const std::string& host, unsigned short port) {
   auto& p = *parts_;
   auto& f = *p.front_ends;

@@ -80,6 +80,9 @@ class ServerApp {
   void stop();
   // After start(): "store SQLite (DATA/vidserve.db), media DATA/media, 2 workers" (no passwords).
   std::string summary() const;
+  // After start(): what serves the models, "*=preview" or "klingai:*=kling, *=preview; kling
+  // relays to URL".
+  std::string engines_summary() const;
 
  private:
   // The HTTP server and WebSocket sessions over the built front-ends; the base URL.

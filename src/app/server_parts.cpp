@@ -32,7 +32,9 @@ Result<std::string> spool_dir(const fs::path& data_dir) {
 
 Result<std::unique_ptr<Engines>> build_engines(const ServeOptions& options, Storage& storage) {
   auto e = std::make_unique<Engines>();
-  if (auto configured = configure_engines(e->router); !configured) return configured.error();
+  auto configured = configure_engines(e->router);
+  if (!configured) return configured.error();
+  e->summary = std::move(configured).value();
   FetchSettings fetch_settings;
   fetch_settings.pool.threads = options.fetch_threads;
   fetch_settings.pool.per_host = options.fetch_per_host;

@@ -117,6 +117,7 @@ std::int64_t lease_ms(const ServeOptions& options, const Storage& storage);
 struct Engines {
   engine::EngineRouter router;
   std::unique_ptr<InputFetcher> fetcher;  // URL inputs of tasks and imageUpload; started
+  std::string summary;  // "engines: klingai:*=kling, *=preview; kling relays to URL"
 };
 
 // The engines configured from the environment (see engine_config.hpp) and the fetch pool.

@@ -3,6 +3,7 @@
 
 #include "app/command_options.hpp"
 #include "app/commands.hpp"
+#include "app/config_file.hpp"
 #include "app/ops_parts.hpp"
 #include "app/stop_signals.hpp"
 #include "app/worker_app.hpp"
@@ -53,7 +54,14 @@ Runner add_worker_command(CLI::App& app) {
   add_fetch_options(*cmd, *options);
   add_spend_cap_option(*cmd, *options);
   add_ops_options(*cmd, *options);
-  return [options] { return run_worker(*options); };
+  auto config = add_config_file(*cmd);  // after every option
+  return [options, config] {
+    if (!config->error.empty()) {
+      std::cerr << "vidserve worker: --config " << config->error << "\n";
+      return 2;
+    }
+    return run_worker(*options);
+  };
 }
 
 }  // namespace vidserve::app

@@ -4,8 +4,8 @@
 
 namespace vidserve::uuid {
 
-// 8-4-4-4-12 hexadecimal digits. Any RFC 4122 version is accepted: the seed documents use v1 ids
-// (e.g. 6ba7b829-9dad-11d1-...) in examples that must validate.
+// 8-4-4-4-12 hexadecimal digits. Any RFC 4122 version is accepted: Runware's documentation uses
+// v1 ids (e.g. 6ba7b829-9dad-11d1-...) in examples that must validate.
 bool is_uuid(std::string_view s);
 
 // True for a version-4, RFC 4122 variant UUID.

@@ -33,7 +33,8 @@ grep -Eq "line [0-9]+, column [0-9]+" <<<"$out" || fail "no line/column in: $out
 "$bin" validate "$tmp/does-not-exist.json" >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] || fail "missing file exited $rc"
 
-# The seed examples through the CLI: the array holds 72 tasks, 2 of them invalid.
+# The requests of tests/data/seed_examples.json (Runware's documented examples) through the CLI:
+# the array holds 72 tasks, 2 of them invalid.
 python3 - "$2/tests/data/seed_examples.json" > "$tmp/seeds.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))

@@ -369,7 +369,7 @@ for name, value in (("empty", ""), ("not a UUID", "not-a-uuid"), ("version 1", "
                     ("path traversal", "../../etc/passwd"), ("SQL", "' OR '1'='1")):
     code = "missingParameter" if value == "" else "invalidUUID"
     if name == "version 1":
-        # Any UUID version is accepted (docs/validation.md): the seed examples use v1 UUIDs.
+        # Any UUID version is accepted (docs/validation.md): Runware's documented examples use v1 UUIDs.
         add("bad-uuid", f"runware: videoInference taskUUID {name}", "POST", "/v1",
             {"status": 200, "api": "runware", "code": None}, body={"json": video_task(taskUUID=value)})
         continue

@@ -1,5 +1,6 @@
-"""Runware REST end to end: seed examples of many models through the real binary, results checked
-with ffprobe; media served with Range and ETag; bad input over the wire gets clear errors."""
+"""Runware REST end to end: examples of many models (tests/data/seed_examples.json) through the
+real binary, results checked with ffprobe; media served with Range and ETag; bad input over the wire
+gets clear errors."""
 import base64
 import copy
 import http.client

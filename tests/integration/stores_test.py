@@ -74,11 +74,16 @@ class StoresTest(unittest.TestCase):
     def test_the_sqlite_banner_names_store_media_and_workers(self):
         server = Server(BINARY, workers=1).start()  # read the "listening on" line
         try:
-            summary = server.proc.stdout.readline()
+            banner = {}
+            while "API key" not in banner:  # the banner's last line
+                name, _, value = server.proc.stdout.readline().strip().partition("  ")
+                banner[name] = value.strip()
         finally:
             server.stop()
-        self.assertEqual(summary.strip(),
+        self.assertEqual(banner["Data"],
                          f"store SQLite ({server.data_dir}/vidserve.db), media {server.data_dir}/media, 1 worker")
+        self.assertEqual(banner["Engines"], "*=preview")
+        self.assertIn(f"POST {server.base}/v1/videos/generations", banner["APIMart-style API"])
         self.assertEqual(server.proc.returncode, 0)
 
     def test_serve_on_postgresql_never_prints_the_password(self):

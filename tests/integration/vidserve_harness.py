@@ -6,44 +6,25 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 
-class _DrainedStderr:
-    """Reads a process's stderr on a thread as it comes (the server logs a line per request, and a
-    full pipe would block it); read() returns everything once the process closed it, as the pipe's
-    own read() would, and lines() what came so far."""
-
-    def __init__(self, pipe):
-        self._pipe = pipe
-        self._chunks = []
-        self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        for line in self._pipe:
-            with self._lock:
-                self._chunks.append(line)
-
-    def lines(self):
-        with self._lock:
-            return "".join(self._chunks).splitlines()
-
-    def read(self):
-        self._thread.join()
-        with self._lock:
-            return "".join(self._chunks)
-
-    def close(self):
-        pass
-
-
 KEY_A = "test-key-alpha"
 KEY_B = "test-key-beta"
+
+
+def spawn_logged(args, data_dir, env, preexec_fn=None):
+    """Popen with stdout on a pipe and stderr (the server's log) in DATA_DIR/../<name>.log, so that
+    a chatty log (an access line per request) never fills a pipe nobody reads and blocks the
+    process. `proc.stderr` is a reader of that file: read() returns what was logged so far."""
+    fd, path = tempfile.mkstemp(prefix=os.path.basename(os.path.normpath(data_dir)) + "-", suffix=".log")
+    with os.fdopen(fd, "w") as log:
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, env=env, text=True, preexec_fn=preexec_fn)
+    proc.stderr = open(path, encoding="utf-8", errors="replace")
+    proc.log_path = path
+    return proc
 
 
 class Server:
@@ -53,22 +34,21 @@ class Server:
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="vidserve-it-")
         self.workers = workers
         self.extra_args = list(extra_args)
-        self.env = dict(os.environ, VIDSERVE_API_KEYS=f"{KEY_A},{KEY_B}", **(env or {}))
+        self.env = dict(os.environ, VIDSERVE_API_KEYS=f"{KEY_A},{KEY_B}")
+        self.env.update(env or {})
         self.proc = None
         self.base = None
 
     def start(self):
         args = [self.binary, "serve", "--listen", "127.0.0.1:0", "--data", self.data_dir,
                 "--workers", str(self.workers)] + self.extra_args
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env, text=True,
-                                     preexec_fn=self.preexec_fn)
+        self.proc = spawn_logged(args, self.data_dir, env=self.env, preexec_fn=self.preexec_fn)
         line = self.proc.stdout.readline()
         m = re.search(r"listening on (http://\S+)", line)
         if not m:
             self.proc.kill()
             raise RuntimeError(f"server did not start: {line!r} {self.proc.stderr.read()}")
         self.base = m.group(1)
-        self.proc.stderr = _DrainedStderr(self.proc.stderr)
         return self
 
     def kill(self):
@@ -139,8 +119,7 @@ class Worker:
         self.health = None
 
     def start(self):
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env,
-                                     text=True)
+        self.proc = spawn_logged(self.args, self.data_dir, env=self.env)
         line = self.proc.stdout.readline()
         m = re.search(r"vidserve worker running: (.*?)(, health http://\S+)?$", line.strip())
         if not m:
@@ -149,7 +128,6 @@ class Worker:
         self.summary = m.group(1)
         h = re.search(r"health (http://\S+)", line)
         self.health = h.group(1) if h else None
-        self.proc.stderr = _DrainedStderr(self.proc.stderr)
         return self
 
     def healthz(self):

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A mock of Kling's legacy /v1 API (reference notes kling-api.md sections 1-5), for tests.
+"""A mock of Kling's legacy /v1 API (JWT auth, create and query endpoints, envelope, error
+codes), for tests.
 
 Checks the HS256 JWT (signature, iss, exp, nbf) on every /v1 call, validates the create bodies,
 runs each task submitted -> processing -> succeed|failed over --delay seconds and serves a real
@@ -15,7 +16,7 @@ GET /_mock/stats: calls per endpoint, JWT checks, the last create body per endpo
 import argparse, base64, hashlib, hmac, json, os, subprocess, sys, tempfile, threading, time, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-VIDEO_MODELS = {  # notes section 2 table
+VIDEO_MODELS = {  # the model_name values Kling documents for each product
     "text2video": {"kling-v1", "kling-v1-6", "kling-v2-master", "kling-v2-1-master", "kling-v2-5-turbo",
                    "kling-v2-6", "kling-v3"},
     "image2video": {"kling-v1", "kling-v1-5", "kling-v1-6", "kling-v2-master", "kling-v2-1", "kling-v2-1-master",
@@ -47,7 +48,7 @@ class Mock:
             self.stats[field][key] = self.stats[field].get(key, 0) + 1
 
     def check_jwt(self, header):
-        """None when valid, else (kling code, message) as Kling's 401 answers (notes 4.3)."""
+        """None when valid, else (kling code, message) as Kling's 401 answers (codes 1000-1004)."""
         if not header:
             return 1001, "Authorization is empty"
         if not header.startswith("Bearer "):

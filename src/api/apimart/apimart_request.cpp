@@ -42,7 +42,9 @@ NativeBody to_native(const json::object& request) {
   const auto audio = r.boolean("audio");
   if (auto watermark = r.boolean("watermark")) body["watermark_info"] = json::object{{"enabled", *watermark}};
   out.product = images && !images->empty() ? "image2video" : "text2video";
-  // Seed 002's feature matrix for kling-v2-6; other models are left to the catalog.
+  // APIMart's documented rules for kling-v2-6: std is 720p and silent, pro is 1080p and may add
+  // audio; a last frame needs pro, and in pro a last frame and audio exclude each other. Other
+  // models are left to the catalog.
   const bool v26 = model == "kling-v2-6";
   if (images) {
     if (images->size() > 2)

@@ -1,7 +1,8 @@
 #pragma once
 // An APIMart generation body as Kling's native body, and names back: model -> model_name,
 // image_urls[0] -> image, image_urls[1] -> image_tail (the endpoint becomes image2video), audio ->
-// sound "on", watermark -> watermark_info.enabled, duration 5 -> "5" (reference section 7).
+// sound "on", watermark -> watermark_info.enabled, duration 5 -> "5" (APIMart's duration is an
+// integer, Kling's a string).
 #include <boost/json.hpp>
 #include <string>
 

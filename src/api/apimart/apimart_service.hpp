@@ -1,9 +1,10 @@
 #pragma once
-// The APIMart-style API for Kling (seed 002): POST /v1/videos/generations creates a task and
-// GET /v1/tasks/{task_id} reads it (pending|processing|completed|failed|cancelled, progress);
-// POST /v1/tasks/{task_id}/cancel cancels a pending or processing task and answers its task view.
-// A body is mapped onto Kling's native text2video/image2video body (reference 7) and from there
-// into a Runware task, so all three APIs share validation, store and engines. Bearer vidserve keys.
+// The APIMart-style API for Kling (the API apimart.ai offers for Kling 2.6):
+// POST /v1/videos/generations creates a task and GET /v1/tasks/{task_id} reads it
+// (pending|processing|completed|failed|cancelled, progress); POST /v1/tasks/{task_id}/cancel
+// cancels a pending or processing task and answers its task view. A body is mapped onto Kling's
+// native text2video/image2video body (apimart_request.hpp) and from there into a Runware task, so
+// all three APIs share validation, store and engines. Bearer vidserve keys.
 #include <string_view>
 
 #include "api/tasks/context.hpp"

@@ -223,7 +223,8 @@ wire::Reply NativeService::list(const std::string& product, std::string_view que
   if (!problems.empty()) return invalid_parameters(problems, request_id);
   json::array data;
   if (auto it = params.find("external_task_id"); it != params.end()) {
-    // Clients also query by external id this way (reference 2).
+    // Kling lets a client query by task_id or external_task_id; clients also send the latter as
+    // ?external_task_id= on the list path.
     auto record = tasks::find_task(s, owner, std::string((*it).value), api_label(product));
     if (record) data.push_back(native_task(s, *record));
     return native_reply(200, 0, "SUCCEED", request_id, std::move(data));

@@ -49,7 +49,8 @@ std::string top_level_hint(const std::string& key) {
 
 std::optional<double> shot_duration(const json::value& v, const std::string& path, FieldReader& r) {
   if (v.is_number()) return v.to_number<double>();
-  // The seeds send shot durations as strings ("5"), as Kling's native API does.
+  // Runware's documented multiPrompt examples send shot durations as strings ("5"), as Kling's
+  // native API does.
   if (v.is_string()) {
     const std::string s(v.get_string());
     char* end = nullptr;

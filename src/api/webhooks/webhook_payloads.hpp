@@ -3,7 +3,7 @@
 // receiver written for Runware, Kling or APIMart reads it unchanged:
 // - Runware (api "runware", or "" on older tasks): one POST per result item, each
 //   {"data":[<the item getResponse returns>]}; a failed task sends {"errors":[<the error>]}
-//   (reference: Runware webhooks, "each completed item triggers a separate webhook call").
+//   (Runware documents that "each completed item triggers a separate webhook call").
 // - Kling native ("kling:<product>"): the bare task object of GET /v1/videos/<product>/{id},
 //   without the {code,message,data} envelope (Kling callback protocol).
 // - APIMart ("apimart"): the task object of GET /v1/tasks/{id} (its `data`).

@@ -42,8 +42,9 @@ using std::chrono::milliseconds;
 constexpr int kMaxTransportFailures = 4;  // consecutive connection errors before giving up
 constexpr std::size_t kMaxReplyBytes = 8 * 1024 * 1024;
 
-// At most N Kling tasks in flight; the rest wait here (notes section 5: concurrency is per
-// account).
+// At most N Kling tasks in flight; the rest wait here. Kling limits concurrent tasks per account
+// (all API keys of an account share the quota; a task holds a slot until it finishes) and answers
+// 429 / code 1303 over the limit.
 class Slots {
  public:
   Slots(int count, const Clock& clock) : clock_(clock), free_(std::max(1, count)) {}

@@ -1,6 +1,6 @@
 #pragma once
-// The "kling" engine: relays a job to Kling's legacy /v1 API (notes sections 1-5), waits for the
-// task and downloads the result into the job's output file. Auth is an HS256 JWT minted from the
+// The "kling" engine: relays a job to Kling's legacy /v1 API, waits for the task and downloads
+// the result into the job's output file. Auth is an HS256 JWT minted from the
 // access key and signed with the secret key (cached ~25 min). Rate limits (HTTP 429, code
 // 1302/1303) and Kling outages (5xx, 5000-5002) are waited out with exponential backoff within
 // task_timeout; every other Kling refusal becomes a clear engine error (see protocol.hpp).

@@ -1,7 +1,8 @@
 #pragma once
 // Kling's answers, read without exposing JSON: the {code, message, request_id, data} envelope of
-// the legacy /v1 API (notes section 4), what an answer means for the relay (go on, retry later,
-// or fail with a clear error; section 4.3), and the backoff between polls and retries.
+// the legacy /v1 API, what an answer means for the relay (go on, retry later, or fail with a
+// clear error; by Kling's documented error codes, see judge()), and the backoff between polls and
+// retries.
 #include <chrono>
 #include <optional>
 #include <string>

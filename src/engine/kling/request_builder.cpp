@@ -127,7 +127,8 @@ struct Builder {
       into["keep_original_sound"] = *request.klingai.keep_original_sound ? "yes" : "no";
   }
 
-  // multi_shot / shot_type / multi_prompt (notes 2.1): customize with the shots, or intelligence.
+  // Kling's multi_shot / shot_type / multi_prompt fields (text2video, image2video): customize with
+  // the shots, or intelligence.
   void shots() {
     const auto& type = request.klingai.shot_type;
     if (plan.shots.empty() && !(type && *type == "intelligence")) return;
@@ -208,7 +209,8 @@ struct Builder {
     return item;
   }
 
-  // notes 2.3: image_list with first_frame/end_frame types, video_list with refer_type.
+  // POST /v1/videos/omni-video: image_list with first_frame/end_frame types, video_list with
+  // refer_type.
   Status omni_video() {
     model_and_mode();
     prompts();
@@ -265,7 +267,7 @@ struct Builder {
     return Ok{};
   }
 
-  // notes 2.4 (kling-v1-6 reference images).
+  // POST /v1/videos/multi-image2video: reference images; Kling takes only kling-v1-6 there.
   Status multi_image2video() {
     model_and_mode();
     prompts();
@@ -281,7 +283,7 @@ struct Builder {
     return Ok{};
   }
 
-  // notes 2.5: the character image and the motion reference video.
+  // POST /v1/videos/motion-control: the character image and the motion reference video.
   Status motion_control() {
     model_and_mode();
     prompts();
@@ -302,7 +304,7 @@ struct Builder {
     return Ok{};
   }
 
-  // notes 2.7, classic lip-sync: everything inside "input".
+  // POST /v1/videos/lip-sync (Kling's classic lip-sync): everything inside "input".
   Status lip_sync() {
     const auto* video = input_with(job, "video");
     const auto* audio = input_with(job, "audio");
@@ -323,7 +325,7 @@ struct Builder {
     return Ok{};
   }
 
-  // notes 2.8: image + sound_file, no model_name.
+  // POST /v1/videos/avatar/image2video: image + sound_file, no model_name.
   Status avatar() {
     const auto* image = start_image();
     const auto* audio = input_with(job, "audio");
@@ -347,7 +349,7 @@ struct Builder {
     return plan.size ? image_resolution(*plan.size) : "1k";
   }
 
-  // notes 2.10, /v1/images/generations.
+  // POST /v1/images/generations.
   Status image_generation() {
     model_and_mode();
     prompts();
@@ -364,7 +366,7 @@ struct Builder {
     return Ok{};
   }
 
-  // notes 2.10, /v1/images/omni-image.
+  // POST /v1/images/omni-image.
   Status omni_image() {
     model_and_mode();
     prompts();

@@ -1,5 +1,6 @@
 #pragma once
-// Job -> the native Kling request (legacy /v1 API, notes sections 2 and 8): which endpoint, and
+// Job -> the native Kling request (legacy /v1 API: one create endpoint per product, e.g.
+// POST /v1/videos/text2video, image2video, omni-video, lip-sync): which endpoint, and
 // the JSON body with model_name/mode from the catalog's `native` entry, durations as strings,
 // aspect_ratio from the planned size, inputs as raw base64 (no data: prefix) and
 // external_task_id = "<taskUUID>-<resultIndex>". Pure: no I/O, so every mapping is unit-tested.

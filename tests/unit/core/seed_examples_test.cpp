@@ -1,5 +1,5 @@
-// Every request example of the seed documents gets the verdict it is marked with
-// (tests/data/seed_examples.json is a copy of shared/seeds/examples.json).
+// Every request example of tests/data/seed_examples.json (each JSON task in Runware's documentation
+// of its Kling models) gets the verdict it is marked with.
 #include <gtest/gtest.h>
 
 #include "test_support.hpp"

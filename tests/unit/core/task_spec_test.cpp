@@ -1,6 +1,6 @@
-// The stored task spec: a request keeps every member through storing, every valid seed example
-// plans the same after it (and after the conversion of what earlier releases stored), and
-// unreadable or newer rows fail clearly.
+// The stored task spec: a request keeps every member through storing, every valid example of
+// tests/data/seed_examples.json plans the same after it (and after the conversion of what earlier
+// releases stored), and unreadable or newer rows fail clearly.
 #include "core/task_spec.hpp"
 
 #include <gtest/gtest.h>

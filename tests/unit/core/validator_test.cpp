@@ -96,7 +96,7 @@ TEST(Validator, PromptLengthCountsCharactersNotBytes) {
 }
 
 // Decision 1 (docs/validation.md): reference media carry the request, so no prompt is needed,
-// although seed 000 marks positivePrompt required for 2.6 Standard.
+// although Runware's Kling VIDEO 2.6 Standard page marks positivePrompt required.
 TEST(Validator, MotionControlNeedsNoPrompt) {
   const auto v = verdict(R"({"taskType":"videoInference","taskUUID":"3bdba0d3-e60e-4a0a-b82e-1a092ca07810",
       "model":"klingai:kling-video@2.6-standard","inputs":{"referenceImages":["https://example.com/a.jpg"],

@@ -1,4 +1,5 @@
-// Kling's envelope and error codes (notes 4.1-4.3) -> success, retry or a clear error; backoff.
+// Kling's {code, message, request_id, data} envelope and documented error codes -> success, retry
+// or a clear error; backoff.
 #include "engine/kling/protocol.hpp"
 
 #include <gtest/gtest.h>

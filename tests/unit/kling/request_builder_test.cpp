@@ -1,4 +1,4 @@
-// Job -> native Kling request, for each endpoint family (notes sections 2 and 8). Jobs are made
+// Job -> native Kling request, for each endpoint family of Kling's legacy /v1 API. Jobs are made
 // the way the server makes them: Runware JSON -> parse_task -> validate against the built-in
 // catalog -> plan; inputs carry the fetched bytes with their roles.
 #include "engine/kling/request_builder.hpp"

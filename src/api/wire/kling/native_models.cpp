@@ -28,7 +28,7 @@ std::string native_value(const catalog::Model& model, const char* key) {
   return it == model.native.end() ? std::string() : it->second;
 }
 
-// Kling's documented defaults per product (reference 2.1-2.8).
+// Kling's documented default model_name and mode per product, when a request gives none.
 std::string default_model_name(const std::string& product) {
   if (product == "omni-video") return "kling-video-o1";
   if (product == "multi-image2video") return "kling-v1-6";

@@ -117,7 +117,7 @@ const catalog::Model* read_model(FieldReader& r, const std::string& product, con
                                  Translation& t, bool has_model_name) {
   NativeModelQuery query{product, "", ""};
   if (has_model_name) {
-    // The legacy `model` field is an alias of model_name (reference 2).
+    // Kling renamed the `model` field to model_name; older clients still send `model`.
     if (auto name = read_text(r, "model_name")) {
       query.model_name = *name;
     } else if (auto legacy = read_text(r, "model")) {
