@@ -268,10 +268,10 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
                   decoded.plan, decoded.request, inputs, staged->path.string(),
                   content_type, result.provider_state};
   progress.begin_result(result.index);
-  const auto started = std::chrono::steady_clock::now();
+  const auto started = deps.clock->monotonic();
   auto out = engine.render(job, progress);
   metrics::record_render(engine.name(), out ? "ok" : "error",
-                         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+                         std::chrono::duration<double>(deps.clock->monotonic() - started).count());
   if (!out) {
     deps.media.discard(*staged);
     return out.error();

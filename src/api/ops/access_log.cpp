@@ -22,7 +22,7 @@ http::Responder logged(std::shared_ptr<Access> access, http::Responder respond) 
           respond = std::move(respond)](http::bhttp::message_generator message) {
     const auto& a = *access;
     const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - a.started).count();
+        std::chrono::duration<double>(SystemClock::instance().monotonic() - a.started).count();
     metrics::record_http(a.route, a.status, seconds, a.bytes);
     static auto& logger = log::get(log::kAccess);
     log::event(logger, spdlog::level::info, "access",

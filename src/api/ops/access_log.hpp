@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "api/http/types.hpp"
+#include "common/clock.hpp"
 
 namespace vidserve::api::ops {
 
@@ -18,7 +19,7 @@ struct Access {
   std::string method;
   std::string_view route;  // a metrics::route constant
   std::string remote;
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  Clock::MonotonicTime started = SystemClock::instance().monotonic();
   // Filled by whoever builds the response.
   int status = 0;
   std::uint64_t bytes = 0;

@@ -7,9 +7,11 @@
 
 namespace vidserve::api::ops {
 
-Readiness::Readiness(std::vector<ReadinessCheck> checks, Duration period, Duration stale_after)
+Readiness::Readiness(std::vector<ReadinessCheck> checks, Duration period, Duration stale_after,
+                     const Clock& clock)
     : checks_(std::move(checks)),
       stale_after_(stale_after),
+      clock_(clock),
       loop_(period, [this] { run_checks(); }) {
   for (const auto& c : checks_) results_.push_back({c.name, "not checked yet"});
 }
@@ -30,7 +32,7 @@ void Readiness::stop() {
 void Readiness::run_checks() {
   {
     std::lock_guard lock(mutex_);
-    round_started_ = std::chrono::steady_clock::now();
+    round_started_ = clock_.monotonic();
     round_running_ = true;
   }
   std::vector<Result> results;
@@ -52,7 +54,7 @@ void Readiness::run_checks() {
 
 Readiness::Verdict Readiness::verdict() const {
   std::lock_guard lock(mutex_);
-  const auto running_for = std::chrono::steady_clock::now() - round_started_;
+  const auto running_for = clock_.monotonic() - round_started_;
   const bool stale = round_running_ && running_for > stale_after_;
   boost::json::object checks;
   bool ready = !stale;

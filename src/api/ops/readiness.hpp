@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/background_loop.hpp"
+#include "common/clock.hpp"
 #include "common/result.hpp"
 
 namespace vidserve::api::ops {
@@ -24,7 +25,7 @@ class Readiness {
  public:
   using Duration = std::chrono::milliseconds;
   Readiness(std::vector<ReadinessCheck> checks, Duration period = Duration(1000),
-            Duration stale_after = Duration(5000));
+            Duration stale_after = Duration(5000), const Clock& clock = SystemClock::instance());
   ~Readiness();
   Readiness(const Readiness&) = delete;
   Readiness& operator=(const Readiness&) = delete;
@@ -52,9 +53,10 @@ class Readiness {
 
   std::vector<ReadinessCheck> checks_;
   Duration stale_after_;
+  const Clock& clock_;
   mutable std::mutex mutex_;
   std::vector<Result> results_;
-  std::chrono::steady_clock::time_point round_started_{};
+  Clock::MonotonicTime round_started_{};
   bool round_running_ = false;
   std::string current_;  // the check running, or the last one run
   BackgroundLoop loop_;

@@ -202,11 +202,11 @@ struct KlingEngine::State {
       limits.connect_timeout = milliseconds(15'000);
       const fetch::Headers headers{{"Authorization", "Bearer " + tokens.token()},
                                    {"Accept", "application/json"}};
-      const auto started = std::chrono::steady_clock::now();
+      const auto started = config.clock->monotonic();
       auto response =
           http.request(method, url, body, body.empty() ? "" : "application/json", headers, limits);
       const double call_seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+          std::chrono::duration<double>(config.clock->monotonic() - started).count();
       Error reason;
       if (!response) {
         metrics::record_upstream(kUpstream, "transport", call_seconds);
