@@ -15,7 +15,7 @@ import time
 import unittest
 import urllib.request
 
-from vidserve_harness import KEY_A, KEY_B, Server, new_uuid
+from vidserve_harness import KEY_A, KEY_B, Server, new_uuid, request
 
 try:
     from prometheus_client.parser import text_string_to_metric_families
@@ -109,6 +109,8 @@ class Ops(unittest.TestCase):
         self.assertEqual(self.server.post([{"taskType": "videoInference", "taskUUID": new_uuid(), "model": MODEL,
                                             "duration": 999}], key=KEY_B)[0], 400)
         self.assertEqual(self.get("/no/such/path")[0], 404)
+        self.assertEqual(request(self.server, "GET", "/v1/videos/text2video/no-such-task")[0], 404)
+        self.assertEqual(request(self.server, "GET", "/v1/tasks/no-such-task")[0], 404)
         # The store's counts are read every 5 s.
         after = self.wait_for(self.scrape, lambda m: value(m, "vidserve_tasks", state="cancelled") >= 1 and
                               value(m, "vidserve_tasks", state="success") >= 1 and
@@ -130,6 +132,8 @@ class Ops(unittest.TestCase):
         self.assertGreaterEqual(delta("vidserve_http_requests_total", route="runware", status="200"), 5)
         self.assertGreater(delta("vidserve_http_response_bytes_total", route="media"), 1000)
         self.assertGreaterEqual(delta("vidserve_http_request_duration_seconds_count", route="runware"), 6)
+        self.assertEqual(delta("vidserve_http_requests_total", route="kling", status="404"), 1)
+        self.assertEqual(delta("vidserve_http_requests_total", route="apimart", status="404"), 1)
         self.assertEqual(value(after, "vidserve_queue_depth"), 0)
         self.assertEqual(value(after, "vidserve_ready"), 1)
         self.assertEqual(value(after, "vidserve_webhook_backlog"), 0)
@@ -168,6 +172,10 @@ class Ops(unittest.TestCase):
         # The keyless requests carry no key id.
         self.assertTrue(any(l["route"] == "healthz" and l["key_id"] == "" for l in access))
         self.assertTrue(any(l["route"] == "metrics" and l["status"] == 401 for l in access))
+        # Kling's and APIMart's front-ends name the caller too.
+        for route in ("kling", "apimart"):
+            lines_of_route = [l for l in access if l["route"] == route]
+            self.assertEqual([(l["status"], l["key_id"]) for l in lines_of_route], [(404, first["key_id"])], route)
         bad = [l for l in access if l["route"] == "runware" and l["status"] == 400]
         self.assertEqual(len(bad), 1)
         self.assertNotEqual(bad[0]["key_id"], first["key_id"])  # KEY_B's id
