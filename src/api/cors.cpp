@@ -98,10 +98,13 @@ http::HeaderList CorsPolicy::headers_for(const http::Request& req) const {
   return headers;
 }
 
-std::optional<bhttp::message_generator> CorsPolicy::answer_options(const http::Request& req,
-                                                                    std::string_view path) const {
+std::optional<bhttp::message_generator> CorsPolicy::answer_options(const http::Request& req, std::string_view path,
+                                                                    http::Answered* answered) const {
   const auto methods = route_methods(path);
   if (!methods) return std::nullopt;
+  http::Answered ignored;
+  auto& note = answered ? *answered : ignored;
+  note = {204, 0};
   const auto origin = view(req[bhttp::field::origin]);
   bhttp::response<bhttp::empty_body> res{bhttp::status::no_content, req.version()};
   res.set(bhttp::field::server, http::kServerName);
@@ -112,10 +115,12 @@ std::optional<bhttp::message_generator> CorsPolicy::answer_options(const http::R
   }
   const auto allowed = allow_origin(origin);
   if (allowed.empty()) {
-    return http::error_response(req, bhttp::status::forbidden, cors_errc::kOriginNotAllowed,
-                                enabled() ? "the origin '" + std::string(origin.substr(0, 200)) +
-                                                "' is not allowed (serve --cors-origin)"
-                                          : std::string("CORS is off: start the server with --cors-origin ORIGIN"));
+    auto body = http::error_json(cors_errc::kOriginNotAllowed,
+                                 enabled() ? "the origin '" + std::string(origin.substr(0, 200)) +
+                                                 "' is not allowed (serve --cors-origin)"
+                                           : std::string("CORS is off: start the server with --cors-origin ORIGIN"));
+    note = {403, body.size()};
+    return http::json_response(req, bhttp::status::forbidden, std::move(body));
   }
   res.set(bhttp::field::access_control_allow_origin, allowed);
   res.set(bhttp::field::access_control_allow_methods, *methods);

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/http/file_response.hpp"  // http::Answered
 #include "api/http/types.hpp"
 #include "common/result.hpp"
 
@@ -49,8 +50,9 @@ class CorsPolicy {
   http::HeaderList headers_for(const http::Request& req) const;
   // The answer to an OPTIONS request on `path` (without its query); nullopt when `path` is not
   // a CORS route.
-  std::optional<http::bhttp::message_generator> answer_options(const http::Request& req,
-                                                               std::string_view path) const;
+  // `answered`, when given, receives the status and body length (for the access log).
+  std::optional<http::bhttp::message_generator> answer_options(const http::Request& req, std::string_view path,
+                                                               http::Answered* answered = nullptr) const;
 
  private:
   // The Access-Control-Allow-Origin value for `origin`, or "" when it is not allowed.

@@ -25,7 +25,9 @@ std::string served_type(const std::string& stored) {
 }  // namespace
 
 bhttp::message_generator media_response(const http::Request& req, delivery::MediaStore& store,
-                                        const http::HeaderList& extra) {
+                                        const http::HeaderList& extra, http::Answered* answered) {
+  http::Answered ignored;
+  auto& note = answered ? *answered : ignored;
   const std::string_view target(req.target().data(), req.target().size());
   auto name = target.substr(delivery::kMediaPathPrefix.size());
   name = name.substr(0, name.find('?'));
@@ -34,16 +36,17 @@ bhttp::message_generator media_response(const http::Request& req, delivery::Medi
   auto location = record ? store.locate(*record) : Result<delivery::MediaLocation>(record.error());
   if (location) {
     if (const auto* remote = std::get_if<delivery::RemoteUrl>(&*location)) {
+      note = {307, 0};
       return http::redirect_response(req, remote->url, extra);
     }
     // Media ids are random UUIDs: the URL itself is the capability, as with hosted result URLs.
     const auto& file = std::get<delivery::LocalFile>(*location);
     return http::file_response(req, file.path.string(), served_type(record->content_type),
-                               "\"" + uuid + "\"", extra);
+                               "\"" + uuid + "\"", extra, &note);
   }
-  return http::json_response(
-      req, bhttp::status::not_found,
-      R"({"errors":[{"code":"mediaNotFound","message":"no such media, or it expired"}]})", extra);
+  std::string body = R"({"errors":[{"code":"mediaNotFound","message":"no such media, or it expired"}]})";
+  note = {404, req.method() == bhttp::verb::head ? 0 : body.size()};
+  return http::json_response(req, bhttp::status::not_found, std::move(body), extra);
 }
 
 }  // namespace vidserve::api

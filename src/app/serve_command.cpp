@@ -5,6 +5,7 @@
 #include "app/command_options.hpp"
 #include "app/commands.hpp"
 #include "app/config_file.hpp"
+#include "app/ops_parts.hpp"
 #include "app/storage_urls.hpp"
 #include "app/stop_signals.hpp"
 #include "app/server_app.hpp"
@@ -44,8 +45,8 @@ void print_banner(const std::string& base, const ServerApp& app, const ServeOpti
 }
 
 int run_serve(const ServeOptions& options) {
-  if (auto level = log::set_level_from_env(); !level) {
-    std::cerr << "vidserve serve: VIDSERVE_LOG_LEVEL: " << level.error().message << "\n";
+  if (auto logs = apply_log_options(options); !logs) {
+    std::cerr << "vidserve serve: " << logs.error().message << "\n";
     return 1;
   }
   block_stop_signals(/*hangup=*/true);  // SIGHUP: reload the TLS certificate and key
@@ -64,7 +65,7 @@ int run_serve(const ServeOptions& options) {
     }
     log::get().info("SIGHUP: TLS certificate and key reloaded; new connections use them");
   });
-  std::cerr << "vidserve: shutting down\n";
+  log::get().info("shutting down");
   app.stop();
   return 0;
 }
@@ -154,6 +155,7 @@ Runner add_serve_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   add_limit_options(*cmd, *options);
   add_webhook_options(*cmd, *options);
+  add_ops_options(*cmd, *options);
   auto retention = std::make_shared<std::string>("30d");
   cmd->add_option("--retention", *retention,
                   "Delete finished tasks with their results and media this long after they finished "

@@ -11,6 +11,7 @@
 #include "api/routes.hpp"
 #include "api/runware/ws_socket.hpp"
 #include "app/error_codes.hpp"
+#include "app/ops_parts.hpp"
 #include "app/server_parts.hpp"
 #include "common/background_loop.hpp"
 #include "common/log.hpp"
@@ -24,6 +25,7 @@ struct ServerApp::Parts {
   std::unique_ptr<Engines> engines;
   std::unique_ptr<FrontEnds> front_ends;
   std::unique_ptr<worker::Scheduler> scheduler;
+  std::unique_ptr<api::ops::Readiness> readiness;  // GET /readyz; used by the server
   std::unique_ptr<api::runware::SessionDirectory> ws_sessions;
   std::shared_ptr<api::http::TlsCredentials> tls;  // null: plain HTTP
   api::CorsPolicy cors;
@@ -126,8 +128,11 @@ Result<std::string> ServerApp::start() {
   // Workers start before the server accepts anything, so a submission can always wake them.
   p.scheduler = build_workers(options_, *p.storage, *p.engines);
   p.storage->events->start();  // every listener and wake is in place
+  p.readiness = make_readiness(*p.storage, *p.engines);
+  p.readiness->start();
   auto base = start_http(listen->first, listen->second);
   if (!base) return base.error();
+  log_start_config("serve", options_, *p.storage, *p.engines, *base);
   p.sweeper = std::make_unique<BackgroundLoop>(kSweepPeriod, [this] {
     auto& parts = *parts_;
     parts.storage->media->sweep_expired();
@@ -167,7 +172,8 @@ Result<std::string> ServerApp::start_http(const std::string& host, unsigned shor
   http.max_connections_per_address = options_.max_connections_per_ip;
   http.tls = p.tls;
   p.server = std::make_unique<api::http::Server>(
-      http, api::make_routes({*f.runware, *f.kling, *f.apimart}, *p.storage->media, p.cors));
+      http, api::make_routes({*f.runware, *f.kling, *f.apimart}, *p.storage->media, p.cors,
+                             {p.readiness.get(), options_.metrics_token}));
   p.ws_sessions = std::make_unique<api::runware::SessionDirectory>(*f.runware, f.subscriptions);
   p.server->on_websocket(api::runware::runware_websocket_route(*f.runware, *p.ws_sessions));
   auto bound = p.server->start();
@@ -215,6 +221,7 @@ void ServerApp::stop() {
   // After the workers, so nothing reports to it any more; it logs what it could not send.
   if (f) f->webhooks->stop();
   if (p.sweeper) p.sweeper->stop();
+  if (p.readiness) p.readiness->stop();
 }
 
 }  // namespace vidserve::app

@@ -65,6 +65,11 @@ struct ServeOptions {
   // requests per second (0: none) with a burst (0: the rate rounded up), and the kling-engine
   // spend cap (none by default).
   LimitDefaults limits;
+  // Logs (common/log.hpp): "" keeps the level (info, or VIDSERVE_LOG_LEVEL); text or json.
+  std::string log_level;
+  std::string log_format = "text";
+  // GET /metrics needs "Authorization: Bearer <metrics_token>" when not empty.
+  std::string metrics_token;
 };
 
 // "30d", "12h", "90m", "45s", "1500ms", a plain number of seconds, or "0"/"off" (0: never).

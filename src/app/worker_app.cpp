@@ -2,7 +2,9 @@
 
 #include "api/http/responses.hpp"
 #include "api/http/server.hpp"
+#include "api/ops/ops_routes.hpp"
 #include "app/error_codes.hpp"
+#include "app/ops_parts.hpp"
 #include "app/server_parts.hpp"
 #include "app/storage_urls.hpp"
 
@@ -13,6 +15,7 @@ struct WorkerApp::Parts {
   std::unique_ptr<Storage> storage;
   std::unique_ptr<Engines> engines;
   std::unique_ptr<worker::Scheduler> scheduler;
+  std::unique_ptr<api::ops::Readiness> readiness;
   std::unique_ptr<api::http::Server> health;
 };
 
@@ -79,16 +82,25 @@ Result<std::string> WorkerApp::start() {
     return opened.error();
   p.scheduler = build_workers(options_, *p.storage, *p.engines);
   p.storage->events->start();  // queue wakes from the API nodes
-  if (!health) return std::string();
-  return start_health(health->first, health->second);
+  p.readiness = make_readiness(*p.storage, *p.engines);
+  p.readiness->start();
+  auto url = health ? start_health(health->first, health->second) : Result<std::string>(std::string());
+  if (url) log_start_config("worker", options_, *p.storage, *p.engines, *url);
+  return url;
 }
 
 Result<std::string> WorkerApp::start_health(const std::string& host, unsigned short port) {
   auto& p = *parts_;
   const int workers = worker_count(options_, *p.storage);
+  api::ops::OpsOptions ops{p.readiness.get(), options_.metrics_token};
   p.health = std::make_unique<api::http::Server>(
-      health_options(host, port), [workers, scheduler = p.scheduler.get()](
-                                      api::http::Request&& req, const api::http::ConnectionInfo&) {
+      health_options(host, port), [workers, scheduler = p.scheduler.get(), ops](
+                                      api::http::Request&& req, const api::http::ConnectionInfo& connection) {
+        const std::string_view target(req.target().data(), req.target().size());
+        if (target == "/readyz" || target == "/metrics") {
+          auto access = api::ops::start_access(req, connection);
+          if (auto answer = api::ops::ops_response(req, target, ops, *access)) return std::move(*answer);
+        }
         if (req.target() != "/healthz") {
           return api::http::json_response(req, bhttp::status::not_found,
                                           R"({"error":"not found"})");
@@ -111,6 +123,7 @@ Result<std::string> WorkerApp::start_health(const std::string& host, unsigned sh
 void WorkerApp::stop() {
   auto& p = *parts_;
   if (p.health) p.health->stop();
+  if (p.readiness) p.readiness->stop();
   // Fetches in flight end now (cancelled): their tasks go back to the queue with the rest.
   if (p.engines) p.engines->fetcher->stop();
   if (p.scheduler) p.scheduler->stop();

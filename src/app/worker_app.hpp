@@ -2,7 +2,7 @@
 // `vidserve worker`: a process that claims and runs tasks from a shared store (PostgreSQL, media
 // in S3), beside the API nodes (`vidserve serve --store ...`) and other workers. It has the
 // storage, engines and workers of server_parts.hpp, no front-ends, and no HTTP except an optional
-// health port answering GET /healthz.
+// health port answering GET /healthz, /readyz and /metrics (api/ops/ops_routes.hpp).
 #include <memory>
 #include <string>
 

@@ -4,6 +4,7 @@
 #include "app/command_options.hpp"
 #include "app/commands.hpp"
 #include "app/config_file.hpp"
+#include "app/ops_parts.hpp"
 #include "app/stop_signals.hpp"
 #include "app/worker_app.hpp"
 #include "common/log.hpp"
@@ -13,8 +14,8 @@ namespace vidserve::app {
 namespace {
 
 int run_worker(const ServeOptions& options) {
-  if (auto level = log::set_level_from_env(); !level) {
-    std::cerr << "vidserve worker: VIDSERVE_LOG_LEVEL: " << level.error().message << "\n";
+  if (auto logs = apply_log_options(options); !logs) {
+    std::cerr << "vidserve worker: " << logs.error().message << "\n";
     return 1;
   }
   block_stop_signals();
@@ -29,7 +30,7 @@ int run_worker(const ServeOptions& options) {
   std::cout << "\n";
   std::cout.flush();
   wait_for_stop_signal();
-  std::cerr << "vidserve worker: stopping (tasks in hand go back to the queue)\n";
+  log::get().info("stopping: tasks in hand go back to the queue");
   app.stop();
   return 0;
 }
@@ -49,9 +50,10 @@ Runner add_worker_command(CLI::App& app) {
   cmd->add_option(
       "--health-listen", options->health_listen,
       "HOST:PORT answering GET /healthz with {\"status\":\"ok\",\"workers\":N,\"running\":K} "
-      "(default: no HTTP at all)");
+      "(default: no HTTP at all); also GET /readyz and GET /metrics");
   add_fetch_options(*cmd, *options);
   add_spend_cap_option(*cmd, *options);
+  add_ops_options(*cmd, *options);
   auto config = add_config_file(*cmd);  // after every option
   return [options, config] {
     if (!config->error.empty()) {

@@ -211,4 +211,6 @@ Result<std::uint64_t> S3MediaStore::free_bytes() const {
   return detail::free_space(scratch_dir_, "the S3 media store's scratch directory");
 }
 
+Status S3MediaStore::check_reachable() const { return client_.head_bucket(); }
+
 }  // namespace vidserve::delivery

@@ -78,6 +78,8 @@ class S3MediaStore final : public MediaStore {
   std::size_t remove_stale_scratch() override;
   // The free space of the scratch directory's file system (media are written there first).
   Result<std::uint64_t> free_bytes() const override;
+  // Whether the bucket answers (a HEAD of it, bounded by the client's timeouts): readiness.
+  Status check_reachable() const;
 
   const S3Location& location() const { return location_; }
   // The object key of a media: "PREFIX/<uuid>.<ext>".

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "common/log.hpp"
+#include "common/metrics.hpp"
+#include "store/task_lifecycle.hpp"
 
 namespace vidserve::worker {
 
@@ -94,7 +96,10 @@ Result<std::optional<store::TaskRecord>> Scheduler::claim(const std::string& wor
   auto claimed = deps_.tasks.claim_next(worker_id, deps_.lease_ms);
   if (claimed) {
     failures = 0;
-    if (*claimed) leases_.hold(store::claim_of(**claimed));
+    if (*claimed) {
+      leases_.hold(store::claim_of(**claimed));
+      store::note_transition(metrics::transition::kClaimed, **claimed, worker_id);
+    }
     return claimed;
   }
   log_claim_failure(claimed.error());

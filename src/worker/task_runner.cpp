@@ -10,9 +10,11 @@
 #include "common/io_error.hpp"
 #include "common/log.hpp"
 #include "common/log_throttle.hpp"
+#include "common/metrics.hpp"
 #include "core/error_codes.hpp"
 #include "core/result_payload.hpp"
 #include "core/task_spec.hpp"
+#include "store/task_lifecycle.hpp"
 #include "worker/error_codes.hpp"
 #include "worker/input_check.hpp"
 #include "worker/task_cost.hpp"
@@ -204,6 +206,7 @@ void fail(const RunnerDeps& deps, const store::Claim& claim, const store::TaskRe
                   failed.error().code == store::errc::kCancelled)) {
     return;
   }
+  if (failed) store::note_transition(metrics::transition::kFailed, task, code);
   publish(deps, task, store::TaskEvent::Kind::Finished, 100);
 }
 
@@ -220,6 +223,7 @@ RunOutcome defer_or_fail(const RunnerDeps& deps, const store::Claim& claim, cons
     // under this worker; it is requeued at restart or when its lease expires.
     return {};
   }
+  store::note_transition(metrics::transition::kDeferred, task);
   static LogThrottle log(30'000);
   if (auto left_out = log.admit(deps.clock->monotonic_ms())) {
     log::get().warn("disk full: task {} waits {}s before attempt {} ({}){}", task.task_uuid,
@@ -264,7 +268,10 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
                   decoded.plan, decoded.request, inputs, staged->path.string(),
                   content_type, result.provider_state};
   progress.begin_result(result.index);
+  const auto started = deps.clock->monotonic();
   auto out = engine.render(job, progress);
+  metrics::record_render(engine.name(), out ? "ok" : "error",
+                         std::chrono::duration<double>(deps.clock->monotonic() - started).count());
   if (!out) {
     deps.media.discard(*staged);
     return out.error();
@@ -407,7 +414,8 @@ RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Sta
         return {};
       }
       // The ledger could not be written (busy, disk): the task waits, uncharged, and tries again.
-      (void)deps.tasks.defer(claim, storage_retry_delay_ms(deps, task.attempts));
+      if (deps.tasks.defer(claim, storage_retry_delay_ms(deps, task.attempts)))
+        store::note_transition(metrics::transition::kDeferred, task);
       return {};
     }
   }
@@ -439,6 +447,7 @@ RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Sta
     drop_media_if_cancelled(deps, prepared);  // another claim runs it now, or it was cancelled
     return {};
   }
+  if (completed) store::note_transition(metrics::transition::kFinished, task);
   publish(deps, task, store::TaskEvent::Kind::Finished, 100);
   return {};
 }

@@ -6,6 +6,7 @@ the restarted server polls that Kling task instead of creating (and paying for) 
 import base64
 import json
 import os
+import re
 import sqlite3
 import tempfile
 import time
@@ -58,8 +59,17 @@ class KlingEngineTest(unittest.TestCase):
         self.assertEqual(status, 200, body)
         return task["taskUUID"], server.poll(task["taskUUID"], timeout=60)[1]
 
+    def metric(self, series):
+        """The value of one sample of GET /metrics (e.g. 'name{label="v"}'), 0 when absent."""
+        text = self.server.get(self.server.base + "/metrics")[2].decode()
+        m = re.search("^" + re.escape(series) + r" (\S+)$", text, re.M)
+        return float(m.group(1)) if m else 0.0
+
     def test_text_to_video_relays_to_kling_and_serves_its_video(self):
         before = self.stats()
+        upstream_ok = 'vidserve_upstream_requests_total{outcome="ok",upstream="kling"}'
+        relays = 'vidserve_render_duration_seconds_count{engine="kling",outcome="ok"}'
+        metrics_before = {s: self.metric(s) for s in (upstream_ok, relays)}
         uuid, body = self.run_task({"model": "klingai:3@1", "positivePrompt": "An origami dragon glides",
                                     "width": 1280, "height": 720, "duration": 5, "includeCost": True})
         self.assertNotIn("errors", body, body)
@@ -88,6 +98,9 @@ class KlingEngineTest(unittest.TestCase):
         self.assertEqual(sent["aspect_ratio"], "16:9")
         self.assertEqual(sent["prompt"], "An origami dragon glides")
         self.assertEqual(sent["external_task_id"], uuid + "-0")
+        # Kling's API calls and the relay are in /metrics: 1 submit and at least 2 polls answered.
+        self.assertGreaterEqual(self.metric(upstream_ok) - metrics_before[upstream_ok], 3)
+        self.assertEqual(self.metric(relays) - metrics_before[relays], 1)
 
     def test_image_to_video_with_first_and_last_frame(self):
         frames = []

@@ -145,6 +145,7 @@ void ApimartService::handle(std::string_view method, std::string_view path, std:
                             key.empty() ? "send Authorization: Bearer <API key>."
                                         : "the API key is not valid or was revoked."));
   }
+  done = wire::with_key_id(std::move(done), *owner);
   if (const auto wait = context_.over_rate(*owner)) {
     auto reply = error_reply(429, errc::kRateLimitError, errc::kRateLimitExceeded,
                              "this API key is over its request rate; retry in " + std::to_string(*wait) + " s.");

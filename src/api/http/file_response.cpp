@@ -99,7 +99,10 @@ bhttp::message_generator headers_only(const Request& req, const FileFacts& facts
 
 bhttp::message_generator file_response(const Request& req, const std::string& path,
                                        std::string_view content_type,
-                                       std::optional<std::string> etag, const HeaderList& extra) {
+                                       std::optional<std::string> etag, const HeaderList& extra,
+                                       Answered* answered) {
+  Answered ignored;
+  auto& note = answered ? *answered : ignored;
   const bool head = req.method() == bhttp::verb::head;
   if (!head && req.method() != bhttp::verb::get) {
     bhttp::response<bhttp::string_body> res{bhttp::status::method_not_allowed, req.version()};
@@ -109,6 +112,7 @@ bhttp::message_generator file_response(const Request& req, const std::string& pa
     res.body() = error_json(errc::kMethodNotAllowed, "only GET and HEAD are allowed here");
     res.keep_alive(req.keep_alive());
     res.prepare_payload();
+    note = {405, res.body().size()};
     return res;
   }
   beast::error_code ec;
@@ -116,14 +120,21 @@ bhttp::message_generator file_response(const Request& req, const std::string& pa
   file.open(path.c_str(), beast::file_mode::scan, ec);
   auto facts = ec ? std::nullopt : file_facts(file, std::move(etag));
   if (!facts) {
-    return json_response(req, bhttp::status::not_found, error_json(vidserve::errc::kNotFound, "file not found"),
-                         extra);
+    auto body = error_json(vidserve::errc::kNotFound, "file not found");
+    note = {404, head ? 0 : body.size()};
+    return json_response(req, bhttp::status::not_found, std::move(body), extra);
   }
   facts->extra = extra;
 
-  if (not_modified(req, *facts)) return headers_only(req, *facts, bhttp::status::not_modified);
+  if (not_modified(req, *facts)) {
+    note = {304, 0};
+    return headers_only(req, *facts, bhttp::status::not_modified);
+  }
   const RangeRequest range = requested_range(req, *facts);
-  if (range.kind == RangeRequest::Kind::unsatisfiable) return unsatisfiable(req, *facts);
+  if (range.kind == RangeRequest::Kind::unsatisfiable) {
+    note = {416, 0};
+    return unsatisfiable(req, *facts);
+  }
 
   const bool partial = range.kind == RangeRequest::Kind::satisfiable;
   const ByteRange slice = partial ? range.range : ByteRange{0, facts->size};
@@ -136,6 +147,7 @@ bhttp::message_generator file_response(const Request& req, const std::string& pa
                                              std::to_string(slice.last()) + "/" +
                                              std::to_string(facts->size));
   }
+  note = {static_cast<int>(status), head ? 0 : slice.length};
   if (head) {
     bhttp::response<bhttp::empty_body> head_res{std::move(res.base())};
     head_res.content_length(slice.length);

@@ -50,9 +50,9 @@ bhttp::message_generator json_response(unsigned version, bool keep_alive, bhttp:
 }
 
 bhttp::message_generator text_response(const Request& req, bhttp::status status, std::string body,
-                                       std::string_view content_type) {
+                                       std::string_view content_type, const HeaderList& extra) {
   return make_response(req.version(), req.keep_alive(), req.method() == bhttp::verb::head, status,
-                       std::move(body), content_type);
+                       std::move(body), content_type, 0, extra);
 }
 
 bhttp::message_generator redirect_response(const Request& req, std::string location,

@@ -19,7 +19,7 @@ bhttp::message_generator json_response(unsigned version, bool keep_alive, bhttp:
                                        std::string body, int retry_after = 0, const HeaderList& extra = {});
 
 bhttp::message_generator text_response(const Request& req, bhttp::status status, std::string body,
-                                       std::string_view content_type = "text/plain");
+                                       std::string_view content_type = "text/plain", const HeaderList& extra = {});
 
 // 307 Temporary Redirect to `location` (the method, and a Range header, go along to it), with
 // Cache-Control: no-store (the target may be a URL that expires) and an empty body.

@@ -114,6 +114,7 @@ void NativeService::handle(const NativeCall& call, wire::ReplyCallback done) con
   }
   const auto who = auth_.authenticate(call.authorization);
   if (!who.owner) return done(native_reply(401, who.code, who.message, request_id));
+  done = wire::with_key_id(std::move(done), *who.owner);
   if (const auto wait = context_.over_rate(*who.owner)) {
     auto reply = native_reply(429, errc::kRateLimited,
                               "rate limit exceeded: this key is over its request rate; retry in " +

@@ -235,6 +235,7 @@ void Service::handle_async(std::string_view body, std::string_view authorization
   bool auth_task = false;
   const auto owner = authenticate(s_, *tasks, authorization, out, auth_task);
   if (!owner) return done({out.status(), out.body()});
+  done = wire::with_key_id(std::move(done), *owner);
   if (const auto wait = handlers::over_rate(s_, *owner, out)) return done({out.status(), out.body(), *wait});
   if (auth_task) {
     out.data.push_back(handlers::authentication_item(uuid::generate_v4()));
@@ -273,6 +274,7 @@ void Service::cancel_async(std::string_view task_uuid, std::string_view authoriz
   bool auth_task = false;
   const auto owner = authenticate(s_, json::array{}, authorization, out, auth_task);
   if (!owner) return done({out.status(), out.body()});
+  done = wire::with_key_id(std::move(done), *owner);
   if (const auto wait = handlers::over_rate(s_, *owner, out)) return done({out.status(), out.body(), *wait});
   tasks::cancel_task(s_.context, *owner, std::string(task_uuid), std::string(handlers::kRunwareApi),
                      [uuid = std::string(task_uuid), done = std::move(done)](Result<store::TaskRecord> record) {

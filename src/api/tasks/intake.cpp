@@ -5,8 +5,10 @@
 #include <random>
 
 #include "api/wire/error_codes.hpp"
+#include "common/metrics.hpp"
 #include "common/uuid.hpp"
 #include "store/key_crypto.hpp"
+#include "store/task_lifecycle.hpp"
 #include "store/webhook_outbox.hpp"
 
 namespace vidserve::api::tasks {
@@ -114,6 +116,7 @@ void cancel_task(const Context& s, const std::string& owner, const std::string& 
     if (!record) return (*shared_done)(record.error());
     auto cancelled = s.tasks.cancel(owner, record->task_uuid);
     if (!cancelled) return (*shared_done)(cancelled.error());
+    if (!store::is_terminal(record->status)) store::note_transition(metrics::transition::kCancelled, *record);
     (void)s.media.remove_task_media(owner, record->task_uuid);
     if (s.events && !store::is_terminal(record->status)) {
       s.events->publish({store::TaskEvent::Kind::Finished, owner, record->task_uuid, 100,

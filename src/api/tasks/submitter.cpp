@@ -1,8 +1,11 @@
 #include "api/tasks/submitter.hpp"
 
+
 #include "api/wire/error_codes.hpp"
+#include "common/metrics.hpp"
 #include "core/task_spec.hpp"
 #include "store/error_codes.hpp"
+#include "store/task_lifecycle.hpp"
 
 namespace vidserve::api::tasks {
 
@@ -55,7 +58,10 @@ std::vector<Result<store::TaskRecord>> Submitter::commit(std::vector<store::Task
   for (const auto& r : records) submitted.push_back({r.owner, r.task_uuid, r.external_id, r.api, r.request});
   auto results = tasks_.enqueue_many(std::move(records));
   for (std::size_t i = 0; i < results.size() && i < submitted.size(); ++i) {
-    if (results[i]) continue;
+    if (results[i]) {
+      store::note_transition(metrics::transition::kQueued, *results[i]);
+      continue;
+    }
     if (auto original = resubmitted(submitted[i], results[i].error())) results[i] = std::move(*original);
   }
   return results;

@@ -1,6 +1,7 @@
 #include "engine/kling/kling_engine.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <condition_variable>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include "common/clock.hpp"
 #include "common/error_codes.hpp"
 #include "common/io_error.hpp"
+#include "common/metrics.hpp"
 #include "engine/error_codes.hpp"
 #include "engine/kling/protocol.hpp"
 #include "engine/kling/request_builder.hpp"
@@ -21,6 +23,18 @@
 namespace vidserve::engine {
 
 namespace {
+
+// The upstream label of vidserve_upstream_* for calls to Kling's API.
+constexpr std::string_view kUpstream = "kling";
+
+std::string_view upstream_outcome(kling::Verdict verdict) {
+  switch (verdict) {
+    case kling::Verdict::Success: return "ok";
+    case kling::Verdict::Retry: return "retry";
+    case kling::Verdict::Fail: return "error";
+  }
+  return "error";
+}
 
 using Time = Clock::MonotonicTime;
 using std::chrono::milliseconds;
@@ -188,10 +202,14 @@ struct KlingEngine::State {
       limits.connect_timeout = milliseconds(15'000);
       const fetch::Headers headers{{"Authorization", "Bearer " + tokens.token()},
                                    {"Accept", "application/json"}};
+      const auto started = config.clock->monotonic();
       auto response =
           http.request(method, url, body, body.empty() ? "" : "application/json", headers, limits);
+      const double call_seconds =
+          std::chrono::duration<double>(config.clock->monotonic() - started).count();
       Error reason;
       if (!response) {
+        metrics::record_upstream(kUpstream, "transport", call_seconds);
         const auto& e = response.error();
         const bool transient =
             e.code == fetch::errc::kFetchFailed || e.code == fetch::errc::kFetchTimeout;
@@ -209,6 +227,7 @@ struct KlingEngine::State {
         transport_failures = 0;
         auto reply = kling::parse_reply(response->status, response->body);
         auto judged = kling::judge(reply);
+        metrics::record_upstream(kUpstream, upstream_outcome(judged.verdict), call_seconds);
         if (judged.verdict == kling::Verdict::Success) return reply;
         if (reply.code && *reply.code == 1004 && !reminted) {  // "expired": mint a fresh token once
           reminted = true;
