@@ -189,16 +189,16 @@ Result<std::string> resolve_output(const GenerateOptions& o, bool video, json::o
 Result<std::string> output_format_for(const std::string& path, bool video) {
   auto ext = std::filesystem::path(path).extension().string();
   for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto formats = video ? std::span<const Format>(kVideoFormats) : std::span<const Format>(kImageFormats);
+  if (ext.empty()) return std::string(formats.front().format);  // "out": the type's default
   std::vector<std::string> allowed;
-  for (const auto& f :
-       video ? std::span<const Format>(kVideoFormats) : std::span<const Format>(kImageFormats)) {
+  for (const auto& f : formats) {
     if (ext == f.extension) return std::string(f.format);
     allowed.push_back(f.extension);
   }
   return Error{errc::kOutputFormatMismatch,
                "-o " + path + ": a" + (video ? " video" : "n image") + " model writes " +
-                   text::join_list(allowed, " or ") + " files" +
-                   (ext.empty() ? " (the path has no extension)" : "")};
+                   text::join_list(allowed, " or ") + " files"};
 }
 
 std::string extension_for(const std::string& output_format) {

@@ -37,7 +37,8 @@ Result<GenerateRequest> build_request(const GenerateOptions& options,
                                       const catalog::Catalog& catalog);
 
 // The output format (outputFormat) an output path asks for: "out.webm" on a video model -> "WEBM";
-// an extension the model's type cannot produce is an error naming the allowed extensions.
+// an extension the model's type cannot produce is an error naming the allowed extensions; a path
+// without an extension gets the type's default (MP4, JPG).
 Result<std::string> output_format_for(const std::string& path, bool video);
 // The extension of an output format: "MP4" -> ".mp4", "JPG" -> ".jpg".
 std::string extension_for(const std::string& output_format);

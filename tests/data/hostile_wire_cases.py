@@ -12,9 +12,13 @@ def raw_request(first_line, headers, body=""):
 
 HOST = ["Host", "127.0.0.1"]
 PING_TEXT = '[{"taskType":"ping"}]'
-for method in ("GET", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "BREW"):
+for method in ("GET", "PUT", "DELETE", "PATCH", "TRACE", "BREW"):
     add("http", f"{method} /v1", method, "/v1", {"status": 404, "api": "runware", "code": "notFound"},
         headers=[BEARER_A])
+# OPTIONS is CORS's preflight; the corpus's server allows no origin.
+add("http", "OPTIONS /v1 preflight from an origin not allowed", "OPTIONS", "/v1",
+    {"status": 403, "api": "runware", "code": "originNotAllowed"},
+    headers=[["Origin", "https://evil.example"], ["Access-Control-Request-Method", "POST"]])
 add("http", "CONNECT", "CONNECT", "127.0.0.1:80", {"status": 404, "api": "runware", "code": "notFound"},
     headers=[BEARER_A])
 add("http", "lower-case method (an unknown method to HTTP)", "post", "/v1",

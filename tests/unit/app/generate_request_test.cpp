@@ -158,7 +158,8 @@ TEST(GenerateRequest, TheOutputExtensionSetsTheFormat) {
   EXPECT_EQ(mismatch.error().message,
             "-o img.mp4: an image model writes .jpg, .jpeg, .png or .webp files");
   EXPECT_FALSE(output_format_for("clip.png", true).ok());
-  EXPECT_FALSE(output_format_for("noext", true).ok());
+  EXPECT_EQ(*output_format_for("noext", true), "MP4");
+  EXPECT_EQ(*output_format_for("dir.d/noext", false), "JPG");
 
   GenerateOptions o;
   o.model = "klingai:kling-image@o1";
