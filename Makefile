@@ -28,7 +28,7 @@ server: $(BUILD_DIR)/.deps-server
 	  cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS); \
 	fi
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target vidserve
-FIRST_BUILD_MINUTES ?= 6
+FIRST_BUILD_MINUTES ?= 7
 
 # Serves on loopback with a development key unless VIDSERVE_API_KEYS is set.
 LISTEN ?= 127.0.0.1:8080
