@@ -5,6 +5,11 @@
 
 namespace vidserve::app {
 
+void add_server_options(CLI::App& cmd, std::string& server, std::string& key) {
+  cmd.add_option("--server", server, "Server base URL")->capture_default_str()->envname("VIDSERVE_SERVER");
+  cmd.add_option("--key", key, "API key")->required()->envname("VIDSERVE_API_KEY");
+}
+
 void add_store_option(CLI::App& cmd, std::string& store_url) {
   cmd.add_option(
          "--store", store_url,

@@ -7,6 +7,9 @@
 
 namespace vidserve::app {
 
+// --server URL (VIDSERVE_SERVER, default kept from `server`) and --key KEY (VIDSERVE_API_KEY,
+// required): the server `generate` and `tasks` talk to.
+void add_server_options(CLI::App& cmd, std::string& server, std::string& key);
 // --store URL (VIDSERVE_STORE): "" / sqlite: or postgresql://... (app/storage_urls.hpp).
 void add_store_option(CLI::App& cmd, std::string& store_url);
 // --data, --store, --media (VIDSERVE_MEDIA) and --lease.

@@ -12,6 +12,7 @@
 
 #include "api/wire/json_text.hpp"
 #include "app/api_client.hpp"
+#include "app/command_options.hpp"
 #include "app/commands.hpp"
 #include "app/error_codes.hpp"
 #include "app/generate_request.hpp"
@@ -219,10 +220,7 @@ Runner add_generate_command(CLI::App& app) {
   auto* cmd =
       app.add_subcommand("generate", "Submit one generation to a server and download the result");
   auto o = std::make_shared<GenerateOptions>();
-  cmd->add_option("--server", o->server, "Server base URL")
-      ->capture_default_str()
-      ->envname("VIDSERVE_SERVER");
-  cmd->add_option("--key", o->key, "API key")->required()->envname("VIDSERVE_API_KEY");
+  add_server_options(*cmd, o->server, o->key);
   cmd->add_option("--model", o->model,
                   "Model AIR id, e.g. klingai:6@1 (or the --request file's model)");
   add_task_options(*cmd, *o);

@@ -8,6 +8,7 @@
 
 #include "api/wire/json_text.hpp"
 #include "app/api_client.hpp"
+#include "app/command_options.hpp"
 #include "app/commands.hpp"
 
 namespace vidserve::app {
@@ -129,10 +130,7 @@ Runner add_tasks_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("tasks", "Get, list or cancel your tasks on a server");
   cmd->require_subcommand(1);
   auto o = std::make_shared<TasksOptions>();
-  cmd->add_option("--server", o->server, "Server base URL")
-      ->capture_default_str()
-      ->envname("VIDSERVE_SERVER");
-  cmd->add_option("--key", o->key, "API key")->required()->envname("VIDSERVE_API_KEY");
+  add_server_options(*cmd, o->server, o->key);
   cmd->add_flag("--json", o->as_json, "Print the server's JSON");
   auto* get = cmd->add_subcommand("get", "A task's status and results (getResponse)");
   get->add_option("uuid", o->uuid, "The task's taskUUID")->required();
