@@ -28,6 +28,7 @@ std::string encode(const ResultPayload& p) {
       << "engine=" << one_line(p.engine) << "\n";
   if (p.cost_micros) out << "cost_usd=" << money::decimal(*p.cost_micros) << "\n";
   if (!p.upload_url.empty()) out << "upload_url=" << one_line(p.upload_url) << "\n";
+  for (const auto& note : p.notes) out << "note=" << one_line(note) << "\n";
   if (!p.error_code.empty()) {
     out << "error_code=" << one_line(p.error_code) << "\nerror_message=" << one_line(p.error_message) << "\n";
     if (!p.error_parameter.empty()) out << "error_parameter=" << one_line(p.error_parameter) << "\n";
@@ -55,6 +56,7 @@ ResultPayload decode_result_payload(const std::string& text) {
     else if (key == "error_message") p.error_message = value;
     else if (key == "error_parameter") p.error_parameter = value;
     else if (key == "upload_url") p.upload_url = value;
+    else if (key == "note") p.notes.push_back(value);
   }
   return p;
 }

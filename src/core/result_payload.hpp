@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/money.hpp"
 
@@ -20,6 +21,8 @@ struct ResultPayload {
   std::string error_code, error_message, error_parameter;
   // The task's uploadEndpoint, once the result was PUT there ("" otherwise).
   std::string upload_url = {};
+  // The engine's notes on how the inputs were used (engine::Output::notes), one line each.
+  std::vector<std::string> notes = {};
 };
 
 std::string encode(const ResultPayload& payload);

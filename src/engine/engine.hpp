@@ -42,6 +42,10 @@ struct Job {
 struct Output {
   int width = 0, height = 0;
   double duration_s = 0;  // 0 for images
+  // What the client should know about how its inputs were used, one sentence each (e.g. "the
+  // first frame (720x1280) was letterboxed into 1280x720"); stored with the result and shown in
+  // the result item's "notes".
+  std::vector<std::string> notes = {};
 };
 
 // Lets a long render report progress, notice cancellation and save what a later attempt of the

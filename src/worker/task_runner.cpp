@@ -279,7 +279,7 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
   auto committed = deps.media.commit(*staged, task.owner, task.task_uuid, decoded.ttl_s);
   if (!committed) return committed.error();
   ResultPayload payload{content_type, job.seed, std::nullopt, out->width, out->height, out->duration_s,
-                        std::string(engine.name()), {}, {}, {}, {}};
+                        std::string(engine.name()), {}, {}, {}, {}, out->notes};
   if (decoded.quote) payload.cost_micros = decoded.quote->cost_micros / decoded.plan.number_results;
   if (decoded.upload_endpoint) {
     // Before the result is recorded: a task run again after a crash here uploads again.

@@ -64,6 +64,11 @@ json::object result_item(const tasks::Context& s, const store::TaskRecord& t, co
   item["seed"] = payload.seed;
   if (d.include_cost && payload.cost_micros) item["cost"] = money::to_usd(*payload.cost_micros);
   if (!payload.upload_url.empty()) item["uploadEndpoint"] = payload.upload_url;  // the result was PUT there
+  if (!payload.notes.empty()) {  // how the engine used the inputs (e.g. an image letterboxed)
+    json::array notes;
+    for (const auto& note : payload.notes) notes.emplace_back(note);
+    item["notes"] = std::move(notes);
+  }
   if (d.safety_checked) item["NSFWContent"] = false;
   return item;
 }
