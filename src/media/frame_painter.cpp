@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numbers>
 
 namespace vidserve::media {
@@ -74,6 +75,28 @@ std::vector<uint8_t> make_gradient(const std::array<Rgb, 3>& stops) {
   return lut;
 }
 
+// dst = dst + (color - dst) * w / 256 over `count` pixels.
+void blend_span(uint8_t* px, int count, const Rgb& color, int w) {
+  const int c0 = color[0] * w + 128, c1 = color[1] * w + 128, c2 = color[2] * w + 128;
+  const int keep = 256 - w;
+  for (int i = 0; i < count; ++i, px += 3) {
+    px[0] = static_cast<uint8_t>((px[0] * keep + c0) >> 8);
+    px[1] = static_cast<uint8_t>((px[1] * keep + c1) >> 8);
+    px[2] = static_cast<uint8_t>((px[2] * keep + c2) >> 8);
+  }
+}
+
+// Coverage-weighted blend of one row's pixels x0..x1 (inclusive) at distance dy from the centre.
+void blend_edge(const Disc& disc, uint8_t* row, int x0, int x1, double cx, double dy, double r,
+                double edge) {
+  uint8_t* px = row + static_cast<ptrdiff_t>(x0) * 3;
+  for (int x = x0; x <= x1; ++x, px += 3) {
+    const double dx = x + 0.5 - cx;
+    const double cover = std::clamp((r * r - dx * dx - dy * dy) / edge, 0.0, 1.0);
+    blend_span(px, 1, disc.color, static_cast<int>(cover * disc.opacity));
+  }
+}
+
 void paint_disc(const Disc& disc, double seconds, const RgbView& out) {
   const double size = std::min(out.width, out.height);
   const double r = disc.radius * size;
@@ -87,14 +110,20 @@ void paint_disc(const Disc& disc, double seconds, const RgbView& out) {
     const double half = std::sqrt(std::max(0.0, (r + 1) * (r + 1) - dy * dy));
     const int x0 = std::max(0, static_cast<int>(cx - half));
     const int x1 = std::min(out.width - 1, static_cast<int>(cx + half));
-    uint8_t* px = out.row(y) + static_cast<ptrdiff_t>(x0) * 3;
-    for (int x = x0; x <= x1; ++x, px += 3) {
-      const double dx = x + 0.5 - cx;
-      const double cover = std::clamp((r * r - dx * dx - dy * dy) / edge, 0.0, 1.0);
-      const int w = static_cast<int>(cover * disc.opacity);
-      for (int c = 0; c < 3; ++c)
-        px[c] = static_cast<uint8_t>((px[c] * (256 - w) + disc.color[c] * w + 128) >> 8);
+    // Full cover where r^2 - dx^2 - dy^2 >= edge: a span one pixel inside that circle on each
+    // side (so rounding cannot put a partly covered pixel in it) is blended at full opacity.
+    const double inner2 = r * r - edge - dy * dy;
+    int i0 = x1 + 1, i1 = x1;  // empty unless the row crosses the full-cover circle
+    if (inner2 > 0) {
+      const double inner = std::sqrt(inner2);
+      i0 = std::max(x0, static_cast<int>(std::ceil(cx - 0.5 - inner)) + 1);
+      i1 = std::min(x1, static_cast<int>(std::floor(cx - 0.5 + inner)) - 1);
+      if (i1 < i0) i0 = x1 + 1, i1 = x1;
     }
+    uint8_t* row = out.row(y);
+    blend_edge(disc, row, x0, i0 - 1, cx, dy, r, edge);
+    blend_span(row + static_cast<ptrdiff_t>(i0) * 3, i1 - i0 + 1, disc.color, disc.opacity);
+    blend_edge(disc, row, i1 + 1, x1, cx, dy, r, edge);
   }
 }
 
@@ -138,14 +167,22 @@ void paint_background(const ShotLook& look, double seconds, const RgbView& out) 
   const auto step_x =
       static_cast<uint32_t>(static_cast<int64_t>(std::llround(look.dir_x / period * scale)));
   const double offset = std::fmod(seconds * look.speed, 1.0) * scale;
-  for (int y = 0; y < out.height; ++y) {
+  // The gradient as 4-byte entries: one load and one (overlapping) store per pixel; the last
+  // pixel of a row is stored with 3 bytes so nothing past the row is written.
+  std::array<uint32_t, kGradientSize> lut;
+  for (int i = 0; i < kGradientSize; ++i) {
+    const uint8_t rgbx[4] = {look.gradient[i * 3], look.gradient[i * 3 + 1],
+                             look.gradient[i * 3 + 2], 0};
+    std::memcpy(&lut[static_cast<size_t>(i)], rgbx, 4);
+  }
+  const int width = out.width;
+  for (int y = 0; y < out.height && width > 0; ++y) {
     auto acc = static_cast<uint32_t>(
         static_cast<int64_t>(std::llround(y * look.dir_y / period * scale + offset)));
     uint8_t* px = out.row(y);
-    for (int x = 0; x < out.width; ++x, px += 3, acc += step_x) {
-      const uint8_t* c = &look.gradient[((acc >> kFixedShift) & (kGradientSize - 1)) * 3];
-      px[0] = c[0], px[1] = c[1], px[2] = c[2];
-    }
+    for (int x = 0; x + 1 < width; ++x, px += 3, acc += step_x)
+      std::memcpy(px, &lut[(acc >> kFixedShift) & (kGradientSize - 1)], 4);
+    std::memcpy(px, &lut[(acc >> kFixedShift) & (kGradientSize - 1)], 3);
   }
   for (const Disc& disc : look.discs) paint_disc(disc, seconds, out);
 }

@@ -43,7 +43,60 @@ bool is_full_range(const AVFrame& frame) {
   }
 }
 
+// BT.709, limited range, from full-range RGB, in 1/32768 units (kYuvShift): Y = 219/255 *
+// (Kr R + Kg G + Kb B) + 16, Cb = 224/255 * (B - Y') / (2 (1 - Kb)) + 128, Cr likewise with R and
+// Kr (Kr = 0.2126, Kb = 0.0722). Each chroma row sums to 0 so that greys get exactly 128.
+constexpr int kYuvShift = 15;
+constexpr int kYr = 5983, kYg = 20127, kYb = 2032;
+constexpr int kUr = -3298, kUg = -11094, kUb = 14392;
+constexpr int kVr = 14392, kVg = -13072, kVb = -1320;
+constexpr int kYOffset = (16 << kYuvShift) + (1 << (kYuvShift - 1));
+// Chroma from the sum of four pixels: two more bits of scale.
+constexpr int kCOffset = (128 << (kYuvShift + 2)) + (1 << (kYuvShift + 1));
+
+inline uint8_t luma(const uint8_t* p) {
+  return static_cast<uint8_t>((kYr * p[0] + kYg * p[1] + kYb * p[2] + kYOffset) >> kYuvShift);
+}
+
+void luma_row(const uint8_t* rgb, int width, uint8_t* y) {
+  for (int x = 0; x < width; ++x) y[x] = luma(rgb + 3 * x);
+}
+
+// Cb and Cr of one output chroma row from two RGB rows (the same row twice at an odd bottom edge).
+void chroma_row(const uint8_t* top, const uint8_t* bottom, int width, uint8_t* u, uint8_t* v) {
+  const int pairs = width / 2;
+  for (int i = 0; i < pairs; ++i) {
+    const uint8_t* a = top + 6 * i;
+    const uint8_t* b = bottom + 6 * i;
+    const int r = a[0] + a[3] + b[0] + b[3];
+    const int g = a[1] + a[4] + b[1] + b[4];
+    const int bl = a[2] + a[5] + b[2] + b[5];
+    u[i] = static_cast<uint8_t>((kUr * r + kUg * g + kUb * bl + kCOffset) >> (kYuvShift + 2));
+    v[i] = static_cast<uint8_t>((kVr * r + kVg * g + kVb * bl + kCOffset) >> (kYuvShift + 2));
+  }
+  if (width % 2) {  // the last column alone, counted twice
+    const uint8_t* a = top + 6 * pairs;
+    const uint8_t* b = bottom + 6 * pairs;
+    const int r = 2 * (a[0] + b[0]), g = 2 * (a[1] + b[1]), bl = 2 * (a[2] + b[2]);
+    u[pairs] = static_cast<uint8_t>((kUr * r + kUg * g + kUb * bl + kCOffset) >> (kYuvShift + 2));
+    v[pairs] = static_cast<uint8_t>((kVr * r + kVg * g + kVb * bl + kCOffset) >> (kYuvShift + 2));
+  }
+}
+
 }  // namespace
+
+void rgb_to_yuv420p_bt709(const RgbView& rgb, AVFrame& out) {
+  for (int y = 0; y < rgb.height; y += 2) {
+    const uint8_t* top = rgb.row(y);
+    const uint8_t* bottom = y + 1 < rgb.height ? rgb.row(y + 1) : top;
+    luma_row(top, rgb.width, out.data[0] + static_cast<ptrdiff_t>(y) * out.linesize[0]);
+    if (y + 1 < rgb.height)
+      luma_row(bottom, rgb.width, out.data[0] + static_cast<ptrdiff_t>(y + 1) * out.linesize[0]);
+    const ptrdiff_t c = static_cast<ptrdiff_t>(y / 2);
+    chroma_row(top, bottom, rgb.width, out.data[1] + c * out.linesize[1],
+               out.data[2] + c * out.linesize[2]);
+  }
+}
 
 Result<FramePtr> alloc_frame(AVPixelFormat format, int width, int height) {
   FramePtr frame = make_frame();

@@ -15,6 +15,12 @@ Result<RgbImage> frame_to_rgb(const AVFrame& frame);
 // RGB24 pixels to a new frame of `format` with the same size (BT.601 matrix, as JPEG/WebP expect).
 Result<FramePtr> rgb_to_frame(const RgbImage& image, AVPixelFormat format);
 
+// Packed RGB24 (full range) to the planes of a yuv420p frame of the same size, BT.709 matrix,
+// limited (TV) range; chroma is the mean of each 2x2 block (an odd last column or row uses its own
+// pixels). Integer arithmetic only: the same pixels give the same bytes on every CPU and compiler.
+// `out` must be a writable AV_PIX_FMT_YUV420P frame of width x height.
+void rgb_to_yuv420p_bt709(const RgbView& rgb, AVFrame& out);
+
 // Scales to exactly width x height, cropping the centre so the aspect ratio is kept ("cover").
 Result<RgbImage> scale_cover(const RgbImage& image, int width, int height);
 

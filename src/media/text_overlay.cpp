@@ -12,6 +12,7 @@ extern "C" {
 #include <utility>
 #include <vector>
 
+#include "media/pixel_convert.hpp"
 #include "media/text_layout.hpp"
 
 namespace vidserve::media {
@@ -118,18 +119,10 @@ std::string buffer_size(int width, int height) {
   return std::to_string(width) + "x" + std::to_string(height);
 }
 
-// The filters between source and sink, in order.
+// The filters between source and sink, in order: the captions, on frames already in out_format.
 Result<std::vector<AVFilterContext*>> middle_filters(AVFilterGraph* graph, AVPixelFormat out_format,
                                                      const Caption& caption, const Layout& layout) {
   std::vector<AVFilterContext*> chain;
-  if (out_format != AV_PIX_FMT_RGB24) {
-    auto scale = add_filter(graph, "scale",
-                            {{"out_color_matrix", "bt709"},
-                             {"out_range", "tv"},
-                             {"flags", "bicubic+accurate_rnd+bitexact"}});
-    if (!scale) return scale.error();
-    chain.push_back(*scale);
-  }
   auto format = add_filter(graph, "format", {{"pix_fmts", av_get_pix_fmt_name(out_format)}});
   if (!format) return format.error();
   chain.push_back(*format);
@@ -146,6 +139,7 @@ Result<std::vector<AVFilterContext*>> middle_filters(AVFilterGraph* graph, AVPix
 Result<TextOverlay> TextOverlay::create(int width, int height, AVRational time_base,
                                         AVPixelFormat out_format, const Caption& caption) {
   TextOverlay overlay;
+  overlay.format_ = out_format;
   overlay.graph_.reset(avfilter_graph_alloc());
   if (!overlay.graph_) return media_error("out of memory allocating a filter graph");
   AVFilterGraph* graph = overlay.graph_.get();
@@ -153,7 +147,7 @@ Result<TextOverlay> TextOverlay::create(int width, int height, AVRational time_b
   const std::string tb = std::to_string(time_base.num) + "/" + std::to_string(time_base.den);
   auto source = add_filter(graph, "buffer",
                            {{"video_size", buffer_size(width, height)},
-                            {"pix_fmt", "rgb24"},
+                            {"pix_fmt", av_get_pix_fmt_name(out_format)},
                             {"time_base", tb},
                             {"pixel_aspect", "1/1"}});
   if (!source) return source.error();
@@ -176,7 +170,19 @@ Result<TextOverlay> TextOverlay::create(int width, int height, AVRational time_b
 }
 
 Result<FramePtr> TextOverlay::apply(FramePtr rgb_frame) {
-  if (int err = av_buffersrc_add_frame(source_, rgb_frame.get()); err < 0) {
+  FramePtr in = std::move(rgb_frame);
+  if (format_ == AV_PIX_FMT_YUV420P) {
+    auto yuv = alloc_frame(AV_PIX_FMT_YUV420P, in->width, in->height);
+    if (!yuv) return yuv.error();
+    rgb_to_yuv420p_bt709(RgbView{in->data[0], in->linesize[0], in->width, in->height}, **yuv);
+    (*yuv)->pts = in->pts;
+    (*yuv)->color_range = AVCOL_RANGE_MPEG;
+    (*yuv)->colorspace = AVCOL_SPC_BT709;
+    (*yuv)->color_primaries = AVCOL_PRI_BT709;
+    (*yuv)->color_trc = AVCOL_TRC_BT709;
+    in = std::move(*yuv);
+  }
+  if (int err = av_buffersrc_add_frame(source_, in.get()); err < 0) {
     return av_error(err, "cannot feed the caption filter");
   }
   FramePtr out = make_frame();

@@ -1,6 +1,6 @@
 #pragma once
 // Captions on preview frames, drawn by libavfilter's drawtext (FreeType) in a filter graph:
-//   buffer(rgb24) -> [scale to BT.709 yuv420p] -> format -> drawtext x N -> buffersink
+//   [RGB24 -> BT.709 yuv420p, rgb_to_yuv420p_bt709] -> buffer -> format -> drawtext x N -> buffersink
 // Why drawtext rather than a home-made bitmap font: it renders any UTF-8 the font covers
 // (prompts are rarely plain ASCII), anti-aliases, and is deterministic for a given FreeType
 // and font file. Options are set with av_opt_set on each filter, never through a filtergraph
@@ -35,6 +35,7 @@ class TextOverlay {
   Result<FramePtr> apply(FramePtr rgb_frame);
 
  private:
+  AVPixelFormat format_ = AV_PIX_FMT_RGB24;  // of the frames in the graph and out of it
   FilterGraphPtr graph_;
   AVFilterContext* source_ = nullptr;  // owned by graph_
   AVFilterContext* sink_ = nullptr;    // owned by graph_
