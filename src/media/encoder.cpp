@@ -7,7 +7,13 @@ extern "C" {
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <utility>
 
 #include "media/error_codes.hpp"
 
@@ -126,6 +132,77 @@ void fill_samples(AVFrame* frame, const float* left, const float* right, int cou
 
 }  // namespace
 
+// One thread that runs the encoders: jobs (a stream and a frame, or nothing for "end") are
+// taken in the order they were queued; the queue holds at most kQueuedFrames jobs.
+class MediaWriter::Pipeline {
+ public:
+  using Encode = std::function<Status(Stream&, AVFrame*)>;
+  explicit Pipeline(Encode encode) : encode_(std::move(encode)), thread_([this] { run(); }) {}
+  ~Pipeline() {
+    {
+      std::lock_guard lock(mutex_);
+      jobs_.clear();  // dropped: the writer is being abandoned
+      closing_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+
+  // Queues a frame for `stream`, waiting while the queue is full; an earlier encoding error
+  // is returned instead.
+  Status push(Stream& stream, FramePtr frame) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return jobs_.size() < kQueuedFrames || failed_; });
+    if (failed_) return *failed_;
+    jobs_.push_back({&stream, std::move(frame)});
+    changed_.notify_all();
+    return Ok{};
+  }
+
+  // Waits until every queued frame is encoded; the first encoding error if there was one.
+  Status drain() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return (jobs_.empty() && !busy_) || failed_; });
+    if (failed_) return *failed_;
+    return Ok{};
+  }
+
+ private:
+  struct Job {
+    Stream* stream;
+    FramePtr frame;
+  };
+
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      changed_.wait(lock, [this] { return !jobs_.empty() || closing_; });
+      if (jobs_.empty()) return;  // closing
+      Job job = std::move(jobs_.front());
+      jobs_.pop_front();
+      busy_ = true;
+      lock.unlock();
+      Status status = failed_ ? Status{Ok{}} : encode_(*job.stream, job.frame.get());
+      job.frame.reset();
+      lock.lock();
+      busy_ = false;
+      if (!status && !failed_) failed_ = status.error();
+      changed_.notify_all();
+    }
+  }
+
+  Encode encode_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Job> jobs_;
+  bool busy_ = false;
+  bool closing_ = false;
+  std::optional<Error> failed_;
+  std::thread thread_;  // last: starts after the members above exist
+};
+
+MediaWriter::~MediaWriter() = default;
+
 int crf_for_quality(Container container, int quality) {
   const double q = std::clamp(quality, 20, 99);
   const double worst = container == Container::Webm ? 50 : 34;
@@ -161,6 +238,9 @@ Result<std::unique_ptr<MediaWriter>> MediaWriter::open(const std::string& path,
     if (auto s = writer->add_audio(settings.container, *settings.audio); !s) return s.error();
   }
   if (auto s = writer->write_header(path, settings.container); !s) return s.error();
+  MediaWriter* self = writer.get();
+  writer->pipeline_ = std::make_unique<Pipeline>(
+      [self](Stream& stream, AVFrame* frame) { return self->send(stream, frame); });
   return writer;
 }
 
@@ -236,7 +316,9 @@ Status MediaWriter::send(Stream& s, AVFrame* frame) {
 }
 
 Status MediaWriter::write_video(AVFrame* frame) {
-  return send(*video_, frame);
+  FramePtr queued(av_frame_clone(frame));  // a new reference (a copy if not reference-counted)
+  if (!queued) return media_error("out of memory queueing a frame");
+  return pipeline_->push(*video_, std::move(queued));
 }
 
 int MediaWriter::audio_frame_samples() const {
@@ -262,10 +344,11 @@ Status MediaWriter::write_audio(const float* left, const float* right, int count
   av_samples_set_silence(frame->data, 0, frame->nb_samples, 2, ctx->sample_fmt);
   fill_samples(frame.get(), left, right, count);
   frame->pts = first;
-  return send(*audio_, frame.get());
+  return pipeline_->push(*audio_, std::move(frame));
 }
 
 Status MediaWriter::finish() {
+  if (auto s = pipeline_->drain(); !s) return s.error();
   if (auto s = send(*video_, nullptr); !s) return s.error();
   if (audio_) {
     if (auto s = send(*audio_, nullptr); !s) return s.error();

@@ -34,12 +34,23 @@ struct WriterSettings {
 };
 
 // One output file. Feed frames in order, interleaving by time, then finish().
+// Encoding runs on a thread of the writer's own, at most kQueuedFrames frames behind the caller,
+// so the caller prepares the next frame while the encoder works; the encoders see the same
+// frames in the same order as without it, so the bytes are the same. An encoding error is
+// returned by the next call after it happened (at the latest by finish()).
 class MediaWriter {
  public:
+  static constexpr int kQueuedFrames = 2;
+
   static Result<std::unique_ptr<MediaWriter>> open(const std::string& path,
                                                    const WriterSettings& settings);
+  ~MediaWriter();  // stops the encoding thread; queued frames are dropped (the file is unfinished)
+  MediaWriter(const MediaWriter&) = delete;
+  MediaWriter& operator=(const MediaWriter&) = delete;
 
-  // A yuv420p frame of the configured size; pts is the frame index (time base 1/fps).
+  // A yuv420p frame of the configured size; pts is the frame index (time base 1/fps). As with
+  // avcodec_send_frame, a reference-counted frame's buffers are referenced, not copied: the
+  // caller may unref the frame but must not write into those buffers afterwards.
   Status write_video(AVFrame* frame);
 
   bool has_audio() const { return audio_ != nullptr; }
@@ -48,7 +59,8 @@ class MediaWriter {
   // Encodes `count` stereo samples (-1..1) whose first one is absolute sample `first`.
   Status write_audio(const float* left, const float* right, int count, int64_t first);
 
-  // Flushes both encoders and writes the trailer (moves the moov atom first for MP4).
+  // Waits for the queued frames, flushes both encoders and writes the trailer (moves the moov
+  // atom first for MP4).
   Status finish();
 
  private:
@@ -56,6 +68,7 @@ class MediaWriter {
     AVStream* stream = nullptr;  // owned by format_
     CodecContextPtr codec;
   };
+  class Pipeline;  // the encoding thread and its bounded queue (encoder.cpp)
 
   MediaWriter() = default;
   Status add_video(Container container, const VideoSettings& v);
@@ -67,6 +80,7 @@ class MediaWriter {
   std::unique_ptr<Stream> video_;
   std::unique_ptr<Stream> audio_;
   PacketPtr packet_;
+  std::unique_ptr<Pipeline> pipeline_;  // last: destroyed (joined) before the streams
 };
 
 // 20..99 -> CRF for the container's video codec (higher quality -> lower CRF).
