@@ -47,6 +47,7 @@ bench: build
 	bench/relay/run.sh $(BUILD_DIR)/src/app/vidserve
 	bench/websocket/run.sh $(BUILD_DIR)/src/app/vidserve
 	bench/scaleout/run.sh $(BUILD_DIR)/src/app/vidserve
+	bench/render/run.sh $(BUILD_DIR)/src/app/vidserve
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

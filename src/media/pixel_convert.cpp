@@ -6,6 +6,7 @@ extern "C" {
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace vidserve::media {
 namespace {
@@ -83,7 +84,71 @@ void chroma_row(const uint8_t* top, const uint8_t* bottom, int width, uint8_t* u
   }
 }
 
+// YUV -> RGB in 1/65536 units: Y scale, V->R, U->G, V->G, U->B (from Kr, Kb and the range).
+struct YuvMatrix {
+  int y_offset, y_scale, vr, ug, vg, ub;
+};
+
+std::optional<YuvMatrix> yuv_matrix(const AVFrame& frame) {
+  const bool full = is_full_range(frame);
+  switch (frame.colorspace) {
+    case AVCOL_SPC_BT709:
+      return full ? YuvMatrix{0, 65536, 103206, 12276, 30679, 121609}
+                  : YuvMatrix{16, 76309, 117489, 13975, 34925, 138438};
+    case AVCOL_SPC_UNSPECIFIED:
+    case AVCOL_SPC_BT470BG:
+    case AVCOL_SPC_SMPTE170M:
+      return full ? YuvMatrix{0, 65536, 91881, 22553, 46802, 116130}
+                  : YuvMatrix{16, 76309, 104597, 25675, 53279, 132201};
+    default:
+      return std::nullopt;
+  }
+}
+
+inline uint8_t clamp8(int v) {
+  return static_cast<uint8_t>(std::clamp(v, 0, 255));
+}
+
+inline void put_rgb(uint8_t* out, int luma, int r, int g, int b) {
+  out[0] = clamp8((luma + r) >> 16);
+  out[1] = clamp8((luma + g) >> 16);
+  out[2] = clamp8((luma + b) >> 16);
+}
+
+// One RGB row from a luma row and its chroma rows; each chroma sample serves two pixels.
+void rgb_row(const uint8_t* y, const uint8_t* u, const uint8_t* v, int width, const YuvMatrix& m,
+             uint8_t* out) {
+  constexpr int kHalf = 1 << 15;
+  const int base = kHalf - m.y_offset * m.y_scale;
+  for (int i = 0; i < width / 2; ++i, out += 6) {
+    const int cu = u[i] - 128, cv = v[i] - 128;
+    const int r = m.vr * cv, g = -m.ug * cu - m.vg * cv, b = m.ub * cu;
+    put_rgb(out, y[2 * i] * m.y_scale + base, r, g, b);
+    put_rgb(out + 3, y[2 * i + 1] * m.y_scale + base, r, g, b);
+  }
+  if (width % 2) {
+    const int cu = u[width / 2] - 128, cv = v[width / 2] - 128;
+    put_rgb(out, y[width - 1] * m.y_scale + base, m.vr * cv, -m.ug * cu - m.vg * cv, m.ub * cu);
+  }
+}
+
 }  // namespace
+
+bool yuv420p_to_rgb(const AVFrame& frame, const RgbView& out) {
+  if ((frame.format != AV_PIX_FMT_YUV420P && frame.format != AV_PIX_FMT_YUVJ420P) ||
+      frame.width != out.width || frame.height != out.height) {
+    return false;
+  }
+  const auto matrix = yuv_matrix(frame);
+  if (!matrix) return false;
+  for (int y = 0; y < out.height; ++y) {
+    const ptrdiff_t c = y / 2;
+    rgb_row(frame.data[0] + static_cast<ptrdiff_t>(y) * frame.linesize[0],
+            frame.data[1] + c * frame.linesize[1], frame.data[2] + c * frame.linesize[2], out.width,
+            *matrix, out.row(y));
+  }
+  return true;
+}
 
 void rgb_to_yuv420p_bt709(const RgbView& rgb, AVFrame& out) {
   for (int y = 0; y < rgb.height; y += 2) {

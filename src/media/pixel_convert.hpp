@@ -21,6 +21,13 @@ Result<FramePtr> rgb_to_frame(const RgbImage& image, AVPixelFormat format);
 // `out` must be a writable AV_PIX_FMT_YUV420P frame of width x height.
 void rgb_to_yuv420p_bt709(const RgbView& rgb, AVFrame& out);
 
+// 8-bit yuv420p / yuvj420p with the BT.601 or BT.709 matrix (unspecified = BT.601, as swscale
+// assumes), limited or full range, to packed RGB24 of the same size: integer arithmetic, chroma
+// repeated over its 2x2 block. About ten times faster than swscale's accurate-rounding path at
+// 1080p. Returns false, writing nothing, for any other format, matrix or a size mismatch (the
+// caller then uses frame_to_rgb or swscale).
+bool yuv420p_to_rgb(const AVFrame& frame, const RgbView& out);
+
 // Scales to exactly width x height, cropping the centre so the aspect ratio is kept ("cover").
 Result<RgbImage> scale_cover(const RgbImage& image, int width, int height);
 

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <utility>
 
 namespace vidserve::media {
 namespace {
@@ -65,6 +68,54 @@ TEST(PixelConvert, OddSizesUseTheEdgePixels) {
   EXPECT_EQ((*frame)->data[0][2 * (*frame)->linesize[0] + 2], 235);
   EXPECT_EQ((*frame)->data[1][(*frame)->linesize[1] + 1], 128);
   EXPECT_EQ((*frame)->data[2][(*frame)->linesize[2] + 1], 128);
+}
+
+// A yuv420p frame of luma ramps with one chroma value over the whole frame.
+FramePtr yuv_frame(AVColorSpace space, AVColorRange range, int u, int v) {
+  auto frame = alloc_frame(AV_PIX_FMT_YUV420P, 64, 16);
+  EXPECT_TRUE(frame);
+  AVFrame& f = **frame;
+  f.colorspace = space;
+  f.color_range = range;
+  for (int y = 0; y < 16; ++y) {
+    for (int x = 0; x < 64; ++x) f.data[0][y * f.linesize[0] + x] = static_cast<uint8_t>(16 + x * 3 + y);
+  }
+  for (int y = 0; y < 8; ++y) {
+    std::fill_n(f.data[1] + y * f.linesize[1], 32, static_cast<uint8_t>(u));
+    std::fill_n(f.data[2] + y * f.linesize[2], 32, static_cast<uint8_t>(v));
+  }
+  return std::move(*frame);
+}
+
+// swscale's accurate path keeps fewer fraction bits in its intermediate steps: up to 3 apart.
+TEST(PixelConvert, YuvToRgbMatchesSwscaleWithinRounding) {
+  for (AVColorSpace space : {AVCOL_SPC_BT709, AVCOL_SPC_SMPTE170M, AVCOL_SPC_UNSPECIFIED}) {
+    for (AVColorRange range : {AVCOL_RANGE_MPEG, AVCOL_RANGE_JPEG}) {
+      for (auto [u, v] : {std::pair{128, 128}, std::pair{90, 200}, std::pair{180, 60}}) {
+        FramePtr frame = yuv_frame(space, range, u, v);
+        auto reference = frame_to_rgb(*frame);
+        ASSERT_TRUE(reference);
+        RgbImage fast{64, 16, std::vector<uint8_t>(64 * 16 * 3)};
+        ASSERT_TRUE(yuv420p_to_rgb(*frame, RgbView::of(fast)));
+        int worst = 0;
+        for (size_t i = 0; i < fast.rgb.size(); ++i)
+          worst = std::max(worst, std::abs(fast.rgb[i] - reference->rgb[i]));
+        EXPECT_LE(worst, 3) << "space " << space << " range " << range << " u " << u << " v " << v;
+      }
+    }
+  }
+}
+
+TEST(PixelConvert, YuvToRgbRefusesWhatItDoesNotHandle) {
+  RgbImage out{64, 16, std::vector<uint8_t>(64 * 16 * 3)};
+  FramePtr bt2020 = yuv_frame(AVCOL_SPC_BT2020_NCL, AVCOL_RANGE_MPEG, 128, 128);
+  EXPECT_FALSE(yuv420p_to_rgb(*bt2020, RgbView::of(out)));
+  FramePtr ok = yuv_frame(AVCOL_SPC_BT709, AVCOL_RANGE_MPEG, 128, 128);
+  RgbImage smaller{32, 16, std::vector<uint8_t>(32 * 16 * 3)};
+  EXPECT_FALSE(yuv420p_to_rgb(*ok, RgbView::of(smaller)));
+  auto nv12 = alloc_frame(AV_PIX_FMT_NV12, 64, 16);
+  ASSERT_TRUE(nv12);
+  EXPECT_FALSE(yuv420p_to_rgb(**nv12, RgbView::of(out)));
 }
 
 }  // namespace
