@@ -31,22 +31,19 @@ std::array<Yuv, 2> convert(std::array<uint8_t, 3> left, std::array<uint8_t, 3> r
   return {Yuv{f.data[0][0], f.data[1][0], f.data[2][0]}, Yuv{f.data[0][2], f.data[1][1], f.data[2][1]}};
 }
 
+void expect_yuv(const Yuv& got, int y, int u, int v, const char* what) {
+  EXPECT_EQ(got.y, y) << what;
+  EXPECT_EQ(got.u, u) << what;
+  EXPECT_EQ(got.v, v) << what;
+}
+
 TEST(PixelConvert, Bt709LimitedRangeOfPrimariesAndGreys) {
   auto [white, black] = convert({255, 255, 255}, {0, 0, 0});
-  EXPECT_EQ(white.y, 235);
-  EXPECT_EQ(white.u, 128);
-  EXPECT_EQ(white.v, 128);
-  EXPECT_EQ(black.y, 16);
-  EXPECT_EQ(black.u, 128);
-  EXPECT_EQ(black.v, 128);
-  // BT.709 limited range: red (63, 102, 240), blue (32, 240, 118).
+  expect_yuv(white, 235, 128, 128, "white");
+  expect_yuv(black, 16, 128, 128, "black");
   auto [red, blue] = convert({255, 0, 0}, {0, 0, 255});
-  EXPECT_EQ(red.y, 63);
-  EXPECT_EQ(red.u, 102);
-  EXPECT_EQ(red.v, 240);
-  EXPECT_EQ(blue.y, 32);
-  EXPECT_EQ(blue.u, 240);
-  EXPECT_EQ(blue.v, 118);
+  expect_yuv(red, 63, 102, 240, "red");  // BT.709 limited range
+  expect_yuv(blue, 32, 240, 118, "blue");
 }
 
 TEST(PixelConvert, ChromaIsTheMeanOfEachTwoByTwoBlock) {
