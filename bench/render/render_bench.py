@@ -17,6 +17,7 @@ import http.server
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -73,9 +74,17 @@ class Vidserve:
                     return int(line.split()[1]) / 1024.0
         raise BenchError("no VmHWM in /proc/PID/status")
 
+    def cpu_seconds(self):
+        """User + system CPU time of the server process so far."""
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def render(self, task, timeout=300):
-        """Runs one task to success; returns (server render seconds, result item)."""
+        """Runs one task to success; returns (server render seconds, server CPU seconds over the
+        task, result item)."""
         sum0, count0 = self.render_sum()
+        cpu0 = self.cpu_seconds()
         task = dict(task, taskType="videoInference", taskUUID=str(uuid.uuid4()))
         ack = self.post([task])
         if ack.get("errors"):
@@ -91,10 +100,11 @@ class Vidserve:
             if time.monotonic() > deadline:
                 raise BenchError(f"vidserve task {task['taskUUID']} not done in {timeout} s")
             time.sleep(0.05)
+        cpu1 = self.cpu_seconds()
         sum1, count1 = self.render_sum()
         if count1 - count0 != 1:
             raise BenchError(f"expected one preview render on /metrics, saw {count1 - count0}")
-        return sum1 - sum0, items[0]
+        return sum1 - sum0, cpu1 - cpu0, items[0]
 
 
 def probe(path):
@@ -182,9 +192,13 @@ def ffmpeg_lipsync(work, result, crf, label, inputs, threading_args):
 
 
 def timed(args):
+    """Wall seconds and CPU seconds (user + system) of one ffmpeg run."""
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     run(args)
-    return time.monotonic() - t0
+    wall = time.monotonic() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
 
 
 def make_inputs(work):
@@ -255,10 +269,12 @@ def run_case(vs, name, case, args):
     if case["note"]:
         print(f"   note: {case['note']}")
     times = {"vidserve": [], "ffmpeg matched": [], "ffmpeg default": []}
+    cpu = {side: [] for side in times}
     result = crf = label = None
     for rep in range(args.reps):
-        seconds, item = vs.render(case["task"])
+        seconds, cpu_s, item = vs.render(case["task"])
         times["vidserve"].append(seconds)
+        cpu["vidserve"].append(cpu_s)
         if result is None:
             path = download(item["videoURL"], os.path.join(args.work, f"vidserve-{name}.mp4"))
             result, crf = probe(path), x264_crf(path)
@@ -269,11 +285,13 @@ def run_case(vs, name, case, args):
                   f"{'audio ' + str(result['audio_rate']) + ' Hz' if result['audio_rate'] else 'no audio'}, crf {crf:g}")
         sides = [("ffmpeg matched", MATCHED)] + ([("ffmpeg default", [])] if rep == 0 else [])
         for side, threading_args in sides:  # ffmpeg's defaults once: information only
-            times[side].append(timed(case["ffmpeg"](args.work, result, crf, label, threading_args=threading_args)))
-    return times, result
+            wall, cpu_s = timed(case["ffmpeg"](args.work, result, crf, label, threading_args=threading_args))
+            times[side].append(wall)
+            cpu[side].append(cpu_s)
+    return times, cpu, result
 
 
-def report(vs, name, case, times, result, args, dump, inputs):
+def report(vs, name, case, times, cpu, result, args, dump, inputs):
     vs_t = statistics.median(times["vidserve"])
     ff_t = statistics.median(times["ffmpeg matched"])
     ffd_t = statistics.median(times["ffmpeg default"])
@@ -286,15 +304,18 @@ def report(vs, name, case, times, result, args, dump, inputs):
         if sim < 0.8:
             mark = ("  [MARK: this vidserve does not show the input video (SSIM < 0.8): its time is its own "
                     "preview render, not decode+compose+mix]")
-    print(f"   {'vidserve render (server-side)':34s} {fmt_s(times['vidserve'])}")
-    print(f"   {'ffmpeg, 2 slice threads, mbtree=0':34s} {fmt_s(times['ffmpeg matched'])}")
-    print(f"   {'ffmpeg, default threading':34s} {fmt_s(times['ffmpeg default'])}")
+    for side, title in (("vidserve", "vidserve render (server-side)"),
+                        ("ffmpeg matched", "ffmpeg, 2 slice threads, mbtree=0"),
+                        ("ffmpeg default", "ffmpeg, default threading")):
+        print(f"   {title:34s} {fmt_s(times[side]):28s} CPU {statistics.median(cpu[side]):6.2f} s")
     met = vs_t <= args.goal_ratio * ff_t
     print(f"   ratio {vs_t / ff_t:.2f} vs ffmpeg with matched threading (goal <= {args.goal_ratio:g}): "
           f"{'met' if met else 'missed'}{mark}")
     print(f"   ratio {vs_t / ffd_t:.2f} vs ffmpeg with its default threading (information)")
+    print(f"   CPU time ratio {statistics.median(cpu['vidserve']) / statistics.median(cpu['ffmpeg matched']):.2f} "
+          "vs ffmpeg with matched threading (information: less sensitive to other load than wall time)")
     print(f"   server peak RSS so far {vs.peak_rss_mb():.0f} MB")
-    dump[name] = {"times": times, "result": result, "ratio": vs_t / ff_t, "ratio_default": vs_t / ffd_t,
+    dump[name] = {"times": times, "cpu": cpu, "result": result, "ratio": vs_t / ff_t, "ratio_default": vs_t / ffd_t,
                   "goal_met": met, "marked": bool(mark)}
 
 
@@ -327,8 +348,8 @@ def main():
     dump = {}
     try:
         for name in wanted:
-            times, result = run_case(vs, name, all_cases[name], args)
-            report(vs, name, all_cases[name], times, result, args, dump, inputs)
+            times, cpu, result = run_case(vs, name, all_cases[name], args)
+            report(vs, name, all_cases[name], times, cpu, result, args, dump, inputs)
     finally:
         server.shutdown()
     rss = vs.peak_rss_mb()

@@ -171,7 +171,7 @@ Result<TextOverlay> TextOverlay::create(int width, int height, AVRational time_b
 
 Result<FramePtr> TextOverlay::apply(FramePtr rgb_frame) {
   FramePtr in = std::move(rgb_frame);
-  if (format_ == AV_PIX_FMT_YUV420P) {
+  if (format_ == AV_PIX_FMT_YUV420P && in->format == AV_PIX_FMT_RGB24) {
     auto yuv = alloc_frame(AV_PIX_FMT_YUV420P, in->width, in->height);
     if (!yuv) return yuv.error();
     rgb_to_yuv420p_bt709(RgbView{in->data[0], in->linesize[0], in->width, in->height}, **yuv);

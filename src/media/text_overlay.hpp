@@ -31,7 +31,8 @@ class TextOverlay {
   static Result<TextOverlay> create(int width, int height, AVRational time_base,
                                     AVPixelFormat out_format, const Caption& caption);
 
-  // Takes the RGB24 frame (its pts set) and returns the captioned one.
+  // Takes the RGB24 frame (its pts set) and returns the captioned one. A video overlay also
+  // takes yuv420p frames (BT.709, limited range) as they are, without a conversion.
   Result<FramePtr> apply(FramePtr rgb_frame);
 
  private:
