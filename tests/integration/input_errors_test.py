@@ -150,6 +150,17 @@ class InputErrors(unittest.TestCase):
         for name in RUNWARE_ONLY:
             self.assertNotIn(name, json.dumps(task))
 
+    def test_kling_lip_sync_names_its_audio_file(self):
+        status, body = call(self.base, "POST", "/v1/videos/lip-sync",
+                            {"input": {"video_url": self.video_uri, "mode": "audio2video", "audio_type": "file",
+                                       "audio_file": self.silent_video_uri}})
+        self.assertEqual(status, 200, body)
+        task_id = body["data"]["task_id"]
+        task = self.wait(lambda: call(self.base, "GET", f"/v1/videos/lip-sync/{task_id}")[1]["data"],
+                         lambda t: t["task_status"] in ("succeed", "failed"))
+        self.assertEqual(task["task_status"], "failed")
+        self.assertEqual(task["task_status_msg"], "invalidAudio: input.audio_file: the file has no audio stream", task)
+
     def test_kling_names_image_tail(self):
         status, body = call(self.base, "POST", "/v1/videos/image2video",
                             {"model_name": "kling-v2-6", "mode": "pro", "prompt": "a fox turns its head",
