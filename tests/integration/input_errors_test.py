@@ -137,52 +137,44 @@ class InputErrors(unittest.TestCase):
         self.assert_names(error, "invalidImage", "inputs.frameImages[0].image",
                           "it is 2050x600; this model takes at most 2048 pixels a side")
 
-    def test_kling_names_an_oversized_image(self):
-        status, body = call(self.base, "POST", "/v1/videos/image2video",
-                            {"model_name": "kling-v1", "mode": "std", "prompt": "a fox turns its head",
-                             "image": self.wide_png_uri})
-        self.assertEqual(status, 200, body)
-        task_id = body["data"]["task_id"]
-        task = self.wait(lambda: call(self.base, "GET", f"/v1/videos/image2video/{task_id}")[1]["data"],
+    def kling_task(self, product, body):
+        """POST a Kling native task and wait until it succeeds or fails: its task object."""
+        status, reply = call(self.base, "POST", f"/v1/videos/{product}", body)
+        self.assertEqual(status, 200, reply)
+        task_id = reply["data"]["task_id"]
+        return self.wait(lambda: call(self.base, "GET", f"/v1/videos/{product}/{task_id}")[1]["data"],
                          lambda t: t["task_status"] in ("succeed", "failed"))
+
+    def test_kling_names_an_oversized_image(self):
+        task = self.kling_task("image2video",
+                               {"model_name": "kling-v1", "mode": "std", "prompt": "a fox turns its head",
+                                "image": self.wide_png_uri})
         self.assertEqual(task["task_status"], "failed")
         self.assertTrue(task["task_status_msg"].startswith("invalidImage: image: it is 2050x600"), task)
         for name in RUNWARE_ONLY:
             self.assertNotIn(name, json.dumps(task))
 
     def test_kling_lip_sync_names_its_audio_file(self):
-        status, body = call(self.base, "POST", "/v1/videos/lip-sync",
-                            {"input": {"video_url": self.video_uri, "mode": "audio2video", "audio_type": "file",
-                                       "audio_file": self.silent_video_uri}})
-        self.assertEqual(status, 200, body)
-        task_id = body["data"]["task_id"]
-        task = self.wait(lambda: call(self.base, "GET", f"/v1/videos/lip-sync/{task_id}")[1]["data"],
-                         lambda t: t["task_status"] in ("succeed", "failed"))
+        task = self.kling_task("lip-sync",
+                               {"input": {"video_url": self.video_uri, "mode": "audio2video", "audio_type": "file",
+                                          "audio_file": self.silent_video_uri}})
         self.assertEqual(task["task_status"], "failed")
         self.assertEqual(task["task_status_msg"], "invalidAudio: input.audio_file: the file has no audio stream", task)
 
     def test_kling_names_image_tail(self):
-        status, body = call(self.base, "POST", "/v1/videos/image2video",
-                            {"model_name": "kling-v2-6", "mode": "pro", "prompt": "a fox turns its head",
-                             "image": self.png_uri, "image_tail": REFUSED})
-        self.assertEqual(status, 200, body)
-        task_id = body["data"]["task_id"]
-        task = self.wait(lambda: call(self.base, "GET", f"/v1/videos/image2video/{task_id}")[1]["data"],
-                         lambda t: t["task_status"] in ("succeed", "failed"))
+        task = self.kling_task("image2video",
+                               {"model_name": "kling-v2-6", "mode": "pro", "prompt": "a fox turns its head",
+                                "image": self.png_uri, "image_tail": REFUSED})
         self.assertEqual(task["task_status"], "failed")
         self.assertTrue(task["task_status_msg"].startswith("addressRefused: image_tail: "), task)
         for name in RUNWARE_ONLY:
             self.assertNotIn(name, json.dumps(task))
 
     def test_kling_omni_names_the_image_list_entry(self):
-        status, body = call(self.base, "POST", "/v1/videos/omni-video",
-                            {"model_name": "kling-video-o1", "mode": "std", "prompt": "make it wave",
-                             "duration": "5", "image_list": [{"image_url": self.png_uri, "type": "first_frame"},
-                                                             {"image_url": NOT_AN_IMAGE, "type": "end_frame"}]})
-        self.assertEqual(status, 200, body)
-        task_id = body["data"]["task_id"]
-        task = self.wait(lambda: call(self.base, "GET", f"/v1/videos/omni-video/{task_id}")[1]["data"],
-                         lambda t: t["task_status"] in ("succeed", "failed"))
+        task = self.kling_task("omni-video",
+                               {"model_name": "kling-video-o1", "mode": "std", "prompt": "make it wave",
+                                "duration": "5", "image_list": [{"image_url": self.png_uri, "type": "first_frame"},
+                                                                {"image_url": NOT_AN_IMAGE, "type": "end_frame"}]})
         self.assertEqual(task["task_status"], "failed")
         self.assertIn(": image_list[1].image_url: ", task["task_status_msg"])
         for name in RUNWARE_ONLY:

@@ -2,17 +2,12 @@
 // APIMart task views show them: Kling's task_status_msg after the preview note, each note once;
 // APIMart's result.videos[i].notes, only when that result has some.
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "api/apimart/apimart_task_view.hpp"
 #include "api/kling/native_task_view.hpp"
 #include "api/tasks/intake.hpp"
+#include "context_fixture.hpp"
 #include "core/result_payload.hpp"
-#include "delivery/local_media_store.hpp"
-#include "store/memory_media_index.hpp"
-#include "store/memory_task_store.hpp"
 
 namespace vidserve::api {
 namespace {
@@ -20,21 +15,9 @@ namespace {
 constexpr const char* kLetterboxed = "inputs.frameImages[0].image: 720x1280 letterboxed to 1280x720";
 constexpr const char* kAudioLength = "inputs.audio: the video lasts as long as the audio (3.2 s)";
 
-class ResultNotesTest : public testing::Test {
+class ResultNotesTest : public tasks::ContextTest {
  protected:
-  ResultNotesTest()
-      : dir_(std::filesystem::temp_directory_path() / ("vidserve-notes-" + std::to_string(::getpid()))),
-        tasks_(clock_),
-        index_(clock_),
-        media_(dir_, index_, clock_),
-        auth_({"key"}, nullptr),
-        context_(catalog::Catalog::builtin(), tasks_, media_, auth_) {
-    media_.set_public_base_url("http://127.0.0.1:1");
-  }
-  ~ResultNotesTest() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
+  ResultNotesTest() { media_.set_public_base_url("http://127.0.0.1:1"); }
 
   // A succeeded task with one result per list of notes.
   static store::TaskRecord succeeded(const std::vector<std::vector<std::string>>& notes,
@@ -52,14 +35,6 @@ class ResultNotesTest : public testing::Test {
     }
     return t;
   }
-
-  std::filesystem::path dir_;
-  FakeClock clock_;
-  store::MemoryTaskStore tasks_;
-  store::MemoryMediaIndex index_;
-  delivery::LocalMediaStore media_;
-  Authenticator auth_;
-  tasks::Context context_;
 };
 
 TEST_F(ResultNotesTest, KlingShowsTheNotesAfterThePreviewNoteEachOnce) {

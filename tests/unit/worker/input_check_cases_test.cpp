@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "catalog/catalog.hpp"
+#include "data_cases.hpp"
 #include "worker/input_check.hpp"
 
 namespace vidserve::worker {
@@ -21,24 +22,9 @@ namespace {
 
 namespace json = boost::json;
 
-struct Case {
-  std::string name;
-  json::object spec;
-};
+using Case = test::DataCase;
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
-
-std::vector<Case> load_cases() {
-  std::ifstream in(VIDSERVE_TEST_DATA "/input_check_cases.json");
-  std::ostringstream text;
-  text << in.rdbuf();
-  boost::system::error_code ec;
-  auto doc = json::parse(text.str(), ec);
-  std::vector<Case> out;
-  if (ec || !doc.is_object()) return out;
-  for (const auto& c : doc.at("cases").as_array()) out.push_back({std::string(c.at("name").as_string()), c.as_object()});
-  return out;
-}
+std::vector<Case> load_cases() { return test::load_data_cases(VIDSERVE_TEST_DATA "/input_check_cases.json"); }
 
 bool run(const std::string& command) {
   return std::system(command.c_str()) == 0;
