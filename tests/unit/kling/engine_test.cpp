@@ -323,6 +323,7 @@ TEST_F(KlingEngineTest, RateLimitStormDelaysButDoesNotFail) {
 TEST_F(KlingEngineTest, RateLimitsUntilTheTimeoutEndInAClearError) {
   FakeClock clock;
   config.clock = &clock;
+  config.idle_wait = [&clock](std::chrono::milliseconds delay) { clock.sleep_for(delay); };
   config.task_timeout = 1800s;
   config.poll_initial = 1000ms;
   config.poll_max = 10'000ms;
@@ -396,6 +397,7 @@ TEST_F(KlingEngineTest, FailedTaskCarriesKlingsReason) {
 TEST_F(KlingEngineTest, TaskThatNeverFinishesTimesOut) {
   FakeClock clock;
   config.clock = &clock;
+  config.idle_wait = [&clock](std::chrono::milliseconds delay) { clock.sleep_for(delay); };
   config.task_timeout = 1800s;
   config.poll_initial = 1000ms;
   config.poll_max = 10'000ms;
