@@ -9,6 +9,7 @@ import os
 import re
 import sqlite3
 import tempfile
+import threading
 import time
 import unittest
 import urllib.request
@@ -147,6 +148,87 @@ class KlingEngineTest(unittest.TestCase):
         self.assertIn("VIDSERVE_KLING_SECRET_KEY", error["message"])
         self.assertEqual(self.stats()["jwt_rejected"] - before, 1)  # not retried
 
+
+def threads_of(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(next(line.split()[1] for line in f if line.startswith("Threads:")))
+
+
+class KlingManyTasksTest(unittest.TestCase):
+    """Relayed tasks hold no thread each, and the polls of Kling reuse kept-alive connections."""
+    TASKS = 100
+
+    @classmethod
+    def setUpClass(cls):
+        cls.mock = MockKling(ACCESS_KEY, SECRET_KEY, delay=2)
+        env = dict(kling_env(cls.mock.base), VIDSERVE_KLING_CONCURRENCY="1000")
+        cls.server = Server(BINARY, workers=2, env=env).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.mock.stop()
+
+    def stats(self):
+        with urllib.request.urlopen(self.mock.base + "/_mock/stats", timeout=10) as resp:
+            return json.loads(resp.read())
+
+    def test_one_task_polls_over_one_kept_alive_connection(self):
+        before = self.stats()
+        task_uuid = new_uuid()
+        status, body = self.server.post([{"taskType": "videoInference", "taskUUID": task_uuid, "model": "klingai:3@1",
+                                          "positivePrompt": "one connection", "duration": 5}])
+        self.assertEqual(status, 200, body)
+        _, body = self.server.poll(task_uuid, timeout=60)
+        self.assertNotIn("errors", body, body)
+        after = self.stats()
+        polls = after["calls"].get("GET videos/text2video/id", 0) - before["calls"].get("GET videos/text2video/id", 0)
+        opened = after["connections"].get("connections", 0) - before["connections"].get("connections", 0)
+        self.assertGreaterEqual(polls, 4)  # 2 s at a 200-500 ms poll
+        # The create and every poll on one connection (at most one more if the mock closed it), and
+        # the result's download on its own.
+        self.assertLessEqual(opened, 3, f"{polls} polls took {opened} connections")
+
+    def test_a_hundred_relayed_tasks_take_no_thread_each(self):
+        pid = self.server.proc.pid
+        peak = [threads_of(pid)]
+        sampling = [True]
+
+        def sample():
+            while sampling[0]:
+                peak[0] = max(peak[0], threads_of(pid))
+                time.sleep(0.02)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        before = self.stats()
+        started = time.time()
+        uuids = [new_uuid() for _ in range(self.TASKS)]
+        try:
+            status, body = self.server.post([{"taskType": "videoInference", "taskUUID": u, "model": "klingai:3@1",
+                                              "positivePrompt": f"task {i}", "duration": 5}
+                                             for i, u in enumerate(uuids)])
+            self.assertEqual(status, 200, body)
+            for u in uuids:
+                _, body = self.server.poll(u, timeout=120)
+                self.assertNotIn("errors", body, body)
+        finally:
+            sampling[0] = False
+            sampler.join()
+        elapsed = time.time() - started
+        after = self.stats()
+        creates = after["calls"]["POST videos/text2video"] - before["calls"].get("POST videos/text2video", 0)
+        polls = after["calls"]["GET videos/text2video/id"] - before["calls"].get("GET videos/text2video/id", 0)
+        opened = after["connections"]["connections"] - before["connections"].get("connections", 0)
+        print(f"\n{self.TASKS} relayed tasks: {elapsed:.1f} s, peak {peak[0]} threads, {polls} polls, "
+              f"{opened} connections")
+        self.assertEqual(creates, self.TASKS)
+        # With 2 workers all tasks were at Kling at once: 2 s each, not 100 / 2 * 2 s one after another.
+        self.assertLess(elapsed, 30)
+        self.assertLess(peak[0], 40)
+        # API calls over at most 8 kept-alive connections (KlingConfig::max_connections); each
+        # result's download opens one.
+        self.assertLessEqual(opened, self.TASKS + 16)
 
 
 class KlingResumeTest(unittest.TestCase):
