@@ -282,6 +282,28 @@ class KlingResumeTest(unittest.TestCase):
         with sqlite3.connect(os.path.join(server.data_dir, "vidserve.db")) as db:
             self.assertEqual(db.execute("SELECT attempts FROM tasks").fetchall(), [(2,)])
 
+    def test_sigterm_leaves_relayed_tasks_to_the_next_start(self):
+        """A stop does not wait for Kling: relayed tasks stay in processing and the next start resumes them."""
+        create, poll = "POST videos/text2video", "GET videos/text2video/id"
+        server = Server(BINARY, workers=1, env=kling_env(self.mock.base)).start()
+        uuids = [new_uuid() for _ in range(3)]
+        status, body = server.post([{"taskType": "videoInference", "taskUUID": u, "model": "klingai:3@1",
+                                     "positivePrompt": f"stop {i}", "duration": 5} for i, u in enumerate(uuids)])
+        self.assertEqual(status, 200, body)
+        self.wait_for("three creates and polls", lambda: self.calls(create) >= 3 and self.calls(poll) >= 3)
+        started = time.time()
+        server.stop()
+        self.assertLess(time.time() - started, 5)  # the Kling tasks run 6 s: the stop did not wait
+        self.assertEqual(server.proc.returncode, 0)
+        restarted = Server(BINARY, data_dir=server.data_dir, workers=1, env=kling_env(self.mock.base)).start()
+        try:
+            for u in uuids:
+                _, body = restarted.poll(u, timeout=120)
+                self.assertNotIn("errors", body, body)
+        finally:
+            restarted.stop()
+        self.assertEqual(self.calls(create), 3, "a resumed task created a second Kling task")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
