@@ -3,6 +3,11 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+
+#include "common/io_error.hpp"
 
 #include "fetch/content_sniff.hpp"
 #include "fetch/curl_exchange.hpp"
@@ -30,13 +35,37 @@ Result<Method> method_of(const std::string& method) {
 
 }  // namespace
 
+struct FileCloser {
+  void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+};
+
 struct HttpLoop::Transfer {
   LoopCall call;
   Reply reply;
   Request request;
   Exchange ex;
   EasySetup setup;
+  std::unique_ptr<std::FILE, FileCloser> sink;
 };
+
+namespace {
+
+// A download's answer once its transfer ended: the file closed (flushed), or removed on failure.
+Result<HttpResponse> close_sink(HttpLoop::Transfer& t, Result<HttpResponse> response) {
+  const bool flushed = std::fflush(t.sink.get()) == 0;
+  const int flush_errno = errno;
+  t.sink.reset();
+  if (response && !flushed && http_success(response->status)) {
+    response = io_error(flush_errno ? flush_errno : EIO, "cannot write the download to disk");
+  }
+  if (!response || !http_success(response->status)) {
+    std::error_code ec;
+    std::filesystem::remove(t.call.sink_path, ec);
+  }
+  return response;
+}
+
+}  // namespace
 
 HttpLoop::HttpLoop(AddressGuard guard, HttpClientOptions client, HttpLoopOptions options)
     : guard_(std::move(guard)), client_(std::move(client)), options_(std::move(options)) {
@@ -124,8 +153,13 @@ void HttpLoop::begin(std::unique_ptr<Transfer> t) {
   r.timeout = t->call.limits.timeout;
   r.connect_timeout = std::min(t->call.limits.connect_timeout, t->call.limits.timeout);
   t->ex.keep_body = true;
-  t->ex.any_status = true;
+  t->ex.any_status = t->call.sink_path.empty();
   t->ex.max_bytes = t->call.limits.max_bytes;
+  if (!t->call.sink_path.empty()) {
+    t->sink.reset(std::fopen(t->call.sink_path.c_str(), "wb"));
+    if (!t->sink) return t->reply(io_error(errno, "cannot create the file to download into"));
+    t->ex.sink = t->sink.get();
+  }
   if (auto prepared = prepare_easy(t->setup, t->call.target, r, guard_, client_, t->ex); !prepared) {
     return t->reply(prepared.error());
   }
@@ -164,15 +198,19 @@ void HttpLoop::finish_done_transfers() {
       opened_ += static_cast<std::uint64_t>(connects);
     }
     auto outcome = easy_outcome(rc, t->setup, t->call.target, t->request, t->ex);
+    Result<HttpResponse> answer = HttpResponse{};
     if (!outcome) {
-      t->reply(outcome.error());
-      continue;
+      answer = outcome.error();
+    } else {
+      HttpResponse response;
+      response.status = static_cast<int>(outcome->status);
+      response.body = std::move(t->ex.body);
+      response.content_type = normalize_content_type(outcome->content_type);
+      response.location = outcome->redirect_url;
+      answer = std::move(response);
     }
-    HttpResponse response;
-    response.status = static_cast<int>(outcome->status);
-    response.body = std::move(t->ex.body);
-    response.content_type = normalize_content_type(outcome->content_type);
-    t->reply(std::move(response));
+    if (t->sink) answer = close_sink(*t, std::move(answer));
+    t->reply(std::move(answer));
   }
 }
 

@@ -48,6 +48,10 @@ struct LoopCall {
   std::string content_type;
   Headers headers;
   FetchLimits limits;  // max_bytes, timeout, connect_timeout (cancel is not watched)
+  // GET only: when set, the body of a 2xx answer goes to this file (created or truncated; removed
+  // when the call fails) instead of HttpResponse::body, and a redirect is not followed but
+  // answered with its status and HttpResponse::location.
+  std::string sink_path = {};
 };
 
 class HttpLoop {
@@ -75,8 +79,9 @@ class HttpLoop {
   // Connections opened so far (new TCP connections; a reused one does not count).
   std::uint64_t connections_opened() const;
 
+  struct Transfer;  // one call in flight (internal)
+
  private:
-  struct Transfer;
   using Time = Clock::MonotonicTime;
   void run();
   // Moves what other threads queued into the loop; false once stopping.

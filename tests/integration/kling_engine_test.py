@@ -185,9 +185,9 @@ class KlingManyTasksTest(unittest.TestCase):
         polls = after["calls"].get("GET videos/text2video/id", 0) - before["calls"].get("GET videos/text2video/id", 0)
         opened = after["connections"].get("connections", 0) - before["connections"].get("connections", 0)
         self.assertGreaterEqual(polls, 4)  # 2 s at a 200-500 ms poll
-        # The create and every poll on one connection (at most one more if the mock closed it), and
-        # the result's download on its own.
-        self.assertLessEqual(opened, 3, f"{polls} polls took {opened} connections")
+        # The create, every poll and the result's download (the mock serves it too) on one
+        # connection; at most one more if the mock closed it.
+        self.assertLessEqual(opened, 2, f"{polls} polls took {opened} connections")
 
     def test_a_hundred_relayed_tasks_take_no_thread_each(self):
         pid = self.server.proc.pid
@@ -226,9 +226,9 @@ class KlingManyTasksTest(unittest.TestCase):
         # With 2 workers all tasks were at Kling at once: 2 s each, not 100 / 2 * 2 s one after another.
         self.assertLess(elapsed, 30)
         self.assertLess(peak[0], 40)
-        # API calls over at most 8 kept-alive connections (KlingConfig::max_connections); each
-        # result's download opens one.
-        self.assertLessEqual(opened, self.TASKS + 16)
+        # API calls and result downloads over kept-alive connections: at most 8 to a host at once
+        # (VIDSERVE_KLING_CONNECTIONS), a few more when the mock closed some; not one per call.
+        self.assertLessEqual(opened, 24)
 
 
 class KlingResumeTest(unittest.TestCase):

@@ -69,22 +69,10 @@ std::string file_head(const std::string& path) {
   return head;
 }
 
-// Downloads the result into the job's file and checks it (blocking: runs on the relay's pool).
-Result<Output> fetch_result(const fetch::HttpClient& http, std::size_t max_bytes, const kling::RelayJob& job,
-                            const std::string& task_id, const std::string& url) {
+// Checks the result downloaded into the job's file: a playable video, or an image converted to
+// the requested format (blocking: runs on the relay's pool).
+Result<Output> check_result(const kling::RelayJob& job, const std::string& task_id) {
   const bool image = job.native.image;
-  fetch::FetchLimits limits;
-  limits.max_bytes = max_bytes;
-  limits.timeout = std::chrono::minutes(15);
-  limits.connect_timeout = std::chrono::seconds(15);
-  auto downloaded = http.download(url, job.output_path, limits);
-  if (!downloaded) {
-    // A full disk is not Kling's fault: the task is deferred and, resumed, downloads again.
-    if (downloaded.error().code == io_errc::kStorageFull) return downloaded.error();
-    return Error{engine::errc::kProviderDownloadFailed,
-                 "the result of Kling task " + task_id +
-                     " could not be downloaded: " + downloaded.error().message};
-  }
   if (!image) {
     auto info = media::probe(job.output_path);
     if (!info || info->video_codec.empty() || info->width <= 0) {
@@ -184,10 +172,7 @@ struct KlingEngine::State {
   State(KlingConfig c, fetch::HttpClient h)
       : config(std::move(c)),
         http(std::move(h)),
-        relay(config, http.guard(), [this](const kling::RelayJob& job, const std::string& task_id,
-                                           const std::string& url) {
-          return fetch_result(http, config.max_download_bytes, job, task_id, url);
-        }) {}
+        relay(config, http.guard(), check_result) {}
 };
 
 KlingEngine::KlingEngine(KlingConfig config, fetch::HttpClient http)

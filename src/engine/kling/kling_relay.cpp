@@ -5,6 +5,7 @@
 
 #include "auth/jwt.hpp"
 #include "common/error_codes.hpp"
+#include "common/io_error.hpp"
 #include "common/metrics.hpp"
 #include "engine/error_codes.hpp"
 #include "engine/kling/protocol.hpp"
@@ -22,6 +23,7 @@ constexpr std::size_t kMaxReplyBytes = 8 * 1024 * 1024;
 constexpr milliseconds kSweepEvery{100};              // cancel and slot-deadline checks
 constexpr std::chrono::seconds kTargetTtl{60};        // Kling's host name is resolved again after this
 constexpr std::size_t kMaxPoolQueue = 65'536;         // pool jobs waiting (a few per task at most)
+constexpr int kMaxRedirects = 5;                      // of a result's download
 
 std::string_view upstream_outcome(Verdict verdict) {
   switch (verdict) {
@@ -52,7 +54,7 @@ fetch::HttpLoopOptions loop_options(const KlingConfig& config, const std::atomic
   fetch::HttpLoopOptions options;
   options.max_idle_connections = config.max_connections;
   options.max_host_connections = config.max_connections;
-  options.max_total_connections = config.max_connections;
+  options.max_total_connections = 2 * config.max_connections;  // API calls and result downloads
   options.clock = config.clock;
   // A simulated clock moves only while no pool job runs: the job's answer comes in real time.
   if (config.idle_wait) {
@@ -86,10 +88,10 @@ struct Relay::Call {
   std::function<void(const Reply&)> ok;
 };
 
-Relay::Relay(const KlingConfig& config, const fetch::AddressGuard& guard, FetchResult fetch_result)
+Relay::Relay(const KlingConfig& config, const fetch::AddressGuard& guard, CheckResult check_result)
     : config_(config),
       base_(base_without_slash(config.base_url)),
-      fetch_result_(std::move(fetch_result)),
+      check_result_(std::move(check_result)),
       tokens_(std::make_unique<auth::TokenCache>(config.access_key, config.secret_key)),
       pool_(pool_options(config)),
       loop_(guard, fetch::HttpClientOptions{}, loop_options(config, off_loop_)),
@@ -229,16 +231,61 @@ void Relay::on_status(const FlightPtr& f, const Reply& reply) {
 void Relay::download(const FlightPtr& f, const std::string& url) {
   f->waiting = false;
   f->job.progress->update(0.9);
-  auto queued = to_pool([this, f, url] {
-    auto out = fetch_result_(f->job, f->task_id, url);
+  download_hop(f, url, 0);
+}
+
+// One hop of the result's download, on the loop with the API calls (its connection kept for the
+// next result from the same host): the URL resolved and checked on the pool, the body streamed
+// into the job's file, a redirect followed up to kMaxRedirects times; then the check on the pool.
+void Relay::download_hop(const FlightPtr& f, const std::string& url, int hop) {
+  const auto failed = [this, f](const std::string& why) {
+    end(f, Error{engine::errc::kProviderDownloadFailed,
+                 "the result of Kling task " + f->task_id + " could not be downloaded: " + why});
+  };
+  auto queued = to_pool([this, f, url, hop, failed] {
+    auto target = fetch::resolve_url_target(url, loop_.guard());
+    loop_.post([this, f, hop, failed, target = std::move(target)]() mutable {
+      if (f->ended) return;
+      if (!target) return failed(target.error().message);
+      fetch::LoopCall lc;
+      lc.method = "GET";
+      lc.target = std::move(target).value();
+      lc.sink_path = f->job.output_path;
+      lc.limits.max_bytes = config_.max_download_bytes;
+      lc.limits.timeout = std::chrono::minutes(15);
+      lc.limits.connect_timeout = std::chrono::seconds(15);
+      const std::string display = lc.target.display;
+      loop_.send(std::move(lc), [this, f, hop, failed, display](Result<fetch::HttpResponse> r) {
+        if (f->ended) return;
+        if (!r) {
+          if (r.error().code == fetch::errc::kFetchCancelled) return;  // the engine stops
+          // A full disk is not Kling's fault: the task is deferred and, resumed, downloads again.
+          if (r.error().code == io_errc::kStorageFull) return end(f, r.error());
+          return failed(r.error().message);
+        }
+        if (r->status >= 300 && r->status < 400 && !r->location.empty()) {
+          if (hop >= kMaxRedirects) return failed("the URL redirects more than " + std::to_string(kMaxRedirects) + " times.");
+          return download_hop(f, r->location, hop + 1);
+        }
+        if (r->status < 200 || r->status >= 300) {
+          return failed("GET " + display + " answered HTTP " + std::to_string(r->status) + ".");
+        }
+        check_result(f);
+      });
+    });
+  });
+  if (!queued) failed(queued.error().message);
+}
+
+void Relay::check_result(const FlightPtr& f) {
+  auto queued = to_pool([this, f] {
+    auto out = check_result_(f->job, f->task_id);
     loop_.post([this, f, out = std::move(out)]() mutable {
       if (out) f->job.progress->update(1.0);
       end(f, std::move(out));
     });
   });
-  if (!queued) end(f, Error{engine::errc::kProviderDownloadFailed, "the result of Kling task " + f->task_id +
-                                                                       " could not be downloaded: " +
-                                                                       queued.error().message});
+  if (!queued) end(f, queued.error());
 }
 
 void Relay::call(const FlightPtr& f, const CallPtr& c) {

@@ -1,10 +1,10 @@
 #pragma once
 // The kling engine's relay: every Kling task in flight is a small state machine driven by one
 // event-loop thread (fetch::HttpLoop) — submit, poll on a timer with backoff, wait out rate
-// limits and outages — so hundreds of relayed tasks need no thread each, and the calls to
-// Kling's API reuse kept-alive connections. What may block runs on a small pool
-// (KlingConfig::blocking_threads): resolving Kling's host name, saving the provider state,
-// downloading and probing the result. Internal to the kling engine.
+// limits and outages, download the result — so hundreds of relayed tasks need no thread each,
+// and the calls to Kling's API and its result host reuse kept-alive connections. What may block
+// runs on a small pool (KlingConfig::blocking_threads): resolving host names, saving the provider
+// state, probing (or converting) the result. Internal to the kling engine.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -39,16 +39,16 @@ struct RelayJob {
   RenderDone done;
 };
 
-// Downloads and checks the result at `url` into job.output_path (blocking; runs on the pool).
-using FetchResult =
-    std::function<Result<Output>(const RelayJob& job, const std::string& task_id, const std::string& url)>;
+// Checks the result downloaded into job.output_path (probe, image conversion; blocking: runs on
+// the pool).
+using CheckResult = std::function<Result<Output>(const RelayJob& job, const std::string& task_id)>;
 
 // The provider state of a job: "kling-task:<task_id>".
 inline constexpr std::string_view kStatePrefix = "kling-task:";
 
 class Relay {
  public:
-  Relay(const KlingConfig& config, const fetch::AddressGuard& guard, FetchResult fetch_result);
+  Relay(const KlingConfig& config, const fetch::AddressGuard& guard, CheckResult check_result);
   ~Relay();
   Relay(const Relay&) = delete;
   Relay& operator=(const Relay&) = delete;
@@ -74,6 +74,8 @@ class Relay {
   void poll(const FlightPtr& f);
   void on_status(const FlightPtr& f, const Reply& reply);
   void download(const FlightPtr& f, const std::string& url);
+  void download_hop(const FlightPtr& f, const std::string& url, int hop);
+  void check_result(const FlightPtr& f);
   void call(const FlightPtr& f, const CallPtr& c);
   void on_reply(const FlightPtr& f, const CallPtr& c, Time started, Result<fetch::HttpResponse> response);
   void retry(const FlightPtr& f, const CallPtr& c, Error reason);
@@ -89,7 +91,7 @@ class Relay {
 
   KlingConfig config_;
   std::string base_;
-  FetchResult fetch_result_;
+  CheckResult check_result_;
   std::unique_ptr<auth::TokenCache> tokens_;
   std::atomic<int> off_loop_{0};  // pool jobs queued or running
   fetch::FetchPool pool_;
