@@ -176,6 +176,40 @@ Result<CurlSlistPtr> header_list(const Request& request) {
 }
 
 
+// The method and, for PUT and POST, the body.
+void set_method(CURL* h, const Request& request, Exchange& ex) {
+  switch (request.method) {
+    case Method::get:
+      curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+      break;
+    case Method::put:
+      if (ex.stream == nullptr) ex.upload = request.body;
+      curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+      curl_easy_setopt(h, CURLOPT_READDATA, &ex);
+      curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+      curl_easy_setopt(h, CURLOPT_SEEKDATA, &ex);
+      curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
+                       static_cast<curl_off_t>(ex.stream != nullptr ? ex.stream->size : request.body.size()));
+      if (ex.stream != nullptr) {
+        // A receiver that takes the body slower than 1 KiB/s for 30 s ends the attempt (a large
+        // media may take long; a trickle must not hold a worker for the whole timeout).
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
+      }
+      break;
+    case Method::post:
+      curl_easy_setopt(h, CURLOPT_POST, 1L);
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.empty() ? "" : request.body.data());
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
+      break;
+    case Method::del:
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
+      break;
+  }
+}
+
 }  // namespace
 
 std::string seconds_text(std::chrono::milliseconds ms) {
@@ -234,36 +268,7 @@ Status prepare_easy(EasySetup& setup, const UrlTarget& target, const Request& re
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, &ex);
   }
 
-  switch (request.method) {
-    case Method::get:
-      curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-      break;
-    case Method::put:
-      if (ex.stream == nullptr) ex.upload = request.body;
-      curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-      curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-      curl_easy_setopt(h, CURLOPT_READDATA, &ex);
-      curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
-      curl_easy_setopt(h, CURLOPT_SEEKDATA, &ex);
-      curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
-                       static_cast<curl_off_t>(ex.stream != nullptr ? ex.stream->size : request.body.size()));
-      if (ex.stream != nullptr) {
-        // A receiver that takes the body slower than 1 KiB/s for 30 s ends the attempt (a large
-        // media may take long; a trickle must not hold a worker for the whole timeout).
-        curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
-      }
-      break;
-    case Method::post:
-      curl_easy_setopt(h, CURLOPT_POST, 1L);
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.empty() ? "" : request.body.data());
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(request.body.size()));
-      break;
-    case Method::del:
-      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
-      break;
-  }
+  set_method(h, request, ex);
   return Ok{};
 }
 
