@@ -1,0 +1,95 @@
+#include "media/fit.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace vidserve::media {
+namespace {
+
+constexpr int kSwsFlags = SWS_BICUBIC | SWS_ACCURATE_RND | SWS_BITEXACT;
+constexpr int kSnapPixels = 2;
+
+bool is_full_range(const AVFrame& frame) {
+  switch (frame.format) {
+    case AV_PIX_FMT_YUVJ420P:
+    case AV_PIX_FMT_YUVJ422P:
+    case AV_PIX_FMT_YUVJ444P:
+    case AV_PIX_FMT_YUVJ440P:
+      return true;
+    default:
+      return frame.color_range == AVCOL_RANGE_JPEG;
+  }
+}
+
+void fill_black(const RgbView& view) {
+  for (int y = 0; y < view.height; ++y) std::memset(view.row(y), 0, static_cast<size_t>(view.width) * 3);
+}
+
+}  // namespace
+
+Rect fit_rect(int src_w, int src_h, int dst_w, int dst_h) {
+  if (src_w <= 0 || src_h <= 0 || dst_w <= 0 || dst_h <= 0) return Rect{0, 0, dst_w, dst_h};
+  int w = dst_w;
+  int h = dst_h;
+  if (static_cast<int64_t>(src_w) * dst_h > static_cast<int64_t>(src_h) * dst_w) {
+    h = static_cast<int>(std::lround(static_cast<double>(dst_w) * src_h / src_w));  // bars above and below
+  } else {
+    w = static_cast<int>(std::lround(static_cast<double>(dst_h) * src_w / src_h));  // bars left and right
+  }
+  if (dst_w - w <= kSnapPixels) w = dst_w;
+  if (dst_h - h <= kSnapPixels) h = dst_h;
+  w = std::max(1, w);
+  h = std::max(1, h);
+  return Rect{(dst_w - w) / 2, (dst_h - h) / 2, w, h};
+}
+
+bool is_letterboxed(int src_w, int src_h, int dst_w, int dst_h) {
+  const Rect r = fit_rect(src_w, src_h, dst_w, dst_h);
+  return r.width != dst_w || r.height != dst_h;
+}
+
+Result<RgbImage> scale_fit(const RgbImage& image, int width, int height) {
+  if (!is_valid(image) || width <= 0 || height <= 0)
+    return media_error("cannot scale an empty or malformed RGB image");
+  const Rect r = fit_rect(image.width, image.height, width, height);
+  SwsPtr sws(sws_getContext(image.width, image.height, AV_PIX_FMT_RGB24, r.width, r.height,
+                            AV_PIX_FMT_RGB24, kSwsFlags, nullptr, nullptr, nullptr));
+  if (!sws) return media_error("cannot scale a " + std::to_string(image.width) + "x" +
+                               std::to_string(image.height) + " image");
+  RgbImage out = RgbImage::filled(width, height, 0, 0, 0);
+  const uint8_t* src[4] = {image.rgb.data(), nullptr, nullptr, nullptr};
+  const int src_stride[4] = {image.width * 3, 0, 0, 0};
+  uint8_t* dst[4] = {out.rgb.data() + (static_cast<size_t>(r.y) * width + r.x) * 3, nullptr, nullptr,
+                     nullptr};
+  const int dst_stride[4] = {width * 3, 0, 0, 0};
+  sws_scale(sws.get(), src, src_stride, 0, image.height, dst, dst_stride);
+  return out;
+}
+
+Status FrameFitter::fit(const AVFrame& frame, const RgbView& dst) {
+  if (!sws_ || frame.width != src_w_ || frame.height != src_h_ || frame.format != src_format_ ||
+      dst.width != dst_w_ || dst.height != dst_h_) {
+    rect_ = fit_rect(frame.width, frame.height, dst.width, dst.height);
+    sws_.reset(sws_getContext(frame.width, frame.height, static_cast<AVPixelFormat>(frame.format),
+                              rect_.width, rect_.height, AV_PIX_FMT_RGB24, kSwsFlags, nullptr,
+                              nullptr, nullptr));
+    if (!sws_) return media_error("cannot convert the input video's pixels");
+    // Decoded video says which matrix it was encoded with; swscale assumes BT.601 otherwise.
+    sws_setColorspaceDetails(sws_.get(), sws_getCoefficients(frame.colorspace),
+                             is_full_range(frame) ? 1 : 0, sws_getCoefficients(SWS_CS_DEFAULT), 1,
+                             0, 1 << 16, 1 << 16);
+    src_w_ = frame.width;
+    src_h_ = frame.height;
+    src_format_ = frame.format;
+    dst_w_ = dst.width;
+    dst_h_ = dst.height;
+  }
+  if (rect_.width != dst.width || rect_.height != dst.height) fill_black(dst);
+  uint8_t* out[4] = {dst.row(rect_.y) + static_cast<ptrdiff_t>(rect_.x) * 3, nullptr, nullptr, nullptr};
+  const int out_stride[4] = {dst.stride, 0, 0, 0};
+  sws_scale(sws_.get(), frame.data, frame.linesize, 0, frame.height, out, out_stride);
+  return Ok{};
+}
+
+}  // namespace vidserve::media
