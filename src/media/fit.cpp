@@ -4,23 +4,17 @@
 #include <cmath>
 #include <cstring>
 
+extern "C" {
+#include <libavutil/display.h>
+}
+
+#include "media/pixel_convert.hpp"
+
 namespace vidserve::media {
 namespace {
 
 constexpr int kSwsFlags = SWS_BICUBIC | SWS_ACCURATE_RND | SWS_BITEXACT;
 constexpr int kSnapPixels = 2;
-
-bool is_full_range(const AVFrame& frame) {
-  switch (frame.format) {
-    case AV_PIX_FMT_YUVJ420P:
-    case AV_PIX_FMT_YUVJ422P:
-    case AV_PIX_FMT_YUVJ444P:
-    case AV_PIX_FMT_YUVJ440P:
-      return true;
-    default:
-      return frame.color_range == AVCOL_RANGE_JPEG;
-  }
-}
 
 void fill_black(const RgbView& view) {
   for (int y = 0; y < view.height; ++y) std::memset(view.row(y), 0, static_cast<size_t>(view.width) * 3);
@@ -65,6 +59,42 @@ Result<RgbImage> scale_fit(const RgbImage& image, int width, int height) {
   const int dst_stride[4] = {width * 3, 0, 0, 0};
   sws_scale(sws.get(), src, src_stride, 0, image.height, dst, dst_stride);
   return out;
+}
+
+int display_rotation(const AVStream& stream) {
+  const auto* matrix = reinterpret_cast<const int32_t*>(
+      av_stream_get_side_data(&stream, AV_PKT_DATA_DISPLAYMATRIX, nullptr));
+  if (!matrix) return 0;
+  const double degrees = -av_display_rotation_get(matrix);  // counter-clockwise -> clockwise
+  if (std::isnan(degrees)) return 0;
+  const int quarter = static_cast<int>(std::lround(degrees / 90));
+  return ((quarter % 4) + 4) % 4 * 90;
+}
+
+void rotate_into(const RgbImage& src, int degrees, const RgbView& dst) {
+  const bool sideways = degrees == 90 || degrees == 270;
+  if (dst.width != (sideways ? src.height : src.width) || dst.height != (sideways ? src.width : src.height))
+    return;
+  for (int y = 0; y < dst.height; ++y) {
+    uint8_t* out = dst.row(y);
+    for (int x = 0; x < dst.width; ++x) {
+      int sx = x, sy = y;
+      if (degrees == 90) {
+        sx = y;
+        sy = src.height - 1 - x;
+      } else if (degrees == 180) {
+        sx = src.width - 1 - x;
+        sy = src.height - 1 - y;
+      } else if (degrees == 270) {
+        sx = src.width - 1 - y;
+        sy = x;
+      }
+      const uint8_t* in = &src.rgb[(static_cast<size_t>(sy) * src.width + sx) * 3];
+      out[x * 3] = in[0];
+      out[x * 3 + 1] = in[1];
+      out[x * 3 + 2] = in[2];
+    }
+  }
 }
 
 Status FrameFitter::fit(const AVFrame& frame, const RgbView& dst) {

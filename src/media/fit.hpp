@@ -24,6 +24,13 @@ bool is_letterboxed(int src_w, int src_h, int dst_w, int dst_h);
 // `image` fitted into a new width x height image with black bars.
 Result<RgbImage> scale_fit(const RgbImage& image, int width, int height);
 
+// How many degrees clockwise a player turns the stream's pictures (0, 90, 180 or 270), from its
+// display matrix (phones store portrait video as landscape frames with one), as the ffmpeg CLI does.
+int display_rotation(const AVStream& stream);
+
+// `src` turned `degrees` clockwise (0, 90, 180, 270) into `dst`, whose size must be src's turned.
+void rotate_into(const RgbImage& src, int degrees, const RgbView& dst);
+
 // Fits decoded video frames (any pixel format, honouring their colour matrix and range) into RGB24
 // views of one size; keeps its swscale context while the source size and format stay the same.
 class FrameFitter {

@@ -21,6 +21,7 @@ Result<std::unique_ptr<VideoSource>> VideoSource::open(const MediaRef& ref) {
   auto decoder = StreamDecoder::open(source->input_, AVMEDIA_TYPE_VIDEO, kDecodeThreads);
   if (!decoder) return decoder.error();
   source->decoder_.emplace(std::move(*decoder));
+  source->rotation_ = display_rotation(source->decoder_->stream());
   source->shown_ = make_frame();
   source->next_ = make_frame();
   if (!source->shown_ || !source->next_) return media_error("out of memory allocating frames");
@@ -65,7 +66,14 @@ Status VideoSource::advance(double t_s) {
 
 Status VideoSource::draw(double t_s, const RgbView& dst) {
   if (auto s = advance(t_s); !s) return s;
-  return fitter_.fit(*shown_, dst);
+  if (rotation_ == 0) return fitter_.fit(*shown_, dst);
+  // Fitted into the output's size turned back, then turned upright into the output.
+  const bool sideways = rotation_ != 180;
+  const int w = sideways ? dst.height : dst.width, h = sideways ? dst.width : dst.height;
+  if (unturned_.width != w || unturned_.height != h) unturned_ = RgbImage::filled(w, h, 0, 0, 0);
+  if (auto s = fitter_.fit(*shown_, RgbView::of(unturned_)); !s) return s;
+  rotate_into(unturned_, rotation_, dst);
+  return Ok{};
 }
 
 }  // namespace vidserve::media

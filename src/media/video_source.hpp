@@ -2,7 +2,8 @@
 // An input video as the frames of a preview: decoded one frame at a time as the output asks for
 // them (never the whole video in memory), fitted into the output size with letterbox bars. Output
 // time t shows the last input frame starting at or before t; past the input's end its last frame
-// holds, so a longer output freezes on it and a shorter one simply stops decoding early.
+// holds, so a longer output freezes on it and a shorter one simply stops decoding early. Frames
+// are turned upright as the stream's display matrix says (a phone's portrait video).
 #include <memory>
 #include <optional>
 
@@ -30,6 +31,8 @@ class VideoSource {
   bool have_shown_ = false, have_next_ = false, started_ = false;
   double last_start_s_ = 0, next_start_s_ = 0;
   FrameFitter fitter_;
+  int rotation_ = 0;  // clockwise degrees
+  RgbImage unturned_;  // the fitted frame before turning (rotation_ != 0)
 };
 
 }  // namespace vidserve::media

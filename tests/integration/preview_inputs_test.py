@@ -3,7 +3,8 @@ results of the real server: lip-sync mixes the supplied audio (soundVolume) with
 sound (originalAudioVolume), measured as energy at the two sine frequencies; avatar lasts as long as
 its audio and carries it; video edit and video-to-video show the input video's frames (mean colour
 of a solid-colour input) and keep its sound only with keepOriginalSound; a portrait first frame on a
-landscape request is letterboxed, with black bars and a note in the result item."""
+landscape request is letterboxed, with black bars and a note in the result item; a phone's portrait
+video (landscape frames with a display matrix) comes out upright, as the ffmpeg CLI shows it."""
 import base64
 import math
 import os
@@ -82,6 +83,14 @@ class PreviewInputs(unittest.TestCase):
         portrait = os.path.join(cls.tmp, "portrait.png")
         run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x30c060:s=360x640", "-frames:v", "1",
              portrait])
+        halves, turned = os.path.join(cls.tmp, "halves.mp4"), os.path.join(cls.tmp, "turned.mp4")
+        run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=480x540:r=25", "-f", "lavfi", "-i",
+             "color=c=blue:s=480x540:r=25", "-f", "lavfi", "-i", f"sine=frequency={VIDEO_HZ}:sample_rate=48000",
+             "-filter_complex", "[0][1]hstack[v]", "-map", "[v]", "-map", "2", "-t", "2", "-c:v", "libx264",
+             "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", halves])
+        # Left half red, right half blue, with a display matrix: the ffmpeg CLI shows it 540x960, blue on top.
+        run(["ffmpeg", "-v", "error", "-y", "-i", halves, "-c", "copy", "-metadata:s:v:0", "rotate=90", turned])
+        cls.rotated = data_uri(turned, "video/mp4")
         cls.video = data_uri(video, "video/mp4")
         cls.audio = data_uri(audio, "audio/wav")
         cls.image = data_uri(image, "image/png")
@@ -141,6 +150,18 @@ class PreviewInputs(unittest.TestCase):
     def test_lip_sync_plays_the_original_audio_at_original_audio_volume(self):
         _, supplied, original = self.lip_sync(0, 1)
         self.assertGreater(original, 100 * supplied, (supplied, original))
+
+    def test_a_rotated_phone_video_comes_out_upright(self):
+        _, path = self.render({"model": "klingai:7@1", "inputs": {"video": self.rotated, "audio": self.audio}})
+        _, video, _ = self.streams(path)
+        self.assertEqual((video["width"], video["height"]), (540, 960))
+        raw = frame_rgb(path, 1, 540, 960)
+        top = mean_rgb(raw, 540, (100, 250, 440, 400))  # as the ffmpeg CLI turns it: the right half on top
+        bottom = mean_rgb(raw, 540, (100, 560, 440, 700))
+        self.assertGreater(top[2], 200, top)
+        self.assertLess(top[0], 40, top)
+        self.assertGreater(bottom[0], 200, bottom)
+        self.assertLess(bottom[2], 40, bottom)
 
     def test_avatar_lasts_as_long_as_its_audio_and_carries_it(self):
         _, path = self.render({"model": "klingai:avatar@2.0-standard",

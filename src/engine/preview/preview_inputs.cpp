@@ -43,7 +43,8 @@ Result<TimedInput> timed_input(const InputMedia& input) {
   } else {
     timed.ref.bytes = input.blob.bytes;
   }
-  timed.size = catalog::Size{info->width, info->height};
+  const bool sideways = info->rotation == 90 || info->rotation == 270;  // shown upright
+  timed.size = sideways ? catalog::Size{info->height, info->width} : catalog::Size{info->width, info->height};
   timed.duration_s = info->duration_s;
   timed.fps = info->fps;
   timed.has_audio = info->has_audio;

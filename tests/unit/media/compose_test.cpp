@@ -111,6 +111,24 @@ TEST(Fit, ScaleFitKeepsTheWholeImageOnBlackBars) {
   EXPECT_NEAR(inside[0], 40, 2);
 }
 
+TEST(Fit, RotateIntoTurnsClockwise) {
+  RgbImage src = RgbImage::filled(3, 2, 0, 0, 0);  // pixel (x, y) has red = 10 * (y * 3 + x)
+  for (int i = 0; i < 6; ++i) src.rgb[static_cast<size_t>(i) * 3] = static_cast<uint8_t>(10 * i);
+  auto red = [](const RgbImage& image, int x, int y) { return image.rgb[(static_cast<size_t>(y) * image.width + x) * 3]; };
+  RgbImage turned = RgbImage::filled(2, 3, 0, 0, 0);
+  rotate_into(src, 90, RgbView::of(turned));
+  EXPECT_EQ(red(turned, 1, 0), 0);   // the top-left goes to the top-right
+  EXPECT_EQ(red(turned, 0, 0), 30);  // the bottom-left goes to the top-left
+  EXPECT_EQ(red(turned, 0, 2), 50);
+  rotate_into(src, 270, RgbView::of(turned));
+  EXPECT_EQ(red(turned, 0, 2), 0);   // the top-left goes to the bottom-left
+  EXPECT_EQ(red(turned, 0, 0), 20);
+  RgbImage flipped = RgbImage::filled(3, 2, 0, 0, 0);
+  rotate_into(src, 180, RgbView::of(flipped));
+  EXPECT_EQ(red(flipped, 0, 0), 50);
+  EXPECT_EQ(red(flipped, 2, 1), 0);
+}
+
 TEST(AudioMix, SumsFeedsAtTheirGainsAndClips) {
   int reads_a = 0, reads_b = 0, reads_muted = 0;
   AudioMix mix;
