@@ -100,7 +100,12 @@ void rotate_into(const RgbImage& src, int degrees, const RgbView& dst) {
 Status FrameFitter::fit(const AVFrame& frame, const RgbView& dst) {
   if (!sws_ || frame.width != src_w_ || frame.height != src_h_ || frame.format != src_format_ ||
       dst.width != dst_w_ || dst.height != dst_h_) {
-    rect_ = fit_rect(frame.width, frame.height, dst.width, dst.height);
+    // Non-square pixels (anamorphic video) are fitted by their displayed width.
+    const AVRational sar = frame.sample_aspect_ratio;
+    const int shown_w = sar.num > 0 && sar.den > 0
+                            ? static_cast<int>(std::lround(frame.width * av_q2d(sar)))
+                            : frame.width;
+    rect_ = fit_rect(shown_w, frame.height, dst.width, dst.height);
     sws_.reset(sws_getContext(frame.width, frame.height, static_cast<AVPixelFormat>(frame.format),
                               rect_.width, rect_.height, AV_PIX_FMT_RGB24, kSwsFlags, nullptr,
                               nullptr, nullptr));

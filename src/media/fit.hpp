@@ -31,8 +31,9 @@ int display_rotation(const AVStream& stream);
 // `src` turned `degrees` clockwise (0, 90, 180, 270) into `dst`, whose size must be src's turned.
 void rotate_into(const RgbImage& src, int degrees, const RgbView& dst);
 
-// Fits decoded video frames (any pixel format, honouring their colour matrix and range) into RGB24
-// views of one size; keeps its swscale context while the source size and format stay the same.
+// Fits decoded video frames (any pixel format, honouring their colour matrix, range and pixel
+// aspect ratio) into RGB24 views of one size; keeps its swscale context while the source size and
+// format stay the same.
 class FrameFitter {
  public:
   Status fit(const AVFrame& frame, const RgbView& dst);
