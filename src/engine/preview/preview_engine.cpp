@@ -68,7 +68,8 @@ double duration_for(const core::Plan& plan, const preview::InputFacts& facts) {
   if (plan.duration_s) return *plan.duration_s;
   const auto& from = plan.workflow->duration.from_input;
   if (from == "audio" && facts.audio && facts.audio->duration_s > 0) return facts.audio->duration_s;
-  if (from == "video" && facts.video && facts.video->duration_s > 0) return facts.video->duration_s;
+  if ((from == "video" || from == "referenceVideos") && facts.video && facts.video->duration_s > 0)
+    return facts.video->duration_s;
   return facts.duration_s.value_or(kDefaultSeconds);
 }
 

@@ -38,6 +38,7 @@ Result<TimedInput> timed_input(const InputMedia& input) {
                  "the input is not a readable media file: " + info.error().message, input.path};
   }
   TimedInput timed;
+  timed.role = input.role;
   if (input.blob.file) {
     timed.ref.path = input.blob.file->path();
   } else {

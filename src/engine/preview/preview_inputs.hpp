@@ -15,6 +15,7 @@ namespace vidserve::engine::preview {
 
 // A video or audio input: its spool file or the bytes of its blob (which must outlive the render).
 struct TimedInput {
+  std::string role;  // "video", "referenceVideo", "audio"
   media::MediaRef ref;
   catalog::Size size{0, 0};  // video only
   double duration_s = 0;

@@ -47,7 +47,7 @@ std::vector<std::string> use_inputs(const std::string& kind, const core::KlingSe
                                     media::PreviewVideoSpec& spec) {
   std::vector<std::string> notes;
   if (kind == "lip-sync") {
-    if (facts.video) use_video(*facts.video, "the input video", spec, notes);
+    if (facts.video) use_video(*facts.video, describe_role(facts.video->role), spec, notes);
     if (facts.audio) spec.audio.push_back({facts.audio->ref, settings.sound_volume.value_or(1)});
     if (facts.video && facts.video->has_audio)
       spec.audio.push_back({facts.video->ref, settings.original_audio_volume.value_or(1)});
@@ -60,9 +60,8 @@ std::vector<std::string> use_inputs(const std::string& kind, const core::KlingSe
     if (facts.audio) spec.audio.push_back({facts.audio->ref, 1});
     return notes;
   }
-  if (facts.video) {  // video-edit, video-to-video, reference-to-video with a reference video
-    use_video(*facts.video, describe_role(kind == "reference-to-video" ? "referenceVideo" : "video"), spec,
-              notes);
+  if (facts.video) {  // video-edit, video-to-video, motion-control, reference-to-video with a video
+    use_video(*facts.video, describe_role(facts.video->role), spec, notes);
     if (settings.keep_original_sound.value_or(false)) {
       if (facts.video->has_audio) {
         spec.audio.push_back({facts.video->ref, 1});

@@ -6,8 +6,9 @@
 //   lip-sync        frames: the input video; sound: the audio input x soundVolume (default 1)
 //                   mixed with the video's own sound x originalAudioVolume (default 1)
 //   avatar          frames: the image, slowly zooming; sound: the audio input
-//   a video input   frames: the video (video-edit, video-to-video, reference videos); sound: the
-//                   video's own when keepOriginalSound is true, else the tone track when sound is
+//   a video input   frames: the video (video-edit, video-to-video, motion-control, reference
+//                   videos); sound: the video's own when keepOriginalSound is true, else the tone
+//                   track when sound is on
 //   otherwise       the painted preview with the frame images; the tone track when sound is on
 // An image or video of another aspect ratio than the output is fitted whole with black bars.
 #include <string>
