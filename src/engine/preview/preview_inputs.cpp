@@ -46,7 +46,8 @@ Result<TimedInput> timed_input(const InputMedia& input) {
   }
   const bool sideways = info->rotation == 90 || info->rotation == 270;  // shown upright
   timed.size = sideways ? catalog::Size{info->height, info->width} : catalog::Size{info->width, info->height};
-  timed.duration_s = info->duration_s;
+  // A container that declares no length (a streamed WebM): the length the worker measured.
+  timed.duration_s = info->duration_s > 0 ? info->duration_s : input.duration_s;
   timed.fps = info->fps;
   timed.has_audio = info->has_audio;
   return timed;
