@@ -30,6 +30,8 @@ bool is_rgb(AVPixelFormat format) {
   return desc && (desc->flags & AV_PIX_FMT_FLAG_RGB);
 }
 
+}  // namespace
+
 bool is_full_range(const AVFrame& frame) {
   switch (frame.format) {
     case AV_PIX_FMT_YUVJ420P:
@@ -42,8 +44,6 @@ bool is_full_range(const AVFrame& frame) {
       return frame.color_range == AVCOL_RANGE_JPEG;
   }
 }
-
-}  // namespace
 
 Result<FramePtr> alloc_frame(AVPixelFormat format, int width, int height) {
   FramePtr frame = make_frame();
