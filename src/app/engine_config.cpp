@@ -122,6 +122,12 @@ Result<std::optional<engine::KlingConfig>> kling_config_from_env(const EnvLookup
   config.poll_max = std::chrono::milliseconds(std::max(*poll, *poll_max));
   config.task_timeout = std::chrono::seconds(*timeout);
   config.max_concurrency = static_cast<int>(*concurrency);
+  auto connections = number(env, "VIDSERVE_KLING_CONNECTIONS", 8, 1, 256);
+  if (!connections) return connections.error();
+  auto threads = number(env, "VIDSERVE_KLING_THREADS", 2, 1, 64);
+  if (!threads) return threads.error();
+  config.max_connections = static_cast<long>(*connections);
+  config.blocking_threads = static_cast<int>(*threads);
   return std::optional<engine::KlingConfig>(std::move(config));
 }
 

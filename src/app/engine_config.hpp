@@ -12,6 +12,9 @@
 //                               (defaults 1000 and 10000)
 //   VIDSERVE_KLING_TIMEOUT_S    per Kling task, retries included (default 1800)
 //   VIDSERVE_KLING_CONCURRENCY  Kling tasks in flight at once (default 5, a trial pack's limit)
+//   VIDSERVE_KLING_CONNECTIONS  kept-alive connections per host: Kling's API, its result host (default 8)
+//   VIDSERVE_KLING_THREADS      the engine's pool for result probes, provider-state saves and DNS
+//                               (default 2); its calls to Kling run on one more thread
 //
 // The "preview" engine is always present. Unknown engine names, malformed rules or numbers, and a
 // route to kling without its keys are start-up errors that name what is wrong.

@@ -2,6 +2,7 @@
 // An engine turns one validated request into one media file. It sees typed core requests and
 // fetched inputs (fetch::Blob), never JSON or HTTP. Implementations: preview/ (embedded, offline).
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -62,11 +63,23 @@ class Progress {
   virtual Status save_provider_state(std::string state) = 0;
 };
 
+// The end of an asynchronous render: called exactly once, on any thread.
+using RenderDone = std::function<void(Result<Output>)>;
+
 class Engine {
  public:
   virtual ~Engine() = default;
   virtual std::string_view name() const = 0;
+  // Renders on the calling thread; returns when the output file is written.
   virtual Result<Output> render(const Job& job, Progress& progress) = 0;
+  // True when start() renders without holding the caller's thread (an engine that waits on a
+  // remote provider): the worker hands the job over and goes on.
+  virtual bool asynchronous() const { return false; }
+  // Starts rendering `job` (copied as needed) and returns; `done` gets the outcome. `progress`
+  // must stay valid until `done` ran. An asynchronous engine calls progress.update() and
+  // cancelled() on its own event-loop thread, so these must return at once (no store access);
+  // save_provider_state() may block and is called on another thread. The default renders here.
+  virtual void start(const Job& job, Progress& progress, RenderDone done) { done(render(job, progress)); }
 };
 
 // The media type a plan produces: "video/mp4", "video/webm", "video/quicktime", "image/jpeg", ...

@@ -45,6 +45,7 @@ struct HttpResponse {
   int status = 0;
   std::string body;
   std::string content_type;  // without parameters, lower case; "" when absent
+  std::string location = {};  // HttpLoop downloads: a redirect's target
 };
 
 // What download() wrote.

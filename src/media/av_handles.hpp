@@ -9,6 +9,7 @@ extern "C" {
 #include <libavutil/error.h>
 #include <libavutil/frame.h>
 #include <libavutil/mem.h>
+#include <libswresample/swresample.h>
 #include <libswscale/swscale.h>
 }
 
@@ -43,6 +44,9 @@ struct PacketDeleter {
 struct SwsDeleter {
   void operator()(SwsContext* ctx) const { sws_freeContext(ctx); }
 };
+struct SwrDeleter {
+  void operator()(SwrContext* ctx) const { swr_free(&ctx); }
+};
 struct FilterGraphDeleter {
   void operator()(AVFilterGraph* graph) const { avfilter_graph_free(&graph); }
 };
@@ -67,6 +71,7 @@ using CodecContextPtr = std::unique_ptr<AVCodecContext, detail::CodecContextDele
 using FramePtr = std::unique_ptr<AVFrame, detail::FrameDeleter>;
 using PacketPtr = std::unique_ptr<AVPacket, detail::PacketDeleter>;
 using SwsPtr = std::unique_ptr<SwsContext, detail::SwsDeleter>;
+using SwrPtr = std::unique_ptr<SwrContext, detail::SwrDeleter>;
 using FilterGraphPtr = std::unique_ptr<AVFilterGraph, detail::FilterGraphDeleter>;
 using AvioPtr = std::unique_ptr<AVIOContext, detail::AvioDeleter>;
 // Memory from av_malloc that no libav object owns yet.

@@ -58,10 +58,13 @@ Result<InputFormatPtr> open_format(AVFormatContext* raw, const char* url, const 
   return format;
 }
 
-Result<CodecContextPtr> open_decoder(AVFormatContext* format, int& stream_index) {
+Result<CodecContextPtr> open_decoder(AVFormatContext* format, AVMediaType type, int threads,
+                                     int& stream_index) {
   const AVCodec* codec = nullptr;
-  stream_index = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
-  if (stream_index < 0) return av_error(stream_index, "no decodable video stream");
+  const bool video = type == AVMEDIA_TYPE_VIDEO;
+  stream_index = av_find_best_stream(format, type, -1, -1, &codec, 0);
+  if (stream_index < 0)
+    return av_error(stream_index, video ? "no decodable video stream" : "no decodable audio stream");
   CodecContextPtr ctx(avcodec_alloc_context3(codec));
   if (!ctx) return media_error("out of memory allocating a decoder");
   if (int err = avcodec_parameters_to_context(ctx.get(), format->streams[stream_index]->codecpar);
@@ -69,23 +72,10 @@ Result<CodecContextPtr> open_decoder(AVFormatContext* format, int& stream_index)
     return av_error(err, "cannot configure the decoder");
   }
   ctx->max_pixels = kMaxDecodedPixels;
+  ctx->thread_count = std::max(1, threads);
   if (int err = avcodec_open2(ctx.get(), codec, nullptr); err < 0)
     return av_error(err, "cannot open the decoder");
   return ctx;
-}
-
-// Receives every frame the decoder has ready. Returns false once `visit` asked to stop.
-Result<bool> drain(AVCodecContext* ctx, AVFrame* frame, int& frames,
-                   const std::function<bool(const AVFrame&)>& visit) {
-  while (true) {
-    int err = avcodec_receive_frame(ctx, frame);
-    if (err == AVERROR(EAGAIN) || err == AVERROR_EOF) return true;
-    if (err < 0) return av_error(err, "cannot decode a video frame");
-    ++frames;
-    const bool go_on = visit(*frame);
-    av_frame_unref(frame);
-    if (!go_on) return false;
-  }
 }
 
 }  // namespace
@@ -117,30 +107,55 @@ Result<MediaInput> MediaInput::open_memory(std::string_view bytes, const char* d
   return input;
 }
 
-Status decode_video(MediaInput& input, const std::function<bool(const AVFrame&)>& visit) {
-  int stream_index = -1;
-  auto decoder = open_decoder(input.format(), stream_index);
-  if (!decoder) return decoder.error();
-  AVCodecContext* ctx = decoder->get();
-  PacketPtr packet = make_packet();
-  FramePtr frame = make_frame();
-  if (!packet || !frame) return media_error("out of memory allocating decode buffers");
-  int frames = 0;
-  bool go_on = true;
-  int err = 0;
-  while (go_on && (err = av_read_frame(input.format(), packet.get())) >= 0) {
-    if (packet->stream_index == stream_index) err = avcodec_send_packet(ctx, packet.get());
-    av_packet_unref(packet.get());
-    if (err < 0) return av_error(err, "cannot decode video data");
-    auto drained = drain(ctx, frame.get(), frames, visit);
-    if (!drained) return drained.error();
-    go_on = *drained;
+Result<MediaInput> open_media(const MediaRef& ref, const char* demuxers) {
+  return ref.path.empty() ? MediaInput::open_memory(ref.bytes, demuxers)
+                          : MediaInput::open_file(ref.path, demuxers);
+}
+
+Result<StreamDecoder> StreamDecoder::open(MediaInput& input, AVMediaType type, int threads) {
+  StreamDecoder decoder;
+  decoder.format_ = input.format();
+  auto codec = open_decoder(decoder.format_, type, threads, decoder.stream_index_);
+  if (!codec) return codec.error();
+  decoder.codec_ = std::move(*codec);
+  decoder.packet_ = make_packet();
+  if (!decoder.packet_) return media_error("out of memory allocating a packet");
+  return decoder;
+}
+
+Result<bool> StreamDecoder::next(AVFrame* frame) {
+  while (true) {
+    int err = avcodec_receive_frame(codec_.get(), frame);
+    if (err == 0) return true;
+    if (err == AVERROR_EOF || (err == AVERROR(EAGAIN) && flushed_)) return false;
+    if (err != AVERROR(EAGAIN)) return av_error(err, "cannot decode a frame");
+    err = av_read_frame(format_, packet_.get());
+    if (err == AVERROR_EOF) {  // drain the frames the decoder still holds
+      flushed_ = true;
+      avcodec_send_packet(codec_.get(), nullptr);
+      continue;
+    }
+    if (err < 0) return av_error(err, "cannot read media data");
+    if (packet_->stream_index == stream_index_) err = avcodec_send_packet(codec_.get(), packet_.get());
+    av_packet_unref(packet_.get());
+    if (err < 0) return av_error(err, "cannot decode media data");
   }
-  if (go_on && err != AVERROR_EOF) return av_error(err, "cannot read video data");
-  if (go_on) {  // flush: the decoder may hold delayed frames
-    avcodec_send_packet(ctx, nullptr);
-    auto drained = drain(ctx, frame.get(), frames, visit);
-    if (!drained) return drained.error();
+}
+
+Status decode_video(MediaInput& input, const std::function<bool(const AVFrame&)>& visit) {
+  auto decoder = StreamDecoder::open(input, AVMEDIA_TYPE_VIDEO);
+  if (!decoder) return decoder.error();
+  FramePtr frame = make_frame();
+  if (!frame) return media_error("out of memory allocating a frame");
+  int frames = 0;
+  while (true) {
+    auto got = decoder->next(frame.get());
+    if (!got) return got.error();
+    if (!*got) break;
+    ++frames;
+    const bool go_on = visit(*frame);
+    av_frame_unref(frame.get());
+    if (!go_on) return Ok{};
   }
   if (frames == 0) return media_error("the input holds no decodable video frame");
   return Ok{};

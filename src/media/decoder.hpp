@@ -1,6 +1,6 @@
 #pragma once
 // Opening containers (a file, or bytes in memory through a custom AVIOContext) and decoding
-// their first video stream, following FFmpeg's doc/examples/demux_decode.c.
+// one of their streams frame by frame, following FFmpeg's doc/examples/demux_decode.c.
 #include <functional>
 #include <memory>
 #include <string>
@@ -40,6 +40,36 @@ class MediaInput {
   std::unique_ptr<MemoryReader> reader_;
   AvioPtr avio_;
   InputFormatPtr format_;
+};
+
+// An input to read media from: a file on disk when `path` is set, else `bytes` in memory (which
+// must stay alive and unchanged while it is read).
+struct MediaRef {
+  std::string path;
+  std::string_view bytes;
+};
+
+Result<MediaInput> open_media(const MediaRef& ref, const char* demuxers);
+
+// Decodes the best stream of one kind (video or audio) of an open input, reading packets only as
+// frames are asked for: it holds one packet and what the codec itself buffers, never the stream.
+// The input must outlive the decoder.
+class StreamDecoder {
+ public:
+  // `threads`: decoder threads (the output is the same for any count).
+  static Result<StreamDecoder> open(MediaInput& input, AVMediaType type, int threads = 1);
+
+  // The next frame in decode order into `frame` (replacing what it held); false at the end.
+  Result<bool> next(AVFrame* frame);
+
+  const AVStream& stream() const { return *format_->streams[stream_index_]; }
+
+ private:
+  AVFormatContext* format_ = nullptr;
+  CodecContextPtr codec_;
+  PacketPtr packet_;
+  int stream_index_ = -1;
+  bool flushed_ = false;
 };
 
 // Decodes the best video stream in presentation order; stops early when `visit` returns false.

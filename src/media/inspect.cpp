@@ -27,7 +27,8 @@ std::string two_decimals(double value) {
 // fails (MP4: a sample beyond the end), flags a packet corrupt, or simply stops early (Matroska
 // and WebM: the last cluster is missing), which the packets' end time, short of the duration the
 // header declares, gives away.
-Status read_all_packets(AVFormatContext* format, double declared_s) {
+// Reads every packet; answers where the last one ends (seconds from the stream's start).
+Result<double> read_all_packets(AVFormatContext* format, double declared_s) {
   PacketPtr packet(av_packet_alloc());
   if (!packet) return media_error("out of memory allocating a packet");
   double end_s = 0;
@@ -49,7 +50,7 @@ Status read_all_packets(AVFormatContext* format, double declared_s) {
     return media_error("its packets end at " + two_decimals(end_s) + " s of the " +
                        two_decimals(declared_s) + " s it declares");
   }
-  return Ok{};
+  return end_s;
 }
 
 // `input`: the container opened from memory or from a file, with the kind's demuxers.
@@ -66,10 +67,12 @@ Result<MediaFacts> inspect_container(Result<MediaInput> input, const char* code,
   facts.height = info.height;
   facts.duration_s = info.duration_s;
   facts.has_audio = info.has_audio;
-  if (auto complete = read_all_packets(format, facts.duration_s); !complete) {
-    return Error{
-        code, std::string("the ") + kind + " is truncated or damaged: " + complete.error().message};
+  auto end_s = read_all_packets(format, facts.duration_s);
+  if (!end_s) {
+    return Error{code, std::string("the ") + kind + " is truncated or damaged: " + end_s.error().message};
   }
+  // A streamed file (e.g. WebM written live) declares no duration: its packets tell the length.
+  if (facts.duration_s <= 0) facts.duration_s = *end_s;
   return facts;
 }
 

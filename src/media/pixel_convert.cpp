@@ -31,6 +31,8 @@ bool is_rgb(AVPixelFormat format) {
   return desc && (desc->flags & AV_PIX_FMT_FLAG_RGB);
 }
 
+}  // namespace
+
 bool is_full_range(const AVFrame& frame) {
   switch (frame.format) {
     case AV_PIX_FMT_YUVJ420P:
@@ -43,6 +45,8 @@ bool is_full_range(const AVFrame& frame) {
       return frame.color_range == AVCOL_RANGE_JPEG;
   }
 }
+
+namespace {
 
 // BT.709, limited range, from full-range RGB, in 1/32768 units (kYuvShift): Y = 219/255 *
 // (Kr R + Kg G + Kb B) + 16, Cb = 224/255 * (B - Y') / (2 (1 - Kb)) + 128, Cr likewise with R and

@@ -6,6 +6,9 @@
 
 namespace vidserve::media {
 
+// True when a decoded frame's samples use the full 0..255 range (JPEG-style), not 16..235.
+bool is_full_range(const AVFrame& frame);
+
 // A writable frame with its own buffers.
 Result<FramePtr> alloc_frame(AVPixelFormat format, int width, int height);
 

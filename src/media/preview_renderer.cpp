@@ -8,11 +8,14 @@
 
 #include "common/error_codes.hpp"
 #include "common/io_error.hpp"
-#include "media/audio_synth.hpp"
+#include "media/audio_mix.hpp"
 #include "media/error_codes.hpp"
+#include "media/fit.hpp"
 #include "media/frame_painter.hpp"
+#include "media/image_motion.hpp"
 #include "media/pixel_convert.hpp"
 #include "media/text_overlay.hpp"
+#include "media/video_source.hpp"
 
 namespace vidserve::media {
 namespace {
@@ -22,6 +25,7 @@ constexpr int kMaxSide = 4096;
 constexpr int kMaxFps = 120;
 constexpr double kMaxDurationS = 600;
 constexpr int kSampleRate = 48000;
+constexpr double kMaxGain = 4;
 
 Error invalid(const std::string& what) {
   return Error{errc::kInvalidPreviewSpec, what};
@@ -62,6 +66,11 @@ Status validate(const PreviewVideoSpec& s) {
   if ((s.first_frame && !is_valid(*s.first_frame)) || (s.last_frame && !is_valid(*s.last_frame))) {
     return invalid("first/last frame image is empty or its buffer does not match its size");
   }
+  if (s.animate_first_frame && !s.first_frame) return invalid("animate_first_frame needs a first frame");
+  for (const AudioInput& track : s.audio) {
+    if (!(track.gain >= 0 && track.gain <= kMaxGain))
+      return invalid("audio gains must be within 0..4, got " + std::to_string(track.gain));
+  }
   return Ok{};
 }
 
@@ -92,13 +101,14 @@ class VideoRender {
   explicit VideoRender(const PreviewVideoSpec& spec)
       : spec_(spec),
         shots_(effective_shots(spec)),
-        frames_(static_cast<int>(std::llround(spec.duration_s * spec.fps))),
-        synth_(spec.seed, kSampleRate) {}
+        frames_(static_cast<int>(std::llround(spec.duration_s * spec.fps))) {}
 
   Status run(const std::string& path);
 
  private:
   Status prepare_images();
+  Status prepare_sources();
+  Status paint_picture(int frame, const RgbView& view, double progress);
   int shot_at(int frame) const;
   void compose_images(const RgbView& view, double progress);
   Result<FramePtr> paint(int frame);
@@ -111,8 +121,9 @@ class VideoRender {
   const PreviewVideoSpec& spec_;
   std::vector<Shot> shots_;
   int frames_;
-  ToneSynth synth_;
   std::vector<ShotLook> looks_;
+  std::unique_ptr<VideoSource> video_;
+  std::unique_ptr<AudioFeed> audio_;
   std::optional<RgbImage> first_, last_;
   RgbImage mix_;  // scratch for the first->last crossfade
   std::unique_ptr<MediaWriter> writer_;
@@ -125,11 +136,32 @@ Status VideoRender::prepare_images() {
   for (auto [in, out] :
        {std::pair{&spec_.first_frame, &first_}, std::pair{&spec_.last_frame, &last_}}) {
     if (!*in) continue;
-    auto scaled = scale_cover(**in, spec_.width, spec_.height);
+    auto scaled = scale_fit(**in, spec_.width, spec_.height);
     if (!scaled) return scaled.error();
     *out = std::move(*scaled);
   }
   if (first_ && last_) mix_ = RgbImage::filled(spec_.width, spec_.height, 0, 0, 0);
+  return Ok{};
+}
+
+Status VideoRender::prepare_sources() {
+  if (spec_.video) {
+    auto video = VideoSource::open(*spec_.video);
+    if (!video) return video.error();
+    video_ = std::move(*video);
+  }
+  if (!spec_.audio.empty()) {
+    auto mix = std::make_unique<AudioMix>();
+    for (const AudioInput& track : spec_.audio) {
+      if (track.gain == 0) continue;  // never decoded
+      auto source = AudioSource::open(track.source, kSampleRate);
+      if (!source) return source.error();
+      mix->add(std::move(*source), static_cast<float>(track.gain));
+    }
+    audio_ = std::move(mix);
+  } else if (spec_.sound) {
+    audio_ = std::make_unique<ToneFeed>(spec_.seed, kSampleRate);
+  }
   return Ok{};
 }
 
@@ -161,14 +193,26 @@ void VideoRender::compose_images(const RgbView& view, double p) {
   if (image) blend_into(view, *image, static_cast<int>(std::lround(weight * 256)));
 }
 
+// The input video's frame, else the animated image, else the painted background with the images.
+Status VideoRender::paint_picture(int frame, const RgbView& view, double progress) {
+  if (video_) return video_->draw(static_cast<double>(frame) / spec_.fps, view);
+  if (spec_.animate_first_frame) {
+    draw_zoomed(view, *first_, avatar_motion(progress, spec_.seed));
+    return Ok{};
+  }
+  paint_background(looks_[static_cast<size_t>(shot_at(frame))], static_cast<double>(frame) / spec_.fps,
+                   view);
+  compose_images(view, progress);
+  return Ok{};
+}
+
 Result<FramePtr> VideoRender::paint(int frame) {
   auto rgb = alloc_frame(AV_PIX_FMT_RGB24, spec_.width, spec_.height);
   if (!rgb) return rgb.error();
   const RgbView view{(*rgb)->data[0], (*rgb)->linesize[0], spec_.width, spec_.height};
   const ShotLook& look = looks_[static_cast<size_t>(shot_at(frame))];
   const double progress = frames_ > 1 ? static_cast<double>(frame) / (frames_ - 1) : 0.0;
-  paint_background(look, static_cast<double>(frame) / spec_.fps, view);
-  compose_images(view, progress);
+  if (auto s = paint_picture(frame, view, progress); !s) return s.error();
   draw_progress_bar(view, progress, look.accent);
   (*rgb)->pts = frame;
   return rgb;
@@ -207,7 +251,7 @@ Status VideoRender::write_audio_until(int64_t end_sample) {
   std::vector<float> left(static_cast<size_t>(block)), right(static_cast<size_t>(block));
   while (audio_written_ < std::min(end_sample, total)) {
     const int count = static_cast<int>(std::min<int64_t>(block, total - audio_written_));
-    synth_.render(audio_written_, count, left.data(), right.data());
+    if (auto s = audio_->read(left.data(), right.data(), count); !s) return s;
     if (auto s = writer_->write_audio(left.data(), right.data(), count, audio_written_); !s)
       return s;
     audio_written_ += count;
@@ -217,13 +261,14 @@ Status VideoRender::write_audio_until(int64_t end_sample) {
 
 Status VideoRender::run(const std::string& path) {
   if (auto s = prepare_images(); !s) return s;
+  if (auto s = prepare_sources(); !s) return s;
   for (size_t i = 0; i < shots_.size(); ++i)
     looks_.push_back(make_shot_look(spec_.seed, static_cast<int>(i)));
   WriterSettings settings{spec_.container,
                           {spec_.width, spec_.height, spec_.fps, spec_.quality},
                           std::nullopt,
                           tags_for(spec_)};
-  if (spec_.sound) settings.audio = AudioSettings{kSampleRate};
+  if (audio_) settings.audio = AudioSettings{kSampleRate};
   auto writer = MediaWriter::open(path, settings);
   if (!writer) return writer.error();
   writer_ = std::move(*writer);
@@ -254,7 +299,7 @@ Result<RgbImage> paint_still(const PreviewImageSpec& spec) {
   RgbImage canvas = RgbImage::filled(spec.width, spec.height, 0, 0, 0);
   paint_background(make_shot_look(spec.seed, 0), 0.0, RgbView::of(canvas));
   if (spec.reference) {
-    auto scaled = scale_cover(*spec.reference, spec.width, spec.height);
+    auto scaled = scale_fit(*spec.reference, spec.width, spec.height);
     if (!scaled) return scaled.error();
     blend_into(RgbView::of(canvas), *scaled, 192);  // the reference shows through clearly
   }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "media/decoder.hpp"
 #include "media/encoder.hpp"
 #include "media/image_codec.hpp"
 #include "media/rgb_image.hpp"
@@ -20,6 +21,12 @@ struct Shot {
   std::string prompt;
   double start_s = 0;
   double end_s = 0;
+};
+
+// An audio track of the soundtrack: an audio file, or a video's own sound, at a gain.
+struct AudioInput {
+  MediaRef source;
+  double gain = 1;  // 0..4; 0 leaves the track out
 };
 
 struct PreviewVideoSpec {
@@ -34,6 +41,14 @@ struct PreviewVideoSpec {
   std::vector<Shot> shots;  // empty: one shot with `prompt`; otherwise sorted by start_s
   std::optional<RgbImage> first_frame;  // the video starts on this image
   std::optional<RgbImage> last_frame;   // ...and ends on this one (crossfade from first)
+  // Images of another aspect ratio than width x height are fitted whole with black bars.
+  bool animate_first_frame = false;     // first_frame fills every frame, slowly zooming (avatar)
+  // The frames come from this video instead of the painted background (fitted with bars; its last
+  // frame holds when the output is longer). Decoded frame by frame, never held whole.
+  std::optional<MediaRef> video;
+  // The soundtrack: these tracks mixed at their gains, as long as the video (cut, or padded with
+  // silence). Set, it replaces the tone track; empty, `sound` decides.
+  std::vector<AudioInput> audio;
   bool sound = false;                   // adds a deterministic tone track (AAC, or Opus in WEBM)
   std::string model_label;  // e.g. "klingai:3@1", drawn small on the frame and stored as a tag
   // Called after each encoded frame with the share of frames done (0..1]; returning false stops

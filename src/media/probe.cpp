@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "media/av_handles.hpp"
+#include "media/fit.hpp"
 
 namespace vidserve::media {
 namespace {
@@ -13,6 +14,7 @@ void read_video(const AVStream& st, ProbeInfo& info) {
   info.video_codec = avcodec_get_name(par.codec_id);
   info.width = par.width;
   info.height = par.height;
+  info.rotation = display_rotation(st);
   const AVRational rate = st.avg_frame_rate.num > 0 ? st.avg_frame_rate : st.r_frame_rate;
   info.fps = rate.den > 0 ? av_q2d(rate) : 0.0;
   info.frame_count = st.nb_frames;

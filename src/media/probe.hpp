@@ -14,6 +14,7 @@ struct ProbeInfo {
   std::string video_codec;  // e.g. "h264", "vp9"; empty when there is no video
   int width = 0;
   int height = 0;
+  int rotation = 0;         // clockwise degrees a player turns the pictures (display matrix)
   double fps = 0;           // average frame rate of the video stream
   int64_t frame_count = 0;  // from the container index; 0 when unknown
   double duration_s = 0;    // video stream duration, else the container's

@@ -129,6 +129,11 @@ Result<double> check_input_seconds(const std::string& role, const fetch::Blob& b
                  "it is " + std::to_string(facts->width) + "x" + std::to_string(facts->height) +
                      " pixels; at most " + std::to_string(kMaxInputPixels) + " pixels are taken."};
   }
+  // A video or audio whose length is unknown (no duration in its header and no timestamps on its
+  // packets) would pass every limit in seconds and be priced and rendered as 0 s long.
+  if (needs.kind != Kind::Image && !(facts->duration_s > 0)) {
+    return Error{code_of(needs.kind), "its length cannot be measured: neither its header nor its packets give a duration."};
+  }
   if (!model) return facts->duration_s;
   const auto limits = model->input_limits.find(needs.limits);
   if (limits == model->input_limits.end()) return facts->duration_s;

@@ -18,7 +18,9 @@ inline constexpr long long kMaxInputPixels = 40'000'000;
 // `role` as the task runner names inputs: "frame:first", "referenceImage", "image", "video",
 // "referenceVideo", "audio", "referenceVoice". Errors use media's codes (invalidImage,
 // invalidVideo, invalidAudio) and say what is wrong, without the input's path.
-// Without a model (nullptr) only the kind and the pixel cap are checked.
+// A video or audio whose length cannot be measured (no duration declared, no packet timestamps)
+// is refused.
+// Without a model (nullptr) only the kind, the length being known and the pixel cap are checked.
 // Video and audio kept in a spool file (fetch::Blob::file) are read from it, never loaded whole.
 Status check_input(const std::string& role, const fetch::Blob& blob, const catalog::Model* model);
 

@@ -23,8 +23,20 @@ std::chrono::milliseconds renew_period(const SchedulerOptions& options, std::int
 Scheduler::Scheduler(RunnerDeps deps, SchedulerOptions options)
     : deps_(std::move(deps)),
       options_(options),
-      leases_(deps_.tasks, deps_.lease_ms, renew_period(options, deps_.lease_ms), *deps_.clock) {
+      leases_(deps_.tasks, deps_.lease_ms, renew_period(options, deps_.lease_ms), *deps_.clock),
+      relays_(
+          deps_,
+          [this](std::shared_ptr<RelayedTask> task) {
+            {
+              std::lock_guard lock(mutex_);
+              relay_done_.push_back(std::move(task));
+            }
+            wakeup_.notify_one();
+            settled_.notify_all();
+          },
+          std::chrono::milliseconds(std::max<std::int64_t>(10, options.relay_watch_ms))) {
   if (options_.max_fetching == 0) options_.max_fetching = 1;
+  if (options_.max_relayed == 0) options_.max_relayed = 1;
   if (options_.hand_back_on_stop) deps_.hand_back = &handing_back_;
 }
 
@@ -33,6 +45,7 @@ Scheduler::~Scheduler() { stop(); }
 void Scheduler::start() {
   if (running_.exchange(true)) return;
   leases_.start();
+  relays_.start();
   for (int i = 0; i < options_.concurrency; ++i) threads_.emplace_back([this, i] { work(i); });
 }
 
@@ -48,8 +61,28 @@ void Scheduler::stop() {
   std::unique_lock lock(mutex_);
   settled_.wait(lock, [this] { return fetching_ == 0; });
   lock.unlock();
+  drain_relays();
   drop_ready();
+  relays_.stop();
   leases_.stop();
+}
+
+void Scheduler::drain_relays() {
+  relays_.cancel_all();  // every engine job stops as on a cancel
+  for (;;) {
+    std::shared_ptr<RelayedTask> task;
+    {
+      std::unique_lock lock(mutex_);
+      settled_.wait(lock, [this] { return !relay_done_.empty() || relayed_ == 0; });
+      if (relay_done_.empty()) return;
+      task = std::move(relay_done_.front());
+      relay_done_.pop_front();
+    }
+    if (!relays_.resume(task)) continue;  // (not after cancel_all: no next result starts)
+    leases_.release(task->prepared->claim);
+    std::lock_guard lock(mutex_);
+    --relayed_;
+  }
 }
 
 void Scheduler::drop_ready() {
@@ -57,6 +90,8 @@ void Scheduler::drop_ready() {
   {
     std::lock_guard lock(mutex_);
     ready.swap(ready_);
+    for (auto& r : parked_) ready.push_back(std::move(r));
+    parked_.clear();
   }
   for (auto& r : ready) {
     // Without hand_back_on_stop: left in processing, requeued at the next start.
@@ -76,7 +111,7 @@ void Scheduler::wake() {
 void Scheduler::wait_for_work() {
   std::unique_lock lock(mutex_);
   wakeup_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms),
-                   [this] { return !running_ || pending_wakes_ > 0 || !ready_.empty(); });
+                   [this] { return !running_ || pending_wakes_ > 0 || !ready_.empty() || !relay_done_.empty(); });
   if (pending_wakes_ > 0) --pending_wakes_;
 }
 
@@ -137,6 +172,50 @@ bool Scheduler::claim_and_fetch(const std::string& worker_id, int& failures) {
   return true;
 }
 
+void Scheduler::take_ready(Ready& ready) {
+  if (ready.fetched && ready.task->engine->asynchronous()) {
+    {
+      std::lock_guard lock(mutex_);
+      if (relayed_ >= options_.max_relayed) {
+        parked_.push_back(std::move(ready));
+        return;
+      }
+      ++relayed_;
+    }
+    if (auto outcome = relays_.begin(ready.task, ready.fetched)) {
+      leases_.release(ready.task->claim);
+      relay_ended();
+      after(*outcome);
+    }
+    return;
+  }
+  const auto outcome = finish_task(deps_, *ready.task, ready.fetched);
+  leases_.release(ready.task->claim);
+  after(outcome);
+}
+
+void Scheduler::relay_answered(const std::shared_ptr<RelayedTask>& task) {
+  auto outcome = relays_.resume(task);
+  if (!outcome) return;  // its next result is on the engine
+  leases_.release(task->prepared->claim);
+  relay_ended();
+  after(*outcome);
+}
+
+void Scheduler::relay_ended() {
+  std::optional<Ready> next;
+  {
+    std::lock_guard lock(mutex_);
+    --relayed_;
+    if (!parked_.empty() && running_) {
+      next = std::move(parked_.front());
+      parked_.pop_front();
+    }
+  }
+  settled_.notify_all();
+  if (next) take_ready(*next);
+}
+
 void Scheduler::work(int index) {
   // Unique across the machines working one shared store: host name, process id, worker index.
   char host[256] = {};
@@ -158,21 +237,27 @@ void Scheduler::work(int index) {
       continue;
     }
     std::optional<Ready> ready;
+    std::shared_ptr<RelayedTask> answered;
     bool may_claim = false;
     {
       std::lock_guard lock(mutex_);
-      if (!ready_.empty()) {
+      if (!relay_done_.empty()) {
+        answered = std::move(relay_done_.front());
+        relay_done_.pop_front();
+      } else if (!ready_.empty()) {
         ready = std::move(ready_.front());
         ready_.pop_front();
       }
-      may_claim = fetching_ + ready_.size() < options_.max_fetching;
+      may_claim = fetching_ + ready_.size() + parked_.size() < options_.max_fetching;
+    }
+    if (answered) {
+      relay_answered(answered);
+      continue;
     }
     if (ready) {
       // Fetches are cancelled only when the server stops: claim nothing more that would wait.
       if (!ready->fetched && ready->fetched.error().code == fetch::errc::kFetchCancelled) draining_ = true;
-      const auto outcome = finish_task(deps_, *ready->task, ready->fetched);
-      leases_.release(ready->task->claim);
-      after(outcome);
+      take_ready(*ready);
       continue;
     }
     if (may_claim && !draining_ && claim_and_fetch(worker_id, failures)) continue;

@@ -7,6 +7,11 @@
 // `max_fetching` claimed tasks are in hand at once (fetching or ready), which bounds the memory of
 // fetched inputs; at that bound workers render what is ready and claim nothing new. So a host that
 // never answers holds only the tasks whose inputs it serves, not the workers.
+//
+// A ready task whose engine is asynchronous (the kling relay) is handed to it (RelayTasks) and
+// holds no worker while the provider works: up to `max_relayed` such tasks are in hand at once,
+// apart from the `concurrency` renders; more wait, claimed, until one ends. Each relayed task's
+// answer comes back to a worker, which stores its media and result and completes it.
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
@@ -18,6 +23,7 @@
 
 #include "common/log_throttle.hpp"
 #include "worker/lease_keeper.hpp"
+#include "worker/relay_tasks.hpp"
 #include "worker/task_runner.hpp"
 
 namespace vidserve::worker {
@@ -26,6 +32,11 @@ struct SchedulerOptions {
   int concurrency = 2;           // tasks rendered at once
   std::int64_t poll_ms = 500;    // how often idle workers look for work without being woken
   std::size_t max_fetching = 16; // claimed tasks fetching inputs or ready, with fetch_async
+  // Tasks in the hands of an asynchronous engine at once, with fetch_async (see above).
+  std::size_t max_relayed = 256;
+  // How often the percent of relayed tasks is stored and their claim checked (a cancel reaches
+  // the engine within this).
+  std::int64_t relay_watch_ms = 500;
   // After a failed claim (the store is unavailable) a worker waits poll_ms, doubling with each
   // further failure up to this, before it tries again; a wake() does not cut the wait short.
   std::int64_t max_backoff_ms = 30'000;
@@ -76,6 +87,15 @@ class Scheduler {
   void log_claim_failure(const Error& error);
   // stop(), after the workers joined: the tasks whose fetches had answered but no worker took.
   void drop_ready();
+  // A ready task: rendered here, or handed to its asynchronous engine (or parked until a relay
+  // ends).
+  void take_ready(Ready& ready);
+  // A relayed task whose engine answered (after a worker took it from relay_done_).
+  void relay_answered(const std::shared_ptr<RelayedTask>& task);
+  // stop(): waits for every relayed task's end and leaves it for a later attempt.
+  void drain_relays();
+  // A relayed task ended: one fewer, and a parked one (if any) is handed over.
+  void relay_ended();
 
   RunnerDeps deps_;
   SchedulerOptions options_;
@@ -90,8 +110,12 @@ class Scheduler {
   std::uint64_t pending_wakes_ = 0;
   std::deque<Ready> ready_;
   std::size_t fetching_ = 0;  // tasks whose inputs are being fetched
+  std::size_t relayed_ = 0;   // tasks handed to an asynchronous engine (RelayTasks)
+  std::deque<Ready> parked_;  // ready for an asynchronous engine, waiting for max_relayed
+  std::deque<std::shared_ptr<RelayedTask>> relay_done_;  // engine answered; for a worker
   LogThrottle claim_log_{30'000};  // one "claiming a task failed" line per 30 s at most
   LeaseKeeper leases_;  // every task claimed, until it ends
+  RelayTasks relays_;
 };
 
 }  // namespace vidserve::worker

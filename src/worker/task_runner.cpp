@@ -261,24 +261,40 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
                      const store::TaskRecord& task,
                      const DecodedTask& decoded, const std::vector<engine::InputMedia>& inputs,
                      const store::ResultRecord& result, TaskProgress& progress) {
+  auto staged = stage_job(deps, task, decoded, inputs, result);
+  if (!staged) return staged.error();
+  progress.begin_result(result.index);
+  auto out = engine.render(staged->job, progress);
+  return record_result(deps, engine, claim, task, decoded, *staged, std::move(out));
+}
+
+}  // namespace
+
+Result<StagedJob> stage_job(const RunnerDeps& deps, const store::TaskRecord& task, const DecodedTask& decoded,
+                            const std::vector<engine::InputMedia>& inputs, const store::ResultRecord& result) {
   const auto content_type = engine::output_content_type(decoded.plan);
   auto staged = deps.media.stage(result.media_uuid, content_type);
   if (!staged) return staged.error();
   engine::Job job{task.task_uuid, result.index, decoded.seed + static_cast<std::uint64_t>(result.index),
                   decoded.plan, decoded.request, inputs, staged->path.string(),
                   content_type, result.provider_state};
-  progress.begin_result(result.index);
-  const auto started = deps.clock->monotonic();
-  auto out = engine.render(job, progress);
+  return StagedJob{std::move(staged).value(), std::move(job), result.index, result.media_uuid,
+                   deps.clock->monotonic()};
+}
+
+Status record_result(const RunnerDeps& deps, const engine::Engine& engine, const store::Claim& claim,
+                     const store::TaskRecord& task, const DecodedTask& decoded, const StagedJob& staged,
+                     Result<engine::Output> out) {
   metrics::record_render(engine.name(), out ? "ok" : "error",
-                         std::chrono::duration<double>(deps.clock->monotonic() - started).count());
+                         std::chrono::duration<double>(deps.clock->monotonic() - staged.started).count());
   if (!out) {
-    deps.media.discard(*staged);
+    deps.media.discard(staged.staged);
     return out.error();
   }
-  auto committed = deps.media.commit(*staged, task.owner, task.task_uuid, decoded.ttl_s);
+  const auto& content_type = staged.job.content_type;
+  auto committed = deps.media.commit(staged.staged, task.owner, task.task_uuid, decoded.ttl_s);
   if (!committed) return committed.error();
-  ResultPayload payload{content_type, job.seed, std::nullopt, out->width, out->height, out->duration_s,
+  ResultPayload payload{content_type, staged.job.seed, std::nullopt, out->width, out->height, out->duration_s,
                         std::string(engine.name()), {}, {}, {}, {}, out->notes};
   if (decoded.quote) payload.cost_micros = decoded.quote->cost_micros / decoded.plan.number_results;
   if (decoded.upload_endpoint) {
@@ -286,10 +302,12 @@ Status render_result(const RunnerDeps& deps, engine::Engine& engine, const store
     if (auto uploaded = upload_result(deps, claim, *committed, *decoded.upload_endpoint); !uploaded) return uploaded;
     payload.upload_url = *decoded.upload_endpoint;
   }
-  return deps.tasks.put_result(claim, {result.index, result.media_uuid, "success", core::encode(payload)});
+  return deps.tasks.put_result(claim, {staged.index, staged.media_uuid, "success", core::encode(payload)});
 }
 
-}  // namespace
+void publish_progress(const RunnerDeps& deps, const store::TaskRecord& task, int percent) {
+  publish(deps, task, store::TaskEvent::Kind::Progress, percent);
+}
 
 void hand_back(const RunnerDeps& deps, const store::Claim& claim) {
   if (!deps.tasks.defer(claim, 0)) return;
@@ -369,8 +387,6 @@ void fetch_inputs_async(const RunnerDeps& deps, std::shared_ptr<PreparedTask> pr
   }
 }
 
-namespace {
-
 // A task a client cancelled while it ran leaves no media behind: render_result discarded what was
 // staged, and what earlier results committed goes here. A task merely claimed again by another
 // worker keeps its media (the new holder continues from it).
@@ -400,9 +416,7 @@ RunOutcome stopped(const RunnerDeps& deps, const PreparedTask& prepared, const E
   return outcome;
 }
 
-}  // namespace
-
-RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Status& fetched) {
+std::optional<RunOutcome> before_rendering(const RunnerDeps& deps, PreparedTask& prepared, const Status& fetched) {
   const auto& task = prepared.task;
   const auto& claim = prepared.claim;
   if (!fetched) return stopped(deps, prepared, fetched.error());
@@ -411,37 +425,30 @@ RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Sta
     if (auto charged = deps.spend_gate(task, prepared.engine->name(), prepared.decoded.quote->cost_micros); !charged) {
       if (charged.error().code == errc::kSpendCapExceeded) {
         fail(deps, claim, task, charged.error());
-        return {};
+        return RunOutcome{};
       }
       // The ledger could not be written (busy, disk): the task waits, uncharged, and tries again.
       if (deps.tasks.defer(claim, storage_retry_delay_ms(deps, task.attempts)))
         store::note_transition(metrics::transition::kDeferred, task);
-      return {};
+      return RunOutcome{};
     }
   }
-  TaskProgress progress(deps, task, claim);
-  bool first = true;
-  for (const auto& result : task.results) {
-    if (result.status == "success") continue;  // done before a restart: never rendered twice
-    // Before each result the lease is renewed, which also tells whether the task was cancelled
-    // meanwhile; not before the first one when the claim wrote that same lease a moment ago
-    // (a second synchronous write for nothing). After a slow input fetch it is renewed.
-    const bool fresh_claim = first && deps.clock->monotonic() - prepared.claimed < kFreshClaim;
-    first = false;
-    if (!fresh_claim) {
-      auto lease = deps.tasks.renew_lease(claim, deps.lease_ms);
-      if (!lease) {
-        drop_media_if_cancelled(deps, prepared);
-        return {};
-      }
-    }
-    if (auto rendered = render_result(deps, *prepared.engine, claim, task, prepared.decoded, prepared.inputs,
-                                      result, progress);
-        !rendered) {
-      return stopped(deps, prepared, rendered.error());
-    }
-  }
-  auto completed = deps.tasks.complete(claim);
+  return std::nullopt;
+}
+
+bool hold_before_result(const RunnerDeps& deps, const PreparedTask& prepared, bool first) {
+  // Before each result the lease is renewed, which also tells whether the task was cancelled
+  // meanwhile; not before the first one when the claim wrote that same lease a moment ago
+  // (a second synchronous write for nothing). After a slow input fetch it is renewed.
+  const bool fresh_claim = first && deps.clock->monotonic() - prepared.claimed < kFreshClaim;
+  if (fresh_claim || deps.tasks.renew_lease(prepared.claim, deps.lease_ms)) return true;
+  drop_media_if_cancelled(deps, prepared);
+  return false;
+}
+
+RunOutcome complete_task(const RunnerDeps& deps, const PreparedTask& prepared) {
+  const auto& task = prepared.task;
+  auto completed = deps.tasks.complete(prepared.claim);
   if (!completed && (completed.error().code == store::errc::kLeaseLost ||
                      completed.error().code == store::errc::kCancelled)) {
     drop_media_if_cancelled(deps, prepared);  // another claim runs it now, or it was cancelled
@@ -450,6 +457,24 @@ RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Sta
   if (completed) store::note_transition(metrics::transition::kFinished, task);
   publish(deps, task, store::TaskEvent::Kind::Finished, 100);
   return {};
+}
+
+RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Status& fetched) {
+  if (auto ended = before_rendering(deps, prepared, fetched)) return *ended;
+  const auto& task = prepared.task;
+  TaskProgress progress(deps, task, prepared.claim);
+  bool first = true;
+  for (const auto& result : task.results) {
+    if (result.status == "success") continue;  // done before a restart: never rendered twice
+    if (!hold_before_result(deps, prepared, first)) return {};
+    first = false;
+    if (auto rendered = render_result(deps, *prepared.engine, prepared.claim, task, prepared.decoded,
+                                      prepared.inputs, result, progress);
+        !rendered) {
+      return stopped(deps, prepared, rendered.error());
+    }
+  }
+  return complete_task(deps, prepared);
 }
 
 RunOutcome run_task(const RunnerDeps& deps, const store::TaskRecord& task, const std::string& worker_id) {

@@ -123,4 +123,33 @@ void fetch_inputs_async(const RunnerDeps& deps, std::shared_ptr<PreparedTask> pr
 // "fetchCancelled" fetch leaves it to be requeued). Renews the lease first unless just claimed.
 RunOutcome finish_task(const RunnerDeps& deps, PreparedTask& prepared, const Status& fetched);
 
+// finish_task in parts, for engines that render asynchronously (worker/relay_tasks.hpp).
+// The task ends here (returns its outcome) when its fetch failed or its cost cannot be charged.
+std::optional<RunOutcome> before_rendering(const RunnerDeps& deps, PreparedTask& prepared, const Status& fetched);
+// Renews the lease before a result (not before the first right after the claim); false when
+// the task is no longer held (cancelled: its media removed).
+bool hold_before_result(const RunnerDeps& deps, const PreparedTask& prepared, bool first);
+// The media staged for one result and the job that renders into it.
+struct StagedJob {
+  delivery::StagedMedia staged;
+  engine::Job job;
+  int index = 0;
+  std::string media_uuid;
+  Clock::MonotonicTime started;
+};
+Result<StagedJob> stage_job(const RunnerDeps& deps, const store::TaskRecord& task, const core::DecodedTask& decoded,
+                            const std::vector<engine::InputMedia>& inputs, const store::ResultRecord& result);
+// Commits the rendered media (uploads it) and records the result; discards it when `out` failed.
+Status record_result(const RunnerDeps& deps, const engine::Engine& engine, const store::Claim& claim,
+                     const store::TaskRecord& task, const core::DecodedTask& decoded, const StagedJob& staged,
+                     Result<engine::Output> out);
+// Completes a task whose results are all recorded.
+RunOutcome complete_task(const RunnerDeps& deps, const PreparedTask& prepared);
+// The end of a task that did not complete: failed, deferred, cancelled or taken over.
+RunOutcome stopped(const RunnerDeps& deps, const PreparedTask& prepared, const Error& e);
+// Removes the media of a task a client cancelled (see drop_media_if_cancelled in task_runner.cpp).
+void drop_media_if_cancelled(const RunnerDeps& deps, const PreparedTask& prepared);
+// Publishes a stored percent (TaskEvent::Kind::Progress), when deps.events is set.
+void publish_progress(const RunnerDeps& deps, const store::TaskRecord& task, int percent);
+
 }  // namespace vidserve::worker

@@ -9,6 +9,7 @@ import os
 import re
 import sqlite3
 import tempfile
+import threading
 import time
 import unittest
 import urllib.request
@@ -148,6 +149,87 @@ class KlingEngineTest(unittest.TestCase):
         self.assertEqual(self.stats()["jwt_rejected"] - before, 1)  # not retried
 
 
+def threads_of(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(next(line.split()[1] for line in f if line.startswith("Threads:")))
+
+
+class KlingManyTasksTest(unittest.TestCase):
+    """Relayed tasks hold no thread each, and the polls of Kling reuse kept-alive connections."""
+    TASKS = 100
+
+    @classmethod
+    def setUpClass(cls):
+        cls.mock = MockKling(ACCESS_KEY, SECRET_KEY, delay=2)
+        env = dict(kling_env(cls.mock.base), VIDSERVE_KLING_CONCURRENCY="1000")
+        cls.server = Server(BINARY, workers=2, env=env).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.mock.stop()
+
+    def stats(self):
+        with urllib.request.urlopen(self.mock.base + "/_mock/stats", timeout=10) as resp:
+            return json.loads(resp.read())
+
+    def test_one_task_polls_over_one_kept_alive_connection(self):
+        before = self.stats()
+        task_uuid = new_uuid()
+        status, body = self.server.post([{"taskType": "videoInference", "taskUUID": task_uuid, "model": "klingai:3@1",
+                                          "positivePrompt": "one connection", "duration": 5}])
+        self.assertEqual(status, 200, body)
+        _, body = self.server.poll(task_uuid, timeout=60)
+        self.assertNotIn("errors", body, body)
+        after = self.stats()
+        polls = after["calls"].get("GET videos/text2video/id", 0) - before["calls"].get("GET videos/text2video/id", 0)
+        opened = after["connections"].get("connections", 0) - before["connections"].get("connections", 0)
+        self.assertGreaterEqual(polls, 4)  # 2 s at a 200-500 ms poll
+        # The create, every poll and the result's download (the mock serves it too) on one
+        # connection; at most one more if the mock closed it.
+        self.assertLessEqual(opened, 2, f"{polls} polls took {opened} connections")
+
+    def test_a_hundred_relayed_tasks_take_no_thread_each(self):
+        pid = self.server.proc.pid
+        peak = [threads_of(pid)]
+        sampling = [True]
+
+        def sample():
+            while sampling[0]:
+                peak[0] = max(peak[0], threads_of(pid))
+                time.sleep(0.02)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        before = self.stats()
+        started = time.time()
+        uuids = [new_uuid() for _ in range(self.TASKS)]
+        try:
+            status, body = self.server.post([{"taskType": "videoInference", "taskUUID": u, "model": "klingai:3@1",
+                                              "positivePrompt": f"task {i}", "duration": 5}
+                                             for i, u in enumerate(uuids)])
+            self.assertEqual(status, 200, body)
+            for u in uuids:
+                _, body = self.server.poll(u, timeout=120)
+                self.assertNotIn("errors", body, body)
+        finally:
+            sampling[0] = False
+            sampler.join()
+        elapsed = time.time() - started
+        after = self.stats()
+        creates = after["calls"]["POST videos/text2video"] - before["calls"].get("POST videos/text2video", 0)
+        polls = after["calls"]["GET videos/text2video/id"] - before["calls"].get("GET videos/text2video/id", 0)
+        opened = after["connections"]["connections"] - before["connections"].get("connections", 0)
+        print(f"\n{self.TASKS} relayed tasks: {elapsed:.1f} s, peak {peak[0]} threads, {polls} polls, "
+              f"{opened} connections")
+        self.assertEqual(creates, self.TASKS)
+        # With 2 workers all tasks were at Kling at once: 2 s each, not 100 / 2 * 2 s one after another.
+        self.assertLess(elapsed, 30)
+        self.assertLess(peak[0], 40)
+        # API calls and result downloads over kept-alive connections: at most 8 to a host at once
+        # (VIDSERVE_KLING_CONNECTIONS), a few more when the mock closed some; not one per call.
+        self.assertLessEqual(opened, 24)
+
 
 class KlingResumeTest(unittest.TestCase):
     """kill -9 between Kling's create and the task's end, restart on the same data directory."""
@@ -199,6 +281,28 @@ class KlingResumeTest(unittest.TestCase):
         self.assertGreater(self.calls(poll), polls_before)  # it polled the saved one instead
         with sqlite3.connect(os.path.join(server.data_dir, "vidserve.db")) as db:
             self.assertEqual(db.execute("SELECT attempts FROM tasks").fetchall(), [(2,)])
+
+    def test_sigterm_leaves_relayed_tasks_to_the_next_start(self):
+        """A stop does not wait for Kling: relayed tasks stay in processing and the next start resumes them."""
+        create, poll = "POST videos/text2video", "GET videos/text2video/id"
+        server = Server(BINARY, workers=1, env=kling_env(self.mock.base)).start()
+        uuids = [new_uuid() for _ in range(3)]
+        status, body = server.post([{"taskType": "videoInference", "taskUUID": u, "model": "klingai:3@1",
+                                     "positivePrompt": f"stop {i}", "duration": 5} for i, u in enumerate(uuids)])
+        self.assertEqual(status, 200, body)
+        self.wait_for("three creates and polls", lambda: self.calls(create) >= 3 and self.calls(poll) >= 3)
+        started = time.time()
+        server.stop()
+        self.assertLess(time.time() - started, 5)  # the Kling tasks run 6 s: the stop did not wait
+        self.assertEqual(server.proc.returncode, 0)
+        restarted = Server(BINARY, data_dir=server.data_dir, workers=1, env=kling_env(self.mock.base)).start()
+        try:
+            for u in uuids:
+                _, body = restarted.poll(u, timeout=120)
+                self.assertNotIn("errors", body, body)
+        finally:
+            restarted.stop()
+        self.assertEqual(self.calls(create), 3, "a resumed task created a second Kling task")
 
 
 if __name__ == "__main__":

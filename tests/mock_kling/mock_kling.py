@@ -11,7 +11,8 @@ MP4 (1280x720, 5 s, made once with the ffmpeg CLI) and PNG as results. Python 3 
 First stdout line: "mock kling listening on http://127.0.0.1:PORT".
 Failure injection: a prompt containing MOCK_FAIL ends "failed"; --rate-limit N (or
 POST /_mock/config {"rate_limit": N}) answers the next N create/poll calls with HTTP 429, code 1303.
-GET /_mock/stats: calls per endpoint, JWT checks, the last create body per endpoint.
+GET /_mock/stats: calls per endpoint, JWT checks, the last create body per endpoint, and
+"connections": {"connections": N}, the TCP connections accepted (a thread each, kept alive).
 """
 import argparse, base64, hashlib, hmac, json, os, subprocess, sys, tempfile, threading, time, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,7 +42,8 @@ class Mock:
         self.lock = threading.Lock()
         self.tasks = {}
         self.rate_limit = args.rate_limit
-        self.stats = {"calls": {}, "jwt_verified": 0, "jwt_rejected": 0, "rate_limited": 0, "bodies": {}}
+        self.stats = {"calls": {}, "jwt_verified": 0, "jwt_rejected": 0, "rate_limited": 0, "bodies": {},
+                      "connections": {}}
 
     def count(self, key, field="calls"):
         with self.lock:
@@ -134,6 +136,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def setup(self):
+        super().setup()
+        self.server.mock.count("connections", "connections")
 
     def send(self, status, payload=None, raw=None, content_type="application/json"):
         body = raw if raw is not None else json.dumps(payload).encode()
@@ -250,6 +256,7 @@ def main():
     args = p.parse_args()
     media_dir = tempfile.mkdtemp(prefix="mock-kling-")
     make_media(media_dir)
+    ThreadingHTTPServer.request_queue_size = 512  # 200+ clients connecting at once (listen backlog)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     server.mock = Mock(args, media_dir)

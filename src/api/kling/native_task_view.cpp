@@ -1,5 +1,7 @@
 #include "api/kling/native_task_view.hpp"
 
+#include <algorithm>
+
 #include "api/tasks/intake.hpp"
 
 namespace vidserve::api::kling {
@@ -17,6 +19,19 @@ const char* native_status(store::TaskStatus status) {
     case store::TaskStatus::Cancelled: return "failed";
   }
   return "failed";
+}
+
+// Kling's task view has no field for notes either: a succeeded task's message carries the
+// engine's notes on how it used the inputs (each once), after the preview note.
+std::string with_notes(std::string message, const tasks::TaskMedia& media) {
+  std::vector<std::string> notes;
+  for (const auto& result : media.results) {
+    for (const auto& note : result.notes) {
+      if (std::find(notes.begin(), notes.end(), note) == notes.end()) notes.push_back(note);
+    }
+  }
+  for (const auto& note : notes) message += (message.empty() ? "" : "; ") + note;
+  return message;
 }
 
 }  // namespace
@@ -38,6 +53,7 @@ json::object native_task(const tasks::Context& s, const store::TaskRecord& recor
         {"id", result.id}, {"url", result.url}, {"duration", tasks::seconds_text(result.duration_s)}});
   }
   if (media.preview) message = tasks::kPreviewNote;
+  message = with_notes(std::move(message), media);
   task["task_status_msg"] = message;
   task["task_info"] = json::object{{"external_task_id", record.external_id}};
   task["task_result"] = json::object{{"videos", std::move(videos)}};

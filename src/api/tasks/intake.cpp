@@ -76,7 +76,7 @@ TaskMedia task_media(const Context& s, const store::TaskRecord& record) {
   for (const auto& result : record.results) {
     const auto payload = core::decode_result_payload(result.payload);
     media.preview = media.preview || payload.engine == "preview";
-    media.results.push_back({result.media_uuid, media_url(s, result, payload), payload.duration_s});
+    media.results.push_back({result.media_uuid, media_url(s, result, payload), payload.duration_s, payload.notes});
   }
   return media;
 }

@@ -54,6 +54,7 @@ struct ResultMedia {
   std::string id;  // the media uuid
   std::string url;
   double duration_s = 0;
+  std::vector<std::string> notes = {};  // the engine's notes on how it used the inputs
 };
 struct TaskMedia {
   std::vector<ResultMedia> results;

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cerrno>
+#include <atomic>
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
+#include <optional>
 
 #include "auth/jwt.hpp"
 #include "common/clock.hpp"
@@ -14,6 +16,7 @@
 #include "common/metrics.hpp"
 #include "engine/error_codes.hpp"
 #include "engine/kling/protocol.hpp"
+#include "engine/kling/kling_relay.hpp"
 #include "engine/kling/request_builder.hpp"
 #include "fetch/content_sniff.hpp"
 #include "fetch/error_codes.hpp"
@@ -24,109 +27,13 @@ namespace vidserve::engine {
 
 namespace {
 
-// The upstream label of vidserve_upstream_* for calls to Kling's API.
-constexpr std::string_view kUpstream = "kling";
-
-std::string_view upstream_outcome(kling::Verdict verdict) {
-  switch (verdict) {
-    case kling::Verdict::Success: return "ok";
-    case kling::Verdict::Retry: return "retry";
-    case kling::Verdict::Fail: return "error";
-  }
-  return "error";
-}
-
-using Time = Clock::MonotonicTime;
-using std::chrono::milliseconds;
-
-constexpr int kMaxTransportFailures = 4;  // consecutive connection errors before giving up
-constexpr std::size_t kMaxReplyBytes = 8 * 1024 * 1024;
-
-// At most N Kling tasks in flight; the rest wait here. Kling limits concurrent tasks per account
-// (all API keys of an account share the quota; a task holds a slot until it finishes) and answers
-// 429 / code 1303 over the limit.
-class Slots {
- public:
-  Slots(int count, const Clock& clock) : clock_(clock), free_(std::max(1, count)) {}
-
-  // false when the task was cancelled or the deadline passed while waiting. A long wait reports
-  // progress every 10 s, so the caller can tell the task is alive. A release wakes a waiter at
-  // once; between wakes it looks at the deadline (on the clock) every 100 ms.
-  bool acquire(Time deadline, Progress& progress) {
-    std::unique_lock lock(mutex_);
-    auto heartbeat = clock_.monotonic() + std::chrono::seconds(10);
-    while (free_ == 0) {
-      if (progress.cancelled() || clock_.monotonic() >= deadline) return false;
-      freed_.wait_for(lock, milliseconds(100));
-      if (clock_.monotonic() >= heartbeat) {
-        lock.unlock();
-        progress.update(0.0);
-        lock.lock();
-        heartbeat = clock_.monotonic() + std::chrono::seconds(10);
-      }
-    }
-    --free_;
-    return true;
-  }
-
-  void release() {
-    {
-      std::lock_guard lock(mutex_);
-      ++free_;
-    }
-    freed_.notify_one();
-  }
-
- private:
-  const Clock& clock_;
-  std::mutex mutex_;
-  std::condition_variable freed_;
-  int free_;
-};
-
-class SlotGuard {
- public:
-  explicit SlotGuard(Slots& slots) : slots_(&slots) {}
-  ~SlotGuard() { release(); }
-  SlotGuard(const SlotGuard&) = delete;
-  SlotGuard& operator=(const SlotGuard&) = delete;
-  void release() {
-    if (slots_) slots_->release();
-    slots_ = nullptr;
-  }
-
- private:
-  Slots* slots_;
-};
-
-// Waits `delay` on the clock in short slices; false as soon as the task is cancelled.
-bool pause(const Clock& clock, milliseconds delay, const Progress& progress) {
-  const auto until = clock.monotonic() + delay;
-  for (auto now = clock.monotonic(); now < until; now = clock.monotonic()) {
-    if (progress.cancelled()) return false;
-    clock.sleep_for(std::min(milliseconds(50), std::chrono::ceil<milliseconds>(until - now)));
-  }
-  return !progress.cancelled();
-}
-
-std::string base_without_slash(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
-}
-
-std::string seconds_text(std::chrono::seconds s) {
-  return std::to_string(s.count()) + " s";
-}
+using kling::kStatePrefix;
 
 media::ImageFormat image_format(const std::string& content_type) {
   if (content_type == "image/png") return media::ImageFormat::Png;
   if (content_type == "image/webp") return media::ImageFormat::Webp;
   return media::ImageFormat::Jpeg;
 }
-
-// The provider state of a job: the Kling task it created, so a resumed job polls that task
-// instead of creating (and paying for) another one.
-constexpr std::string_view kStatePrefix = "kling-task:";
 
 std::string saved_task_id(const Job& job) {
   const std::string_view state = job.provider_state;
@@ -162,176 +69,110 @@ std::string file_head(const std::string& path) {
   return head;
 }
 
+// Checks the result downloaded into the job's file: a playable video, or an image converted to
+// the requested format (blocking: runs on the relay's pool).
+Result<Output> check_result(const kling::RelayJob& job, const std::string& task_id) {
+  const bool image = job.native.image;
+  if (!image) {
+    auto info = media::probe(job.output_path);
+    if (!info || info->video_codec.empty() || info->width <= 0) {
+      return Error{engine::errc::kProviderError, "the result of Kling task " + task_id +
+                                                     " is not a playable video" +
+                                                     (info ? "." : ": " + info.error().message)};
+    }
+    return Output{info->width, info->height, info->duration_s};
+  }
+  auto decoded = media::decode_image_file(job.output_path);
+  if (!decoded) {
+    return Error{engine::errc::kProviderError,
+                 "the result of Kling task " + task_id +
+                     " is not a readable image: " + decoded.error().message};
+  }
+  // Kling answers PNG or JPEG; the client asked for job.content_type.
+  if (fetch::sniff_content_type(file_head(job.output_path)) != job.content_type) {
+    auto encoded =
+        media::encode_image(*decoded, image_format(job.content_type), job.output_quality);
+    if (!encoded) return encoded.error();
+    errno = 0;
+    std::ofstream out(job.output_path, std::ios::binary | std::ios::trunc);
+    out.write(encoded->data(), static_cast<std::streamsize>(encoded->size()));
+    if (!out.flush()) return io_error(errno, "cannot write the converted image");  // no path: clients see it
+  }
+  return Output{decoded->width, decoded->height, 0};
+}
+
+// render() on top of start(): the relay's calls to this Progress (on its loop thread, or its pool
+// for save_provider_state) are forwarded to the caller's Progress on the calling thread, which
+// waits here; the caller's Progress may block (store writes) and need not be thread-safe.
+class Bridge final : public Progress {
+ public:
+  void update(double fraction) override { fraction_.store(fraction); }
+  bool cancelled() const override { return cancel_.load(); }
+  Status save_provider_state(std::string state) override {
+    std::unique_lock lock(mutex_);
+    save_request_ = std::move(state);
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return save_answer_.has_value(); });
+    Status answer = std::move(*save_answer_);
+    save_answer_.reset();
+    return answer;
+  }
+  void finish(Result<Output> result) {
+    std::lock_guard lock(mutex_);
+    result_ = std::move(result);
+    changed_.notify_all();
+  }
+  // Until finish(): forwards cancellation and progress (on a change, and every 10 s so a long
+  // wait shows the task alive) and serves save_provider_state.
+  Result<Output> wait(Progress& outer) {
+    double reported = -1;
+    int ticks = 0;
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      if (result_) return std::move(*result_);
+      if (save_request_) {
+        auto state = std::move(*save_request_);
+        save_request_.reset();
+        lock.unlock();
+        auto saved = outer.save_provider_state(std::move(state));
+        lock.lock();
+        save_answer_ = std::move(saved);
+        changed_.notify_all();
+        continue;
+      }
+      lock.unlock();
+      if (outer.cancelled()) cancel_ = true;
+      const double fraction = fraction_.load();
+      if (fraction != reported || ++ticks % 200 == 0) {
+        outer.update(std::max(0.0, fraction));
+        reported = fraction;
+      }
+      lock.lock();
+      changed_.wait_for(lock, std::chrono::milliseconds(50), [this] { return result_ || save_request_; });
+    }
+  }
+
+ private:
+  std::atomic<double> fraction_{0.0};
+  std::atomic<bool> cancel_{false};
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::optional<std::string> save_request_;
+  std::optional<Status> save_answer_;
+  std::optional<Result<Output>> result_;
+};
+
 }  // namespace
 
 struct KlingEngine::State {
   KlingConfig config;
   fetch::HttpClient http;
-  auth::TokenCache tokens;
-  Slots slots;
-  std::string base;
+  kling::Relay relay;
 
   State(KlingConfig c, fetch::HttpClient h)
       : config(std::move(c)),
         http(std::move(h)),
-        tokens(config.access_key, config.secret_key),
-        slots(config.max_concurrency, *config.clock),
-        base(base_without_slash(config.base_url)) {}
-
-  Error cancelled(const std::string& task_id = {}) const {
-    return Error{vidserve::errc::kTaskCancelled,
-                 task_id.empty() ? "the task was cancelled."
-                                 : "the task was cancelled; Kling task " + task_id +
-                                       " may still finish (and be billed) on Kling's side."};
-  }
-
-  // One API call with the retry policy: rate limits, Kling outages and short connection trouble
-  // are waited out (exponential backoff, bounded by the deadline); anything else is final.
-  Result<kling::Reply> call(const std::string& method, const std::string& path,
-                            const std::string& body, Time deadline,
-                            const Progress& progress, const std::string& task_id) {
-    int attempt = 0;
-    int transport_failures = 0;
-    bool reminted = false;
-    const std::string url = base + path;
-    for (;;) {
-      if (progress.cancelled()) return cancelled(task_id);
-      fetch::FetchLimits limits;
-      limits.max_bytes = kMaxReplyBytes;
-      limits.timeout = milliseconds(120'000);
-      limits.connect_timeout = milliseconds(15'000);
-      const fetch::Headers headers{{"Authorization", "Bearer " + tokens.token()},
-                                   {"Accept", "application/json"}};
-      const auto started = config.clock->monotonic();
-      auto response =
-          http.request(method, url, body, body.empty() ? "" : "application/json", headers, limits);
-      const double call_seconds =
-          std::chrono::duration<double>(config.clock->monotonic() - started).count();
-      Error reason;
-      if (!response) {
-        metrics::record_upstream(kUpstream, "transport", call_seconds);
-        const auto& e = response.error();
-        const bool transient =
-            e.code == fetch::errc::kFetchFailed || e.code == fetch::errc::kFetchTimeout;
-        if (e.code == fetch::errc::kInputTooLarge) {
-          return Error{engine::errc::kProviderError,
-                       "Kling's answer to " + method + " " + path + " was too large: " + e.message};
-        }
-        if (!transient || ++transport_failures > kMaxTransportFailures) {
-          return Error{engine::errc::kProviderUnreachable,
-                       "cannot reach Kling's API at " + base + ": " + e.message};
-        }
-        reason = Error{engine::errc::kProviderUnreachable,
-                       "cannot reach Kling's API at " + base + " (" + e.message + ")"};
-      } else {
-        transport_failures = 0;
-        auto reply = kling::parse_reply(response->status, response->body);
-        auto judged = kling::judge(reply);
-        metrics::record_upstream(kUpstream, upstream_outcome(judged.verdict), call_seconds);
-        if (judged.verdict == kling::Verdict::Success) return reply;
-        if (reply.code && *reply.code == 1004 && !reminted) {  // "expired": mint a fresh token once
-          reminted = true;
-          tokens.invalidate();
-          continue;
-        }
-        if (judged.verdict == kling::Verdict::Fail) return judged.error;
-        reason = std::move(judged.error);
-      }
-      const auto delay = kling::backoff_delay(config.poll_initial, config.poll_max, attempt++);
-      if (config.clock->monotonic() + delay >= deadline) {
-        return Error{reason.code, reason.message + ", until the task timeout of " +
-                                      seconds_text(config.task_timeout) + " ran out."};
-      }
-      if (!pause(*config.clock, delay, progress)) return cancelled(task_id);
-    }
-  }
-
-  Result<std::string> submit(const kling::NativeRequest& native, Time deadline,
-                             const Progress& progress) {
-    auto reply = call("POST", native.create_path(), native.body, deadline, progress, {});
-    if (!reply) return reply.error();
-    if (reply->task_id.empty()) {
-      return Error{engine::errc::kProviderError,
-                   "Kling accepted POST " + native.create_path() + " but returned no task_id."};
-    }
-    return reply->task_id;
-  }
-
-  // Polls until the task succeeds (its result URL) or fails.
-  Result<kling::Reply> wait(const kling::NativeRequest& native, const std::string& task_id,
-                            Time deadline, Progress& progress) {
-    std::string last_status = "submitted";
-    for (int attempt = 0;; ++attempt) {
-      const auto delay = kling::backoff_delay(config.poll_initial, config.poll_max, attempt);
-      if (config.clock->monotonic() + delay >= deadline) {
-        return Error{engine::errc::kProviderTimeout,
-                     "Kling task " + task_id + " did not finish within the task timeout of " +
-                         seconds_text(config.task_timeout) + " (last status: " + last_status +
-                         ")."};
-      }
-      if (!pause(*config.clock, delay, progress)) return cancelled(task_id);
-      auto reply = call("GET", native.query_path(task_id), {}, deadline, progress, task_id);
-      if (!reply) return reply.error();
-      if (!reply->task_status.empty()) last_status = reply->task_status;
-      if (reply->task_status == "failed") {
-        return Error{
-            engine::errc::kProviderTaskFailed,
-            "Kling task " + task_id + " failed: " +
-                (reply->task_status_msg.empty() ? "no reason given" : reply->task_status_msg)};
-      }
-      if (reply->task_status == "succeed") {
-        if (reply->result_url.empty()) {
-          return Error{engine::errc::kProviderError,
-                       "Kling task " + task_id + " succeeded but its task_result has no " +
-                           (native.image ? "images" : "videos") + "[0].url."};
-        }
-        return reply;
-      }
-      progress.update(reply->task_status == "processing" ? 0.3 : 0.1);
-    }
-  }
-
-  Result<Output> fetch_result(const Job& job, const std::string& task_id, const std::string& url,
-                              bool image) {
-    fetch::FetchLimits limits;
-    limits.max_bytes = config.max_download_bytes;
-    limits.timeout = milliseconds(15 * 60 * 1000);
-    limits.connect_timeout = milliseconds(15'000);
-    auto downloaded = http.download(url, job.output_path, limits);
-    if (!downloaded) {
-      // A full disk is not Kling's fault: the task is deferred and, resumed, downloads again.
-      if (downloaded.error().code == io_errc::kStorageFull) return downloaded.error();
-      return Error{engine::errc::kProviderDownloadFailed,
-                   "the result of Kling task " + task_id +
-                       " could not be downloaded: " + downloaded.error().message};
-    }
-    if (!image) {
-      auto info = media::probe(job.output_path);
-      if (!info || info->video_codec.empty() || info->width <= 0) {
-        return Error{engine::errc::kProviderError, "the result of Kling task " + task_id +
-                                                       " is not a playable video" +
-                                                       (info ? "." : ": " + info.error().message)};
-      }
-      return Output{info->width, info->height, info->duration_s};
-    }
-    auto decoded = media::decode_image_file(job.output_path);
-    if (!decoded) {
-      return Error{engine::errc::kProviderError,
-                   "the result of Kling task " + task_id +
-                       " is not a readable image: " + decoded.error().message};
-    }
-    // Kling answers PNG or JPEG; the client asked for job.content_type.
-    if (fetch::sniff_content_type(file_head(job.output_path)) != job.content_type) {
-      auto encoded =
-          media::encode_image(*decoded, image_format(job.content_type), job.plan.output_quality);
-      if (!encoded) return encoded.error();
-      errno = 0;
-      std::ofstream out(job.output_path, std::ios::binary | std::ios::trunc);
-      out.write(encoded->data(), static_cast<std::streamsize>(encoded->size()));
-      if (!out.flush()) return io_error(errno, "cannot write the converted image");  // no path: clients see it
-    }
-    return Output{decoded->width, decoded->height, 0};
-  }
+        relay(config, http.guard(), check_result) {}
 };
 
 KlingEngine::KlingEngine(KlingConfig config, fetch::HttpClient http)
@@ -339,44 +180,34 @@ KlingEngine::KlingEngine(KlingConfig config, fetch::HttpClient http)
 
 KlingEngine::~KlingEngine() = default;
 
-Result<Output> KlingEngine::render(const Job& job, Progress& progress) {
-  auto& s = *state_;
-  if (progress.cancelled()) return s.cancelled();
+std::uint64_t KlingEngine::connections_opened() const { return state_->relay.connections_opened(); }
+
+void KlingEngine::start(const Job& job, Progress& progress, RenderDone done) {
+  if (progress.cancelled()) return done(Error{vidserve::errc::kTaskCancelled, "the task was cancelled."});
   const bool image = job.plan.model && job.plan.model->type == catalog::ModelType::Image;
   if (!image && job.content_type != "video/mp4") {
-    return Error{engine::errc::kUnsupportedOutputFormat,
-                 "Kling delivers MP4 and the kling engine relays it as is; use "
-                 "outputFormat MP4 for models served by Kling (asked for " +
-                     job.content_type + ")."};
+    return done(Error{engine::errc::kUnsupportedOutputFormat,
+                      "Kling delivers MP4 and the kling engine relays it as is; use "
+                      "outputFormat MP4 for models served by Kling (asked for " +
+                          job.content_type + ")."});
   }
   auto native = build_native(job);
-  if (!native) return native.error();
+  if (!native) return done(native.error());
+  kling::RelayJob relay_job;
+  relay_job.native = std::move(native).value();
+  relay_job.task_id = saved_task_id(job);
+  relay_job.output_path = job.output_path;
+  relay_job.content_type = job.content_type;
+  relay_job.output_quality = job.plan.output_quality;
+  relay_job.progress = &progress;
+  relay_job.done = std::move(done);
+  state_->relay.start(std::move(relay_job));
+}
 
-  const auto deadline = s.config.clock->monotonic() + s.config.task_timeout;
-  if (!s.slots.acquire(deadline, progress)) {
-    if (progress.cancelled()) return s.cancelled();
-    return Error{engine::errc::kProviderTimeout,
-                 "no Kling slot became free within the task timeout of " +
-                     seconds_text(s.config.task_timeout) + " (at most " +
-                     std::to_string(s.config.max_concurrency) + " Kling tasks run at once)."};
-  }
-  SlotGuard slot(s.slots);
-  Result<std::string> task_id = saved_task_id(job);
-  if (task_id->empty()) {
-    task_id = s.submit(*native, deadline, progress);
-    if (!task_id) return task_id.error();
-    // Kept before anything else can fail, so that a crash or restart from here on resumes this
-    // Kling task. When it cannot be kept the job goes on; only a restart would create it again.
-    (void)progress.save_provider_state(std::string(kStatePrefix) + *task_id);
-  }
-  progress.update(0.1);
-  auto done = s.wait(*native, *task_id, deadline, progress);
-  slot.release();  // Kling's concurrency slot is free once the task has finished
-  if (!done) return done.error();
-  progress.update(0.9);
-  auto out = s.fetch_result(job, *task_id, done->result_url, native->image);
-  if (out) progress.update(1.0);
-  return out;
+Result<Output> KlingEngine::render(const Job& job, Progress& progress) {
+  Bridge bridge;
+  start(job, bridge, [&bridge](Result<Output> out) { bridge.finish(std::move(out)); });
+  return bridge.wait(progress);
 }
 
 }  // namespace vidserve::engine

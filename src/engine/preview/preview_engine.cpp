@@ -1,10 +1,12 @@
 #include "engine/preview/preview_engine.hpp"
 
-#include <filesystem>
+#include <algorithm>
+#include <cmath>
 
 #include "common/error_codes.hpp"
 #include "common/text.hpp"
 #include "engine/preview/preview_inputs.hpp"
+#include "engine/preview/preview_sources.hpp"
 #include "media/preview_renderer.hpp"
 
 namespace vidserve::engine {
@@ -13,6 +15,7 @@ namespace {
 
 constexpr double kDefaultSeconds = 5;
 constexpr int kDefaultFps = 24;
+constexpr int kMaxFps = 120;
 
 media::Container container_for(const std::string& content_type) {
   if (content_type == "video/webm") return media::Container::Webm;
@@ -46,11 +49,28 @@ std::vector<media::Shot> shot_times(const core::Plan& plan) {
   return shots;
 }
 
-bool has_audio_input(const std::vector<InputMedia>& inputs) {
+bool has_voice_input(const std::vector<InputMedia>& inputs) {
   for (const auto& i : inputs) {
-    if (i.role == "audio" || i.role == "referenceVoice") return true;
+    if (i.role == "referenceVoice") return true;
   }
   return false;
+}
+
+// The plan's frame rate, else the input video's (rounded, 1..120), else 24.
+int fps_for(const core::Plan& plan, const preview::InputFacts& facts) {
+  if (plan.fps) return *plan.fps;
+  if (facts.video && facts.video->fps > 0) return std::clamp(static_cast<int>(std::lround(facts.video->fps)), 1, kMaxFps);
+  return kDefaultFps;
+}
+
+// The plan's duration, else the length of the input the workflow takes it from.
+double duration_for(const core::Plan& plan, const preview::InputFacts& facts) {
+  if (plan.duration_s) return *plan.duration_s;
+  const auto& from = plan.workflow->duration.from_input;
+  if (from == "audio" && facts.audio && facts.audio->duration_s > 0) return facts.audio->duration_s;
+  if ((from == "video" || from == "referenceVideos") && facts.video && facts.video->duration_s > 0)
+    return facts.video->duration_s;
+  return facts.duration_s.value_or(kDefaultSeconds);
 }
 
 // Encoding the frames is most of the work: it spans 0.1 .. 0.95 of the result's progress.
@@ -65,18 +85,15 @@ Result<Output> render_video(const Job& job, const core::VideoRequest& r, const p
   media::PreviewVideoSpec spec;
   spec.width = size.width;
   spec.height = size.height;
-  spec.fps = plan.fps.value_or(kDefaultFps);
-  spec.duration_s = plan.duration_s.value_or(facts.duration_s.value_or(kDefaultSeconds));
+  spec.fps = fps_for(plan, facts);
+  spec.duration_s = duration_for(plan, facts);
   spec.seed = job.seed;
   spec.quality = plan.output_quality;
   spec.container = container_for(job.content_type);
   spec.prompt = caption(r, plan);
   spec.shots = shot_times(plan);
-  spec.first_frame = facts.first_frame;
-  spec.last_frame = facts.last_frame;
-  // Sound when asked for, and for workflows driven by an audio input (avatar, lip-sync), where
-  // the real model speaks: the preview stands in with its tone track.
-  spec.sound = plan.sound || has_audio_input(job.inputs);
+  auto notes = preview::use_inputs(plan.workflow->kind, r.klingai, plan.sound, has_voice_input(job.inputs),
+                                   facts, spec);
   spec.model_label = plan.model->air;
   spec.on_frame = [&progress](double fraction) {
     progress.update(kFramesStart + kFramesShare * fraction);
@@ -87,7 +104,7 @@ Result<Output> render_video(const Job& job, const core::VideoRequest& r, const p
       return Error{vidserve::errc::kTaskCancelled, "the task was cancelled"};
     return rendered.error();
   }
-  return Output{spec.width, spec.height, spec.duration_s};
+  return Output{spec.width, spec.height, spec.duration_s, std::move(notes)};
 }
 
 Result<Output> render_image(const Job& job, const core::ImageRequest& r, const preview::InputFacts& facts) {
@@ -108,15 +125,20 @@ Result<Output> render_image(const Job& job, const core::ImageRequest& r, const p
   spec.format = image_format_for(job.content_type);
   spec.quality = plan.output_quality;
   if (auto rendered = media::render_preview_image(spec, job.output_path); !rendered) return rendered.error();
-  return Output{spec.width, spec.height, 0};
+  std::vector<std::string> notes;
+  if (facts.first_frame) {
+    auto note = preview::letterbox_note(preview::describe_role(facts.first_frame_role),
+                                        {facts.first_frame->width, facts.first_frame->height}, size);
+    if (!note.empty()) notes.push_back(std::move(note));
+  }
+  return Output{spec.width, spec.height, 0, std::move(notes)};
 }
 
 }  // namespace
 
 Result<Output> PreviewEngine::render(const Job& job, Progress& progress) {
   if (progress.cancelled()) return Error{vidserve::errc::kTaskCancelled, "the task was cancelled"};
-  const auto scratch = std::filesystem::path(job.output_path).parent_path().string();
-  auto facts = preview::inspect_inputs(job.inputs, scratch.empty() ? "." : scratch);
+  auto facts = preview::inspect_inputs(job.inputs);
   if (!facts) return facts.error();
   progress.update(kFramesStart);
   auto out = std::holds_alternative<core::VideoRequest>(job.request)

@@ -4,36 +4,20 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "api/apimart/apimart_request.hpp"
 #include "api/wire/kling/native_translation.hpp"
+#include "data_cases.hpp"
 
 namespace vidserve {
 namespace {
 
 namespace json = boost::json;
 
-struct Case {
-  std::string name;
-  json::object spec;
-};
+using Case = test::DataCase;
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
-
-std::vector<Case> load_cases() {
-  std::ifstream in(VIDSERVE_TEST_DATA "/frontend_cases.json");
-  std::ostringstream text;
-  text << in.rdbuf();
-  boost::system::error_code ec;
-  auto doc = json::parse(text.str(), ec);
-  std::vector<Case> out;
-  if (ec || !doc.is_object()) return out;
-  for (const auto& c : doc.at("cases").as_array()) out.push_back({std::string(c.at("name").as_string()), c.as_object()});
-  return out;
-}
+std::vector<Case> load_cases() { return test::load_data_cases(VIDSERVE_TEST_DATA "/frontend_cases.json"); }
 
 struct Outcome {
   json::object task;

@@ -10,9 +10,7 @@
 
 #include "api/tasks/intake.hpp"
 #include "api/wire/error_codes.hpp"
-#include "delivery/local_media_store.hpp"
-#include "store/memory_media_index.hpp"
-#include "store/memory_task_store.hpp"
+#include "context_fixture.hpp"
 
 namespace vidserve::api::tasks {
 namespace {
@@ -36,26 +34,14 @@ class RecordedEvents final : public store::TaskEvents {
   std::vector<store::TaskEvent> events_;
 };
 
-class CancelTaskTest : public testing::Test {
+class CancelTaskTest : public ContextTest {
  protected:
-  CancelTaskTest()
-      : dir_(std::filesystem::temp_directory_path() /
-             ("vidserve-cancel-" + std::to_string(::getpid()))),
-        tasks_(clock_),
-        index_(clock_),
-        media_(dir_, index_, clock_),
-        auth_({"key"}, nullptr),
-        context_(catalog::Catalog::builtin(), tasks_, media_, auth_),
-        submitter_(tasks_) {
+  CancelTaskTest() : submitter_(tasks_) {
     context_.submitter = &submitter_;
     context_.events = &events_;
     submitter_.start();
   }
-  ~CancelTaskTest() override {
-    submitter_.stop();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
+  ~CancelTaskTest() override { submitter_.stop(); }
 
   void enqueue(const std::string& uuid, const std::string& api = "apimart",
                const std::string& owner = "owner") {
@@ -79,13 +65,6 @@ class CancelTaskTest : public testing::Test {
     return future.get();
   }
 
-  std::filesystem::path dir_;
-  FakeClock clock_;
-  store::MemoryTaskStore tasks_;
-  store::MemoryMediaIndex index_;
-  delivery::LocalMediaStore media_;
-  Authenticator auth_;
-  Context context_;
   Submitter submitter_;
   RecordedEvents events_;
 };

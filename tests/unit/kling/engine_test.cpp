@@ -265,6 +265,29 @@ TEST_F(KlingEngineTest, AFullDiskWhileDownloadingIsStorageFull) {
   EXPECT_EQ(saved[0].rfind("kling-task:", 0), 0u);  // the resume polls this task
 }
 
+// The result's download runs on the engine's event loop: a redirect is followed (each hop checked),
+// an answer over the size limit fails the task and leaves no file.
+TEST_F(KlingEngineTest, TheResultDownloadFollowsRedirectsWithinItsLimit) {
+  kling.result_path = "/moved";
+  kling.script = [this](const RecordedRequest& r, int) -> std::optional<std::string> {
+    if (r.target != "/moved") return std::nullopt;
+    return http_response(302, "", "Location: " + kling.server.url("/result.mp4") + "\r\n");
+  };
+  const auto job = t2v();
+  auto out = engine().render(job, progress);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(read_file(job.output_path), sample_mp4());
+
+  config.max_download_bytes = 1000;
+  const auto small = t2v("cccccccc-0000-4000-8000-000000000003");
+  out = engine().render(small, progress);
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().code, "providerDownloadFailed");
+  EXPECT_NE(out.error().message.find("larger than the limit of 1000 bytes"), std::string::npos)
+      << out.error().message;
+  EXPECT_FALSE(fs::exists(small.output_path));
+}
+
 TEST_F(KlingEngineTest, SavesKlingsTaskIdRightAfterTheCreate) {
   kling.polls_until_done = 1;
   const auto job = t2v();
@@ -323,6 +346,7 @@ TEST_F(KlingEngineTest, RateLimitStormDelaysButDoesNotFail) {
 TEST_F(KlingEngineTest, RateLimitsUntilTheTimeoutEndInAClearError) {
   FakeClock clock;
   config.clock = &clock;
+  config.idle_wait = [&clock](std::chrono::milliseconds delay) { clock.sleep_for(delay); };
   config.task_timeout = 1800s;
   config.poll_initial = 1000ms;
   config.poll_max = 10'000ms;
@@ -396,6 +420,7 @@ TEST_F(KlingEngineTest, FailedTaskCarriesKlingsReason) {
 TEST_F(KlingEngineTest, TaskThatNeverFinishesTimesOut) {
   FakeClock clock;
   config.clock = &clock;
+  config.idle_wait = [&clock](std::chrono::milliseconds delay) { clock.sleep_for(delay); };
   config.task_timeout = 1800s;
   config.poll_initial = 1000ms;
   config.poll_max = 10'000ms;

@@ -1,16 +1,23 @@
 // PreviewEngine's progress reports: by frames encoded, between 0.1 and 1, and a cancellation
-// seen through them stops the render without leaving a file.
+// seen through them stops the render without leaving a file. How it uses input media: lip-sync
+// follows the input video's size, frame rate and length; a first frame of another aspect ratio is
+// letterboxed and said so in the output's notes.
 #include "engine/preview/preview_engine.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "media/image_codec.hpp"
 #include "media/libav_log.hpp"
+#include "media/preview_renderer.hpp"
+#include "media/probe.hpp"
 #include "test_jobs.hpp"
 
 namespace vidserve::engine {
@@ -67,6 +74,68 @@ TEST(PreviewEngine, ACancellationSeenWhileEncodingStopsTheRender) {
   EXPECT_EQ(out.error().code, "taskCancelled");
   EXPECT_EQ(progress.fractions.size(), 5u);
   EXPECT_FALSE(fs::exists(job.output_path));
+}
+
+std::string temp_path(const std::string& name) {
+  return (fs::temp_directory_path() / ("vidserve-preview-" + std::to_string(::getpid()) + "-" + name)).string();
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A small preview video (with its tone track) to feed back in as an input.
+std::string input_video(int width, int height, int fps, double seconds) {
+  media::PreviewVideoSpec spec;
+  spec.width = width;
+  spec.height = height;
+  spec.fps = fps;
+  spec.duration_s = seconds;
+  spec.prompt = "input";
+  spec.sound = true;
+  const auto path = temp_path("input.mp4");
+  EXPECT_TRUE(media::render_preview_video(spec, path));
+  auto bytes = file_bytes(path);
+  std::error_code ignored;
+  fs::remove(path, ignored);
+  return bytes;
+}
+
+TEST(PreviewEngine, LipSyncFollowsTheInputVideosSizeRateAndLength) {
+  const std::string uri = "data:video/mp4;base64,AAAA";
+  auto job = make_job(R"({"model":"klingai:7@1","inputs":{"video":")" + uri + R"(","audio":")" + uri + R"("}})",
+                      {InputMedia{"video", {input_video(320, 240, 25, 1.2), "video/mp4"}},
+                       InputMedia{"audio", {input_video(160, 120, 24, 2.0), "video/mp4"}}});
+  job.output_path = temp_path("lip-sync.mp4");
+  RecordingProgress progress;
+  auto out = PreviewEngine().render(job, progress);
+  ASSERT_TRUE(out) << out.error().code << ": " << out.error().message;
+  auto info = media::probe(job.output_path);
+  std::error_code ignored;
+  fs::remove(job.output_path, ignored);
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->width, 320);
+  EXPECT_EQ(info->height, 240);
+  EXPECT_DOUBLE_EQ(info->fps, 25);
+  EXPECT_EQ(info->frame_count, 30);
+  EXPECT_TRUE(info->has_audio);
+  EXPECT_TRUE(out->notes.empty());
+}
+
+TEST(PreviewEngine, APortraitFirstFrameIsLetterboxedWithANote) {
+  auto png = media::encode_image(media::RgbImage::filled(360, 640, 30, 200, 90), media::ImageFormat::Png, 95);
+  ASSERT_TRUE(png);
+  auto job = make_job(R"({"model":"klingai:kling@o1-standard","duration":5,"width":1280,"height":720,)"
+                      R"("inputs":{"frameImages":[{"image":"data:image/png;base64,AAAA","frame":"first"}]}})",
+                      {InputMedia{"frame:first", {*png, "image/png"}}});
+  job.output_path = temp_path("letterbox.mp4");
+  RecordingProgress progress;
+  auto out = PreviewEngine().render(job, progress);
+  std::error_code ignored;
+  fs::remove(job.output_path, ignored);
+  ASSERT_TRUE(out) << out.error().code << ": " << out.error().message;
+  EXPECT_EQ(out->notes, std::vector<std::string>{"the first frame (360x640) was letterboxed into 1280x720"});
 }
 
 }  // namespace
