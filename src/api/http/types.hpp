@@ -64,7 +64,7 @@ struct ServerOptions {
   std::size_t ws_queue_limit = 64 * 1024 * 1024;    // bytes of outgoing messages waiting to be written
   std::chrono::seconds ws_write_timeout{15};        // no progress writing to the peer: drop
   std::size_t ws_max_pending = 16;                  // messages being answered at once
-  std::chrono::seconds ws_idle_timeout{120};        // no message from the peer: close
+  std::chrono::seconds ws_idle_timeout{120};        // no data (not even a pong) from the peer: close
   std::chrono::seconds ws_handshake_timeout{15};    // opening and closing handshakes
 };
 

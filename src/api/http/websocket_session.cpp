@@ -68,7 +68,10 @@ void WebSocketSession<Stream>::run(Request&& upgrade) {
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = options_.ws_handshake_timeout;
   timeouts.idle_timeout = options_.ws_idle_timeout;
-  timeouts.keep_alive_pings = false;  // idle means: nothing from the peer
+  // After half of idle_timeout without data from the peer Beast sends a ping; a peer that
+  // answers it (every WebSocket client library does) stays connected while it waits quietly for
+  // results. One that sends nothing, not even that pong, is closed at idle_timeout.
+  timeouts.keep_alive_pings = true;
   ws_.set_option(timeouts);
   websocket::permessage_deflate deflate;  // off: frames are small JSON, and deflate costs memory
   deflate.server_enable = false;

@@ -3,7 +3,8 @@
 // stream, plain TCP or TLS, on the same strand). After Beast's advanced server: every step runs on the strand;
 // outgoing frames wait in a queue and are written one at a time.
 //
-//   accept (handshake_timeout) → read a message (idle_timeout without data closes)
+//   accept (handshake_timeout) → read a message (a ping after idle_timeout / 2 without data;
+//   idle_timeout without data, not even the pong, closes)
 //   → handler.on_message → read the next one while fewer than ws_max_pending messages are
 //   unanswered → ... → close frame or error → handler.on_close
 //
@@ -11,7 +12,7 @@
 // bytes of outgoing messages waiting behind the one being written (more: dropped, logged; no
 // message is read while more than half of it waits); ws_write_timeout without progress on a
 // 64 KiB piece of a message (the peer stopped reading: dropped, logged); ws_idle_timeout
-// without a message from the peer (closed); permessage-deflate off.
+// without any data from the peer, pongs included (closed); permessage-deflate off.
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/stream.hpp>
