@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <numbers>
 #include <string>
 #include <vector>
@@ -244,21 +243,6 @@ TEST(ComposeRender, StopsWhenOnFrameSaysSoAndRefusesBadGains) {
   auto refused = render_preview_video(loud, dir.file("loud.mp4"));
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, "invalidPreviewSpec");
-}
-
-// Measures a 10 s (VIDSERVE_COMPOSE_SECONDS) 1080p lip-sync-like render (input video + its sound);
-// run with --gtest_also_run_disabled_tests and VIDSERVE_COMPOSE_INPUT=<1080p video>.
-TEST(ComposeRender, DISABLED_TenSeconds1080p) {
-  const char* input = std::getenv("VIDSERVE_COMPOSE_INPUT");
-  ASSERT_NE(input, nullptr);
-  ScratchDir dir;
-  PreviewVideoSpec spec = compose_spec(input, 1);
-  spec.width = 1920;
-  spec.height = 1080;
-  spec.fps = 30;
-  const char* seconds = std::getenv("VIDSERVE_COMPOSE_SECONDS");
-  spec.duration_s = seconds ? std::atof(seconds) : 10.0;
-  ASSERT_TRUE(render_preview_video(spec, dir.file("out.mp4")));
 }
 
 }  // namespace
