@@ -324,6 +324,7 @@ Result<std::vector<TaskRecord>> MemoryTaskStore::list(std::string_view owner, co
   std::vector<TaskRecord> out;
   for (std::size_t i = query.offset; i < mine.size() && out.size() < query.limit; ++i) {
     out.push_back(mine[i]->task);
+    out.back().request.clear();
   }
   return out;
 }

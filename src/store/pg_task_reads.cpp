@@ -115,7 +115,7 @@ Result<std::vector<TaskRecord>> PgTaskStore::list(std::string_view owner, const 
     where += " AND status = $" + std::to_string(params.size());
   }
   const std::string sql =
-      select_tasks(where + " ORDER BY created_ms DESC, seq DESC LIMIT $2 OFFSET $3");
+      select_tasks(where + " ORDER BY created_ms DESC, seq DESC LIMIT $2 OFFSET $3", false);
   return db_->transaction<Result<std::vector<TaskRecord>>>(
       [&](PgConnection& c) -> Result<std::vector<TaskRecord>> {
         if (auto ok = snapshot(c); !ok) return ok.error();

@@ -15,8 +15,14 @@ const char* const kTaskColumns =
     "error_message, worker_id, lease_expires_ms, created_ms, updated_ms, api, external_id, "
     "progress, not_before_ms, request_version, webhook_url, webhook_events ";
 
-std::string select_tasks(std::string_view rest) {
-  return std::string("SELECT ") + kTaskColumns + "FROM tasks " + std::string(rest);
+const char* const kTaskColumnsBrief =
+    "task_key, task_uuid, owner, task_type, model, ''::bytea AS request, status, attempts, "
+    "error_code, error_message, worker_id, lease_expires_ms, created_ms, updated_ms, api, "
+    "external_id, progress, not_before_ms, request_version, webhook_url, webhook_events ";
+
+std::string select_tasks(std::string_view rest, bool with_request) {
+  return std::string("SELECT ") + (with_request ? kTaskColumns : kTaskColumnsBrief) + "FROM tasks " +
+         std::string(rest);
 }
 
 Status run(PgConnection& c, std::string_view sql, const PgParams& params) {
@@ -143,8 +149,8 @@ Result<std::optional<TaskRecord>> find_task(PgConnection& c, std::string_view ke
 }
 
 Result<std::optional<TaskRecord>> find_owned_task(PgConnection& c, std::string_view owner,
-                                                  std::string_view task_uuid) {
-  return first_task(c, select_tasks("WHERE owner = $1 AND task_uuid = $2"),
+                                                  std::string_view task_uuid, bool with_request) {
+  return first_task(c, select_tasks("WHERE owner = $1 AND task_uuid = $2", with_request),
                     {PgParam::text(owner), PgParam::text(task_uuid)});
 }
 

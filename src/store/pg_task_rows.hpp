@@ -18,8 +18,9 @@
 
 namespace vidserve::store::pg_rows {
 
-// "SELECT <every column of a TaskRecord, in read_task's order> FROM tasks " + rest.
-std::string select_tasks(std::string_view rest);
+// "SELECT <every column of a TaskRecord, in read_task's order> FROM tasks " + rest; with_request
+// false: the request column empty (TaskRepository::get_brief, list).
+std::string select_tasks(std::string_view rest, bool with_request = true);
 // The same columns, for "... RETURNING " + kTaskColumns.
 extern const char* const kTaskColumns;
 
@@ -39,7 +40,7 @@ Result<std::vector<TaskRecord>> read_tasks(PgConnection& c, const std::string& s
 // The task with its results, or nullopt: by its store key, or by the owner and the client's uuid.
 Result<std::optional<TaskRecord>> find_task(PgConnection& c, std::string_view key);
 Result<std::optional<TaskRecord>> find_owned_task(PgConnection& c, std::string_view owner,
-                                                  std::string_view task_uuid);
+                                                  std::string_view task_uuid, bool with_request = true);
 // The store key of the owner's task with this uuid, or nullopt.
 Result<std::optional<std::string>> find_key(PgConnection& c, std::string_view owner,
                                             std::string_view task_uuid);

@@ -169,9 +169,18 @@ std::vector<Result<TaskRecord>> PgTaskStore::enqueue_many(std::vector<TaskRecord
 }
 
 Result<TaskRecord> PgTaskStore::get(std::string_view owner, std::string_view task_uuid) {
+  return read_owned(owner, task_uuid, true);
+}
+
+Result<TaskRecord> PgTaskStore::get_brief(std::string_view owner, std::string_view task_uuid) {
+  return read_owned(owner, task_uuid, false);
+}
+
+Result<TaskRecord> PgTaskStore::read_owned(std::string_view owner, std::string_view task_uuid,
+                                           bool with_request) {
   return db_->transaction<Result<TaskRecord>>([&](PgConnection& c) -> Result<TaskRecord> {
     if (auto ok = snapshot(c); !ok) return ok.error();  // the row and its results together
-    auto task = find_owned_task(c, owner, task_uuid);
+    auto task = find_owned_task(c, owner, task_uuid, with_request);
     if (!task) return task.error();
     if (!*task) return rules::not_found(task_uuid);
     return std::move(**task);

@@ -42,6 +42,7 @@ class PgTaskStore final : public TaskStore, public WebhookOutbox {
   Result<TaskRecord> enqueue(TaskRecord task) override;
   std::vector<Result<TaskRecord>> enqueue_many(std::vector<TaskRecord> tasks) override;
   Result<TaskRecord> get(std::string_view owner, std::string_view task_uuid) override;
+  Result<TaskRecord> get_brief(std::string_view owner, std::string_view task_uuid) override;
   Result<std::optional<TaskRecord>> claim_next(std::string_view worker_id,
                                                std::int64_t lease_ms) override;
   Status renew_lease(const Claim& claim, std::int64_t lease_ms) override;
@@ -77,6 +78,8 @@ class PgTaskStore final : public TaskStore, public WebhookOutbox {
 
  private:
   PgTaskStore(std::shared_ptr<PgDatabase> db, const Clock& clock);
+  // get (with_request) or get_brief.
+  Result<TaskRecord> read_owned(std::string_view owner, std::string_view task_uuid, bool with_request);
 
   Status settle(std::string_view id, OutboxState state, std::int64_t due_ms,
                 std::string_view error) override;

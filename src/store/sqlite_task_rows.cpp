@@ -11,6 +11,11 @@ const char* const kSelectTask =
     "error_message, worker_id, lease_expires_ms, created_ms, updated_ms, api, external_id, progress, "
     "not_before_ms, client_uuid, request_version, webhook_url, webhook_events FROM tasks ";
 
+const char* const kSelectTaskBrief =
+    "SELECT task_uuid, owner, task_type, model, X'' AS request, status, attempts, error_code, "
+    "error_message, worker_id, lease_expires_ms, created_ms, updated_ms, api, external_id, progress, "
+    "not_before_ms, client_uuid, request_version, webhook_url, webhook_events FROM tasks ";
+
 Error corrupt_status(const std::string& text) {
   return Error{errc::kStorage, "unknown task status '" + text + "' in database"};
 }
@@ -105,8 +110,10 @@ Result<std::optional<TaskRecord>> find_task(Session& s, std::string_view key) {
   return first_task(s, *stmt);
 }
 
-Result<std::optional<TaskRecord>> find_owned_task(Session& s, std::string_view owner, std::string_view task_uuid) {
-  auto stmt = s.prepare(std::string(kSelectTask) + "WHERE owner = ?1 AND client_uuid = ?2");
+Result<std::optional<TaskRecord>> find_owned_task(Session& s, std::string_view owner, std::string_view task_uuid,
+                                                  bool with_request) {
+  auto stmt = s.prepare(std::string(with_request ? kSelectTask : kSelectTaskBrief) +
+                        "WHERE owner = ?1 AND client_uuid = ?2");
   if (!stmt) return stmt.error();
   stmt->text(1, owner).text(2, task_uuid);
   return first_task(s, *stmt);

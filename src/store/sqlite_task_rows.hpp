@@ -18,6 +18,8 @@ using Session = SqliteDatabase::Session;
 
 // Every column of a TaskRecord, in read_task's order; append a WHERE clause.
 extern const char* const kSelectTask;
+// The same columns with an empty request (TaskRepository::get_brief, list).
+extern const char* const kSelectTaskBrief;
 
 Error corrupt_status(const std::string& text);
 
@@ -30,7 +32,9 @@ Result<std::vector<TaskRecord>> read_tasks(Session& s, Statement& stmt);
 // The task with its results, or nullopt: by its store key (the column task_uuid), or by the
 // owner and the client's uuid (the column client_uuid).
 Result<std::optional<TaskRecord>> find_task(Session& s, std::string_view key);
-Result<std::optional<TaskRecord>> find_owned_task(Session& s, std::string_view owner, std::string_view task_uuid);
+// with_request false: the request left empty (kSelectTaskBrief).
+Result<std::optional<TaskRecord>> find_owned_task(Session& s, std::string_view owner, std::string_view task_uuid,
+                                                  bool with_request = true);
 // The store key of the owner's task with this uuid, or nullopt.
 Result<std::optional<std::string>> find_key(Session& s, std::string_view owner, std::string_view task_uuid);
 // The key a new task of this owner gets: its uuid, or scoped_task_key when that key is taken.

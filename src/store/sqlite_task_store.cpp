@@ -122,10 +122,19 @@ Status SqliteTaskStore::insert_one(Session& s, TaskRecord& task) {
 }
 
 Result<TaskRecord> SqliteTaskStore::get(std::string_view owner, std::string_view task_uuid) {
+  return read_owned(owner, task_uuid, true);
+}
+
+Result<TaskRecord> SqliteTaskStore::get_brief(std::string_view owner, std::string_view task_uuid) {
+  return read_owned(owner, task_uuid, false);
+}
+
+Result<TaskRecord> SqliteTaskStore::read_owned(std::string_view owner, std::string_view task_uuid,
+                                               bool with_request) {
   auto s = db_->session();
   auto tx = Transaction::begin(s, Mode::Read);  // task row and results from one snapshot
   if (!tx) return tx.error();
-  auto task = find_owned_task(s, owner, task_uuid);
+  auto task = find_owned_task(s, owner, task_uuid, with_request);
   if (!task) return task.error();
   if (!*task) return rules::not_found(task_uuid);
   if (auto ok = tx->commit(); !ok) return ok.error();
@@ -377,7 +386,7 @@ Result<std::vector<TaskRecord>> SqliteTaskStore::list(std::string_view owner, co
   auto s = db_->session();
   auto tx = Transaction::begin(s, Mode::Read);
   if (!tx) return tx.error();
-  auto stmt = s.prepare(std::string(kSelectTask) +
+  auto stmt = s.prepare(std::string(kSelectTaskBrief) +
                         "WHERE owner = ?1 AND (?4 = '' OR api = ?4) AND (?5 = '' OR status = ?5) "
                         "ORDER BY created_ms DESC, seq DESC LIMIT ?2 OFFSET ?3");
   if (!stmt) return stmt.error();

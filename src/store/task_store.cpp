@@ -143,6 +143,13 @@ Status prepare_new_task(TaskRecord& task, std::int64_t now_ms) {
 }
 
 }  // namespace rules
+
+Result<TaskRecord> TaskRepository::get_brief(std::string_view owner, std::string_view task_uuid) {
+  auto task = get(owner, task_uuid);
+  if (task) task->request.clear();
+  return task;
+}
+
 std::vector<Result<TaskRecord>> TaskRepository::enqueue_many(std::vector<TaskRecord> tasks) {
   std::vector<Result<TaskRecord>> results;
   results.reserve(tasks.size());

@@ -189,6 +189,10 @@ class TaskRepository {
 
   // "notFound" when the task does not exist or belongs to another owner.
   virtual Result<TaskRecord> get(std::string_view owner, std::string_view task_uuid) = 0;
+  // The same without the task's `request` (left empty): what a poll needs. A request holds the
+  // inputs a client sent inline (data URIs, base64), which may be megabytes, and a client may
+  // poll every second. The default reads everything, then drops the request.
+  virtual Result<TaskRecord> get_brief(std::string_view owner, std::string_view task_uuid);
 
   // Queued|Processing -> Cancelled (idempotent when already Cancelled); "invalidState" after
   // Success/Error; "notFound" for another owner's task. Durable. The worker holding it learns
@@ -225,7 +229,8 @@ class TaskRepository {
     std::string api;  // only tasks created through this front-end; "" = all
     std::optional<TaskStatus> status = {};  // only tasks in this status; none = all
   };
-  // The owner's tasks, newest first.
+  // The owner's tasks, newest first, without their requests (each `request` empty: a page of up
+  // to 500 tasks must not carry every task's inline inputs).
   virtual Result<std::vector<TaskRecord>> list(std::string_view owner, const ListQuery& query) = 0;
   Result<std::vector<TaskRecord>> list(std::string_view owner, std::size_t limit, std::size_t offset) {
     return list(owner, ListQuery{limit, offset, {}});

@@ -1,4 +1,6 @@
 // getResponse and the result items of a task.
+#include <algorithm>
+
 #include "api/http/error_codes.hpp"
 #include "api/runware/error_codes.hpp"
 #include "api/runware/handlers.hpp"
@@ -109,7 +111,9 @@ void get_response(const Services& s, const json::object& task, const std::string
     for (auto& item : *cached) out.data.push_back(std::move(item));
     return;
   }
-  auto record = s.context.tasks.get(owner, task_uuid);
+  // A poll reads the task without its request (which may hold megabytes of inline inputs); the
+  // request is read only for results to deliver, where its options say how.
+  auto record = s.context.tasks.get_brief(owner, task_uuid);
   if (record && !created_here(record->api)) record = Error{store::errc::kNotFound, "another API's task"};
   if (!record) {
     const bool missing = record.error().code == store::errc::kNotFound;
@@ -121,7 +125,13 @@ void get_response(const Services& s, const json::object& task, const std::string
   }
   if (failed(*record)) return add_error(*record, out);
   const auto first = out.data.size();
-  const auto d = delivery_of(*record);  // the stored spec, decoded once
+  const bool delivers = std::any_of(record->results.begin(), record->results.end(),
+                                    [](const store::ResultRecord& r) { return r.status == "success"; });
+  Delivery d;
+  if (delivers) {
+    auto full = s.context.tasks.get(owner, task_uuid);
+    if (full) d = delivery_of(*full);  // the stored spec, decoded once
+  }
   add_results(s.context, *record, d, out);
   // Finished URL replies never change; base64 replies are too large to keep.
   if (record->status == store::TaskStatus::Success && d.output_type == "URL") {

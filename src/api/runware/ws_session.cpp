@@ -115,7 +115,7 @@ void SocketSession::track(const store::TaskRecord& record, bool push_only) {
   }
   events_.subscribe(owner_, record.task_uuid, weak_from_this());
   // A worker may have claimed and finished it between the commit and now.
-  auto now = service_.services().context.tasks.get(owner_, record.task_uuid);
+  auto now = service_.services().context.tasks.get_brief(owner_, record.task_uuid);
   if (now && store::is_terminal(now->status)) {
     events_.unsubscribe(owner_, record.task_uuid, this);  // its Finished event went out already
     finished(record.task_uuid);

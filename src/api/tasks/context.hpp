@@ -52,7 +52,7 @@ class Context {
     if (!spend_check || !quote) return Ok{};
     auto checked = spend_check(owner, model, quote->cost_micros);
     if (checked) return checked;
-    if (!task_uuid.empty() && tasks.get(owner, task_uuid)) return Ok{};
+    if (!task_uuid.empty() && tasks.get_brief(owner, task_uuid)) return Ok{};
     if (!external_id.empty() && tasks.get_by_external_id(owner, external_id)) return Ok{};
     return checked;
   }

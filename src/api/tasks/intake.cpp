@@ -102,7 +102,7 @@ Result<core::TaskSpec> spec_of(const store::TaskRecord& record) {
 
 Result<store::TaskRecord> find_task(const Context& s, const std::string& owner, const std::string& id,
                                     const std::string& api) {
-  auto record = s.tasks.get(owner, id);
+  auto record = s.tasks.get_brief(owner, id);
   if (!record || record->api != api) record = s.tasks.get_by_external_id(owner, id);
   if (record && record->api != api) return Error{store::errc::kNotFound, "no task " + id};
   return record;
@@ -119,10 +119,11 @@ void cancel_task(const Context& s, const std::string& owner, const std::string& 
     if (!store::is_terminal(record->status)) store::note_transition(metrics::transition::kCancelled, *record);
     (void)s.media.remove_task_media(owner, record->task_uuid);
     if (s.events && !store::is_terminal(record->status)) {
+      const auto full = s.tasks.get(owner, record->task_uuid);  // the request names any webhook
       s.events->publish({store::TaskEvent::Kind::Finished, owner, record->task_uuid, 100,
-                         core::may_name_webhook(record->request)});
+                         !full || core::may_name_webhook(full->request)});
     }
-    (*shared_done)(s.tasks.get(owner, record->task_uuid));
+    (*shared_done)(s.tasks.get_brief(owner, record->task_uuid));
   });
   if (!accepted) (*shared_done)(shutting_down());
 }

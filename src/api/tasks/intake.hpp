@@ -67,7 +67,8 @@ inline constexpr const char* kPreviewNote =
     "rendered by vidserve's preview engine: a placeholder video, not Kling model output";
 
 // A stored task by the id a client sent: its task uuid, else its external id; only tasks created
-// through `api` count ("notFound" otherwise).
+// through `api` count ("notFound" otherwise). Found by its task uuid, the record comes without its
+// request (TaskRepository::get_brief): what a query needs.
 Result<store::TaskRecord> find_task(const Context& s, const std::string& owner, const std::string& id,
                                     const std::string& api);
 
