@@ -67,7 +67,7 @@ json::object task_view(const tasks::Context& s, const store::TaskRecord& t) {
     const auto e = tasks::task_error(t);
     json::object error{{"code", e.code}, {"message", e.message}, {"type", errc::kTaskFailed}};
     if (!e.parameter.empty()) {
-      const auto name = tasks::caller_name(t, e.parameter);
+      const auto name = tasks::caller_name(s, t, e.parameter);
       error["message"] = name + ": " + e.message;
       error["param"] = name;
     }

@@ -42,7 +42,7 @@ json::object native_task(const tasks::Context& s, const store::TaskRecord& recor
   if (record.status == store::TaskStatus::Error) {
     // Kling's task view has no field for the parameter at fault: the message names it.
     const auto e = tasks::task_error(record);
-    const auto name = e.parameter.empty() ? std::string() : tasks::caller_name(record, e.parameter) + ": ";
+    const auto name = e.parameter.empty() ? std::string() : tasks::caller_name(s, record, e.parameter) + ": ";
     message = e.code + ": " + name + e.message;
   }
   if (record.status == store::TaskStatus::Cancelled) message = "the task was cancelled";

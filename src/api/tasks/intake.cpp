@@ -91,8 +91,12 @@ TaskError task_error(const store::TaskRecord& record) {
   return error;
 }
 
-std::string caller_name(const store::TaskRecord& record, const std::string& runware_path) {
-  const auto spec = spec_of(record);
+std::string caller_name(const Context& s, const store::TaskRecord& record, const std::string& runware_path) {
+  auto spec = spec_of(record);
+  if (!spec && record.request.empty()) {  // read without its request: only failed tasks get here
+    const auto full = s.tasks.get(record.owner, record.task_uuid);
+    if (full) spec = spec_of(*full);
+  }
   return spec ? spec->caller_name(runware_path) : runware_path;
 }
 

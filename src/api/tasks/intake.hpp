@@ -37,8 +37,8 @@ struct TaskError {
 };
 TaskError task_error(const store::TaskRecord& record);
 // The caller's name of a Runware path as its front-end recorded it at submission ("image_tail"),
-// else the path itself.
-std::string caller_name(const store::TaskRecord& record, const std::string& runware_path);
+// else the path itself. A record read without its request (get_brief, list) has it read here.
+std::string caller_name(const Context& s, const store::TaskRecord& record, const std::string& runware_path);
 
 // Commits one record durably and wakes the workers; `done` gets the stored record or the error
 // (e.g. duplicateExternalId, serviceUnavailable while shutting down), possibly on another thread.
