@@ -95,7 +95,7 @@ std::string take_sql() {
              "UPDATE tasks SET status = 'processing', attempts = attempts + 1, worker_id = $3, "
              "lease_expires_ms = $4, updated_ms = $2, not_before_ms = 0 "
              "FROM pick WHERE seq = pick.picked RETURNING ") +
-         kTaskColumns;
+         task_columns();
 }
 
 PgParams take_params(std::string_view owner, std::int64_t now, std::string_view worker_id,

@@ -10,19 +10,16 @@
 
 namespace vidserve::store::pg_rows {
 
-const char* const kTaskColumns =
-    "task_key, task_uuid, owner, task_type, model, request, status, attempts, error_code, "
-    "error_message, worker_id, lease_expires_ms, created_ms, updated_ms, api, external_id, "
-    "progress, not_before_ms, request_version, webhook_url, webhook_events ";
-
-const char* const kTaskColumnsBrief =
-    "task_key, task_uuid, owner, task_type, model, ''::bytea AS request, status, attempts, "
-    "error_code, error_message, worker_id, lease_expires_ms, created_ms, updated_ms, api, "
-    "external_id, progress, not_before_ms, request_version, webhook_url, webhook_events ";
+std::string task_columns(bool with_request) {
+  return std::string("task_key, task_uuid, owner, task_type, model, ") +
+         (with_request ? "request" : "''::bytea AS request") +
+         ", status, attempts, error_code, error_message, worker_id, lease_expires_ms, created_ms, "
+         "updated_ms, api, external_id, progress, not_before_ms, request_version, webhook_url, "
+         "webhook_events ";
+}
 
 std::string select_tasks(std::string_view rest, bool with_request) {
-  return std::string("SELECT ") + (with_request ? kTaskColumns : kTaskColumnsBrief) + "FROM tasks " +
-         std::string(rest);
+  return "SELECT " + task_columns(with_request) + "FROM tasks " + std::string(rest);
 }
 
 Status run(PgConnection& c, std::string_view sql, const PgParams& params) {

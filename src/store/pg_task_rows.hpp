@@ -21,8 +21,8 @@ namespace vidserve::store::pg_rows {
 // "SELECT <every column of a TaskRecord, in read_task's order> FROM tasks " + rest; with_request
 // false: the request column empty (TaskRepository::get_brief, list).
 std::string select_tasks(std::string_view rest, bool with_request = true);
-// The same columns, for "... RETURNING " + kTaskColumns.
-extern const char* const kTaskColumns;
+// The same columns, for "... RETURNING " + task_columns(); with_request false: the request empty.
+std::string task_columns(bool with_request = true);
 
 // The statement's result, or its error as a Status.
 Status run(PgConnection& c, std::string_view sql, const PgParams& params = {});

@@ -6,15 +6,13 @@
 
 namespace vidserve::store::sqlite_rows {
 
-const char* const kSelectTask =
-    "SELECT task_uuid, owner, task_type, model, request, status, attempts, error_code, "
-    "error_message, worker_id, lease_expires_ms, created_ms, updated_ms, api, external_id, progress, "
-    "not_before_ms, client_uuid, request_version, webhook_url, webhook_events FROM tasks ";
-
-const char* const kSelectTaskBrief =
-    "SELECT task_uuid, owner, task_type, model, X'' AS request, status, attempts, error_code, "
-    "error_message, worker_id, lease_expires_ms, created_ms, updated_ms, api, external_id, progress, "
-    "not_before_ms, client_uuid, request_version, webhook_url, webhook_events FROM tasks ";
+std::string select_task(bool with_request) {
+  return std::string("SELECT task_uuid, owner, task_type, model, ") +
+         (with_request ? "request" : "X'' AS request") +
+         ", status, attempts, error_code, error_message, worker_id, lease_expires_ms, created_ms, "
+         "updated_ms, api, external_id, progress, not_before_ms, client_uuid, request_version, "
+         "webhook_url, webhook_events FROM tasks ";
+}
 
 Error corrupt_status(const std::string& text) {
   return Error{errc::kStorage, "unknown task status '" + text + "' in database"};
@@ -104,7 +102,7 @@ Result<std::optional<TaskRecord>> first_task(Session& s, Statement& stmt) {
 }  // namespace
 
 Result<std::optional<TaskRecord>> find_task(Session& s, std::string_view key) {
-  auto stmt = s.prepare(std::string(kSelectTask) + "WHERE task_uuid = ?1");
+  auto stmt = s.prepare(select_task() + "WHERE task_uuid = ?1");
   if (!stmt) return stmt.error();
   stmt->text(1, key);
   return first_task(s, *stmt);
@@ -112,8 +110,7 @@ Result<std::optional<TaskRecord>> find_task(Session& s, std::string_view key) {
 
 Result<std::optional<TaskRecord>> find_owned_task(Session& s, std::string_view owner, std::string_view task_uuid,
                                                   bool with_request) {
-  auto stmt = s.prepare(std::string(with_request ? kSelectTask : kSelectTaskBrief) +
-                        "WHERE owner = ?1 AND client_uuid = ?2");
+  auto stmt = s.prepare(select_task(with_request) + "WHERE owner = ?1 AND client_uuid = ?2");
   if (!stmt) return stmt.error();
   stmt->text(1, owner).text(2, task_uuid);
   return first_task(s, *stmt);

@@ -16,23 +16,22 @@ namespace vidserve::store::sqlite_rows {
 
 using Session = SqliteDatabase::Session;
 
-// Every column of a TaskRecord, in read_task's order; append a WHERE clause.
-extern const char* const kSelectTask;
-// The same columns with an empty request (TaskRepository::get_brief, list).
-extern const char* const kSelectTaskBrief;
+// "SELECT <every column of a TaskRecord, in read_task's order> FROM tasks "; append a WHERE
+// clause. with_request false: the request column empty (TaskRepository::get_brief, list).
+std::string select_task(bool with_request = true);
 
 Error corrupt_status(const std::string& text);
 
-// The columns of kSelectTask (without results).
+// The columns of select_task() (without results).
 Result<TaskRecord> read_task(const Statement& s);
-// Reads all rows of a kSelectTask query (without results).
+// Reads all rows of a select_task() query (without results).
 Result<std::vector<TaskRecord>> read_task_rows(Statement& stmt);
 // The same, then attaches each task's results.
 Result<std::vector<TaskRecord>> read_tasks(Session& s, Statement& stmt);
 // The task with its results, or nullopt: by its store key (the column task_uuid), or by the
 // owner and the client's uuid (the column client_uuid).
 Result<std::optional<TaskRecord>> find_task(Session& s, std::string_view key);
-// with_request false: the request left empty (kSelectTaskBrief).
+// with_request false: the request left empty (select_task(false)).
 Result<std::optional<TaskRecord>> find_owned_task(Session& s, std::string_view owner, std::string_view task_uuid,
                                                   bool with_request = true);
 // The store key of the owner's task with this uuid, or nullopt.

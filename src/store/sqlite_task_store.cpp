@@ -282,7 +282,7 @@ Result<std::int64_t> SqliteTaskStore::requeue_interrupted() {
 
 Result<std::vector<TaskRecord>> SqliteTaskStore::older_requests(int version, int limit) {
   auto s = db_->session();
-  auto stmt = s.prepare(std::string(kSelectTask) +
+  auto stmt = s.prepare(select_task() +
                         "INDEXED BY tasks_by_request_version WHERE request_version < ?1 LIMIT ?2");
   if (!stmt) return stmt.error();
   stmt->integer(1, version).integer(2, limit);
@@ -327,7 +327,7 @@ Result<TaskRecord> SqliteTaskStore::get_by_external_id(std::string_view owner, s
   auto s = db_->session();
   auto tx = Transaction::begin(s, Mode::Read);
   if (!tx) return tx.error();
-  auto stmt = s.prepare(std::string(kSelectTask) + "WHERE owner = ?1 AND external_id = ?2");
+  auto stmt = s.prepare(select_task() + "WHERE owner = ?1 AND external_id = ?2");
   if (!stmt) return stmt.error();
   stmt->text(1, owner).text(2, external_id);
   auto tasks = read_tasks(s, *stmt);
@@ -386,7 +386,7 @@ Result<std::vector<TaskRecord>> SqliteTaskStore::list(std::string_view owner, co
   auto s = db_->session();
   auto tx = Transaction::begin(s, Mode::Read);
   if (!tx) return tx.error();
-  auto stmt = s.prepare(std::string(kSelectTaskBrief) +
+  auto stmt = s.prepare(select_task(false) +
                         "WHERE owner = ?1 AND (?4 = '' OR api = ?4) AND (?5 = '' OR status = ?5) "
                         "ORDER BY created_ms DESC, seq DESC LIMIT ?2 OFFSET ?3");
   if (!stmt) return stmt.error();
